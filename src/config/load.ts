@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+
+import { z } from 'zod';
+
+import { type Config, configSchema } from './schema.js';
+
+export const DEFAULT_CONFIG_PATH = 'config/default.json';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The environment variables that may override the file, already read by the caller. */
+export interface ConfigOverrides {
+  PORT?: string;
+  ISSUER?: string;
+  REDIS_URL?: string;
+}
+
+export function loadConfigFile(path: string, env: ConfigOverrides): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`cannot read config file ${path}: ${(cause as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (cause) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(cause as Error).message}`);
+  }
+  return parseConfig(raw, env, path);
+}
+
+/** Validates raw configuration once, applying environment overrides, into the typed Config. */
+export function parseConfig(raw: unknown, env: ConfigOverrides = {}, source = 'config'): Config {
+  const withOverrides = applyOverrides(raw, env);
+  const result = configSchema.safeParse(withOverrides);
+  if (!result.success) {
+    throw new ConfigError(`invalid ${source}:\n${describeIssues(result.error)}`);
+  }
+  const parsed = result.data;
+  assertUnique(parsed.clients.map((c) => c.client_id), 'clients', 'client_id');
+  assertUnique(parsed.accounts.map((a) => a.sub), 'accounts', 'sub');
+  assertUnique(parsed.accounts.map((a) => a.username), 'accounts', 'username');
+  return { ...parsed, issuer: parsed.issuer ?? `http://localhost:${parsed.port}` };
+}
+
+function applyOverrides(raw: unknown, env: ConfigOverrides): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const merged: Record<string, unknown> = { ...raw };
+  if (env.PORT !== undefined) merged.port = Number(env.PORT);
+  if (env.ISSUER !== undefined) merged.issuer = env.ISSUER;
+  if (env.REDIS_URL !== undefined) merged.redisUrl = env.REDIS_URL;
+  return merged;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.length ? issue.path.join('.') : '(top level)';
+      return `  - ${field}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
+function assertUnique(values: string[], list: string, field: string): void {
+  const seen = new Set<string>();
+  for (const [index, value] of values.entries()) {
+    if (seen.has(value)) {
+      throw new ConfigError(`invalid config:\n  - ${list}.${index}.${field}: duplicate value "${value}"`);
+    }
+    seen.add(value);
+  }
+}

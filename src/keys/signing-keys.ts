@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+
+export interface PrivateJwks {
+  keys: JWK[];
+}
+
+/** ES256 comes first so that it signs ID tokens and JWTs unless a client asks for RS256. */
+const GENERATED_ALGORITHMS = ['ES256', 'RS256'] as const;
+
+/**
+ * Loads the private JWKS, generating and saving one on first start so that tokens signed before a
+ * restart still verify after it.
+ */
+export async function loadOrCreateJwks(path: string): Promise<PrivateJwks> {
+  const value = await loadOrCreateJson(path, async () => ({
+    keys: await Promise.all(GENERATED_ALGORITHMS.map(generateSigningJwk)),
+  }));
+  return parseJwks(value, path);
+}
+
+/** Secrets that sign oidc-provider's cookies; shared by every instance that reads the same file. */
+export async function loadOrCreateCookieKeys(path: string): Promise<string[]> {
+  const value = await loadOrCreateJson(path, async () => [randomBytes(32).toString('base64url')]);
+  if (!Array.isArray(value) || value.length === 0 || !value.every((k) => typeof k === 'string' && k.length >= 32)) {
+    throw new Error(`${path} must be a JSON array of strings of at least 32 characters`);
+  }
+  return value as string[];
+}
+
+async function generateSigningJwk(alg: (typeof GENERATED_ALGORITHMS)[number]): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg, use: 'sig' };
+}
+
+function parseJwks(value: unknown, path: string): PrivateJwks {
+  const keys = (value as { keys?: unknown })?.keys;
+  if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'object' && k !== null && 'd' in k)) {
+    throw new Error(`${path} must be a JWKS whose "keys" are private keys`);
+  }
+  return { keys: keys as JWK[] };
+}
+
+async function loadOrCreateJson(path: string, create: () => Promise<unknown>): Promise<unknown> {
+  const existing = await readJsonIfPresent(path);
+  if (existing !== undefined) return existing;
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    await writeFile(path, `${JSON.stringify(await create(), null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another instance created the file first; everyone uses what it wrote.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return readJsonIfPresent(path);
+}
+
+async function readJsonIfPresent(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new Error(`${path} is not valid JSON: ${(cause as Error).message}`);
+  }
+}

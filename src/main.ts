@@ -1,0 +1,56 @@
+import { resolve } from 'node:path';
+
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from './config/load.js';
+import { SAMPLE_CREDENTIALS } from './config/sample-credentials.js';
+import type { Config } from './config/schema.js';
+import { createStagepass, listen } from './server/app.js';
+import { createLogger } from './server/logger.js';
+
+const logger = createLogger();
+const configPath = process.env.STAGEPASS_CONFIG ?? DEFAULT_CONFIG_PATH;
+
+try {
+  const config = loadConfigFile(configPath, { PORT: process.env.PORT, ISSUER: process.env.ISSUER, REDIS_URL: process.env.REDIS_URL });
+  const stagepass = await createStagepass(config, { logger });
+  const server = await listen(stagepass);
+  process.stdout.write(banner(config, resolve(configPath) === resolve(DEFAULT_CONFIG_PATH)));
+
+  const shutdown = async () => {
+    server.close();
+    await stagepass.store.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+} catch (error) {
+  const message = error instanceof ConfigError || (error as Error).message.startsWith('invalid config')
+    ? (error as Error).message
+    : `stagepass failed to start: ${(error as Error).stack ?? String(error)}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+function banner(config: Config, isDefaultConfig: boolean): string {
+  const lines = [
+    `stagepass is listening on port ${config.port}`,
+    `  issuer:    ${config.issuer}`,
+    `  discovery: ${config.issuer}/.well-known/openid-configuration`,
+    `  store:     ${config.redisUrl ? 'redis' : 'in-memory (state is lost on restart)'}`,
+    `  clients:   ${config.clients.map((c) => c.client_id).join(', ') || '(none)'}`,
+  ];
+  if (isDefaultConfig) {
+    const { confidentialClient, publicClient, account } = SAMPLE_CREDENTIALS;
+    lines.push(
+      '',
+      'Sample credentials (config/default.json — for trying stagepass only):',
+      `  confidential client: ${confidentialClient.clientId} / ${confidentialClient.clientSecret}`,
+      `  public client:       ${publicClient.clientId} (device flow, native app with PKCE)`,
+      `  account:             ${account.username} / ${account.password}`,
+      '',
+      'Try the device flow:',
+      `  curl -s -d client_id=${publicClient.clientId} -d scope='openid offline_access' ${config.issuer}/device/auth`,
+      `  then open verification_uri_complete in a browser and sign in as ${account.username}.`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,116 @@
+import { errors, Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+
+import type { AccountDirectory } from '../accounts/account-directory.js';
+import type { Config } from '../config/schema.js';
+import type { PrivateJwks } from '../keys/signing-keys.js';
+import type { PageRenderer } from '../server/pages.js';
+import type { Store } from '../store/store.js';
+import { enforceDevicePollingInterval } from './device-polling.js';
+import { providerPages } from './provider-pages.js';
+import { adapterFor } from './store-adapter.js';
+
+/**
+ * Client metadata that grants a client the right to mint tokens. Only the operator sets it, in
+ * the configuration file: dynamic registration and client updates may not.
+ */
+export const MINTING_POLICY_METADATA = ['ivs_stage_arns', 'ivs_capabilities', 'license_arns', 'video_roles'] as const;
+
+const ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES = new Set(['registration', 'client_update']);
+
+export interface ProviderDependencies {
+  config: Config;
+  store: Store;
+  jwks: PrivateJwks;
+  cookieKeys: string[];
+  accounts: AccountDirectory;
+  render: PageRenderer;
+}
+
+export async function createProvider({ config, store, jwks, cookieKeys, accounts, render }: ProviderDependencies): Promise<Provider> {
+  const pages = providerPages(render);
+  const configuration: Configuration = {
+    adapter: adapterFor(store),
+    clients: config.clients,
+    jwks: jwks as Configuration['jwks'],
+    cookies: {
+      keys: cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    findAccount: (_ctx, sub) => {
+      const account = accounts.findBySub(sub);
+      if (!account) return undefined;
+      return {
+        accountId: account.sub,
+        claims: () => ({ preferred_username: account.username, ...account.claims, sub: account.sub }),
+      };
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'given_name', 'family_name', 'nickname', 'preferred_username', 'picture', 'locale', 'zoneinfo', 'updated_at'],
+      email: ['email', 'email_verified'],
+    },
+    responseTypes: ['code'],
+    rotateRefreshToken: true,
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    ttl: { DeviceCode: config.deviceFlow.expiresIn },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    extraClientMetadata: {
+      properties: [...MINTING_POLICY_METADATA],
+      validator(ctx, key, value) {
+        if (value === undefined) return;
+        const route = (ctx as KoaContextWithOIDC | undefined)?.oidc?.route;
+        if (route && ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES.has(route)) {
+          throw new errors.InvalidClientMetadata(`${key} can only be set in the server configuration`);
+        }
+        if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string' && entry.length > 0)) {
+          throw new errors.InvalidClientMetadata(`${key} must be an array of non-empty strings`);
+        }
+      },
+    },
+    renderError: pages.renderError,
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      deviceFlow: {
+        enabled: true,
+        charset: 'base-20',
+        mask: '****-****',
+        userCodeInputSource: pages.userCodeInputSource,
+        userCodeConfirmSource: pages.userCodeConfirmSource,
+        successSource: pages.successSource,
+      },
+      registration: {
+        enabled: true,
+        initialAccessToken: config.registration.initialAccessToken ?? false,
+      },
+      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: pages.logoutSource,
+        postLogoutSuccessSource: pages.postLogoutSuccessSource,
+      },
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  enforceDevicePollingInterval(provider, store, config.deviceFlow.interval);
+  await assertStaticClientsValid(provider, config);
+  return provider;
+}
+
+/** oidc-provider validates static clients lazily; stagepass refuses to start with a broken one. */
+async function assertStaticClientsValid(provider: Provider, config: Config): Promise<void> {
+  for (const [index, client] of config.clients.entries()) {
+    try {
+      await provider.Client.find(client.client_id);
+    } catch (error) {
+      const detail = (error as { error_description?: string }).error_description ?? (error as Error).message;
+      throw new Error(`invalid config:\n  - clients.${index} (${client.client_id}): ${detail}`);
+    }
+  }
+}

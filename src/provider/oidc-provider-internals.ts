@@ -1,0 +1,35 @@
+/**
+ * The one place that reaches into oidc-provider beyond its public API. Its internal modules are
+ * not semver-stable: an upgrade checks this file and nothing else.
+ */
+import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
+import * as deviceCodeGrant from 'oidc-provider/lib/actions/grants/device_code.js';
+import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
+
+export type GrantHandler = (ctx: KoaContextWithOIDC) => Promise<void>;
+
+export const DEVICE_CODE_GRANT_TYPE = deviceCodeGrant.grantType;
+
+/**
+ * oidc-provider registers its device code grant at construction and keeps the handler private;
+ * wrapping it (for RFC 8628 slow_down) means binding the built-in handler ourselves the same way.
+ */
+export function builtInDeviceCodeGrant(provider: Provider): { handler: GrantHandler; parameters: Set<string> } {
+  const boundHelpers = Object.fromEntries(
+    Object.entries(grantHelpers).map(([name, helper]) => [name, (helper as (...a: unknown[]) => unknown).bind(undefined, provider)]),
+  );
+  return {
+    handler: (ctx) => deviceCodeGrant.handler(provider, boundHelpers, ctx),
+    parameters: deviceCodeGrant.parameters,
+  };
+}
+
+/** oidc-provider hands its device pages a ready-made form; stagepass renders its own with the same CSRF token. */
+export function xsrfTokenFromForm(formHtml: string): string {
+  const match = /name="xsrf" value="([^"]+)"/.exec(formHtml);
+  if (!match?.[1]) throw new Error('oidc-provider device form carries no xsrf token');
+  return match[1];
+}
+
+/** The message oidc-provider gives when a client uses a grant type it is not registered for. */
+export const GRANT_TYPE_NOT_ALLOWED_DESCRIPTION = 'requested grant type is not allowed for this client';

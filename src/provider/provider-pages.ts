@@ -1,0 +1,74 @@
+import type { KoaContextWithOIDC } from 'oidc-provider';
+
+import type { PageRenderer } from '../server/pages.js';
+import { xsrfTokenFromForm } from './oidc-provider-internals.js';
+
+/** The user code a person followed verification_uri_complete with, kept to prefill the entry form. */
+export const PREFILLED_USER_CODE = Symbol('prefilled user code');
+
+interface ErrorOut {
+  error?: string;
+  error_description?: string;
+}
+
+const USER_CODE_MESSAGES: Record<string, string> = {
+  NoCodeError: 'Enter the code shown on your device.',
+  NotFoundError: 'That code is not valid. Check it and try again.',
+  ExpiredError: 'That code has expired. Start again on your device.',
+  AlreadyUsedError: 'That code has already been used. Start again on your device.',
+};
+
+/** The pages oidc-provider renders itself (device flow, logout, errors), drawn with stagepass's views. */
+export function providerPages(render: PageRenderer) {
+  const clientName = (ctx: KoaContextWithOIDC) =>
+    ctx.oidc.client ? String(ctx.oidc.client.clientName ?? ctx.oidc.client.clientId) : '';
+
+  return {
+    userCodeInputSource(ctx: KoaContextWithOIDC, form: string, out?: ErrorOut, err?: Error) {
+      if (err?.name === 'AbortedError' || out?.error === 'access_denied') {
+        render(ctx, 'abort', 'Sign-in cancelled', { clientName: clientName(ctx) });
+        return;
+      }
+      const typed = (err as { userCode?: string } | undefined)?.userCode;
+      const prefilled = (ctx.state as Record<symbol, string | undefined>)[PREFILLED_USER_CODE];
+      render(ctx, 'device-code', 'Connect a device', {
+        action: ctx.oidc.urlFor('code_verification'),
+        xsrf: xsrfTokenFromForm(form),
+        userCode: typed ?? prefilled ?? '',
+        error: err ? (USER_CODE_MESSAGES[err.name] ?? out?.error_description ?? 'Something went wrong. Try again.') : '',
+      });
+    },
+
+    userCodeConfirmSource(ctx: KoaContextWithOIDC, form: string, _client: unknown, _deviceInfo: unknown, userCode: string) {
+      render(ctx, 'device-confirm', 'Confirm the device', {
+        action: ctx.oidc.urlFor('code_verification'),
+        xsrf: xsrfTokenFromForm(form),
+        clientName: clientName(ctx),
+        userCode,
+      });
+    },
+
+    successSource(ctx: KoaContextWithOIDC) {
+      render(ctx, 'success', 'Device connected', { clientName: clientName(ctx) });
+    },
+
+    logoutSource(ctx: KoaContextWithOIDC, form: string) {
+      render(ctx, 'logout', 'Sign out', {
+        host: ctx.host,
+        action: ctx.oidc.urlFor('end_session_confirm'),
+        xsrf: xsrfTokenFromForm(form),
+      });
+    },
+
+    postLogoutSuccessSource(ctx: KoaContextWithOIDC) {
+      render(ctx, 'logged-out', 'Signed out');
+    },
+
+    renderError(ctx: KoaContextWithOIDC, out: ErrorOut) {
+      render(ctx, 'error', 'Something went wrong', {
+        error: out.error ?? 'server_error',
+        description: out.error_description ?? 'The request could not be completed.',
+      });
+    },
+  };
+}

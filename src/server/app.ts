@@ -1,0 +1,126 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+import Router from '@koa/router';
+import Koa, { type Middleware } from 'koa';
+import compose from 'koa-compose';
+import type { Provider } from 'oidc-provider';
+
+import { AccountDirectory } from '../accounts/account-directory.js';
+import type { Config } from '../config/schema.js';
+import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
+import { createProvider } from '../provider/create-provider.js';
+import { announceDevicePollingInterval } from '../provider/device-polling.js';
+import { GRANT_TYPE_NOT_ALLOWED_DESCRIPTION } from '../provider/oidc-provider-internals.js';
+import { PREFILLED_USER_CODE } from '../provider/provider-pages.js';
+import { createStore } from '../store/create-store.js';
+import type { Store } from '../store/store.js';
+import { errorBoundary } from './error-boundary.js';
+import { interactionRoutes } from './interaction-routes.js';
+import { createLogger, type Logger } from './logger.js';
+import { createPageRenderer, readStylesheet } from './pages.js';
+import { securityHeaders } from './security-headers.js';
+
+export const VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url));
+
+export interface Stagepass {
+  app: Koa;
+  provider: Provider;
+  store: Store;
+  config: Config;
+}
+
+export interface StagepassOptions {
+  logger?: Logger;
+  /** Tests hand in a store they own; otherwise the configuration decides. */
+  store?: Store;
+}
+
+export async function createStagepass(config: Config, options: StagepassOptions = {}): Promise<Stagepass> {
+  const logger = options.logger ?? createLogger();
+  const store = options.store ?? (await createStore(config));
+  const [jwks, cookieKeys] = await Promise.all([
+    loadOrCreateJwks(config.keys.jwksFile),
+    loadOrCreateCookieKeys(config.keys.cookieKeysFile),
+  ]);
+  const accounts = new AccountDirectory(config.accounts);
+  const render = createPageRenderer(VIEWS_DIR);
+  const provider = await createProvider({ config, store, jwks, cookieKeys, accounts, render });
+  provider.on('server_error', (ctx, error) => {
+    logger.error('server_error', { path: ctx.path, method: ctx.method, error: String(error?.stack ?? error) });
+  });
+
+  const pathOf = (route: string) => new URL(provider.urlFor(route)).pathname;
+  const stylesheet = readStylesheet(VIEWS_DIR);
+  const pages = new Router();
+  pages.get('/assets/stagepass.css', (ctx) => {
+    ctx.type = 'text/css';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = stylesheet;
+  });
+
+  const app = new Koa();
+  // oidc-provider runs inside this app's contexts, so its signed cookies use this app's keys.
+  app.keys = cookieKeys;
+  app.use(errorBoundary(logger));
+  app.use(securityHeaders());
+  app.use(announceDevicePollingInterval(pathOf('device_authorization'), config.deviceFlow.interval));
+  app.use(unauthorizedClientForDisallowedGrant(pathOf('token')));
+  app.use(prefillUserCode(pathOf('code_verification')));
+  app.use(pages.routes());
+  app.use(interactionRoutes({ provider, accounts, render, csrfSecret: cookieKeys[0]! }).routes());
+  app.use(compose(provider.middleware as Middleware[]));
+  app.use(notFound());
+
+  return { app, provider, store, config };
+}
+
+/** Starts listening; resolves with the server once it accepts connections. */
+export async function listen(stagepass: Stagepass, port = stagepass.config.port): Promise<Server> {
+  const server = stagepass.app.listen(port, '0.0.0.0');
+  await once(server, 'listening');
+  return server;
+}
+
+export function boundPort(server: Server): number {
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * RFC 6749 §5.2 names unauthorized_client for a client using a grant type it is not registered
+ * for; oidc-provider answers invalid_request.
+ */
+function unauthorizedClientForDisallowedGrant(tokenPath: string): Middleware {
+  return async (ctx, next) => {
+    await next();
+    const body = ctx.body as { error?: string; error_description?: string } | undefined;
+    if (ctx.path === tokenPath && body?.error === 'invalid_request' && body.error_description === GRANT_TYPE_NOT_ALLOWED_DESCRIPTION) {
+      ctx.body = { error: 'unauthorized_client', error_description: 'this client is not registered for the requested grant_type' };
+    }
+  };
+}
+
+/**
+ * oidc-provider submits a user code from verification_uri_complete straight away; stagepass shows
+ * it in the entry form instead, so the person sees what they are about to confirm.
+ */
+function prefillUserCode(codeVerificationPath: string): Middleware {
+  return async (ctx, next) => {
+    if (ctx.method === 'GET' && ctx.path === codeVerificationPath && typeof ctx.query.user_code === 'string') {
+      (ctx.state as Record<symbol, string>)[PREFILLED_USER_CODE] = ctx.query.user_code.slice(0, 64);
+      const query = new URLSearchParams(ctx.querystring);
+      query.delete('user_code');
+      ctx.querystring = query.toString();
+    }
+    await next();
+  };
+}
+
+function notFound(): Middleware {
+  return (ctx) => {
+    ctx.status = 404;
+    ctx.body = { error: 'invalid_request', error_description: `no endpoint at ${ctx.method} ${ctx.path}` };
+  };
+}

@@ -1,0 +1,34 @@
+import { errors } from 'oidc-provider';
+import type { Context } from 'koa';
+
+/** Page forms carry a few short fields; anything larger is not a person typing. */
+const FORM_BODY_LIMIT = 16 * 1024;
+
+/**
+ * Reads an application/x-www-form-urlencoded body into single string values. A field sent twice is
+ * refused rather than guessed at.
+ */
+export async function readForm(ctx: Context): Promise<Record<string, string>> {
+  if (!ctx.is('application/x-www-form-urlencoded')) {
+    throw new errors.InvalidRequest('the form must be sent as application/x-www-form-urlencoded');
+  }
+  const declared = ctx.request.length;
+  if (declared !== undefined && declared > FORM_BODY_LIMIT) throw bodyTooLarge();
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of ctx.req) {
+    received += (chunk as Buffer).length;
+    if (received > FORM_BODY_LIMIT) throw bodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  const form: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) {
+    if (Object.hasOwn(form, name)) throw new errors.InvalidRequest(`'${name}' was sent more than once`);
+    form[name] = value;
+  }
+  return form;
+}
+
+function bodyTooLarge() {
+  return Object.assign(new errors.InvalidRequest(`the form exceeds ${FORM_BODY_LIMIT} bytes`), { status: 413, statusCode: 413 });
+}

@@ -1,0 +1,156 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { errors, type Provider } from 'oidc-provider';
+
+import type { AccountDirectory } from '../accounts/account-directory.js';
+import { readForm } from './form-body.js';
+import type { PageRenderer } from './pages.js';
+
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+export interface InteractionRouteDependencies {
+  provider: Provider;
+  accounts: AccountDirectory;
+  render: PageRenderer;
+  /** Keys the per-interaction CSRF token; the cookie keys serve, being secret and shared by instances. */
+  csrfSecret: string;
+}
+
+/**
+ * Login and consent: the pages oidc-provider sends a person to whenever it needs them to sign in
+ * or approve a client. Each form carries a CSRF token bound to the interaction; the interaction
+ * itself is bound to a SameSite cookie by oidc-provider.
+ */
+export function interactionRoutes({ provider, accounts, render, csrfSecret }: InteractionRouteDependencies): Router {
+  const router = new Router({ prefix: '/interaction/:uid' });
+  const csrfToken = (uid: string) => createHmac('sha256', csrfSecret).update(`interaction:${uid}`).digest('base64url');
+  const paths = (uid: string) => ({
+    login: `/interaction/${uid}/login`,
+    confirm: `/interaction/${uid}/confirm`,
+    abort: `/interaction/${uid}/abort`,
+  });
+
+  const clientNameOf = async (interaction: Interaction) => {
+    const client = await provider.Client.find(String(interaction.params.client_id));
+    return String(client?.clientName ?? interaction.params.client_id);
+  };
+
+  const renderLogin = async (ctx: Context, interaction: Interaction, error = '', username = '') => {
+    render(ctx, 'login', 'Sign in', {
+      clientName: await clientNameOf(interaction),
+      action: paths(interaction.uid).login,
+      abortAction: paths(interaction.uid).abort,
+      csrf: csrfToken(interaction.uid),
+      error,
+      username,
+    });
+  };
+
+  /** Loads the interaction named by the cookie and checks it is the one in the URL. */
+  const load = async (ctx: Context): Promise<Interaction> => {
+    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+    if (interaction.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction does not match this browser session');
+    return interaction;
+  };
+
+  /** Reads a posted form after checking its CSRF token. */
+  const loadForm = async (ctx: Context): Promise<{ interaction: Interaction; form: Record<string, string> }> => {
+    const form = await readForm(ctx);
+    const interaction = await load(ctx);
+    const expected = Buffer.from(csrfToken(interaction.uid));
+    const given = Buffer.from(form.csrf ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw Object.assign(new errors.InvalidRequest('the form has expired or did not come from this site; start again'), { status: 403, statusCode: 403 });
+    }
+    return { interaction, form };
+  };
+
+  const finish = async (ctx: Context, result: Parameters<Provider['interactionResult']>[2]) => {
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  };
+
+  router.use(renderErrorsAsPage(render));
+
+  router.get('/', async (ctx) => {
+    const interaction = await load(ctx);
+    if (interaction.prompt.name === 'login') {
+      await renderLogin(ctx, interaction);
+      return;
+    }
+    const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+    const accountId = interaction.session?.accountId;
+    render(ctx, 'consent', 'Allow access?', {
+      clientName: await clientNameOf(interaction),
+      username: accountId ? (accounts.findBySub(accountId)?.username ?? '') : '',
+      scopes: [...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()],
+      approveAction: paths(interaction.uid).confirm,
+      denyAction: paths(interaction.uid).abort,
+      csrf: csrfToken(interaction.uid),
+    });
+  });
+
+  router.post('/login', async (ctx) => {
+    const { interaction, form } = await loadForm(ctx);
+    if (interaction.prompt.name !== 'login') throw new errors.InvalidRequest('this sign-in step is already complete');
+    const username = form.username ?? '';
+    const account = await accounts.authenticate(username, form.password ?? '');
+    if (!account) {
+      ctx.status = 401;
+      await renderLogin(ctx, interaction, 'Wrong username or password.', username);
+      return;
+    }
+    await finish(ctx, { login: { accountId: account.sub } });
+  });
+
+  router.post('/confirm', async (ctx) => {
+    const { interaction } = await loadForm(ctx);
+    if (interaction.prompt.name !== 'consent') throw new errors.InvalidRequest('there is nothing to approve at this step');
+    const accountId = interaction.session?.accountId;
+    if (!accountId) throw new errors.SessionNotFound('sign in first');
+    const details = interaction.prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    const grant = (interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined)
+      ?? new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
+    if (details.missingOIDCScope) grant.addOIDCScope(details.missingOIDCScope.join(' '));
+    if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    const grantId = await grant.save();
+    await finish(ctx, { consent: { grantId } });
+  });
+
+  router.post('/abort', async (ctx) => {
+    await loadForm(ctx);
+    await finish(ctx, { error: 'access_denied', error_description: 'the user denied the request' });
+  });
+
+  return router;
+}
+
+/** A person sees these errors in a browser, so they get the error page rather than JSON. */
+function renderErrorsAsPage(render: PageRenderer): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (thrown) {
+      if (!(thrown instanceof errors.OIDCProviderError)) throw thrown;
+      const error = thrown as errors.OIDCProviderError & { statusCode: number };
+      const sessionGone = error instanceof errors.SessionNotFound;
+      render(ctx, 'error', sessionGone ? 'Session expired' : 'Something went wrong', {
+        error: error.error,
+        description: sessionGone
+          ? 'This sign-in is no longer active in this browser. Go back to the application and start again.'
+          : (error.error_description ?? error.message),
+      });
+      ctx.status = error.statusCode;
+    }
+  };
+}

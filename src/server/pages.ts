@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import ejs from 'ejs';
+import type { Context } from 'koa';
+
+export type PageName =
+  | 'login' | 'consent' | 'device-code' | 'device-confirm' | 'success' | 'abort' | 'error' | 'logout' | 'logged-out';
+
+export type PageRenderer = (ctx: Context, page: PageName, title: string, locals?: Record<string, unknown>) => void;
+
+/**
+ * Compiles every view once at start. Pages share one layout and one stylesheet served from
+ * /assets, so no page needs inline styles or scripts (the CSP allows neither).
+ */
+export function createPageRenderer(viewsDir: string): PageRenderer {
+  const compile = (name: string) =>
+    ejs.compile(readFileSync(join(viewsDir, `${name}.ejs`), 'utf8'), { filename: join(viewsDir, `${name}.ejs`) });
+  const layout = compile('layout');
+  const pages = new Map<string, ejs.TemplateFunction>();
+  for (const page of ['login', 'consent', 'device-code', 'device-confirm', 'success', 'abort', 'error', 'logout', 'logged-out']) {
+    pages.set(page, compile(page));
+  }
+
+  return (ctx, page, title, locals = {}) => {
+    const body = pages.get(page)!(locals);
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = layout({ title, body });
+  };
+}
+
+export function readStylesheet(viewsDir: string): string {
+  return readFileSync(join(viewsDir, 'assets', 'stagepass.css'), 'utf8');
+}

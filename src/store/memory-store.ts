@@ -1,0 +1,131 @@
+import { asIndex, type IndexedFields, storeKeys } from './keys.js';
+import { epochSeconds, type ModelPayload, type Store } from './store.js';
+
+interface Entry {
+  value: unknown;
+  /** Epoch milliseconds; absent means no expiry. */
+  expiresAt?: number;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * A single-process store for development and tests. Expired entries are invisible at once and
+ * swept every minute so that memory does not grow with dead records.
+ */
+export class MemoryStore implements Store {
+  readonly #entries = new Map<string, Entry>();
+  readonly #sweeper = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS).unref();
+
+  async upsertModel(model: string, id: string, payload: ModelPayload, expiresIn?: number): Promise<void> {
+    const key = storeKeys.model(model, id);
+    const expiresAt = deadlineFor(expiresIn);
+    this.#entries.set(key, { value: structuredClone(payload), expiresAt });
+    const { uid, userCode, grantId } = payload as IndexedFields;
+    const uidIndex = asIndex(uid);
+    const userCodeIndex = asIndex(userCode);
+    const grantIndex = asIndex(grantId);
+    if (uidIndex) this.#entries.set(storeKeys.uid(model, uidIndex), { value: id, expiresAt });
+    if (userCodeIndex) this.#entries.set(storeKeys.userCode(model, userCodeIndex), { value: id, expiresAt });
+    if (grantIndex) this.#addToGrant(grantIndex, key, expiresAt);
+  }
+
+  async findModel(model: string, id: string): Promise<ModelPayload | undefined> {
+    const payload = this.#live(storeKeys.model(model, id)) as ModelPayload | undefined;
+    return payload && structuredClone(payload);
+  }
+
+  async findModelByUid(model: string, uid: string): Promise<ModelPayload | undefined> {
+    const id = this.#live(storeKeys.uid(model, uid));
+    return typeof id === 'string' ? this.findModel(model, id) : undefined;
+  }
+
+  async findModelByUserCode(model: string, userCode: string): Promise<ModelPayload | undefined> {
+    const id = this.#live(storeKeys.userCode(model, userCode));
+    return typeof id === 'string' ? this.findModel(model, id) : undefined;
+  }
+
+  async consumeModel(model: string, id: string): Promise<boolean> {
+    const payload = this.#live(storeKeys.model(model, id)) as ModelPayload | undefined;
+    if (!payload || payload.consumed !== undefined) return false;
+    payload.consumed = epochSeconds();
+    return true;
+  }
+
+  async destroyModel(model: string, id: string): Promise<void> {
+    this.#entries.delete(storeKeys.model(model, id));
+  }
+
+  async revokeGrant(grantId: string): Promise<void> {
+    const grantKey = storeKeys.grant(grantId);
+    const members = this.#live(grantKey) as Set<string> | undefined;
+    for (const key of members ?? []) this.#entries.delete(key);
+    this.#entries.delete(grantKey);
+  }
+
+  async getValue(key: string): Promise<string | undefined> {
+    return this.#live(storeKeys.value(key)) as string | undefined;
+  }
+
+  async setValue(key: string, value: string, expiresIn: number): Promise<void> {
+    this.#entries.set(storeKeys.value(key), { value, expiresAt: deadlineFor(expiresIn) });
+  }
+
+  async setValueIfAbsent(key: string, value: string, expiresIn: number): Promise<string> {
+    const existing = await this.getValue(key);
+    if (existing !== undefined) return existing;
+    await this.setValue(key, value, expiresIn);
+    return value;
+  }
+
+  async deleteValue(key: string): Promise<void> {
+    this.#entries.delete(storeKeys.value(key));
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+    this.#entries.clear();
+  }
+
+  #addToGrant(grantId: string, memberKey: string, expiresAt: number | undefined): void {
+    const grantKey = storeKeys.grant(grantId);
+    const entry = this.#entries.get(grantKey);
+    const members = entry && !isExpired(entry) ? (entry.value as Set<string>) : new Set<string>();
+    members.add(memberKey);
+    // The index lives as long as its longest-lived member.
+    const keepUntil = entry && !isExpired(entry) ? laterOf(entry.expiresAt, expiresAt) : expiresAt;
+    this.#entries.set(grantKey, { value: members, expiresAt: keepUntil });
+  }
+
+  #live(key: string): unknown {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (isExpired(entry)) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  #sweep(): void {
+    for (const [key, entry] of this.#entries) {
+      if (isExpired(entry)) this.#entries.delete(key);
+    }
+  }
+}
+
+function deadlineFor(expiresIn: number | undefined): number | undefined {
+  return expiresIn === undefined ? undefined : Date.now() + expiresIn * 1000;
+}
+
+function isExpired(entry: Entry): boolean {
+  return entry.expiresAt !== undefined && entry.expiresAt <= Date.now();
+}
+
+function laterOf(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : Math.max(a, b);
+}

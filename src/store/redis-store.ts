@@ -1,0 +1,169 @@
+import { Cluster, Redis, type ChainableCommander } from 'ioredis';
+
+import { asIndex, type IndexedFields, storeKeys } from './keys.js';
+import { epochSeconds, type ModelPayload, type Store } from './store.js';
+
+export interface RedisStoreOptions {
+  url: string;
+  keyPrefix: string;
+  /**
+   * Treat `url` as a seed node of a Redis Cluster. Every stagepass key then carries one hash tag,
+   * so that multi-key updates stay atomic (MULTI needs a single slot): the cluster brings failover,
+   * not sharding of stagepass's keys.
+   */
+  cluster: boolean;
+}
+
+type RedisClient = Redis | Cluster;
+
+/** Model records are hashes: the JSON payload, and `consumed` set apart so consuming is one HSETNX. */
+const PAYLOAD = 'payload';
+const CONSUMED = 'consumed';
+
+export class RedisStore implements Store {
+  readonly #client: RedisClient;
+
+  constructor(options: RedisStoreOptions) {
+    const common = { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5_000 };
+    if (options.cluster) {
+      const seed = new URL(options.url);
+      this.#client = new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
+        keyPrefix: `{${options.keyPrefix}}`,
+        redisOptions: {
+          ...common,
+          username: decodeURIComponent(seed.username) || undefined,
+          password: decodeURIComponent(seed.password) || undefined,
+          tls: seed.protocol === 'rediss:' ? {} : undefined,
+        },
+      });
+    } else {
+      this.#client = new Redis(options.url, { ...common, keyPrefix: options.keyPrefix });
+    }
+  }
+
+  /** Connects and checks the server answers, so a wrong URL fails at start, not at first request. */
+  async connect(): Promise<void> {
+    await this.#client.connect();
+    await this.#client.ping();
+  }
+
+  async upsertModel(model: string, id: string, payload: ModelPayload, expiresIn?: number): Promise<void> {
+    const key = storeKeys.model(model, id);
+    const tx = this.#client.multi();
+    tx.del(key);
+    tx.hset(key, PAYLOAD, JSON.stringify(payload));
+    if (typeof payload.consumed === 'number') tx.hset(key, CONSUMED, String(payload.consumed));
+    expire(tx, key, expiresIn);
+    const { uid, userCode, grantId } = payload as IndexedFields;
+    const uidIndex = asIndex(uid);
+    const userCodeIndex = asIndex(userCode);
+    const grantIndex = asIndex(grantId);
+    if (uidIndex) setWithExpiry(tx, storeKeys.uid(model, uidIndex), id, expiresIn);
+    if (userCodeIndex) setWithExpiry(tx, storeKeys.userCode(model, userCodeIndex), id, expiresIn);
+    if (grantIndex) {
+      const grantKey = storeKeys.grant(grantIndex);
+      tx.sadd(grantKey, key);
+      if (expiresIn === undefined) {
+        tx.persist(grantKey);
+      } else {
+        // The index lives as long as its longest-lived member: NX sets a first expiry, GT extends it.
+        tx.expire(grantKey, expiresIn, 'NX');
+        tx.expire(grantKey, expiresIn, 'GT');
+      }
+    }
+    await execOrThrow(tx);
+  }
+
+  async findModel(model: string, id: string): Promise<ModelPayload | undefined> {
+    const record = await this.#client.hgetall(storeKeys.model(model, id));
+    const json = record[PAYLOAD];
+    if (json === undefined) return undefined;
+    const payload = JSON.parse(json) as ModelPayload;
+    const consumed = record[CONSUMED];
+    return consumed === undefined ? payload : { ...payload, consumed: Number(consumed) };
+  }
+
+  async findModelByUid(model: string, uid: string): Promise<ModelPayload | undefined> {
+    const id = await this.#client.get(storeKeys.uid(model, uid));
+    return id === null ? undefined : this.findModel(model, id);
+  }
+
+  async findModelByUserCode(model: string, userCode: string): Promise<ModelPayload | undefined> {
+    const id = await this.#client.get(storeKeys.userCode(model, userCode));
+    return id === null ? undefined : this.findModel(model, id);
+  }
+
+  async consumeModel(model: string, id: string): Promise<boolean> {
+    const key = storeKeys.model(model, id);
+    // HSETNX on a missing key would create a stray hash without expiry, so check existence in the same transaction.
+    const tx = this.#client.multi();
+    tx.hexists(key, PAYLOAD);
+    tx.hsetnx(key, CONSUMED, String(epochSeconds()));
+    const [exists, set] = await execOrThrow(tx);
+    if (exists !== 1) {
+      await this.#client.del(key);
+      return false;
+    }
+    return set === 1;
+  }
+
+  async destroyModel(model: string, id: string): Promise<void> {
+    await this.#client.del(storeKeys.model(model, id));
+  }
+
+  async revokeGrant(grantId: string): Promise<void> {
+    const grantKey = storeKeys.grant(grantId);
+    const members = await this.#client.smembers(grantKey);
+    const tx = this.#client.multi();
+    for (const key of members) tx.del(key);
+    tx.del(grantKey);
+    await execOrThrow(tx);
+  }
+
+  async getValue(key: string): Promise<string | undefined> {
+    return (await this.#client.get(storeKeys.value(key))) ?? undefined;
+  }
+
+  async setValue(key: string, value: string, expiresIn: number): Promise<void> {
+    await this.#client.set(storeKeys.value(key), value, 'EX', expiresIn);
+  }
+
+  async setValueIfAbsent(key: string, value: string, expiresIn: number): Promise<string> {
+    const previous = await this.#client.set(storeKeys.value(key), value, 'EX', expiresIn, 'NX', 'GET');
+    return previous ?? value;
+  }
+
+  async deleteValue(key: string): Promise<void> {
+    await this.#client.del(storeKeys.value(key));
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.#client.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#client.quit().catch(() => this.#client.disconnect());
+  }
+}
+
+function expire(tx: ChainableCommander, key: string, expiresIn: number | undefined): void {
+  if (expiresIn !== undefined) tx.expire(key, expiresIn);
+}
+
+function setWithExpiry(tx: ChainableCommander, key: string, value: string, expiresIn: number | undefined): void {
+  if (expiresIn === undefined) tx.set(key, value);
+  else tx.set(key, value, 'EX', expiresIn);
+}
+
+async function execOrThrow(tx: ChainableCommander): Promise<unknown[]> {
+  const results = await tx.exec();
+  if (results === null) throw new Error('redis transaction was aborted');
+  return results.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * The one storage port. oidc-provider's models (sessions, grants, codes, tokens, registered
+ * clients …) and stagepass's own state (device polling, later idempotency keys and quotas) live
+ * behind it. Backends: memory (single process, the default) and Redis (shared, survives restarts).
+ *
+ * Every write takes a lifetime in seconds so that nothing outlives its expiry; `undefined` means
+ * the record lives until it is destroyed.
+ */
+export type ModelPayload = Record<string, unknown>;
+
+export interface Store {
+  /** Creates or replaces a model record and its uid, user code and grant indices. */
+  upsertModel(model: string, id: string, payload: ModelPayload, expiresIn?: number): Promise<void>;
+  findModel(model: string, id: string): Promise<ModelPayload | undefined>;
+  findModelByUid(model: string, uid: string): Promise<ModelPayload | undefined>;
+  findModelByUserCode(model: string, userCode: string): Promise<ModelPayload | undefined>;
+  /**
+   * Marks a record consumed (sets `consumed` to the epoch second). Returns false when it was
+   * already consumed or does not exist, so that exactly one of two racing consumers wins.
+   */
+  consumeModel(model: string, id: string): Promise<boolean>;
+  destroyModel(model: string, id: string): Promise<void>;
+  /** Destroys every record that belongs to the grant, whatever its model. */
+  revokeGrant(grantId: string): Promise<void>;
+
+  /** Plain values for stagepass's own features, each with its own lifetime. */
+  getValue(key: string): Promise<string | undefined>;
+  setValue(key: string, value: string, expiresIn: number): Promise<void>;
+  /** Stores the value only when the key is free; returns the value that the key holds afterwards. */
+  setValueIfAbsent(key: string, value: string, expiresIn: number): Promise<string>;
+  deleteValue(key: string): Promise<void>;
+
+  /** Answers whether the backend is reachable. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export const epochSeconds = (): number => Math.floor(Date.now() / 1000);

@@ -1,0 +1,10 @@
+// oidc-provider ships no types for its internal modules; these declare only what the seam uses.
+declare module 'oidc-provider/lib/actions/grants/device_code.js' {
+  export const handler: (provider: unknown, helpers: Record<string, unknown>, ctx: unknown) => Promise<void>;
+  export const parameters: Set<string>;
+  export const grantType: string;
+}
+declare module 'oidc-provider/lib/helpers/grants.js' {
+  const helpers: Record<string, (...args: unknown[]) => unknown>;
+  export = helpers;
+}
