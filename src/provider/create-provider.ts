@@ -15,6 +15,10 @@ import { adapterFor } from './store-adapter.js';
  */
 export const MINTING_POLICY_METADATA = ['ivs_stage_arns', 'ivs_capabilities', 'license_arns', 'video_roles'] as const;
 
+const MINUTE = 60;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
 const ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES = new Set(['registration', 'client_update']);
 
 export interface ProviderDependencies {
@@ -54,7 +58,17 @@ export async function createProvider({ config, store, jwks, cookieKeys, accounts
     responseTypes: ['code'],
     rotateRefreshToken: true,
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
-    ttl: { DeviceCode: config.deviceFlow.expiresIn },
+    ttl: {
+      AccessToken: HOUR,
+      AuthorizationCode: MINUTE,
+      ClientCredentials: 10 * MINUTE,
+      DeviceCode: config.deviceFlow.expiresIn,
+      Grant: 14 * DAY,
+      IdToken: HOUR,
+      Interaction: HOUR,
+      RefreshToken: 14 * DAY,
+      Session: 14 * DAY,
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     extraClientMetadata: {
       properties: [...MINTING_POLICY_METADATA],

@@ -1,0 +1,103 @@
+import type { Server } from 'node:http';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+
+import { inject } from 'vitest';
+
+import { hashPassword } from '../../src/accounts/password.js';
+import { parseConfig } from '../../src/config/load.js';
+import { createStagepass, listen, type Stagepass } from '../../src/server/app.js';
+import { silentLogger } from '../../src/server/logger.js';
+import { freePort } from './free-port.js';
+
+export const REDIRECT_URI = 'http://127.0.0.1:9/cb';
+
+export const USERS = {
+  alice: { sub: 'sub-alice', username: 'alice', password: 'correct horse battery', claims: { name: 'Alice Example', email: 'alice@example.test', email_verified: true } },
+};
+
+export const CLIENTS = {
+  confidential: {
+    client_id: 'confidential-app',
+    client_secret: 'confidential-app-secret-0123456789',
+    client_name: 'Confidential App',
+    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+    response_types: ['code'],
+    redirect_uris: [REDIRECT_URI],
+  },
+  native: {
+    client_id: 'native-app',
+    client_name: 'Living Room TV',
+    application_type: 'native',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: [REDIRECT_URI],
+  },
+  service: {
+    client_id: 'service',
+    client_secret: 'service-secret-0123456789abcdef',
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+  },
+} as const;
+
+const aliceHash = hashPassword(USERS.alice.password);
+
+export interface RunningStagepass {
+  issuer: string;
+  stagepass: Stagepass;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Run on the test Redis (under a fresh key prefix unless one is given). */
+  redis?: boolean | { keyPrefix: string };
+  /** Raw configuration merged over the test defaults, as a config file would hold it. */
+  config?: Record<string, unknown>;
+  /** Where keys live; a fresh temporary folder unless given (to share keys across restarts). */
+  keysDir?: string;
+}
+
+export async function startStagepass(options: StartOptions = {}): Promise<RunningStagepass> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const keysDir = options.keysDir ?? (await newKeysDir());
+  const redis = options.redis
+    ? { redisUrl: inject('redisUrl'), redisKeyPrefix: typeof options.redis === 'object' ? options.redis.keyPrefix : uniqueRedisPrefix() }
+    : {};
+  const config = parseConfig({
+    issuer,
+    port,
+    keys: { jwksFile: join(keysDir, 'jwks.json'), cookieKeysFile: join(keysDir, 'cookie-keys.json') },
+    clients: Object.values(CLIENTS),
+    accounts: [{ ...USERS.alice, password: await aliceHash }],
+    deviceFlow: { interval: 1, expiresIn: 600 },
+    ...redis,
+    ...options.config,
+  });
+  const stagepass = await createStagepass(config, { logger: silentLogger });
+  const server = await listen(stagepass, port);
+  return {
+    issuer,
+    stagepass,
+    server,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await stagepass.store.close();
+    },
+  };
+}
+
+export async function newKeysDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'stagepass-keys-'));
+}
+
+export function uniqueRedisPrefix(): string {
+  return `stagepass-test:${randomUUID()}:`;
+}
