@@ -40,7 +40,7 @@ export interface StagepassOptions {
 
 export async function createStagepass(config: Config, options: StagepassOptions = {}): Promise<Stagepass> {
   const logger = options.logger ?? createLogger();
-  const store = options.store ?? (await createStore(config));
+  const store = options.store ?? (await createStore(config, logger));
   const [jwks, cookieKeys] = await Promise.all([
     loadOrCreateJwks(config.keys.jwksFile),
     loadOrCreateCookieKeys(config.keys.cookieKeysFile),

@@ -12,6 +12,8 @@ export interface RedisStoreOptions {
    * not sharding of stagepass's keys.
    */
   cluster: boolean;
+  /** Connection errors; ioredis reconnects by itself, so they are reported, not thrown. */
+  onConnectionError?: (error: Error) => void;
 }
 
 type RedisClient = Redis | Cluster;
@@ -39,6 +41,7 @@ export class RedisStore implements Store {
     } else {
       this.#client = new Redis(options.url, { ...common, keyPrefix: options.keyPrefix });
     }
+    this.#client.on('error', (error: Error) => options.onConnectionError?.(error));
   }
 
   /** Connects and checks the server answers, so a wrong URL fails at start, not at first request. */

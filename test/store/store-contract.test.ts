@@ -1,0 +1,153 @@
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import type { Store } from '../../src/store/store.js';
+import { uniqueRedisPrefix } from '../support/stagepass.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function newRedisStore(keyPrefix = uniqueRedisPrefix()): Promise<RedisStore> {
+  const store = new RedisStore({ url: inject('redisUrl'), keyPrefix, cluster: false });
+  await store.connect();
+  return store;
+}
+
+const backends: [string, () => Promise<Store>][] = [
+  ['memory', async () => new MemoryStore()],
+  ['redis', () => newRedisStore()],
+];
+
+describe.each(backends)('%s store', (_name, create) => {
+  let store: Store;
+  beforeEach(async () => {
+    store = await create();
+  });
+  afterEach(() => store.close());
+
+  it('finds a model record by id exactly as it was saved', async () => {
+    const payload = { jti: 'a', kind: 'AccessToken', scope: 'openid', nested: { list: [] as string[], n: 1 } };
+    await store.upsertModel('AccessToken', 'a', payload, 60);
+    expect(await store.findModel('AccessToken', 'a')).toEqual(payload);
+    expect(await store.findModel('AccessToken', 'missing')).toBeUndefined();
+    expect(await store.findModel('RefreshToken', 'a')).toBeUndefined();
+  });
+
+  it('a saved record cannot be changed through the object returned by find', async () => {
+    await store.upsertModel('Session', 's', { uid: 'u1', accountId: 'alice' }, 60);
+    const found = await store.findModel('Session', 's');
+    found!.accountId = 'mallory';
+    expect((await store.findModel('Session', 's'))!.accountId).toBe('alice');
+  });
+
+  it('finds sessions by uid and device codes by user code', async () => {
+    await store.upsertModel('Session', 's1', { uid: 'uid-1', accountId: 'alice' }, 60);
+    await store.upsertModel('DeviceCode', 'd1', { userCode: 'BCDFGHJK', clientId: 'tv' }, 60);
+    expect(await store.findModelByUid('Session', 'uid-1')).toMatchObject({ accountId: 'alice' });
+    expect(await store.findModelByUserCode('DeviceCode', 'BCDFGHJK')).toMatchObject({ clientId: 'tv' });
+    expect(await store.findModelByUid('Session', 'uid-2')).toBeUndefined();
+    expect(await store.findModelByUserCode('DeviceCode', 'ZZZZZZZZ')).toBeUndefined();
+  });
+
+  it('consuming marks the record once: a second consumer loses', async () => {
+    await store.upsertModel('RefreshToken', 'r', { grantId: 'g' }, 60);
+    expect(await store.consumeModel('RefreshToken', 'r')).toBe(true);
+    expect(await store.consumeModel('RefreshToken', 'r')).toBe(false);
+    const consumed = (await store.findModel('RefreshToken', 'r'))!.consumed;
+    expect(consumed).toBeGreaterThan(Date.now() / 1000 - 5);
+  });
+
+  it('of two concurrent consumers exactly one wins', async () => {
+    await store.upsertModel('AuthorizationCode', 'c', { grantId: 'g' }, 60);
+    const results = await Promise.all([store.consumeModel('AuthorizationCode', 'c'), store.consumeModel('AuthorizationCode', 'c')]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('consuming a missing record reports false and creates nothing', async () => {
+    expect(await store.consumeModel('AuthorizationCode', 'ghost')).toBe(false);
+    expect(await store.findModel('AuthorizationCode', 'ghost')).toBeUndefined();
+  });
+
+  it('saving again replaces the record', async () => {
+    await store.upsertModel('Interaction', 'i', { step: 1 }, 60);
+    await store.upsertModel('Interaction', 'i', { step: 2 }, 60);
+    expect(await store.findModel('Interaction', 'i')).toEqual({ step: 2 });
+  });
+
+  it('destroying removes the record', async () => {
+    await store.upsertModel('AccessToken', 'x', { grantId: 'g' }, 60);
+    await store.destroyModel('AccessToken', 'x');
+    expect(await store.findModel('AccessToken', 'x')).toBeUndefined();
+  });
+
+  it('revoking a grant removes every record of that grant, whatever its model, and nothing else', async () => {
+    await store.upsertModel('AccessToken', 'at1', { grantId: 'g1' }, 60);
+    await store.upsertModel('RefreshToken', 'rt1', { grantId: 'g1' }, 600);
+    await store.upsertModel('AuthorizationCode', 'ac1', { grantId: 'g1' }, 10);
+    await store.upsertModel('AccessToken', 'at2', { grantId: 'g2' }, 60);
+    await store.revokeGrant('g1');
+    expect(await store.findModel('AccessToken', 'at1')).toBeUndefined();
+    expect(await store.findModel('RefreshToken', 'rt1')).toBeUndefined();
+    expect(await store.findModel('AuthorizationCode', 'ac1')).toBeUndefined();
+    expect(await store.findModel('AccessToken', 'at2')).toEqual({ grantId: 'g2' });
+  });
+
+  it('nothing outlives its expiry: records, their indices and plain values', async () => {
+    await store.upsertModel('Session', 'short', { uid: 'short-uid' }, 1);
+    await store.upsertModel('DeviceCode', 'short-dc', { userCode: 'SHORTCDE' }, 1);
+    await store.setValue('short-value', 'v', 1);
+    await store.upsertModel('Session', 'long', { uid: 'long-uid' }, 60);
+    await sleep(1_200);
+    expect(await store.findModel('Session', 'short')).toBeUndefined();
+    expect(await store.findModelByUid('Session', 'short-uid')).toBeUndefined();
+    expect(await store.findModelByUserCode('DeviceCode', 'SHORTCDE')).toBeUndefined();
+    expect(await store.getValue('short-value')).toBeUndefined();
+    expect(await store.findModelByUid('Session', 'long-uid')).toEqual({ uid: 'long-uid' });
+  });
+
+  it('a grant revoked after its short-lived members expired still removes its long-lived ones', async () => {
+    await store.upsertModel('RefreshToken', 'long-rt', { grantId: 'g3' }, 60);
+    await store.upsertModel('AccessToken', 'short-at', { grantId: 'g3' }, 1);
+    await sleep(1_200);
+    await store.revokeGrant('g3');
+    expect(await store.findModel('RefreshToken', 'long-rt')).toBeUndefined();
+  });
+
+  it('a value set only when absent keeps the first writer\'s value', async () => {
+    expect(await store.setValueIfAbsent('idem', 'first', 60)).toBe('first');
+    expect(await store.setValueIfAbsent('idem', 'second', 60)).toBe('first');
+    expect(await store.getValue('idem')).toBe('first');
+    await store.deleteValue('idem');
+    expect(await store.setValueIfAbsent('idem', 'third', 60)).toBe('third');
+  });
+
+  it('answers a ping while open', async () => {
+    expect(await store.ping()).toBe(true);
+  });
+});
+
+describe('redis store', () => {
+  it('keeps records across a restart of the process holding it', async () => {
+    const prefix = uniqueRedisPrefix();
+    const first = await newRedisStore(prefix);
+    await first.upsertModel('Grant', 'g', { accountId: 'alice' }, 60);
+    await first.close();
+    const second = await newRedisStore(prefix);
+    expect(await second.findModel('Grant', 'g')).toEqual({ accountId: 'alice' });
+    await second.close();
+  });
+
+  it('stores under different key prefixes do not see each other', async () => {
+    const a = await newRedisStore();
+    const b = await newRedisStore();
+    await a.upsertModel('Grant', 'shared-id', { owner: 'a' }, 60);
+    expect(await b.findModel('Grant', 'shared-id')).toBeUndefined();
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('fails at connect when nothing answers at the URL', async () => {
+    const store = new RedisStore({ url: 'redis://127.0.0.1:1', keyPrefix: 'x:', cluster: false });
+    await expect(store.connect()).rejects.toThrow();
+    await store.close();
+  });
+});
