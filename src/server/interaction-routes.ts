@@ -86,7 +86,7 @@ export function interactionRoutes({ provider, accounts, render, csrfSecret }: In
     render(ctx, 'consent', 'Allow access?', {
       clientName: await clientNameOf(interaction),
       username: accountId ? (accounts.findBySub(accountId)?.username ?? '') : '',
-      scopes: [...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()],
+      scopes: [...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()].map(describeScope),
       approveAction: paths(interaction.uid).confirm,
       denyAction: paths(interaction.uid).abort,
       csrf: csrfToken(interaction.uid),
@@ -133,6 +133,17 @@ export function interactionRoutes({ provider, accounts, render, csrfSecret }: In
   });
 
   return router;
+}
+
+const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  openid: 'Know who you are',
+  profile: 'See your name and profile',
+  email: 'See your email address',
+  offline_access: 'Keep access while you are away',
+};
+
+function describeScope(scope: string): string {
+  return SCOPE_DESCRIPTIONS[scope] ?? scope;
 }
 
 /** A person sees these errors in a browser, so they get the error page rather than JSON. */

@@ -12,7 +12,9 @@ import { createStagepass, listen, type Stagepass } from '../../src/server/app.js
 import { silentLogger } from '../../src/server/logger.js';
 import { freePort } from './free-port.js';
 
-export const REDIRECT_URI = 'http://127.0.0.1:9/cb';
+/** A port of its own per test file, so a browser test can answer the callback for real. */
+export const CALLBACK_PORT = await freePort();
+export const REDIRECT_URI = `http://127.0.0.1:${CALLBACK_PORT}/cb`;
 
 export const USERS = {
   alice: { sub: 'sub-alice', username: 'alice', password: 'correct horse battery', claims: { name: 'Alice Example', email: 'alice@example.test', email_verified: true } },
