@@ -31,5 +31,8 @@ export function xsrfTokenFromForm(formHtml: string): string {
   return match[1];
 }
 
-/** The message oidc-provider gives when a client uses a grant type it is not registered for. */
-export const GRANT_TYPE_NOT_ALLOWED_DESCRIPTION = 'requested grant type is not allowed for this client';
+/** Recognises the messages oidc-provider gives when a client uses a grant type it is not registered for. */
+export function isGrantTypeNotAllowed(description: string | undefined): boolean {
+  return description === 'requested grant type is not allowed for this client'
+    || (description?.endsWith(' is not allowed for this client') ?? false);
+}

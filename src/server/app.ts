@@ -12,8 +12,9 @@ import { AccountDirectory } from '../accounts/account-directory.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
 import { createProvider } from '../provider/create-provider.js';
+import { requireDevicePageSession } from '../provider/device-page-session.js';
 import { announceDevicePollingInterval } from '../provider/device-polling.js';
-import { GRANT_TYPE_NOT_ALLOWED_DESCRIPTION } from '../provider/oidc-provider-internals.js';
+import { isGrantTypeNotAllowed } from '../provider/oidc-provider-internals.js';
 import { PREFILLED_USER_CODE } from '../provider/provider-pages.js';
 import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/store.js';
@@ -67,8 +68,9 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   app.use(errorBoundary(logger));
   app.use(securityHeaders());
   app.use(announceDevicePollingInterval(pathOf('device_authorization'), config.deviceFlow.interval));
-  app.use(unauthorizedClientForDisallowedGrant(pathOf('token')));
+  app.use(unauthorizedClientForDisallowedGrant([pathOf('token'), pathOf('device_authorization')]));
   app.use(prefillUserCode(pathOf('code_verification')));
+  app.use(requireDevicePageSession(provider, store));
   app.use(pages.routes());
   app.use(interactionRoutes({ provider, accounts, render, csrfSecret: cookieKeys[0]! }).routes());
   app.use(compose(provider.middleware as Middleware[]));
@@ -90,13 +92,14 @@ export function boundPort(server: Server): number {
 
 /**
  * RFC 6749 §5.2 names unauthorized_client for a client using a grant type it is not registered
- * for; oidc-provider answers invalid_request.
+ * for (at the token endpoint, and at device authorization for the device grant); oidc-provider
+ * answers invalid_request.
  */
-function unauthorizedClientForDisallowedGrant(tokenPath: string): Middleware {
+function unauthorizedClientForDisallowedGrant(paths: string[]): Middleware {
   return async (ctx, next) => {
     await next();
     const body = ctx.body as { error?: string; error_description?: string } | undefined;
-    if (ctx.path === tokenPath && body?.error === 'invalid_request' && body.error_description === GRANT_TYPE_NOT_ALLOWED_DESCRIPTION) {
+    if (paths.includes(ctx.path) && body?.error === 'invalid_request' && isGrantTypeNotAllowed(body.error_description)) {
       ctx.body = { error: 'unauthorized_client', error_description: 'this client is not registered for the requested grant_type' };
     }
   };
