@@ -15,7 +15,7 @@ interface Case {
   name: string;
   method?: string;
   path: string;
-  body?: string | Buffer;
+  body?: string;
   headers?: Record<string, string>;
   status: number;
   /** The RFC 6749 error code a JSON endpoint must answer. */
