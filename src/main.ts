@@ -1,5 +1,3 @@
-import { resolve } from 'node:path';
-
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from './config/load.js';
 import { SAMPLE_CREDENTIALS } from './config/sample-credentials.js';
 import type { Config } from './config/schema.js';
@@ -13,7 +11,7 @@ try {
   const config = loadConfigFile(configPath, { PORT: process.env.PORT, ISSUER: process.env.ISSUER, REDIS_URL: process.env.REDIS_URL });
   const stagepass = await createStagepass(config, { logger });
   const server = await listen(stagepass);
-  process.stdout.write(banner(config, resolve(configPath) === resolve(DEFAULT_CONFIG_PATH)));
+  process.stdout.write(banner(config, usesSampleCredentials(config)));
 
   const shutdown = async () => {
     server.close();
@@ -30,7 +28,13 @@ try {
   process.exit(1);
 }
 
-function banner(config: Config, isDefaultConfig: boolean): string {
+/** The sample clients' secrets are public: whoever runs with them is only trying stagepass out. */
+function usesSampleCredentials(config: Config): boolean {
+  const { confidentialClient } = SAMPLE_CREDENTIALS;
+  return config.clients.some((c) => c.client_id === confidentialClient.clientId && c.client_secret === confidentialClient.clientSecret);
+}
+
+function banner(config: Config, withSamples: boolean): string {
   const lines = [
     `stagepass is listening on port ${config.port}`,
     `  issuer:    ${config.issuer}`,
@@ -38,11 +42,11 @@ function banner(config: Config, isDefaultConfig: boolean): string {
     `  store:     ${config.redisUrl ? 'redis' : 'in-memory (state is lost on restart)'}`,
     `  clients:   ${config.clients.map((c) => c.client_id).join(', ') || '(none)'}`,
   ];
-  if (isDefaultConfig) {
+  if (withSamples) {
     const { confidentialClient, publicClient, account } = SAMPLE_CREDENTIALS;
     lines.push(
       '',
-      'Sample credentials (config/default.json — for trying stagepass only):',
+      'Sample credentials (public: for trying stagepass only, never in production):',
       `  confidential client: ${confidentialClient.clientId} / ${confidentialClient.clientSecret}`,
       `  public client:       ${publicClient.clientId} (device flow, native app with PKCE)`,
       `  account:             ${account.username} / ${account.password}`,

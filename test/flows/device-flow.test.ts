@@ -8,124 +8,126 @@ import { CLIENTS, startStagepass, USERS, type RunningStagepass } from '../suppor
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const UNAMBIGUOUS_USER_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/;
 
-let server: RunningStagepass;
-beforeAll(async () => {
-  server = await startStagepass();
-});
-afterAll(() => server.close());
-
-async function startDeviceAuthorization(scope = 'openid offline_access') {
-  const response = await postForm(`${server.issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope });
-  expect(response.status).toBe(200);
-  return response.body as { device_code: string; user_code: string; verification_uri: string; verification_uri_complete: string; expires_in: number; interval: number };
-}
-
-const poll = (deviceCode: string) =>
-  postForm(`${server.issuer}/token`, { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: CLIENTS.native.client_id });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-describe('device authorization grant', () => {
-  it('the device authorization response carries every RFC 8628 field, including the interval', async () => {
-    const started = await startDeviceAuthorization();
-    expect(started.user_code).toMatch(UNAMBIGUOUS_USER_CODE);
-    expect(started.verification_uri).toBe(`${server.issuer}/device`);
-    expect(started.verification_uri_complete).toBe(`${server.issuer}/device?user_code=${started.user_code}`);
-    expect(started.expires_in).toBe(600);
-    expect(started.interval).toBe(1);
-    expect(started.device_code.length).toBeGreaterThan(20);
+describe.each(['memory', 'redis'] as const)('on the %s store', (backend) => {
+  let server: RunningStagepass;
+  beforeAll(async () => {
+    server = await startStagepass({ redis: backend === 'redis' });
   });
+  afterAll(() => server.close());
 
-  it('a device polling openid-client gets tokens for alice once she approves in the browser', async () => {
-    const config = await relyingParty(server.issuer, 'native');
-    const started = await client.initiateDeviceAuthorization(config, { scope: 'openid offline_access' });
-    const polling = client.pollDeviceAuthorizationGrant(config, started);
-    const last = await approveDevice(new ScriptedUser(), started.verification_uri_complete!);
-    expect(last.html).toContain('Device connected');
-    const tokens = await polling;
-    expect(tokens.claims()?.sub).toBe(USERS.alice.sub);
-    expect(tokens.refresh_token).toEqual(expect.any(String));
-  });
+  async function startDeviceAuthorization(scope = 'openid offline_access') {
+    const response = await postForm(`${server.issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope });
+    expect(response.status).toBe(200);
+    return response.body as { device_code: string; user_code: string; verification_uri: string; verification_uri_complete: string; expires_in: number; interval: number };
+  }
 
-  it('the code entry page is prefilled from verification_uri_complete', async () => {
-    const started = await startDeviceAuthorization();
-    const page = await new ScriptedUser().visit(started.verification_uri_complete);
-    expect(page.html).toMatch(new RegExp(`name="user_code"[^>]*value="${started.user_code}"`));
-  });
+  const poll = (deviceCode: string) =>
+    postForm(`${server.issuer}/token`, { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: CLIENTS.native.client_id });
 
-  it('polling before the user acts answers authorization_pending', async () => {
-    const started = await startDeviceAuthorization();
-    const response = await poll(started.device_code);
-    expect(response.status).toBe(400);
-    expect(response.body.error).toBe('authorization_pending');
-  });
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  it('polling faster than the interval answers slow_down and adds five seconds to the interval', async () => {
-    const started = await startDeviceAuthorization();
-    expect((await poll(started.device_code)).body.error).toBe('authorization_pending');
-    const tooSoon = await poll(started.device_code);
-    expect(tooSoon.body.error).toBe('slow_down');
-    // The one-second interval has passed, but this device code's interval is now six seconds.
-    await sleep(1_100);
-    const stillTooSoon = await poll(started.device_code);
-    expect(stillTooSoon.body.error).toBe('slow_down');
-    expect(stillTooSoon.body.error_description).toMatch(/wait 11 s/);
-  });
+  describe('device authorization grant', () => {
+    it('the device authorization response carries every RFC 8628 field, including the interval', async () => {
+      const started = await startDeviceAuthorization();
+      expect(started.user_code).toMatch(UNAMBIGUOUS_USER_CODE);
+      expect(started.verification_uri).toBe(`${server.issuer}/device`);
+      expect(started.verification_uri_complete).toBe(`${server.issuer}/device?user_code=${started.user_code}`);
+      expect(started.expires_in).toBe(600);
+      expect(started.interval).toBe(1);
+      expect(started.device_code.length).toBeGreaterThan(20);
+    });
 
-  it('a device polling at its interval is never told to slow down', async () => {
-    const started = await startDeviceAuthorization();
-    for (let i = 0; i < 3; i += 1) {
+    it('a device polling openid-client gets tokens for alice once she approves in the browser', async () => {
+      const config = await relyingParty(server.issuer, 'native');
+      const started = await client.initiateDeviceAuthorization(config, { scope: 'openid offline_access' });
+      const polling = client.pollDeviceAuthorizationGrant(config, started);
+      const last = await approveDevice(new ScriptedUser(), started.verification_uri_complete!);
+      expect(last.html).toContain('Device connected');
+      const tokens = await polling;
+      expect(tokens.claims()?.sub).toBe(USERS.alice.sub);
+      expect(tokens.refresh_token).toEqual(expect.any(String));
+    });
+
+    it('the code entry page is prefilled from verification_uri_complete', async () => {
+      const started = await startDeviceAuthorization();
+      const page = await new ScriptedUser().visit(started.verification_uri_complete);
+      expect(page.html).toMatch(new RegExp(`name="user_code"[^>]*value="${started.user_code}"`));
+    });
+
+    it('polling before the user acts answers authorization_pending', async () => {
+      const started = await startDeviceAuthorization();
+      const response = await poll(started.device_code);
+      expect(response.status).toBe(400);
+      expect(response.body.error).toBe('authorization_pending');
+    });
+
+    it('polling faster than the interval answers slow_down and adds five seconds to the interval', async () => {
+      const started = await startDeviceAuthorization();
       expect((await poll(started.device_code)).body.error).toBe('authorization_pending');
-      await sleep(1_050);
-    }
-  });
+      const tooSoon = await poll(started.device_code);
+      expect(tooSoon.body.error).toBe('slow_down');
+      // The one-second interval has passed, but this device code's interval is now six seconds.
+      await sleep(1_100);
+      const stillTooSoon = await poll(started.device_code);
+      expect(stillTooSoon.body.error).toBe('slow_down');
+      expect(stillTooSoon.body.error_description).toMatch(/wait 11 s/);
+    });
 
-  it('cancelling on the confirm page answers access_denied to the device', async () => {
-    const started = await startDeviceAuthorization();
-    const last = await approveDevice(new ScriptedUser(), started.verification_uri_complete, { cancelAt: 'confirm' });
-    expect(last.html).toContain('Sign-in cancelled');
-    const response = await poll(started.device_code);
-    expect(response.body.error).toBe('access_denied');
-  });
+    it('a device polling at its interval is never told to slow down', async () => {
+      const started = await startDeviceAuthorization();
+      for (let i = 0; i < 3; i += 1) {
+        expect((await poll(started.device_code)).body.error).toBe('authorization_pending');
+        await sleep(1_050);
+      }
+    });
 
-  it('denying consent answers access_denied to the device', async () => {
-    const started = await startDeviceAuthorization();
-    const last = await approveDevice(new ScriptedUser(), started.verification_uri_complete, { cancelAt: 'consent' });
-    expect(last.html).toContain('Sign-in cancelled');
-    expect((await poll(started.device_code)).body.error).toBe('access_denied');
-  });
+    it('cancelling on the confirm page answers access_denied to the device', async () => {
+      const started = await startDeviceAuthorization();
+      const last = await approveDevice(new ScriptedUser(), started.verification_uri_complete, { cancelAt: 'confirm' });
+      expect(last.html).toContain('Sign-in cancelled');
+      const response = await poll(started.device_code);
+      expect(response.body.error).toBe('access_denied');
+    });
 
-  it('an expired device code answers expired_token', async () => {
-    const started = await startDeviceAuthorization();
-    const { store } = server.stagepass;
-    const record = await store.findModel('DeviceCode', started.device_code);
-    expect(record).toBeDefined();
-    // Let the code's lifetime run out without waiting ten minutes.
-    await store.upsertModel('DeviceCode', started.device_code, { ...record, exp: Math.floor(Date.now() / 1000) - 1 }, 60);
-    const response = await poll(started.device_code);
-    expect(response.body.error).toBe('expired_token');
-  });
+    it('denying consent answers access_denied to the device', async () => {
+      const started = await startDeviceAuthorization();
+      const last = await approveDevice(new ScriptedUser(), started.verification_uri_complete, { cancelAt: 'consent' });
+      expect(last.html).toContain('Sign-in cancelled');
+      expect((await poll(started.device_code)).body.error).toBe('access_denied');
+    });
 
-  it('an unknown device code answers invalid_grant', async () => {
-    const response = await poll('not-a-device-code-that-exists');
-    expect(response.status).toBe(400);
-    expect(response.body.error).toBe('invalid_grant');
-  });
+    it('an expired device code answers expired_token', async () => {
+      const started = await startDeviceAuthorization();
+      const { store } = server.stagepass;
+      const record = await store.findModel('DeviceCode', started.device_code);
+      expect(record).toBeDefined();
+      // Let the code's lifetime run out without waiting ten minutes.
+      await store.upsertModel('DeviceCode', started.device_code, { ...record, exp: Math.floor(Date.now() / 1000) - 1 }, 60);
+      const response = await poll(started.device_code);
+      expect(response.body.error).toBe('expired_token');
+    });
 
-  it('a mistyped user code shows the entry page again with an error', async () => {
-    const user = new ScriptedUser();
-    const entry = await user.visit(`${server.issuer}/device`);
-    const retry = await user.submit(entry, '/device', { user_code: 'BBBB-BBBB' });
-    expect(retry.html).toContain('That code is not valid');
-    expect(retry.html).toContain('name="user_code"');
-  });
+    it('an unknown device code answers invalid_grant', async () => {
+      const response = await poll('not-a-device-code-that-exists');
+      expect(response.status).toBe(400);
+      expect(response.body.error).toBe('invalid_grant');
+    });
 
-  it('a device code approved once cannot be approved again', async () => {
-    const started = await startDeviceAuthorization();
-    await approveDevice(new ScriptedUser(), started.verification_uri_complete);
-    const user = new ScriptedUser();
-    const entry = await user.visit(started.verification_uri_complete);
-    const again = await user.submit(entry, '/device');
-    expect(again.html).toContain('already been used');
+    it('a mistyped user code shows the entry page again with an error', async () => {
+      const user = new ScriptedUser();
+      const entry = await user.visit(`${server.issuer}/device`);
+      const retry = await user.submit(entry, '/device', { user_code: 'BBBB-BBBB' });
+      expect(retry.html).toContain('That code is not valid');
+      expect(retry.html).toContain('name="user_code"');
+    });
+
+    it('a device code approved once cannot be approved again', async () => {
+      const started = await startDeviceAuthorization();
+      await approveDevice(new ScriptedUser(), started.verification_uri_complete);
+      const user = new ScriptedUser();
+      const entry = await user.visit(started.verification_uri_complete);
+      const again = await user.submit(entry, '/device');
+      expect(again.html).toContain('already been used');
+    });
   });
 });

@@ -1,0 +1,70 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { describe, expect, it } from 'vitest';
+
+import { verifyPassword } from '../../src/accounts/password.js';
+import { freePort } from '../support/free-port.js';
+
+const run = promisify(execFile);
+const TSX = join('node_modules', '.bin', 'tsx');
+
+/** Starts `src/main.ts` as `npm start` does and collects its output until it exits or `until` appears. */
+function startMain(env: Record<string, string>, until?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(TSX, ['src/main.ts'], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    const done = (code: number | null) => resolve({ code, stdout, stderr });
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (until?.test(stdout)) {
+        child.once('exit', () => done(null));
+        child.kill('SIGTERM');
+      }
+    });
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('exit', done);
+  });
+}
+
+describe('command line', () => {
+  it('hash-password prints one line: the salted scrypt form, which verifies the password', async () => {
+    const { stdout } = await run(TSX, ['src/cli/hash-password.ts', 'hunter2 with spaces']);
+    const lines = stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^scrypt\$/);
+    expect(await verifyPassword('hunter2 with spaces', lines[0]!)).toBe(true);
+    expect(await verifyPassword('hunter3 with spaces', lines[0]!)).toBe(false);
+  });
+
+  it('hashing the same password twice gives different salts', async () => {
+    const [a, b] = await Promise.all([run(TSX, ['src/cli/hash-password.ts', 'same']), run(TSX, ['src/cli/hash-password.ts', 'same'])]);
+    expect(a.stdout).not.toBe(b.stdout);
+  });
+
+  it('the server refuses to start on an invalid configuration, naming the field, and exits non-zero', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stagepass-config-'));
+    const path = join(dir, 'bad.json');
+    await writeFile(path, JSON.stringify({ port: 'not a number', clients: [] }));
+    const result = await startMain({ STAGEPASS_CONFIG: path });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('port');
+    expect(result.stdout).not.toContain('listening');
+  });
+
+  it('the server starts on the default configuration, prints the sample credentials and creates its keys', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stagepass-start-'));
+    const port = await freePort();
+    const config = JSON.parse(await readFile('config/default.json', 'utf8')) as Record<string, unknown>;
+    const path = join(dir, 'config.json');
+    await writeFile(path, JSON.stringify({ ...config, keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json') } }));
+    const result = await startMain({ STAGEPASS_CONFIG: path, PORT: String(port) }, /sign in as alice/);
+    expect(result.stdout).toContain(`discovery: http://localhost:${port}/.well-known/openid-configuration`);
+    const jwks = JSON.parse(await readFile(join(dir, 'jwks.json'), 'utf8')) as { keys: { alg: string; d?: string }[] };
+    expect(jwks.keys.map((k) => k.alg)).toEqual(['ES256', 'RS256']);
+  });
+});

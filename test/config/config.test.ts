@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+
+import { verifyPassword } from '../../src/accounts/password.js';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from '../../src/config/load.js';
+import { SAMPLE_CREDENTIALS } from '../../src/config/sample-credentials.js';
+
+const invalid = (raw: unknown) => {
+  try {
+    parseConfig(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('configuration was accepted');
+};
+
+describe('configuration', () => {
+  it('an empty file gives safe defaults: port 3000, memory store, no clients, issuer on localhost', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({ port: 3000, issuer: 'http://localhost:3000', clients: [], accounts: [] });
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.deviceFlow).toEqual({ interval: 5, expiresIn: 600 });
+  });
+
+  it('PORT, ISSUER and REDIS_URL override the file', () => {
+    const config = parseConfig({ port: 3000, redisUrl: 'redis://file:6379' }, { PORT: '4000', ISSUER: 'https://id.example.com', REDIS_URL: 'redis://env:6379' });
+    expect(config).toMatchObject({ port: 4000, issuer: 'https://id.example.com', redisUrl: 'redis://env:6379' });
+  });
+
+  it('the issuer follows PORT when the file names none', () => {
+    expect(parseConfig({}, { PORT: '4100' }).issuer).toBe('http://localhost:4100');
+  });
+
+  it.each([
+    [{ unknownKey: 1 }, 'unknownKey'],
+    [{ port: 'eighty' }, 'port'],
+    [{ port: 70000 }, 'port'],
+    [{ issuer: 'not a url' }, 'issuer'],
+    [{ redisUrl: 'http://localhost:6379' }, 'redisUrl'],
+    [{ clients: [{ client_secret: 'x' }] }, 'clients.0.client_id'],
+    [{ accounts: [{ sub: 'a', username: 'a', password: 'plaintext' }] }, 'accounts.0.password'],
+    [{ registration: { initialAccessToken: 'short' } }, 'registration.initialAccessToken'],
+    [{ deviceFlow: { interval: 0 } }, 'deviceFlow.interval'],
+    [{ keys: { jwksFile: '' } }, 'keys.jwksFile'],
+    [{ clients: [{ client_id: 'a' }, { client_id: 'a' }] }, 'clients.1.client_id'],
+  ])('%j is refused with a message naming %s', (raw, field) => {
+    expect(invalid(raw)).toContain(field);
+  });
+
+  it('a file that is not JSON is refused with its path in the message', () => {
+    expect(() => loadConfigFile('package-lock.json.missing', {})).toThrow(/package-lock\.json\.missing/);
+  });
+
+  it('the default configuration holds the sample credentials the server prints at start', async () => {
+    const config = loadConfigFile(DEFAULT_CONFIG_PATH, {});
+    const raw = JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')) as { clients: { client_id: string; client_secret?: string }[] };
+    const confidential = raw.clients.find((c) => c.client_id === SAMPLE_CREDENTIALS.confidentialClient.clientId);
+    expect(confidential?.client_secret).toBe(SAMPLE_CREDENTIALS.confidentialClient.clientSecret);
+    expect(raw.clients.some((c) => c.client_id === SAMPLE_CREDENTIALS.publicClient.clientId)).toBe(true);
+    const account = config.accounts.find((a) => a.username === SAMPLE_CREDENTIALS.account.username);
+    expect(await verifyPassword(SAMPLE_CREDENTIALS.account.password, account!.password)).toBe(true);
+  });
+});
