@@ -30,9 +30,11 @@ export class RedisStore implements Store {
     if (options.cluster) {
       const seed = new URL(options.url);
       this.#client = new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
+        lazyConnect: true,
         keyPrefix: `{${options.keyPrefix}}`,
         redisOptions: {
-          ...common,
+          connectTimeout: common.connectTimeout,
+          maxRetriesPerRequest: common.maxRetriesPerRequest,
           username: decodeURIComponent(seed.username) || undefined,
           password: decodeURIComponent(seed.password) || undefined,
           tls: seed.protocol === 'rediss:' ? {} : undefined,

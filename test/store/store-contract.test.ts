@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { Store } from '../../src/store/store.js';
+import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
 import { uniqueRedisPrefix } from '../support/stagepass.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -13,9 +14,22 @@ async function newRedisStore(keyPrefix = uniqueRedisPrefix()): Promise<RedisStor
   return store;
 }
 
+let cluster: RedisCluster;
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+});
+afterAll(() => cluster?.stop());
+
+async function newRedisClusterStore(): Promise<RedisStore> {
+  const store = new RedisStore({ url: cluster.seedUrl, keyPrefix: uniqueRedisPrefix(), cluster: true });
+  await store.connect();
+  return store;
+}
+
 const backends: [string, () => Promise<Store>][] = [
   ['memory', async () => new MemoryStore()],
   ['redis', () => newRedisStore()],
+  ['redis cluster', () => newRedisClusterStore()],
 ];
 
 describe.each(backends)('%s store', (_name, create) => {
