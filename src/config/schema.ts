@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { isStoredPassword } from '../accounts/password.js';
+
 /**
  * Client metadata is validated in full by oidc-provider when the provider starts; this schema
  * only pins what stagepass itself relies on and lets the rest of the metadata through.
@@ -12,7 +14,7 @@ const clientSchema = z.looseObject({
 const accountSchema = z.strictObject({
   sub: z.string().min(1),
   username: z.string().min(1),
-  password: z.string().regex(/^scrypt\$/, 'must be the output of `npm run hash-password`'),
+  password: z.string().refine(isStoredPassword, 'must be the output of `npm run --silent hash-password -- <password>`'),
   claims: z.record(z.string(), z.unknown()).default({}),
 });
 
@@ -28,6 +30,36 @@ const deviceFlowSchema = z.strictObject({
   expiresIn: z.int().min(60).max(3600).default(600),
 });
 
+const ivsSchema = z.strictObject({
+  /** The ARN IVS gave the public key at ImportPublicKey; it is the `kid` of every participant token. */
+  publicKeyArn: z.string().regex(/^arn:aws:ivs:[a-z0-9-]+:[0-9]+:public-key\/[a-zA-Z0-9-]+$/, 'must be an IVS public key ARN (arn:aws:ivs:<region>:<account>:public-key/<id>)'),
+  /** P-384 private key (PEM); created when missing so a development server can mint at once. */
+  privateKeyFile: z.string().min(1),
+  stages: z.array(z.strictObject({
+    arn: z.string().max(128).regex(/^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage\/[a-zA-Z0-9-]+$/, 'must be an IVS stage ARN (arn:aws:ivs:<region>:<account>:stage/<id>)'),
+    eventsUrl: z.url({ protocol: /^wss?$/ }),
+    whipUrl: z.url({ protocol: /^https?$/ }),
+  })).default([]),
+});
+
+const licenseSchema = z.strictObject({
+  arn: z.string().regex(/^arn:aws[a-z-]*:license-manager:/, 'must be a License Manager license ARN'),
+  /** Live (unexpired, undeleted) refresh tokens allowed for this license at once. */
+  maxTokens: z.int().min(1).max(100_000).default(100),
+});
+
+const videoSchema = z.strictObject({
+  apiKey: z.string().regex(/^[0-9]+$/, 'must be the numeric API key of the Vonage Video / OpenTok project'),
+  apiSecret: z.string().min(16),
+  tokenFormat: z.enum(['jwt', 't1']).default('jwt'),
+  /** Vonage application credentials, for RS256 application tokens. */
+  applicationId: z.string().min(1).optional(),
+  privateKeyFile: z.string().min(1).optional(),
+}).refine((video) => (video.applicationId === undefined) === (video.privateKeyFile === undefined), {
+  message: 'applicationId and privateKeyFile go together',
+  path: ['applicationId'],
+});
+
 export const configSchema = z.strictObject({
   issuer: z.url({ protocol: /^https?$/ }).optional(),
   port: z.int().min(0).max(65535).default(3000),
@@ -41,6 +73,9 @@ export const configSchema = z.strictObject({
     initialAccessToken: z.string().min(16).optional(),
   }).default({}),
   deviceFlow: deviceFlowSchema.default({ interval: 5, expiresIn: 600 }),
+  ivs: ivsSchema.optional(),
+  licenses: z.array(licenseSchema).default([]),
+  video: videoSchema.optional(),
 });
 
 type ParsedConfig = z.infer<typeof configSchema>;
@@ -48,3 +83,6 @@ type ParsedConfig = z.infer<typeof configSchema>;
 export type Config = Omit<ParsedConfig, 'issuer'> & { issuer: string };
 export type ClientConfig = ParsedConfig['clients'][number];
 export type AccountConfig = ParsedConfig['accounts'][number];
+export type IvsConfig = NonNullable<ParsedConfig['ivs']>;
+export type LicenseConfig = ParsedConfig['licenses'][number];
+export type VideoConfig = NonNullable<ParsedConfig['video']>;
