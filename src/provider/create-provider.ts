@@ -30,7 +30,11 @@ export interface ProviderDependencies {
   render: PageRenderer;
 }
 
-export async function createProvider({ config, store, jwks, cookieKeys, accounts, render }: ProviderDependencies): Promise<Provider> {
+/**
+ * Builds the provider with its device polling rules. Callers register the minting grants next and
+ * then call `assertStaticClientsValid`, since clients may list those grants' types.
+ */
+export function createProvider({ config, store, jwks, cookieKeys, accounts, render }: ProviderDependencies): Provider {
   const pages = providerPages(render);
   const configuration: Configuration = {
     adapter: adapterFor(store),
@@ -113,12 +117,11 @@ export async function createProvider({ config, store, jwks, cookieKeys, accounts
 
   const provider = new Provider(config.issuer, configuration);
   enforceDevicePollingInterval(provider, store, config.deviceFlow.interval);
-  await assertStaticClientsValid(provider, config);
   return provider;
 }
 
 /** oidc-provider validates static clients lazily; stagepass refuses to start with a broken one. */
-async function assertStaticClientsValid(provider: Provider, config: Config): Promise<void> {
+export async function assertStaticClientsValid(provider: Provider, config: Config): Promise<void> {
   for (const [index, client] of config.clients.entries()) {
     try {
       await provider.Client.find(client.client_id);

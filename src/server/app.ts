@@ -11,13 +11,16 @@ import type { Provider } from 'oidc-provider';
 import { AccountDirectory } from '../accounts/account-directory.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
-import { createProvider } from '../provider/create-provider.js';
+import { createMinters } from '../grants/index.js';
+import { registerMintingGrants } from '../grants/common/minting-grant.js';
+import { serverSigningKey } from '../keys/server-signing-key.js';
+import { assertStaticClientsValid, createProvider } from '../provider/create-provider.js';
 import { requireDevicePageSession } from '../provider/device-page-session.js';
 import { announceDevicePollingInterval } from '../provider/device-polling.js';
 import { isGrantTypeNotAllowed } from '../provider/oidc-provider-internals.js';
 import { PREFILLED_USER_CODE } from '../provider/provider-pages.js';
 import { createStore } from '../store/create-store.js';
-import type { Store } from '../store/store.js';
+import { epochSeconds, type Store } from '../store/store.js';
 import { errorBoundary } from './error-boundary.js';
 import { interactionRoutes } from './interaction-routes.js';
 import { createLogger, type Logger } from './logger.js';
@@ -48,7 +51,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   ]);
   const accounts = new AccountDirectory(config.accounts);
   const render = createPageRenderer(VIEWS_DIR);
-  const provider = await createProvider({ config, store, jwks, cookieKeys, accounts, render });
+  const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
+  const minters = await createMinters(config, { provider, store, serverKey: await serverSigningKey(jwks), now: epochSeconds });
+  registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
+  await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
     logger.error('server_error', { path: ctx.path, method: ctx.method, error: String(error?.stack ?? error) });
   });
@@ -73,6 +79,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   app.use(requireDevicePageSession(provider, store));
   app.use(pages.routes());
   app.use(interactionRoutes({ provider, accounts, render, csrfSecret: cookieKeys[0]! }).routes());
+  for (const { routes } of minters) if (routes) app.use(routes.routes());
   app.use(compose(provider.middleware as Middleware[]));
   app.use(notFound());
 

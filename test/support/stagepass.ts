@@ -60,7 +60,7 @@ export interface StartOptions {
   /** Run on the test Redis (under a fresh key prefix unless one is given). */
   redis?: boolean | { keyPrefix: string };
   /** Raw configuration merged over the test defaults, as a config file would hold it. */
-  config?: Record<string, unknown>;
+  config?: Record<string, unknown> | ((keysDir: string) => Record<string, unknown>);
   /** Where keys live; a fresh temporary folder unless given (to share keys across restarts). */
   keysDir?: string;
 }
@@ -80,7 +80,7 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
     accounts: [{ ...USERS.alice, password: await aliceHash }],
     deviceFlow: { interval: 1, expiresIn: 600 },
     ...redis,
-    ...options.config,
+    ...(typeof options.config === 'function' ? options.config(keysDir) : options.config),
   });
   const stagepass = await createStagepass(config, { logger: silentLogger });
   const server = await listen(stagepass, port);

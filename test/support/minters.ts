@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+
+import { basicAuth, postForm } from './relying-party.js';
+import { CLIENTS } from './stagepass.js';
+
+export const IVS_GRANT = 'urn:stagepass:grant-type:ivs-participant-token';
+export const LICENSE_GRANT = 'urn:stagepass:grant-type:license-token';
+export const VIDEO_GRANT = 'urn:stagepass:grant-type:video-token';
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+export const STAGES = {
+  main: { arn: 'arn:aws:ivs:us-west-2:123456789012:stage/MainStage01', eventsUrl: 'wss://global.events.live-video.net', whipUrl: 'https://a1b2c3d4e5f6.global-bm.whip.live-video.net' },
+  backstage: { arn: 'arn:aws:ivs:us-west-2:123456789012:stage/Backstage02', eventsUrl: 'wss://global.events.live-video.net', whipUrl: 'https://f6e5d4c3b2a1.global-bm.whip.live-video.net' },
+};
+export const PUBLIC_KEY_ARN = 'arn:aws:ivs:us-west-2:123456789012:public-key/TestKey0001';
+
+export const ivsConfig = (keysDir: string) => ({
+  publicKeyArn: PUBLIC_KEY_ARN,
+  privateKeyFile: join(keysDir, 'ivs-participant-key.pem'),
+  stages: Object.values(STAGES),
+});
+
+/** Minting clients, each with exactly the policy its tests need. */
+export const MINTING_CLIENTS = {
+  stageBackend: {
+    client_id: 'stage-backend',
+    client_secret: 'stage-backend-secret-0123456789',
+    grant_types: [IVS_GRANT, 'client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    ivs_stage_arns: [STAGES.main.arn],
+    ivs_capabilities: ['PUBLISH', 'SUBSCRIBE'],
+  },
+  viewerBackend: {
+    client_id: 'viewer-backend',
+    client_secret: 'viewer-backend-secret-0123456789',
+    grant_types: [IVS_GRANT],
+    response_types: [],
+    redirect_uris: [],
+    ivs_stage_arns: ['*'],
+    ivs_capabilities: ['SUBSCRIBE'],
+  },
+  unconfigured: {
+    client_id: 'no-policy',
+    client_secret: 'no-policy-secret-0123456789abcdef',
+    grant_types: [IVS_GRANT],
+    response_types: [],
+    redirect_uris: [],
+  },
+};
+
+/** The public native app, allowed to mint on behalf of its signed-in user. */
+export const mintingNativeClient = (grantTypes: string[], policy: Record<string, string[]>) => ({
+  ...CLIENTS.native,
+  grant_types: [...CLIENTS.native.grant_types, ...grantTypes],
+  ...policy,
+});
+
+type Credentials = { client_id: string; client_secret?: string };
+
+/** Calls the token endpoint as the given client (client_secret_basic, or none for public clients). */
+export function mint(issuer: string, client: Credentials, grantType: string, params: Record<string, string | string[]>) {
+  return client.client_secret
+    ? postForm(`${issuer}/token`, { grant_type: grantType, ...params }, basicAuth(client.client_id, client.client_secret))
+    : postForm(`${issuer}/token`, { grant_type: grantType, client_id: client.client_id, ...params });
+}
