@@ -5,6 +5,7 @@ export const storeKeys = {
   userCode: (model: string, userCode: string) => `usercode:${model}:${userCode}`,
   grant: (grantId: string) => `grant:${grantId}`,
   value: (key: string) => `value:${key}`,
+  set: (key: string) => `set:${key}`,
 };
 
 /** The index fields oidc-provider puts in payloads. */

@@ -82,6 +82,18 @@ export class MemoryStore implements Store {
     this.#entries.delete(storeKeys.value(key));
   }
 
+  async addToSet(key: string, member: string, expiresIn: number): Promise<void> {
+    this.#addMember(storeKeys.set(key), member, deadlineFor(expiresIn));
+  }
+
+  async setMembers(key: string): Promise<string[]> {
+    return [...((this.#live(storeKeys.set(key)) as Set<string> | undefined) ?? [])];
+  }
+
+  async removeFromSet(key: string, member: string): Promise<void> {
+    (this.#live(storeKeys.set(key)) as Set<string> | undefined)?.delete(member);
+  }
+
   async ping(): Promise<boolean> {
     return true;
   }
@@ -92,13 +104,16 @@ export class MemoryStore implements Store {
   }
 
   #addToGrant(grantId: string, memberKey: string, expiresAt: number | undefined): void {
-    const grantKey = storeKeys.grant(grantId);
-    const entry = this.#entries.get(grantKey);
-    const members = entry && !isExpired(entry) ? (entry.value as Set<string>) : new Set<string>();
-    members.add(memberKey);
-    // The index lives as long as its longest-lived member.
-    const keepUntil = entry && !isExpired(entry) ? laterOf(entry.expiresAt, expiresAt) : expiresAt;
-    this.#entries.set(grantKey, { value: members, expiresAt: keepUntil });
+    this.#addMember(storeKeys.grant(grantId), memberKey, expiresAt);
+  }
+
+  /** A set lives as long as its longest-lived member. */
+  #addMember(setKey: string, member: string, expiresAt: number | undefined): void {
+    const entry = this.#entries.get(setKey);
+    const live = entry && !isExpired(entry);
+    const members = live ? (entry.value as Set<string>) : new Set<string>();
+    members.add(member);
+    this.#entries.set(setKey, { value: members, expiresAt: live ? laterOf(entry.expiresAt, expiresAt) : expiresAt });
   }
 
   #live(key: string): unknown {

@@ -65,17 +65,7 @@ export class RedisStore implements Store {
     const grantIndex = asIndex(grantId);
     if (uidIndex) setWithExpiry(tx, storeKeys.uid(model, uidIndex), id, expiresIn);
     if (userCodeIndex) setWithExpiry(tx, storeKeys.userCode(model, userCodeIndex), id, expiresIn);
-    if (grantIndex) {
-      const grantKey = storeKeys.grant(grantIndex);
-      tx.sadd(grantKey, key);
-      if (expiresIn === undefined) {
-        tx.persist(grantKey);
-      } else {
-        // The index lives as long as its longest-lived member: NX sets a first expiry, GT extends it.
-        tx.expire(grantKey, expiresIn, 'NX');
-        tx.expire(grantKey, expiresIn, 'GT');
-      }
-    }
+    if (grantIndex) addMember(tx, storeKeys.grant(grantIndex), key, expiresIn);
     await execOrThrow(tx);
   }
 
@@ -142,6 +132,20 @@ export class RedisStore implements Store {
     await this.#client.del(storeKeys.value(key));
   }
 
+  async addToSet(key: string, member: string, expiresIn: number): Promise<void> {
+    const tx = this.#client.multi();
+    addMember(tx, storeKeys.set(key), member, expiresIn);
+    await execOrThrow(tx);
+  }
+
+  async setMembers(key: string): Promise<string[]> {
+    return this.#client.smembers(storeKeys.set(key));
+  }
+
+  async removeFromSet(key: string, member: string): Promise<void> {
+    await this.#client.srem(storeKeys.set(key), member);
+  }
+
   async ping(): Promise<boolean> {
     try {
       return (await this.#client.ping()) === 'PONG';
@@ -152,6 +156,17 @@ export class RedisStore implements Store {
 
   async close(): Promise<void> {
     await this.#client.quit().catch(() => this.#client.disconnect());
+  }
+}
+
+/** A set lives as long as its longest-lived member: NX sets a first expiry, GT extends it. */
+function addMember(tx: ChainableCommander, setKey: string, member: string, expiresIn: number | undefined): void {
+  tx.sadd(setKey, member);
+  if (expiresIn === undefined) {
+    tx.persist(setKey);
+  } else {
+    tx.expire(setKey, expiresIn, 'NX');
+    tx.expire(setKey, expiresIn, 'GT');
   }
 }
 

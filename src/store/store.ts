@@ -30,6 +30,11 @@ export interface Store {
   setValueIfAbsent(key: string, value: string, expiresIn: number): Promise<string>;
   deleteValue(key: string): Promise<void>;
 
+  /** Sets of names (registries of issued things); the set lives as long as its longest-lived addition. */
+  addToSet(key: string, member: string, expiresIn: number): Promise<void>;
+  setMembers(key: string): Promise<string[]>;
+  removeFromSet(key: string, member: string): Promise<void>;
+
   /** Answers whether the backend is reachable. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

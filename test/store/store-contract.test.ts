@@ -135,6 +135,23 @@ describe.each(backends)('%s store', (_name, create) => {
     expect(await store.setValueIfAbsent('idem', 'third', 60)).toBe('third');
   });
 
+  it('a set gathers members, forgets removed ones and lives as long as its longest-lived member', async () => {
+    await store.addToSet('registry', 'long', 60);
+    await store.addToSet('registry', 'short', 1);
+    await store.addToSet('registry', 'removed', 60);
+    await store.removeFromSet('registry', 'removed');
+    expect((await store.setMembers('registry')).sort()).toEqual(['long', 'short']);
+    await sleep(1_200);
+    expect((await store.setMembers('registry')).sort()).toEqual(['long', 'short']);
+    expect(await store.setMembers('empty')).toEqual([]);
+  });
+
+  it('a set whose members all expired is gone', async () => {
+    await store.addToSet('fleeting', 'a', 1);
+    await sleep(1_200);
+    expect(await store.setMembers('fleeting')).toEqual([]);
+  });
+
   it('answers a ping while open', async () => {
     expect(await store.ping()).toBe(true);
   });
