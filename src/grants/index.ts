@@ -5,6 +5,7 @@ import type { ServerSigningKey } from '../keys/server-signing-key.js';
 import type { Store } from '../store/store.js';
 import type { Minter } from './common/minter.js';
 import { ivsMinter } from './ivs/minter.js';
+import { licenseMinter } from './license/minter.js';
 
 export interface MinterDependencies {
   provider: Provider;
@@ -18,5 +19,6 @@ export interface MinterDependencies {
 export async function createMinters(config: Config, deps: MinterDependencies): Promise<Minter[]> {
   const minters: Promise<Minter>[] = [];
   if (config.ivs) minters.push(ivsMinter(config.ivs, deps.now));
+  if (config.licenses.length > 0) minters.push(Promise.resolve(licenseMinter(config.licenses, deps)));
   return Promise.all(minters);
 }

@@ -65,3 +65,29 @@ export function mint(issuer: string, client: Credentials, grantType: string, par
     ? postForm(`${issuer}/token`, { grant_type: grantType, ...params }, basicAuth(client.client_id, client.client_secret))
     : postForm(`${issuer}/token`, { grant_type: grantType, client_id: client.client_id, ...params });
 }
+
+export const LICENSES = {
+  small: 'arn:aws:license-manager::123456789012:license:l-0123456789abcdef0123456789abcdef',
+  large: 'arn:aws:license-manager::123456789012:license:l-fedcba9876543210fedcba9876543210',
+  unconfigured: 'arn:aws:license-manager::123456789012:license:l-00000000000000000000000000000000',
+};
+export const ROLE = 'arn:aws:iam::123456789012:role/LicenseConsumer';
+
+export const LICENSE_CLIENTS = {
+  backend: {
+    client_id: 'license-backend',
+    client_secret: 'license-backend-secret-0123456789',
+    grant_types: [LICENSE_GRANT, JWT_BEARER_GRANT],
+    response_types: [],
+    redirect_uris: [],
+    license_arns: [LICENSES.small],
+  },
+  other: {
+    client_id: 'license-other',
+    client_secret: 'license-other-secret-0123456789ab',
+    grant_types: [LICENSE_GRANT, JWT_BEARER_GRANT],
+    response_types: [],
+    redirect_uris: [],
+    license_arns: ['*'],
+  },
+};

@@ -45,3 +45,37 @@ export async function encodeLicenseToken(claims: LicenseTokenClaims, key: Licens
 export function newTokenId(): string {
   return randomUUID();
 }
+
+export interface LicenseAccessTokenClaims {
+  issuer: string;
+  subject: string;
+  clientId: string;
+  licenseArn: string;
+  tokenProperties: string[];
+  roleArns: string[];
+  /** The refresh token this access token was exchanged for. */
+  refreshTokenId: string;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/**
+ * The short-lived access token GetAccessToken returns, as an RFC 9068 JWT access token: same
+ * audience, properties and roles as the refresh token it came from.
+ */
+export async function encodeLicenseAccessToken(claims: LicenseAccessTokenClaims, key: LicenseSigningKey): Promise<string> {
+  return new SignJWT({
+    iss: claims.issuer,
+    sub: claims.subject,
+    aud: claims.licenseArn,
+    client_id: claims.clientId,
+    amr: claims.tokenProperties,
+    roles: claims.roleArns,
+    token_id: claims.refreshTokenId,
+    iat: claims.issuedAt,
+    exp: claims.expiresAt,
+    jti: randomUUID(),
+  })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+    .sign(key.privateKey);
+}
