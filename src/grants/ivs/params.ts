@@ -1,26 +1,15 @@
 import { z } from 'zod';
 
+import type { RawParams } from '../common/form-params.js';
+import { list, parseWith, single, type ParseResult } from '../common/param-schema.js';
 import type { IvsCapability } from './participant-token.js';
 
-export type RawParams = Record<string, string | string[] | undefined>;
-
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; field: string; message: string };
 
 const STAGE_ARN_SHAPE = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage\/[a-zA-Z0-9-]+$/;
 const DURATION_RULE = 'duration must be an integer from 1 to 20160 (minutes)';
 const ATTRIBUTES_MAX_BYTES = 1024;
 const ATTRIBUTES_RULE = 'attributes must be a JSON object whose values are all strings';
 const CAPABILITIES: readonly IvsCapability[] = ['PUBLISH', 'SUBSCRIBE'];
-
-/** A field the form may carry once; a second copy is refused rather than one of them picked. */
-function single(field: string) {
-  return z.string({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be sent once`) });
-}
-
-/** A list field; a list sent with one entry may reach here as a plain string. */
-function list<T extends z.ZodType>(field: string, item: T) {
-  return z.preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(item, { error: `${field} must be a list` }));
-}
 
 const stageArn = single('stage_arn')
   .min(1, 'stage_arn is required')
@@ -72,10 +61,7 @@ export type IvsTokenRequest = z.output<typeof ivsParamsSchema>;
 
 /** Reads the form parameters of an IVS participant token request; the first problem found is reported. */
 export function parseIvsParams(raw: RawParams): ParseResult<IvsTokenRequest> {
-  const result = ivsParamsSchema.safeParse(raw);
-  if (result.success) return { ok: true, value: result.data };
-  const [issue] = result.error.issues;
-  return { ok: false, field: String(issue?.path[0] ?? ''), message: issue?.message ?? 'the request is invalid' };
+  return parseWith(ivsParamsSchema, raw);
 }
 
 function parseJsonOrUndefined(text: string): unknown {

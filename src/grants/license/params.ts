@@ -1,8 +1,7 @@
 import { z } from 'zod';
 
-export type RawParams = Record<string, string | string[] | undefined>;
-
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; field: string; message: string };
+import type { RawParams } from '../common/form-params.js';
+import { list, parseWith, single, type ParseResult } from '../common/param-schema.js';
 
 /**
  * Any AWS partition (aws, aws-cn, aws-us-gov, …), an empty or named region (license ARNs are
@@ -15,16 +14,6 @@ const ROLE_ARN_SHAPE = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/;
 const ARN_MAX_LENGTH = 2048;
 const EXPIRATION_RULE = 'expiration_in_days must be an integer from 1 to 3650';
 const CLIENT_TOKEN_RULE = 'client_token must be 1 to 2048 characters without whitespace';
-
-/** A field the form may carry once; a second copy is refused rather than one of them picked. */
-function single(field: string) {
-  return z.string({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be sent once`) });
-}
-
-/** A list field; a list sent with one entry may reach here as a plain string. */
-function list<T extends z.ZodType>(field: string, item: T) {
-  return z.preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(item, { error: `${field} must be a list` }));
-}
 
 const licenseArn = single('license_arn')
   .max(ARN_MAX_LENGTH, `license_arn must be at most ${ARN_MAX_LENGTH} characters`)
@@ -71,8 +60,5 @@ export type LicenseTokenRequest = z.output<typeof licenseParamsSchema>;
 
 /** Reads the form parameters of a license token request; the first problem found is reported. */
 export function parseLicenseParams(raw: RawParams): ParseResult<LicenseTokenRequest> {
-  const result = licenseParamsSchema.safeParse(raw);
-  if (result.success) return { ok: true, value: result.data };
-  const [issue] = result.error.issues;
-  return { ok: false, field: String(issue?.path[0] ?? ''), message: issue?.message ?? 'the request is invalid' };
+  return parseWith(licenseParamsSchema, raw);
 }
