@@ -34,6 +34,10 @@ function usesSampleCredentials(config: Config): boolean {
   return config.clients.some((c) => c.client_id === confidentialClient.clientId && c.client_secret === confidentialClient.clientSecret);
 }
 
+function enabledMinters(config: Config): string[] {
+  return [config.ivs && 'ivs', config.licenses.length > 0 && 'license', config.video && 'video'].filter((name): name is string => Boolean(name));
+}
+
 function banner(config: Config, withSamples: boolean): string {
   const lines = [
     `stagepass is listening on port ${config.port}`,
@@ -41,6 +45,7 @@ function banner(config: Config, withSamples: boolean): string {
     `  discovery: ${config.issuer}/.well-known/openid-configuration`,
     `  store:     ${config.redisUrl ? 'redis' : 'in-memory (state is lost on restart)'}`,
     `  clients:   ${config.clients.map((c) => c.client_id).join(', ') || '(none)'}`,
+    `  minters:   ${enabledMinters(config).join(', ') || '(none configured)'}`,
   ];
   if (withSamples) {
     const { confidentialClient, publicClient, account } = SAMPLE_CREDENTIALS;
@@ -55,6 +60,14 @@ function banner(config: Config, withSamples: boolean): string {
       `  curl -s -d client_id=${publicClient.clientId} -d scope='openid offline_access' ${config.issuer}/device/auth`,
       `  then open verification_uri_complete in a browser and sign in as ${account.username}.`,
     );
+    const stage = config.ivs?.stages[0];
+    if (stage) {
+      lines.push(
+        '',
+        'Mint an IVS participant token:',
+        `  curl -s -u ${confidentialClient.clientId}:${confidentialClient.clientSecret} -d grant_type=urn:stagepass:grant-type:ivs-participant-token -d stage_arn=${stage.arn} ${config.issuer}/token`,
+      );
+    }
   }
   return `${lines.join('\n')}\n`;
 }

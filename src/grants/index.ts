@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import type { Minter } from './common/minter.js';
 import { ivsMinter } from './ivs/minter.js';
 import { licenseMinter } from './license/minter.js';
+import { videoMinter } from './video/minter.js';
 
 export interface MinterDependencies {
   provider: Provider;
@@ -20,5 +21,6 @@ export async function createMinters(config: Config, deps: MinterDependencies): P
   const minters: Promise<Minter>[] = [];
   if (config.ivs) minters.push(ivsMinter(config.ivs, deps.now));
   if (config.licenses.length > 0) minters.push(Promise.resolve(licenseMinter(config.licenses, deps)));
+  if (config.video) minters.push(videoMinter(config.video, deps));
   return Promise.all(minters);
 }

@@ -1,6 +1,8 @@
 import { errors, Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import type { AccountDirectory } from '../accounts/account-directory.js';
+import { IVS_CAPABILITIES } from '../grants/ivs/participant-token.js';
+import { VIDEO_ROLES } from '../grants/video/params.js';
 import type { Config } from '../config/schema.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
 import type { PageRenderer } from '../server/pages.js';
@@ -14,6 +16,12 @@ import { adapterFor } from './store-adapter.js';
  * the configuration file: dynamic registration and client updates may not.
  */
 export const MINTING_POLICY_METADATA = ['ivs_stage_arns', 'ivs_capabilities', 'license_arns', 'video_roles'] as const;
+
+/** Policy fields with a closed vocabulary: a misspelt entry is a startup error, not a silent denial. */
+const POLICY_VOCABULARY: Partial<Record<(typeof MINTING_POLICY_METADATA)[number], readonly string[]>> = {
+  ivs_capabilities: IVS_CAPABILITIES,
+  video_roles: VIDEO_ROLES,
+};
 
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
@@ -84,6 +92,11 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
         }
         if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string' && entry.length > 0)) {
           throw new errors.InvalidClientMetadata(`${key} must be an array of non-empty strings`);
+        }
+        const vocabulary = POLICY_VOCABULARY[key as keyof typeof POLICY_VOCABULARY];
+        const unknown = vocabulary && (value as string[]).find((entry) => !vocabulary.includes(entry));
+        if (unknown !== undefined) {
+          throw new errors.InvalidClientMetadata(`${key} may only contain ${vocabulary!.join(', ')} (not ${unknown})`);
         }
       },
     },

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/accounts/password.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from '../../src/config/load.js';
 import { SAMPLE_CREDENTIALS } from '../../src/config/sample-credentials.js';
+import { startStagepass } from '../support/stagepass.js';
 
 const invalid = (raw: unknown) => {
   try {
@@ -45,6 +46,11 @@ describe('configuration', () => {
     [{ deviceFlow: { interval: 0 } }, 'deviceFlow.interval'],
     [{ keys: { jwksFile: '' } }, 'keys.jwksFile'],
     [{ clients: [{ client_id: 'a' }, { client_id: 'a' }] }, 'clients.1.client_id'],
+    [{ ivs: { publicKeyArn: 'arn:aws:ivs:us-west-2:1:stage/x', privateKeyFile: 'k.pem' } }, 'ivs.publicKeyArn'],
+    [{ licenses: [{ arn: 'arn:aws:iam::123456789012:role/x' }] }, 'licenses.0.arn'],
+    [{ video: { apiKey: 'abc', apiSecret: '0123456789abcdef' } }, 'video.apiKey'],
+    [{ video: { apiKey: '123', apiSecret: '0123456789abcdef', tokenFormat: 'vonage' } }, 'video.tokenFormat'],
+    [{ video: { apiKey: '123', apiSecret: '0123456789abcdef', applicationId: 'app-1' } }, 'video.applicationId'],
   ])('%j is refused with a message naming %s', (raw, field) => {
     expect(invalid(raw)).toContain(field);
   });
@@ -61,5 +67,16 @@ describe('configuration', () => {
     expect(raw.clients.some((c) => c.client_id === SAMPLE_CREDENTIALS.publicClient.clientId)).toBe(true);
     const account = config.accounts.find((a) => a.username === SAMPLE_CREDENTIALS.account.username);
     expect(await verifyPassword(SAMPLE_CREDENTIALS.account.password, account!.password)).toBe(true);
+  });
+});
+
+describe('minting policy in client metadata', () => {
+  it.each([
+    ['video_roles', ['publishr']],
+    ['ivs_capabilities', ['publish']],
+    ['license_arns', 'arn:aws:license-manager::123456789012:license:l-1'],
+  ])('a misspelt %s stops the server from starting, naming the field', async (field, value) => {
+    const client = { client_id: 'misconfigured', client_secret: 'misconfigured-secret-0123456789', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], [field]: value };
+    await expect(startStagepass({ config: { clients: [client] } })).rejects.toThrow(new RegExp(`clients\\.0 \\(misconfigured\\).*${field}`));
   });
 });

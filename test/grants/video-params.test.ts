@@ -118,8 +118,8 @@ describe('video token request parameters', () => {
     ['an expiry sent twice', { expire_time: [String(NOW + 60), String(NOW + 120)] }, 'expire_time', /expire_time must be sent once/],
     ['a layout class list over 1000 characters', { initial_layout_class_list: `${'c'.repeat(500)} ${'c'.repeat(500)}` }, 'initial_layout_class_list', /initial_layout_class_list must be at most 1000 characters/],
     ['a layout class list sent twice', { initial_layout_class_list: ['focus', 'full'] }, 'initial_layout_class_list', /initial_layout_class_list must be sent once/],
-    ['an unknown token format', { token_format: 'jws' }, 'token_format', /token_format must be jwt or t1/],
-    ['an upper-case token format', { token_format: 'JWT' }, 'token_format', /token_format must be jwt or t1/],
+    ['an unknown token format', { token_format: 'jws' }, 'token_format', /token_format must be jwt, t1 or vonage/],
+    ['an upper-case token format', { token_format: 'JWT' }, 'token_format', /token_format must be jwt, t1 or vonage/],
     ['a token format sent twice', { token_format: ['jwt', 't1'] }, 'token_format', /token_format must be sent once/],
   ])('refuse %s, naming the field', (_, params, field, message) => {
     const result = refusal(params);

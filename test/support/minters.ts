@@ -91,3 +91,32 @@ export const LICENSE_CLIENTS = {
     license_arns: ['*'],
   },
 };
+
+export const VIDEO_PROJECT = { apiKey: '47521351', apiSecret: '0123456789abcdef0123456789abcdef01234567' };
+export const VIDEO_APPLICATION_ID = '4f1a9c2e-7b3d-4e5f-8a6b-9c0d1e2f3a4b';
+
+export const VIDEO_CLIENTS = {
+  backend: {
+    client_id: 'video-backend',
+    client_secret: 'video-backend-secret-0123456789ab',
+    grant_types: [VIDEO_GRANT],
+    response_types: [],
+    redirect_uris: [],
+    video_roles: ['publisher', 'subscriber', 'moderator'],
+  },
+  viewer: {
+    client_id: 'video-viewer',
+    client_secret: 'video-viewer-secret-0123456789abc',
+    grant_types: [VIDEO_GRANT],
+    response_types: [],
+    redirect_uris: [],
+    video_roles: ['subscriber'],
+  },
+  unconfigured: {
+    client_id: 'video-no-policy',
+    client_secret: 'video-no-policy-secret-0123456789',
+    grant_types: [VIDEO_GRANT],
+    response_types: [],
+    redirect_uris: [],
+  },
+};

@@ -2,14 +2,13 @@ import { z } from 'zod';
 
 import type { RawParams } from '../common/form-params.js';
 import { list, parseWith, single, type ParseResult } from '../common/param-schema.js';
-import type { IvsCapability } from './participant-token.js';
+import { IVS_CAPABILITIES } from './participant-token.js';
 
 
 const STAGE_ARN_SHAPE = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage\/[a-zA-Z0-9-]+$/;
 const DURATION_RULE = 'duration must be an integer from 1 to 20160 (minutes)';
 const ATTRIBUTES_MAX_BYTES = 1024;
 const ATTRIBUTES_RULE = 'attributes must be a JSON object whose values are all strings';
-const CAPABILITIES: readonly IvsCapability[] = ['PUBLISH', 'SUBSCRIBE'];
 
 const stageArn = single('stage_arn')
   .min(1, 'stage_arn is required')
@@ -37,7 +36,7 @@ const attributes = single('attributes')
     return z.NEVER;
   });
 
-const capabilities = list('capabilities', z.enum(CAPABILITIES, { error: 'capabilities may only contain PUBLISH and SUBSCRIBE' }))
+const capabilities = list('capabilities', z.enum(IVS_CAPABILITIES, { error: 'capabilities may only contain PUBLISH and SUBSCRIBE' }))
   .refine((values) => new Set(values).size === values.length, 'capabilities must not name a capability twice');
 
 const ivsParamsSchema = z
@@ -47,7 +46,7 @@ const ivsParamsSchema = z
     user_id: userId.optional(),
     attributes: attributes.optional(),
     // An empty list is kept as given: IVS accepts zero capabilities, and only an absent field means both.
-    capabilities: capabilities.default([...CAPABILITIES]),
+    capabilities: capabilities.default([...IVS_CAPABILITIES]),
   })
   .transform((p) => ({
     stageArn: p.stage_arn,

@@ -1,6 +1,7 @@
 import { randomBytes, sign, type KeyObject } from 'node:crypto';
 
 export type IvsCapability = 'PUBLISH' | 'SUBSCRIBE';
+export const IVS_CAPABILITIES: readonly IvsCapability[] = ['PUBLISH', 'SUBSCRIBE'];
 
 export interface IvsParticipantClaims {
   participantId: string;

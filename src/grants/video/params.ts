@@ -4,11 +4,11 @@ import type { RawParams } from '../common/form-params.js';
 import { parseWith, single, type ParseResult } from '../common/param-schema.js';
 import type { VideoRole } from './video-token.js';
 
+/** `vonage` is the RS256 token of a Vonage application, offered when its credentials are configured. */
+export type VideoTokenFormat = 'jwt' | 't1' | 'vonage';
 
-export type VideoTokenFormat = 'jwt' | 't1';
-
-const ROLES: readonly VideoRole[] = ['publisher', 'publisheronly', 'subscriber', 'moderator'];
-const FORMATS: readonly VideoTokenFormat[] = ['jwt', 't1'];
+export const VIDEO_TOKEN_FORMATS: readonly VideoTokenFormat[] = ['jwt', 't1', 'vonage'];
+export const VIDEO_ROLES: readonly VideoRole[] = ['publisher', 'publisheronly', 'subscriber', 'moderator'];
 const SESSION_ID_MAX = 1024;
 /**
  * Vonage documents 1000 characters; opentok-node checks 1024. Characters are counted as UTF-16
@@ -47,7 +47,7 @@ function videoParamsSchema(now: number, defaultFormat: VideoTokenFormat) {
     .object({
       session_id: text('session_id', SESSION_ID_MAX).min(1, 'session_id must not be empty'),
       role: single('role')
-        .pipe(z.enum(ROLES, { error: 'role must be publisher, publisheronly, subscriber or moderator' }))
+        .pipe(z.enum(VIDEO_ROLES, { error: 'role must be publisher, publisheronly, subscriber or moderator' }))
         .default('publisher'),
       connection_data: text('connection_data', TEXT_MAX).optional(),
       expire_time: expireTime(now).default(now + DAY_SECONDS),
@@ -55,7 +55,7 @@ function videoParamsSchema(now: number, defaultFormat: VideoTokenFormat) {
         .transform((list) => list.split(CLASS_SEPARATOR).filter(Boolean))
         .default([]),
       token_format: single('token_format')
-        .pipe(z.enum(FORMATS, { error: 'token_format must be jwt or t1' }))
+        .pipe(z.enum(VIDEO_TOKEN_FORMATS, { error: 'token_format must be jwt, t1 or vonage' }))
         .default(defaultFormat),
     })
     .transform((p) => ({

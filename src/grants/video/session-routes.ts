@@ -1,0 +1,50 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { isIPv4 } from 'node:net';
+import { errors, type Provider } from 'oidc-provider';
+
+import { readForm } from '../../server/form-body.js';
+import { authenticateClient } from '../common/client-authentication.js';
+import { invalidRequest } from '../common/grant-errors.js';
+import { VIDEO_GRANT_TYPE } from './grant.js';
+import { encodeVideoSessionId } from './session-id.js';
+
+const MEDIA_MODES = ['routed', 'relayed'] as const;
+type MediaMode = (typeof MEDIA_MODES)[number];
+const KNOWN_FIELDS = new Set(['location', 'media_mode']);
+
+/**
+ * Creates session ids as OpenTok's create-session call does, for clients allowed to mint video
+ * tokens. Sessions live only in their ids: nothing is stored, as the SDKs keep nothing either.
+ */
+export function videoSessionRoutes(provider: Provider, sessionOwner: string, now: () => Date): Router {
+  const router = new Router({ prefix: '/video/sessions' });
+
+  router.post('/', async (ctx) => {
+    const client = await authenticateClient(ctx, provider);
+    if (!client.grantTypes?.includes(VIDEO_GRANT_TYPE)) {
+      throw Object.assign(new errors.UnauthorizedClient(`this client is not registered for ${VIDEO_GRANT_TYPE}`), { status: 403, statusCode: 403 });
+    }
+    const form = hasBody(ctx) ? await readForm(ctx) : {};
+    const unknown = Object.keys(form).find((name) => !KNOWN_FIELDS.has(name));
+    if (unknown !== undefined) throw invalidRequest(`${unknown} is not a session parameter (location, media_mode)`);
+    if (form.location !== undefined && !isIPv4(form.location)) throw invalidRequest('location must be an IPv4 address');
+    const mediaMode = form.media_mode ?? 'routed';
+    if (!isMediaMode(mediaMode)) throw invalidRequest('media_mode must be routed or relayed');
+
+    const sessionId = encodeVideoSessionId({ apiKey: sessionOwner, location: form.location, createdAt: now(), mediaMode });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { session_id: sessionId, media_mode: mediaMode };
+  });
+
+  return router;
+}
+
+/** A create-session call with no options may come with no body and no content type at all. */
+function hasBody(ctx: Context): boolean {
+  return (ctx.request.length ?? 0) > 0 || ctx.get('transfer-encoding') !== '';
+}
+
+function isMediaMode(value: string): value is MediaMode {
+  return (MEDIA_MODES as readonly string[]).includes(value);
+}
