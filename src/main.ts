@@ -1,7 +1,11 @@
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from './config/load.js';
 import { SAMPLE_CREDENTIALS } from './config/sample-credentials.js';
 import type { Config } from './config/schema.js';
 import { createStagepass, listen } from './server/app.js';
+import { runClusterPrimary } from './server/cluster-primary.js';
 import { createLogger } from './server/logger.js';
 
 const logger = createLogger();
@@ -9,10 +13,25 @@ const configPath = process.env.STAGEPASS_CONFIG ?? DEFAULT_CONFIG_PATH;
 
 try {
   const config = loadConfigFile(configPath, { PORT: process.env.PORT, ISSUER: process.env.ISSUER, REDIS_URL: process.env.REDIS_URL });
+  if (config.cluster && cluster.isPrimary) {
+    await runClusterPrimary(availableParallelism(), logger);
+    process.stdout.write(banner(config, usesSampleCredentials(config)));
+  } else {
+    await serve(config);
+    // In cluster mode the primary speaks for the workers.
+    if (cluster.isPrimary) process.stdout.write(banner(config, usesSampleCredentials(config)));
+  }
+} catch (error) {
+  const message = error instanceof ConfigError || (error as Error).message.startsWith('invalid config')
+    ? (error as Error).message
+    : `stagepass failed to start: ${(error as Error).stack ?? String(error)}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+async function serve(config: Config): Promise<void> {
   const stagepass = await createStagepass(config, { logger });
   const server = await listen(stagepass);
-  process.stdout.write(banner(config, usesSampleCredentials(config)));
-
   const shutdown = async () => {
     server.close();
     await stagepass.store.close();
@@ -20,12 +39,6 @@ try {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
-} catch (error) {
-  const message = error instanceof ConfigError || (error as Error).message.startsWith('invalid config')
-    ? (error as Error).message
-    : `stagepass failed to start: ${(error as Error).stack ?? String(error)}`;
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
 }
 
 /** The sample clients' secrets are public: whoever runs with them is only trying stagepass out. */

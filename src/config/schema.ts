@@ -70,6 +70,8 @@ export const configSchema = z.strictObject({
   redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   redisKeyPrefix: z.string().default('stagepass:'),
   redisCluster: z.boolean().default(false),
+  /** One worker process per core, sharing the port; state must then live in Redis. */
+  cluster: z.boolean().default(false),
   keys: keysSchema.default({ jwksFile: '.data/jwks.json', cookieKeysFile: '.data/cookie-keys.json' }),
   clients: z.array(clientSchema).default([]),
   accounts: z.array(accountSchema).default([]),
@@ -80,6 +82,9 @@ export const configSchema = z.strictObject({
   ivs: ivsSchema.optional(),
   licenses: z.array(licenseSchema).default([]),
   video: videoSchema.optional(),
+}).refine((config) => !config.cluster || config.redisUrl !== undefined, {
+  message: 'cluster mode needs redisUrl: workers share their state through Redis',
+  path: ['cluster'],
 });
 
 type ParsedConfig = z.infer<typeof configSchema>;

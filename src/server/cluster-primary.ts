@@ -1,0 +1,47 @@
+import cluster, { type Worker } from 'node:cluster';
+import { once } from 'node:events';
+
+import type { Logger } from './logger.js';
+
+/** A worker that dies this soon after starting is failing to start, not crashing under load. */
+const STARTUP_FAILURE_MS = 5_000;
+
+/**
+ * The primary of cluster mode: one worker per core, all listening on one port (the primary hands
+ * connections out round-robin). A worker that crashes is replaced; one that cannot even start
+ * stops the whole server rather than restart forever. SIGTERM and SIGINT reach every worker,
+ * and the primary exits once they all have.
+ */
+export async function runClusterPrimary(workerCount: number, logger: Logger): Promise<void> {
+  let stopping = false;
+  const startedAt = new Map<Worker, number>();
+
+  const fork = () => startedAt.set(cluster.fork(), Date.now());
+  cluster.on('exit', (worker, code, signal) => {
+    const lived = Date.now() - (startedAt.get(worker) ?? 0);
+    startedAt.delete(worker);
+    if (stopping) {
+      if (startedAt.size === 0) process.exit(0);
+      return;
+    }
+    logger.error('worker exited', { pid: worker.process.pid, code, signal });
+    if (lived < STARTUP_FAILURE_MS) {
+      stopping = true;
+      for (const other of startedAt.keys()) other.kill('SIGTERM');
+      process.exitCode = 1;
+      if (startedAt.size === 0) process.exit(1);
+      return;
+    }
+    fork();
+  });
+
+  const stop = () => {
+    stopping = true;
+    for (const worker of startedAt.keys()) worker.kill('SIGTERM');
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+
+  for (let i = 0; i < workerCount; i += 1) fork();
+  await Promise.all([...startedAt.keys()].map((worker) => once(worker, 'listening')));
+}
