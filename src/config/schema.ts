@@ -64,12 +64,59 @@ const videoSchema = z.strictObject({
   path: ['tokenFormat'],
 });
 
+const lockoutSchema = {
+  /** Seconds of the first lockout; each further one doubles it, up to maxLockoutSeconds. */
+  lockoutSeconds: z.int().min(1).max(86_400).default(60),
+  maxLockoutSeconds: z.int().min(1).max(7 * 86_400).default(3600),
+};
+
+const limitsSchema = z.strictObject({
+  /** Bytes a request body may declare (Content-Length), on every route. */
+  maxBodyBytes: z.int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  /**
+   * Tokens per second each client may obtain, by grant type; `default` covers the grant types not
+   * named. 0 means unlimited. Merged over DEFAULT_TOKENS_PER_SECOND.
+   */
+  tokensPerSecond: z.record(z.string().min(1), z.int().min(0).max(1_000_000)).default({}),
+  login: z.strictObject({
+    maxFailuresPerAccount: z.int().min(1).max(1000).default(5),
+    maxFailuresPerIp: z.int().min(1).max(10_000).default(20),
+    ...lockoutSchema,
+  }).default({ maxFailuresPerAccount: 5, maxFailuresPerIp: 20, lockoutSeconds: 60, maxLockoutSeconds: 3600 }),
+  userCodeEntry: z.strictObject({
+    maxFailuresPerIp: z.int().min(1).max(10_000).default(10),
+    ...lockoutSchema,
+  }).default({ maxFailuresPerIp: 10, lockoutSeconds: 60, maxLockoutSeconds: 3600 }),
+});
+
+const metricsSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Serve /metrics on this port alone instead of the main one. */
+  port: z.int().min(1).max(65535).optional(),
+  /** Require `Authorization: Bearer <token>` at /metrics. */
+  bearerToken: z.string().min(16).optional(),
+});
+
 export const configSchema = z.strictObject({
   issuer: z.url({ protocol: /^https?$/ }).optional(),
   port: z.int().min(0).max(65535).default(3000),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   redisKeyPrefix: z.string().default('stagepass:'),
   redisCluster: z.boolean().default(false),
+  /** Milliseconds a Redis command may take before the request fails with 503. */
+  redisCommandTimeoutMs: z.int().min(10).max(60_000).default(2000),
+  /** Trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy (client IP, Secure cookies). */
+  trustProxy: z.boolean().default(false),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Seconds in-flight requests get to finish after SIGTERM or SIGINT before they are cut off. */
+  shutdownGraceSeconds: z.int().min(0).max(600).default(10),
+  limits: limitsSchema.default({
+    maxBodyBytes: 64 * 1024,
+    tokensPerSecond: {},
+    login: { maxFailuresPerAccount: 5, maxFailuresPerIp: 20, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
+    userCodeEntry: { maxFailuresPerIp: 10, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
+  }),
+  metrics: metricsSchema.default({ enabled: true }),
   /** One worker process per core, sharing the port; state must then live in Redis. */
   cluster: z.boolean().default(false),
   keys: keysSchema.default({ jwksFile: '.data/jwks.json', cookieKeysFile: '.data/cookie-keys.json' }),
@@ -95,3 +142,5 @@ export type AccountConfig = ParsedConfig['accounts'][number];
 export type IvsConfig = NonNullable<ParsedConfig['ivs']>;
 export type LicenseConfig = ParsedConfig['licenses'][number];
 export type VideoConfig = NonNullable<ParsedConfig['video']>;
+export type LimitsConfig = ParsedConfig['limits'];
+export type MetricsConfig = ParsedConfig['metrics'];

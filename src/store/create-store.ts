@@ -4,17 +4,26 @@ import { RedisStore } from './redis-store.js';
 import type { Logger } from '../server/logger.js';
 import type { Store } from './store.js';
 
-/** Redis when the configuration names one, memory otherwise. */
+/**
+ * Redis when the configuration names one, memory otherwise. Every Redis error is counted;
+ * connection errors are logged too (a failed command is logged by the request that met it).
+ */
 export async function createStore(
-  config: Pick<Config, 'redisUrl' | 'redisKeyPrefix' | 'redisCluster'>,
+  config: Pick<Config, 'redisUrl' | 'redisKeyPrefix' | 'redisCluster' | 'redisCommandTimeoutMs'>,
   logger: Logger,
+  countRedisError: () => void = () => {},
 ): Promise<Store> {
   if (config.redisUrl === undefined) return new MemoryStore();
   const store = new RedisStore({
     url: config.redisUrl,
     keyPrefix: config.redisKeyPrefix,
     cluster: config.redisCluster,
-    onConnectionError: (error) => logger.error('redis connection error', { error: error.message }),
+    commandTimeout: config.redisCommandTimeoutMs,
+    onConnectionError: (error) => {
+      countRedisError();
+      logger.error('redis connection error', { error: error.message });
+    },
+    onCommandError: countRedisError,
   });
   try {
     await store.connect();

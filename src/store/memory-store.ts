@@ -82,6 +82,14 @@ export class MemoryStore implements Store {
     this.#entries.delete(storeKeys.value(key));
   }
 
+  async incrementValue(key: string, expiresIn: number): Promise<number> {
+    const entry = this.#entries.get(storeKeys.value(key));
+    const live = entry && !isExpired(entry);
+    const count = (live ? Number(entry.value) : 0) + 1;
+    this.#entries.set(storeKeys.value(key), { value: String(count), expiresAt: live ? entry.expiresAt : deadlineFor(expiresIn) });
+    return count;
+  }
+
   async addToSet(key: string, member: string, expiresIn: number): Promise<void> {
     this.#addMember(storeKeys.set(key), member, deadlineFor(expiresIn));
   }

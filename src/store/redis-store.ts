@@ -1,7 +1,7 @@
-import { Cluster, Redis, type ChainableCommander } from 'ioredis';
+import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 
 import { asIndex, type IndexedFields, storeKeys } from './keys.js';
-import { epochSeconds, type ModelPayload, type Store } from './store.js';
+import { epochSeconds, type ModelPayload, type Store, StoreUnavailableError } from './store.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -12,9 +12,21 @@ export interface RedisStoreOptions {
    * not sharding of stagepass's keys.
    */
   cluster: boolean;
-  /** Connection errors; ioredis reconnects by itself, so they are reported, not thrown. */
+  /**
+   * Milliseconds a command may take before it fails. Commands are never queued while Redis is
+   * unreachable either: a request fails fast rather than piling up, and ioredis reconnects by itself.
+   */
+  commandTimeout?: number;
+  /** Connection errors: reported, not thrown, since ioredis reconnects by itself. */
   onConnectionError?: (error: Error) => void;
+  /** Commands that failed; the caller gets the error as well. */
+  onCommandError?: (error: Error) => void;
 }
+
+const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
+
+/** Replies that mean "not now" rather than "wrong command": the server is loading, failing over or busy. */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY)\b/;
 
 type RedisClient = Redis | Cluster;
 
@@ -22,18 +34,31 @@ type RedisClient = Redis | Cluster;
 const PAYLOAD = 'payload';
 const CONSUMED = 'consumed';
 
+/**
+ * Marks a record consumed only if it exists and is not consumed yet, in one step: HSETNX alone
+ * would create a stray hash (without expiry) for a missing record.
+ */
+const CONSUME_SCRIPT = `
+if redis.call('HEXISTS', KEYS[1], '${PAYLOAD}') == 0 then return 0 end
+return redis.call('HSETNX', KEYS[1], '${CONSUMED}', ARGV[1])`;
+
 export class RedisStore implements Store {
   readonly #client: RedisClient;
+  readonly #onCommandError: (error: Error) => void;
 
   constructor(options: RedisStoreOptions) {
-    const common = { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5_000 };
+    const commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    const common = { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5_000, commandTimeout, enableOfflineQueue: false };
+    this.#onCommandError = options.onCommandError ?? (() => {});
     if (options.cluster) {
       const seed = new URL(options.url);
       this.#client = new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
         lazyConnect: true,
+        enableOfflineQueue: false,
         keyPrefix: `{${options.keyPrefix}}`,
         redisOptions: {
           connectTimeout: common.connectTimeout,
+          commandTimeout,
           maxRetriesPerRequest: common.maxRetriesPerRequest,
           username: decodeURIComponent(seed.username) || undefined,
           password: decodeURIComponent(seed.password) || undefined,
@@ -53,97 +78,126 @@ export class RedisStore implements Store {
   }
 
   async upsertModel(model: string, id: string, payload: ModelPayload, expiresIn?: number): Promise<void> {
-    const key = storeKeys.model(model, id);
-    const tx = this.#client.multi();
-    tx.del(key);
-    tx.hset(key, PAYLOAD, JSON.stringify(payload));
-    if (typeof payload.consumed === 'number') tx.hset(key, CONSUMED, String(payload.consumed));
-    expire(tx, key, expiresIn);
-    const { uid, userCode, grantId } = payload as IndexedFields;
-    const uidIndex = asIndex(uid);
-    const userCodeIndex = asIndex(userCode);
-    const grantIndex = asIndex(grantId);
-    if (uidIndex) setWithExpiry(tx, storeKeys.uid(model, uidIndex), id, expiresIn);
-    if (userCodeIndex) setWithExpiry(tx, storeKeys.userCode(model, userCodeIndex), id, expiresIn);
-    if (grantIndex) addMember(tx, storeKeys.grant(grantIndex), key, expiresIn);
-    await execOrThrow(tx);
+    return this.#guard(async () => {
+      const key = storeKeys.model(model, id);
+      const tx = this.#client.multi();
+      tx.del(key);
+      tx.hset(key, PAYLOAD, JSON.stringify(payload));
+      if (typeof payload.consumed === 'number') tx.hset(key, CONSUMED, String(payload.consumed));
+      expire(tx, key, expiresIn);
+      const { uid, userCode, grantId } = payload as IndexedFields;
+      const uidIndex = asIndex(uid);
+      const userCodeIndex = asIndex(userCode);
+      const grantIndex = asIndex(grantId);
+      if (uidIndex) setWithExpiry(tx, storeKeys.uid(model, uidIndex), id, expiresIn);
+      if (userCodeIndex) setWithExpiry(tx, storeKeys.userCode(model, userCodeIndex), id, expiresIn);
+      if (grantIndex) addMember(tx, storeKeys.grant(grantIndex), key, expiresIn);
+      await execOrThrow(tx);
+    });
   }
 
   async findModel(model: string, id: string): Promise<ModelPayload | undefined> {
-    const record = await this.#client.hgetall(storeKeys.model(model, id));
-    const json = record[PAYLOAD];
-    if (json === undefined) return undefined;
-    const payload = JSON.parse(json) as ModelPayload;
-    const consumed = record[CONSUMED];
-    return consumed === undefined ? payload : { ...payload, consumed: Number(consumed) };
+    return this.#guard(async () => {
+      const record = await this.#client.hgetall(storeKeys.model(model, id));
+      const json = record[PAYLOAD];
+      if (json === undefined) return undefined;
+      const payload = JSON.parse(json) as ModelPayload;
+      const consumed = record[CONSUMED];
+      return consumed === undefined ? payload : { ...payload, consumed: Number(consumed) };
+    });
   }
 
   async findModelByUid(model: string, uid: string): Promise<ModelPayload | undefined> {
-    const id = await this.#client.get(storeKeys.uid(model, uid));
-    return id === null ? undefined : this.findModel(model, id);
+    return this.#guard(async () => {
+      const id = await this.#client.get(storeKeys.uid(model, uid));
+      return id === null ? undefined : this.findModel(model, id);
+    });
   }
 
   async findModelByUserCode(model: string, userCode: string): Promise<ModelPayload | undefined> {
-    const id = await this.#client.get(storeKeys.userCode(model, userCode));
-    return id === null ? undefined : this.findModel(model, id);
+    return this.#guard(async () => {
+      const id = await this.#client.get(storeKeys.userCode(model, userCode));
+      return id === null ? undefined : this.findModel(model, id);
+    });
   }
 
   async consumeModel(model: string, id: string): Promise<boolean> {
-    const key = storeKeys.model(model, id);
-    // HSETNX on a missing key would create a stray hash without expiry, so check existence in the same transaction.
-    const tx = this.#client.multi();
-    tx.hexists(key, PAYLOAD);
-    tx.hsetnx(key, CONSUMED, String(epochSeconds()));
-    const [exists, set] = await execOrThrow(tx);
-    if (exists !== 1) {
-      await this.#client.del(key);
-      return false;
-    }
-    return set === 1;
+    return this.#guard(async () => {
+      const set = await this.#client.eval(CONSUME_SCRIPT, 1, storeKeys.model(model, id), String(epochSeconds()));
+      return set === 1;
+    });
   }
 
   async destroyModel(model: string, id: string): Promise<void> {
-    await this.#client.del(storeKeys.model(model, id));
+    return this.#guard(async () => {
+      await this.#client.del(storeKeys.model(model, id));
+    });
   }
 
   async revokeGrant(grantId: string): Promise<void> {
-    const grantKey = storeKeys.grant(grantId);
-    const members = await this.#client.smembers(grantKey);
-    const tx = this.#client.multi();
-    for (const key of members) tx.del(key);
-    tx.del(grantKey);
-    await execOrThrow(tx);
+    return this.#guard(async () => {
+      const grantKey = storeKeys.grant(grantId);
+      const members = await this.#client.smembers(grantKey);
+      const tx = this.#client.multi();
+      for (const key of members) tx.del(key);
+      tx.del(grantKey);
+      await execOrThrow(tx);
+    });
   }
 
   async getValue(key: string): Promise<string | undefined> {
-    return (await this.#client.get(storeKeys.value(key))) ?? undefined;
+    return this.#guard(async () => {
+      return (await this.#client.get(storeKeys.value(key))) ?? undefined;
+    });
   }
 
   async setValue(key: string, value: string, expiresIn: number): Promise<void> {
-    await this.#client.set(storeKeys.value(key), value, 'EX', expiresIn);
+    return this.#guard(async () => {
+      await this.#client.set(storeKeys.value(key), value, 'EX', expiresIn);
+    });
   }
 
   async setValueIfAbsent(key: string, value: string, expiresIn: number): Promise<string> {
-    const previous = await this.#client.set(storeKeys.value(key), value, 'EX', expiresIn, 'NX', 'GET');
-    return previous ?? value;
+    return this.#guard(async () => {
+      const previous = await this.#client.set(storeKeys.value(key), value, 'EX', expiresIn, 'NX', 'GET');
+      return previous ?? value;
+    });
   }
 
   async deleteValue(key: string): Promise<void> {
-    await this.#client.del(storeKeys.value(key));
+    return this.#guard(async () => {
+      await this.#client.del(storeKeys.value(key));
+    });
   }
 
   async addToSet(key: string, member: string, expiresIn: number): Promise<void> {
-    const tx = this.#client.multi();
-    addMember(tx, storeKeys.set(key), member, expiresIn);
-    await execOrThrow(tx);
+    return this.#guard(async () => {
+      const tx = this.#client.multi();
+      addMember(tx, storeKeys.set(key), member, expiresIn);
+      await execOrThrow(tx);
+    });
   }
 
   async setMembers(key: string): Promise<string[]> {
-    return this.#client.smembers(storeKeys.set(key));
+    return this.#guard(async () => {
+      return this.#client.smembers(storeKeys.set(key));
+    });
+  }
+
+  async incrementValue(key: string, expiresIn: number): Promise<number> {
+    return this.#guard(async () => {
+      const tx = this.#client.multi();
+      tx.incr(storeKeys.value(key));
+      tx.expire(storeKeys.value(key), expiresIn, 'NX');
+      const [count] = await execOrThrow(tx);
+      return count as number;
+    });
   }
 
   async removeFromSet(key: string, member: string): Promise<void> {
-    await this.#client.srem(storeKeys.set(key), member);
+    return this.#guard(async () => {
+      await this.#client.srem(storeKeys.set(key), member);
+    });
   }
 
   async ping(): Promise<boolean> {
@@ -156,6 +210,18 @@ export class RedisStore implements Store {
 
   async close(): Promise<void> {
     await this.#client.quit().catch(() => this.#client.disconnect());
+  }
+
+  /** Reports every failed command, and turns the ones worth retrying into StoreUnavailableError. */
+  async #guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
+      this.#onCommandError(error as Error);
+      if (error instanceof ReplyError && !TRANSIENT_REPLY.test((error as Error).message)) throw error;
+      throw new StoreUnavailableError(`redis is unavailable: ${(error as Error).message}`, { cause: error });
+    }
   }
 }
 

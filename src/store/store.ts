@@ -29,6 +29,12 @@ export interface Store {
   /** Stores the value only when the key is free; returns the value that the key holds afterwards. */
   setValueIfAbsent(key: string, value: string, expiresIn: number): Promise<string>;
   deleteValue(key: string): Promise<void>;
+  /**
+   * Adds one to the integer value (absent counts as zero) and returns the new count, in one atomic
+   * step, so that counters shared by several instances never lose an increment. The lifetime is
+   * set when the count starts and not extended by later increments: a counter is a window.
+   */
+  incrementValue(key: string, expiresIn: number): Promise<number>;
 
   /** Sets of names (registries of issued things); the set lives as long as its longest-lived addition. */
   addToSet(key: string, member: string, expiresIn: number): Promise<void>;
@@ -38,6 +44,14 @@ export interface Store {
   /** Answers whether the backend is reachable. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/**
+ * The backend cannot answer now (down, unreachable or too slow); the request may be retried. Other
+ * errors are faults of the server.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
 }
 
 export const epochSeconds = (): number => Math.floor(Date.now() / 1000);

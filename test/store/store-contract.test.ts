@@ -2,8 +2,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
-import type { Store } from '../../src/store/store.js';
+import { StoreUnavailableError, type Store } from '../../src/store/store.js';
 import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
+import { startOwnedRedis } from '../support/redis-server.js';
 import { uniqueRedisPrefix } from '../support/stagepass.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -152,6 +153,29 @@ describe.each(backends)('%s store', (_name, create) => {
     expect(await store.setMembers('fleeting')).toEqual([]);
   });
 
+  it('a counter counts every increment, even concurrent ones, and restarts once its window expired', async () => {
+    const counts = await Promise.all(Array.from({ length: 20 }, () => store.incrementValue('hits', 1)));
+    expect(counts.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(await store.getValue('hits')).toBe('20');
+    await sleep(1_200);
+    expect(await store.incrementValue('hits', 1)).toBe(1);
+  });
+
+  it('later increments do not extend a counter\'s window', async () => {
+    await store.incrementValue('window', 1);
+    await sleep(600);
+    await store.incrementValue('window', 60);
+    await sleep(600);
+    expect(await store.getValue('window')).toBeUndefined();
+  });
+
+  it('a deleted counter starts again from one', async () => {
+    await store.incrementValue('reset-me', 60);
+    await store.incrementValue('reset-me', 60);
+    await store.deleteValue('reset-me');
+    expect(await store.incrementValue('reset-me', 60)).toBe(1);
+  });
+
   it('answers a ping while open', async () => {
     expect(await store.ping()).toBe(true);
   });
@@ -180,5 +204,52 @@ describe('redis store', () => {
     const store = new RedisStore({ url: 'redis://127.0.0.1:1', keyPrefix: 'x:', cluster: false });
     await expect(store.connect()).rejects.toThrow();
     await store.close();
+  });
+});
+
+describe('redis store when Redis fails', () => {
+  it('fails fast while Redis is down or frozen, without partial writes, and recovers by itself when it returns', async () => {
+    const redis = await startOwnedRedis();
+    const store = new RedisStore({ url: redis.url, keyPrefix: 'fault:', cluster: false, commandTimeout: 300 });
+    try {
+      await store.connect();
+      await store.upsertModel('Session', 'before', { uid: 'uid-before' }, 60);
+
+      redis.pause();
+      await expect(store.upsertModel('Session', 'frozen', { uid: 'uid-frozen' }, 60)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.incrementValue('counter', 60)).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(await store.ping()).toBe(false);
+      redis.resume();
+
+      await redis.stop();
+      await expect(store.findModel('Session', 'before')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.setValue('v', 'x', 60)).rejects.toBeInstanceOf(StoreUnavailableError);
+
+      await redis.start();
+      await expect.poll(() => store.ping(), { timeout: 10_000, interval: 100 }).toBe(true);
+      await store.upsertModel('Session', 'after', { uid: 'uid-after' }, 60);
+      expect(await store.findModelByUid('Session', 'uid-after')).toEqual({ uid: 'uid-after' });
+    } finally {
+      await store.close();
+      await redis.stop();
+    }
+  });
+
+  it('a record written while Redis froze is either whole or absent once it returns, never half-written', async () => {
+    const redis = await startOwnedRedis();
+    const store = new RedisStore({ url: redis.url, keyPrefix: 'atomic:', cluster: false, commandTimeout: 200 });
+    try {
+      await store.connect();
+      redis.pause();
+      await expect(store.upsertModel('DeviceCode', 'dc', { userCode: 'BCDFGHJK', grantId: 'g' }, 60)).rejects.toThrow();
+      redis.resume();
+      await expect.poll(() => store.ping(), { timeout: 10_000, interval: 100 }).toBe(true);
+      const byId = await store.findModel('DeviceCode', 'dc');
+      const byUserCode = await store.findModelByUserCode('DeviceCode', 'BCDFGHJK');
+      expect(byUserCode).toEqual(byId);
+    } finally {
+      await store.close();
+      await redis.stop();
+    }
   });
 });

@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+
+import { Redis } from 'ioredis';
+
+import { freePort } from './free-port.js';
+
+/** A redis-server on a spare loopback port, owned by one test, which may stop, pause and restart it. */
+export interface OwnedRedis {
+  url: string;
+  /** Kills the server: connections drop and nothing answers on the port. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port (empty: nothing is persisted). */
+  start(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open and nothing answers, as a Redis stuck in a long command. */
+  pause(): void;
+  resume(): void;
+}
+
+export async function startOwnedRedis(): Promise<OwnedRedis> {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let process: ChildProcess | undefined;
+
+  const start = async () => {
+    process = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      if (await answers(url)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`redis-server on port ${port} never answered`);
+  };
+  const stop = async () => {
+    if (!process || process.exitCode !== null || process.signalCode !== null) return;
+    process.kill('SIGCONT');
+    const exited = once(process, 'exit');
+    process.kill('SIGKILL');
+    await exited;
+  };
+
+  await start();
+  return { url, start, stop, pause: () => process?.kill('SIGSTOP'), resume: () => process?.kill('SIGCONT') };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 500, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
