@@ -6,18 +6,20 @@ import { SAMPLE_CREDENTIALS } from './config/sample-credentials.js';
 import type { Config } from './config/schema.js';
 import { createStagepass, listen } from './server/app.js';
 import { runClusterPrimary } from './server/cluster-primary.js';
-import { createLogger } from './server/logger.js';
+import { shutDownGracefully } from './server/graceful-shutdown.js';
+import { createLogger, type Logger } from './server/logger.js';
+import { listenForMetrics } from './server/metrics.js';
 
-const logger = createLogger();
 const configPath = process.env.STAGEPASS_CONFIG ?? DEFAULT_CONFIG_PATH;
 
 try {
   const config = loadConfigFile(configPath, { PORT: process.env.PORT, ISSUER: process.env.ISSUER, REDIS_URL: process.env.REDIS_URL });
+  const logger = createLogger({ level: config.logLevel });
   if (config.cluster && cluster.isPrimary) {
     await runClusterPrimary(availableParallelism(), logger);
     process.stdout.write(banner(config, usesSampleCredentials(config)));
   } else {
-    await serve(config);
+    await serve(config, logger);
     // In cluster mode the primary speaks for the workers.
     if (cluster.isPrimary) process.stdout.write(banner(config, usesSampleCredentials(config)));
   }
@@ -29,12 +31,13 @@ try {
   process.exit(1);
 }
 
-async function serve(config: Config): Promise<void> {
+async function serve(config: Config, logger: Logger): Promise<void> {
   const stagepass = await createStagepass(config, { logger });
-  const server = await listen(stagepass);
+  const servers = [await listen(stagepass)];
+  const { metrics } = config;
+  if (metrics.enabled && metrics.port !== undefined) servers.push(await listenForMetrics(stagepass.metrics, { ...metrics, port: metrics.port }));
   const shutdown = async () => {
-    server.close();
-    await stagepass.store.close();
+    await shutDownGracefully(stagepass, servers);
     process.exit(0);
   };
   process.once('SIGTERM', shutdown);

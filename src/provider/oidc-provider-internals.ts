@@ -5,6 +5,7 @@
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import * as deviceCodeGrant from 'oidc-provider/lib/actions/grants/device_code.js';
 import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
+import providerInternals from 'oidc-provider/lib/helpers/weak_cache.js';
 
 export type GrantHandler = (ctx: KoaContextWithOIDC) => Promise<void>;
 
@@ -22,6 +23,16 @@ export function builtInDeviceCodeGrant(provider: Provider): { handler: GrantHand
     handler: (ctx) => deviceCodeGrant.handler(provider, boundHelpers, ctx),
     parameters: deviceCodeGrant.parameters,
   };
+}
+
+/**
+ * Replaces every grant type handler registered so far (built-in and custom) with a wrapped one:
+ * the token endpoint calls the handler once the client is authenticated and the parameters are
+ * checked, which is where per-client limits belong. oidc-provider offers no hook there.
+ */
+export function wrapGrantHandlers(provider: Provider, wrap: (grantType: string, handler: GrantHandler) => GrantHandler): void {
+  const { grantTypeHandlers } = providerInternals(provider) as { grantTypeHandlers: Map<string, GrantHandler> };
+  for (const [grantType, handler] of grantTypeHandlers) grantTypeHandlers.set(grantType, wrap(grantType, handler));
 }
 
 /** oidc-provider hands its device pages a ready-made form; stagepass renders its own with the same CSRF token. */

@@ -6,6 +6,9 @@ import { xsrfTokenFromForm } from './oidc-provider-internals.js';
 /** The user code a person followed verification_uri_complete with, kept to prefill the entry form. */
 export const PREFILLED_USER_CODE = Symbol('prefilled user code');
 
+/** Set on a request whose user code matched no device: a wrong guess, for the entry throttle. */
+export const UNKNOWN_USER_CODE = Symbol('unknown user code');
+
 interface ErrorOut {
   error?: string;
   error_description?: string;
@@ -29,6 +32,7 @@ export function providerPages(render: PageRenderer) {
         render(ctx, 'abort', 'Sign-in cancelled', { clientName: clientName(ctx) });
         return;
       }
+      if (err?.name === 'NotFoundError') (ctx.state as Record<symbol, boolean>)[UNKNOWN_USER_CODE] = true;
       const typed = (err as { userCode?: string } | undefined)?.userCode;
       const prefilled = (ctx.state as Record<symbol, string | undefined>)[PREFILLED_USER_CODE];
       render(ctx, 'device-code', 'Connect a device', {

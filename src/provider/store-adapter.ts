@@ -1,38 +1,66 @@
-import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
 
-import type { Store } from '../store/store.js';
+import { StoreUnavailableError, type Store } from '../store/store.js';
 
-/** Gives oidc-provider one adapter class per model, all writing through the same store. */
+/**
+ * Gives oidc-provider one adapter class per model, all writing through the same store. A store
+ * that cannot answer becomes a 503 temporarily_unavailable in oidc-provider's own error handling,
+ * rather than the server_error it gives anything it does not know.
+ */
 export function adapterFor(store: Store): AdapterConstructor {
   return class StoreAdapter implements Adapter {
     constructor(private readonly model: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      await store.upsertModel(this.model, id, payload as Record<string, unknown>, expiresIn);
+      await unavailableAsProviderError(store.upsertModel(this.model, id, payload as Record<string, unknown>, expiresIn));
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      return (await store.findModel(this.model, id)) as AdapterPayload | undefined;
+      return (await unavailableAsProviderError(store.findModel(this.model, id))) as AdapterPayload | undefined;
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      return (await store.findModelByUid(this.model, uid)) as AdapterPayload | undefined;
+      return (await unavailableAsProviderError(store.findModelByUid(this.model, uid))) as AdapterPayload | undefined;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      return (await store.findModelByUserCode(this.model, userCode)) as AdapterPayload | undefined;
+      return (await unavailableAsProviderError(store.findModelByUserCode(this.model, userCode))) as AdapterPayload | undefined;
     }
 
+    /**
+     * oidc-provider checks a code or refresh token is unconsumed, then consumes it, and ignores what
+     * consume answers: two requests racing with one token (on one instance or two) would both
+     * pass. The store's consume is atomic, so the one that loses is refused here.
+     */
     async consume(id: string): Promise<void> {
-      await store.consumeModel(this.model, id);
+      if (!(await unavailableAsProviderError(store.consumeModel(this.model, id)))) {
+        throw new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
+      }
     }
 
     async destroy(id: string): Promise<void> {
-      await store.destroyModel(this.model, id);
+      await unavailableAsProviderError(store.destroyModel(this.model, id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await store.revokeGrant(grantId);
+      await unavailableAsProviderError(store.revokeGrant(grantId));
     }
   };
+}
+
+/** Runs a store call inside oidc-provider, turning an unreachable store into its 503 error. */
+export async function unavailableAsProviderError<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) throw temporarilyUnavailable();
+    throw error;
+  }
+}
+
+export function temporarilyUnavailable(): InstanceType<typeof errors.TemporarilyUnavailable> {
+  return Object.assign(new errors.TemporarilyUnavailable('the server cannot reach its storage; retry shortly'), {
+    status: 503,
+    statusCode: 503,
+  });
 }

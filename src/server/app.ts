@@ -15,16 +15,27 @@ import { createMinters } from '../grants/index.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { serverSigningKey } from '../keys/server-signing-key.js';
 import { assertStaticClientsValid, createProvider } from '../provider/create-provider.js';
+import { LoginThrottle } from '../limits/login-throttle.js';
+import { TokenRateLimiter } from '../limits/token-rate.js';
 import { requireDevicePageSession } from '../provider/device-page-session.js';
 import { announceDevicePollingInterval } from '../provider/device-polling.js';
 import { isGrantTypeNotAllowed } from '../provider/oidc-provider-internals.js';
 import { PREFILLED_USER_CODE } from '../provider/provider-pages.js';
+import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
+import { throttleUserCodeEntry } from '../provider/user-code-throttle.js';
 import { createStore } from '../store/create-store.js';
 import { epochSeconds, type Store } from '../store/store.js';
+import { auditProviderEvents, createAudit } from './audit.js';
+import { limitBodySize } from './body-limit.js';
 import { errorBoundary } from './error-boundary.js';
+import { closeConnectionsWhileDraining } from './graceful-shutdown.js';
+import { healthRoutes, type Lifecycle } from './health-routes.js';
 import { interactionRoutes } from './interaction-routes.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics, metricsRoute, type Metrics } from './metrics.js';
 import { createPageRenderer, readStylesheet } from './pages.js';
+import { requestId } from './request-context.js';
+import { logAndMeasureRequests } from './request-log.js';
 import { securityHeaders } from './security-headers.js';
 
 export const VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url));
@@ -34,6 +45,9 @@ export interface Stagepass {
   provider: Provider;
   store: Store;
   config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
 }
 
 export interface StagepassOptions {
@@ -43,8 +57,11 @@ export interface StagepassOptions {
 }
 
 export async function createStagepass(config: Config, options: StagepassOptions = {}): Promise<Stagepass> {
-  const logger = options.logger ?? createLogger();
-  const store = options.store ?? (await createStore(config, logger));
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const metrics = createMetrics();
+  const audit = createAudit(logger, metrics);
+  const lifecycle: Lifecycle = { draining: false };
+  const store = options.store ?? (await createStore(config, logger, metrics.redisError));
   const [jwks, cookieKeys] = await Promise.all([
     loadOrCreateJwks(config.keys.jwksFile),
     loadOrCreateCookieKeys(config.keys.cookieKeysFile),
@@ -54,6 +71,8 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
   const minters = await createMinters(config, { provider, store, serverKey: await serverSigningKey(jwks), now: epochSeconds });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
+  guardTokenEndpoint(provider, new TokenRateLimiter(store, config.limits.tokensPerSecond));
+  auditProviderEvents(provider, audit);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
     logger.error('server_error', { path: ctx.path, method: ctx.method, error: String(error?.stack ?? error) });
@@ -71,24 +90,38 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const app = new Koa();
   // oidc-provider runs inside this app's contexts, so its signed cookies use this app's keys.
   app.keys = cookieKeys;
+  // Behind a reverse proxy, X-Forwarded-For gives the client's address and X-Forwarded-Proto makes cookies Secure.
+  app.proxy = config.trustProxy;
+  app.use(requestId());
+  app.use(closeConnectionsWhileDraining(lifecycle));
+  app.use(logAndMeasureRequests(logger, metrics));
   app.use(errorBoundary(logger));
+  app.use(healthRoutes(store, lifecycle, config.redisCommandTimeoutMs));
+  app.use(metricsRoute(metrics, config.metrics));
+  app.use(limitBodySize(config.limits.maxBodyBytes));
   app.use(securityHeaders());
   app.use(announceDevicePollingInterval(pathOf('device_authorization'), config.deviceFlow.interval));
   app.use(unauthorizedClientForDisallowedGrant([pathOf('token'), pathOf('device_authorization')]));
   app.use(prefillUserCode(pathOf('code_verification')));
   app.use(requireDevicePageSession(provider, store));
+  app.use(throttleUserCodeEntry(provider, store, config.limits.userCodeEntry, { render, audit }));
   app.use(pages.routes());
-  app.use(interactionRoutes({ provider, accounts, render, csrfSecret: cookieKeys[0]! }).routes());
+  app.use(interactionRoutes({
+    provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login), audit,
+  }).routes());
   for (const { routes } of minters) if (routes) app.use(routes.routes());
   app.use(compose(provider.middleware as Middleware[]));
   app.use(notFound());
 
-  return { app, provider, store, config };
+  return { app, provider, store, config, logger, metrics, lifecycle };
 }
 
 /** Starts listening; resolves with the server once it accepts connections. */
 export async function listen(stagepass: Stagepass, port = stagepass.config.port): Promise<Server> {
   const server = stagepass.app.listen(port, '0.0.0.0');
+  // A client that trickles its request in (slowloris) is cut off rather than holding a socket.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
   await once(server, 'listening');
   return server;
 }

@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 
+import { StoreUnavailableError } from '../store/store.js';
 import type { Logger } from './logger.js';
 
 interface HttpError {
@@ -11,15 +12,28 @@ interface HttpError {
   message?: string;
 }
 
+/** Seconds a client is asked to wait when the store cannot answer. */
+export const STORE_RETRY_AFTER_SECONDS = 2;
+
 /**
  * The last line of defence: anything thrown outside oidc-provider's own error handling becomes an
- * RFC 6749 error body. Client mistakes keep their 4xx; only real faults become server_error.
+ * RFC 6749 error body. Client mistakes keep their 4xx; a store that cannot answer is a 503 the
+ * client may retry; only real faults become server_error.
  */
 export function errorBoundary(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
+      // oidc-provider renders its own 503s (a store that cannot answer) without saying when to retry.
+      if (ctx.status === 503 && !ctx.response.get('Retry-After')) ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
     } catch (thrown) {
+      if (thrown instanceof StoreUnavailableError) {
+        logger.warn('store unavailable', { path: ctx.path, method: ctx.method, error: thrown.message });
+        ctx.status = 503;
+        ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+        ctx.body = { error: 'temporarily_unavailable', error_description: 'the server cannot reach its storage; retry shortly' };
+        return;
+      }
       const error = (thrown ?? {}) as HttpError;
       const status = error.statusCode ?? error.status ?? (thrown instanceof URIError ? 400 : 500);
       if (status >= 500 || !(error.expose ?? thrown instanceof URIError)) {

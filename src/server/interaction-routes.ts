@@ -5,6 +5,9 @@ import type { Context, Middleware } from 'koa';
 import { errors, type Provider } from 'oidc-provider';
 
 import type { AccountDirectory } from '../accounts/account-directory.js';
+import { describeWait } from '../limits/failure-lockout.js';
+import type { LoginThrottle } from '../limits/login-throttle.js';
+import type { Audit } from './audit.js';
 import { readForm } from './form-body.js';
 import type { PageRenderer } from './pages.js';
 
@@ -16,6 +19,8 @@ export interface InteractionRouteDependencies {
   render: PageRenderer;
   /** Keys the per-interaction CSRF token; the cookie keys serve, being secret and shared by instances. */
   csrfSecret: string;
+  loginThrottle: LoginThrottle;
+  audit: Audit;
 }
 
 /**
@@ -23,7 +28,7 @@ export interface InteractionRouteDependencies {
  * or approve a client. Each form carries a CSRF token bound to the interaction; the interaction
  * itself is bound to a SameSite cookie by oidc-provider.
  */
-export function interactionRoutes({ provider, accounts, render, csrfSecret }: InteractionRouteDependencies): Router {
+export function interactionRoutes({ provider, accounts, render, csrfSecret, loginThrottle, audit }: InteractionRouteDependencies): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
   const csrfToken = (uid: string) => createHmac('sha256', csrfSecret).update(`interaction:${uid}`).digest('base64url');
   const paths = (uid: string) => ({
@@ -97,12 +102,24 @@ export function interactionRoutes({ provider, accounts, render, csrfSecret }: In
     const { interaction, form } = await loadForm(ctx);
     if (interaction.prompt.name !== 'login') throw new errors.InvalidRequest('this sign-in step is already complete');
     const username = form.username ?? '';
+    const clientId = String(interaction.params.client_id);
+    const lockedFor = await loginThrottle.lockedFor(username, ctx.ip);
+    if (lockedFor > 0) {
+      audit.denied({ reason: 'login_locked_out', clientId, ip: ctx.ip });
+      ctx.status = 429;
+      ctx.set('Retry-After', String(lockedFor));
+      await renderLogin(ctx, interaction, `Too many failed sign-ins. Try again in ${describeWait(lockedFor)}.`, username);
+      return;
+    }
     const account = await accounts.authenticate(username, form.password ?? '');
     if (!account) {
+      await loginThrottle.recordFailure(username, ctx.ip);
+      audit.denied({ reason: 'login_failed', clientId, ip: ctx.ip });
       ctx.status = 401;
       await renderLogin(ctx, interaction, 'Wrong username or password.', username);
       return;
     }
+    await loginThrottle.recordSuccess(username);
     await finish(ctx, { login: { accountId: account.sub } });
   });
 

@@ -1,13 +1,41 @@
-/** JSON lines on stderr. Callers pass fields, never secrets or tokens. */
+import { pino, type DestinationStream } from 'pino';
+
+import { currentRequestId } from './request-context.js';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+type LogMethod = (message: string, fields?: Record<string, unknown>) => void;
+
+/**
+ * JSON lines (pino). Every line written while a request is handled carries its request id. Callers
+ * pass fields, never secrets or tokens: nothing here can tell them apart.
+ */
 export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
+  debug: LogMethod;
+  info: LogMethod;
+  warn: LogMethod;
+  error: LogMethod;
 }
 
-export function createLogger(write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
-  const log = (level: string) => (message: string, fields: Record<string, unknown> = {}) =>
-    write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
-  return { info: log('info'), error: log('error') };
+export interface LoggerOptions {
+  level?: LogLevel;
+  /** Where lines go; stderr unless given (tests capture them). */
+  destination?: DestinationStream;
 }
 
-export const silentLogger: Logger = { info: () => {}, error: () => {} };
+export function createLogger({ level = 'info', destination = pino.destination({ dest: 2, sync: true }) }: LoggerOptions = {}): Logger {
+  const logger = pino({
+    level,
+    base: { pid: process.pid },
+    messageKey: 'message',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    mixin: () => {
+      const requestId = currentRequestId();
+      return requestId === undefined ? {} : { requestId };
+    },
+  }, destination);
+  const method = (name: Exclude<LogLevel, 'silent'>): LogMethod => (message, fields = {}) => logger[name](fields, message);
+  return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error') };
+}
+
+export const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };

@@ -8,3 +8,7 @@ declare module 'oidc-provider/lib/helpers/grants.js' {
   const helpers: Record<string, (...args: unknown[]) => unknown>;
   export = helpers;
 }
+declare module 'oidc-provider/lib/helpers/weak_cache.js' {
+  const internals: (provider: unknown) => Record<string, unknown>;
+  export default internals;
+}

@@ -38,7 +38,7 @@ const cases = (): Record<string, Case[]> => ({
     { name: 'grant_type sent twice', path: '/token', body: 'grant_type=client_credentials&grant_type=client_credentials', headers: { ...FORM, ...confidential() }, status: 400, error: 'invalid_request' },
     { name: 'unknown grant_type', path: '/token', body: form({ grant_type: 'password', username: 'a', password: 'b' }), headers: { ...FORM, ...confidential() }, status: 400, error: 'unsupported_grant_type' },
     { name: 'JSON instead of a form', path: '/token', body: JSON.stringify({ grant_type: 'client_credentials' }), headers: { ...JSON_TYPE, ...confidential() }, status: 400, error: 'invalid_request' },
-    { name: 'a 200 KiB body', path: '/token', body: form({ grant_type: 'client_credentials', scope: huge }), headers: { ...FORM, ...confidential() }, status: 400, error: 'invalid_request' },
+    { name: 'a 200 KiB body', path: '/token', body: form({ grant_type: 'client_credentials', scope: huge }), headers: { ...FORM, ...confidential() }, status: 413, error: 'invalid_request' },
     { name: 'broken percent-encoding', path: '/token', body: 'grant_type=%zz%', headers: { ...FORM, ...confidential() }, status: 400 },
     { name: 'unknown client', path: '/token', body: form({ grant_type: 'client_credentials' }), headers: { ...FORM, ...basicAuth('nobody', 'secret') }, status: 401, error: 'invalid_client' },
     { name: 'wrong secret', path: '/token', body: form({ grant_type: 'client_credentials' }), headers: { ...FORM, ...basicAuth(CLIENTS.confidential.client_id, 'wrong') }, status: 401, error: 'invalid_client' },
@@ -68,7 +68,7 @@ const cases = (): Record<string, Case[]> => ({
     { name: 'a JSON array', path: '/reg', body: '[]', headers: JSON_TYPE, status: 400 },
     { name: 'redirect_uris of the wrong type', path: '/reg', body: JSON.stringify({ redirect_uris: 'http://x' }), headers: JSON_TYPE, status: 400, error: 'invalid_redirect_uri' },
     { name: 'a form instead of JSON', path: '/reg', body: form({ redirect_uris: REDIRECT_URI }), headers: FORM, status: 400, error: 'invalid_request' },
-    { name: 'a 200 KiB body', path: '/reg', body: JSON.stringify({ redirect_uris: [REDIRECT_URI], client_name: huge }), headers: JSON_TYPE, status: 400, error: 'invalid_request' },
+    { name: 'a 200 KiB body', path: '/reg', body: JSON.stringify({ redirect_uris: [REDIRECT_URI], client_name: huge }), headers: JSON_TYPE, status: 413, error: 'invalid_request' },
     { name: 'an unknown client registration', method: 'GET', path: '/reg/nobody', headers: { authorization: 'Bearer forged' }, status: 401, error: 'invalid_token' },
   ],
   userinfo: [

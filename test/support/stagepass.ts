@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 import { hashPassword } from '../../src/accounts/password.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createStagepass, listen, type Stagepass } from '../../src/server/app.js';
-import { silentLogger } from '../../src/server/logger.js';
+import { silentLogger, type Logger } from '../../src/server/logger.js';
 import { freePort } from './free-port.js';
 
 /** A port of its own per test file, so a browser test can answer the callback for real. */
@@ -63,6 +63,8 @@ export interface StartOptions {
   config?: Record<string, unknown> | ((keysDir: string) => Record<string, unknown>);
   /** Where keys live; a fresh temporary folder unless given (to share keys across restarts). */
   keysDir?: string;
+  /** Silent unless given (to read what the server logs). */
+  logger?: Logger;
 }
 
 export async function startStagepass(options: StartOptions = {}): Promise<RunningStagepass> {
@@ -82,7 +84,7 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
     ...redis,
     ...(typeof options.config === 'function' ? options.config(keysDir) : options.config),
   });
-  const stagepass = await createStagepass(config, { logger: silentLogger });
+  const stagepass = await createStagepass(config, { logger: options.logger ?? silentLogger });
   const server = await listen(stagepass, port);
   return {
     issuer,

@@ -23,5 +23,7 @@ export async function resolveSubject(ctx: KoaContextWithOIDC): Promise<{ userId?
   if (!accessToken || accessToken.isExpired) throw invalidGrant('subject_token is not an active access token');
   if (accessToken.clientId !== client.clientId) throw invalidGrant('subject_token was issued to another client');
   if (!accessToken.accountId) throw invalidGrant('subject_token does not name a user');
+  // Named for the audit trail, which records whom a token was minted for.
+  ctx.oidc.entity('SubjectToken', accessToken);
   return { userId: accessToken.accountId };
 }

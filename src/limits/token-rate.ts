@@ -1,0 +1,33 @@
+import type { Store } from '../store/store.js';
+import { IVS_GRANT_TYPE } from '../grants/ivs/grant.js';
+
+/**
+ * Tokens per second per client, by grant type. IVS allows 50 CreateParticipantToken calls per
+ * second per account; stagepass holds each client to the same. 0 means unlimited.
+ */
+export const DEFAULT_TOKENS_PER_SECOND: Readonly<Record<string, number>> = {
+  default: 100,
+  [IVS_GRANT_TYPE]: 50,
+};
+
+export type RateDecision = { allowed: true } | { allowed: false; limit: number; retryAfter: number };
+
+/**
+ * Counts each client's token requests per grant type in one-second windows kept in the store, so
+ * the limit holds across instances. One store round trip per request (an atomic increment).
+ */
+export class TokenRateLimiter {
+  readonly #limits: Record<string, number>;
+
+  constructor(private readonly store: Store, configured: Record<string, number>) {
+    this.#limits = { ...DEFAULT_TOKENS_PER_SECOND, ...configured };
+  }
+
+  async take(clientId: string, grantType: string): Promise<RateDecision> {
+    const limit = this.#limits[grantType] ?? this.#limits.default ?? 0;
+    if (limit === 0) return { allowed: true };
+    const second = Math.floor(Date.now() / 1000);
+    const count = await this.store.incrementValue(`token-rate:${grantType}:${clientId}:${second}`, 2);
+    return count <= limit ? { allowed: true } : { allowed: false, limit, retryAfter: 1 };
+  }
+}

@@ -1,0 +1,44 @@
+import type { Middleware } from 'koa';
+import type { Provider } from 'oidc-provider';
+
+import { describeWait, FailureLockout } from '../limits/failure-lockout.js';
+import type { LimitsConfig } from '../config/schema.js';
+import type { PageRenderer } from '../server/pages.js';
+import type { Audit } from '../server/audit.js';
+import type { Store } from '../store/store.js';
+import { UNKNOWN_USER_CODE } from './provider-pages.js';
+
+/**
+ * User codes are short so people can type them, which makes them guessable: an address that
+ * enters too many codes that match no device is locked out of the entry page for a while.
+ */
+export function throttleUserCodeEntry(
+  provider: Provider,
+  store: Store,
+  policy: LimitsConfig['userCodeEntry'],
+  { render, audit }: { render: PageRenderer; audit: Audit },
+): Middleware {
+  const entryPath = new URL(provider.urlFor('code_verification')).pathname;
+  const lockout = new FailureLockout(store, 'user-code-ip', {
+    maxFailures: policy.maxFailuresPerIp,
+    lockoutSeconds: policy.lockoutSeconds,
+    maxLockoutSeconds: policy.maxLockoutSeconds,
+  });
+
+  return async (ctx, next) => {
+    if (ctx.method !== 'POST' || ctx.path !== entryPath) return next();
+    const lockedFor = await lockout.lockedFor(ctx.ip);
+    if (lockedFor > 0) {
+      audit.denied({ reason: 'user_code_locked_out', ip: ctx.ip });
+      render(ctx, 'error', 'Too many attempts', {
+        error: 'too_many_attempts',
+        description: `Too many codes that match no device were entered from this network. Try again in ${describeWait(lockedFor)}.`,
+      });
+      ctx.status = 429;
+      ctx.set('Retry-After', String(lockedFor));
+      return;
+    }
+    await next();
+    if ((ctx.state as Record<symbol, boolean>)[UNKNOWN_USER_CODE]) await lockout.recordFailure(ctx.ip);
+  };
+}

@@ -1,0 +1,97 @@
+import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
+
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+/** Who did what, for the audit trail: identifiers and names only, never a token or a secret. */
+export interface AuditFields {
+  clientId?: string;
+  userId?: string;
+  grantType?: string;
+  resource?: string;
+  capabilities?: string[];
+  scope?: string;
+  ip?: string;
+  reason?: string;
+  description?: string;
+}
+
+export interface Audit {
+  tokenIssued(fields: AuditFields): void;
+  denied(fields: AuditFields & { reason: string }): void;
+}
+
+/** Audit events are log lines with an `audit` field (the line's time is when), and metrics. */
+export function createAudit(logger: Logger, metrics: Metrics): Audit {
+  return {
+    tokenIssued(fields) {
+      metrics.tokenIssued(fields.grantType ?? 'unknown');
+      logger.info('token issued', { audit: 'token_issued', ...fields });
+    },
+    denied(fields) {
+      metrics.denied(fields.reason);
+      logger.info('request denied', { audit: 'denied', ...fields });
+    },
+  };
+}
+
+/** oidc-provider endpoints whose refusals are denials of a client or a person. */
+const DENIAL_EVENTS = [
+  'grant.error',
+  'authorization.error',
+  'code_verification.error',
+  'device_authorization.error',
+  'introspection.error',
+  'revocation.error',
+  'userinfo.error',
+  'registration_create.error',
+  'registration_read.error',
+  'registration_update.error',
+  'registration_delete.error',
+] as const;
+
+/** Every token the token endpoint issues and every refusal of oidc-provider's endpoints. */
+export function auditProviderEvents(provider: Provider, audit: Audit): void {
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => audit.tokenIssued(tokenFields(ctx)));
+  for (const event of DENIAL_EVENTS) {
+    // Typed per event by @types/oidc-provider; every one of these passes (ctx, error).
+    (provider.on as (name: string, listener: (ctx: KoaContextWithOIDC, error: ProviderError) => void) => void)(event, (ctx, error) => {
+      audit.denied({ ...tokenFields(ctx), reason: error.error ?? 'unknown', description: error.error_description });
+    });
+  }
+}
+
+type Params = Record<string, unknown>;
+type ProviderError = { error?: string; error_description?: string };
+
+function tokenFields(ctx: KoaContextWithOIDC): AuditFields {
+  const params = (ctx.oidc?.params ?? {}) as Params;
+  const body = (typeof ctx.body === 'object' && ctx.body !== null ? ctx.body : {}) as Params;
+  return {
+    clientId: ctx.oidc?.client?.clientId ?? text(params.client_id),
+    userId: ctx.oidc?.account?.accountId ?? subjectUserOf(ctx),
+    grantType: text(params.grant_type),
+    resource: text(params.stage_arn) ?? text(params.license_arn) ?? text(params.session_id) ?? text(params.resource),
+    capabilities: capabilitiesOf(body),
+    scope: text(body.scope) ?? text(params.scope),
+    ip: ctx.ip,
+  };
+}
+
+/** The user a minting grant minted for, from the subject_token it resolved. */
+function subjectUserOf(ctx: KoaContextWithOIDC): string | undefined {
+  const subjectToken = (ctx.oidc?.entities as Params | undefined)?.SubjectToken as { accountId?: unknown } | undefined;
+  return text(subjectToken?.accountId);
+}
+
+function capabilitiesOf(body: Params): string[] | undefined {
+  const participant = body.participant_token as { capabilities?: string[] } | undefined;
+  const video = body.video_token as { role?: string } | undefined;
+  if (participant?.capabilities) return participant.capabilities;
+  if (video?.role) return [video.role];
+  return undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value.slice(0, 256) : undefined;
+}

@@ -1,0 +1,34 @@
+import type { Server } from 'node:http';
+
+import type { Middleware } from 'koa';
+
+import type { Stagepass } from './app.js';
+import type { Lifecycle } from './health-routes.js';
+
+/** Responses sent while shutting down close their connection, so keep-alive clients reconnect elsewhere. */
+export function closeConnectionsWhileDraining(lifecycle: Lifecycle): Middleware {
+  return async (ctx, next) => {
+    await next();
+    if (lifecycle.draining) ctx.set('Connection', 'close');
+  };
+}
+
+/**
+ * Stops accepting connections, lets the requests in flight finish (cut off after the grace
+ * period), then closes the store. /readyz answers 503 from the first moment.
+ */
+export async function shutDownGracefully(stagepass: Stagepass, servers: Server[]): Promise<void> {
+  const { lifecycle, logger, store, config } = stagepass;
+  lifecycle.draining = true;
+  logger.info('shutting down', { graceSeconds: config.shutdownGraceSeconds });
+  const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+  for (const server of servers) server.closeIdleConnections();
+  const deadline = setTimeout(() => {
+    logger.warn('grace period over; closing the connections still open');
+    for (const server of servers) server.closeAllConnections();
+  }, config.shutdownGraceSeconds * 1000);
+  await Promise.all(closed);
+  clearTimeout(deadline);
+  await store.close();
+  logger.info('stopped');
+}

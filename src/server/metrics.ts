@@ -1,0 +1,121 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+
+import type { Middleware } from 'koa';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+import type { MetricsConfig } from '../config/schema.js';
+
+/** What stagepass counts, in one registry per server (tests run several servers in one process). */
+export interface Metrics {
+  registry: Registry;
+  observeRequest(labels: { route: string; method: string; status: number }, seconds: number): void;
+  tokenIssued(grantType: string): void;
+  denied(reason: string): void;
+  redisError(): void;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'stagepass_http_requests_total',
+    help: 'HTTP requests answered, by route, method and status',
+    labelNames: ['route', 'method', 'status'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'stagepass_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by route and method',
+    labelNames: ['route', 'method'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: 'stagepass_tokens_issued_total',
+    help: 'Successful token endpoint answers (OAuth tokens and minted tokens), by grant type',
+    labelNames: ['grant_type'],
+    registers: [registry],
+  });
+  const denials = new Counter({
+    name: 'stagepass_denials_total',
+    help: 'Requests refused for a client or user: the error code, or the limit that was hit',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const redisErrors = new Counter({
+    name: 'stagepass_redis_errors_total',
+    help: 'Redis connection errors and failed Redis commands',
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    observeRequest({ route, method, status }, seconds) {
+      requests.inc({ route, method, status });
+      duration.observe({ route, method }, seconds);
+    },
+    tokenIssued: (grantType) => tokens.inc({ grant_type: grantType }),
+    denied: (reason) => denials.inc({ reason }),
+    redisError: () => redisErrors.inc(),
+  };
+}
+
+/** GET /metrics on the main port, unless the configuration gives metrics a port of their own. */
+export function metricsRoute(metrics: Metrics, config: MetricsConfig): Middleware {
+  const authorized = bearerCheck(config.bearerToken);
+  return async (ctx, next) => {
+    if (ctx.path !== '/metrics' || !config.enabled || config.port !== undefined) return next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      ctx.status = 405;
+      ctx.set('Allow', 'GET, HEAD');
+      return;
+    }
+    if (!authorized(ctx.get('authorization'))) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', 'Bearer realm="metrics"');
+      ctx.body = { error: 'invalid_token', error_description: 'metrics need the configured bearer token' };
+      return;
+    }
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.registry.metrics();
+  };
+}
+
+/** A server of its own that answers /metrics only, for a port that stays inside the network. */
+export async function listenForMetrics(metrics: Metrics, config: MetricsConfig & { port: number }): Promise<Server> {
+  const authorized = bearerCheck(config.bearerToken);
+  const server = createServer((req, res) => {
+    if (new URL(req.url ?? '/', 'http://metrics').pathname !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    if (!authorized(req.headers.authorization ?? '')) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="metrics"' }).end();
+      return;
+    }
+    metrics.registry.metrics().then(
+      (body) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Cache-Control': 'no-store' }).end(body),
+      () => res.writeHead(500).end(),
+    );
+  });
+  server.listen(config.port, '0.0.0.0');
+  await once(server, 'listening');
+  return server;
+}
+
+/** Compares digests, so neither the token's content nor its length leaks through timing. */
+function bearerCheck(token: string | undefined): (header: string) => boolean {
+  if (token === undefined) return () => true;
+  const expected = sha256(token);
+  return (header) => {
+    const match = /^Bearer (\S+)$/i.exec(header);
+    return match !== null && timingSafeEqual(sha256(match[1]!), expected);
+  };
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}

@@ -1,0 +1,32 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+
+import type { Middleware } from 'koa';
+
+interface RequestContext {
+  requestId: string;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+/** An incoming id is kept when it is short and plain, so it can be traced through a proxy's logs. */
+const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The id of the request being handled, wherever in its async call chain the caller is. */
+export function currentRequestId(): string | undefined {
+  return storage.getStore()?.requestId;
+}
+
+/**
+ * Gives every request an id (the caller's `x-request-id` when acceptable, else a new one), returns
+ * it in the response, and runs the rest of the request inside it so every log line can carry it.
+ */
+export function requestId(): Middleware {
+  return (ctx, next) => {
+    const incoming = ctx.get('x-request-id');
+    const id = ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = id;
+    ctx.set('X-Request-Id', id);
+    return storage.run({ requestId: id }, next);
+  };
+}
