@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+import { startChildStagepass, type ChildStagepass } from '../support/child-stagepass.js';
+import { approveDevice, authorizationCodeTokens } from '../support/flows.js';
+import { LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, ROLE } from '../support/minters.js';
+import { basicAuth, postForm } from '../support/relying-party.js';
+import { ScriptedUser } from '../support/scripted-user.js';
+import { CLIENTS, newKeysDir, uniqueRedisPrefix } from '../support/stagepass.js';
+
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const SERVICE_RATE = 4;
+
+let a: ChildStagepass;
+let b: ChildStagepass;
+
+beforeAll(async () => {
+  const shared = {
+    keysDir: await newKeysDir(),
+    redisUrl: inject('redisUrl'),
+    redisKeyPrefix: uniqueRedisPrefix(),
+    config: {
+      clients: [...Object.values(CLIENTS), LICENSE_CLIENTS.backend],
+      licenses: [{ arn: LICENSES.small, maxTokens: 10 }],
+      limits: { tokensPerSecond: { client_credentials: SERVICE_RATE } },
+    },
+  };
+  // One after the other: the first creates the keys both share.
+  a = await startChildStagepass(shared);
+  b = await startChildStagepass(shared);
+});
+
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+});
+
+describe('two server processes on one Redis behave as one', () => {
+  it('a device flow started on one instance is approved and completed on the other', async () => {
+    const started = await postForm(`${a.issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope: 'openid offline_access' });
+    expect(started.status).toBe(200);
+    const { device_code: deviceCode, verification_uri_complete: link } = started.body as { device_code: string; verification_uri_complete: string };
+    const userCode = new URL(link).searchParams.get('user_code')!;
+
+    const last = await approveDevice(new ScriptedUser(), `${b.issuer}/device?user_code=${encodeURIComponent(userCode)}`);
+    expect(last.html).toContain('Device connected');
+
+    const polled = await postForm(`${b.issuer}/token`, { grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: CLIENTS.native.client_id });
+    expect(polled.status).toBe(200);
+    expect(polled.body.refresh_token).toEqual(expect.any(String));
+  });
+
+  it('of concurrent refreshes of one refresh token, spread over both instances, exactly one wins', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const { tokens } = await authorizationCodeTokens(a.issuer, 'confidential');
+      const refresh = (instance: ChildStagepass) => postForm(
+        `${instance.issuer}/token`,
+        { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
+        basicAuth(CLIENTS.confidential.client_id, CLIENTS.confidential.client_secret),
+      );
+      const results = await Promise.all([a, b, a, b, a, b].map(refresh));
+      expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+      expect(results.filter((r) => r.status !== 200).map((r) => r.body.error)).toEqual(Array(5).fill('invalid_grant'));
+    }
+  });
+
+  it('a license client_token sent to both instances at once gives one token', async () => {
+    const params = { license_arn: LICENSES.small, role_arns: ROLE, client_token: `install-${Date.now()}` };
+    const [fromA, fromB] = await Promise.all([
+      mint(a.issuer, LICENSE_CLIENTS.backend, LICENSE_GRANT, params),
+      mint(b.issuer, LICENSE_CLIENTS.backend, LICENSE_GRANT, params),
+    ]);
+    expect([fromA.status, fromB.status]).toEqual([200, 200]);
+    const tokenId = (answer: typeof fromA) => (answer.body.license_token as { TokenId: string }).TokenId;
+    expect(tokenId(fromA)).toBe(tokenId(fromB));
+  });
+
+  it('a client that spent its token rate on one instance is refused on the other in the same second', async () => {
+    const credentials = basicAuth(CLIENTS.service.client_id, CLIENTS.service.client_secret);
+    const request = (instance: ChildStagepass) => postForm(`${instance.issuer}/token`, { grant_type: 'client_credentials' }, credentials);
+    // Requests must fall in one one-second window; a window that rolls over mid-way is tried again.
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+      const second = Math.floor(Date.now() / 1000);
+      const onA = [];
+      for (let i = 0; i < SERVICE_RATE; i += 1) onA.push(await request(a));
+      const onB = await request(b);
+      if (Math.floor(Date.now() / 1000) !== second) continue;
+      expect(onA.map((r) => r.status)).toEqual(Array(SERVICE_RATE).fill(200));
+      expect(onB.status).toBe(429);
+      expect(onB.body.error).toBe('rate_limit_exceeded');
+      expect(onB.headers.get('retry-after')).toBe('1');
+      return;
+    }
+    throw new Error('no attempt fitted in one second');
+  });
+});

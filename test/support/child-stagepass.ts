@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { hashPassword } from '../../src/accounts/password.js';
+import { freePort } from './free-port.js';
+import { CLIENTS, USERS } from './stagepass.js';
+
+const TSX = join('node_modules', '.bin', 'tsx');
+
+export interface ChildStagepass {
+  issuer: string;
+  process: ChildProcess;
+  /** Every JSON line the server has logged so far. */
+  logLines(): Record<string, unknown>[];
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface ChildOptions {
+  /** Shared by instances that should behave as one. */
+  keysDir: string;
+  redisUrl: string;
+  redisKeyPrefix: string;
+  /** Raw configuration merged over the test defaults. */
+  config?: Record<string, unknown>;
+}
+
+/** `src/main.ts` in a process of its own, as `npm start` runs it, on a spare port. */
+export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, config = {} }: ChildOptions): Promise<ChildStagepass> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const path = join(keysDir, `config-${port}.json`);
+  await writeFile(path, JSON.stringify({
+    issuer,
+    port,
+    redisUrl,
+    redisKeyPrefix,
+    keys: { jwksFile: join(keysDir, 'jwks.json'), cookieKeysFile: join(keysDir, 'cookie-keys.json') },
+    clients: Object.values(CLIENTS),
+    accounts: [{ ...USERS.alice, password: await hashPassword(USERS.alice.password) }],
+    deviceFlow: { interval: 1, expiresIn: 600 },
+    ...config,
+  }));
+  const child = spawn(TSX, ['src/main.ts'], { env: { ...process.env, STAGEPASS_CONFIG: path }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (stdout.includes('stagepass is listening')) resolve();
+    };
+    child.stdout.on('data', check);
+    child.once('exit', (code) => reject(new Error(`stagepass exited with ${code} before listening:\n${stderr}`)));
+  });
+
+  return {
+    issuer,
+    process: child,
+    logLines: () => stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>),
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}
