@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { IVS_GRANT, ivsConfig, mint, MINTING_CLIENTS, STAGES } from '../support/minters.js';
+import { basicAuth, postForm } from '../support/relying-party.js';
+import { formsIn, ScriptedUser, type Page } from '../support/scripted-user.js';
+import { CLIENTS, REDIRECT_URI, startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let server: RunningStagepass;
+
+beforeAll(async () => {
+  server = await startStagepass({
+    redis: true,
+    config: (keysDir) => ({
+      trustProxy: true,
+      ivs: ivsConfig(keysDir),
+      clients: [...Object.values(CLIENTS), MINTING_CLIENTS.stageBackend, MINTING_CLIENTS.viewerBackend],
+      limits: {
+        maxBodyBytes: 2048,
+        tokensPerSecond: { client_credentials: 3 },
+        login: { maxFailuresPerAccount: 3, maxFailuresPerIp: 6, lockoutSeconds: 2, maxLockoutSeconds: 60 },
+        userCodeEntry: { maxFailuresPerIp: 3, lockoutSeconds: 60, maxLockoutSeconds: 600 },
+      },
+    }),
+  });
+});
+afterAll(() => server.close());
+
+describe('token rate per client and grant type', () => {
+  const clientCredentials = (client: { client_id: string; client_secret: string }) =>
+    postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, basicAuth(client.client_id, client.client_secret));
+
+  it('over its rate a client gets 429 with Retry-After and an RFC 6749 body; other clients and grant types are unaffected', async () => {
+    const backend = MINTING_CLIENTS.stageBackend;
+    const [burst, otherClient, otherGrant] = await Promise.all([
+      Promise.all(Array.from({ length: 10 }, () => clientCredentials(backend))),
+      clientCredentials(CLIENTS.service),
+      mint(server.issuer, backend, IVS_GRANT, { stage_arn: STAGES.main.arn }),
+    ]);
+    const refused = burst.filter((r) => r.status === 429);
+    // Ten requests span at most two one-second windows of three each.
+    expect(refused.length).toBeGreaterThanOrEqual(4);
+    expect(refused[0]!.headers.get('retry-after')).toBe('1');
+    expect(refused[0]!.body).toEqual({
+      error: 'rate_limit_exceeded',
+      error_description: 'this client may obtain 3 tokens per second with client_credentials; retry after 1 s',
+    });
+    expect(otherClient.status).toBe(200);
+    expect(otherGrant.status).toBe(200);
+  });
+
+  it('IVS participant tokens are limited to 50 per second per client unless configured otherwise', async () => {
+    const answers = await Promise.all(Array.from({ length: 120 }, () =>
+      mint(server.issuer, MINTING_CLIENTS.viewerBackend, IVS_GRANT, { stage_arn: STAGES.main.arn, capabilities: 'SUBSCRIBE' })));
+    const granted = answers.filter((r) => r.status === 200).length;
+    expect(granted).toBeGreaterThanOrEqual(50);
+    expect(granted).toBeLessThanOrEqual(100);
+    expect(answers.filter((r) => r.status === 429)).toHaveLength(120 - granted);
+  });
+});
+
+describe('sign-in lockout', () => {
+  const authorizationUrl = () => `${server.issuer}/auth?${new URLSearchParams({
+    client_id: CLIENTS.confidential.client_id, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI,
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+  })}`;
+
+  /** Posts the sign-in form of the page from the given address (the server trusts X-Forwarded-For here). */
+  const signIn = (user: ScriptedUser, page: Page, ip: string, username: string, password: string) => {
+    const form = formsIn(page.html).find((f) => f.action.endsWith('/login'))!;
+    return user.visit(new URL(form.action, page.url).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+      body: new URLSearchParams({ ...form.fields, username, password }),
+    });
+  };
+
+  it('after too many wrong passwords the account is locked from every address, for a period that grows', async () => {
+    const user = new ScriptedUser();
+    let page = await user.visit(authorizationUrl());
+    for (const ip of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) {
+      page = await signIn(user, page, ip, USERS.alice.username, 'wrong password');
+      expect(page.status).toBe(401);
+    }
+    const locked = await signIn(user, page, '192.0.2.4', USERS.alice.username, USERS.alice.password);
+    expect(locked.status).toBe(429);
+    expect(locked.html).toMatch(/Too many failed sign-ins. Try again in [12] seconds?\./);
+
+    await sleep(2_100);
+    for (let i = 0; i < 3; i += 1) page = await signIn(user, page, '192.0.2.5', USERS.alice.username, 'still wrong');
+    const lockedLonger = await signIn(user, page, '192.0.2.6', USERS.alice.username, USERS.alice.password);
+    expect(lockedLonger.status).toBe(429);
+    expect(lockedLonger.html).toMatch(/Try again in [34] seconds\./);
+
+    await sleep(4_100);
+    const signedIn = await signIn(user, page, '192.0.2.6', USERS.alice.username, USERS.alice.password);
+    expect(signedIn.status).not.toBe(429);
+    expect(signedIn.html).not.toContain('Wrong username or password');
+  });
+
+  it('an address that fails too often is locked out for every account; other addresses are not', async () => {
+    const user = new ScriptedUser();
+    let page = await user.visit(authorizationUrl());
+    for (let i = 0; i < 6; i += 1) page = await signIn(user, page, '198.51.100.9', `nobody-${i}`, 'guess');
+    const fromThere = await signIn(user, page, '198.51.100.9', USERS.alice.username, USERS.alice.password);
+    expect(fromThere.status).toBe(429);
+    const fromElsewhere = await signIn(user, page, '198.51.100.10', USERS.alice.username, USERS.alice.password);
+    expect(fromElsewhere.status).toBe(200);
+    expect(fromElsewhere.html).toContain('Allow access?');
+  });
+});
+
+describe('device user-code entry lockout', () => {
+  const enterCode = (user: ScriptedUser, page: Page, ip: string, userCode: string) => {
+    const form = formsIn(page.html).find((f) => f.action.endsWith('/device'))!;
+    return user.visit(new URL(form.action, page.url).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+      body: new URLSearchParams({ ...form.fields, user_code: userCode }),
+    });
+  };
+
+  it('an address that enters too many unknown codes is locked out, even with a real code; other addresses are not', async () => {
+    const device = await postForm(`${server.issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope: 'openid' });
+    const realCode = new URL(String(device.body.verification_uri_complete)).searchParams.get('user_code')!;
+    const user = new ScriptedUser();
+    let page = await user.visit(`${server.issuer}/device`);
+    for (const guess of ['BCDF-GHJK', 'LMNP-QRST', 'VWXZ-BCDF']) {
+      page = await enterCode(user, page, '203.0.113.7', guess);
+      expect(page.html).toContain('That code is not valid');
+    }
+    const locked = await enterCode(user, page, '203.0.113.7', realCode);
+    expect(locked.status).toBe(429);
+    expect(locked.html).toContain('Too many codes');
+
+    const elsewhere = new ScriptedUser();
+    const entry = await elsewhere.visit(`${server.issuer}/device`);
+    const confirm = await enterCode(elsewhere, entry, '203.0.113.8', realCode);
+    expect(confirm.status).toBe(200);
+    expect(confirm.html).toContain('Confirm the device');
+  });
+});
+
+describe('request body size', () => {
+  const oversized = 'x'.repeat(3000);
+  const routes: [string, string][] = [
+    ['POST', '/token'], ['POST', '/device/auth'], ['POST', '/reg'], ['PUT', '/reg/some-client'], ['POST', '/token/introspection'],
+    ['POST', '/token/revocation'], ['POST', '/me'], ['POST', '/device'], ['POST', '/interaction/some-uid/login'],
+    ['POST', '/session/end/confirm'], ['POST', '/video/sessions'], ['DELETE', '/licenses/tokens/t-1'], ['POST', '/nothing-here'],
+  ];
+
+  it.each(routes)('%s %s refuses a body over the configured limit with 413', async (method, path) => {
+    const response = await fetch(`${server.issuer}${path}`, { method, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: oversized });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error: 'invalid_request', error_description: 'the request body exceeds 2048 bytes' });
+  });
+});
