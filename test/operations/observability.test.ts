@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createLogger } from '../../src/server/logger.js';
+import { listenForMetrics } from '../../src/server/metrics.js';
+import { approveDevice, authorizationCodeTokens } from '../support/flows.js';
+import { freePort } from '../support/free-port.js';
+import { IVS_GRANT, ivsConfig, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, MINTING_CLIENTS, ROLE, STAGES } from '../support/minters.js';
+import { basicAuth, postForm } from '../support/relying-party.js';
+import { formsIn, ScriptedUser } from '../support/scripted-user.js';
+import { CLIENTS, REDIRECT_URI, startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
+
+type LogLine = Record<string, unknown>;
+
+const lines: LogLine[] = [];
+const captured = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) } });
+
+let server: RunningStagepass;
+/** Everything secret that went over the wire during the flows below. */
+const secrets: string[] = [];
+
+beforeAll(async () => {
+  server = await startStagepass({
+    redis: true,
+    logger: captured,
+    config: (keysDir) => ({
+      ivs: ivsConfig(keysDir),
+      licenses: [{ arn: LICENSES.small, maxTokens: 100 }],
+      clients: [...Object.values(CLIENTS), MINTING_CLIENTS.stageBackend, LICENSE_CLIENTS.backend],
+    }),
+  });
+  await runFlowsCollectingSecrets();
+});
+afterAll(() => server.close());
+
+async function runFlowsCollectingSecrets() {
+  const { issuer } = server;
+  secrets.push(USERS.alice.password, ...[...Object.values(CLIENTS), MINTING_CLIENTS.stageBackend, LICENSE_CLIENTS.backend]
+    .flatMap((client) => ('client_secret' in client ? [client.client_secret] : [])));
+
+  const { tokens } = await authorizationCodeTokens(issuer, 'confidential');
+  secrets.push(tokens.access_token, tokens.refresh_token!, tokens.id_token!);
+  const refreshed = await postForm(`${issuer}/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
+    basicAuth(CLIENTS.confidential.client_id, CLIENTS.confidential.client_secret));
+  secrets.push(String(refreshed.body.access_token), String(refreshed.body.refresh_token));
+
+  const device = await postForm(`${issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope: 'openid' });
+  const link = String(device.body.verification_uri_complete);
+  secrets.push(String(device.body.device_code), new URL(link).searchParams.get('user_code')!);
+  await approveDevice(new ScriptedUser(), link);
+  const polled = await postForm(`${issuer}/token`, {
+    grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: String(device.body.device_code), client_id: CLIENTS.native.client_id,
+  });
+  secrets.push(String(polled.body.access_token), String(polled.body.id_token));
+
+  const participant = await mint(issuer, MINTING_CLIENTS.stageBackend, IVS_GRANT, { stage_arn: STAGES.main.arn, capabilities: 'SUBSCRIBE' });
+  secrets.push(String(participant.body.access_token));
+  const license = await mint(issuer, LICENSE_CLIENTS.backend, LICENSE_GRANT, { license_arn: LICENSES.small, role_arns: ROLE, client_token: 'install-1' });
+  secrets.push(String(license.body.access_token));
+
+  const registered = await fetch(`${issuer}/reg`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }),
+  }).then((r) => r.json() as Promise<{ client_secret: string; registration_access_token: string }>);
+  secrets.push(registered.client_secret, registered.registration_access_token);
+
+  await postForm(`${issuer}/token`, { grant_type: 'client_credentials' }, basicAuth(CLIENTS.service.client_id, 'a-wrong-secret-guess-0123456789'));
+  secrets.push('a-wrong-secret-guess-0123456789');
+  await mint(issuer, MINTING_CLIENTS.stageBackend, IVS_GRANT, { stage_arn: STAGES.backstage.arn });
+
+  const user = new ScriptedUser();
+  const login = await user.visit(`${issuer}/auth?${new URLSearchParams({
+    client_id: CLIENTS.confidential.client_id, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI,
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+  })}`);
+  await user.submit(login, '/login', { username: USERS.alice.username, password: 'a-mistyped-password-4711' });
+  secrets.push('a-mistyped-password-4711');
+  expect(formsIn(login.html).length).toBeGreaterThan(0);
+}
+
+describe('logs', () => {
+  it('no secret and no token ever reaches the logs', () => {
+    const text = lines.map((line) => JSON.stringify(line)).join('\n');
+    expect(secrets.filter((secret) => secret.length >= 8)).toHaveLength(secrets.length);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+
+  it('every line is JSON with a level, a time and the id of the request it belongs to', () => {
+    expect(lines.length).toBeGreaterThan(20);
+    for (const line of lines) {
+      expect(line).toMatchObject({ level: expect.any(String), time: expect.any(String), message: expect.any(String), requestId: expect.any(String) });
+    }
+  });
+
+  it('a request id sent by the caller is kept, returned and logged; an unusable one is replaced', async () => {
+    const kept = await fetch(`${server.issuer}/jwks`, { headers: { 'x-request-id': 'edge-7f3a.42' } });
+    expect(kept.headers.get('x-request-id')).toBe('edge-7f3a.42');
+    expect(lines.some((line) => line.requestId === 'edge-7f3a.42' && line.message === 'request' && line.status === 200)).toBe(true);
+
+    const replaced = await fetch(`${server.issuer}/jwks`, { headers: { 'x-request-id': 'not usable; has spaces' } });
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('audit events', () => {
+  const audits = (kind: string) => lines.filter((line) => line.audit === kind);
+
+  it('every issued token is recorded with client, user, grant, resource and capabilities', () => {
+    expect(audits('token_issued')).toEqual(expect.arrayContaining([
+      expect.objectContaining({ clientId: CLIENTS.confidential.client_id, userId: USERS.alice.sub, grantType: 'authorization_code' }),
+      expect.objectContaining({ clientId: CLIENTS.confidential.client_id, userId: USERS.alice.sub, grantType: 'refresh_token' }),
+      expect.objectContaining({ clientId: CLIENTS.native.client_id, userId: USERS.alice.sub, grantType: 'urn:ietf:params:oauth:grant-type:device_code' }),
+      expect.objectContaining({ clientId: MINTING_CLIENTS.stageBackend.client_id, grantType: IVS_GRANT, resource: STAGES.main.arn, capabilities: ['SUBSCRIBE'] }),
+      expect.objectContaining({ clientId: LICENSE_CLIENTS.backend.client_id, grantType: LICENSE_GRANT, resource: LICENSES.small }),
+    ]));
+    expect(audits('token_issued')).toHaveLength(5);
+  });
+
+  it('every denial is recorded with who was refused and why', () => {
+    expect(audits('denied')).toEqual(expect.arrayContaining([
+      expect.objectContaining({ clientId: CLIENTS.service.client_id, reason: 'invalid_client', grantType: 'client_credentials' }),
+      expect.objectContaining({ clientId: MINTING_CLIENTS.stageBackend.client_id, reason: 'access_denied', grantType: IVS_GRANT, resource: STAGES.backstage.arn }),
+      expect.objectContaining({ clientId: CLIENTS.confidential.client_id, reason: 'login_failed' }),
+    ]));
+  });
+});
+
+describe('metrics', () => {
+  it('/metrics counts requests by route and status, their latency, tokens by grant type and Redis errors', async () => {
+    const response = await fetch(`${server.issuer}/metrics`);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toMatch(/stagepass_http_requests_total\{route="token",method="POST",status="200"\} \d+/);
+    expect(text).toMatch(/stagepass_http_requests_total\{route="token",method="POST",status="401"\} 1/);
+    expect(text).toMatch(/stagepass_http_request_duration_seconds_bucket\{le="0\.5",route="token",method="POST"\} \d+/);
+    expect(text).toContain(`stagepass_tokens_issued_total{grant_type="${IVS_GRANT}"} 1`);
+    expect(text).toContain('stagepass_tokens_issued_total{grant_type="refresh_token"} 1');
+    expect(text).toContain('stagepass_denials_total{reason="login_failed"} 1');
+    expect(text).toContain('stagepass_redis_errors_total 0');
+  });
+});
+
+describe('metrics protection', () => {
+  it('with a bearer token configured, /metrics answers only to it', async () => {
+    const guarded = await startStagepass({ config: { metrics: { bearerToken: 'scrape-token-0123456789' } } });
+    try {
+      expect((await fetch(`${guarded.issuer}/metrics`)).status).toBe(401);
+      expect((await fetch(`${guarded.issuer}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+      const allowed = await fetch(`${guarded.issuer}/metrics`, { headers: { authorization: 'Bearer scrape-token-0123456789' } });
+      expect(allowed.status).toBe(200);
+      expect(await allowed.text()).toContain('stagepass_http_requests_total');
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('with a port of their own, metrics are served there and not on the main port', async () => {
+    const port = await freePort();
+    const separate = await startStagepass({ config: { metrics: { port } } });
+    const metricsServer = await listenForMetrics(separate.stagepass.metrics, { ...separate.stagepass.config.metrics, port });
+    try {
+      expect((await fetch(`${separate.issuer}/metrics`)).status).toBe(404);
+      const scraped = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('stagepass_http_requests_total');
+    } finally {
+      metricsServer.close();
+      await separate.close();
+    }
+  });
+});
