@@ -16,7 +16,9 @@ export function requireDevicePageSession(provider: Provider, store: Store): Midd
   return async (ctx, next) => {
     const onDevicePage = ctx.path === entryPath || ctx.path.startsWith(`${entryPath}/`);
     const startsSession = ctx.method === 'GET' && ctx.path === entryPath;
-    if (!onDevicePage || startsSession || ctx.path === deviceAuthorizationPath) return next();
+    // Device authorization is a POST endpoint under the same prefix; a GET there would reach the resume page.
+    const authorizesDevice = ctx.method === 'POST' && ctx.path === deviceAuthorizationPath;
+    if (!onDevicePage || startsSession || authorizesDevice) return next();
 
     const sessionId = ctx.cookies.get(sessionCookie, { signed: true });
     if (sessionId && (await store.findModel('Session', sessionId))) return next();

@@ -92,6 +92,8 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   app.keys = cookieKeys;
   // Behind a reverse proxy, X-Forwarded-For gives the client's address and X-Forwarded-Proto makes cookies Secure.
   app.proxy = config.trustProxy;
+  // What reaches Koa's own handler is a broken connection (the client went away mid-request), not a fault.
+  app.on('error', (error: Error) => logger.warn('connection error', { error: error.message }));
   app.use(requestId());
   app.use(closeConnectionsWhileDraining(lifecycle));
   app.use(logAndMeasureRequests(logger, metrics));

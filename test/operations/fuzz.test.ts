@@ -1,0 +1,267 @@
+import { connect } from 'node:net';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { approveDevice, authorizationCodeTokens } from '../support/flows.js';
+import {
+  IVS_GRANT, ivsConfig, JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, MINTING_CLIENTS, STAGES, VIDEO_CLIENTS, VIDEO_GRANT, VIDEO_PROJECT,
+} from '../support/minters.js';
+import { basicAuth, postForm } from '../support/relying-party.js';
+import { ScriptedUser } from '../support/scripted-user.js';
+import { CLIENTS, startStagepass, type RunningStagepass } from '../support/stagepass.js';
+
+/** Fixed, so a failure is reproducible; the count keeps the run to a few seconds. */
+const SEED = 20_261_123;
+const REQUESTS = 3_000;
+const RAW_REQUESTS = 100;
+const CONCURRENCY = 16;
+
+const ROUTES = [
+  '/.well-known/openid-configuration', '/jwks', '/auth', '/auth/resume-uid', '/token', '/token/introspection', '/token/revocation',
+  '/device/auth', '/device', '/device/resume-uid', '/me', '/reg', `/reg/${CLIENTS.confidential.client_id}`, '/session/end',
+  '/session/end/confirm', '/session/end/success', '/interaction/some-uid', '/interaction/some-uid/login',
+  '/interaction/some-uid/confirm', '/interaction/some-uid/abort', '/ivs/public-key', '/licenses/tokens', '/licenses/tokens/t-1',
+  '/video/sessions', '/assets/stagepass.css', '/healthz', '/readyz', '/metrics', '/', '/nothing-here',
+];
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
+const PARAMS = [
+  'grant_type', 'client_id', 'client_secret', 'code', 'code_verifier', 'redirect_uri', 'refresh_token', 'scope', 'response_type',
+  'state', 'nonce', 'prompt', 'code_challenge', 'code_challenge_method', 'device_code', 'user_code', 'token', 'token_type_hint',
+  'request', 'request_uri', 'resource', 'claims', 'max_age', 'id_token_hint', 'post_logout_redirect_uri', 'xsrf', 'confirm', 'abort',
+  'username', 'password', 'csrf', 'subject_token', 'subject_token_type', 'assertion', 'stage_arn', 'capabilities', 'attributes',
+  'duration', 'user_id', 'license_arn', 'role_arns', 'token_properties', 'client_token', 'expiration_in_days', 'session_id', 'role',
+  'connection_data', 'expire_time', 'token_format', 'media_mode', 'location', 'redirect_uris', 'grant_types', 'jwks',
+];
+const GRANT_TYPES = [
+  'authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', IVS_GRANT,
+  LICENSE_GRANT, VIDEO_GRANT, JWT_BEARER_GRANT, 'password', 'implicit',
+];
+const CONTENT_TYPES = [
+  'application/x-www-form-urlencoded', 'application/json', 'text/plain', 'multipart/form-data; boundary=x',
+  'application/x-www-form-urlencoded; charset=latin1', 'application/json; charset=utf-16', 'application/jwt', '',
+];
+
+/** mulberry32: a small seeded generator. */
+function generator(seed: number) {
+  let state = seed;
+  const next = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(next() * n);
+  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
+  return { next, int, pick };
+}
+type Random = ReturnType<typeof generator>;
+
+function junk(random: Random): string {
+  const kinds = [
+    () => '',
+    () => 'x'.repeat(random.int(5000)),
+    () => '%zz%e0%a4%a',
+    () => '\u0000\u0001\u001f\u007f',
+    () => '😀𝕏\u202e\ud800',
+    () => '../../etc/passwd',
+    () => '<script>alert(1)</script>',
+    () => '{"a":',
+    () => JSON.stringify({ nested: { deep: [1, null, true, 'x'.repeat(50)] } }),
+    () => 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
+    () => String(random.int(2 ** 31) - 2 ** 30),
+    () => '1e309',
+    () => 'null',
+    () => 'http://evil.example/cb',
+    () => STAGES.main.arn,
+    () => LICENSES.small,
+    () => 'PUBLISH SUBSCRIBE ADMIN',
+    () => random.pick(GRANT_TYPES),
+    () => random.pick(Object.values(CLIENTS)).client_id,
+    () => 'BCDF-GHJK',
+    () => Buffer.from(Array.from({ length: random.int(64) }, () => random.int(256))).toString('base64url'),
+  ];
+  return random.pick(kinds)();
+}
+
+/** Every byte of the UTF-8 form escaped: works for any string, lone surrogates included. */
+function percentEncoded(text: string): string {
+  return [...Buffer.from(text)].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
+}
+
+function fuzzForm(random: Random): URLSearchParams {
+  const form = new URLSearchParams();
+  const count = random.int(8);
+  for (let i = 0; i < count; i += 1) form.append(random.next() < 0.9 ? random.pick(PARAMS) : junk(random), junk(random));
+  if (random.next() < 0.5) form.set('grant_type', random.pick(GRANT_TYPES));
+  return form;
+}
+
+function fuzzBody(random: Random): string {
+  const kinds = [
+    () => fuzzForm(random).toString(),
+    () => JSON.stringify(Object.fromEntries(fuzzForm(random))),
+    () => JSON.stringify(random.pick([[], null, 1, 'text', { redirect_uris: junk(random), grant_types: [junk(random)] }])),
+    () => junk(random),
+    () => `${fuzzForm(random)}&${'a'.repeat(60_000)}=1`,
+    () => '',
+  ];
+  return random.pick(kinds)();
+}
+
+function fuzzHeaders(random: Random): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const contentType = random.pick(CONTENT_TYPES);
+  if (contentType) headers['content-type'] = contentType;
+  const auth = random.int(8);
+  const client = random.pick([...Object.values(CLIENTS), MINTING_CLIENTS.stageBackend, VIDEO_CLIENTS.backend, LICENSE_CLIENTS.backend]);
+  if (auth === 0) headers.authorization = 'Basic !!!';
+  if (auth === 1) headers.authorization = basicAuth(client.client_id, 'wrong-secret').authorization!;
+  if (auth === 2 && 'client_secret' in client) headers.authorization = basicAuth(client.client_id, client.client_secret).authorization!;
+  if (auth === 3) headers.authorization = `Bearer ${Buffer.from(junk(random)).toString('base64url')}`;
+  if (auth === 4) headers.authorization = `Basic ${Buffer.from(`${junk(random)}:${junk(random)}`).toString('base64')}`;
+  if (random.next() < 0.3) headers.cookie = `_session=${Buffer.from(junk(random)).toString('base64url')}; _interaction=x; _session.sig=y`;
+  if (random.next() < 0.3) headers.accept = random.pick(['text/html', 'application/json', '*/*', 'image/png', '']);
+  if (random.next() < 0.2) headers['x-request-id'] = Buffer.from(junk(random)).toString('base64url').slice(0, 300);
+  if (random.next() < 0.1) headers.dpop = 'not.a.jwt';
+  if (random.next() < 0.1) headers.origin = 'https://evil.example';
+  return headers;
+}
+
+function fuzzPath(random: Random): string {
+  let path = random.pick(ROUTES);
+  const suffix = random.int(10);
+  if (suffix === 0) path += '/%zz';
+  if (suffix === 1) path += `/${percentEncoded(junk(random))}`;
+  if (suffix === 2) path += '//..%2f..%2f';
+  if (suffix === 3) path = `${path}/${'a'.repeat(2000)}`;
+  if (random.next() < 0.5) path += `?${fuzzForm(random).toString()}`;
+  if (random.next() < 0.05) path += '&%E0%A4%A=%';
+  return path;
+}
+
+interface Outcome {
+  request: string;
+  status: number;
+}
+
+async function fuzzOnce(issuer: string, random: Random): Promise<Outcome> {
+  const method = random.pick(METHODS);
+  const path = fuzzPath(random);
+  const withBody = method !== 'GET' && method !== 'HEAD';
+  const request = `${method} ${path.slice(0, 200)}`;
+  try {
+    const response = await fetch(`${issuer}${path}`, {
+      method,
+      headers: fuzzHeaders(random),
+      body: withBody ? fuzzBody(random) : undefined,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+    });
+    await response.arrayBuffer();
+    return { request, status: response.status };
+  } catch (error) {
+    // The client refusing to send something (an invalid URL or header) is not an answer of the server.
+    if (error instanceof TypeError && !String((error as Error & { cause?: unknown }).cause ?? '').includes('ECONN')) return { request, status: 0 };
+    throw error;
+  }
+}
+
+/** Bytes no HTTP client would send; the answer's status line is read straight off the socket. */
+function rawOnce(port: number, random: Random): Promise<Outcome> {
+  const payloads = [
+    () => `${junk(random)}\r\n\r\n`,
+    () => `GET /${junk(random)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    () => `POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: 999\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\ngrant_type=`,
+    () => `POST /token HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n`,
+    () => `POST /token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nzz\r\n${junk(random)}\r\n0\r\n\r\n`,
+    () => `GET /healthz HTTP/1.1\r\nHost: x\r\n${'X-Big: '.concat('a'.repeat(20_000))}\r\n\r\n`,
+    () => `GET / HTTP/9.9\r\n\r\n`,
+  ];
+  const payload = random.pick(payloads)();
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.setTimeout(3_000, () => socket.destroy());
+    socket.on('data', (chunk) => {
+      received += chunk;
+      if (received.includes('\r\n')) socket.destroy();
+    });
+    socket.on('close', () => resolve({ request: JSON.stringify(payload.slice(0, 80)), status: Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0) }));
+    socket.on('error', (error) => ((error as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(error)));
+    socket.end(payload);
+  });
+}
+
+let server: RunningStagepass;
+
+beforeAll(async () => {
+  server = await startStagepass({
+    redis: true,
+    config: (keysDir) => ({
+      ivs: ivsConfig(keysDir),
+      licenses: [{ arn: LICENSES.small, maxTokens: 100_000 }],
+      video: VIDEO_PROJECT,
+      clients: [...Object.values(CLIENTS), MINTING_CLIENTS.stageBackend, LICENSE_CLIENTS.backend, VIDEO_CLIENTS.backend],
+      limits: { tokensPerSecond: { default: 0 } },
+    }),
+  });
+});
+afterAll(() => server.close());
+
+describe('fuzzing every route', () => {
+  it('thousands of malformed requests get no 5xx, the server stays up, and well-formed flows beside them are intact', async () => {
+    const { issuer } = server;
+    // State created before the storm, used after it.
+    const before = await authorizationCodeTokens(issuer, 'confidential');
+    const pendingDevice = await postForm(`${issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope: 'openid' });
+
+    const random = generator(SEED);
+    const outcomes: Outcome[] = [];
+    let sent = 0;
+    const worker = async () => {
+      while (sent < REQUESTS) {
+        sent += 1;
+        outcomes.push(await fuzzOnce(issuer, random));
+      }
+    };
+    const rawWorker = async () => {
+      for (let i = 0; i < RAW_REQUESTS; i += 1) outcomes.push(await rawOnce(Number(new URL(issuer).port), random));
+    };
+
+    let stormOver = false;
+    const flowsBeside = async () => {
+      let completed = 0;
+      while (!stormOver || completed === 0) {
+        const { tokens } = await authorizationCodeTokens(issuer, 'confidential');
+        const refreshed = await postForm(`${issuer}/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
+          basicAuth(CLIENTS.confidential.client_id, CLIENTS.confidential.client_secret));
+        expect(refreshed.status).toBe(200);
+        const minted = await mint(issuer, MINTING_CLIENTS.stageBackend, IVS_GRANT, { stage_arn: STAGES.main.arn });
+        expect(minted.status).toBe(200);
+        completed += 1;
+      }
+      return completed;
+    };
+
+    const storm = Promise.all([...Array.from({ length: CONCURRENCY }, worker), rawWorker()]).finally(() => {
+      stormOver = true;
+    });
+    const [, flowsCompleted] = await Promise.all([storm, flowsBeside()]);
+
+    const serverErrors = outcomes.filter((outcome) => outcome.status >= 500);
+    const where = [...new Set(serverErrors.map((outcome) => `${outcome.status} ${outcome.request.split('?')[0]}`))];
+    expect(where, `seed ${SEED}; first: ${serverErrors[0]?.request}`).toEqual([]);
+    expect(outcomes.filter((outcome) => outcome.status >= 400 && outcome.status < 500).length).toBeGreaterThan(REQUESTS / 2);
+    expect(flowsCompleted).toBeGreaterThan(0);
+
+    expect((await fetch(`${issuer}/healthz`)).status).toBe(200);
+    const refreshedAfter = await postForm(`${issuer}/token`, { grant_type: 'refresh_token', refresh_token: before.tokens.refresh_token! },
+      basicAuth(CLIENTS.confidential.client_id, CLIENTS.confidential.client_secret));
+    expect(refreshedAfter.status).toBe(200);
+    await approveDevice(new ScriptedUser(), String(pendingDevice.body.verification_uri_complete));
+    const polled = await postForm(`${issuer}/token`, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: String(pendingDevice.body.device_code), client_id: CLIENTS.native.client_id,
+    });
+    expect(polled.status).toBe(200);
+  });
+});

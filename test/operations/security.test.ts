@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { formsIn, ScriptedUser, type Page } from '../support/scripted-user.js';
+import { CLIENTS, REDIRECT_URI, startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
+
+const authorizationQuery = () => new URLSearchParams({
+  client_id: CLIENTS.confidential.client_id, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI,
+  code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+});
+
+/** Follows redirects by hand, carrying cookies, and answers the last response with every cookie set on the way. */
+async function browse(url: string, headers: Record<string, string> = {}) {
+  const jar = new Map<string, string>();
+  const setCookies: string[] = [];
+  let current = url;
+  for (let hops = 0; hops < 5; hops += 1) {
+    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+    const response = await fetch(current, { redirect: 'manual', headers: { ...headers, ...(cookie ? { cookie } : {}) } });
+    for (const header of response.headers.getSetCookie()) {
+      setCookies.push(header);
+      const [pair] = header.split(';');
+      jar.set(pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1));
+    }
+    const location = response.headers.get('location');
+    if (!location || response.status < 300 || response.status >= 400) return { response, setCookies };
+    current = new URL(location, current).href;
+  }
+  throw new Error('too many redirects');
+}
+
+describe('pages', () => {
+  let server: RunningStagepass;
+  beforeAll(async () => {
+    server = await startStagepass();
+  });
+  afterAll(() => server.close());
+
+  const pages = () => [
+    ['the sign-in page', `${server.issuer}/auth?${authorizationQuery()}`],
+    ['the device code entry page', `${server.issuer}/device`],
+    ['the logout page', `${server.issuer}/session/end`],
+    ['the error page', `${server.issuer}/auth?client_id=nobody&response_type=code&scope=openid`],
+  ] as const;
+
+  it('are sent with a CSP without unsafe-inline that forbids framing, and are never cached', async () => {
+    for (const [name, url] of pages()) {
+      const { response } = await browse(url, { accept: 'text/html' });
+      expect(response.headers.get('content-type'), name).toContain('text/html');
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp, name).toContain("frame-ancestors 'none'");
+      expect(csp, name).toContain("default-src 'none'");
+      expect(csp, name).not.toContain('unsafe-inline');
+      expect(csp, name).not.toContain('unsafe-eval');
+      expect(response.headers.get('cache-control'), name).toContain('no-store');
+      expect(response.headers.get('x-frame-options'), name).toBe('DENY');
+    }
+  });
+
+  it('set cookies that scripts cannot read and other sites do not send, not marked Secure over plain http', async () => {
+    const { setCookies } = await browse(`${server.issuer}/auth?${authorizationQuery()}`);
+    const device = await browse(`${server.issuer}/device`);
+    const all = [...setCookies, ...device.setCookies];
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    for (const cookie of all) {
+      expect(cookie.toLowerCase()).toContain('httponly');
+      expect(cookie.toLowerCase()).toContain('samesite=lax');
+      expect(cookie.toLowerCase()).not.toContain('secure');
+    }
+  });
+
+  it('an X-Forwarded-Proto header from an untrusted client does not change the cookies', async () => {
+    const { setCookies } = await browse(`${server.issuer}/auth?${authorizationQuery()}`, { 'x-forwarded-proto': 'https' });
+    for (const cookie of setCookies) expect(cookie.toLowerCase()).not.toContain('secure');
+  });
+});
+
+describe('behind a TLS-terminating proxy (trustProxy)', () => {
+  let server: RunningStagepass;
+  beforeAll(async () => {
+    server = await startStagepass({ config: { trustProxy: true } });
+  });
+  afterAll(() => server.close());
+
+  it('cookies are marked Secure when the proxy says the request came over https', async () => {
+    const { setCookies } = await browse(`${server.issuer}/auth?${authorizationQuery()}`, { 'x-forwarded-proto': 'https' });
+    expect(setCookies.length).toBeGreaterThanOrEqual(2);
+    for (const cookie of setCookies) expect(cookie.toLowerCase()).toMatch(/;\s*secure/);
+  });
+});
+
+describe('without trustProxy', () => {
+  let server: RunningStagepass;
+  beforeAll(async () => {
+    server = await startStagepass({ config: { limits: { login: { maxFailuresPerAccount: 100, maxFailuresPerIp: 3 } } } });
+  });
+  afterAll(() => server.close());
+
+  it('a forged X-Forwarded-For does not dodge the per-address sign-in lockout', async () => {
+    const user = new ScriptedUser();
+    let page: Page = await user.visit(`${server.issuer}/auth?${authorizationQuery()}`);
+    const signIn = (ip: string, username: string, password: string) => {
+      const form = formsIn(page.html).find((f) => f.action.endsWith('/login'))!;
+      return user.visit(new URL(form.action, page.url).href, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+        body: new URLSearchParams({ ...form.fields, username, password }),
+      });
+    };
+    for (const ip of ['192.0.2.10', '192.0.2.11', '192.0.2.12']) page = await signIn(ip, `guess-${ip}`, 'guess');
+    const locked = await signIn('192.0.2.13', USERS.alice.username, USERS.alice.password);
+    expect(locked.status).toBe(429);
+  });
+});
