@@ -92,6 +92,8 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   app.keys = cookieKeys;
   // Behind a reverse proxy, X-Forwarded-For gives the client's address and X-Forwarded-Proto makes cookies Secure.
   app.proxy = config.trustProxy;
+  // One trusted hop: the address the proxy appended, not what the client put before it.
+  app.maxIpsCount = 1;
   // What reaches Koa's own handler is a broken connection (the client went away mid-request), not a fault.
   app.on('error', (error: Error) => logger.warn('connection error', { error: error.message }));
   app.use(requestId());

@@ -25,6 +25,17 @@ describe('configuration', () => {
     expect(config.deviceFlow).toEqual({ interval: 5, expiresIn: 600 });
   });
 
+  it('limits, metrics and proxy trust default to safe values, and a partial limits section keeps the other defaults', () => {
+    const config = parseConfig({ limits: { login: { maxFailuresPerAccount: 3 } } });
+    expect(config.limits).toEqual({
+      maxBodyBytes: 65_536,
+      tokensPerSecond: {},
+      login: { maxFailuresPerAccount: 3, maxFailuresPerIp: 20, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
+      userCodeEntry: { maxFailuresPerIp: 10, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
+    });
+    expect(config).toMatchObject({ trustProxy: false, logLevel: 'info', redisCommandTimeoutMs: 2000, shutdownGraceSeconds: 10, metrics: { enabled: true } });
+  });
+
   it('PORT, ISSUER and REDIS_URL override the file', () => {
     const config = parseConfig({ port: 3000, redisUrl: 'redis://file:6379' }, { PORT: '4000', ISSUER: 'https://id.example.com', REDIS_URL: 'redis://env:6379' });
     expect(config).toMatchObject({ port: 4000, issuer: 'https://id.example.com', redisUrl: 'redis://env:6379' });
@@ -51,6 +62,13 @@ describe('configuration', () => {
     [{ video: { apiKey: 'abc', apiSecret: '0123456789abcdef' } }, 'video.apiKey'],
     [{ video: { apiKey: '123', apiSecret: '0123456789abcdef', tokenFormat: 'vonage' } }, 'video.tokenFormat'],
     [{ video: { apiKey: '123', apiSecret: '0123456789abcdef', applicationId: 'app-1' } }, 'video.applicationId'],
+    [{ limits: { tokensPerSecond: { default: -1 } } }, 'limits.tokensPerSecond.default'],
+    [{ limits: { login: { maxFailuresPerAccount: 0 } } }, 'limits.login.maxFailuresPerAccount'],
+    [{ limits: { maxBodyBytes: 10 } }, 'limits.maxBodyBytes'],
+    [{ metrics: { bearerToken: 'short' } }, 'metrics.bearerToken'],
+    [{ trustProxy: 'yes' }, 'trustProxy'],
+    [{ logLevel: 'verbose' }, 'logLevel'],
+    [{ redisCommandTimeoutMs: 0 }, 'redisCommandTimeoutMs'],
   ])('%j is refused with a message naming %s', (raw, field) => {
     expect(invalid(raw)).toContain(field);
   });

@@ -62,6 +62,12 @@ describe('when Redis fails', () => {
     await expectRecovered();
   });
 
+  it('the outage shows in the metrics as Redis errors', async () => {
+    const text = await (await get('/metrics')).text();
+    const errors = Number(/^stagepass_redis_errors_total (\d+)$/m.exec(text)?.[1]);
+    expect(errors).toBeGreaterThan(0);
+  });
+
   it('Redis frozen: requests fail within the command timeout instead of hanging, and the server recovers when it thaws', async () => {
     redis.pause();
     try {

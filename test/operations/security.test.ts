@@ -77,9 +77,27 @@ describe('pages', () => {
 describe('behind a TLS-terminating proxy (trustProxy)', () => {
   let server: RunningStagepass;
   beforeAll(async () => {
-    server = await startStagepass({ config: { trustProxy: true } });
+    server = await startStagepass({ config: { trustProxy: true, limits: { login: { maxFailuresPerAccount: 100, maxFailuresPerIp: 3 } } } });
   });
   afterAll(() => server.close());
+
+  it('the address a client writes into X-Forwarded-For before the proxy\'s own does not dodge the sign-in lockout', async () => {
+    const user = new ScriptedUser();
+    let page: Page = await user.visit(`${server.issuer}/auth?${authorizationQuery()}`);
+    const signIn = (forwardedFor: string, username: string, password: string) => {
+      const form = formsIn(page.html).find((f) => f.action.endsWith('/login'))!;
+      return user.visit(new URL(form.action, page.url).href, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': forwardedFor },
+        body: new URLSearchParams({ ...form.fields, username, password }),
+      });
+    };
+    for (const spoofed of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) page = await signIn(`${spoofed}, 203.0.113.50`, `guess-${spoofed}`, 'guess');
+    const locked = await signIn('10.0.0.4, 203.0.113.50', USERS.alice.username, USERS.alice.password);
+    expect(locked.status).toBe(429);
+    const otherClient = await signIn('203.0.113.51', USERS.alice.username, USERS.alice.password);
+    expect(otherClient.status).toBe(200);
+  });
 
   it('cookies are marked Secure when the proxy says the request came over https', async () => {
     const { setCookies } = await browse(`${server.issuer}/auth?${authorizationQuery()}`, { 'x-forwarded-proto': 'https' });
