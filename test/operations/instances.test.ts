@@ -9,6 +9,7 @@ import { CLIENTS, newKeysDir, uniqueRedisPrefix } from '../support/stagepass.js'
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const SERVICE_RATE = 4;
+const LARGE_LICENSE_LIMIT = 3;
 
 let a: ChildStagepass;
 let b: ChildStagepass;
@@ -19,8 +20,8 @@ beforeAll(async () => {
     redisUrl: inject('redisUrl'),
     redisKeyPrefix: uniqueRedisPrefix(),
     config: {
-      clients: [...Object.values(CLIENTS), LICENSE_CLIENTS.backend],
-      licenses: [{ arn: LICENSES.small, maxTokens: 10 }],
+      clients: [...Object.values(CLIENTS), LICENSE_CLIENTS.backend, LICENSE_CLIENTS.other],
+      licenses: [{ arn: LICENSES.small, maxTokens: 10 }, { arn: LICENSES.large, maxTokens: LARGE_LICENSE_LIMIT }],
       limits: { tokensPerSecond: { client_credentials: SERVICE_RATE } },
     },
   };
@@ -71,6 +72,29 @@ describe('two server processes on one Redis behave as one', () => {
     expect([fromA.status, fromB.status]).toEqual([200, 200]);
     const tokenId = (answer: typeof fromA) => (answer.body.license_token as { TokenId: string }).TokenId;
     expect(tokenId(fromA)).toBe(tokenId(fromB));
+  });
+
+  it('a license\'s live-token limit holds when both instances mint for it at once', async () => {
+    const request = (instance: ChildStagepass, seat: string) => mint(instance.issuer, LICENSE_CLIENTS.other, LICENSE_GRANT, {
+      license_arn: LICENSES.large, client_token: `seat-${seat}-${Date.now()}`,
+    });
+    const liveTokens = async () => {
+      const listed = await fetch(`${a.issuer}/licenses/tokens`, { headers: basicAuth(LICENSE_CLIENTS.other.client_id, LICENSE_CLIENTS.other.client_secret) });
+      const { Tokens } = await listed.json() as { Tokens: { Status: string }[] };
+      return Tokens.filter((token) => token.Status === 'AVAILABLE').length;
+    };
+
+    const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => request(i % 2 ? a : b, `burst-${i}`)));
+    const granted = burst.filter((answer) => answer.status === 200).length;
+    expect(granted).toBeLessThanOrEqual(LARGE_LICENSE_LIMIT);
+    expect(burst.filter((answer) => answer.status !== 200).map((answer) => answer.body.error))
+      .toEqual(Array(12 - granted).fill('resource_limit_exceeded'));
+    expect(await liveTokens()).toBe(granted);
+
+    // Near the limit racing requests may all be refused; one at a time, the license fills up exactly.
+    for (let seat = 0; seat < LARGE_LICENSE_LIMIT - granted; seat += 1) expect((await request(seat % 2 ? a : b, `then-${seat}`)).status).toBe(200);
+    expect((await request(b, 'one-too-many')).body.error).toBe('resource_limit_exceeded');
+    expect(await liveTokens()).toBe(LARGE_LICENSE_LIMIT);
   });
 
   it('a client that spent its token rate on one instance is refused on the other in the same second', async () => {

@@ -11,7 +11,7 @@ import type { LicenseIdempotency } from './idempotency.js';
 import { encodeLicenseToken, newTokenId } from './license-token.js';
 import { parseLicenseParams } from './params.js';
 import { authorizeLicenseRequest } from './policy.js';
-import type { LicenseTokenRegistry } from './token-registry.js';
+import type { LicenseTokenRecord, LicenseTokenRegistry } from './token-registry.js';
 
 export const LICENSE_GRANT_TYPE = 'urn:stagepass:grant-type:license-token';
 
@@ -50,17 +50,18 @@ export function licenseTokenGrant({ licenses, issuer, serverKey, registry, idemp
       authorizeLicenseRequest(clientPolicy(ctx, 'license_arns'), license.arn);
 
       const expiresIn = request.expirationInDays * DAY;
+      const limitReached = () =>
+        resourceLimitExceeded(`license ${license.arn} already has its maximum of ${license.maxTokens} live tokens; delete one first`);
       const issued = await idempotency.issueOnce(clientId, subject, request, async () => {
-        if ((await registry.countAvailable(license.arn)) >= license.maxTokens) {
-          throw resourceLimitExceeded(`license ${license.arn} already has its maximum of ${license.maxTokens} live tokens; delete one first`);
-        }
+        // A cheap early refusal; the limit itself is enforced when the token is recorded.
+        if ((await registry.countAvailable(license.arn)) >= license.maxTokens) throw limitReached();
         const tokenId = newTokenId();
         const issuedAt = now();
         const token = await encodeLicenseToken({
           issuer, subject, licenseArn: license.arn, tokenProperties: request.tokenProperties, roleArns: request.roleArns,
           tokenId, issuedAt, expiresAt: issuedAt + expiresIn,
         }, serverKey);
-        const commit = () => registry.record({
+        const record: LicenseTokenRecord = {
           TokenId: tokenId,
           TokenType: 'REFRESH_TOKEN',
           LicenseArn: license.arn,
@@ -70,7 +71,10 @@ export function licenseTokenGrant({ licenses, issuer, serverKey, registry, idemp
           Status: 'AVAILABLE',
           clientId,
           subject,
-        }, expiresIn);
+        };
+        const commit = async () => {
+          if (!(await registry.recordWithinLimit(record, expiresIn, license.maxTokens))) throw limitReached();
+        };
         return { tokenId, token, commit };
       });
 

@@ -39,7 +39,13 @@ export class LicenseIdempotency {
     const mine = JSON.stringify({ fingerprint, tokenId: issued.tokenId, token: issued.token } satisfies Remembered);
     const winner = await this.store.setValueIfAbsent(key, mine, IDEMPOTENCY_WINDOW_SECONDS);
     if (winner !== mine) return sameRequestOrRefuse(winner, fingerprint);
-    await issued.commit();
+    try {
+      await issued.commit();
+    } catch (error) {
+      // Not issued after all: the client_token is free for a retry.
+      await this.store.deleteValue(key);
+      throw error;
+    }
     return { tokenId: issued.tokenId, token: issued.token };
   }
 }

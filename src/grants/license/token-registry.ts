@@ -33,6 +33,22 @@ export class LicenseTokenRegistry {
     ]);
   }
 
+  /**
+   * Records the token only if its license stays within `maxTokens` live tokens. The token is
+   * recorded first and counted after, and withdrawn when that overshoots: requests racing on any
+   * instances may all be refused near the limit, but together they never exceed it.
+   */
+  async recordWithinLimit(token: LicenseTokenRecord, expiresIn: number, maxTokens: number): Promise<boolean> {
+    await this.record(token, expiresIn);
+    if ((await this.countAvailable(token.LicenseArn)) <= maxTokens) return true;
+    await Promise.all([
+      this.store.removeFromSet(byLicense(token.LicenseArn), token.TokenId),
+      this.store.removeFromSet(byClient(token.clientId), token.TokenId),
+      this.store.deleteValue(recordKey(token.TokenId)),
+    ]);
+    return false;
+  }
+
   async find(tokenId: string): Promise<LicenseTokenRecord | undefined> {
     const json = await this.store.getValue(recordKey(tokenId));
     return json === undefined ? undefined : (JSON.parse(json) as LicenseTokenRecord);
