@@ -36,7 +36,11 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const servers = [await listen(stagepass)];
   const { metrics } = config;
   if (metrics.enabled && metrics.port !== undefined) servers.push(await listenForMetrics(stagepass.metrics, { ...metrics, port: metrics.port }));
+  let stopping = false;
+  // In cluster mode a worker may get SIGINT from the terminal and SIGTERM from the primary.
   const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
     await shutDownGracefully(stagepass, servers);
     process.exit(0);
   };
