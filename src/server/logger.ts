@@ -22,7 +22,7 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-export function createLogger({ level = 'info', destination = pino.destination({ dest: 2, sync: true }) }: LoggerOptions = {}): Logger {
+export function createLogger({ level = 'info', destination = pino.destination({ dest: 2, sync: false }) }: LoggerOptions = {}): Logger {
   const logger = pino({
     level,
     base: { pid: process.pid },
