@@ -99,7 +99,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   app.use(requestId());
   app.use(closeConnectionsWhileDraining(lifecycle));
   app.use(logAndMeasureRequests(logger, metrics));
-  app.use(errorBoundary(logger));
+  app.use(errorBoundary(logger, audit));
   app.use(healthRoutes(store, lifecycle, config.redisCommandTimeoutMs));
   app.use(metricsRoute(metrics, config.metrics));
   app.use(limitBodySize(config.limits.maxBodyBytes));

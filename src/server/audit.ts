@@ -12,6 +12,8 @@ export interface AuditFields {
   capabilities?: string[];
   scope?: string;
   ip?: string;
+  /** Where, for refusals outside the token endpoint. */
+  path?: string;
   reason?: string;
   description?: string;
 }

@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 
 import { StoreUnavailableError } from '../store/store.js';
+import type { Audit } from './audit.js';
 import type { Logger } from './logger.js';
 
 interface HttpError {
@@ -15,12 +16,15 @@ interface HttpError {
 /** Seconds a client is asked to wait when the store cannot answer. */
 export const STORE_RETRY_AFTER_SECONDS = 2;
 
+/** Refusals of a caller (rather than of a malformed request), recorded in the audit trail. */
+const DENIAL_STATUSES = new Set([401, 403, 429]);
+
 /**
- * The last line of defence: anything thrown outside oidc-provider's own error handling becomes an
- * RFC 6749 error body. Client mistakes keep their 4xx; a store that cannot answer is a 503 the
- * client may retry; only real faults become server_error.
+ * The last line of defence: anything thrown outside oidc-provider's own error handling (the
+ * minters' routes among them) becomes an RFC 6749 error body. Client mistakes keep their 4xx; a
+ * store that cannot answer is a 503 the client may retry; only real faults become server_error.
  */
-export function errorBoundary(logger: Logger): Middleware {
+export function errorBoundary(logger: Logger, audit: Audit): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -42,11 +46,13 @@ export function errorBoundary(logger: Logger): Middleware {
         ctx.body = { error: 'server_error', error_description: 'the server could not complete the request' };
         return;
       }
-      ctx.status = status;
-      ctx.body = {
+      const body = {
         error: error.error ?? 'invalid_request',
         error_description: error.error_description ?? error.message ?? 'the request is malformed',
       };
+      ctx.status = status;
+      ctx.body = body;
+      if (DENIAL_STATUSES.has(status)) audit.denied({ reason: body.error, description: body.error_description, path: ctx.path, ip: ctx.ip });
     }
   };
 }

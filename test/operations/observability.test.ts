@@ -66,6 +66,8 @@ async function runFlowsCollectingSecrets() {
   await postForm(`${issuer}/token`, { grant_type: 'client_credentials' }, basicAuth(CLIENTS.service.client_id, 'a-wrong-secret-guess-0123456789'));
   secrets.push('a-wrong-secret-guess-0123456789');
   await mint(issuer, MINTING_CLIENTS.stageBackend, IVS_GRANT, { stage_arn: STAGES.backstage.arn });
+  await fetch(`${issuer}/licenses/tokens`, { headers: basicAuth(LICENSE_CLIENTS.backend.client_id, 'a-wrong-license-secret-0123') });
+  secrets.push('a-wrong-license-secret-0123');
 
   const user = new ScriptedUser();
   const login = await user.visit(`${issuer}/auth?${new URLSearchParams({
@@ -120,6 +122,7 @@ describe('audit events', () => {
       expect.objectContaining({ clientId: CLIENTS.service.client_id, reason: 'invalid_client', grantType: 'client_credentials' }),
       expect.objectContaining({ clientId: MINTING_CLIENTS.stageBackend.client_id, reason: 'access_denied', grantType: IVS_GRANT, resource: STAGES.backstage.arn }),
       expect.objectContaining({ clientId: CLIENTS.confidential.client_id, reason: 'login_failed' }),
+      expect.objectContaining({ path: '/licenses/tokens', reason: 'invalid_client' }),
     ]));
   });
 });
