@@ -54,11 +54,11 @@ const DENIAL_EVENTS = [
 
 /** Every token the token endpoint issues and every refusal of oidc-provider's endpoints. */
 export function auditProviderEvents(provider: Provider, audit: Audit): void {
-  provider.on('grant.success', (ctx: KoaContextWithOIDC) => audit.tokenIssued(tokenFields(ctx)));
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => audit.tokenIssued(requestFields(ctx)));
   for (const event of DENIAL_EVENTS) {
     // Typed per event by @types/oidc-provider; every one of these passes (ctx, error).
     (provider.on as (name: string, listener: (ctx: KoaContextWithOIDC, error: ProviderError) => void) => void)(event, (ctx, error) => {
-      audit.denied({ ...tokenFields(ctx), reason: error.error ?? 'unknown', description: error.error_description });
+      audit.denied({ ...requestFields(ctx), reason: error.error ?? 'unknown', description: error.error_description });
     });
   }
 }
@@ -66,7 +66,7 @@ export function auditProviderEvents(provider: Provider, audit: Audit): void {
 type Params = Record<string, unknown>;
 type ProviderError = { error?: string; error_description?: string };
 
-function tokenFields(ctx: KoaContextWithOIDC): AuditFields {
+function requestFields(ctx: KoaContextWithOIDC): AuditFields {
   const params = (ctx.oidc?.params ?? {}) as Params;
   const body = (typeof ctx.body === 'object' && ctx.body !== null ? ctx.body : {}) as Params;
   return {
