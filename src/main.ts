@@ -8,7 +8,7 @@ import { createStagepass, listen } from './server/app.js';
 import { runClusterPrimary } from './server/cluster-primary.js';
 import { shutDownGracefully } from './server/graceful-shutdown.js';
 import { createLogger, type Logger } from './server/logger.js';
-import { listenForMetrics } from './server/metrics.js';
+import { clusterMetrics, listenForMetrics, offerMetricsToClusterPrimary, ownMetrics } from './server/metrics.js';
 
 const configPath = process.env.STAGEPASS_CONFIG ?? DEFAULT_CONFIG_PATH;
 
@@ -16,7 +16,10 @@ try {
   const config = loadConfigFile(configPath, { PORT: process.env.PORT, ISSUER: process.env.ISSUER, REDIS_URL: process.env.REDIS_URL });
   const logger = createLogger({ level: config.logLevel });
   if (config.cluster && cluster.isPrimary) {
+    const aggregated = clusterMetrics();
     await runClusterPrimary(availableParallelism(), logger);
+    const { metrics } = config;
+    if (metrics.enabled && metrics.port !== undefined) await listenForMetrics(aggregated, { ...metrics, port: metrics.port });
     process.stdout.write(banner(config, usesSampleCredentials(config)));
   } else {
     await serve(config, logger);
@@ -35,7 +38,9 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const stagepass = await createStagepass(config, { logger });
   const servers = [await listen(stagepass)];
   const { metrics } = config;
-  if (metrics.enabled && metrics.port !== undefined) servers.push(await listenForMetrics(stagepass.metrics, { ...metrics, port: metrics.port }));
+  // A worker's metrics port is the primary's, which serves all workers' metrics together.
+  if (cluster.isWorker) offerMetricsToClusterPrimary(stagepass.metrics);
+  else if (metrics.enabled && metrics.port !== undefined) servers.push(await listenForMetrics(ownMetrics(stagepass.metrics), { ...metrics, port: metrics.port }));
   let stopping = false;
   // In cluster mode a worker may get SIGINT from the terminal and SIGTERM from the primary.
   const shutdown = async () => {

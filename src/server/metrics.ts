@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 
 import type { Middleware } from 'koa';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 import type { MetricsConfig } from '../config/schema.js';
 
@@ -84,8 +84,34 @@ export function metricsRoute(metrics: Metrics, config: MetricsConfig): Middlewar
   };
 }
 
+/** Where a metrics server reads the text it serves. */
+export interface MetricsSource {
+  contentType: string;
+  text(): Promise<string>;
+}
+
+export const ownMetrics = (metrics: Metrics): MetricsSource => ({
+  contentType: metrics.registry.contentType,
+  text: () => metrics.registry.metrics(),
+});
+
+/**
+ * Cluster mode: the primary gathers every worker's metrics and serves their sum, so one scrape
+ * sees the whole server. Each worker calls `offerMetricsToClusterPrimary` with its own registry.
+ */
+export function clusterMetrics(): MetricsSource {
+  const aggregator = new AggregatorRegistry();
+  return { contentType: aggregator.contentType, text: () => aggregator.clusterMetrics() };
+}
+
+export function offerMetricsToClusterPrimary(metrics: Metrics): void {
+  AggregatorRegistry.setRegistries([metrics.registry]);
+  // prom-client answers the primary's requests once an aggregator exists in the worker.
+  new AggregatorRegistry();
+}
+
 /** A server of its own that answers /metrics only, for a port that stays inside the network. */
-export async function listenForMetrics(metrics: Metrics, config: MetricsConfig & { port: number }): Promise<Server> {
+export async function listenForMetrics(source: MetricsSource, config: MetricsConfig & { port: number }): Promise<Server> {
   const authorized = bearerCheck(config.bearerToken);
   const server = createServer((req, res) => {
     if (new URL(req.url ?? '/', 'http://metrics').pathname !== '/metrics') {
@@ -96,9 +122,9 @@ export async function listenForMetrics(metrics: Metrics, config: MetricsConfig &
       res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="metrics"' }).end();
       return;
     }
-    metrics.registry.metrics().then(
-      (body) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Cache-Control': 'no-store' }).end(body),
-      () => res.writeHead(500).end(),
+    source.text().then(
+      (body) => res.writeHead(200, { 'Content-Type': source.contentType, 'Cache-Control': 'no-store' }).end(body),
+      () => res.writeHead(503).end(),
     );
   });
   server.listen(config.port, '0.0.0.0');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/server/logger.js';
-import { listenForMetrics } from '../../src/server/metrics.js';
+import { listenForMetrics, ownMetrics } from '../../src/server/metrics.js';
 import { approveDevice, authorizationCodeTokens } from '../support/flows.js';
 import { freePort } from '../support/free-port.js';
 import { IVS_GRANT, ivsConfig, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, MINTING_CLIENTS, ROLE, STAGES } from '../support/minters.js';
@@ -159,7 +159,7 @@ describe('metrics protection', () => {
   it('with a port of their own, metrics are served there and not on the main port', async () => {
     const port = await freePort();
     const separate = await startStagepass({ config: { metrics: { port } } });
-    const metricsServer = await listenForMetrics(separate.stagepass.metrics, { ...separate.stagepass.config.metrics, port });
+    const metricsServer = await listenForMetrics(ownMetrics(separate.stagepass.metrics), { ...separate.stagepass.config.metrics, port });
     try {
       expect((await fetch(`${separate.issuer}/metrics`)).status).toBe(404);
       const scraped = await fetch(`http://127.0.0.1:${port}/metrics`);
