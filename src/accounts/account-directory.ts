@@ -25,6 +25,11 @@ export class AccountDirectory {
     return account && publicView(account);
   }
 
+  /** The subject of the account a username names, for the audit trail of failed sign-ins. */
+  subjectOf(username: string): string | undefined {
+    return this.#byUsername.get(username)?.sub;
+  }
+
   async authenticate(username: string, password: string): Promise<Account | undefined> {
     const account = this.#byUsername.get(username);
     const matches = await verifyPassword(password, account?.password ?? (await this.#decoyHash));

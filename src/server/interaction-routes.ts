@@ -105,7 +105,7 @@ export function interactionRoutes({ provider, accounts, render, csrfSecret, logi
     const clientId = String(interaction.params.client_id);
     const lockedFor = await loginThrottle.lockedFor(username, ctx.ip);
     if (lockedFor > 0) {
-      audit.denied({ reason: 'login_locked_out', clientId, ip: ctx.ip });
+      audit.denied({ reason: 'login_locked_out', clientId, userId: accounts.subjectOf(username), ip: ctx.ip });
       ctx.status = 429;
       ctx.set('Retry-After', String(lockedFor));
       await renderLogin(ctx, interaction, `Too many failed sign-ins. Try again in ${describeWait(lockedFor)}.`, username);
@@ -114,7 +114,7 @@ export function interactionRoutes({ provider, accounts, render, csrfSecret, logi
     const account = await accounts.authenticate(username, form.password ?? '');
     if (!account) {
       await loginThrottle.recordFailure(username, ctx.ip);
-      audit.denied({ reason: 'login_failed', clientId, ip: ctx.ip });
+      audit.denied({ reason: 'login_failed', clientId, userId: accounts.subjectOf(username), ip: ctx.ip });
       ctx.status = 401;
       await renderLogin(ctx, interaction, 'Wrong username or password.', username);
       return;

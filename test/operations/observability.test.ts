@@ -121,7 +121,7 @@ describe('audit events', () => {
     expect(audits('denied')).toEqual(expect.arrayContaining([
       expect.objectContaining({ clientId: CLIENTS.service.client_id, reason: 'invalid_client', grantType: 'client_credentials' }),
       expect.objectContaining({ clientId: MINTING_CLIENTS.stageBackend.client_id, reason: 'access_denied', grantType: IVS_GRANT, resource: STAGES.backstage.arn }),
-      expect.objectContaining({ clientId: CLIENTS.confidential.client_id, reason: 'login_failed' }),
+      expect.objectContaining({ clientId: CLIENTS.confidential.client_id, userId: USERS.alice.sub, reason: 'login_failed' }),
       expect.objectContaining({ path: '/licenses/tokens', reason: 'invalid_client' }),
     ]));
   });
