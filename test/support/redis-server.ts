@@ -24,8 +24,10 @@ export async function startOwnedRedis(): Promise<OwnedRedis> {
 
   const start = async () => {
     process = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const spawnFailed = new Promise<never>((_, reject) => process!.once('error', (error) =>
+      reject(new Error(`redis-server could not start (apt-get install -y redis-server): ${error.message}`))));
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      if (await answers(url)) return;
+      if (await Promise.race([answers(url), spawnFailed])) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error(`redis-server on port ${port} never answered`);
