@@ -20,11 +20,11 @@ export interface OwnedRedis {
 export async function startOwnedRedis(): Promise<OwnedRedis> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
-  let process: ChildProcess | undefined;
+  let child: ChildProcess | undefined;
 
   const start = async () => {
-    process = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const spawnFailed = new Promise<never>((_, reject) => process!.once('error', (error) =>
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const spawnFailed = new Promise<never>((_, reject) => child!.once('error', (error) =>
       reject(new Error(`redis-server could not start (apt-get install -y redis-server): ${error.message}`))));
     for (let attempt = 0; attempt < 100; attempt += 1) {
       if (await Promise.race([answers(url), spawnFailed])) return;
@@ -33,15 +33,15 @@ export async function startOwnedRedis(): Promise<OwnedRedis> {
     throw new Error(`redis-server on port ${port} never answered`);
   };
   const stop = async () => {
-    if (!process || process.exitCode !== null || process.signalCode !== null) return;
-    process.kill('SIGCONT');
-    const exited = once(process, 'exit');
-    process.kill('SIGKILL');
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGCONT');
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
     await exited;
   };
 
   await start();
-  return { url, start, stop, pause: () => process?.kill('SIGSTOP'), resume: () => process?.kill('SIGCONT') };
+  return { url, start, stop, pause: () => child?.kill('SIGSTOP'), resume: () => child?.kill('SIGCONT') };
 }
 
 async function answers(url: string): Promise<boolean> {
