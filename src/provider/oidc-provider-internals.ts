@@ -2,7 +2,7 @@
  * The one place that reaches into oidc-provider beyond its public API. Its internal modules are
  * not semver-stable: an upgrade checks this file and nothing else.
  */
-import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
+import type { Adapter, AdapterPayload, ClientMetadata, KoaContextWithOIDC, Provider } from 'oidc-provider';
 import * as deviceCodeGrant from 'oidc-provider/lib/actions/grants/device_code.js';
 import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import providerInternals from 'oidc-provider/lib/helpers/weak_cache.js';
@@ -46,4 +46,14 @@ export function xsrfTokenFromForm(formHtml: string): string {
 export function isGrantTypeNotAllowed(description: string | undefined): boolean {
   return description === 'requested grant type is not allowed for this client'
     || (description?.endsWith(' is not allowed for this client') ?? false);
+}
+
+/**
+ * Stores a client through the provider's own adapter, as its registration endpoint does, but with
+ * a lifetime: registration always issues secrets that never expire, and an SSO OIDC client expires
+ * with its secret. Callers validate the metadata first with the public `Client.validate`.
+ */
+export async function saveClientWithLifetime(provider: Provider, metadata: ClientMetadata & { client_id: string }, expiresIn: number): Promise<void> {
+  const { adapter } = provider.Client as unknown as { adapter: Adapter };
+  await adapter.upsert(metadata.client_id, metadata as AdapterPayload, expiresIn);
 }

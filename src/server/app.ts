@@ -9,6 +9,7 @@ import compose from 'koa-compose';
 import type { Provider } from 'oidc-provider';
 
 import { AccountDirectory } from '../accounts/account-directory.js';
+import { awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
 import { createMinters } from '../grants/index.js';
@@ -114,6 +115,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login), audit,
   }).routes());
   for (const { routes } of minters) if (routes) app.use(routes.routes());
+  app.use(await awsApis({ config, provider, store, logger, audit, app }));
   app.use(compose(provider.middleware as Middleware[]));
   app.use(notFound());
 

@@ -1,0 +1,43 @@
+import type { Context, Middleware } from 'koa';
+
+import type { Audit } from '../server/audit.js';
+import type { Logger } from '../server/logger.js';
+import { type ErrorDialect } from './aws-error.js';
+import { awsErrorBoundary } from './aws-error-boundary.js';
+import { readRawBody } from './raw-body.js';
+
+export interface EndpointDependencies {
+  logger: Logger;
+  audit: Audit;
+  maxBodyBytes: number;
+}
+
+/** Answers one AWS operation: the request with its exact body bytes in, the output shape out. */
+export type OperationHandler = (ctx: Context, body: Buffer) => Promise<Record<string, unknown>>;
+
+/**
+ * Mounts one AWS service at `prefix` (the `endpoint` an SDK client is given). Everything under it
+ * answers in the service's protocol; the handler picks the operation.
+ */
+export function awsEndpoint(prefix: string, dialect: ErrorDialect, deps: EndpointDependencies, handle: OperationHandler): Middleware {
+  const boundary = awsErrorBoundary(dialect, deps);
+  return async (ctx, next) => {
+    if (ctx.path !== prefix && !ctx.path.startsWith(`${prefix}/`)) return next();
+    nameRoute(ctx, prefix);
+    await boundary(ctx, async () => {
+      const body = await readRawBody(ctx, deps.maxBodyBytes);
+      if (!body) throw dialect.validation(`the request body exceeds ${deps.maxBodyBytes} bytes`);
+      const output = await handle(ctx, body);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = output;
+    });
+  };
+}
+
+/**
+ * The route label in logs and metrics (as a router's path template would be): the service, then
+ * the operation once known. Operation names come from a fixed list, so the label stays bounded.
+ */
+export function nameRoute(ctx: Context, route: string): void {
+  (ctx as Context & { _matchedRoute?: string })._matchedRoute = route;
+}

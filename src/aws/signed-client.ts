@@ -1,0 +1,36 @@
+import type { Context } from 'koa';
+import type { Provider } from 'oidc-provider';
+
+import type { Client } from './client-credentials.js';
+import { assertSignatureMatches, readSigV4Authorization, SigV4Error, type SignedRequest } from './sigv4.js';
+
+export interface SignedClient {
+  client: Client;
+  /** The client secret that signed the request, to present to stagepass's own endpoints. */
+  clientSecret: string;
+  /** The region the request was signed for; resources created get it in their ARN, as on AWS. */
+  region: string;
+}
+
+/**
+ * SigV4 with stagepass clients as the keys: the access key id is a client_id and the secret access
+ * key its client_secret. Public clients and clients whose secret expired have no key.
+ */
+export async function authenticateSignedClient(request: SignedRequest, provider: Provider, service: string): Promise<SignedClient> {
+  const authorization = readSigV4Authorization(request, service, new Date());
+  const client = await provider.Client.find(authorization.accessKeyId);
+  const clientSecret = client?.clientSecret;
+  if (!client || clientSecret === undefined || client.clientAuthMethod === 'none') {
+    throw new SigV4Error('UnrecognizedClientException', `the access key id ${authorization.accessKeyId} is not a client of this server with a secret`);
+  }
+  if (client.clientSecretExpiresAt && client.clientSecretExpiresAt <= Math.floor(Date.now() / 1000)) {
+    throw new SigV4Error('UnrecognizedClientException', `the secret of client ${client.clientId} has expired`);
+  }
+  await assertSignatureMatches(request, authorization, service, clientSecret);
+  return { client, clientSecret, region: authorization.region };
+}
+
+/** The request as received: the raw path and query, every header and the exact body bytes. */
+export function signedRequestOf(ctx: Context, body: Buffer): SignedRequest {
+  return { method: ctx.method, path: ctx.path, querystring: ctx.querystring, headers: ctx.req.headers, body };
+}

@@ -1,0 +1,54 @@
+import type { Middleware } from 'koa';
+import type { Provider } from 'oidc-provider';
+import type { z } from 'zod';
+
+import { AwsError } from '../aws-error.js';
+import { awsEndpoint, nameRoute, type EndpointDependencies } from '../aws-endpoint.js';
+import { requestOrigin, type Dispatch, type RequestOrigin } from '../in-process-dispatch.js';
+import { parseJsonInput } from '../json-input.js';
+import { createToken } from './create-token.js';
+import { SSO_OIDC_ERRORS } from './errors.js';
+import { createTokenInput, registerClientInput, startDeviceAuthorizationInput } from './inputs.js';
+import { registerClient } from './register-client.js';
+import { startDeviceAuthorization } from './start-device-authorization.js';
+
+export const SSO_OIDC_PREFIX = '/aws/sso-oidc';
+
+export interface SsoOidcDependencies extends EndpointDependencies {
+  provider: Provider;
+  dispatch: Dispatch;
+  issuer: string;
+}
+
+interface Operation {
+  schema: z.ZodType;
+  run(input: never, origin: RequestOrigin): Promise<object>;
+}
+
+const operation = <T>(schema: z.ZodType<T>, run: (input: T, origin: RequestOrigin) => Promise<object>): Operation => ({ schema, run });
+
+/**
+ * IAM Identity Center OIDC (restJson1, unsigned): RegisterClient, StartDeviceAuthorization and
+ * CreateToken at the paths the SSO OIDC SDK calls, relative to its endpoint.
+ */
+export function ssoOidcApi(deps: SsoOidcDependencies): Middleware {
+  const { provider, dispatch } = deps;
+  const pathOf = (route: string) => new URL(provider.urlFor(route)).pathname;
+  const deviceAuthorization = { provider, dispatch, path: pathOf('device_authorization') };
+  const token = { provider, dispatch, path: pathOf('token') };
+  const operations: Record<string, Operation> = {
+    '/client/register': operation(registerClientInput, (input) => registerClient(input, provider, `${deps.issuer}${SSO_OIDC_PREFIX}/token`)),
+    '/device_authorization': operation(startDeviceAuthorizationInput, (input, origin) => startDeviceAuthorization(input, deviceAuthorization, origin)),
+    '/token': operation(createTokenInput, (input, origin) => createToken(input, token, origin)),
+  };
+
+  return awsEndpoint(SSO_OIDC_PREFIX, SSO_OIDC_ERRORS, deps, async (ctx, body) => {
+    const path = ctx.path.slice(SSO_OIDC_PREFIX.length);
+    const found = ctx.method === 'POST' ? operations[path] : undefined;
+    if (found) nameRoute(ctx, `${SSO_OIDC_PREFIX}${path}`);
+    if (!found) throw new AwsError('UnknownOperationException', 404, `SSO OIDC has no operation at ${ctx.method} ${ctx.path}`, { oauthError: 'invalid_request' });
+    const input = parseJsonInput(found.schema, body);
+    if (!input.ok) throw SSO_OIDC_ERRORS.validation(input.message);
+    return { ...(await found.run(input.value as never, requestOrigin(ctx))) };
+  });
+}
