@@ -8,6 +8,7 @@ import type { Audit } from '../server/audit.js';
 import type { Logger } from '../server/logger.js';
 import type { Store } from '../store/store.js';
 import { inProcessDispatch } from './in-process-dispatch.js';
+import { ivsRealtimeApi } from './ivs-realtime/api.js';
 import { ssoOidcApi } from './sso-oidc/api.js';
 
 export interface AwsApiDependencies {
@@ -28,5 +29,6 @@ export async function awsApis({ config, provider, store, logger, audit, app }: A
   const dispatch = inProcessDispatch(() => app.callback());
   const endpoint = { logger, audit, maxBodyBytes: config.limits.maxBodyBytes };
   const apis: Middleware[] = [ssoOidcApi({ ...endpoint, provider, dispatch, issuer: config.issuer })];
+  if (config.ivs) apis.push(await ivsRealtimeApi({ ...endpoint, ivs: config.ivs, provider, store, dispatch }));
   return compose(apis);
 }

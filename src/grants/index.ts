@@ -19,7 +19,7 @@ export interface MinterDependencies {
 /** Every minter the configuration enables; a minter without configuration is not offered at all. */
 export async function createMinters(config: Config, deps: MinterDependencies): Promise<Minter[]> {
   const minters: Promise<Minter>[] = [];
-  if (config.ivs) minters.push(ivsMinter(config.ivs, deps.now));
+  if (config.ivs) minters.push(ivsMinter(config.ivs, deps));
   if (config.licenses.length > 0) minters.push(Promise.resolve(licenseMinter(config.licenses, deps)));
   if (config.video) minters.push(videoMinter(config.video, deps));
   return Promise.all(minters);

@@ -11,14 +11,14 @@ import { resolveSubject } from '../common/subject-token.js';
 import { parseIvsParams } from './params.js';
 import { encodeIvsParticipantToken, newParticipantId } from './participant-token.js';
 import { authorizeIvsRequest } from './policy.js';
+import type { IvsStageDirectory } from './stage-directory.js';
 
 export const IVS_GRANT_TYPE = 'urn:stagepass:grant-type:ivs-participant-token';
 
 const PARAMETERS = ['stage_arn', 'duration', 'user_id', 'attributes', 'capabilities'] as const;
 const LIST_PARAMETERS = ['capabilities'] as const;
 
-export function ivsParticipantTokenGrant(ivs: IvsConfig, privateKey: KeyObject, now: () => number): MintingGrant {
-  const stages = new Map(ivs.stages.map((stage) => [stage.arn, stage]));
+export function ivsParticipantTokenGrant(ivs: IvsConfig, stages: IvsStageDirectory, privateKey: KeyObject, now: () => number): MintingGrant {
   const signingKey = { privateKey, publicKeyArn: ivs.publicKeyArn };
 
   return {
@@ -31,8 +31,8 @@ export function ivsParticipantTokenGrant(ivs: IvsConfig, privateKey: KeyObject, 
       const request = parsed.value;
       const subject = await resolveSubject(ctx);
 
-      const stage = stages.get(request.stageArn);
-      if (!stage) throw invalidTarget(`stage ${request.stageArn} is not configured on this server`);
+      const stage = await stages.find(request.stageArn);
+      if (!stage) throw invalidTarget(`stage ${request.stageArn} does not exist on this server`);
       authorizeIvsRequest({ stageArns: clientPolicy(ctx, 'ivs_stage_arns'), capabilities: clientPolicy(ctx, 'ivs_capabilities') }, request);
       if (subject.userId && request.userId !== undefined && request.userId !== subject.userId) {
         throw accessDenied('user_id must be the user of the subject_token');

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+import { IVS_CAPABILITIES } from '../../grants/ivs/participant-token.js';
+
+const STAGE_ARN_SHAPE = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage\/[a-zA-Z0-9-]+$/;
+const PUBLIC_KEY_ARN_SHAPE = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:public-key\/[a-zA-Z0-9-]+$/;
+
+const arn = (shape: RegExp, example: string) =>
+  z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters').regex(shape, `must be an IVS ${example} ARN`);
+
+const resourceName = z.string().max(128, 'must be at most 128 characters').regex(/^[a-zA-Z0-9-_]*$/, 'may contain only letters, digits, - and _');
+
+const tags = z
+  .record(z.string().min(1, 'keys must not be empty').max(128, 'keys must be at most 128 characters'), z.string().max(256, 'values must be at most 256 characters'))
+  .refine((entries) => Object.keys(entries).length <= 50, 'must have at most 50 entries');
+
+/**
+ * The token's own rules (stage ARN shape, duration and user id ranges, attribute size) are the IVS
+ * minter's, checked where every participant token is minted; these are the JSON types.
+ */
+const participantTokenConfiguration = {
+  duration: z.int().optional(),
+  userId: z.string().optional(),
+  attributes: z.record(z.string(), z.string()).optional(),
+  // Checked here too: the token endpoint reads a list sent as one field split on spaces.
+  capabilities: z.array(z.enum(IVS_CAPABILITIES, { error: 'may only contain PUBLISH and SUBSCRIBE' })).optional(),
+};
+
+export const createParticipantTokenInput = z.object({ stageArn: z.string(), ...participantTokenConfiguration });
+
+export const createStageInput = z.object({
+  name: resourceName.optional(),
+  participantTokenConfigurations: z.array(z.object(participantTokenConfiguration)).max(12, 'must have at most 12 entries').optional(),
+  tags: tags.optional(),
+  autoParticipantRecordingConfiguration: z.unknown().optional().refine((value) => value === undefined, 'is not available: this server mints tokens and records nothing'),
+});
+
+export const stageArnInput = z.object({ arn: arn(STAGE_ARN_SHAPE, 'stage') });
+
+export const publicKeyArnInput = z.object({ arn: arn(PUBLIC_KEY_ARN_SHAPE, 'public key') });
+
+export const listInput = z.object({
+  maxResults: z.int().min(1, 'must be from 1 to 100').max(100, 'must be from 1 to 100').optional(),
+  nextToken: z.string().max(1024, 'must be at most 1024 characters').optional(),
+});
+
+export const importPublicKeyInput = z.object({
+  publicKeyMaterial: z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters'),
+  name: resourceName.optional(),
+  tags: tags.optional(),
+});
+
+export type CreateParticipantTokenInput = z.output<typeof createParticipantTokenInput>;
+export type CreateStageInput = z.output<typeof createStageInput>;
+export type ListInput = z.output<typeof listInput>;
+export type ImportPublicKeyInput = z.output<typeof importPublicKeyInput>;
