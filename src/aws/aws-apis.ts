@@ -9,6 +9,7 @@ import type { Logger } from '../server/logger.js';
 import type { Store } from '../store/store.js';
 import { inProcessDispatch } from './in-process-dispatch.js';
 import { ivsRealtimeApi } from './ivs-realtime/api.js';
+import { licenseManagerApi } from './license-manager/api.js';
 import { ssoOidcApi } from './sso-oidc/api.js';
 
 export interface AwsApiDependencies {
@@ -30,5 +31,6 @@ export async function awsApis({ config, provider, store, logger, audit, app }: A
   const endpoint = { logger, audit, maxBodyBytes: config.limits.maxBodyBytes };
   const apis: Middleware[] = [ssoOidcApi({ ...endpoint, provider, dispatch, issuer: config.issuer })];
   if (config.ivs) apis.push(await ivsRealtimeApi({ ...endpoint, ivs: config.ivs, provider, store, dispatch }));
+  if (config.licenses.length > 0) apis.push(licenseManagerApi({ ...endpoint, provider, dispatch }));
   return compose(apis);
 }

@@ -26,6 +26,8 @@ export interface RawSigning {
   signingDate?: Date;
   /** Sent instead of the signed body, to tamper with a request after signing. */
   sentBody?: string;
+  /** Added after signing, to send headers the signature does not cover. */
+  unsignedHeaders?: Record<string, string>;
 }
 
 /**
@@ -50,6 +52,6 @@ export async function signedPost(url: string, body: string, signing: RawSigning)
     sha256: Sha256,
   });
   const signed = await signer.sign(request, signing.signingDate ? { signingDate: signing.signingDate } : {});
-  const response = await fetch(url, { method: 'POST', headers: signed.headers, body: signing.sentBody ?? body });
+  const response = await fetch(url, { method: 'POST', headers: { ...signed.headers, ...signing.unsignedHeaders }, body: signing.sentBody ?? body });
   return { status: response.status, errorType: response.headers.get('x-amzn-errortype'), body: (await response.json()) as Record<string, unknown> };
 }

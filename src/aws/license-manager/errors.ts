@@ -1,0 +1,47 @@
+import { AwsError, oauthTranslator, type ErrorDialect, type ExceptionTable } from '../aws-error.js';
+
+/** Statuses as the License Manager model defines them. */
+const STATUSES = {
+  ValidationException: 400,
+  ResourceLimitExceededException: 400,
+  ResourceNotFoundException: 400,
+  AccessDeniedException: 401,
+  AuthorizationException: 403,
+  RateLimitExceededException: 429,
+  ServerInternalException: 500,
+} as const;
+
+export type LicenseManagerException = keyof typeof STATUSES;
+
+const lm = (exception: LicenseManagerException) => [exception, STATUSES[exception]] as const;
+
+const OAUTH_EXCEPTIONS: ExceptionTable = {
+  invalid_request: lm('ValidationException'),
+  access_denied: lm('AccessDeniedException'),
+  unauthorized_client: lm('AccessDeniedException'),
+  // A license token that was deleted, expired or issued to someone else no longer authorizes anything.
+  invalid_grant: lm('AuthorizationException'),
+  invalid_target: lm('ResourceNotFoundException'),
+  resource_limit_exceeded: lm('ResourceLimitExceededException'),
+  rate_limit_exceeded: lm('RateLimitExceededException'),
+  invalid_client: ['UnrecognizedClientException', 403],
+  server_error: lm('ServerInternalException'),
+};
+
+export function licenseManagerError(exception: LicenseManagerException, message: string): AwsError {
+  return new AwsError(exception, STATUSES[exception], message);
+}
+
+export const LICENSE_MANAGER_ERRORS: ErrorDialect = {
+  body: (error) => ({ __type: error.exception, Message: error.message }),
+  fromOAuth: oauthTranslator(OAUTH_EXCEPTIONS, { client: lm('ValidationException'), server: lm('ServerInternalException') }, {
+    license_arn: 'LicenseArn',
+    role_arns: 'RoleArns',
+    expiration_in_days: 'ExpirationInDays',
+    token_properties: 'TokenProperties',
+    client_token: 'ClientToken',
+    assertion: 'Token',
+  }),
+  validation: (message) => licenseManagerError('ValidationException', message),
+  internal: (message) => licenseManagerError('ServerInternalException', message),
+};
