@@ -273,3 +273,20 @@ describe('IVS real-time bad input and SigV4', () => {
     expect(response).toMatchObject({ status: 404, errorType: 'UnknownOperationException' });
   });
 });
+
+describe('IVS real-time on Redis', () => {
+  let onRedis: RunningStagepass;
+  beforeAll(async () => {
+    onRedis = await startStagepass({ redis: true, config: (keysDir) => ({ ivs: ivsConfig(keysDir), clients: [STAGE_ADMIN] }) });
+  });
+  afterAll(() => onRedis.close());
+
+  it('a stage created through the API is kept in Redis, where the token endpoint finds it', async () => {
+    const ivs = new IVSRealTimeClient(sdkConfig(onRedis.issuer, 'ivs-realtime', STAGE_ADMIN));
+    const { stage } = await ivs.send(new CreateStageCommand({ name: 'on-redis' }));
+    expect((await ivs.send(new GetStageCommand({ arn: stage!.arn }))).stage!.name).toBe('on-redis');
+    expect((await mint(onRedis.issuer, STAGE_ADMIN, IVS_GRANT, { stage_arn: stage!.arn! })).status).toBe(200);
+    await ivs.send(new DeleteStageCommand({ arn: stage!.arn }));
+    expect((await mint(onRedis.issuer, STAGE_ADMIN, IVS_GRANT, { stage_arn: stage!.arn! })).body.error).toBe('invalid_target');
+  });
+});
