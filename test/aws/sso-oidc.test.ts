@@ -7,6 +7,7 @@ import {
   InvalidGrantException,
   InvalidRedirectUriException,
   InvalidRequestException,
+  InvalidScopeException,
   RegisterClientCommand,
   SlowDownException,
   SSOOIDCClient,
@@ -80,6 +81,22 @@ describe('SSO OIDC RegisterClient', () => {
     const registering = sso.send(new RegisterClientCommand({ clientName: 'server', clientType: 'confidential' }));
     await expect(registering).rejects.toBeInstanceOf(InvalidRequestException);
     await expect(registering).rejects.toMatchObject({ error: 'invalid_request', message: expect.stringMatching(/^clientType must be public/) });
+  });
+
+  it('a scope this server does not offer throws InvalidScopeException', async () => {
+    const registering = sso.send(new RegisterClientCommand({ clientName: 'cli', clientType: 'public', scopes: ['sso:account:access'] }));
+    await expect(registering).rejects.toBeInstanceOf(InvalidScopeException);
+  });
+
+  it('a client registered with the profile scope gets alice\'s name from userinfo', async () => {
+    const registered = await sso.send(new RegisterClientCommand({ clientName: 'profile reader', clientType: 'public', scopes: ['openid', 'profile'] }));
+    const credentials = { clientId: registered.clientId!, clientSecret: registered.clientSecret! };
+    const started = await sso.send(new StartDeviceAuthorizationCommand({ ...credentials, startUrl: 'https://example.awsapps.com/start' }));
+    await approveDevice(new ScriptedUser(), started.verificationUriComplete!);
+    const tokens = await sso.send(new CreateTokenCommand({ ...credentials, grantType: DEVICE_GRANT, deviceCode: started.deviceCode! }));
+    const userinfo = await (await fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${tokens.accessToken}` } })).json();
+    expect(userinfo).toMatchObject({ sub: USERS.alice.sub, name: 'Alice Example' });
+    expect(tokens.refreshToken).toBeUndefined();
   });
 
   it('a grant type SSO OIDC does not offer throws UnsupportedGrantTypeException', async () => {

@@ -49,7 +49,7 @@ export async function registerClient(input: RegisterClientInput, provider: Provi
   } satisfies ClientMetadata;
   await provider.Client.validate(metadata).catch((error: { error?: string; error_description?: string }) => {
     if (!error.error || !REGISTRATION_ERRORS.has(error.error)) throw error;
-    throw ssoOidcError(error.error as SsoOidcErrorCode, error.error_description ?? 'the client metadata is invalid');
+    throw asRegistrationError(error.error as SsoOidcErrorCode, error.error_description ?? 'the client metadata is invalid');
   });
   await saveClientWithLifetime(provider, metadata, SECRET_LIFETIME_SECONDS);
 
@@ -61,4 +61,12 @@ export async function registerClient(input: RegisterClientInput, provider: Provi
     authorizationEndpoint: provider.urlFor('authorization'),
     tokenEndpoint,
   };
+}
+
+/** oidc-provider words an unknown scope as client metadata; SSO OIDC has an exception of its own for it. */
+function asRegistrationError(code: SsoOidcErrorCode, description: string) {
+  if (code === 'invalid_client_metadata' && description.startsWith('scope ')) {
+    return ssoOidcError('invalid_scope', `scopes must only contain scopes this server offers (${description})`);
+  }
+  return ssoOidcError(code, description);
 }
