@@ -277,7 +277,10 @@ describe('IVS real-time bad input and SigV4', () => {
 describe('IVS real-time on Redis', () => {
   let onRedis: RunningStagepass;
   beforeAll(async () => {
-    onRedis = await startStagepass({ redis: true, config: (keysDir) => ({ ivs: ivsConfig(keysDir), clients: [STAGE_ADMIN] }) });
+    onRedis = await startStagepass({
+      redis: true,
+      config: (keysDir) => ({ ivs: ivsConfig(keysDir), clients: [STAGE_ADMIN], limits: { tokensPerSecond: { [IVS_GRANT]: 3 } } }),
+    });
   });
   afterAll(() => onRedis.close());
 
@@ -288,5 +291,14 @@ describe('IVS real-time on Redis', () => {
     expect((await mint(onRedis.issuer, STAGE_ADMIN, IVS_GRANT, { stage_arn: stage!.arn! })).status).toBe(200);
     await ivs.send(new DeleteStageCommand({ arn: stage!.arn }));
     expect((await mint(onRedis.issuer, STAGE_ADMIN, IVS_GRANT, { stage_arn: stage!.arn! })).body.error).toBe('invalid_target');
+  });
+
+  it('CreateParticipantToken past the client\'s token rate throws ThrottlingException (429)', async () => {
+    const ivs = new IVSRealTimeClient(sdkConfig(onRedis.issuer, 'ivs-realtime', STAGE_ADMIN));
+    // Ten calls span at most two one-second windows, so at most six get through at three per second.
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => ivs.send(new CreateParticipantTokenCommand({ stageArn: STAGES.main.arn }))));
+    const refusals = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason as Record<string, unknown>);
+    expect(refusals.length).toBeGreaterThanOrEqual(4);
+    expect(refusals[0]).toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } });
   });
 });

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveDevice, signInAndApprove } from '../support/flows.js';
 import { client as openid } from '../support/relying-party.js';
 import { ScriptedUser } from '../support/scripted-user.js';
-import { REDIRECT_URI, startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
+import { CLIENTS, REDIRECT_URI, startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const DAY = 86_400;
@@ -166,6 +166,14 @@ describe('SSO OIDC device authorization', () => {
     const starting = sso.send(new StartDeviceAuthorizationCommand({ clientId: registered.clientId!, clientSecret: 'not-the-secret', startUrl: 'https://example.awsapps.com/start' }));
     await expect(starting).rejects.toBeInstanceOf(InvalidClientException);
     await expect(starting).rejects.toMatchObject({ $metadata: { httpStatusCode: 401 } });
+  });
+
+  it('a public client from the configuration starts a device flow; the secret the SDK insists on is not used', async () => {
+    const started = await sso.send(new StartDeviceAuthorizationCommand({ clientId: CLIENTS.native.client_id, clientSecret: 'none', startUrl: 'https://example.awsapps.com/start' }));
+    const page = await new ScriptedUser().visit(started.verificationUriComplete!);
+    expect(page.html).toContain(started.userCode);
+    const polling = sso.send(new CreateTokenCommand({ clientId: CLIENTS.native.client_id, clientSecret: 'none', grantType: DEVICE_GRANT, deviceCode: started.deviceCode! }));
+    await expect(polling).rejects.toBeInstanceOf(AuthorizationPendingException);
   });
 
   it('an unknown client throws InvalidClientException', async () => {
