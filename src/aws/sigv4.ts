@@ -39,7 +39,7 @@ export class SigV4Error extends Error {
 }
 
 /** AWS accepts a signature made up to 15 minutes either side of its own clock. */
-export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
 const AUTHORIZATION_SHAPE =
   /^AWS4-HMAC-SHA256 Credential=([^/\s,]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
@@ -59,23 +59,23 @@ export function readSigV4Authorization(request: SignedRequest, service: string, 
   if (!match) {
     throw new SigV4Error('IncompleteSignatureException', 'the Authorization header must be AWS4-HMAC-SHA256 Credential=<access key id>/<date>/<region>/<service>/aws4_request, SignedHeaders=…, Signature=…');
   }
-  const [, accessKeyId, scopeDate, region, scopeService, signedHeaderList, signature] = match as unknown as string[];
+  const [, accessKeyId = '', scopeDate = '', region = '', scopeService = '', signedHeaderList = '', signature = ''] = match;
   if (scopeService !== service) {
     throw new SigV4Error('InvalidSignatureException', `the credential must be scoped to the service '${service}', not '${scopeService}'`);
   }
-  const amzDate = singleHeader(request.headers, 'x-amz-date');
-  const signingDate = amzDate === undefined ? undefined : parseAmzDate(amzDate);
+  const amzDate = singleHeader(request.headers, 'x-amz-date') ?? '';
+  const signingDate = parseAmzDate(amzDate);
   if (!signingDate) throw new SigV4Error('IncompleteSignatureException', 'X-Amz-Date must be sent as YYYYMMDDTHHMMSSZ');
-  if (amzDate!.slice(0, 8) !== scopeDate) {
+  if (amzDate.slice(0, 8) !== scopeDate) {
     throw new SigV4Error('InvalidSignatureException', `the credential scope date ${scopeDate} is not the date of X-Amz-Date ${amzDate}`);
   }
   if (Math.abs(now.getTime() - signingDate.getTime()) > MAX_CLOCK_SKEW_MS) {
     throw new SigV4Error('InvalidSignatureException', `signature expired: ${amzDate} is more than 15 minutes from the server time ${formatAmzDate(now)}`);
   }
-  const signedHeaders = signedHeaderList!.split(';');
+  const signedHeaders = signedHeaderList.split(';');
   assertRequiredHeadersSigned(request.headers, signedHeaders);
   assertPayloadHashMatches(request);
-  return { accessKeyId: accessKeyId!, region: region!, signingDate, signedHeaders, signature: signature! };
+  return { accessKeyId, region, signingDate, signedHeaders, signature };
 }
 
 /**

@@ -263,6 +263,14 @@ describe('IVS real-time bad input and SigV4', () => {
     expect(response.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
   });
 
+  it('a malformed Authorization header answers 403 IncompleteSignatureException', async () => {
+    const response = await fetch(url('CreateParticipantToken'), {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: 'AWS4-HMAC-SHA256 Credential=stage-backend' }, body: tokenRequest,
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('x-amzn-errortype')).toBe('IncompleteSignatureException');
+  });
+
   it('an SDK client whose clock is 20 minutes slow gets InvalidSignatureException', async () => {
     const minting = ivsAs(stageBackend, { systemClockOffset: -20 * 60_000 }).send(new CreateParticipantTokenCommand({ stageArn: STAGES.main.arn }));
     await expect(minting).rejects.toMatchObject({ name: 'InvalidSignatureException', $metadata: { httpStatusCode: 403 }, message: expect.stringMatching(/signature expired/) });
