@@ -47,6 +47,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     if (stopping) return;
     stopping = true;
     await shutDownGracefully(stagepass, servers);
+    await logger.flush();
     process.exit(0);
   };
   process.once('SIGTERM', shutdown);

@@ -14,6 +14,8 @@ export interface Logger {
   info: LogMethod;
   warn: LogMethod;
   error: LogMethod;
+  /** Resolves once every line so far is written: lines are written asynchronously, and exit drops the rest. */
+  flush(): Promise<void>;
 }
 
 export interface LoggerOptions {
@@ -35,7 +37,8 @@ export function createLogger({ level = 'info', destination = pino.destination({ 
     },
   }, destination);
   const method = (name: Exclude<LogLevel, 'silent'>): LogMethod => (message, fields = {}) => logger[name](fields, message);
-  return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error') };
+  const flush = () => new Promise<void>((resolve) => logger.flush(() => resolve()));
+  return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error'), flush };
 }
 
-export const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+export const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}, flush: async () => {} };
