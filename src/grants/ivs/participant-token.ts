@@ -1,4 +1,6 @@
-import { randomBytes, sign, type KeyObject } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
+
+import { signCompactJws } from '../../keys/compact-jws.js';
 
 export type IvsCapability = 'PUBLISH' | 'SUBSCRIBE';
 export const IVS_CAPABILITIES: readonly IvsCapability[] = ['PUBLISH', 'SUBSCRIBE'];
@@ -31,17 +33,10 @@ const CAPABILITY_CLAIMS: Record<IvsCapability, 'allow_publish' | 'allow_subscrib
 /** IVS refuses any other participant id. */
 const PARTICIPANT_ID_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
 
-/**
- * Signs an IVS real-time participant token in the self-signed format. node:crypto signs directly
- * because, with many requests in flight, it outpaced jose's SignJWT; its callback form keeps the
- * ECDSA work on the libuv pool so that concurrent requests do not queue on the event loop.
- */
+/** Signs an IVS real-time participant token in the self-signed format. */
 export async function encodeIvsParticipantToken(claims: IvsParticipantClaims, key: IvsSigningKey): Promise<string> {
   assertEncodable(claims);
-  const header = { alg: 'ES384', typ: 'JWT', kid: key.publicKeyArn };
-  const signingInput = `${base64urlJson(header)}.${base64urlJson(payloadOf(claims))}`;
-  const signature = await signEs384(Buffer.from(signingInput), key.privateKey);
-  return `${signingInput}.${signature.toString('base64url')}`;
+  return signCompactJws({ alg: 'ES384', typ: 'JWT', kid: key.publicKeyArn }, payloadOf(claims), { alg: 'ES384', key: key.privateKey });
 }
 
 /** The stage id IVS expects in `topic`: the ARN's resource id after `stage/`. */
@@ -95,18 +90,4 @@ function assertEncodable({ participantId, issuedAt, durationMinutes }: IvsPartic
   if (!Number.isSafeInteger(issuedAt) || !Number.isSafeInteger(durationMinutes) || durationMinutes < 1) {
     throw new RangeError('issuedAt must be whole epoch seconds and durationMinutes a whole number of at least 1');
   }
-}
-
-function signEs384(data: Buffer, privateKey: KeyObject): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    // JOSE wants r‖s (ieee-p1363), not the DER that node:crypto produces by default.
-    sign('sha384', data, { key: privateKey, dsaEncoding: 'ieee-p1363' }, (error, signature) => {
-      if (error) reject(error);
-      else resolve(signature);
-    });
-  });
-}
-
-function base64urlJson(value: object): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
 }

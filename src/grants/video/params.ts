@@ -30,50 +30,50 @@ function text(field: string, max: number) {
     .refine((value) => !LONE_SURROGATE.test(value), `${field} must be well-formed Unicode text`);
 }
 
-function expireTime(now: number) {
-  return single('expire_time')
-    .regex(/^[0-9]+$/, EXPIRE_TIME_RULE)
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .gt(now, 'expire_time must be in the future')
-        .max(now + MAX_LIFETIME_SECONDS, 'expire_time must be at most 30 days (2592000 seconds) from now'),
-    );
-}
+const expireTime = single('expire_time').regex(/^[0-9]+$/, EXPIRE_TIME_RULE).transform(Number);
 
-function videoParamsSchema(now: number, defaultFormat: VideoTokenFormat) {
-  return z
-    .object({
-      session_id: text('session_id', SESSION_ID_MAX).min(1, 'session_id must not be empty'),
-      role: single('role')
-        .pipe(z.enum(VIDEO_ROLES, { error: 'role must be publisher, publisheronly, subscriber or moderator' }))
-        .default('publisher'),
-      connection_data: text('connection_data', TEXT_MAX).optional(),
-      expire_time: expireTime(now).default(now + DAY_SECONDS),
-      initial_layout_class_list: text('initial_layout_class_list', TEXT_MAX)
-        .transform((list) => list.split(CLASS_SEPARATOR).filter(Boolean))
-        .default([]),
-      token_format: single('token_format')
-        .pipe(z.enum(VIDEO_TOKEN_FORMATS, { error: 'token_format must be jwt, t1 or vonage' }))
-        .default(defaultFormat),
-    })
-    .transform((p) => ({
-      sessionId: p.session_id,
-      role: p.role,
-      connectionData: p.connection_data,
-      expireTime: p.expire_time,
-      initialLayoutClassList: p.initial_layout_class_list,
-      tokenFormat: p.token_format,
-    }));
-}
+/** Built once: the rules that depend on the time of the request are checked after it. */
+const videoParamsSchema = z
+  .object({
+    session_id: text('session_id', SESSION_ID_MAX).min(1, 'session_id must not be empty'),
+    role: single('role')
+      .pipe(z.enum(VIDEO_ROLES, { error: 'role must be publisher, publisheronly, subscriber or moderator' }))
+      .default('publisher'),
+    connection_data: text('connection_data', TEXT_MAX).optional(),
+    expire_time: expireTime.optional(),
+    initial_layout_class_list: text('initial_layout_class_list', TEXT_MAX)
+      .transform((list) => list.split(CLASS_SEPARATOR).filter(Boolean))
+      .default([]),
+    token_format: single('token_format')
+      .pipe(z.enum(VIDEO_TOKEN_FORMATS, { error: 'token_format must be jwt, t1 or vonage' }))
+      .optional(),
+  })
+  .transform((p) => ({
+    sessionId: p.session_id,
+    role: p.role,
+    connectionData: p.connection_data,
+    expireTime: p.expire_time,
+    initialLayoutClassList: p.initial_layout_class_list,
+    tokenFormat: p.token_format,
+  }));
 
-export type VideoTokenRequest = z.output<ReturnType<typeof videoParamsSchema>>;
+export type VideoTokenRequest = Omit<z.output<typeof videoParamsSchema>, 'expireTime' | 'tokenFormat'> & {
+  /** Epoch seconds. */
+  expireTime: number;
+  tokenFormat: VideoTokenFormat;
+};
 
 /**
  * Reads the form parameters of a video client token request; the first problem found is reported.
  * `now` (epoch seconds) anchors the default expiry and the future and 30-day rules.
  */
 export function parseVideoParams(raw: RawParams, now: number, defaultFormat: VideoTokenFormat): ParseResult<VideoTokenRequest> {
-  return parseWith(videoParamsSchema(now, defaultFormat), raw);
+  const parsed = parseWith(videoParamsSchema, raw);
+  if (!parsed.ok) return parsed;
+  const { expireTime = now + DAY_SECONDS, tokenFormat = defaultFormat, ...rest } = parsed.value;
+  if (expireTime <= now) return { ok: false, field: 'expire_time', message: 'expire_time must be in the future' };
+  if (expireTime > now + MAX_LIFETIME_SECONDS) {
+    return { ok: false, field: 'expire_time', message: 'expire_time must be at most 30 days (2592000 seconds) from now' };
+  }
+  return { ok: true, value: { ...rest, expireTime, tokenFormat } };
 }

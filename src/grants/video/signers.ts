@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 
 import type { VideoConfig } from '../../config/schema.js';
 import type { VideoTokenFormat } from './params.js';
@@ -23,7 +23,7 @@ const T1_TOKEN_TYPE = 'urn:stagepass:token-type:opentok-t1';
 
 /** The signers the configuration allows; `vonage` only where application credentials are configured. */
 export function videoSigners(video: VideoConfig, applicationKey: KeyObject | undefined): Partial<Record<VideoTokenFormat, VideoSigner>> {
-  const project = { apiKey: video.apiKey, apiSecret: video.apiSecret };
+  const project = { apiKey: video.apiKey, apiSecret: createSecretKey(Buffer.from(video.apiSecret)) };
   const signers: Partial<Record<VideoTokenFormat, VideoSigner>> = {
     jwt: { sessionOwner: video.apiKey, issuedTokenType: JWT_TOKEN_TYPE, sign: (claims) => encodeJwtVideoToken(claims, project) },
     t1: { sessionOwner: video.apiKey, issuedTokenType: T1_TOKEN_TYPE, sign: async (claims) => encodeT1VideoToken(claims, project) },

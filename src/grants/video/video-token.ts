@@ -1,7 +1,7 @@
-import { createHmac, createPrivateKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createHmac, createPrivateKey, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { stringify } from 'node:querystring';
 
-import { SignJWT } from 'jose';
+import { signCompactJws } from '../../keys/compact-jws.js';
 
 export type VideoRole = 'publisher' | 'publisheronly' | 'subscriber' | 'moderator';
 
@@ -25,7 +25,8 @@ export interface VideoTokenClaims {
 
 export interface VideoProjectCredentials {
   apiKey: string;
-  apiSecret: string;
+  /** The secret as text, or imported once as a secret KeyObject. */
+  apiSecret: string | KeyObject;
 }
 
 export interface VonageApplicationCredentials {
@@ -55,15 +56,9 @@ export function encodeT1VideoToken(claims: VideoTokenClaims, credentials: VideoP
 
 /** The HS256 client token opentok-node (2.19 and later) makes by default, claims in its order. */
 export async function encodeJwtVideoToken(claims: VideoTokenClaims, credentials: VideoProjectCredentials): Promise<string> {
-  return new SignJWT({
-    iss: credentials.apiKey,
-    ist: 'project',
-    iat: claims.issuedAt,
-    exp: claims.expireTime,
-    ...projectTokenData(claims),
-  })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .sign(new TextEncoder().encode(credentials.apiSecret));
+  const payload = { iss: credentials.apiKey, ist: 'project', iat: claims.issuedAt, exp: claims.expireTime, ...projectTokenData(claims) };
+  const key = typeof credentials.apiSecret === 'string' ? createSecretKey(Buffer.from(credentials.apiSecret)) : credentials.apiSecret;
+  return signCompactJws({ alg: 'HS256', typ: 'JWT' }, payload, { alg: 'HS256', key });
 }
 
 /**
@@ -74,7 +69,7 @@ export async function encodeVonageApplicationVideoToken(
   claims: VideoTokenClaims,
   credentials: VonageApplicationCredentials,
 ): Promise<string> {
-  return new SignJWT({
+  const payload = {
     scope: SCOPE,
     session_id: claims.sessionId,
     role: claims.role,
@@ -86,9 +81,9 @@ export async function encodeVonageApplicationVideoToken(
     jti: randomUUID(),
     iat: claims.issuedAt,
     application_id: credentials.applicationId,
-  })
-    .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
-    .sign(typeof credentials.privateKey === 'string' ? createPrivateKey(credentials.privateKey) : credentials.privateKey);
+  };
+  const key = typeof credentials.privateKey === 'string' ? createPrivateKey(credentials.privateKey) : credentials.privateKey;
+  return signCompactJws({ alg: 'RS256', typ: 'JWT' }, payload, { alg: 'RS256', key });
 }
 
 /** A fraction in [0, 1) with Math.random()'s 53 bits, the nonce opentok-node sends, but from the CSPRNG. */
