@@ -2,6 +2,7 @@ import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { deferToRequestLine } from './request-context.js';
 
 /** Who did what, for the audit trail: identifiers and names only, never a token or a secret. */
 export interface AuditFields {
@@ -23,16 +24,22 @@ export interface Audit {
   denied(fields: AuditFields & { reason: string }): void;
 }
 
-/** Audit events are log lines with an `audit` field (the line's time is when), and metrics. */
+/**
+ * Audit events are log lines with an `audit` field (the line's time is when), and metrics. An
+ * event during a request is written as that request's log line, which then names the event.
+ */
 export function createAudit(logger: Logger, metrics: Metrics): Audit {
+  const record = (message: string, fields: Record<string, unknown>) => {
+    if (!deferToRequestLine({ message, fields })) logger.info(message, fields);
+  };
   return {
     tokenIssued(fields) {
       metrics.tokenIssued(fields.grantType ?? 'unknown');
-      logger.info('token issued', { audit: 'token_issued', ...fields });
+      record('token issued', { audit: 'token_issued', ...fields });
     },
     denied(fields) {
       metrics.denied(fields.reason);
-      logger.info('request denied', { audit: 'denied', ...fields });
+      record('request denied', { audit: 'denied', ...fields });
     },
   };
 }

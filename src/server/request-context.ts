@@ -3,8 +3,16 @@ import { randomUUID } from 'node:crypto';
 
 import type { Middleware } from 'koa';
 
+/** A line to be logged with the request's own line, when the request ends. */
+export interface DeferredLine {
+  message: string;
+  fields: Record<string, unknown>;
+}
+
 interface RequestContext {
   requestId: string;
+  /** Audit events of this request: its log line carries them, so a token costs one line, not two. */
+  auditEvents: DeferredLine[];
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -18,6 +26,25 @@ export function currentRequestId(): string | undefined {
 }
 
 /**
+ * Keeps the line for the request's own log line; false outside a request, where the caller logs
+ * it at once.
+ */
+export function deferToRequestLine(line: DeferredLine): boolean {
+  const context = storage.getStore();
+  context?.auditEvents.push(line);
+  return context !== undefined;
+}
+
+/** The lines deferred so far in the current request, handed over once. */
+export function takeDeferredLines(): DeferredLine[] {
+  const context = storage.getStore();
+  if (!context) return [];
+  const lines = context.auditEvents;
+  context.auditEvents = [];
+  return lines;
+}
+
+/**
  * Gives every request an id (the caller's `x-request-id` when acceptable, else a new one), returns
  * it in the response, and runs the rest of the request inside it so every log line can carry it.
  */
@@ -27,6 +54,6 @@ export function requestId(): Middleware {
     const id = ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = id;
     ctx.set('X-Request-Id', id);
-    return storage.run({ requestId: id }, next);
+    return storage.run({ requestId: id, auditEvents: [] }, next);
   };
 }

@@ -2,13 +2,16 @@ import type { Context, Middleware } from 'koa';
 
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import { takeDeferredLines } from './request-context.js';
 
 /** Probes and scrapes arrive every few seconds; they are counted but logged only at debug. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
- * One log line and one metrics observation per request. Only the path is logged, never the query
- * string or headers, which may carry codes, tokens and credentials.
+ * One log line and one metrics observation per request. A request that issued a token or was
+ * refused is logged under its audit event, whose fields join the request's (an audit line is
+ * always written at info). Only the path is logged, never the query string or headers, which may
+ * carry codes, tokens and credentials.
  */
 export function logAndMeasureRequests(logger: Logger, metrics: Metrics): Middleware {
   return async (ctx, next) => {
@@ -21,8 +24,11 @@ export function logAndMeasureRequests(logger: Logger, metrics: Metrics): Middlew
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = routeOf(ctx);
       metrics.observeRequest({ route, method: ctx.method, status }, seconds);
-      const log = QUIET_PATHS.has(ctx.path) ? logger.debug : logger.info;
-      log('request', { method: ctx.method, route, path: ctx.path.slice(0, 200), status, durationMs: Math.round(seconds * 1e4) / 10, ip: ctx.ip });
+      const request = { method: ctx.method, route, path: ctx.path.slice(0, 200), status, durationMs: Math.round(seconds * 1e4) / 10, ip: ctx.ip };
+      const [audit, ...moreAudit] = takeDeferredLines();
+      for (const extra of moreAudit) logger.info(extra.message, { ...request, ...extra.fields });
+      if (audit) logger.info(audit.message, { ...request, ...audit.fields });
+      else (QUIET_PATHS.has(ctx.path) ? logger.debug : logger.info)('request', request);
     }
   };
 }

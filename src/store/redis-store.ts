@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 
 import { asIndex, type IndexedFields, storeKeys } from './keys.js';
@@ -37,22 +35,61 @@ const PAYLOAD = 'payload';
 const CONSUMED = 'consumed';
 
 /**
- * Marks a record consumed only if it exists and is not consumed yet, in one step: HSETNX alone
- * would create a stray hash (without expiry) for a missing record.
+ * Scripts run as one command each: atomic like MULTI, and one round trip and one reply to decode
+ * where a MULTI costs five. ioredis sends them by SHA and loads them where the server lacks them.
  */
-const CONSUME_SCRIPT = `
+const SCRIPTS = {
+  /**
+   * Replaces a model record and writes its indices. KEYS: record, uid index, user code index,
+   * grant set. ARGV: payload JSON, consumed epoch second or '', lifetime in seconds or '', the
+   * record's id, the record's key as the grant set lists it, then '+' or '-' for each index: whether
+   * the payload has it.
+   */
+  upsertModel: {
+    numberOfKeys: 4,
+    lua: `
+local ttl = tonumber(ARGV[3])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], '${PAYLOAD}', ARGV[1])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], '${CONSUMED}', ARGV[2]) end
+if ttl then redis.call('EXPIRE', KEYS[1], ttl) end
+for i = 2, 3 do
+  if ARGV[4 + i] ~= '-' then
+    if ttl then redis.call('SET', KEYS[i], ARGV[4], 'EX', ttl) else redis.call('SET', KEYS[i], ARGV[4]) end
+  end
+end
+if ARGV[8] ~= '-' then
+  redis.call('SADD', KEYS[4], ARGV[5])
+  if ttl then
+    redis.call('EXPIRE', KEYS[4], ttl, 'NX')
+    redis.call('EXPIRE', KEYS[4], ttl, 'GT')
+  else
+    redis.call('PERSIST', KEYS[4])
+  end
+end`,
+  },
+  /**
+   * Marks a record consumed only if it exists and is not consumed yet, in one step: HSETNX alone
+   * would create a stray hash (without expiry) for a missing record.
+   */
+  consumeModel: {
+    numberOfKeys: 1,
+    lua: `
 if redis.call('HEXISTS', KEYS[1], '${PAYLOAD}') == 0 then return 0 end
-return redis.call('HSETNX', KEYS[1], '${CONSUMED}', ARGV[1])`;
-
-/**
- * One command rather than a MULTI of three: counters sit on the token endpoint's hot path. The
- * lifetime is set with the first increment only, so a counter is a fixed window.
- */
-const INCREMENT_SCRIPT = `
+return redis.call('HSETNX', KEYS[1], '${CONSUMED}', ARGV[1])`,
+  },
+  /** Counters sit on the token endpoint's hot path; the lifetime is set with the first increment only, so a counter is a fixed window. */
+  incrementValue: {
+    numberOfKeys: 1,
+    lua: `
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return count`;
-const INCREMENT_SHA = createHash('sha1').update(INCREMENT_SCRIPT).digest('hex');
+return count`,
+  },
+} as const;
+
+type ScriptArgument = string | number;
+type Scripted = { [name in keyof typeof SCRIPTS]: (...args: ScriptArgument[]) => Promise<unknown> };
 
 export class RedisStore implements Store {
   readonly #client: RedisClient;
@@ -85,7 +122,12 @@ export class RedisStore implements Store {
     } else {
       this.#client = new Redis(options.url, { ...common, keyPrefix: options.keyPrefix });
     }
+    for (const [name, script] of Object.entries(SCRIPTS)) this.#client.defineCommand(name, script);
     this.#client.on('error', (error: Error) => options.onConnectionError?.(error));
+  }
+
+  get #scripts(): Scripted {
+    return this.#client as unknown as Scripted;
   }
 
   /** Connects and checks the server answers, so a wrong URL fails at start, not at first request. */
@@ -97,19 +139,24 @@ export class RedisStore implements Store {
   async upsertModel(model: string, id: string, payload: ModelPayload, expiresIn?: number): Promise<void> {
     return this.#guard(async () => {
       const key = storeKeys.model(model, id);
-      const tx = this.#client.multi();
-      tx.del(key);
-      tx.hset(key, PAYLOAD, JSON.stringify(payload));
-      if (typeof payload.consumed === 'number') tx.hset(key, CONSUMED, String(payload.consumed));
-      expire(tx, key, expiresIn);
       const { uid, userCode, grantId } = payload as IndexedFields;
       const uidIndex = asIndex(uid);
       const userCodeIndex = asIndex(userCode);
       const grantIndex = asIndex(grantId);
-      if (uidIndex) setWithExpiry(tx, storeKeys.uid(model, uidIndex), id, expiresIn);
-      if (userCodeIndex) setWithExpiry(tx, storeKeys.userCode(model, userCodeIndex), id, expiresIn);
-      if (grantIndex) addMember(tx, storeKeys.grant(grantIndex), key, expiresIn);
-      await execOrThrow(tx);
+      await this.#scripts.upsertModel(
+        key,
+        uidIndex ? storeKeys.uid(model, uidIndex) : '',
+        userCodeIndex ? storeKeys.userCode(model, userCodeIndex) : '',
+        grantIndex ? storeKeys.grant(grantIndex) : '',
+        JSON.stringify(payload),
+        typeof payload.consumed === 'number' ? String(payload.consumed) : '',
+        expiresIn === undefined ? '' : expiresIn,
+        id,
+        key,
+        uidIndex ? '+' : '-',
+        userCodeIndex ? '+' : '-',
+        grantIndex ? '+' : '-',
+      );
     });
   }
 
@@ -140,8 +187,7 @@ export class RedisStore implements Store {
 
   async consumeModel(model: string, id: string): Promise<boolean> {
     return this.#guard(async () => {
-      const set = await this.#client.eval(CONSUME_SCRIPT, 1, storeKeys.model(model, id), String(epochSeconds()));
-      return set === 1;
+      return (await this.#scripts.consumeModel(storeKeys.model(model, id), String(epochSeconds()))) === 1;
     });
   }
 
@@ -202,10 +248,7 @@ export class RedisStore implements Store {
   }
 
   async incrementValue(key: string, expiresIn: number): Promise<number> {
-    return this.#guard(async () => (await this.#client.evalsha(INCREMENT_SHA, 1, storeKeys.value(key), expiresIn).catch((error: Error) => {
-      if (!error.message.startsWith('NOSCRIPT')) throw error;
-      return this.#client.eval(INCREMENT_SCRIPT, 1, storeKeys.value(key), expiresIn);
-    })) as number);
+    return this.#guard(async () => (await this.#scripts.incrementValue(storeKeys.value(key), expiresIn)) as number);
   }
 
   async removeFromSet(key: string, member: string): Promise<void> {
@@ -248,15 +291,6 @@ function addMember(tx: ChainableCommander, setKey: string, member: string, expir
     tx.expire(setKey, expiresIn, 'NX');
     tx.expire(setKey, expiresIn, 'GT');
   }
-}
-
-function expire(tx: ChainableCommander, key: string, expiresIn: number | undefined): void {
-  if (expiresIn !== undefined) tx.expire(key, expiresIn);
-}
-
-function setWithExpiry(tx: ChainableCommander, key: string, value: string, expiresIn: number | undefined): void {
-  if (expiresIn === undefined) tx.set(key, value);
-  else tx.set(key, value, 'EX', expiresIn);
 }
 
 async function execOrThrow(tx: ChainableCommander): Promise<unknown[]> {

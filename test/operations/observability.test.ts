@@ -117,6 +117,13 @@ describe('audit events', () => {
     expect(audits('token_issued')).toHaveLength(5);
   });
 
+  it('a request that issues a token is logged once: its line is the audit event, with the request beside it', () => {
+    for (const event of audits('token_issued')) {
+      expect(event).toMatchObject({ message: 'token issued', method: 'POST', route: 'token', status: 200, durationMs: expect.any(Number) });
+      expect(lines.filter((line) => line.requestId === event.requestId)).toEqual([event]);
+    }
+  });
+
   it('every denial is recorded with who was refused and why', () => {
     expect(audits('denied')).toEqual(expect.arrayContaining([
       expect.objectContaining({ clientId: CLIENTS.service.client_id, reason: 'invalid_client', grantType: 'client_credentials' }),
