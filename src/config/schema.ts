@@ -45,7 +45,7 @@ const ivsSchema = z.strictObject({
 const licenseSchema = z.strictObject({
   arn: z.string().regex(/^arn:aws[a-z-]*:license-manager:/, 'must be a License Manager license ARN'),
   /** Live (unexpired, undeleted) refresh tokens allowed for this license at once. */
-  maxTokens: z.int().min(1).max(100_000).default(100),
+  maxTokens: z.int().min(1).max(10_000_000).default(100),
 });
 
 const videoSchema = z.strictObject({

@@ -6,6 +6,7 @@ export const storeKeys = {
   grant: (grantId: string) => `grant:${grantId}`,
   value: (key: string) => `value:${key}`,
   set: (key: string) => `set:${key}`,
+  counted: (key: string) => `counted:${key}`,
 };
 
 /** The index fields oidc-provider puts in payloads. */

@@ -1,5 +1,5 @@
 import { asIndex, type IndexedFields, storeKeys } from './keys.js';
-import { epochSeconds, type ModelPayload, type Store } from './store.js';
+import { epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store } from './store.js';
 
 interface Entry {
   value: unknown;
@@ -102,6 +102,33 @@ export class MemoryStore implements Store {
     (this.#live(storeKeys.set(key)) as Set<string> | undefined)?.delete(member);
   }
 
+  async insertCounted({ claim, countedIn, limit, member, record, listedIn, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
+    const held = await this.getValue(claim.key);
+    if (held !== undefined) return { outcome: 'claimed', value: held };
+    const setKey = storeKeys.counted(countedIn);
+    const entry = this.#entries.get(setKey);
+    const live = entry !== undefined && !isExpired(entry);
+    const members = live ? (entry.value as Map<string, number>) : new Map<string, number>();
+    // Expired members are dropped only when the count matters, so inserting stays O(1) below the limit.
+    if (members.size >= limit && dropExpired(members).size >= limit) return { outcome: 'limit_reached' };
+    const expiresAt = deadlineFor(expiresIn)!;
+    members.set(member, expiresAt);
+    this.#entries.set(setKey, { value: members, expiresAt: live ? laterOf(entry.expiresAt, expiresAt) : expiresAt });
+    await this.setValue(record.key, record.value, expiresIn);
+    await this.addToSet(listedIn, member, expiresIn);
+    await this.setValue(claim.key, claim.value, claim.expiresIn);
+    return { outcome: 'inserted' };
+  }
+
+  async countLive(key: string): Promise<number> {
+    const members = this.#live(storeKeys.counted(key)) as Map<string, number> | undefined;
+    return members ? dropExpired(members).size : 0;
+  }
+
+  async removeCounted(key: string, member: string): Promise<void> {
+    (this.#live(storeKeys.counted(key)) as Map<string, number> | undefined)?.delete(member);
+  }
+
   async ping(): Promise<boolean> {
     return true;
   }
@@ -139,6 +166,13 @@ export class MemoryStore implements Store {
       if (isExpired(entry)) this.#entries.delete(key);
     }
   }
+}
+
+/** A counted set's members, each with its expiry (epoch milliseconds), without the expired ones. */
+function dropExpired(members: Map<string, number>): Map<string, number> {
+  const now = Date.now();
+  for (const [member, expiresAt] of members) if (expiresAt <= now) members.delete(member);
+  return members;
 }
 
 function deadlineFor(expiresIn: number | undefined): number | undefined {

@@ -1,7 +1,7 @@
 import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 
 import { asIndex, type IndexedFields, storeKeys } from './keys.js';
-import { epochSeconds, type ModelPayload, type Store, StoreUnavailableError } from './store.js';
+import { epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, StoreUnavailableError } from './store.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -85,6 +85,28 @@ return redis.call('HSETNX', KEYS[1], '${CONSUMED}', ARGV[1])`,
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count`,
+  },
+  /**
+   * KEYS: claim, counted set (a sorted set scored by expiry, epoch milliseconds), record, listing
+   * set. ARGV: claim value, claim lifetime, limit, member, now and the member's expiry (epoch
+   * milliseconds), record value, lifetime in seconds.
+   */
+  insertCounted: {
+    numberOfKeys: 4,
+    lua: `
+local held = redis.call('GET', KEYS[1])
+if held then return {'claimed', held} end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return {'limit_reached'} end
+redis.call('ZADD', KEYS[2], ARGV[6], ARGV[4])
+redis.call('SET', KEYS[3], ARGV[7], 'EX', ARGV[8])
+redis.call('SADD', KEYS[4], ARGV[4])
+for _, set in ipairs({KEYS[2], KEYS[4]}) do
+  redis.call('EXPIRE', set, ARGV[8], 'NX')
+  redis.call('EXPIRE', set, ARGV[8], 'GT')
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return {'inserted'}`,
   },
 } as const;
 
@@ -254,6 +276,27 @@ export class RedisStore implements Store {
   async removeFromSet(key: string, member: string): Promise<void> {
     return this.#guard(async () => {
       await this.#client.srem(storeKeys.set(key), member);
+    });
+  }
+
+  async insertCounted({ claim, countedIn, limit, member, record, listedIn, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
+    return this.#guard(async () => {
+      const now = Date.now();
+      const [outcome, value] = (await this.#scripts.insertCounted(
+        storeKeys.value(claim.key), storeKeys.counted(countedIn), storeKeys.value(record.key), storeKeys.set(listedIn),
+        claim.value, claim.expiresIn, limit, member, now, now + expiresIn * 1000, record.value, expiresIn,
+      )) as [CountedInsertOutcome['outcome'], string?];
+      return outcome === 'claimed' ? { outcome, value: value! } : { outcome } as CountedInsertOutcome;
+    });
+  }
+
+  async countLive(key: string): Promise<number> {
+    return this.#guard(async () => this.#client.zcount(storeKeys.counted(key), `(${Date.now()}`, '+inf'));
+  }
+
+  async removeCounted(key: string, member: string): Promise<void> {
+    return this.#guard(async () => {
+      await this.#client.zrem(storeKeys.counted(key), member);
     });
   }
 

@@ -41,10 +41,37 @@ export interface Store {
   setMembers(key: string): Promise<string[]>;
   removeFromSet(key: string, member: string): Promise<void>;
 
+  /**
+   * Counted sets: members that each expire on their own, for limits on how many live things there
+   * may be. `insertCounted` claims, counts and writes in one atomic step, so instances racing near
+   * a limit never exceed it and a retry with the same claim never writes twice.
+   */
+  insertCounted(insert: CountedInsert): Promise<CountedInsertOutcome>;
+  /** Live members of a counted set. */
+  countLive(key: string): Promise<number>;
+  removeCounted(key: string, member: string): Promise<void>;
+
   /** Answers whether the backend is reachable. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+export interface CountedInsert {
+  /** Taken by this insert; when someone holds it already, nothing is written and its value answers. */
+  claim: { key: string; value: string; expiresIn: number };
+  /** The counted set `member` joins, refused when it already holds `limit` live members. */
+  countedIn: string;
+  limit: number;
+  member: string;
+  /** A value stored beside the member, for as long as the member lives. */
+  record: { key: string; value: string };
+  /** A plain set (as `addToSet`) the member is listed in as well. */
+  listedIn: string;
+  /** Seconds the member, its record and its listing live. */
+  expiresIn: number;
+}
+
+export type CountedInsertOutcome = { outcome: 'inserted' } | { outcome: 'claimed'; value: string } | { outcome: 'limit_reached' };
 
 /**
  * The backend cannot answer now (down, unreachable or too slow); the request may be retried. Other

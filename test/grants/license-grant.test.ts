@@ -65,10 +65,30 @@ describe('license refresh tokens', () => {
     expect(listed).toHaveLength(1);
   });
 
-  it('concurrent retries with one client_token end with one token', async () => {
+  it('concurrent retries with one client_token end with one token, recorded and exchangeable by every one of them', async () => {
     const params = { license_arn: LICENSES.large, client_token: `race-${randomUUID()}` };
     const responses = await Promise.all(Array.from({ length: 5 }, () => mint(server.issuer, other, LICENSE_GRANT, params)));
     expect(new Set(responses.map((r) => tokenOf(r).TokenId)).size).toBe(1);
+    expect((await listTokens(other)).body.Tokens.filter((t) => t.TokenId === tokenOf(responses[0]!).TokenId)).toHaveLength(1);
+    for (const response of responses) expect((await exchange(other, tokenOf(response).Token)).status).toBe(200);
+  });
+
+  it('a retry after the token was deleted is refused rather than handed the dead token', async () => {
+    const params = { license_arn: LICENSES.large, client_token: `deleted-${randomUUID()}` };
+    const first = await mint(server.issuer, other, LICENSE_GRANT, params);
+    expect((await deleteToken(other, tokenOf(first).TokenId)).status).toBe(204);
+    const retry = await mint(server.issuer, other, LICENSE_GRANT, params);
+    expect(retry.status).toBe(400);
+    expect(retry.body).toMatchObject({ error: 'invalid_request', error_description: expect.stringContaining('deleted') });
+  });
+
+  it('deleting a token twice frees one place only', async () => {
+    const issued = await createToken(backend, { license_arn: LICENSES.small });
+    expect((await deleteToken(backend, tokenOf(issued).TokenId)).status).toBe(204);
+    expect((await deleteToken(backend, tokenOf(issued).TokenId)).status).toBe(204);
+    const filled = await Promise.all(Array.from({ length: 4 }, () => createToken(backend, { license_arn: LICENSES.small })));
+    expect(filled.filter((r) => r.status === 200)).toHaveLength(3);
+    await Promise.all(filled.filter((r) => r.status === 200).map((r) => deleteToken(backend, tokenOf(r).TokenId)));
   });
 
   it('the same client_token with other parameters is refused', async () => {

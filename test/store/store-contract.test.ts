@@ -176,6 +176,52 @@ describe.each(backends)('%s store', (_name, create) => {
     expect(await store.incrementValue('reset-me', 60)).toBe(1);
   });
 
+  const counted = (member: string, limit: number, expiresIn = 60, claim = `claim-${member}`) => store.insertCounted({
+    claim: { key: claim, value: `claimed-by-${member}`, expiresIn: 600 },
+    countedIn: 'licence-seats',
+    limit,
+    member,
+    record: { key: `record-${member}`, value: `record of ${member}` },
+    listedIn: 'seats-of-client',
+    expiresIn,
+  });
+
+  it('a counted insert writes its record, listing and claim together, and refuses once the limit is reached', async () => {
+    expect(await counted('a', 2)).toEqual({ outcome: 'inserted' });
+    expect(await counted('b', 2)).toEqual({ outcome: 'inserted' });
+    expect(await counted('c', 2)).toEqual({ outcome: 'limit_reached' });
+    expect(await store.countLive('licence-seats')).toBe(2);
+    expect(await store.getValue('record-a')).toBe('record of a');
+    expect(await store.getValue('record-c')).toBeUndefined();
+    expect(await store.getValue('claim-c')).toBeUndefined();
+    expect((await store.setMembers('seats-of-client')).sort()).toEqual(['a', 'b']);
+    await store.removeCounted('licence-seats', 'a');
+    expect(await counted('c', 2)).toEqual({ outcome: 'inserted' });
+  });
+
+  it('a counted insert whose claim is held writes nothing and answers the holder\'s value', async () => {
+    expect(await counted('first', 10, 60, 'same-claim')).toEqual({ outcome: 'inserted' });
+    expect(await counted('second', 10, 60, 'same-claim')).toEqual({ outcome: 'claimed', value: 'claimed-by-first' });
+    expect(await store.countLive('licence-seats')).toBe(1);
+    expect(await store.getValue('record-second')).toBeUndefined();
+  });
+
+  it('of many concurrent counted inserts exactly the limit get in', async () => {
+    const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => counted(`racer-${i}`, 5)));
+    expect(outcomes.filter((o) => o.outcome === 'inserted')).toHaveLength(5);
+    expect(await store.countLive('licence-seats')).toBe(5);
+  });
+
+  it('counted members expire one by one and free their place', async () => {
+    await counted('brief', 2, 1);
+    await counted('lasting', 2, 60);
+    expect(await counted('waiting', 2)).toEqual({ outcome: 'limit_reached' });
+    await sleep(1_200);
+    expect(await store.countLive('licence-seats')).toBe(1);
+    expect(await counted('waiting', 2)).toEqual({ outcome: 'inserted' });
+    expect(await store.getValue('record-brief')).toBeUndefined();
+  });
+
   it('answers a ping while open', async () => {
     expect(await store.ping()).toBe(true);
   });

@@ -1,5 +1,3 @@
-import { REDIRECT_URI } from './stagepass.js';
-
 export interface Form {
   action: string;
   fields: Record<string, string>;
@@ -19,14 +17,18 @@ export interface Page {
 export class ScriptedUser {
   readonly #cookies = new Map<string, string>();
 
-  /** Follows redirects until a page answers or the browser would leave for the client's redirect URI. */
+  /**
+   * Follows redirects until a page answers or the browser would leave the server for another
+   * origin: the client's redirect URI, which is where the flow hands back to the client.
+   */
   async visit(url: string, init: RequestInit = {}): Promise<Page> {
+    const server = new URL(url).origin;
     let current = url;
     let response = await this.#fetch(current, init);
     for (let hops = 0; response.status >= 300 && response.status < 400; hops += 1) {
       if (hops > 10) throw new Error('too many redirects');
       current = new URL(response.headers.get('location')!, current).href;
-      if (current.startsWith(REDIRECT_URI)) return { url: current, status: response.status, html: '' };
+      if (new URL(current).origin !== server) return { url: current, status: response.status, html: '' };
       response = await this.#fetch(current, {});
     }
     return { url: current, status: response.status, html: await response.text() };

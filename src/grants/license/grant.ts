@@ -7,9 +7,9 @@ import { clientPolicy, readParams } from '../common/form-params.js';
 import { JWT_TOKEN_TYPE, respondWithMintedToken } from '../common/minted-response.js';
 import type { MintingGrant } from '../common/minting-grant.js';
 import { resolveSubject } from '../common/subject-token.js';
-import type { LicenseIdempotency } from './idempotency.js';
+import { clientTokenClaim, rememberIssued, replayIssued, type ClientTokenClaim, type IssuedLicenseToken } from './idempotency.js';
 import { encodeLicenseToken, newTokenId } from './license-token.js';
-import { parseLicenseParams } from './params.js';
+import { parseLicenseParams, type LicenseTokenRequest } from './params.js';
 import { authorizeLicenseRequest } from './policy.js';
 import type { LicenseTokenRecord, LicenseTokenRegistry } from './token-registry.js';
 
@@ -26,12 +26,58 @@ export interface LicenseGrantDependencies {
   issuer: string;
   serverKey: ServerSigningKey;
   registry: LicenseTokenRegistry;
-  idempotency: LicenseIdempotency;
   now: () => number;
 }
 
-export function licenseTokenGrant({ licenses, issuer, serverKey, registry, idempotency, now }: LicenseGrantDependencies): MintingGrant {
+export function licenseTokenGrant({ licenses, issuer, serverKey, registry, now }: LicenseGrantDependencies): MintingGrant {
   const configured = new Map(licenses.map((license) => [license.arn, license]));
+
+  /**
+   * A retry within ten minutes gets the token the client_token first got, with the time it has
+   * left; a token deleted since is not handed out again as if it were live.
+   */
+  const replay = async (claim: ClientTokenClaim, remembered: string): Promise<IssuedLicenseToken> => {
+    const issued = replayIssued(claim, remembered);
+    const record = await registry.find(issued.tokenId);
+    if (record?.Status !== 'AVAILABLE') {
+      throw invalidRequest('client_token was used for a token that has since been deleted; send a new client_token');
+    }
+    return issued;
+  };
+
+  /** Signs a new token and records it with its client_token, unless a concurrent retry got there first. */
+  const issue = async ({ clientId, subject, license, request, claim }: {
+    clientId: string; subject: string; license: LicenseConfig; request: LicenseTokenRequest; claim: ClientTokenClaim;
+  }): Promise<IssuedLicenseToken> => {
+    const tokenId = newTokenId();
+    const issuedAt = now();
+    const expiresAt = issuedAt + request.expirationInDays * DAY;
+    const token = await encodeLicenseToken({
+      issuer, subject, licenseArn: license.arn, tokenProperties: request.tokenProperties, roleArns: request.roleArns,
+      tokenId, issuedAt, expiresAt,
+    }, serverKey);
+    const record: LicenseTokenRecord = {
+      TokenId: tokenId,
+      TokenType: 'REFRESH_TOKEN',
+      LicenseArn: license.arn,
+      ExpirationTime: new Date(expiresAt * 1000).toISOString(),
+      TokenProperties: request.tokenProperties,
+      RoleArns: request.roleArns,
+      Status: 'AVAILABLE',
+      clientId,
+      subject,
+    };
+    const fresh = { tokenId, token, expiresAt };
+    const inserted = await registry.insert(record, { key: claim.key, value: rememberIssued(claim, fresh) }, {
+      maxTokens: license.maxTokens,
+      expiresIn: expiresAt - issuedAt,
+    });
+    if (inserted.outcome === 'claimed') return replay(claim, inserted.value);
+    if (inserted.outcome === 'limit_reached') {
+      throw resourceLimitExceeded(`license ${license.arn} already has its maximum of ${license.maxTokens} live tokens; delete one first`);
+    }
+    return fresh;
+  };
 
   return {
     grantType: LICENSE_GRANT_TYPE,
@@ -49,36 +95,13 @@ export function licenseTokenGrant({ licenses, issuer, serverKey, registry, idemp
       if (!license) throw invalidTarget(`license ${request.licenseArn} is not configured on this server`);
       authorizeLicenseRequest(clientPolicy(ctx, 'license_arns'), license.arn);
 
-      const expiresIn = request.expirationInDays * DAY;
-      const limitReached = () =>
-        resourceLimitExceeded(`license ${license.arn} already has its maximum of ${license.maxTokens} live tokens; delete one first`);
-      const issued = await idempotency.issueOnce(clientId, subject, request, async () => {
-        // A cheap early refusal; the limit itself is enforced when the token is recorded.
-        if ((await registry.countAvailable(license.arn)) >= license.maxTokens) throw limitReached();
-        const tokenId = newTokenId();
-        const issuedAt = now();
-        const token = await encodeLicenseToken({
-          issuer, subject, licenseArn: license.arn, tokenProperties: request.tokenProperties, roleArns: request.roleArns,
-          tokenId, issuedAt, expiresAt: issuedAt + expiresIn,
-        }, serverKey);
-        const record: LicenseTokenRecord = {
-          TokenId: tokenId,
-          TokenType: 'REFRESH_TOKEN',
-          LicenseArn: license.arn,
-          ExpirationTime: new Date((issuedAt + expiresIn) * 1000).toISOString(),
-          TokenProperties: request.tokenProperties,
-          RoleArns: request.roleArns,
-          Status: 'AVAILABLE',
-          clientId,
-          subject,
-        };
-        const commit = async () => {
-          if (!(await registry.recordWithinLimit(record, expiresIn, license.maxTokens))) throw limitReached();
-        };
-        return { tokenId, token, commit };
-      });
+      const claim = clientTokenClaim(clientId, subject, request);
+      const earlier = await registry.claimed(claim);
+      const issued = earlier !== undefined
+        ? await replay(claim, earlier)
+        : await issue({ clientId, subject, license, request, claim });
 
-      respondWithMintedToken(ctx, { token: issued.token, issuedTokenType: JWT_TOKEN_TYPE, expiresIn }, {
+      respondWithMintedToken(ctx, { token: issued.token, issuedTokenType: JWT_TOKEN_TYPE, expiresIn: Math.max(0, issued.expiresAt - now()) }, {
         license_token: { TokenId: issued.tokenId, TokenType: 'REFRESH_TOKEN', Token: issued.token },
       });
     },

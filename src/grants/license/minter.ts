@@ -3,7 +3,6 @@ import type { MinterDependencies } from '../index.js';
 import type { Minter } from '../common/minter.js';
 import { licenseExchangeGrant } from './exchange-grant.js';
 import { licenseTokenGrant } from './grant.js';
-import { LicenseIdempotency } from './idempotency.js';
 import { licenseTokenRoutes } from './token-routes.js';
 import { LicenseTokenRegistry } from './token-registry.js';
 
@@ -13,7 +12,7 @@ export function licenseMinter(licenses: LicenseConfig[], { provider, store, serv
   return {
     name: 'license',
     grants: [
-      licenseTokenGrant({ licenses, issuer, serverKey, registry, idempotency: new LicenseIdempotency(store), now }),
+      licenseTokenGrant({ licenses, issuer, serverKey, registry, now }),
       licenseExchangeGrant({ issuer, serverKey, registry, now }),
     ],
     routes: licenseTokenRoutes(provider, registry),

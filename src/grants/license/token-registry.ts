@@ -1,4 +1,5 @@
-import type { Store } from '../../store/store.js';
+import type { CountedInsertOutcome, Store } from '../../store/store.js';
+import { IDEMPOTENCY_WINDOW_SECONDS, type ClientTokenClaim } from './idempotency.js';
 
 /** What ListTokens shows of a token: never the token itself. */
 export interface LicenseTokenRecord {
@@ -16,7 +17,8 @@ export interface LicenseTokenRecord {
 
 const recordKey = (tokenId: string) => `license-token:${tokenId}`;
 const byClient = (clientId: string) => `license-tokens-of-client:${clientId}`;
-const byLicense = (licenseArn: string) => `license-tokens-of-license:${licenseArn}`;
+/** The license's live tokens, counted against its maxTokens. */
+const liveOf = (licenseArn: string) => `license-live-tokens:${licenseArn}`;
 
 /**
  * The license refresh tokens issued, kept in the store until they expire. A deleted token stays
@@ -25,28 +27,30 @@ const byLicense = (licenseArn: string) => `license-tokens-of-license:${licenseAr
 export class LicenseTokenRegistry {
   constructor(private readonly store: Store) {}
 
-  async record(token: LicenseTokenRecord, expiresIn: number): Promise<void> {
-    await this.store.setValue(recordKey(token.TokenId), JSON.stringify(token), expiresIn);
-    await Promise.all([
-      this.store.addToSet(byClient(token.clientId), token.TokenId, expiresIn),
-      this.store.addToSet(byLicense(token.LicenseArn), token.TokenId, expiresIn),
-    ]);
+  /** What an earlier request with this client_token was given, if one was in the last ten minutes. */
+  async claimed(claim: ClientTokenClaim): Promise<string | undefined> {
+    return this.store.getValue(claim.key);
   }
 
   /**
-   * Records the token only if its license stays within `maxTokens` live tokens. The token is
-   * recorded first and counted after, and withdrawn when that overshoots: requests racing on any
-   * instances may all be refused near the limit, but together they never exceed it.
+   * Records a signed token, its listing, its place among the license's live tokens and its
+   * client_token in one atomic step: a token is either recorded whole, with its client_token, or
+   * not at all. A client_token taken meanwhile (a concurrent retry) answers what it holds.
    */
-  async recordWithinLimit(token: LicenseTokenRecord, expiresIn: number, maxTokens: number): Promise<boolean> {
-    await this.record(token, expiresIn);
-    if ((await this.countAvailable(token.LicenseArn)) <= maxTokens) return true;
-    await Promise.all([
-      this.store.removeFromSet(byLicense(token.LicenseArn), token.TokenId),
-      this.store.removeFromSet(byClient(token.clientId), token.TokenId),
-      this.store.deleteValue(recordKey(token.TokenId)),
-    ]);
-    return false;
+  async insert(
+    token: LicenseTokenRecord,
+    claim: { key: string; value: string },
+    { maxTokens, expiresIn }: { maxTokens: number; expiresIn: number },
+  ): Promise<CountedInsertOutcome> {
+    return this.store.insertCounted({
+      claim: { ...claim, expiresIn: IDEMPOTENCY_WINDOW_SECONDS },
+      countedIn: liveOf(token.LicenseArn),
+      limit: maxTokens,
+      member: token.TokenId,
+      record: { key: recordKey(token.TokenId), value: JSON.stringify(token) },
+      listedIn: byClient(token.clientId),
+      expiresIn,
+    });
   }
 
   async find(tokenId: string): Promise<LicenseTokenRecord | undefined> {
@@ -54,30 +58,31 @@ export class LicenseTokenRegistry {
     return json === undefined ? undefined : (JSON.parse(json) as LicenseTokenRecord);
   }
 
+  /** The client's tokens still in the store; members whose record expired are dropped on the way. */
   async listForClient(clientId: string): Promise<LicenseTokenRecord[]> {
-    return this.#liveRecords(byClient(clientId));
+    const ids = await this.store.setMembers(byClient(clientId));
+    const records = await Promise.all(ids.map((id) => this.find(id)));
+    await Promise.all(ids.filter((_, i) => records[i] === undefined).map((id) => this.store.removeFromSet(byClient(clientId), id)));
+    return records.filter((record): record is LicenseTokenRecord => record !== undefined);
   }
 
   async countAvailable(licenseArn: string): Promise<number> {
-    const records = await this.#liveRecords(byLicense(licenseArn));
-    return records.filter((record) => record.Status === 'AVAILABLE').length;
+    return this.store.countLive(liveOf(licenseArn));
   }
 
-  /** Marks the client's token deleted; false when the client has no such token. */
+  /**
+   * Marks the client's token deleted and frees its place under the license's limit; false when the
+   * client has no such token. The record is marked first: a delete cut off between the two steps
+   * leaves a token that no longer exchanges, and deleting it again frees its place.
+   */
   async delete(tokenId: string, clientId: string): Promise<boolean> {
     const record = await this.find(tokenId);
     if (!record || record.clientId !== clientId) return false;
     const secondsLeft = Math.floor((Date.parse(record.ExpirationTime) - Date.now()) / 1000);
-    if (secondsLeft > 0) await this.store.setValue(recordKey(tokenId), JSON.stringify({ ...record, Status: 'DELETED' }), secondsLeft);
-    await this.store.removeFromSet(byLicense(record.LicenseArn), tokenId);
+    if (record.Status === 'AVAILABLE' && secondsLeft > 0) {
+      await this.store.setValue(recordKey(tokenId), JSON.stringify({ ...record, Status: 'DELETED' }), secondsLeft);
+    }
+    await this.store.removeCounted(liveOf(record.LicenseArn), tokenId);
     return true;
-  }
-
-  /** Records behind a registry set; members whose record expired are dropped from the set on the way. */
-  async #liveRecords(setKey: string): Promise<LicenseTokenRecord[]> {
-    const ids = await this.store.setMembers(setKey);
-    const records = await Promise.all(ids.map((id) => this.find(id)));
-    await Promise.all(ids.filter((_, i) => records[i] === undefined).map((id) => this.store.removeFromSet(setKey, id)));
-    return records.filter((record): record is LicenseTokenRecord => record !== undefined);
   }
 }
