@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/** A server the benchmark started, with what it needs to read off it. */
+export interface BenchProcess {
+  name: string;
+  url: string;
+  pids(): number[];
+  /** The JSON a process printed after `BENCH ` on stdout, for processes that report what they prepared. */
+  report: Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export const REPORT_PREFIX = 'BENCH ';
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts a process and waits until `readyUrl` answers, or fails after `timeoutMs`. */
+export async function startServerProcess(
+  name: string,
+  command: string,
+  args: string[],
+  { env, url, readyPath, timeoutMs = 30_000 }: { env: Record<string, string>; url: string; readyPath: string; timeoutMs?: number },
+): Promise<BenchProcess> {
+  // Only what the benchmark sets: an inherited REDIS_URL or PORT would point a server elsewhere.
+  const { REDIS_URL: _redis, PORT: _port, ISSUER: _issuer, STAGEPASS_CONFIG: _config, ...inherited } = process.env;
+  const child = spawn(command, args, { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const report = new Promise<unknown>((resolve) => {
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const line = buffered.split('\n').find((l) => l.startsWith(REPORT_PREFIX));
+      if (line) resolve(JSON.parse(line.slice(REPORT_PREFIX.length)));
+    });
+  });
+  const stderr: string[] = [];
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr.push(chunk.toString('utf8'));
+    if (stderr.length > 50) stderr.shift();
+  });
+  child.stdout!.resume();
+
+  const deadline = Date.now() + timeoutMs;
+  while (!(await answers(`${url}${readyPath}`))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not start:\n${stderr.join('')}`);
+    }
+    await sleep(100);
+  }
+  return { name, url, pids: () => processTree(child.pid!), report, stop: () => stopProcess(child) };
+}
+
+/** A Redis of the benchmark's own, on a spare port, keeping nothing on disk. */
+export async function startRedis(): Promise<{ url: string; port: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  while (!(await portOpen(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('redis-server did not start (is it installed?)');
+    await sleep(50);
+  }
+  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopProcess(child) };
+}
+
+/** Resident memory of the given processes, summed, in bytes. */
+export function residentBytes(pids: number[]): number {
+  return pids.reduce((total, pid) => {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return total + Number(match?.[1] ?? 0) * 1024;
+  }, 0);
+}
+
+/** The process and its children (a cluster's workers), from /proc. */
+function processTree(root: number): number[] {
+  const children = readFileSync(`/proc/${root}/task/${root}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return [root, ...children.flatMap(processTree)];
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url);
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function portOpen(port: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

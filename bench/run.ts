@@ -1,0 +1,250 @@
+/**
+ * `npm run bench`: bare oidc-provider and stagepass (memory, Redis, and Redis in cluster mode) side
+ * by side on loopback, every grant driven by autocannon, against the signing floor measured in
+ * the same run. Prints one markdown table and writes bench/results/latest.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+import { Redis } from 'ioredis';
+
+import { writeStagepassConfig } from './fixtures.js';
+import { measure, type Measurement } from './measure.js';
+import { freePort, residentBytes, startRedis, startServerProcess, type BenchProcess } from './processes.js';
+import { renderReport, type BenchResults, type ScenarioResult } from './report.js';
+import {
+  authorizationCode, clientCredentials, introspection, ivsParticipantToken, licenseExchange, licenseToken,
+  refreshChains, stagepassRefreshTokens, videoToken, type LoadFactory, type Scenario,
+} from './scenarios.js';
+import { signaturesPerSecond } from './signing-floor.js';
+import { BenchUser } from './sign-in.js';
+
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has('--quick');
+const SECONDS = QUICK ? 3 : 10;
+const WARMUP_SECONDS = QUICK ? 1 : 2;
+const CONNECTIONS = 10;
+/** Rounds of the baseline comparisons, alternated between servers so drift hits both alike. */
+const BASELINE_ROUNDS = QUICK ? 1 : 2;
+const TOKENS_FOR_RSS = QUICK ? 20_000 : 100_000;
+const GRANTS_FOR_REDIS_MEMORY = QUICK ? 50 : 200;
+const ROOT = new URL('..', import.meta.url).pathname;
+
+interface Target {
+  name: string;
+  process: BenchProcess;
+  peakRss: number;
+  scenarios: Scenario[];
+}
+
+async function main(): Promise<void> {
+  log('building dist/ …');
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+
+  const cores = availableParallelism();
+  log('measuring the signing floor …');
+  const floor = signingFloor();
+  log(`ES384 ${floor.es384.toFixed(0)}/s, ES256 ${floor.es256.toFixed(0)}/s per core`);
+
+  const redis = await startRedis();
+  const processes: BenchProcess[] = [];
+  try {
+    // Every round of the baseline refreshes fresh grants: warm-up and measure per round, then half rate.
+    const bare = await startBare(CONNECTIONS * (2 * BASELINE_ROUNDS + 1));
+    processes.push(bare);
+    const signing = await startSigningServer();
+    processes.push(signing);
+    const memory = await startStagepass('stagepass (memory)', {});
+    processes.push(memory);
+    const onRedis = await startStagepass('stagepass (Redis)', { redisUrl: `${redis.url}/0` });
+    processes.push(onRedis);
+    const cluster = await startStagepass(`stagepass (Redis, cluster ×${cores})`, { redisUrl: `${redis.url}/1`, cluster: true });
+    processes.push(cluster);
+
+    const bareRefreshTokens = ((await bare.report) as { refreshTokens: string[] }).refreshTokens;
+    const takeBareRefreshTokens = async (_server: string, count: number) => {
+      if (bareRefreshTokens.length < count) throw new Error('the baseline prepared too few refresh tokens');
+      return bareRefreshTokens.splice(0, count);
+    };
+    const everyGrant = [
+      clientCredentials, refreshChains(stagepassRefreshTokens), authorizationCode, ivsParticipantToken,
+      videoToken('jwt'), videoToken('t1'), licenseToken, licenseExchange, introspection,
+    ];
+    const targets: Target[] = [
+      { name: 'bare oidc-provider (memory)', process: bare, peakRss: 0, scenarios: [clientCredentials, refreshChains(takeBareRefreshTokens)] },
+      { name: signing.name, process: signing, peakRss: 0, scenarios: [ivsParticipantToken] },
+      { name: memory.name, process: memory, peakRss: 0, scenarios: everyGrant },
+      { name: onRedis.name, process: onRedis, peakRss: 0, scenarios: everyGrant },
+      { name: cluster.name, process: cluster, peakRss: 0, scenarios: [clientCredentials, refreshChains(stagepassRefreshTokens), ivsParticipantToken, videoToken('jwt')] },
+    ];
+
+    const results: ScenarioResult[] = [];
+    for (const scenarioId of unique(targets.flatMap((t) => t.scenarios.map((s) => s.id)))) {
+      const running = targets.filter((t) => t.scenarios.some((s) => s.id === scenarioId));
+      const rounds = running.some((t) => t.process === bare || t.process === signing) ? BASELINE_ROUNDS : 1;
+      const loads = new Map<Target, LoadFactory>();
+      for (const target of running) {
+        const scenario = target.scenarios.find((s) => s.id === scenarioId)!;
+        log(`${target.name}: preparing ${scenario.label} …`);
+        loads.set(target, await scenario.prepare(target.process.url));
+      }
+      const round = async (target: Target, seconds: number, rate?: number) => {
+        const maxRate = rate ?? expectedPeak(results, target.name);
+        const load = await loads.get(target)!({ connections: CONNECTIONS, seconds, maxRate });
+        return measure(target.process.url, load, { connections: CONNECTIONS, seconds, rate });
+      };
+      const peaks = new Map<Target, Measurement[]>();
+      for (let r = 0; r < rounds; r += 1) {
+        for (const target of running) {
+          await round(target, WARMUP_SECONDS);
+          const sampler = sampleRss(target);
+          const peak = await round(target, SECONDS);
+          sampler.stop();
+          peaks.set(target, [...(peaks.get(target) ?? []), peak]);
+          log(`${target.name} ${scenarioId}: ${peak.requestsPerSecond.toFixed(0)} req/s, p99 ${peak.p99Ms} ms${peak.failures ? `, ${peak.failures} failed` : ''}`);
+        }
+      }
+      for (const target of running) {
+        const peak = mean(peaks.get(target)!);
+        const half = await round(target, SECONDS, Math.max(1, Math.round(peak.requestsPerSecond / 2)));
+        log(`${target.name} ${scenarioId} at half rate: p99 ${half.p99Ms} ms${half.failures ? `, ${half.failures} failed` : ''}`);
+        const scenario = target.scenarios.find((s) => s.id === scenarioId)!;
+        results.push({ scenario: scenarioId, label: scenario.label, server: target.name, peak, halfRate: half });
+      }
+    }
+
+    log(`issuing ${TOKENS_FOR_RSS} tokens on Redis …`);
+    const rss = await rssAfterTokens(onRedis, redis.url, TOKENS_FOR_RSS);
+    log(`measuring Redis memory per grant …`);
+    const perGrant = await redisBytesPerGrant(onRedis, redis.url, GRANTS_FOR_REDIS_MEMORY);
+
+    const report: BenchResults = {
+      when: new Date().toISOString(),
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+      settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, baselineRounds: BASELINE_ROUNDS },
+      signingFloor: { es384PerCore: floor.es384, es256PerCore: floor.es256 },
+      results,
+      peakRssBytes: Object.fromEntries(targets.map((t) => [t.name, t.peakRss])),
+      redis: { rssAfterTokens: rss, bytesPerGrant: perGrant.bytesPerGrant, bytesPerClientCredentialsToken: rss.bytesPerToken },
+      bareName: bare.name,
+      signingServerName: signing.name,
+      redisName: onRedis.name,
+      memoryName: memory.name,
+      clusterName: cluster.name,
+    };
+    const markdown = renderReport(report);
+    process.stdout.write(`\n${markdown}\n`);
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify({ ...report, markdown }, null, 2)}\n`);
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()));
+    await redis.stop();
+  }
+
+  function sampleRss(target: Target) {
+    const timer = setInterval(() => {
+      target.peakRss = Math.max(target.peakRss, residentBytes(target.process.pids()));
+    }, 500);
+    return { stop: () => clearInterval(timer) };
+  }
+}
+
+/** What a round may consume at most: twice the fastest grant measured so far on that server. */
+function expectedPeak(results: ScenarioResult[], server: string): number {
+  const fastest = Math.max(0, ...results.filter((r) => r.server === server).map((r) => r.peak.requestsPerSecond));
+  return 2 * (fastest || 3000);
+}
+
+function signingFloor() {
+  const es384: number[] = [];
+  const es256: number[] = [];
+  for (let round = 0; round < 3; round += 1) {
+    es384.push(signaturesPerSecond('P-384', 1));
+    es256.push(signaturesPerSecond('P-256', 1));
+  }
+  return { es384: median(es384), es256: median(es256) };
+}
+
+async function startBare(chains: number): Promise<BenchProcess> {
+  const port = await freePort();
+  return startServerProcess('bare oidc-provider (memory)', process.execPath, ['--import', 'tsx', join(ROOT, 'bench/bare-provider.ts')], {
+    env: { PORT: String(port), BENCH_REFRESH_CHAINS: String(chains) },
+    url: `http://127.0.0.1:${port}`,
+    readyPath: '/.well-known/openid-configuration',
+  });
+}
+
+async function startSigningServer(): Promise<BenchProcess> {
+  const port = await freePort();
+  return startServerProcess('node:http ES384 signer', process.execPath, ['--import', 'tsx', join(ROOT, 'bench/signing-server.ts')], {
+    env: { PORT: String(port) },
+    url: `http://127.0.0.1:${port}`,
+    readyPath: '/',
+  });
+}
+
+async function startStagepass(name: string, options: { redisUrl?: string; cluster?: boolean }): Promise<BenchProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'stagepass-bench-'));
+  const port = await freePort();
+  const configPath = await writeStagepassConfig(dir, options);
+  return startServerProcess(name, process.execPath, [join(ROOT, 'dist/main.js')], {
+    env: { PORT: String(port), ISSUER: `http://127.0.0.1:${port}`, STAGEPASS_CONFIG: configPath },
+    url: `http://127.0.0.1:${port}`,
+    readyPath: '/.well-known/openid-configuration',
+  });
+}
+
+async function rssAfterTokens(server: BenchProcess, redisUrl: string, count: number) {
+  const redis = new Redis(`${redisUrl}/0`);
+  const before = await usedMemory(redis);
+  const load = await (await clientCredentials.prepare(server.url))({ connections: CONNECTIONS, seconds: 0, maxRate: 0 });
+  const autocannon = (await import('autocannon')).default;
+  await autocannon({ url: server.url, connections: CONNECTIONS, amount: count, requests: load.requests });
+  const after = await usedMemory(redis);
+  redis.disconnect();
+  return { tokens: count, rssBytes: residentBytes(server.pids()), bytesPerToken: Math.round((after - before) / count) };
+}
+
+async function redisBytesPerGrant(server: BenchProcess, redisUrl: string, count: number) {
+  const redis = new Redis(`${redisUrl}/0`);
+  const user = new BenchUser(server.url);
+  await user.refreshToken();
+  const before = await usedMemory(redis);
+  for (let i = 0; i < count; i += 1) await user.refreshToken();
+  const after = await usedMemory(redis);
+  redis.disconnect();
+  return { bytesPerGrant: Math.round((after - before) / count) };
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+function mean(measurements: Measurement[]): Measurement {
+  const average = (pick: (m: Measurement) => number) => measurements.reduce((sum, m) => sum + pick(m), 0) / measurements.length;
+  return {
+    requestsPerSecond: average((m) => m.requestsPerSecond),
+    p50Ms: average((m) => m.p50Ms),
+    p99Ms: average((m) => m.p99Ms),
+    failures: measurements.reduce((sum, m) => sum + m.failures, 0),
+    requests: measurements.reduce((sum, m) => sum + m.requests, 0),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+await main();
