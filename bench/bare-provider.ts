@@ -1,16 +1,16 @@
 /**
  * The baseline: oidc-provider as it ships, with its memory adapter, one client and opaque tokens,
- * nothing of stagepass. Reports the refresh tokens it prepared on stdout, then serves.
+ * nothing of stagepass. `POST /bench/refresh-tokens?count=N` answers N refresh tokens of fresh
+ * grants: that adapter keeps its last thousand records only, so tokens made at start would be
+ * gone by the time a round uses them.
  */
 import { createServer } from 'node:http';
 
 import Provider from 'oidc-provider';
 
 import { BENCH_CLIENT, BENCH_USER_SUB } from './fixtures.js';
-import { REPORT_PREFIX } from './processes.js';
 
 const port = Number(process.env.PORT);
-const chains = Number(process.env.BENCH_REFRESH_CHAINS ?? '0');
 const issuer = `http://127.0.0.1:${port}`;
 
 const provider = new Provider(issuer, {
@@ -25,20 +25,26 @@ const provider = new Provider(issuer, {
   features: { clientCredentials: { enabled: true }, introspection: { enabled: true }, devInteractions: { enabled: false } },
   rotateRefreshToken: true,
 });
-
-const refreshTokens: string[] = [];
 const client = (await provider.Client.find(BENCH_CLIENT.clientId))!;
-for (let i = 0; i < chains; i += 1) {
+
+async function refreshTokenOfNewGrant(): Promise<string> {
   const grant = new provider.Grant({ accountId: BENCH_USER_SUB, clientId: BENCH_CLIENT.clientId });
   grant.addOIDCScope('openid offline_access');
   const grantId = await grant.save();
   const refreshToken = new provider.RefreshToken({
     accountId: BENCH_USER_SUB, client, grantId, scope: 'openid offline_access', gty: 'authorization_code', authTime: Math.floor(Date.now() / 1000),
   });
-  refreshTokens.push(await refreshToken.save());
+  return refreshToken.save();
 }
 
-createServer(provider.callback()).listen(port, '127.0.0.1', () => {
-  process.stdout.write(`${REPORT_PREFIX}${JSON.stringify({ refreshTokens })}\n`);
-});
+const serveProvider = provider.callback();
+createServer((request, response) => {
+  const url = new URL(request.url ?? '/', issuer);
+  if (request.method !== 'POST' || url.pathname !== '/bench/refresh-tokens') return serveProvider(request, response);
+  const count = Math.min(1000, Number(url.searchParams.get('count') ?? '1'));
+  Promise.all(Array.from({ length: count }, refreshTokenOfNewGrant)).then((refreshTokens) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ refreshTokens }));
+  });
+}).listen(port, '127.0.0.1');
 process.once('SIGTERM', () => process.exit(0));

@@ -7,12 +7,8 @@ export interface BenchProcess {
   name: string;
   url: string;
   pids(): number[];
-  /** The JSON a process printed after `BENCH ` on stdout, for processes that report what they prepared. */
-  report: Promise<unknown>;
   stop(): Promise<void>;
 }
-
-export const REPORT_PREFIX = 'BENCH ';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -32,14 +28,6 @@ export async function startServerProcess(
   // Only what the benchmark sets: an inherited REDIS_URL or PORT would point a server elsewhere.
   const { REDIS_URL: _redis, PORT: _port, ISSUER: _issuer, STAGEPASS_CONFIG: _config, ...inherited } = process.env;
   const child = spawn(command, args, { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const report = new Promise<unknown>((resolve) => {
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const line = buffered.split('\n').find((l) => l.startsWith(REPORT_PREFIX));
-      if (line) resolve(JSON.parse(line.slice(REPORT_PREFIX.length)));
-    });
-  });
   const stderr: string[] = [];
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr.push(chunk.toString('utf8'));
@@ -55,7 +43,7 @@ export async function startServerProcess(
     }
     await sleep(100);
   }
-  return { name, url, pids: () => processTree(child.pid!), report, stop: () => stopProcess(child) };
+  return { name, url, pids: () => processTree(child.pid!), stop: () => stopProcess(child) };
 }
 
 /** A Redis of the benchmark's own, on a spare port, keeping nothing on disk. */

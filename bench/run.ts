@@ -16,7 +16,7 @@ import { freePort, residentBytes, startRedis, startServerProcess, type BenchProc
 import { renderReport, type BenchResults, type ScenarioResult } from './report.js';
 import {
   authorizationCode, clientCredentials, introspection, ivsParticipantToken, licenseExchange, licenseToken,
-  refreshChains, stagepassRefreshTokens, videoToken, type LoadFactory, type Scenario,
+  bareRefreshTokens, refreshChains, stagepassRefreshTokens, videoToken, type LoadFactory, type Scenario,
 } from './scenarios.js';
 import { signaturesPerSecond } from './signing-floor.js';
 import { BenchUser } from './sign-in.js';
@@ -51,8 +51,7 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   const processes: BenchProcess[] = [];
   try {
-    // Every round of the baseline refreshes fresh grants: warm-up and measure per round, then half rate.
-    const bare = await startBare(CONNECTIONS * (2 * BASELINE_ROUNDS + 1));
+    const bare = await startBare();
     processes.push(bare);
     const signing = await startSigningServer();
     processes.push(signing);
@@ -63,17 +62,12 @@ async function main(): Promise<void> {
     const cluster = await startStagepass(`stagepass (Redis, cluster ×${cores})`, { redisUrl: `${redis.url}/1`, cluster: true });
     processes.push(cluster);
 
-    const bareRefreshTokens = ((await bare.report) as { refreshTokens: string[] }).refreshTokens;
-    const takeBareRefreshTokens = async (_server: string, count: number) => {
-      if (bareRefreshTokens.length < count) throw new Error('the baseline prepared too few refresh tokens');
-      return bareRefreshTokens.splice(0, count);
-    };
     const everyGrant = [
       clientCredentials, refreshChains(stagepassRefreshTokens), authorizationCode, ivsParticipantToken,
       videoToken('jwt'), videoToken('t1'), licenseToken, licenseExchange, introspection,
     ];
     const targets: Target[] = [
-      { name: 'bare oidc-provider (memory)', process: bare, peakRss: 0, scenarios: [clientCredentials, refreshChains(takeBareRefreshTokens)] },
+      { name: 'bare oidc-provider (memory)', process: bare, peakRss: 0, scenarios: [clientCredentials, refreshChains(bareRefreshTokens)] },
       { name: signing.name, process: signing, peakRss: 0, scenarios: [ivsParticipantToken] },
       { name: memory.name, process: memory, peakRss: 0, scenarios: everyGrant },
       { name: onRedis.name, process: onRedis, peakRss: 0, scenarios: everyGrant },
@@ -115,8 +109,11 @@ async function main(): Promise<void> {
       }
     }
 
-    log(`issuing ${TOKENS_FOR_RSS} tokens on Redis …`);
-    const rss = await rssAfterTokens(onRedis, redis.url, TOKENS_FOR_RSS);
+    log(`issuing ${TOKENS_FOR_RSS} tokens on a fresh stagepass on Redis …`);
+    // A process of its own, so what it holds after those tokens is not what earlier rounds left.
+    const fresh = await startStagepass('stagepass (Redis, fresh)', { redisUrl: `${redis.url}/2` });
+    processes.push(fresh);
+    const rss = await rssAfterTokens(fresh, redis.url, TOKENS_FOR_RSS);
     log(`measuring Redis memory per grant …`);
     const perGrant = await redisBytesPerGrant(onRedis, redis.url, GRANTS_FOR_REDIS_MEMORY);
 
@@ -167,10 +164,10 @@ function signingFloor() {
   return { es384: median(es384), es256: median(es256) };
 }
 
-async function startBare(chains: number): Promise<BenchProcess> {
+async function startBare(): Promise<BenchProcess> {
   const port = await freePort();
   return startServerProcess('bare oidc-provider (memory)', process.execPath, ['--import', 'tsx', join(ROOT, 'bench/bare-provider.ts')], {
-    env: { PORT: String(port), BENCH_REFRESH_CHAINS: String(chains) },
+    env: { PORT: String(port) },
     url: `http://127.0.0.1:${port}`,
     readyPath: '/.well-known/openid-configuration',
   });

@@ -105,6 +105,11 @@ export function refreshChains(freshTokens: (server: string, count: number) => Pr
   };
 }
 
+export const bareRefreshTokens = async (server: string, count: number) => {
+  const response = await fetch(`${server}/bench/refresh-tokens?count=${count}`, { method: 'POST' });
+  return ((await response.json()) as { refreshTokens: string[] }).refreshTokens;
+};
+
 export const stagepassRefreshTokens = async (server: string, count: number) => {
   const user = new BenchUser(server);
   const tokens: string[] = [];

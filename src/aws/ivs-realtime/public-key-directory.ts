@@ -34,9 +34,10 @@ export class IvsPublicKeyDirectory {
     return [this.serverKey, ...imported.filter((key): key is IvsPublicKey => key !== undefined)];
   }
 
+  /** Listed first, recorded second: a listing without its record is skipped, so an import cut off halfway shows nowhere. */
   async import(key: IvsPublicKey): Promise<void> {
-    await this.store.setValue(keyRecord(key.arn), JSON.stringify(key), UNTIL_DELETED_SECONDS);
     await this.store.addToSet(IMPORTED_KEYS, key.arn, UNTIL_DELETED_SECONDS);
+    await this.store.setValue(keyRecord(key.arn), JSON.stringify(key), UNTIL_DELETED_SECONDS);
   }
 }
 

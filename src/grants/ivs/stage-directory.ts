@@ -41,10 +41,15 @@ export class IvsStageDirectory {
     return [...this.#configured.values(), ...created.filter((stage): stage is IvsStage => stage !== undefined)];
   }
 
+  /**
+   * The record decides whether a stage exists; the listing may run ahead of it. So a stage is
+   * listed before it is recorded and forgotten before it is unlisted: a store that fails between
+   * the two steps leaves a listing without a record, which `list` skips, never half a stage.
+   */
   async create(stage: Omit<IvsStage, 'configured'>): Promise<IvsStage> {
     const created = { ...stage, configured: false };
-    await this.store.setValue(stageKey(stage.arn), JSON.stringify(created), UNTIL_DELETED_SECONDS);
     await this.store.addToSet(CREATED_STAGES, stage.arn, UNTIL_DELETED_SECONDS);
+    await this.store.setValue(stageKey(stage.arn), JSON.stringify(created), UNTIL_DELETED_SECONDS);
     return created;
   }
 
