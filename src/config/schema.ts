@@ -27,7 +27,7 @@ const deviceFlowSchema = z.strictObject({
   /** Seconds a device must wait between polls (RFC 8628 §3.2). */
   interval: z.int().min(1).max(60).default(5),
   /** Seconds a device code and its user code stay valid. */
-  expiresIn: z.int().min(60).max(3600).default(600),
+  expiresIn: z.int().min(10).max(3600).default(600),
 });
 
 const ivsSchema = z.strictObject({

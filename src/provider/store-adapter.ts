@@ -3,6 +3,13 @@ import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } fr
 import { StoreUnavailableError, type Store } from '../store/store.js';
 
 /**
+ * oidc-provider asks the store to keep a device code exactly as long as it is valid, but answers
+ * expired_token (RFC 8628 §3.5) only for a code it still finds: kept a while longer, a device that
+ * polls past the end is told its code expired rather than that it never existed.
+ */
+const EXPIRED_DEVICE_CODE_RETENTION_SECONDS = 600;
+
+/**
  * Gives oidc-provider one adapter class per model, all writing through the same store. A store
  * that cannot answer becomes a 503 temporarily_unavailable in oidc-provider's own error handling,
  * rather than the server_error it gives anything it does not know.
@@ -12,7 +19,8 @@ export function adapterFor(store: Store): AdapterConstructor {
     constructor(private readonly model: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      await unavailableAsProviderError(store.upsertModel(this.model, id, payload as Record<string, unknown>, expiresIn));
+      const kept = this.model === 'DeviceCode' && expiresIn !== undefined ? expiresIn + EXPIRED_DEVICE_CODE_RETENTION_SECONDS : expiresIn;
+      await unavailableAsProviderError(store.upsertModel(this.model, id, payload as Record<string, unknown>, kept));
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
