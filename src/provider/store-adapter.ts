@@ -38,12 +38,14 @@ export function adapterFor(store: Store): AdapterConstructor {
     /**
      * oidc-provider checks a code or refresh token is unconsumed, then consumes it, and ignores what
      * consume answers: two requests racing with one token (on one instance or two) would both
-     * pass. The store's consume is atomic, so the one that loses is refused here.
+     * pass. The store's consume is atomic, so the one that loses is refused here. A refresh token
+     * used twice is a leaked one, however close together the uses: as oidc-provider does for a
+     * reuse it sees, the whole grant is revoked, so the winner's new tokens die with it.
      */
     async consume(id: string): Promise<void> {
-      if (!(await unavailableAsProviderError(store.consumeModel(this.model, id)))) {
-        throw new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
-      }
+      if (await unavailableAsProviderError(store.consumeModel(this.model, id))) return;
+      if (this.model === 'RefreshToken') await unavailableAsProviderError(revokeGrantOf(store, this.model, id));
+      throw new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
     }
 
     async destroy(id: string): Promise<void> {
@@ -54,6 +56,13 @@ export function adapterFor(store: Store): AdapterConstructor {
       await unavailableAsProviderError(store.revokeGrant(grantId));
     }
   };
+}
+
+/** Removes the grant a record belongs to: every record of it, and the Grant itself, which its tokens need. */
+async function revokeGrantOf(store: Store, model: string, id: string): Promise<void> {
+  const grantId = (await store.findModel(model, id))?.grantId;
+  if (typeof grantId !== 'string') return;
+  await Promise.all([store.revokeGrant(grantId), store.destroyModel('Grant', grantId)]);
 }
 
 /** Runs a store call inside oidc-provider, turning an unreachable store into its 503 error. */

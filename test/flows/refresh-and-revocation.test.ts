@@ -39,6 +39,19 @@ describe.each(['memory', 'redis'] as const)('on the %s store', (backend) => {
       await expect(client.fetchUserInfo(config, rotated.access_token, USERS.alice.sub)).rejects.toBeDefined();
     });
 
+    it('two refreshes racing with one refresh token: one wins, and the grant is revoked, the winner\'s new tokens with it', async () => {
+      const { config, tokens } = await authorizationCodeTokens(server.issuer, 'confidential');
+      const refresh = () => postForm(`${server.issuer}/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, confidentialAuth());
+      const results = await Promise.all(Array.from({ length: 4 }, refresh));
+      const winners = results.filter((r) => r.status === 200);
+      expect(winners).toHaveLength(1);
+      expect(results.filter((r) => r.status !== 200).map((r) => r.body.error)).toEqual(Array(3).fill('invalid_grant'));
+
+      const won = winners[0]!.body as { access_token: string; refresh_token: string };
+      expect((await introspect(won.access_token)).active).toBe(false);
+      await expect(client.refreshTokenGrant(config, won.refresh_token)).rejects.toMatchObject({ error: 'invalid_grant' });
+    });
+
     it('a refresh token is refused to a client it was not issued to', async () => {
       const { tokens } = await authorizationCodeTokens(server.issuer, 'native');
       const response = await postForm(`${server.issuer}/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, confidentialAuth());
