@@ -29,7 +29,7 @@ export interface AwsApiDependencies {
 export async function awsApis({ config, provider, store, logger, audit, app }: AwsApiDependencies): Promise<Middleware> {
   const dispatch = inProcessDispatch(() => app.callback());
   const endpoint = { logger, audit, maxBodyBytes: config.limits.maxBodyBytes };
-  const apis: Middleware[] = [ssoOidcApi({ ...endpoint, provider, dispatch, issuer: config.issuer })];
+  const apis: Middleware[] = [ssoOidcApi({ ...endpoint, provider, dispatch, issuer: config.issuer, initialAccessToken: config.registration.initialAccessToken })];
   if (config.ivs) apis.push(await ivsRealtimeApi({ ...endpoint, ivs: config.ivs, provider, store, dispatch }));
   if (config.licenses.length > 0) apis.push(licenseManagerApi({ ...endpoint, provider, dispatch }));
   return compose(apis);

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 
@@ -6,6 +5,7 @@ import type { Middleware } from 'koa';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 import type { MetricsConfig } from '../config/schema.js';
+import { bearerCheck } from './bearer-check.js';
 
 /** What stagepass counts, in one registry per server (tests run several servers in one process). */
 export interface Metrics {
@@ -130,18 +130,4 @@ export async function listenForMetrics(source: MetricsSource, config: MetricsCon
   server.listen(config.port, '0.0.0.0');
   await once(server, 'listening');
   return server;
-}
-
-/** Compares digests, so neither the token's content nor its length leaks through timing. */
-function bearerCheck(token: string | undefined): (header: string) => boolean {
-  if (token === undefined) return () => true;
-  const expected = sha256(token);
-  return (header) => {
-    const match = /^Bearer (\S+)$/i.exec(header);
-    return match !== null && timingSafeEqual(sha256(match[1]!), expected);
-  };
-}
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
 }

@@ -59,6 +59,38 @@ async function userinfoSub(accessToken: string): Promise<unknown> {
   return ((await response.json()) as { sub?: string }).sub;
 }
 
+describe('SSO OIDC RegisterClient on a server whose registration needs an initial access token', () => {
+  const INITIAL_ACCESS_TOKEN = 'initial-access-token-0123456789';
+  let guarded: RunningStagepass;
+  const clientFor = (authorization?: string) => {
+    const sdk = new SSOOIDCClient({ region: 'us-east-1', endpoint: `${guarded.issuer}/aws/sso-oidc`, credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' }, maxAttempts: 1 });
+    if (authorization) {
+      sdk.middlewareStack.add((next) => (args) => {
+        (args.request as { headers: Record<string, string> }).headers.authorization = authorization;
+        return next(args);
+      }, { step: 'build' });
+    }
+    return sdk;
+  };
+  beforeAll(async () => {
+    guarded = await startStagepass({ config: { registration: { initialAccessToken: INITIAL_ACCESS_TOKEN } } });
+  });
+  afterAll(() => guarded.close());
+
+  it('is refused without the token or with a wrong one, as /reg refuses it', async () => {
+    for (const sdk of [clientFor(), clientFor('Bearer not-the-initial-access-token')]) {
+      const registering = sdk.send(new RegisterClientCommand({ clientName: 'uninvited', clientType: 'public' }));
+      await expect(registering).rejects.toBeInstanceOf(AccessDeniedException);
+      await expect(registering).rejects.toMatchObject({ error: 'access_denied', message: expect.stringContaining('initial access token') });
+    }
+  });
+
+  it('registers a client when the SDK sends the token', async () => {
+    const registered = await clientFor(`Bearer ${INITIAL_ACCESS_TOKEN}`).send(new RegisterClientCommand({ clientName: 'invited', clientType: 'public' }));
+    expect(registered.clientId).toEqual(expect.any(String));
+  });
+});
+
 describe('SSO OIDC RegisterClient', () => {
   it('returns a client id and a secret that expires 90 days after issue', async () => {
     const registered = await registerDeviceClient();

@@ -2,12 +2,13 @@ import type { Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
 import type { z } from 'zod';
 
+import { bearerCheck } from '../../server/bearer-check.js';
 import { AwsError } from '../aws-error.js';
 import { awsEndpoint, nameRoute, type EndpointDependencies } from '../aws-endpoint.js';
 import { requestOrigin, type Dispatch, type RequestOrigin } from '../in-process-dispatch.js';
 import { parseJsonInput } from '../json-input.js';
 import { createToken } from './create-token.js';
-import { SSO_OIDC_ERRORS } from './errors.js';
+import { SSO_OIDC_ERRORS, ssoOidcError } from './errors.js';
 import { createTokenInput, registerClientInput, startDeviceAuthorizationInput } from './inputs.js';
 import { registerClient } from './register-client.js';
 import { startDeviceAuthorization } from './start-device-authorization.js';
@@ -18,6 +19,8 @@ export interface SsoOidcDependencies extends EndpointDependencies {
   provider: Provider;
   dispatch: Dispatch;
   issuer: string;
+  /** registration.initialAccessToken: when set, RegisterClient needs it as a bearer token, as /reg does. */
+  initialAccessToken?: string;
 }
 
 interface Operation {
@@ -33,6 +36,7 @@ const operation = <T>(schema: z.ZodType<T>, run: (input: T, origin: RequestOrigi
  */
 export function ssoOidcApi(deps: SsoOidcDependencies): Middleware {
   const { provider, dispatch } = deps;
+  const mayRegister = bearerCheck(deps.initialAccessToken);
   const pathOf = (route: string) => new URL(provider.urlFor(route)).pathname;
   const deviceAuthorization = { provider, dispatch, path: pathOf('device_authorization') };
   const token = { provider, dispatch, path: pathOf('token') };
@@ -47,6 +51,9 @@ export function ssoOidcApi(deps: SsoOidcDependencies): Middleware {
     const found = ctx.method === 'POST' ? operations[path] : undefined;
     if (found) nameRoute(ctx, `${SSO_OIDC_PREFIX}${path}`);
     if (!found) throw new AwsError('UnknownOperationException', 404, `SSO OIDC has no operation at ${ctx.method} ${ctx.path}`, { oauthError: 'invalid_request' });
+    if (path === '/client/register' && !mayRegister(ctx.get('authorization'))) {
+      throw ssoOidcError('access_denied', 'registration on this server needs its initial access token: Authorization: Bearer <token>');
+    }
     const input = parseJsonInput(found.schema, body);
     if (!input.ok) throw SSO_OIDC_ERRORS.validation(input.message);
     return { ...(await found.run(input.value as never, requestOrigin(ctx))) };
