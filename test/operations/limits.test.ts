@@ -18,7 +18,7 @@ beforeAll(async () => {
       clients: [...Object.values(CLIENTS), MINTING_CLIENTS.stageBackend, MINTING_CLIENTS.viewerBackend],
       limits: {
         maxBodyBytes: 2048,
-        tokensPerSecond: { client_credentials: 3 },
+        tokensPerSecond: { client_credentials: 3, default: 3 },
         login: { maxFailuresPerAccount: 3, maxFailuresPerIp: 6, lockoutSeconds: 2, maxLockoutSeconds: 60 },
         userCodeEntry: { maxFailuresPerIp: 3, lockoutSeconds: 60, maxLockoutSeconds: 600 },
       },
@@ -120,6 +120,17 @@ describe('sign-in lockout', () => {
     const fromElsewhere = await signIn(user, page, '198.51.100.10', USERS.alice.username, USERS.alice.password);
     expect(fromElsewhere.status).toBe(200);
     expect(fromElsewhere.html).toContain('Allow access?');
+  });
+});
+
+describe('device polling and the token rate', () => {
+  it('many devices of one client polling in the same second are each told authorization_pending, never 429', async () => {
+    const devices = await Promise.all(Array.from({ length: 8 }, () =>
+      postForm(`${server.issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope: 'openid' })));
+    const polls = await inOneSecond(() => Promise.all(devices.map((device) => postForm(`${server.issuer}/token`, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: String(device.body.device_code), client_id: CLIENTS.native.client_id,
+    }))));
+    expect(polls.map((poll) => poll.body.error)).toEqual(Array(8).fill('authorization_pending'));
   });
 });
 
