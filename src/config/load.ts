@@ -47,12 +47,16 @@ export function parseConfig(raw: unknown, env: ConfigOverrides = {}, source = 'c
   return { ...parsed, issuer: parsed.issuer ?? `http://localhost:${parsed.port}` };
 }
 
+/** An empty variable counts as unset, as shells and orchestrators often leave them. */
 function applyOverrides(raw: unknown, env: ConfigOverrides): unknown {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
   const merged: Record<string, unknown> = { ...raw };
-  if (env.PORT !== undefined) merged.port = Number(env.PORT);
-  if (env.ISSUER !== undefined) merged.issuer = env.ISSUER;
-  if (env.REDIS_URL !== undefined) merged.redisUrl = env.REDIS_URL;
+  if (env.PORT) {
+    if (!/^[0-9]{1,5}$/.test(env.PORT)) throw new ConfigError(`invalid environment:\n  - PORT: must be a port number from 0 to 65535, not "${env.PORT.slice(0, 40)}"`);
+    merged.port = Number(env.PORT);
+  }
+  if (env.ISSUER) merged.issuer = env.ISSUER;
+  if (env.REDIS_URL) merged.redisUrl = env.REDIS_URL;
   return merged;
 }
 

@@ -8,7 +8,10 @@ export interface PrivateJwks {
   keys: JWK[];
 }
 
-/** ES256 comes first so that it signs ID tokens and JWTs unless a client asks for RS256. */
+/**
+ * RS256 signs ID tokens unless a client registers another algorithm (OpenID Connect's default,
+ * which every relying party accepts); ES256 signs stagepass's own JWTs, the license tokens.
+ */
 const GENERATED_ALGORITHMS = ['ES256', 'RS256'] as const;
 
 /**

@@ -33,7 +33,7 @@ function startMain(env: Record<string, string>, until?: RegExp): Promise<{ code:
 
 describe('command line', () => {
   it('hash-password prints one line: the salted scrypt form, which verifies the password', async () => {
-    const { stdout } = await run(TSX, ['src/cli/hash-password.ts', 'hunter2 with spaces']);
+    const { stdout } = await run('npm', ['run', '--silent', 'hash-password', '--', 'hunter2 with spaces']);
     const lines = stdout.split('\n').filter(Boolean);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^scrypt\$/);
@@ -66,5 +66,33 @@ describe('command line', () => {
     expect(result.stdout).toContain(`discovery: http://localhost:${port}/.well-known/openid-configuration`);
     const jwks = JSON.parse(await readFile(join(dir, 'jwks.json'), 'utf8')) as { keys: { alg: string; d?: string }[] };
     expect(jwks.keys.map((k) => k.alg)).toEqual(['ES256', 'RS256']);
+  });
+
+  it('a restarted server reuses the keys it created rather than making new ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stagepass-restart-'));
+    const path = join(dir, 'config.json');
+    await writeFile(path, JSON.stringify({ keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json') } }));
+    await startMain({ STAGEPASS_CONFIG: path, PORT: String(await freePort()) }, /listening/);
+    const created = await readFile(join(dir, 'jwks.json'), 'utf8');
+    await startMain({ STAGEPASS_CONFIG: path, PORT: String(await freePort()) }, /listening/);
+    expect(await readFile(join(dir, 'jwks.json'), 'utf8')).toBe(created);
+  });
+
+  it('npm run build gives a dist/main.js that serves the same server', { timeout: 120_000 }, async () => {
+    await run('npm', ['run', 'build']);
+    const dir = await mkdtemp(join(tmpdir(), 'stagepass-dist-'));
+    const path = join(dir, 'config.json');
+    await writeFile(path, JSON.stringify({ keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json') } }));
+    const port = await freePort();
+    const child = spawn(process.execPath, ['dist/main.js'], { env: { ...process.env, STAGEPASS_CONFIG: path, PORT: String(port) } });
+    let discovery: Record<string, unknown>;
+    try {
+      await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => String(chunk).includes('listening') && resolve()));
+      discovery = await (await fetch(`http://localhost:${port}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(discovery.issuer).toBe(`http://localhost:${port}`);
+    expect(discovery.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code']));
   });
 });

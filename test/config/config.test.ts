@@ -45,6 +45,17 @@ describe('configuration', () => {
     expect(parseConfig({}, { PORT: '4100' }).issuer).toBe('http://localhost:4100');
   });
 
+  it.each(['eighty', '0x50', '80.5', '-1', '70000'])('PORT=%s is refused with a message naming PORT', (port) => {
+    expect(() => parseConfig({}, { PORT: port })).toThrow(ConfigError);
+    expect(() => parseConfig({}, { PORT: port })).toThrow(/PORT|port/);
+  });
+
+  it('an empty PORT, ISSUER or REDIS_URL counts as unset', () => {
+    const config = parseConfig({ port: 3100 }, { PORT: '', ISSUER: '', REDIS_URL: '' });
+    expect(config).toMatchObject({ port: 3100, issuer: 'http://localhost:3100' });
+    expect(config.redisUrl).toBeUndefined();
+  });
+
   it.each([
     [{ unknownKey: 1 }, 'unknownKey'],
     [{ port: 'eighty' }, 'port'],
@@ -73,8 +84,13 @@ describe('configuration', () => {
     expect(invalid(raw)).toContain(field);
   });
 
-  it('a file that is not JSON is refused with its path in the message', () => {
+  it('a missing file is refused with its path in the message', () => {
     expect(() => loadConfigFile('package-lock.json.missing', {})).toThrow(/package-lock\.json\.missing/);
+  });
+
+  it('a file that is not JSON is refused with its path in the message', () => {
+    expect(() => loadConfigFile('README.md', {})).toThrow(ConfigError);
+    expect(() => loadConfigFile('README.md', {})).toThrow(/README\.md.*JSON/);
   });
 
   it('the default configuration holds the sample credentials the server prints at start', async () => {
