@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { authorizationCodeTokens } from '../support/flows.js';
-import { basicAuth, client } from '../support/relying-party.js';
+import { authorizationCodeTokens, signInAndApprove } from '../support/flows.js';
+import { basicAuth, client, relyingParty } from '../support/relying-party.js';
 import { ScriptedUser } from '../support/scripted-user.js';
 import { CLIENTS, REDIRECT_URI, startStagepass, type RunningStagepass } from '../support/stagepass.js';
 
@@ -39,7 +39,7 @@ const cases = (): Record<string, Case[]> => ({
     { name: 'unknown grant_type', path: '/token', body: form({ grant_type: 'password', username: 'a', password: 'b' }), headers: { ...FORM, ...confidential() }, status: 400, error: 'unsupported_grant_type' },
     { name: 'JSON instead of a form', path: '/token', body: JSON.stringify({ grant_type: 'client_credentials' }), headers: { ...JSON_TYPE, ...confidential() }, status: 400, error: 'invalid_request' },
     { name: 'a 200 KiB body', path: '/token', body: form({ grant_type: 'client_credentials', scope: huge }), headers: { ...FORM, ...confidential() }, status: 413, error: 'invalid_request' },
-    { name: 'broken percent-encoding', path: '/token', body: 'grant_type=%zz%', headers: { ...FORM, ...confidential() }, status: 400 },
+    { name: 'broken percent-encoding (read as the literal text, an unknown grant type)', path: '/token', body: 'grant_type=%zz%', headers: { ...FORM, ...confidential() }, status: 400, error: 'unsupported_grant_type' },
     { name: 'unknown client', path: '/token', body: form({ grant_type: 'client_credentials' }), headers: { ...FORM, ...basicAuth('nobody', 'secret') }, status: 401, error: 'invalid_client' },
     { name: 'wrong secret', path: '/token', body: form({ grant_type: 'client_credentials' }), headers: { ...FORM, ...basicAuth(CLIENTS.confidential.client_id, 'wrong') }, status: 401, error: 'invalid_client' },
     { name: 'malformed Basic header', path: '/token', body: form({ grant_type: 'client_credentials' }), headers: { ...FORM, authorization: 'Basic !!!' }, status: 400, error: 'invalid_request' },
@@ -65,7 +65,7 @@ const cases = (): Record<string, Case[]> => ({
   ],
   'registration endpoint': [
     { name: 'a body that is not JSON', path: '/reg', body: '{"redirect_uris": [', headers: JSON_TYPE, status: 400, error: 'invalid_request' },
-    { name: 'a JSON array', path: '/reg', body: '[]', headers: JSON_TYPE, status: 400 },
+    { name: 'a JSON array', path: '/reg', body: '[]', headers: JSON_TYPE, status: 400, error: 'invalid_request' },
     { name: 'redirect_uris of the wrong type', path: '/reg', body: JSON.stringify({ redirect_uris: 'http://x' }), headers: JSON_TYPE, status: 400, error: 'invalid_redirect_uri' },
     { name: 'a form instead of JSON', path: '/reg', body: form({ redirect_uris: REDIRECT_URI }), headers: FORM, status: 400, error: 'invalid_request' },
     { name: 'a 200 KiB body', path: '/reg', body: JSON.stringify({ redirect_uris: [REDIRECT_URI], client_name: huge }), headers: JSON_TYPE, status: 413, error: 'invalid_request' },
@@ -112,6 +112,38 @@ describe.each(Object.entries(cases()))('%s answers bad input with a 4xx', (_endp
       expect(body.error).toBe(c.error);
       expect(body.error_description).toEqual(expect.any(String));
     }
+  });
+});
+
+describe('codes and tokens past their expiry', () => {
+  /** Ends a record's lifetime the way time would, keeping it in the store so the expiry itself is what is checked. */
+  const expire = async (model: string, id: string) => {
+    const { store } = server.stagepass;
+    const record = await store.findModel(model, id);
+    expect(record).toBeDefined();
+    await store.upsertModel(model, id, { ...record, exp: Math.floor(Date.now() / 1000) - 1 }, 60);
+  };
+  const token = (fields: Record<string, string>) => fetch(`${server.issuer}/token`, { method: 'POST', headers: { ...FORM, ...confidential() }, body: form(fields) });
+
+  it('an expired authorization code answers invalid_grant', async () => {
+    const config = await relyingParty(server.issuer, 'confidential');
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    });
+    const code = new URL(await signInAndApprove(new ScriptedUser(), url.href)).searchParams.get('code')!;
+    await expire('AuthorizationCode', code);
+    const response = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: 'invalid_grant', error_description: expect.any(String) });
+  });
+
+  it('an expired refresh token answers invalid_grant', async () => {
+    const { tokens } = await authorizationCodeTokens(server.issuer, 'confidential');
+    await expire('RefreshToken', tokens.refresh_token!);
+    const response = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: 'invalid_grant', error_description: expect.any(String) });
   });
 });
 
