@@ -1,24 +1,31 @@
-import { importJWK, type CryptoKey } from 'jose';
+import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+
+import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
 
 import type { PrivateJwks } from './signing-keys.js';
 
 export interface ServerSigningKey {
-  privateKey: CryptoKey;
-  /** Verifies what the private key signed, without a round trip through /jwks. */
-  publicKey: CryptoKey;
+  privateKey: KeyObject;
   kid: string;
   alg: 'ES256';
+  /**
+   * Every ES256 key of the JWKS, found by the `kid` a token names: a token signed before the
+   * newest key was added still verifies while its key stays in the file.
+   */
+  verificationKeys: JWTVerifyGetKey;
 }
 
-/** The ES256 key of the server's JWKS, imported once; relying parties find it in /jwks by its kid. */
-export async function serverSigningKey(jwks: PrivateJwks): Promise<ServerSigningKey> {
-  const jwk = jwks.keys.find((key) => key.alg === 'ES256' || (key.kty === 'EC' && key.crv === 'P-256'));
+const isEs256 = (key: JWK) => key.alg === 'ES256' || (key.kty === 'EC' && key.crv === 'P-256');
+
+/** The first ES256 key of the server's JWKS, imported once; relying parties find it in /jwks by its kid. */
+export function serverSigningKey(jwks: PrivateJwks): ServerSigningKey {
+  const jwk = jwks.keys.find(isEs256);
   if (!jwk?.kid) throw new Error('the JWKS needs an ES256 (P-256) key with a kid to sign stagepass JWTs');
-  const { d: _private, ...publicJwk } = jwk;
+  const publicKeys = jwks.keys.filter(isEs256).map(({ d: _private, ...publicJwk }) => ({ ...publicJwk, alg: 'ES256' }));
   return {
-    privateKey: (await importJWK(jwk, 'ES256')) as CryptoKey,
-    publicKey: (await importJWK(publicJwk, 'ES256')) as CryptoKey,
+    privateKey: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }),
     kid: jwk.kid,
     alg: 'ES256',
+    verificationKeys: createLocalJWKSet({ keys: publicKeys }),
   };
 }

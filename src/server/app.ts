@@ -70,7 +70,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const accounts = new AccountDirectory(config.accounts);
   const render = createPageRenderer(VIEWS_DIR);
   const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
-  const minters = await createMinters(config, { provider, store, serverKey: await serverSigningKey(jwks), now: epochSeconds });
+  const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   guardTokenEndpoint(provider, new TokenRateLimiter(store, config.limits.tokensPerSecond));
   auditProviderEvents(provider, audit);

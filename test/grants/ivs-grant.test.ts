@@ -93,6 +93,13 @@ describe('IVS participant tokens at the token endpoint', () => {
     expect(response.body.error).toBe('access_denied');
   });
 
+  it('a client limited to some stages learns nothing of others: an unknown stage is access_denied to it, as a known one is', async () => {
+    const unknown = await mint(server.issuer, MINTING_CLIENTS.stageBackend, IVS_GRANT, { stage_arn: 'arn:aws:ivs:us-west-2:123456789012:stage/Nowhere' });
+    const known = await mint(server.issuer, MINTING_CLIENTS.stageBackend, IVS_GRANT, { stage_arn: STAGES.backstage.arn });
+    expect([unknown.status, known.status]).toEqual([403, 403]);
+    expect([unknown.body.error, known.body.error]).toEqual(['access_denied', 'access_denied']);
+  });
+
   it('a stage that is not configured answers invalid_target', async () => {
     const response = await mint(server.issuer, MINTING_CLIENTS.viewerBackend, IVS_GRANT, { stage_arn: 'arn:aws:ivs:us-west-2:123456789012:stage/Nowhere', capabilities: 'SUBSCRIBE' });
     expect(response.status).toBe(400);

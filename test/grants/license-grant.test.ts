@@ -130,6 +130,10 @@ describe('license refresh tokens', () => {
     expect(outside.body.error).toBe('access_denied');
     const unknown = await createToken(other, { license_arn: LICENSES.unconfigured });
     expect(unknown.body.error).toBe('invalid_target');
+    // A client limited to some licenses learns nothing of the others.
+    const unknownToLimited = await createToken(backend, { license_arn: LICENSES.unconfigured });
+    expect(unknownToLimited.status).toBe(403);
+    expect(unknownToLimited.body.error).toBe('access_denied');
   });
 
   it.each([

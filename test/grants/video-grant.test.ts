@@ -116,6 +116,13 @@ describe('video sessions', () => {
 });
 
 describe('video tokens at the token endpoint', () => {
+  it('the layout class list may be repeated as well as space-separated', async () => {
+    const response = await mint(server.issuer, backend, VIDEO_GRANT, { session_id: sessionId, initial_layout_class_list: ['focus', 'full wide'] });
+    expect(response.status).toBe(200);
+    const claims = jwt.verify(response.body.access_token as string, VIDEO_PROJECT.apiSecret, { algorithms: ['HS256'] }) as jwt.JwtPayload;
+    expect(claims.initial_layout_class_list).toBe('focus full wide');
+  });
+
   it('a JWT token verifies with jsonwebtoken and the API secret, with the claims opentok-node makes', async () => {
     const before = nowSeconds();
     const response = await mint(server.issuer, backend, VIDEO_GRANT, {

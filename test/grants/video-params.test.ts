@@ -60,6 +60,7 @@ describe('video token request parameters', () => {
 
   it('split the layout class list on any run of whitespace, dropping empty names', () => {
     expect(accepted({ session_id: SESSION_ID, initial_layout_class_list: '  focus\tfull  wide ' }).initialLayoutClassList).toStrictEqual(['focus', 'full', 'wide']);
+    expect(accepted({ session_id: SESSION_ID, initial_layout_class_list: ['focus', 'full wide'] }).initialLayoutClassList).toStrictEqual(['focus', 'full', 'wide']);
   });
 
   it('read an empty layout class list as no classes', () => {
@@ -117,7 +118,7 @@ describe('video token request parameters', () => {
     ['an empty expiry', { expire_time: '' }, 'expire_time', /expire_time must be an integer/],
     ['an expiry sent twice', { expire_time: [String(NOW + 60), String(NOW + 120)] }, 'expire_time', /expire_time must be sent once/],
     ['a layout class list over 1000 characters', { initial_layout_class_list: `${'c'.repeat(500)} ${'c'.repeat(500)}` }, 'initial_layout_class_list', /initial_layout_class_list must be at most 1000 characters/],
-    ['a layout class list sent twice', { initial_layout_class_list: ['focus', 'full'] }, 'initial_layout_class_list', /initial_layout_class_list must be sent once/],
+    ['a repeated layout class list over 1000 characters in all', { initial_layout_class_list: ['c'.repeat(500), 'c'.repeat(500)] }, 'initial_layout_class_list', /initial_layout_class_list must be at most 1000 characters/],
     ['an unknown token format', { token_format: 'jws' }, 'token_format', /token_format must be jwt, t1 or vonage/],
     ['an upper-case token format', { token_format: 'JWT' }, 'token_format', /token_format must be jwt, t1 or vonage/],
     ['a token format sent twice', { token_format: ['jwt', 't1'] }, 'token_format', /token_format must be sent once/],

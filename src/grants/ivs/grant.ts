@@ -31,9 +31,10 @@ export function ivsParticipantTokenGrant(ivs: IvsConfig, stages: IvsStageDirecto
       const request = parsed.value;
       const subject = await resolveSubject(ctx);
 
+      // Policy first: a client may not learn which stages exist beyond those it is allowed.
+      authorizeIvsRequest({ stageArns: clientPolicy(ctx, 'ivs_stage_arns'), capabilities: clientPolicy(ctx, 'ivs_capabilities') }, request);
       const stage = await stages.find(request.stageArn);
       if (!stage) throw invalidTarget(`stage ${request.stageArn} does not exist on this server`);
-      authorizeIvsRequest({ stageArns: clientPolicy(ctx, 'ivs_stage_arns'), capabilities: clientPolicy(ctx, 'ivs_capabilities') }, request);
       if (subject.userId && request.userId !== undefined && request.userId !== subject.userId) {
         throw accessDenied('user_id must be the user of the subject_token');
       }

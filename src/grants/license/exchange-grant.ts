@@ -38,7 +38,7 @@ export function licenseExchangeGrant({ issuer, serverKey, registry, now }: Licen
       if (typeof assertion !== 'string' || assertion.length === 0) throw invalidRequest('assertion is required: the license refresh token');
       const requested = [params.token_properties ?? []].flat();
 
-      const claims = await jwtVerify(assertion, serverKey.publicKey, { issuer, algorithms: [serverKey.alg], requiredClaims: ['jti', 'aud', 'exp'] })
+      const claims = await jwtVerify(assertion, serverKey.verificationKeys, { issuer, algorithms: [serverKey.alg], requiredClaims: ['jti', 'aud', 'exp'] })
         .then(({ payload }) => payload)
         .catch(() => {
           throw invalidGrant('assertion is not a valid, unexpired license token of this server');

@@ -91,9 +91,10 @@ export function licenseTokenGrant({ licenses, issuer, serverKey, registry, now }
       const clientId = ctx.oidc.client!.clientId;
       const subject = userId ?? clientId;
 
+      // Policy first: a client may not learn which licenses exist beyond those it is allowed.
+      authorizeLicenseRequest(clientPolicy(ctx, 'license_arns'), request.licenseArn);
       const license = configured.get(request.licenseArn);
       if (!license) throw invalidTarget(`license ${request.licenseArn} is not configured on this server`);
-      authorizeLicenseRequest(clientPolicy(ctx, 'license_arns'), license.arn);
 
       const claim = clientTokenClaim(clientId, subject, request);
       const earlier = await registry.claimed(claim);

@@ -1,6 +1,6 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 
-import { SignJWT } from 'jose';
+import { signCompactJws } from '../../keys/compact-jws.js';
 
 export interface LicenseTokenClaims {
   issuer: string;
@@ -16,7 +16,7 @@ export interface LicenseTokenClaims {
 }
 
 export interface LicenseSigningKey {
-  privateKey: CryptoKey | KeyObject;
+  privateKey: KeyObject;
   /** Names the key in the server's JWKS so that relying parties can pick it. */
   kid: string;
   alg: 'ES256' | 'RS256';
@@ -27,7 +27,7 @@ export interface LicenseSigningKey {
  * the `amr`, as CreateToken maps them.
  */
 export async function encodeLicenseToken(claims: LicenseTokenClaims, key: LicenseSigningKey): Promise<string> {
-  return new SignJWT({
+  return signCompactJws({ alg: key.alg, kid: key.kid, typ: 'JWT' }, {
     iss: claims.issuer,
     sub: claims.subject,
     aud: claims.licenseArn,
@@ -36,9 +36,7 @@ export async function encodeLicenseToken(claims: LicenseTokenClaims, key: Licens
     iat: claims.issuedAt,
     exp: claims.expiresAt,
     jti: claims.tokenId,
-  })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
-    .sign(key.privateKey);
+  }, { alg: key.alg, key: key.privateKey });
 }
 
 /** The TokenId CreateToken returns and DeleteToken later names; also the token's `jti`. */
@@ -64,7 +62,7 @@ export interface LicenseAccessTokenClaims {
  * audience, properties and roles as the refresh token it came from.
  */
 export async function encodeLicenseAccessToken(claims: LicenseAccessTokenClaims, key: LicenseSigningKey): Promise<string> {
-  return new SignJWT({
+  return signCompactJws({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }, {
     iss: claims.issuer,
     sub: claims.subject,
     aud: claims.licenseArn,
@@ -75,7 +73,5 @@ export async function encodeLicenseAccessToken(claims: LicenseAccessTokenClaims,
     iat: claims.issuedAt,
     exp: claims.expiresAt,
     jti: randomUUID(),
-  })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
-    .sign(key.privateKey);
+  }, { alg: key.alg, key: key.privateKey });
 }

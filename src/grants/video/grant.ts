@@ -14,6 +14,7 @@ import type { VideoSigner } from './signers.js';
 export const VIDEO_GRANT_TYPE = 'urn:stagepass:grant-type:video-token';
 
 const PARAMETERS = ['session_id', 'role', 'connection_data', 'expire_time', 'initial_layout_class_list', 'token_format'] as const;
+const REPEATABLE = ['initial_layout_class_list'] as const;
 
 export function videoTokenGrant(
   video: VideoConfig,
@@ -23,6 +24,7 @@ export function videoTokenGrant(
   return {
     grantType: VIDEO_GRANT_TYPE,
     parameters: PARAMETERS,
+    repeatableParameters: REPEATABLE,
     async handle(ctx: KoaContextWithOIDC) {
       const issuedAt = now();
       const parsed = parseVideoParams(readParams(ctx, PARAMETERS), issuedAt, video.tokenFormat);

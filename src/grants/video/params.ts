@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import type { RawParams } from '../common/form-params.js';
-import { parseWith, single, type ParseResult } from '../common/param-schema.js';
+import { list, parseWith, single, type ParseResult } from '../common/param-schema.js';
 import type { VideoRole } from './video-token.js';
 
 /** `vonage` is the RS256 token of a Vonage application, offered when its credentials are configured. */
@@ -41,8 +41,11 @@ const videoParamsSchema = z
       .default('publisher'),
     connection_data: text('connection_data', TEXT_MAX).optional(),
     expire_time: expireTime.optional(),
-    initial_layout_class_list: text('initial_layout_class_list', TEXT_MAX)
-      .transform((list) => list.split(CLASS_SEPARATOR).filter(Boolean))
+    // Repeated or space-separated, as list parameters are; the length rule is the joined list's.
+    initial_layout_class_list: list('initial_layout_class_list', z.string())
+      .transform((classes) => classes.join(' '))
+      .pipe(text('initial_layout_class_list', TEXT_MAX))
+      .transform((joined) => joined.split(CLASS_SEPARATOR).filter(Boolean))
       .default([]),
     token_format: single('token_format')
       .pipe(z.enum(VIDEO_TOKEN_FORMATS, { error: 'token_format must be jwt, t1 or vonage' }))
