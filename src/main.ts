@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from './config/load.js';
 import { SAMPLE_CREDENTIALS } from './config/sample-credentials.js';
 import type { Config } from './config/schema.js';
+import { enabledMinters } from './grants/index.js';
 import { createStagepass, listen } from './server/app.js';
 import { runClusterPrimary } from './server/cluster-primary.js';
 import { shutDownGracefully } from './server/graceful-shutdown.js';
@@ -60,10 +61,6 @@ function usesSampleCredentials(config: Config): boolean {
   return config.clients.some((c) => c.client_id === confidentialClient.clientId && c.client_secret === confidentialClient.clientSecret);
 }
 
-function enabledMinters(config: Config): string[] {
-  return [config.ivs && 'ivs', config.licenses.length > 0 && 'license', config.video && 'video'].filter((name): name is string => Boolean(name));
-}
-
 function banner(config: Config, withSamples: boolean): string {
   const lines = [
     `stagepass is listening on port ${config.port}`,
@@ -71,7 +68,7 @@ function banner(config: Config, withSamples: boolean): string {
     `  discovery: ${config.issuer}/.well-known/openid-configuration`,
     `  store:     ${config.redisUrl ? 'redis' : 'in-memory (state is lost on restart)'}`,
     `  clients:   ${config.clients.map((c) => c.client_id).join(', ') || '(none)'}`,
-    `  minters:   ${enabledMinters(config).join(', ') || '(none configured)'}`,
+    `  minters:   ${enabledMinters(config).map((minter) => minter.name).join(', ') || '(none configured)'}`,
   ];
   if (withSamples) {
     const { confidentialClient, publicClient, account } = SAMPLE_CREDENTIALS;

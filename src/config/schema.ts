@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { isStoredPassword } from '../accounts/password.js';
+import { MINTER_CONFIG_SECTIONS } from '../grants/index.js';
 
 /**
  * Client metadata is validated in full by oidc-provider when the provider starts; this schema
@@ -28,40 +29,6 @@ const deviceFlowSchema = z.strictObject({
   interval: z.int().min(1).max(60).default(5),
   /** Seconds a device code and its user code stay valid. */
   expiresIn: z.int().min(10).max(3600).default(600),
-});
-
-const ivsSchema = z.strictObject({
-  /** The ARN IVS gave the public key at ImportPublicKey; it is the `kid` of every participant token. */
-  publicKeyArn: z.string().regex(/^arn:aws:ivs:[a-z0-9-]+:[0-9]+:public-key\/[a-zA-Z0-9-]+$/, 'must be an IVS public key ARN (arn:aws:ivs:<region>:<account>:public-key/<id>)'),
-  /** P-384 private key (PEM); created when missing so a development server can mint at once. */
-  privateKeyFile: z.string().min(1),
-  stages: z.array(z.strictObject({
-    arn: z.string().max(128).regex(/^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage\/[a-zA-Z0-9-]+$/, 'must be an IVS stage ARN (arn:aws:ivs:<region>:<account>:stage/<id>)'),
-    eventsUrl: z.url({ protocol: /^wss?$/ }),
-    whipUrl: z.url({ protocol: /^https?$/ }),
-  })).default([]),
-});
-
-const licenseSchema = z.strictObject({
-  arn: z.string().regex(/^arn:aws[a-z-]*:license-manager:/, 'must be a License Manager license ARN'),
-  /** Live (unexpired, undeleted) refresh tokens allowed for this license at once. */
-  maxTokens: z.int().min(1).max(10_000_000).default(100),
-});
-
-const videoSchema = z.strictObject({
-  apiKey: z.string().regex(/^[0-9]+$/, 'must be the numeric API key of the Vonage Video / OpenTok project'),
-  apiSecret: z.string().min(16),
-  /** The token format a request gets when it names none; `vonage` needs the application credentials. */
-  tokenFormat: z.enum(['jwt', 't1', 'vonage']).default('jwt'),
-  /** Vonage application credentials, for RS256 application tokens. */
-  applicationId: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be the id of a Vonage application').optional(),
-  privateKeyFile: z.string().min(1).optional(),
-}).refine((video) => (video.applicationId === undefined) === (video.privateKeyFile === undefined), {
-  message: 'applicationId and privateKeyFile go together',
-  path: ['applicationId'],
-}).refine((video) => video.tokenFormat !== 'vonage' || video.applicationId !== undefined, {
-  message: 'the vonage token format needs applicationId and privateKeyFile',
-  path: ['tokenFormat'],
 });
 
 const lockoutSchema = {
@@ -126,9 +93,8 @@ export const configSchema = z.strictObject({
     initialAccessToken: z.string().min(16).optional(),
   }).default({}),
   deviceFlow: deviceFlowSchema.default({ interval: 5, expiresIn: 600 }),
-  ivs: ivsSchema.optional(),
-  licenses: z.array(licenseSchema).default([]),
-  video: videoSchema.optional(),
+  // Each minter's own section, from its folder: `ivs`, `licenses`, `video`.
+  ...MINTER_CONFIG_SECTIONS,
 }).refine((config) => !config.cluster || config.redisUrl !== undefined, {
   message: 'cluster mode needs redisUrl: workers share their state through Redis',
   path: ['cluster'],
@@ -139,8 +105,5 @@ type ParsedConfig = z.infer<typeof configSchema>;
 export type Config = Omit<ParsedConfig, 'issuer'> & { issuer: string };
 export type ClientConfig = ParsedConfig['clients'][number];
 export type AccountConfig = ParsedConfig['accounts'][number];
-export type IvsConfig = NonNullable<ParsedConfig['ivs']>;
-export type LicenseConfig = ParsedConfig['licenses'][number];
-export type VideoConfig = NonNullable<ParsedConfig['video']>;
 export type LimitsConfig = ParsedConfig['limits'];
 export type MetricsConfig = ParsedConfig['metrics'];

@@ -1,26 +1,46 @@
-import type { Provider } from 'oidc-provider';
+import type { z } from 'zod';
 
 import type { Config } from '../config/schema.js';
-import type { ServerSigningKey } from '../keys/server-signing-key.js';
-import type { Store } from '../store/store.js';
-import type { Minter } from './common/minter.js';
+import type { Minter, MinterDependencies, MinterPlugin } from './common/minter.js';
 import { ivsMinter } from './ivs/minter.js';
 import { licenseMinter } from './license/minter.js';
 import { videoMinter } from './video/minter.js';
 
-export interface MinterDependencies {
-  provider: Provider;
-  store: Store;
-  serverKey: ServerSigningKey;
-  /** Epoch seconds. */
-  now: () => number;
+/** Every minter, under the configuration key of its section. A new minter is its folder and a line here. */
+export const MINTERS = {
+  ivs: ivsMinter,
+  licenses: licenseMinter,
+  video: videoMinter,
+} as const;
+
+type MinterKey = keyof typeof MINTERS;
+
+/** The minters' configuration sections, which the configuration schema takes in beside its own. */
+export const MINTER_CONFIG_SECTIONS = Object.fromEntries(
+  Object.entries(MINTERS).map(([key, minter]) => [key, minter.section]),
+) as { [K in MinterKey]: (typeof MINTERS)[K]['section'] };
+
+const everyMinter = Object.entries(MINTERS) as [MinterKey, MinterPlugin][];
+
+/** The minters the configuration enables; a minter without configuration is not offered at all. */
+export function enabledMinters(config: Config): { name: string; section: unknown; plugin: MinterPlugin }[] {
+  return everyMinter
+    .map(([key, plugin]) => ({ name: plugin.name, section: config[key] as z.output<z.ZodType>, plugin }))
+    .filter(({ plugin, section }) => plugin.enabled(section));
 }
 
-/** Every minter the configuration enables; a minter without configuration is not offered at all. */
 export async function createMinters(config: Config, deps: MinterDependencies): Promise<Minter[]> {
-  const minters: Promise<Minter>[] = [];
-  if (config.ivs) minters.push(ivsMinter(config.ivs, deps));
-  if (config.licenses.length > 0) minters.push(Promise.resolve(licenseMinter(config.licenses, deps)));
-  if (config.video) minters.push(videoMinter(config.video, deps));
-  return Promise.all(minters);
+  return Promise.all(enabledMinters(config).map(({ plugin, section }) => plugin.create(section as NonNullable<unknown>, deps)));
 }
+
+/** Client metadata fields of every minter (enabled or not, so a configured client never loses them), with their vocabularies. */
+export const MINTING_POLICY_METADATA: Readonly<Record<string, readonly string[] | null>> = Object.assign(
+  {},
+  ...everyMinter.map(([, plugin]) => plugin.policyMetadata),
+);
+
+/** The minters' default token rates, by grant type. */
+export const MINTER_TOKENS_PER_SECOND: Readonly<Record<string, number>> = Object.assign(
+  {},
+  ...everyMinter.map(([, plugin]) => plugin.tokensPerSecond ?? {}),
+);

@@ -1,17 +1,17 @@
-import type { Store } from '../store/store.js';
-import { IVS_GRANT_TYPE } from '../grants/ivs/grant.js';
+import { MINTER_TOKENS_PER_SECOND } from '../grants/index.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../provider/oidc-provider-internals.js';
+import type { Store } from '../store/store.js';
 
 /**
- * Tokens per second per client, by grant type. IVS allows 50 CreateParticipantToken calls per
- * second per account; stagepass holds each client to the same. Device polls are left out: every
- * device of a client polls under that client's id, each already held to its own interval by
- * slow_down, and a device told 429 would not know what to do with it. 0 means unlimited.
+ * Tokens per second per client, by grant type, with the minters' own defaults (IVS: 50, its
+ * quota). Device polls are left out: every device of a client polls under that client's id, each
+ * already held to its own interval by slow_down, and a device told 429 would not know what to do
+ * with it. 0 means unlimited.
  */
 export const DEFAULT_TOKENS_PER_SECOND: Readonly<Record<string, number>> = {
   default: 100,
-  [IVS_GRANT_TYPE]: 50,
   [DEVICE_CODE_GRANT_TYPE]: 0,
+  ...MINTER_TOKENS_PER_SECOND,
 };
 
 export type RateDecision = { allowed: true } | { allowed: false; limit: number; retryAfter: number };

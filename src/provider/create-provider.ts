@@ -1,8 +1,7 @@
 import { errors, Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import type { AccountDirectory } from '../accounts/account-directory.js';
-import { IVS_CAPABILITIES } from '../grants/ivs/participant-token.js';
-import { VIDEO_ROLES } from '../grants/video/params.js';
+import { MINTING_POLICY_METADATA } from '../grants/index.js';
 import type { Config } from '../config/schema.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
 import type { PageRenderer } from '../server/pages.js';
@@ -10,18 +9,6 @@ import type { Store } from '../store/store.js';
 import { enforceDevicePollingInterval } from './device-polling.js';
 import { providerPages } from './provider-pages.js';
 import { adapterFor } from './store-adapter.js';
-
-/**
- * Client metadata that grants a client the right to mint tokens. Only the operator sets it, in
- * the configuration file: dynamic registration and client updates may not.
- */
-export const MINTING_POLICY_METADATA = ['ivs_stage_arns', 'ivs_capabilities', 'license_arns', 'video_roles'] as const;
-
-/** Policy fields with a closed vocabulary: a misspelt entry is a startup error, not a silent denial. */
-const POLICY_VOCABULARY: Partial<Record<(typeof MINTING_POLICY_METADATA)[number], readonly string[]>> = {
-  ivs_capabilities: IVS_CAPABILITIES,
-  video_roles: VIDEO_ROLES,
-};
 
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
@@ -83,7 +70,9 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     extraClientMetadata: {
-      properties: [...MINTING_POLICY_METADATA],
+      // The minters' policy fields: only the operator sets them, in the configuration file;
+      // dynamic registration and client updates may not.
+      properties: Object.keys(MINTING_POLICY_METADATA),
       validator(ctx, key, value) {
         if (value === undefined) return;
         const route = (ctx as KoaContextWithOIDC | undefined)?.oidc?.route;
@@ -93,10 +82,11 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
         if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string' && entry.length > 0)) {
           throw new errors.InvalidClientMetadata(`${key} must be an array of non-empty strings`);
         }
-        const vocabulary = POLICY_VOCABULARY[key as keyof typeof POLICY_VOCABULARY];
-        const unknown = vocabulary && (value as string[]).find((entry) => !vocabulary.includes(entry));
-        if (unknown !== undefined) {
-          throw new errors.InvalidClientMetadata(`${key} may only contain ${vocabulary!.join(', ')} (not ${unknown})`);
+        // A closed vocabulary makes a misspelt entry a startup error, not a silent denial.
+        const vocabulary = MINTING_POLICY_METADATA[key];
+        const unknown = vocabulary ? (value as string[]).find((entry) => !vocabulary.includes(entry)) : undefined;
+        if (vocabulary && unknown !== undefined) {
+          throw new errors.InvalidClientMetadata(`${key} may only contain ${vocabulary.join(', ')} (not ${unknown})`);
         }
       },
     },

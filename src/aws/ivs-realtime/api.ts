@@ -4,7 +4,7 @@ import type { Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
 import type { z } from 'zod';
 
-import type { IvsConfig } from '../../config/schema.js';
+import type { IvsConfig } from '../../grants/ivs/config.js';
 import { IvsStageDirectory } from '../../grants/ivs/stage-directory.js';
 import { loadOrCreateP384Key } from '../../keys/pem-keys.js';
 import type { Store } from '../../store/store.js';

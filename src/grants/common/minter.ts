@@ -1,10 +1,48 @@
 import type Router from '@koa/router';
+import type { Provider } from 'oidc-provider';
+import type { z } from 'zod';
 
+import type { ServerSigningKey } from '../../keys/server-signing-key.js';
+import type { Store } from '../../store/store.js';
 import type { MintingGrant } from './minting-grant.js';
 
-/** A minter: its grants at the token endpoint, and any routes of its own (keys, sessions, listings). */
+/** A running minter: its grants at the token endpoint, and any routes of its own (keys, sessions, listings). */
 export interface Minter {
-  name: string;
   grants: MintingGrant[];
   routes?: Router;
 }
+
+export interface MinterDependencies {
+  provider: Provider;
+  store: Store;
+  serverKey: ServerSigningKey;
+  /** Epoch seconds. */
+  now: () => number;
+}
+
+/**
+ * Everything the server needs to know of a minter, kept in the minter's folder: its configuration
+ * section, when that section turns it on, the client metadata that says what a client may mint,
+ * its default token rates, and how to start it. The server reads these through the registry in
+ * `src/grants/index.ts`, so adding a minter is its folder and one line there.
+ */
+export interface MinterPlugin<Section extends z.ZodType = z.ZodType> {
+  /** Shown at start among the enabled minters. */
+  name: string;
+  /** The schema of its configuration section. */
+  section: Section;
+  /** Whether the parsed section offers the minter at all; a minter not configured is not offered. */
+  enabled(section: z.output<Section>): boolean;
+  /**
+   * Client metadata fields that grant the right to mint, each with its closed vocabulary, or null
+   * for an open one (ARNs). Only the operator sets them, in the configuration file.
+   */
+  policyMetadata: Readonly<Record<string, readonly string[] | null>>;
+  /** Default tokens per second per client, by grant type, where the minter wants other than the default. */
+  tokensPerSecond?: Readonly<Record<string, number>>;
+  /** Called only for an enabled section. */
+  create(section: NonNullable<z.output<Section>>, deps: MinterDependencies): Promise<Minter>;
+}
+
+/** Checks a plugin against the interface while keeping its section's own type. */
+export const defineMinter = <Section extends z.ZodType>(plugin: MinterPlugin<Section>): MinterPlugin<Section> => plugin;

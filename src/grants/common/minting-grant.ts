@@ -1,9 +1,6 @@
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
-/**
- * One token minter, as the token endpoint sees it. Adding a minter is one folder that exports a
- * factory returning this, and one line in `src/grants/index.ts`.
- */
+/** One grant type of a minter, as the token endpoint sees it. */
 export interface MintingGrant {
   /** The grant_type URN clients send and must list in their grant_types. */
   grantType: string;

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
-import type { IvsConfig } from '../../config/schema.js';
+import type { IvsConfig } from './config.js';
 import { accessDenied, invalidRequest, invalidTarget } from '../common/grant-errors.js';
 import { clientPolicy, readParams } from '../common/form-params.js';
 import { JWT_TOKEN_TYPE, respondWithMintedToken } from '../common/minted-response.js';

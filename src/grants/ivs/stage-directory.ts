@@ -1,4 +1,4 @@
-import type { IvsConfig } from '../../config/schema.js';
+import type { IvsConfig } from './config.js';
 import type { Store } from '../../store/store.js';
 
 export interface IvsStage {

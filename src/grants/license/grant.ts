@@ -1,6 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
-import type { LicenseConfig } from '../../config/schema.js';
+import type { LicenseConfig } from './config.js';
 import type { ServerSigningKey } from '../../keys/server-signing-key.js';
 import { invalidRequest, invalidTarget, resourceLimitExceeded } from '../common/grant-errors.js';
 import { clientPolicy, readParams } from '../common/form-params.js';

@@ -1,20 +1,24 @@
-import type { LicenseConfig } from '../../config/schema.js';
-import type { MinterDependencies } from '../index.js';
-import type { Minter } from '../common/minter.js';
+import { defineMinter } from '../common/minter.js';
+import { licensesConfigSchema } from './config.js';
 import { licenseExchangeGrant } from './exchange-grant.js';
 import { licenseTokenGrant } from './grant.js';
 import { licenseTokenRoutes } from './token-routes.js';
 import { LicenseTokenRegistry } from './token-registry.js';
 
-export function licenseMinter(licenses: LicenseConfig[], { provider, store, serverKey, now }: MinterDependencies): Minter {
-  const registry = new LicenseTokenRegistry(store);
-  const issuer = provider.issuer;
-  return {
-    name: 'license',
-    grants: [
-      licenseTokenGrant({ licenses, issuer, serverKey, registry, now }),
-      licenseExchangeGrant({ issuer, serverKey, registry, now }),
-    ],
-    routes: licenseTokenRoutes(provider, registry),
-  };
-}
+export const licenseMinter = defineMinter({
+  name: 'license',
+  section: licensesConfigSchema,
+  enabled: (licenses) => licenses.length > 0,
+  policyMetadata: { license_arns: null },
+  async create(licenses, { provider, store, serverKey, now }) {
+    const registry = new LicenseTokenRegistry(store);
+    const issuer = provider.issuer;
+    return {
+      grants: [
+        licenseTokenGrant({ licenses, issuer, serverKey, registry, now }),
+        licenseExchangeGrant({ issuer, serverKey, registry, now }),
+      ],
+      routes: licenseTokenRoutes(provider, registry),
+    };
+  },
+});

@@ -1,6 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
-import type { VideoConfig } from '../../config/schema.js';
+import type { VideoConfig } from './config.js';
 import { invalidRequest, invalidTarget } from '../common/grant-errors.js';
 import { clientPolicy, readParams } from '../common/form-params.js';
 import { respondWithMintedToken } from '../common/minted-response.js';

@@ -1,19 +1,24 @@
-import type { VideoConfig } from '../../config/schema.js';
 import { loadRsaPrivateKey } from '../../keys/pem-keys.js';
-import type { Minter } from '../common/minter.js';
-import type { MinterDependencies } from '../index.js';
+import { defineMinter } from '../common/minter.js';
+import { videoConfigSchema } from './config.js';
 import { videoTokenGrant } from './grant.js';
+import { VIDEO_ROLES } from './params.js';
 import { videoSessionRoutes } from './session-routes.js';
 import { videoSigners } from './signers.js';
 
-export async function videoMinter(video: VideoConfig, { provider, now }: MinterDependencies): Promise<Minter> {
-  const applicationKey = video.privateKeyFile === undefined ? undefined : await loadRsaPrivateKey(video.privateKeyFile);
-  const signers = videoSigners(video, applicationKey);
-  // Sessions are created for the default format's credentials, so its tokens fit them.
-  const sessionOwner = signers[video.tokenFormat]!.sessionOwner;
-  return {
-    name: 'video',
-    grants: [videoTokenGrant(video, signers, now)],
-    routes: videoSessionRoutes(provider, sessionOwner, () => new Date()),
-  };
-}
+export const videoMinter = defineMinter({
+  name: 'video',
+  section: videoConfigSchema.optional(),
+  enabled: (video) => video !== undefined,
+  policyMetadata: { video_roles: VIDEO_ROLES },
+  async create(video, { provider, now }) {
+    const applicationKey = video.privateKeyFile === undefined ? undefined : await loadRsaPrivateKey(video.privateKeyFile);
+    const signers = videoSigners(video, applicationKey);
+    // Sessions are created for the default format's credentials, so its tokens fit them.
+    const sessionOwner = signers[video.tokenFormat]!.sessionOwner;
+    return {
+      grants: [videoTokenGrant(video, signers, now)],
+      routes: videoSessionRoutes(provider, sessionOwner, () => new Date()),
+    };
+  },
+});

@@ -1,6 +1,6 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 
-import type { VideoConfig } from '../../config/schema.js';
+import type { VideoConfig } from './config.js';
 import type { VideoTokenFormat } from './params.js';
 import {
   encodeJwtVideoToken,
