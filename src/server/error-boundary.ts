@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import { errors } from 'oidc-provider';
 
 import { StoreUnavailableError } from '../store/store.js';
 import type { Audit } from './audit.js';
@@ -31,7 +32,8 @@ export function errorBoundary(logger: Logger, audit: Audit): Middleware {
       // oidc-provider renders its own 503s (a store that cannot answer) without saying when to retry.
       if (ctx.status === 503 && !ctx.response.get('Retry-After')) ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
     } catch (thrown) {
-      if (thrown instanceof StoreUnavailableError) {
+      // The store, directly or through oidc-provider's models (which report it as their own error).
+      if (thrown instanceof StoreUnavailableError || thrown instanceof errors.TemporarilyUnavailable) {
         logger.warn('store unavailable', { path: ctx.path, method: ctx.method, error: thrown.message });
         ctx.status = 503;
         ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));

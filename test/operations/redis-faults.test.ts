@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { CreateStageCommand, IVSRealTimeClient } from '@aws-sdk/client-ivs-realtime';
+import { CreateTokenCommand, LicenseManagerClient } from '@aws-sdk/client-license-manager';
+
+import { sdkConfig } from '../support/aws.js';
 import { authorizationCodeTokens, signInAndApprove } from '../support/flows.js';
+import { ivsConfig, LICENSE_CLIENTS, LICENSES, MINTING_CLIENTS, ROLE } from '../support/minters.js';
 import { basicAuth, postForm } from '../support/relying-party.js';
 import { startOwnedRedis, type OwnedRedis } from '../support/redis-server.js';
 import { ScriptedUser } from '../support/scripted-user.js';
@@ -113,5 +118,56 @@ describe('when Redis fails', () => {
       await redis.start();
     }
     await expectRecovered();
+  });
+});
+
+describe('when Redis fails under the minters\' routes and the AWS APIs', () => {
+  /** May create stages: its policy covers every stage. */
+  const stageAdmin = { ...MINTING_CLIENTS.stageBackend, client_id: 'outage-stage-admin', ivs_stage_arns: ['*'] };
+  let minting: RunningStagepass;
+  beforeAll(async () => {
+    minting = await startStagepass({
+      config: (keysDir) => ({
+        redisUrl: redis.url, redisKeyPrefix: uniqueRedisPrefix(), redisCommandTimeoutMs: 300,
+        ivs: ivsConfig(keysDir),
+        licenses: [{ arn: LICENSES.small, maxTokens: 10 }],
+        clients: [...Object.values(CLIENTS), stageAdmin, ...Object.values(LICENSE_CLIENTS)],
+      }),
+    });
+  });
+  afterAll(() => minting?.close());
+
+  it('a registered client at /licenses/tokens is told 503, not that its credentials are wrong', async () => {
+    const registered = await fetch(`${minting.issuer}/reg`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }),
+    }).then((r) => r.json() as Promise<{ client_id: string; client_secret: string }>);
+    await redis.stop();
+    try {
+      const listed = await fetch(`${minting.issuer}/licenses/tokens`, { headers: basicAuth(registered.client_id, registered.client_secret), signal: AbortSignal.timeout(5_000) });
+      expect(listed.status).toBe(503);
+      expect(await listed.json()).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
+    } finally {
+      await redis.start();
+    }
+  });
+
+  it('the AWS APIs answer ServiceUnavailableException (503, Retry-After) through the SDKs, and work again once Redis is back', async () => {
+    const ivs = new IVSRealTimeClient(sdkConfig(minting.issuer, 'ivs-realtime', stageAdmin));
+    const licenses = new LicenseManagerClient(sdkConfig(minting.issuer, 'license-manager', LICENSE_CLIENTS.backend));
+    const createToken = (clientToken: string) => licenses.send(new CreateTokenCommand({ LicenseArn: LICENSES.small, RoleArns: [ROLE], ClientToken: clientToken }));
+    await redis.stop();
+    try {
+      for (const call of [() => ivs.send(new CreateStageCommand({ name: 'during-outage' })), () => createToken('during-outage')]) {
+        await expect(call()).rejects.toMatchObject({
+          name: 'ServiceUnavailableException', $metadata: { httpStatusCode: 503 }, $response: { headers: expect.objectContaining({ 'retry-after': '2' }) },
+        });
+      }
+    } finally {
+      await redis.start();
+    }
+    await expect.poll(async () => (await get('/readyz')).status, { timeout: 15_000, interval: 200 }).toBe(200);
+    expect((await ivs.send(new CreateStageCommand({ name: 'after-outage' }))).stage?.arn).toEqual(expect.any(String));
+    expect((await createToken('after-outage')).TokenId).toEqual(expect.any(String));
   });
 });

@@ -13,7 +13,11 @@ export async function authenticateClient(ctx: Context, provider: Provider): Prom
     ctx.set('WWW-Authenticate', 'Basic realm="stagepass"');
     throw new errors.InvalidClientAuth('client authentication with HTTP Basic (client_id and client_secret) is required');
   }
-  const client = await provider.Client.find(credentials.clientId).catch(() => undefined);
+  // A client whose stored metadata no longer validates is unknown; a store that cannot answer is not.
+  const client = await provider.Client.find(credentials.clientId).catch((error: unknown) => {
+    if (error instanceof errors.TemporarilyUnavailable) throw error;
+    return undefined;
+  });
   const secretMatches = client?.clientSecret !== undefined && client.compareClientSecret(credentials.clientSecret);
   if (!client || !(await secretMatches)) {
     throw new errors.InvalidClientAuth('client authentication failed');
