@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { signedPost } from '../support/aws.js';
 import { approveDevice, authorizationCodeTokens } from '../support/flows.js';
 import {
   IVS_GRANT, ivsConfig, JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, MINTING_CLIENTS, STAGES, VIDEO_CLIENTS, VIDEO_GRANT, VIDEO_PROJECT,
@@ -16,12 +17,27 @@ const REQUESTS = 3_000;
 const RAW_REQUESTS = 100;
 const CONCURRENCY = 16;
 
+const AWS_ROUTES = [
+  '/aws/sso-oidc/client/register', '/aws/sso-oidc/device_authorization', '/aws/sso-oidc/token', '/aws/sso-oidc',
+  '/aws/ivs-realtime/CreateParticipantToken', '/aws/ivs-realtime/CreateStage', '/aws/ivs-realtime/GetStage', '/aws/ivs-realtime/ListStages',
+  '/aws/ivs-realtime/DeleteStage', '/aws/ivs-realtime/ImportPublicKey', '/aws/ivs-realtime/GetPublicKey', '/aws/ivs-realtime/ListPublicKeys',
+  '/aws/license-manager/', '/aws/license-manager',
+];
+const AWS_TARGETS = ['CreateToken', 'GetAccessToken', 'ListTokens', 'DeleteToken', 'CheckoutLicense', ''].map((op) => `AWSLicenseManager.${op}`);
+const AWS_FIELDS = [
+  'clientId', 'clientSecret', 'clientName', 'clientType', 'scopes', 'redirectUris', 'grantTypes', 'grantType', 'deviceCode', 'code',
+  'refreshToken', 'codeVerifier', 'redirectUri', 'startUrl', 'stageArn', 'duration', 'userId', 'attributes', 'capabilities', 'name',
+  'arn', 'tags', 'publicKeyMaterial', 'maxResults', 'nextToken', 'participantTokenConfigurations', 'LicenseArn', 'RoleArns',
+  'ExpirationInDays', 'TokenProperties', 'ClientToken', 'Token', 'TokenId', 'MaxResults', 'NextToken', 'Filters', 'TokenIds',
+];
+
 const ROUTES = [
   '/.well-known/openid-configuration', '/jwks', '/auth', '/auth/resume-uid', '/token', '/token/introspection', '/token/revocation',
   '/device/auth', '/device', '/device/resume-uid', '/me', '/reg', `/reg/${CLIENTS.confidential.client_id}`, '/session/end',
   '/session/end/confirm', '/session/end/success', '/interaction/some-uid', '/interaction/some-uid/login',
   '/interaction/some-uid/confirm', '/interaction/some-uid/abort', '/ivs/public-key', '/licenses/tokens', '/licenses/tokens/t-1',
   '/video/sessions', '/assets/stagepass.css', '/healthz', '/readyz', '/metrics', '/', '/nothing-here',
+  ...AWS_ROUTES,
 ];
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
 const PARAMS = [
@@ -124,7 +140,33 @@ function fuzzHeaders(random: Random): Record<string, string> {
   if (random.next() < 0.2) headers['x-request-id'] = Buffer.from(junk(random)).toString('base64url').slice(0, 300);
   if (random.next() < 0.1) headers.dpop = 'not.a.jwt';
   if (random.next() < 0.1) headers.origin = 'https://evil.example';
+  if (random.next() < 0.2) headers['x-amz-target'] = random.next() < 0.8 ? random.pick(AWS_TARGETS) : junk(random).slice(0, 100);
+  if (auth === 5) headers.authorization = `AWS4-HMAC-SHA256 Credential=${junk(random).slice(0, 60)}/20261123/us-west-2/ivs/aws4_request, SignedHeaders=host;x-amz-date, Signature=${junk(random).slice(0, 64)}`;
+  if (auth === 5 || random.next() < 0.1) headers['x-amz-date'] = random.pick(['20261123T000000Z', '19700101T000000Z', junk(random).slice(0, 30)]);
   return headers;
+}
+
+/** What an AWS operation might be given: its own field names with any values, or JSON of another shape. */
+function fuzzAwsBody(random: Random): string {
+  const fields: Record<string, unknown> = {};
+  for (let i = random.int(6); i > 0; i -= 1) {
+    fields[random.pick(AWS_FIELDS)] = random.pick([junk(random), random.int(100_000) - 50_000, [junk(random)], { [junk(random)]: junk(random) }, null, true]);
+  }
+  return random.next() < 0.9 ? JSON.stringify(fields) : fuzzBody(random);
+}
+
+/** A request signed as the SDKs sign, by a client that exists, so the junk gets past SigV4 to the operation. */
+async function signedAwsOnce(issuer: string, random: Random): Promise<Outcome> {
+  const [service, path] = random.pick([
+    ['ivs', random.pick(AWS_ROUTES.filter((route) => route.startsWith('/aws/ivs-realtime/')))],
+    ['license-manager', '/aws/license-manager/'],
+  ] as const);
+  const client = random.pick([MINTING_CLIENTS.stageBackend, LICENSE_CLIENTS.backend]);
+  const headers: Record<string, string> = service === 'license-manager'
+    ? { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': random.pick(AWS_TARGETS) }
+    : { 'content-type': 'application/json' };
+  const answer = await signedPost(`${issuer}${path}`, fuzzAwsBody(random), { service, client, headers });
+  return { request: `signed POST ${path}`, status: answer.status };
 }
 
 function fuzzPath(random: Random): string {
@@ -145,6 +187,7 @@ interface Outcome {
 }
 
 async function fuzzOnce(issuer: string, random: Random): Promise<Outcome> {
+  if (random.next() < 0.1) return signedAwsOnce(issuer, random);
   const method = random.pick(METHODS);
   const path = fuzzPath(random);
   const withBody = method !== 'GET' && method !== 'HEAD';
@@ -153,7 +196,7 @@ async function fuzzOnce(issuer: string, random: Random): Promise<Outcome> {
     const response = await fetch(`${issuer}${path}`, {
       method,
       headers: fuzzHeaders(random),
-      body: withBody ? fuzzBody(random) : undefined,
+      body: withBody ? (path.startsWith('/aws/') && random.next() < 0.7 ? fuzzAwsBody(random) : fuzzBody(random)) : undefined,
       redirect: 'manual',
       signal: AbortSignal.timeout(10_000),
     });
