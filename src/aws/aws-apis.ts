@@ -12,6 +12,9 @@ import { ivsRealtimeApi } from './ivs-realtime/api.js';
 import { licenseManagerApi } from './license-manager/api.js';
 import { ssoOidcApi } from './sso-oidc/api.js';
 
+/** Every AWS-compatible API lives under this path, one service per folder below it. */
+export const AWS_APIS_PREFIX = '/aws/';
+
 export interface AwsApiDependencies {
   config: Config;
   provider: Provider;

@@ -4,7 +4,7 @@ import type { Audit } from '../server/audit.js';
 import type { Logger } from '../server/logger.js';
 import { type ErrorDialect } from './aws-error.js';
 import { awsErrorBoundary } from './aws-error-boundary.js';
-import { readRawBody } from './raw-body.js';
+import { readRawBody } from '../server/raw-body.js';
 
 export interface EndpointDependencies {
   logger: Logger;
@@ -25,8 +25,14 @@ export function awsEndpoint(prefix: string, dialect: ErrorDialect, deps: Endpoin
     if (ctx.path !== prefix && !ctx.path.startsWith(`${prefix}/`)) return next();
     nameRoute(ctx, prefix);
     await boundary(ctx, async () => {
+      const tooLarge = () => dialect.validation(`the request body exceeds ${deps.maxBodyBytes} bytes`);
+      // Refused unread, and the connection closed rather than kept for a body nobody will read.
+      if ((ctx.request.length ?? 0) > deps.maxBodyBytes) {
+        ctx.set('Connection', 'close');
+        throw tooLarge();
+      }
       const body = await readRawBody(ctx, deps.maxBodyBytes);
-      if (!body) throw dialect.validation(`the request body exceeds ${deps.maxBodyBytes} bytes`);
+      if (!body) throw tooLarge();
       const output = await handle(ctx, body);
       ctx.set('Cache-Control', 'no-store');
       ctx.body = output;

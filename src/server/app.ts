@@ -9,7 +9,7 @@ import compose from 'koa-compose';
 import type { Provider } from 'oidc-provider';
 
 import { AccountDirectory } from '../accounts/account-directory.js';
-import { awsApis } from '../aws/aws-apis.js';
+import { AWS_APIS_PREFIX, awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
 import { createMinters } from '../grants/index.js';
@@ -103,7 +103,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   app.use(errorBoundary(logger, audit));
   app.use(healthRoutes(store, lifecycle, config.redisCommandTimeoutMs));
   app.use(metricsRoute(metrics, config.metrics));
-  app.use(limitBodySize(config.limits.maxBodyBytes));
+  app.use(limitBodySize(config.limits.maxBodyBytes, { exceptUnder: AWS_APIS_PREFIX }));
   app.use(securityHeaders());
   app.use(announceDevicePollingInterval(pathOf('device_authorization'), config.deviceFlow.interval));
   app.use(unauthorizedClientForDisallowedGrant([pathOf('token'), pathOf('device_authorization')]));

@@ -1,6 +1,8 @@
 import { errors } from 'oidc-provider';
 import type { Context } from 'koa';
 
+import { readRawBody } from './raw-body.js';
+
 /** Page forms carry a few short fields; anything larger is not a person typing. */
 const FORM_BODY_LIMIT = 16 * 1024;
 
@@ -14,15 +16,10 @@ export async function readForm(ctx: Context): Promise<Record<string, string>> {
   }
   const declared = ctx.request.length;
   if (declared !== undefined && declared > FORM_BODY_LIMIT) throw bodyTooLarge();
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of ctx.req) {
-    received += (chunk as Buffer).length;
-    if (received > FORM_BODY_LIMIT) throw bodyTooLarge();
-    chunks.push(chunk as Buffer);
-  }
+  const body = await readRawBody(ctx, FORM_BODY_LIMIT);
+  if (!body) throw bodyTooLarge();
   const form: Record<string, string> = {};
-  for (const [name, value] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) {
+  for (const [name, value] of new URLSearchParams(body.toString('utf8'))) {
     if (Object.hasOwn(form, name)) throw new errors.InvalidRequest(`'${name}' was sent more than once`);
     form[name] = value;
   }

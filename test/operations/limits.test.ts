@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { IVS_GRANT, ivsConfig, mint, MINTING_CLIENTS, STAGES } from '../support/minters.js';
+import { IVS_GRANT, ivsConfig, LICENSES, mint, MINTING_CLIENTS, STAGES } from '../support/minters.js';
 import { basicAuth, postForm } from '../support/relying-party.js';
 import { formsIn, ScriptedUser, type Page } from '../support/scripted-user.js';
 import { CLIENTS, REDIRECT_URI, startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
@@ -15,6 +15,7 @@ beforeAll(async () => {
     config: (keysDir) => ({
       trustProxy: true,
       ivs: ivsConfig(keysDir),
+      licenses: [{ arn: LICENSES.small, maxTokens: 10 }],
       clients: [...Object.values(CLIENTS), MINTING_CLIENTS.stageBackend, MINTING_CLIENTS.viewerBackend],
       limits: {
         maxBodyBytes: 2048,
@@ -177,5 +178,25 @@ describe('request body size', () => {
     const response = await fetch(`${server.issuer}${path}`, { method, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: oversized });
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({ error: 'invalid_request', error_description: 'the request body exceeds 2048 bytes' });
+  });
+});
+
+describe('request body size at the AWS-compatible APIs', () => {
+  const oversized = JSON.stringify({ clientName: 'x'.repeat(4096) });
+  const chunked = (text: string) => new ReadableStream({ start(controller) { controller.enqueue(new TextEncoder().encode(text)); controller.close(); } });
+
+  it.each([
+    ['/aws/sso-oidc/client/register', 'InvalidRequestException'],
+    ['/aws/ivs-realtime/CreateStage', 'ValidationException'],
+    ['/aws/license-manager/', 'ValidationException'],
+  ])('%s refuses a body over the limit in its own protocol, declared or chunked', async (path, exception) => {
+    for (const body of [oversized, chunked(oversized)]) {
+      const response = await fetch(`${server.issuer}${path}`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body, ...(typeof body === 'string' ? {} : { duplex: 'half' }),
+      } as RequestInit);
+      expect(response.status).toBe(400);
+      expect(response.headers.get('x-amzn-errortype')).toBe(exception);
+      expect(JSON.stringify(await response.json())).toContain('the request body exceeds 2048 bytes');
+    }
   });
 });

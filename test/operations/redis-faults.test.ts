@@ -166,7 +166,7 @@ describe('when Redis fails under the minters\' routes and the AWS APIs', () => {
     } finally {
       await redis.start();
     }
-    await expect.poll(async () => (await get('/readyz')).status, { timeout: 15_000, interval: 200 }).toBe(200);
+    await expect.poll(async () => (await fetch(`${minting.issuer}/readyz`)).status, { timeout: 15_000, interval: 200 }).toBe(200);
     expect((await ivs.send(new CreateStageCommand({ name: 'after-outage' }))).stage?.arn).toEqual(expect.any(String));
     expect((await createToken('after-outage')).TokenId).toEqual(expect.any(String));
   });
