@@ -6,7 +6,7 @@ import { STORE_RETRY_AFTER_SECONDS } from '../server/error-boundary.js';
 import type { Logger } from '../server/logger.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { AwsError, type ErrorDialect } from './aws-error.js';
-import { SigV4Error } from './sigv4.js';
+import { claimedAccessKeyId, SigV4Error } from './sigv4.js';
 
 /** Refusals of a caller, recorded in the audit trail as the OAuth endpoints record theirs. */
 const DENIAL_STATUSES = new Set([401, 403, 429]);
@@ -28,7 +28,7 @@ export function awsErrorBoundary(dialect: ErrorDialect, { logger, audit }: { log
       ctx.set('Cache-Control', 'no-store');
       ctx.body = dialect.body(error);
       if (DENIAL_STATUSES.has(error.status) && !error.details.relayed) {
-        audit.denied({ reason: error.exception, description: error.message, path: ctx.path, ip: ctx.ip });
+        audit.denied({ clientId: claimedAccessKeyId(ctx.get('authorization')), reason: error.exception, description: error.message, path: ctx.path, ip: ctx.ip });
       }
     }
   };

@@ -38,6 +38,11 @@ export class SigV4Error extends Error {
   }
 }
 
+/** The access key id (a client id) an Authorization header names, whether or not it signed: for the audit trail. */
+export function claimedAccessKeyId(authorizationHeader: string): string | undefined {
+  return /^AWS4-HMAC-SHA256 Credential=([^/\s,]{1,128})\//.exec(authorizationHeader)?.[1];
+}
+
 /** AWS accepts a signature made up to 15 minutes either side of its own clock. */
 const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/server/logger.js';
+import { signedPost } from '../support/aws.js';
 import { listenForMetrics, ownMetrics } from '../../src/server/metrics.js';
 import { approveDevice, authorizationCodeTokens } from '../support/flows.js';
 import { freePort } from '../support/free-port.js';
@@ -69,6 +70,20 @@ async function runFlowsCollectingSecrets() {
   await fetch(`${issuer}/licenses/tokens`, { headers: basicAuth(LICENSE_CLIENTS.backend.client_id, 'a-wrong-license-secret-0123') });
   secrets.push('a-wrong-license-secret-0123');
 
+  // Through the AWS-compatible APIs: a signed call, a registration and a wrong signature.
+  const signedParticipant = await signedPost(`${issuer}/aws/ivs-realtime/CreateParticipantToken`, JSON.stringify({ stageArn: STAGES.main.arn }), {
+    service: 'ivs', client: MINTING_CLIENTS.stageBackend,
+  });
+  secrets.push(String((signedParticipant.body.participantToken as { token: string }).token));
+  const ssoClient = await fetch(`${issuer}/aws/sso-oidc/client/register`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientName: 'cli', clientType: 'public' }),
+  }).then((r) => r.json() as Promise<{ clientSecret: string }>);
+  secrets.push(ssoClient.clientSecret);
+  await signedPost(`${issuer}/aws/ivs-realtime/CreateParticipantToken`, JSON.stringify({ stageArn: STAGES.main.arn }), {
+    service: 'ivs', client: { client_id: MINTING_CLIENTS.stageBackend.client_id, client_secret: 'a-wrong-aws-secret-0123456789' },
+  });
+  secrets.push('a-wrong-aws-secret-0123456789');
+
   const user = new ScriptedUser();
   const login = await user.visit(`${issuer}/auth?${new URLSearchParams({
     client_id: CLIENTS.confidential.client_id, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI,
@@ -114,13 +129,16 @@ describe('audit events', () => {
       expect.objectContaining({ clientId: MINTING_CLIENTS.stageBackend.client_id, grantType: IVS_GRANT, resource: STAGES.main.arn, capabilities: ['SUBSCRIBE'] }),
       expect.objectContaining({ clientId: LICENSE_CLIENTS.backend.client_id, grantType: LICENSE_GRANT, resource: LICENSES.small }),
     ]));
-    expect(audits('token_issued')).toHaveLength(5);
+    // The sixth: the IVS token minted through the AWS API.
+    expect(audits('token_issued').filter((line) => line.grantType === IVS_GRANT)).toHaveLength(2);
+    expect(audits('token_issued')).toHaveLength(6);
   });
 
   it('a request that issues a token is logged once: its line is the audit event, with the request beside it', () => {
     for (const event of audits('token_issued')) {
       expect(event).toMatchObject({ message: 'token issued', method: 'POST', route: 'token', status: 200, durationMs: expect.any(Number) });
-      expect(lines.filter((line) => line.requestId === event.requestId)).toEqual([event]);
+      // An AWS call handed to /token in process shares its id, and logs its own line for its own route.
+      expect(lines.filter((line) => line.requestId === event.requestId && line.route === event.route)).toEqual([event]);
     }
   });
 
@@ -130,6 +148,7 @@ describe('audit events', () => {
       expect.objectContaining({ clientId: MINTING_CLIENTS.stageBackend.client_id, reason: 'access_denied', grantType: IVS_GRANT, resource: STAGES.backstage.arn }),
       expect.objectContaining({ clientId: CLIENTS.confidential.client_id, userId: USERS.alice.sub, reason: 'login_failed' }),
       expect.objectContaining({ path: '/licenses/tokens', reason: 'invalid_client' }),
+      expect.objectContaining({ path: '/aws/ivs-realtime/CreateParticipantToken', clientId: MINTING_CLIENTS.stageBackend.client_id, reason: 'InvalidSignatureException' }),
     ]));
   });
 });
@@ -142,7 +161,7 @@ describe('metrics', () => {
     expect(text).toMatch(/stagepass_http_requests_total\{route="token",method="POST",status="200"\} \d+/);
     expect(text).toMatch(/stagepass_http_requests_total\{route="token",method="POST",status="401"\} 1/);
     expect(text).toMatch(/stagepass_http_request_duration_seconds_bucket\{le="0\.5",route="token",method="POST"\} \d+/);
-    expect(text).toContain(`stagepass_tokens_issued_total{grant_type="${IVS_GRANT}"} 1`);
+    expect(text).toContain(`stagepass_tokens_issued_total{grant_type="${IVS_GRANT}"} 2`);
     expect(text).toContain('stagepass_tokens_issued_total{grant_type="refresh_token"} 1');
     expect(text).toContain('stagepass_denials_total{reason="login_failed"} 1');
     expect(text).toContain('stagepass_redis_errors_total 0');
