@@ -117,7 +117,10 @@ export const stagepassRefreshTokens = async (server: string, count: number) => {
   return tokens;
 };
 
-/** Codes live a minute, so each round gets codes made just before it, as many as it could redeem. */
+/** Codes live a minute: making them may take 40 s at most, so the last of a 10 s round is still alive. */
+const CODE_MAKING_SECONDS = 40;
+
+/** Each round gets codes made just before it, as many as it could redeem, or as many as there was time to make. */
 export const authorizationCode: Scenario = {
   id: 'authorization_code',
   label: 'authorization code redemption',
@@ -125,7 +128,7 @@ export const authorizationCode: Scenario = {
     const user = new BenchUser(server);
     await user.code();
     return async ({ seconds, maxRate }) => {
-      const codes = await collect(Math.ceil(maxRate * seconds * 1.2), 8, () => user.code());
+      const codes = await collect(Math.ceil(maxRate * seconds * 1.2), 8, () => user.code(), CODE_MAKING_SECONDS * 1000);
       return fromPool(benchClient, codes, (code) => form({ grant_type: 'authorization_code', code, redirect_uri: BENCH_CLIENT.redirectUri }));
     };
   },
@@ -196,11 +199,12 @@ export const introspection: Scenario = {
   },
 };
 
-/** Runs `make` `count` times, `concurrency` at a time. */
-async function collect<T>(count: number, concurrency: number, make: () => Promise<T>): Promise<T[]> {
+/** Runs `make` `count` times, `concurrency` at a time, stopping early once `withinMs` have passed. */
+async function collect<T>(count: number, concurrency: number, make: () => Promise<T>, withinMs: number): Promise<T[]> {
   const items: T[] = [];
+  const deadline = Date.now() + withinMs;
   await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (items.length < count) items.push(await make());
+    while (items.length < count && Date.now() < deadline) items.push(await make());
   }));
   return items;
 }

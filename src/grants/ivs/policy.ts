@@ -7,7 +7,7 @@ export interface IvsClientPolicy {
   capabilities: readonly string[];
 }
 
-/** `"*"` in ivs_stage_arns means every configured stage; anything not listed is refused. */
+/** `"*"` in ivs_stage_arns means every stage of this server, configured or created through the IVS API; anything not listed is refused. */
 export function authorizeIvsRequest(policy: IvsClientPolicy, request: { stageArn: string; capabilities: IvsCapability[] }): void {
   if (!policy.stageArns.includes('*') && !policy.stageArns.includes(request.stageArn)) {
     throw accessDenied(`this client may not mint tokens for stage ${request.stageArn}`);
