@@ -68,7 +68,7 @@ function banner(config: Config, withSamples: boolean): string {
     `  discovery: ${config.issuer}/.well-known/openid-configuration`,
     `  store:     ${config.redisUrl ? 'redis' : 'in-memory (state is lost on restart)'}`,
     `  clients:   ${config.clients.map((c) => c.client_id).join(', ') || '(none)'}`,
-    `  minters:   ${enabledMinters(config).map((minter) => minter.name).join(', ') || '(none configured)'}`,
+    `  minters:   ${enabledMinters(config).map(({ plugin }) => plugin.name).join(', ') || '(none configured)'}`,
   ];
   if (withSamples) {
     const { confidentialClient, publicClient, account } = SAMPLE_CREDENTIALS;

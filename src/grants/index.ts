@@ -23,9 +23,9 @@ export const MINTER_CONFIG_SECTIONS = Object.fromEntries(
 const everyMinter = Object.entries(MINTERS) as [MinterKey, MinterPlugin][];
 
 /** The minters the configuration enables; a minter without configuration is not offered at all. */
-export function enabledMinters(config: Config): { name: string; section: unknown; plugin: MinterPlugin }[] {
+export function enabledMinters(config: Config): { plugin: MinterPlugin; section: unknown }[] {
   return everyMinter
-    .map(([key, plugin]) => ({ name: plugin.name, section: config[key] as z.output<z.ZodType>, plugin }))
+    .map(([key, plugin]) => ({ plugin, section: config[key] as z.output<z.ZodType> }))
     .filter(({ plugin, section }) => plugin.enabled(section));
 }
 

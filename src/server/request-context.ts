@@ -12,7 +12,7 @@ export interface DeferredLine {
 interface RequestContext {
   requestId: string;
   /** Audit events of this request: its log line carries them, so a token costs one line, not two. */
-  auditEvents: DeferredLine[];
+  deferredLines: DeferredLine[];
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -31,7 +31,7 @@ export function currentRequestId(): string | undefined {
  */
 export function deferToRequestLine(line: DeferredLine): boolean {
   const context = storage.getStore();
-  context?.auditEvents.push(line);
+  context?.deferredLines.push(line);
   return context !== undefined;
 }
 
@@ -39,8 +39,8 @@ export function deferToRequestLine(line: DeferredLine): boolean {
 export function takeDeferredLines(): DeferredLine[] {
   const context = storage.getStore();
   if (!context) return [];
-  const lines = context.auditEvents;
-  context.auditEvents = [];
+  const lines = context.deferredLines;
+  context.deferredLines = [];
   return lines;
 }
 
@@ -54,6 +54,6 @@ export function requestId(): Middleware {
     const id = ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = id;
     ctx.set('X-Request-Id', id);
-    return storage.run({ requestId: id, auditEvents: [] }, next);
+    return storage.run({ requestId: id, deferredLines: [] }, next);
   };
 }

@@ -102,8 +102,9 @@ export class MemoryStore implements Store {
     (this.#live(storeKeys.set(key)) as Set<string> | undefined)?.delete(member);
   }
 
+  /** Synchronous from the claim check to the last write, so no other call can come in between. */
   async insertCounted({ claim, countedIn, limit, member, record, listedIn, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
-    const held = await this.getValue(claim.key);
+    const held = this.#live(storeKeys.value(claim.key)) as string | undefined;
     if (held !== undefined) return { outcome: 'claimed', value: held };
     const setKey = storeKeys.counted(countedIn);
     const entry = this.#entries.get(setKey);
@@ -114,9 +115,9 @@ export class MemoryStore implements Store {
     const expiresAt = deadlineFor(expiresIn)!;
     members.set(member, expiresAt);
     this.#entries.set(setKey, { value: members, expiresAt: live ? laterOf(entry.expiresAt, expiresAt) : expiresAt });
-    await this.setValue(record.key, record.value, expiresIn);
-    await this.addToSet(listedIn, member, expiresIn);
-    await this.setValue(claim.key, claim.value, claim.expiresIn);
+    this.#entries.set(storeKeys.value(record.key), { value: record.value, expiresAt });
+    this.#addMember(storeKeys.set(listedIn), member, expiresAt);
+    this.#entries.set(storeKeys.value(claim.key), { value: claim.value, expiresAt: deadlineFor(claim.expiresIn) });
     return { outcome: 'inserted' };
   }
 

@@ -178,7 +178,7 @@ describe.each(backends)('%s store', (_name, create) => {
 
   const counted = (member: string, limit: number, expiresIn = 60, claim = `claim-${member}`) => store.insertCounted({
     claim: { key: claim, value: `claimed-by-${member}`, expiresIn: 600 },
-    countedIn: 'licence-seats',
+    countedIn: 'seats',
     limit,
     member,
     record: { key: `record-${member}`, value: `record of ${member}` },
@@ -190,26 +190,34 @@ describe.each(backends)('%s store', (_name, create) => {
     expect(await counted('a', 2)).toEqual({ outcome: 'inserted' });
     expect(await counted('b', 2)).toEqual({ outcome: 'inserted' });
     expect(await counted('c', 2)).toEqual({ outcome: 'limit_reached' });
-    expect(await store.countLive('licence-seats')).toBe(2);
+    expect(await store.countLive('seats')).toBe(2);
     expect(await store.getValue('record-a')).toBe('record of a');
     expect(await store.getValue('record-c')).toBeUndefined();
     expect(await store.getValue('claim-c')).toBeUndefined();
     expect((await store.setMembers('seats-of-client')).sort()).toEqual(['a', 'b']);
-    await store.removeCounted('licence-seats', 'a');
+    await store.removeCounted('seats', 'a');
     expect(await counted('c', 2)).toEqual({ outcome: 'inserted' });
   });
 
   it('a counted insert whose claim is held writes nothing and answers the holder\'s value', async () => {
     expect(await counted('first', 10, 60, 'same-claim')).toEqual({ outcome: 'inserted' });
     expect(await counted('second', 10, 60, 'same-claim')).toEqual({ outcome: 'claimed', value: 'claimed-by-first' });
-    expect(await store.countLive('licence-seats')).toBe(1);
+    expect(await store.countLive('seats')).toBe(1);
     expect(await store.getValue('record-second')).toBeUndefined();
+  });
+
+  it('of concurrent counted inserts with one claim exactly one writes; the others answer its value', async () => {
+    const outcomes = await Promise.all(Array.from({ length: 8 }, (_, i) => counted(`retry-${i}`, 100, 60, 'one-claim')));
+    const inserted = outcomes.findIndex((o) => o.outcome === 'inserted');
+    expect(outcomes.filter((o) => o.outcome === 'inserted')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.outcome === 'claimed')).toEqual(Array(7).fill({ outcome: 'claimed', value: `claimed-by-retry-${inserted}` }));
+    expect(await store.countLive('seats')).toBe(1);
   });
 
   it('of many concurrent counted inserts exactly the limit get in', async () => {
     const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => counted(`racer-${i}`, 5)));
     expect(outcomes.filter((o) => o.outcome === 'inserted')).toHaveLength(5);
-    expect(await store.countLive('licence-seats')).toBe(5);
+    expect(await store.countLive('seats')).toBe(5);
   });
 
   it('counted members expire one by one and free their place', async () => {
@@ -217,7 +225,7 @@ describe.each(backends)('%s store', (_name, create) => {
     await counted('lasting', 2, 60);
     expect(await counted('waiting', 2)).toEqual({ outcome: 'limit_reached' });
     await sleep(1_200);
-    expect(await store.countLive('licence-seats')).toBe(1);
+    expect(await store.countLive('seats')).toBe(1);
     expect(await counted('waiting', 2)).toEqual({ outcome: 'inserted' });
     expect(await store.getValue('record-brief')).toBeUndefined();
   });
