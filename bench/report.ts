@@ -12,7 +12,7 @@ export interface BenchResults {
   when: string;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string };
   settings: { seconds: number; warmupSeconds: number; connections: number; baselineRounds: number };
-  signingFloor: { es384PerCore: number; es256PerCore: number };
+  signingFloor: { es384PerCore: number; es256PerCore: number; samples: number };
   results: ScenarioResult[];
   peakRssBytes: Record<string, number>;
   redis: { rssAfterTokens: { tokens: number; rssBytes: number }; bytesPerGrant: number; bytesPerClientCredentialsToken: number };
@@ -42,7 +42,8 @@ export function renderReport(results: BenchResults): string {
       + `autocannon ${results.settings.connections} connections, ${results.settings.warmupSeconds} s warm-up, ${results.settings.seconds} s measured`
       + `${results.settings.baselineRounds > 1 ? `, baseline comparisons in ${results.settings.baselineRounds} alternating rounds` : ''}; load generator on the same cores.`,
     '',
-    `Signing floor (node:crypto, one core): ES384 ${results.signingFloor.es384PerCore.toFixed(0)}/s, ES256 ${results.signingFloor.es256PerCore.toFixed(0)}/s.`,
+    `Signing floor (node:crypto, one core, median of ${results.signingFloor.samples} samples taken between the scenarios): `
+      + `ES384 ${results.signingFloor.es384PerCore.toFixed(0)}/s, ES256 ${results.signingFloor.es256PerCore.toFixed(0)}/s.`,
     '',
     '| grant | server | req/s | p50 ms | p99 ms | p99 ms at half rate | failed |',
     '|---|---|---:|---:|---:|---:|---:|',
