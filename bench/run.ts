@@ -56,9 +56,9 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   const processes: BenchProcess[] = [];
   try {
-    const bare = await startBare();
+    const bare = await startBaseline('bare oidc-provider (memory)', 'bare-provider.ts', '/.well-known/openid-configuration');
     processes.push(bare);
-    const signing = await startSigningServer();
+    const signing = await startBaseline('node:http ES384 signer', 'signing-server.ts', '/');
     processes.push(signing);
     const memory = await startStagepass('stagepass (memory)', {});
     processes.push(memory);
@@ -160,21 +160,13 @@ function expectedPeak(results: ScenarioResult[], server: string): number {
   return 2 * (fastest || 3000);
 }
 
-async function startBare(): Promise<BenchProcess> {
+/** A baseline: one of bench/'s own scripts, run from source, on a spare port. */
+async function startBaseline(name: string, script: string, readyPath: string): Promise<BenchProcess> {
   const port = await freePort();
-  return startServerProcess('bare oidc-provider (memory)', process.execPath, ['--import', 'tsx', join(ROOT, 'bench/bare-provider.ts')], {
+  return startServerProcess(name, process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script)], {
     env: { PORT: String(port) },
     url: `http://127.0.0.1:${port}`,
-    readyPath: '/.well-known/openid-configuration',
-  });
-}
-
-async function startSigningServer(): Promise<BenchProcess> {
-  const port = await freePort();
-  return startServerProcess('node:http ES384 signer', process.execPath, ['--import', 'tsx', join(ROOT, 'bench/signing-server.ts')], {
-    env: { PORT: String(port) },
-    url: `http://127.0.0.1:${port}`,
-    readyPath: '/',
+    readyPath,
   });
 }
 
