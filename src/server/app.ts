@@ -36,6 +36,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics, metricsRoute, type Metrics } from './metrics.js';
 import { createPageRenderer, readStylesheet } from './pages.js';
 import { requestId } from './request-context.js';
+import { forPathsUnder, routerPrefixes } from './path-gate.js';
 import { logAndMeasureRequests } from './request-log.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -105,17 +106,23 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   app.use(metricsRoute(metrics, config.metrics));
   app.use(limitBodySize(config.limits.maxBodyBytes, { exceptUnder: AWS_APIS_PREFIX }));
   app.use(securityHeaders());
-  app.use(announceDevicePollingInterval(pathOf('device_authorization'), config.deviceFlow.interval));
   app.use(unauthorizedClientForDisallowedGrant([pathOf('token'), pathOf('device_authorization')]));
-  app.use(prefillUserCode(pathOf('code_verification')));
-  app.use(requireDevicePageSession(provider, store));
-  app.use(throttleUserCodeEntry(provider, store, config.limits.userCodeEntry, { render, audit }));
-  app.use(pages.routes());
-  app.use(interactionRoutes({
-    provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login), audit,
-  }).routes());
-  for (const { routes } of minters) if (routes) app.use(routes.routes());
-  app.use(await awsApis({ config, provider, store, logger, audit, app }));
+  // The device pages and device authorization all live under the code verification path.
+  app.use(forPathsUnder([pathOf('code_verification')], [
+    announceDevicePollingInterval(pathOf('device_authorization'), config.deviceFlow.interval),
+    prefillUserCode(pathOf('code_verification')),
+    requireDevicePageSession(provider, store),
+    throttleUserCodeEntry(provider, store, config.limits.userCodeEntry, { render, audit }),
+  ]));
+  const routers = [
+    pages,
+    interactionRoutes({
+      provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login), audit,
+    }),
+    ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
+  ];
+  for (const router of routers) app.use(forPathsUnder(routerPrefixes(router), [router.routes() as Middleware]));
+  app.use(forPathsUnder([AWS_APIS_PREFIX], [await awsApis({ config, provider, store, logger, audit, app })]));
   app.use(compose(provider.middleware as Middleware[]));
   app.use(notFound());
 
