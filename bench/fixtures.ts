@@ -2,6 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { hashPassword } from '../src/accounts/password.js';
+import { IVS_GRANT_TYPE } from '../src/grants/ivs/grant.js';
+import { JWT_BEARER_GRANT_TYPE } from '../src/grants/license/exchange-grant.js';
+import { LICENSE_GRANT_TYPE } from '../src/grants/license/grant.js';
+import { VIDEO_GRANT_TYPE } from '../src/grants/video/grant.js';
 
 export const BENCH_USER_SUB = 'bench-user';
 export const BENCH_USER = { username: 'bench', password: 'bench-password-0123' };
@@ -21,10 +25,10 @@ export const LICENSE_ARN = 'arn:aws:license-manager::123456789012:license:l-0000
 export const VIDEO = { apiKey: '47521351', apiSecret: 'bench-video-secret-0123456789abcdef' };
 
 export const GRANTS = {
-  ivs: 'urn:stagepass:grant-type:ivs-participant-token',
-  license: 'urn:stagepass:grant-type:license-token',
-  video: 'urn:stagepass:grant-type:video-token',
-  jwtBearer: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  ivs: IVS_GRANT_TYPE,
+  license: LICENSE_GRANT_TYPE,
+  video: VIDEO_GRANT_TYPE,
+  jwtBearer: JWT_BEARER_GRANT_TYPE,
 };
 
 /** Writes a stagepass configuration for the benchmark into `dir` and returns its path. */
