@@ -71,13 +71,6 @@ export class MemoryStore implements Store {
     this.#entries.set(storeKeys.value(key), { value, expiresAt: deadlineFor(expiresIn) });
   }
 
-  async setValueIfAbsent(key: string, value: string, expiresIn: number): Promise<string> {
-    const existing = await this.getValue(key);
-    if (existing !== undefined) return existing;
-    await this.setValue(key, value, expiresIn);
-    return value;
-  }
-
   async deleteValue(key: string): Promise<void> {
     this.#entries.delete(storeKeys.value(key));
   }

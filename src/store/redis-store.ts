@@ -242,13 +242,6 @@ export class RedisStore implements Store {
     });
   }
 
-  async setValueIfAbsent(key: string, value: string, expiresIn: number): Promise<string> {
-    return this.#guard(async () => {
-      const previous = await this.#client.set(storeKeys.value(key), value, 'EX', expiresIn, 'NX', 'GET');
-      return previous ?? value;
-    });
-  }
-
   async deleteValue(key: string): Promise<void> {
     return this.#guard(async () => {
       await this.#client.del(storeKeys.value(key));

@@ -26,8 +26,6 @@ export interface Store {
   /** Plain values for stagepass's own features, each with its own lifetime. */
   getValue(key: string): Promise<string | undefined>;
   setValue(key: string, value: string, expiresIn: number): Promise<void>;
-  /** Stores the value only when the key is free; returns the value that the key holds afterwards. */
-  setValueIfAbsent(key: string, value: string, expiresIn: number): Promise<string>;
   deleteValue(key: string): Promise<void>;
   /**
    * Adds one to the integer value (absent counts as zero) and returns the new count, in one atomic

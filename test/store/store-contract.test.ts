@@ -128,14 +128,6 @@ describe.each(backends)('%s store', (_name, create) => {
     expect(await store.findModel('RefreshToken', 'long-rt')).toBeUndefined();
   });
 
-  it('a value set only when absent keeps the first writer\'s value', async () => {
-    expect(await store.setValueIfAbsent('idem', 'first', 60)).toBe('first');
-    expect(await store.setValueIfAbsent('idem', 'second', 60)).toBe('first');
-    expect(await store.getValue('idem')).toBe('first');
-    await store.deleteValue('idem');
-    expect(await store.setValueIfAbsent('idem', 'third', 60)).toBe('third');
-  });
-
   it('a set gathers members, forgets removed ones and lives as long as its longest-lived member', async () => {
     await store.addToSet('registry', 'long', 60);
     await store.addToSet('registry', 'short', 1);

@@ -66,10 +66,6 @@ export class LicenseTokenRegistry {
     return records.filter((record): record is LicenseTokenRecord => record !== undefined);
   }
 
-  async countAvailable(licenseArn: string): Promise<number> {
-    return this.store.countLive(liveOf(licenseArn));
-  }
-
   /**
    * Marks the client's token deleted and frees its place under the license's limit; false when the
    * client has no such token. The record is marked first: a delete cut off between the two steps
