@@ -25,14 +25,8 @@ export function awsEndpoint(prefix: string, dialect: ErrorDialect, deps: Endpoin
     if (ctx.path !== prefix && !ctx.path.startsWith(`${prefix}/`)) return next();
     nameRoute(ctx, prefix);
     await boundary(ctx, async () => {
-      const tooLarge = () => dialect.validation(`the request body exceeds ${deps.maxBodyBytes} bytes`);
-      // Refused unread, and the connection closed rather than kept for a body nobody will read.
-      if ((ctx.request.length ?? 0) > deps.maxBodyBytes) {
-        ctx.set('Connection', 'close');
-        throw tooLarge();
-      }
       const body = await readRawBody(ctx, deps.maxBodyBytes);
-      if (!body) throw tooLarge();
+      if (!body) throw dialect.validation(`the request body exceeds ${deps.maxBodyBytes} bytes`);
       const output = await handle(ctx, body);
       ctx.set('Cache-Control', 'no-store');
       ctx.body = output;

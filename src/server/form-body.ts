@@ -14,8 +14,6 @@ export async function readForm(ctx: Context): Promise<Record<string, string>> {
   if (!ctx.is('application/x-www-form-urlencoded')) {
     throw new errors.InvalidRequest('the form must be sent as application/x-www-form-urlencoded');
   }
-  const declared = ctx.request.length;
-  if (declared !== undefined && declared > FORM_BODY_LIMIT) throw bodyTooLarge();
   const body = await readRawBody(ctx, FORM_BODY_LIMIT);
   if (!body) throw bodyTooLarge();
   const form: Record<string, string> = {};
