@@ -1,9 +1,8 @@
 import { z } from 'zod';
 
+import { PUBLIC_KEY_ARN_SHAPE } from '../../grants/ivs/config.js';
+import { STAGE_ARN_SHAPE } from '../../grants/ivs/params.js';
 import { IVS_CAPABILITIES } from '../../grants/ivs/participant-token.js';
-
-const STAGE_ARN_SHAPE = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage\/[a-zA-Z0-9-]+$/;
-const PUBLIC_KEY_ARN_SHAPE = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:public-key\/[a-zA-Z0-9-]+$/;
 
 const arn = (shape: RegExp, example: string) =>
   z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters').regex(shape, `must be an IVS ${example} ARN`);

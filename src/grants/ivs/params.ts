@@ -5,7 +5,8 @@ import { list, parseWith, single, type ParseResult } from '../common/param-schem
 import { IVS_CAPABILITIES } from './participant-token.js';
 
 
-const STAGE_ARN_SHAPE = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage\/[a-zA-Z0-9-]+$/;
+/** CreateParticipantToken's stageArn pattern, from the IVS API model. */
+export const STAGE_ARN_SHAPE = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage\/[a-zA-Z0-9-]+$/;
 const DURATION_RULE = 'duration must be an integer from 1 to 20160 (minutes)';
 const ATTRIBUTES_MAX_BYTES = 1024;
 const ATTRIBUTES_RULE = 'attributes must be a JSON object whose values are all strings';
