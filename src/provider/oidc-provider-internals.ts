@@ -5,6 +5,7 @@
 import type { Adapter, AdapterPayload, ClientMetadata, KoaContextWithOIDC, Provider } from 'oidc-provider';
 import * as deviceCodeGrant from 'oidc-provider/lib/actions/grants/device_code.js';
 import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
+import providerRequestStorage from 'oidc-provider/lib/helpers/als.js';
 import providerInternals from 'oidc-provider/lib/helpers/weak_cache.js';
 
 export type GrantHandler = (ctx: KoaContextWithOIDC) => Promise<void>;
@@ -33,6 +34,22 @@ export function builtInDeviceCodeGrant(provider: Provider): { handler: GrantHand
 export function wrapGrantHandlers(provider: Provider, wrap: (grantType: string, handler: GrantHandler) => GrantHandler): void {
   const { grantTypeHandlers } = providerInternals(provider) as { grantTypeHandlers: Map<string, GrantHandler> };
   for (const [grantType, handler] of grantTypeHandlers) grantTypeHandlers.set(grantType, wrap(grantType, handler));
+}
+
+/**
+ * oidc-provider keeps the Koa context of the request it is handling in an AsyncLocalStorage of its
+ * own. On Node 20 every live AsyncLocalStorage costs something on every promise, and a token
+ * request makes hundreds: the server keeps its request context in that same storage rather than
+ * in a second one. Entering it earlier with the same context changes nothing for oidc-provider,
+ * which enters it again with that context.
+ */
+export function runInProviderRequestStorage<T>(ctx: object, next: () => T): T {
+  return providerRequestStorage.run(ctx, next);
+}
+
+/** The Koa context of the request being handled, wherever in its async call chain the caller is. */
+export function contextOfCurrentRequest(): object | undefined {
+  return providerRequestStorage.getStore();
 }
 
 /** oidc-provider hands its device pages a ready-made form; stagepass renders its own with the same CSRF token. */

@@ -6,7 +6,7 @@ import type { Middleware } from 'koa';
  * Routes under `exceptUnder` refuse oversized bodies themselves, in their own protocol.
  */
 export function limitBodySize(maxBytes: number, { exceptUnder }: { exceptUnder: string }): Middleware {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     const declared = ctx.request.length;
     if (declared !== undefined && declared > maxBytes && !ctx.path.startsWith(exceptUnder)) {
       ctx.status = 413;
@@ -14,6 +14,6 @@ export function limitBodySize(maxBytes: number, { exceptUnder }: { exceptUnder: 
       ctx.body = { error: 'invalid_request', error_description: `the request body exceeds ${maxBytes} bytes` };
       return;
     }
-    await next();
+    return next();
   };
 }

@@ -7,6 +7,8 @@ export interface Lifecycle {
   draining: boolean;
 }
 
+export const HEALTH_PATHS = ['/healthz', '/readyz'];
+
 /**
  * `/healthz`: the process is up and its event loop answers (liveness: restart it if not).
  * `/readyz`: it can serve requests now, its store answering within the timeout and no shutdown

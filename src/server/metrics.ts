@@ -50,23 +50,44 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  // prom-client hashes a label set on every call; the children are looked up once per label set
+  // instead (every label here is bounded: routes are names or templates, methods the HTTP
+  // parser's own, statuses numbers, grant types registered ones).
+  const requestSeries = new Map<string, { count: ReturnType<typeof requests.labels>; time: ReturnType<typeof duration.labels> }>();
+  const tokenSeries = new Map<string, ReturnType<typeof tokens.labels>>();
+
   return {
     registry,
     observeRequest({ route, method, status }, seconds) {
-      requests.inc({ route, method, status });
-      duration.observe({ route, method }, seconds);
+      const key = `${route} ${method} ${status}`;
+      let series = requestSeries.get(key);
+      if (series === undefined) {
+        series = { count: requests.labels({ route, method, status }), time: duration.labels({ route, method }) };
+        requestSeries.set(key, series);
+      }
+      series.count.inc();
+      series.time.observe(seconds);
     },
-    tokenIssued: (grantType) => tokens.inc({ grant_type: grantType }),
+    tokenIssued: (grantType) => {
+      let series = tokenSeries.get(grantType);
+      if (series === undefined) {
+        series = tokens.labels({ grant_type: grantType });
+        tokenSeries.set(grantType, series);
+      }
+      series.inc();
+    },
     denied: (reason) => denials.inc({ reason }),
     redisError: () => redisErrors.inc(),
   };
 }
 
+export const METRICS_PATH = '/metrics';
+
 /** GET /metrics on the main port, unless the configuration gives metrics a port of their own. */
 export function metricsRoute(metrics: Metrics, config: MetricsConfig): Middleware {
   const authorized = bearerCheck(config.bearerToken);
   return async (ctx, next) => {
-    if (ctx.path !== '/metrics' || !config.enabled || config.port !== undefined) return next();
+    if (ctx.path !== METRICS_PATH || !config.enabled || config.port !== undefined) return next();
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.status = 405;
       ctx.set('Allow', 'GET, HEAD');

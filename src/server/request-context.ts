@@ -1,7 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
 import type { Middleware } from 'koa';
+
+import { contextOfCurrentRequest, runInProviderRequestStorage } from '../provider/oidc-provider-internals.js';
 
 /** A line to be logged with the request's own line, when the request ends. */
 export interface DeferredLine {
@@ -15,14 +16,19 @@ interface RequestContext {
   deferredLines: DeferredLine[];
 }
 
-const storage = new AsyncLocalStorage<RequestContext>();
+/** Where a request's context hangs on its Koa context, which is what the async storage holds. */
+const REQUEST_CONTEXT = Symbol('stagepass request context');
+
+function currentContext(): RequestContext | undefined {
+  return (contextOfCurrentRequest() as { [REQUEST_CONTEXT]?: RequestContext } | undefined)?.[REQUEST_CONTEXT];
+}
 
 /** An incoming id is kept when it is short and plain, so it can be traced through a proxy's logs. */
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The id of the request being handled, wherever in its async call chain the caller is. */
 export function currentRequestId(): string | undefined {
-  return storage.getStore()?.requestId;
+  return currentContext()?.requestId;
 }
 
 /**
@@ -30,14 +36,14 @@ export function currentRequestId(): string | undefined {
  * it at once.
  */
 export function deferToRequestLine(line: DeferredLine): boolean {
-  const context = storage.getStore();
+  const context = currentContext();
   context?.deferredLines.push(line);
   return context !== undefined;
 }
 
 /** The lines deferred so far in the current request, handed over once. */
 export function takeDeferredLines(): DeferredLine[] {
-  const context = storage.getStore();
+  const context = currentContext();
   if (!context) return [];
   const lines = context.deferredLines;
   context.deferredLines = [];
@@ -54,6 +60,7 @@ export function requestId(): Middleware {
     const id = ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = id;
     ctx.set('X-Request-Id', id);
-    return storage.run({ requestId: id, deferredLines: [] }, next);
+    (ctx as { [REQUEST_CONTEXT]?: RequestContext })[REQUEST_CONTEXT] = { requestId: id, deferredLines: [] };
+    return runInProviderRequestStorage(ctx, next);
   };
 }

@@ -15,20 +15,19 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
  */
 export function logAndMeasureRequests(logger: Logger, metrics: Metrics): Middleware {
   return async (ctx, next) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     let status = 500;
     try {
       await next();
       status = ctx.status;
     } finally {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const milliseconds = performance.now() - started;
       const route = routeOf(ctx);
-      metrics.observeRequest({ route, method: ctx.method, status }, seconds);
-      const request = { method: ctx.method, route, path: ctx.path.slice(0, 200), status, durationMs: Math.round(seconds * 1e4) / 10, ip: ctx.ip };
-      const [audit, ...moreAudit] = takeDeferredLines();
-      for (const extra of moreAudit) logger.info(extra.message, { ...request, ...extra.fields });
-      if (audit) logger.info(audit.message, { ...request, ...audit.fields });
-      else (QUIET_PATHS.has(ctx.path) ? logger.debug : logger.info)('request', request);
+      metrics.observeRequest({ route, method: ctx.method, status }, milliseconds / 1000);
+      const request = { method: ctx.method, route, path: ctx.path.slice(0, 200), status, durationMs: Math.round(milliseconds * 10) / 10, ip: ctx.ip };
+      const audits = takeDeferredLines();
+      if (audits.length === 0) (QUIET_PATHS.has(ctx.path) ? logger.debug : logger.info)('request', request);
+      for (const audit of audits) logger.info(audit.message, { ...request, ...audit.fields });
     }
   };
 }

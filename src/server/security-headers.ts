@@ -14,11 +14,11 @@ const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 export function securityHeaders(): Middleware {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     ctx.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Referrer-Policy', 'no-referrer');
-    await next();
+    return next();
   };
 }

@@ -12,3 +12,8 @@ declare module 'oidc-provider/lib/helpers/weak_cache.js' {
   const internals: (provider: unknown) => Record<string, unknown>;
   export default internals;
 }
+declare module 'oidc-provider/lib/helpers/als.js' {
+  import type { AsyncLocalStorage } from 'node:async_hooks';
+  const storage: AsyncLocalStorage<object>;
+  export default storage;
+}
