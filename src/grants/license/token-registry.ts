@@ -1,5 +1,5 @@
 import type { CountedInsertOutcome, Store } from '../../store/store.js';
-import { IDEMPOTENCY_WINDOW_SECONDS, type ClientTokenClaim } from './idempotency.js';
+import { IDEMPOTENCY_WINDOW_SECONDS } from './idempotency.js';
 
 /** What ListTokens shows of a token: never the token itself. */
 export interface LicenseTokenRecord {
@@ -27,15 +27,10 @@ const liveOf = (licenseArn: string) => `license-live-tokens:${licenseArn}`;
 export class LicenseTokenRegistry {
   constructor(private readonly store: Store) {}
 
-  /** What an earlier request with this client_token was given, if one was in the last ten minutes. */
-  async claimed(claim: ClientTokenClaim): Promise<string | undefined> {
-    return this.store.getValue(claim.key);
-  }
-
   /**
    * Records a signed token, its listing, its place among the license's live tokens and its
    * client_token in one atomic step: a token is either recorded whole, with its client_token, or
-   * not at all. A client_token taken meanwhile (a concurrent retry) answers what it holds.
+   * not at all. A client_token already taken (a retry, within ten minutes) answers what it holds.
    */
   async insert(
     token: LicenseTokenRecord,
