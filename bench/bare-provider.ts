@@ -3,6 +3,9 @@
  * nothing of stagepass. `POST /bench/refresh-tokens?count=N` answers N refresh tokens of fresh
  * grants: that adapter keeps its last thousand records only, so tokens made at start would be
  * gone by the time a round uses them.
+ *
+ * With BENCH_REDIS_URL set, the same provider keeps its records through stagepass's Redis store
+ * adapter instead, and nothing else of stagepass: what storing on Redis costs on its own.
  */
 import { createServer } from 'node:http';
 
@@ -13,7 +16,9 @@ import { BENCH_CLIENT, BENCH_USER_SUB } from './fixtures.js';
 const port = Number(process.env.PORT);
 const issuer = `http://127.0.0.1:${port}`;
 
+const redisUrl = process.env.BENCH_REDIS_URL;
 const provider = new Provider(issuer, {
+  ...(redisUrl ? { adapter: await stagepassRedisAdapter(redisUrl) } : {}),
   clients: [{
     client_id: BENCH_CLIENT.clientId,
     client_secret: BENCH_CLIENT.clientSecret,
@@ -26,6 +31,14 @@ const provider = new Provider(issuer, {
   rotateRefreshToken: true,
 });
 const client = (await provider.Client.find(BENCH_CLIENT.clientId))!;
+
+async function stagepassRedisAdapter(url: string) {
+  const { RedisStore } = await import('../src/store/redis-store.js');
+  const { adapterFor } = await import('../src/provider/store-adapter.js');
+  const store = new RedisStore({ url, keyPrefix: 'bare:', cluster: false });
+  await store.connect();
+  return adapterFor(store);
+}
 
 async function refreshTokenOfNewGrant(): Promise<string> {
   const grant = new provider.Grant({ accountId: BENCH_USER_SUB, clientId: BENCH_CLIENT.clientId });

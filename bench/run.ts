@@ -58,6 +58,10 @@ async function main(): Promise<void> {
   try {
     const bare = await startBaseline('bare oidc-provider (memory)', 'bare-provider.ts', '/.well-known/openid-configuration');
     processes.push(bare);
+    const bareOnRedis = await startBaseline('bare oidc-provider (stagepass Redis adapter)', 'bare-provider.ts', '/.well-known/openid-configuration', {
+      BENCH_REDIS_URL: `${redis.url}/3`,
+    });
+    processes.push(bareOnRedis);
     const signing = await startBaseline('node:http ES384 signer', 'signing-server.ts', '/');
     processes.push(signing);
     const memory = await startStagepass('stagepass (memory)', {});
@@ -72,7 +76,8 @@ async function main(): Promise<void> {
       videoToken('jwt'), videoToken('t1'), licenseToken, licenseExchange, introspection,
     ];
     const targets: Target[] = [
-      { name: 'bare oidc-provider (memory)', process: bare, peakRss: 0, scenarios: [clientCredentials, refreshChains(bareRefreshTokens)] },
+      { name: bare.name, process: bare, peakRss: 0, scenarios: [clientCredentials, refreshChains(bareRefreshTokens)] },
+      { name: bareOnRedis.name, process: bareOnRedis, peakRss: 0, scenarios: [clientCredentials, refreshChains(bareRefreshTokens)] },
       { name: signing.name, process: signing, peakRss: 0, scenarios: [ivsParticipantToken] },
       { name: memory.name, process: memory, peakRss: 0, scenarios: everyGrant },
       { name: onRedis.name, process: onRedis, peakRss: 0, scenarios: everyGrant },
@@ -83,7 +88,7 @@ async function main(): Promise<void> {
     for (const scenarioId of unique(targets.flatMap((t) => t.scenarios.map((s) => s.id)))) {
       sampleSigningFloor();
       const running = targets.filter((t) => t.scenarios.some((s) => s.id === scenarioId));
-      const rounds = running.some((t) => t.process === bare || t.process === signing) ? BASELINE_ROUNDS : 1;
+      const rounds = running.some((t) => [bare, bareOnRedis, signing].includes(t.process)) ? BASELINE_ROUNDS : 1;
       const loads = new Map<Target, LoadFactory>();
       for (const target of running) {
         const scenario = target.scenarios.find((s) => s.id === scenarioId)!;
@@ -132,6 +137,7 @@ async function main(): Promise<void> {
       peakRssBytes: Object.fromEntries(targets.map((t) => [t.name, t.peakRss])),
       redis: { rssAfterTokens: rss, bytesPerGrant: perGrant.bytesPerGrant, bytesPerClientCredentialsToken: rss.bytesPerToken },
       bareName: bare.name,
+      bareOnRedisName: bareOnRedis.name,
       signingServerName: signing.name,
       redisName: onRedis.name,
       memoryName: memory.name,
@@ -161,10 +167,10 @@ function expectedPeak(results: ScenarioResult[], server: string): number {
 }
 
 /** A baseline: one of bench/'s own scripts, run from source, on a spare port. */
-async function startBaseline(name: string, script: string, readyPath: string): Promise<BenchProcess> {
+async function startBaseline(name: string, script: string, readyPath: string, env: Record<string, string> = {}): Promise<BenchProcess> {
   const port = await freePort();
   return startServerProcess(name, process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script)], {
-    env: { PORT: String(port) },
+    env: { ...env, PORT: String(port) },
     url: `http://127.0.0.1:${port}`,
     readyPath,
   });

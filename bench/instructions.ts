@@ -1,0 +1,105 @@
+/**
+ * `npm run bench:instructions -- [memory|redis|bare] [requests]`: CPU instructions per
+ * client_credentials request, counted by valgrind's callgrind rather than timed. On a machine
+ * whose neighbours move wall-clock CPU time by ±10% from one run to the next, a count that
+ * repeats within a few percent is what tells a 5% change apart from noise. The server runs under
+ * callgrind with counting off; after a warm-up that lets the JIT settle, counting is switched on
+ * for the measured requests only (four at a time, on keep-alive connections).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { basicAuthorization, BENCH_CLIENT, writeStagepassConfig } from './fixtures.js';
+import { freePort, sleep, startRedis } from './processes.js';
+
+const SERVERS = ['memory', 'redis', 'bare'] as const;
+type Server = (typeof SERVERS)[number];
+
+const [serverArgument = 'memory', requestsArgument = '1500'] = process.argv.slice(2);
+if (!SERVERS.includes(serverArgument as Server)) throw new Error(`server must be one of ${SERVERS.join(', ')}`);
+const server = serverArgument as Server;
+const REQUESTS = Number(requestsArgument);
+const WARM_UP_REQUESTS = 3_000;
+const CONCURRENCY = 4;
+const ROOT = new URL('..', import.meta.url).pathname;
+
+const redis = server === 'redis' ? await startRedis() : undefined;
+const port = await freePort();
+const dir = mkdtempSync(join(tmpdir(), 'stagepass-instructions-'));
+const script = server === 'bare'
+  ? ['--import', 'tsx', join(ROOT, 'bench/bare-provider.ts')]
+  : [join(ROOT, 'dist/main.js')];
+if (server !== 'bare') execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+const child = spawn('valgrind', [
+  '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'callgrind.out')}`, '--smc-check=all-non-file',
+  // V8 compiles on the main thread then, so the count does not depend on how its threads interleave.
+  process.execPath, '--single-threaded', ...script,
+], {
+  env: {
+    ...process.env,
+    PORT: String(port),
+    ISSUER: `http://127.0.0.1:${port}`,
+    STAGEPASS_CONFIG: await writeStagepassConfig(dir, redis ? { redisUrl: `${redis.url}/0` } : {}),
+    REDIS_URL: '',
+  },
+  stdio: ['ignore', 'ignore', 'pipe'],
+});
+const stderr: string[] = [];
+child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+const body = 'grant_type=client_credentials';
+const headers = {
+  authorization: basicAuthorization(BENCH_CLIENT.clientId, BENCH_CLIENT.clientSecret),
+  'content-type': 'application/x-www-form-urlencoded',
+  'content-length': String(body.length),
+};
+const tokenRequest = () => new Promise<number>((resolve, reject) => {
+  const outgoing = request({ host: '127.0.0.1', port, path: '/token', method: 'POST', agent, headers }, (response) => {
+    response.resume();
+    response.on('end', () => resolve(response.statusCode ?? 0));
+  });
+  outgoing.on('error', reject);
+  outgoing.end(body);
+});
+const send = async (count: number) => {
+  let left = count;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (left-- > 0) {
+      const status = await tokenRequest();
+      if (status !== 200) throw new Error(`token request answered ${status}`);
+    }
+  }));
+};
+const callgrind = (...args: string[]) => execFileSync('callgrind_control', [...args, String(child.pid)], { stdio: 'ignore' });
+
+try {
+  // Under valgrind the server takes a minute or more to start.
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await tokenRequest();
+      break;
+    } catch (error) {
+      if (child.exitCode !== null || attempt > 600) throw new Error(`the server did not start:\n${stderr.join('')}`, { cause: error });
+      await sleep(500);
+    }
+  }
+  await send(WARM_UP_REQUESTS);
+  callgrind('--instr=on');
+  await send(REQUESTS);
+  callgrind('--instr=off');
+  callgrind('--dump');
+} finally {
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  await redis?.stop();
+}
+
+const counted = readdirSync(dir)
+  .filter((name) => name.startsWith('callgrind.out'))
+  .map((name) => Number(/^totals: (\d+)/m.exec(readFileSync(join(dir, name), 'utf8'))?.[1] ?? 0))
+  .reduce((sum, count) => sum + count, 0);
+process.stdout.write(`${server}: ${(counted / REQUESTS / 1000).toFixed(0)} thousand instructions per client_credentials request (${REQUESTS} requests after ${WARM_UP_REQUESTS} to warm up)\n`);
