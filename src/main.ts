@@ -48,7 +48,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     if (stopping) return;
     stopping = true;
     await shutDownGracefully(stagepass, servers);
-    await logger.flush();
+    await logger.close();
     process.exit(0);
   };
   process.once('SIGTERM', shutdown);

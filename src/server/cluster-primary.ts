@@ -29,7 +29,7 @@ export async function runClusterPrimary(workerCount: number, logger: Logger): Pr
       stopping = true;
       for (const other of startedAt.keys()) other.kill('SIGTERM');
       process.exitCode = 1;
-      if (startedAt.size === 0) void logger.flush().then(() => process.exit(1));
+      if (startedAt.size === 0) void logger.close().then(() => process.exit(1));
       return;
     }
     fork();

@@ -1,3 +1,5 @@
+import type { EventEmitter } from 'node:events';
+
 import { pino, type DestinationStream } from 'pino';
 
 import { currentRequestId } from './request-context.js';
@@ -14,8 +16,11 @@ export interface Logger {
   info: LogMethod;
   warn: LogMethod;
   error: LogMethod;
-  /** Resolves once every line so far is written: lines are written asynchronously, and exit drops the rest. */
-  flush(): Promise<void>;
+  /**
+   * Resolves once every line so far is written, and writes no more: lines are written
+   * asynchronously, and exit drops what is not written yet. For the moment before exit.
+   */
+  close(): Promise<void>;
 }
 
 export interface LoggerOptions {
@@ -36,9 +41,32 @@ export function createLogger({ level = 'info', destination = pino.destination({ 
       return requestId === undefined ? {} : { requestId };
     },
   }, destination);
-  const method = (name: Exclude<LogLevel, 'silent'>): LogMethod => (message, fields = {}) => logger[name](fields, message);
-  const flush = () => new Promise<void>((resolve) => logger.flush(() => resolve()));
-  return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error'), flush };
+  let closed = false;
+  // A line logged once the destination is closed is dropped: it would throw in whoever logged it.
+  const method = (name: Exclude<LogLevel, 'silent'>): LogMethod => (message, fields = {}) => {
+    if (!closed) logger[name](fields, message);
+  };
+  const close = async () => {
+    await closeDestination(logger, destination);
+    closed = true;
+  };
+  return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error'), close };
 }
 
-export const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}, flush: async () => {} };
+export const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}, close: async () => {} };
+
+/**
+ * pino's flush returns at once when its file destination writes asynchronously, even with a
+ * write under way and lines queued behind it; ending the destination waits for them all.
+ */
+function closeDestination(logger: pino.Logger, destination: DestinationStream): Promise<void> {
+  const file = destination as DestinationStream & Partial<Pick<EventEmitter, 'once'>> & { end?: () => void };
+  return new Promise<void>((resolve) => {
+    if (typeof file.end === 'function' && typeof file.once === 'function') {
+      file.once('close', () => resolve());
+      file.end();
+    } else {
+      logger.flush(() => resolve());
+    }
+  });
+}

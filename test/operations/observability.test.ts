@@ -1,3 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/server/logger.js';
@@ -115,6 +121,20 @@ describe('logs', () => {
 
     const replaced = await fetch(`${server.issuer}/jwks`, { headers: { 'x-request-id': 'not usable; has spaces' } });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('closing the log before exit waits for every line, even with a write under way; later lines are dropped', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'stagepass-log-')), 'log.jsonl');
+    const logger = createLogger({ destination: pino.destination({ dest: file, sync: false }) });
+    // The first line starts an asynchronous write; the rest queue behind it.
+    for (let i = 0; i < 5_000; i += 1) logger.info('line', { i });
+    await logger.close();
+    const written = readFileSync(file, 'utf8').trim().split('\n');
+    expect(written).toHaveLength(5_000);
+    expect(JSON.parse(written.at(-1)!)).toMatchObject({ message: 'line', i: 4_999 });
+
+    expect(() => logger.info('after close')).not.toThrow();
+    expect(readFileSync(file, 'utf8')).not.toContain('after close');
   });
 });
 
