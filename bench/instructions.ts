@@ -22,6 +22,7 @@ const [serverArgument = 'memory', requestsArgument = '1500'] = process.argv.slic
 if (!SERVERS.includes(serverArgument as Server)) throw new Error(`server must be one of ${SERVERS.join(', ')}`);
 const server = serverArgument as Server;
 const REQUESTS = Number(requestsArgument);
+if (!Number.isInteger(REQUESTS) || REQUESTS < 1) throw new Error('requests must be a positive whole number');
 const WARM_UP_REQUESTS = 3_000;
 const CONCURRENCY = 4;
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -49,6 +50,8 @@ const child = spawn('valgrind', [
 });
 const stderr: string[] = [];
 child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
+const exited = new Promise((resolve) => child.once('exit', resolve));
+child.once('error', (error) => stderr.push(`${error.message} (is valgrind installed?)\n`));
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 const body = 'grant_type=client_credentials';
@@ -83,7 +86,7 @@ try {
       await tokenRequest();
       break;
     } catch (error) {
-      if (child.exitCode !== null || attempt > 600) throw new Error(`the server did not start:\n${stderr.join('')}`, { cause: error });
+      if (child.exitCode !== null || child.signalCode !== null || stderr.some((line) => line.includes('valgrind installed')) || attempt > 600) throw new Error(`the server did not start:\n${stderr.join('')}`, { cause: error });
       await sleep(500);
     }
   }
@@ -93,8 +96,10 @@ try {
   callgrind('--instr=off');
   callgrind('--dump');
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
+  if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+    child.kill('SIGTERM');
+    await exited;
+  }
   await redis?.stop();
 }
 

@@ -21,7 +21,8 @@ export async function runClusterPrimary(workerCount: number, logger: Logger): Pr
     const lived = Date.now() - (startedAt.get(worker) ?? 0);
     startedAt.delete(worker);
     if (stopping) {
-      if (startedAt.size === 0) process.exit(0);
+      // A worker that failed to start set the exit code before the others were stopped.
+      if (startedAt.size === 0) void logger.close().then(() => process.exit(process.exitCode ?? 0));
       return;
     }
     logger.error('worker exited', { pid: worker.process.pid, code, signal });

@@ -42,31 +42,43 @@ export function createLogger({ level = 'info', destination = pino.destination({ 
     },
   }, destination);
   let closed = false;
-  // A line logged once the destination is closed is dropped: it would throw in whoever logged it.
+  // A line logged once closing has begun is dropped: the closed destination would throw in whoever logged it.
   const method = (name: Exclude<LogLevel, 'silent'>): LogMethod => (message, fields = {}) => {
     if (!closed) logger[name](fields, message);
   };
   const close = async () => {
-    await closeDestination(logger, destination);
+    if (closed) return;
     closed = true;
+    await closeDestination(logger, destination);
   };
   return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error'), close };
 }
 
 export const silentLogger: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}, close: async () => {} };
 
+/** How long closing may wait for the destination: a stuck one must not keep a stopping process alive. */
+const CLOSE_TIMEOUT_MS = 2_000;
+
 /**
  * pino's flush returns at once when its file destination writes asynchronously, even with a
- * write under way and lines queued behind it; ending the destination waits for them all.
+ * write under way and lines queued behind it; ending the destination waits for them all. A
+ * destination that fails (stderr a closed pipe) or never finishes is given up on.
  */
 function closeDestination(logger: pino.Logger, destination: DestinationStream): Promise<void> {
-  const file = destination as DestinationStream & Partial<Pick<EventEmitter, 'once'>> & { end?: () => void };
+  const file = destination as DestinationStream & Partial<Pick<EventEmitter, 'once'>> & { end?: () => void; destroyed?: boolean };
   return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
     if (typeof file.end === 'function' && typeof file.once === 'function') {
-      file.once('close', () => resolve());
+      if (file.destroyed) return done();
+      file.once('close', done);
+      file.once('error', done);
       file.end();
     } else {
-      logger.flush(() => resolve());
+      logger.flush(done);
     }
   });
 }

@@ -33,3 +33,19 @@ describe('metrics in cluster mode', () => {
     }
   });
 });
+
+describe('cluster mode start-up', () => {
+  it('workers that cannot start stop the whole server, which exits 1 and says why', async () => {
+    const started = startChildStagepass({
+      keysDir: await newKeysDir(),
+      // Nothing listens there: every worker fails to start.
+      redisUrl: 'redis://127.0.0.1:1',
+      redisKeyPrefix: uniqueRedisPrefix(),
+      config: { cluster: true },
+    });
+    const failure = await started.then(() => new Error('started'), (error: Error) => error);
+    expect(failure.message).toMatch(/^stagepass exited with 1 before listening/);
+    expect(failure.message).toContain('cannot reach Redis');
+    expect(failure.message).toContain('"message":"worker exited"');
+  });
+});

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -135,6 +136,18 @@ describe('logs', () => {
 
     expect(() => logger.info('after close')).not.toThrow();
     expect(readFileSync(file, 'utf8')).not.toContain('after close');
+  });
+
+  it('closing a log whose destination fails or never finishes still lets the process stop', async () => {
+    const failing: EventEmitter & { write(line: string): void; end(): void } = Object.assign(new EventEmitter(), {
+      write: () => {},
+      end: () => failing.emit('error', new Error('EPIPE')),
+    });
+    await expect(createLogger({ destination: failing }).close()).resolves.toBeUndefined();
+
+    // One that never says it is done is given up on after a while, rather than awaited forever.
+    const stuck = Object.assign(new EventEmitter(), { write: () => {}, end: () => {} });
+    await expect(createLogger({ destination: stuck }).close()).resolves.toBeUndefined();
   });
 });
 
