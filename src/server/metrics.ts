@@ -50,32 +50,13 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
-  // prom-client hashes a label set on every call; the children are looked up once per label set
-  // instead (every label here is bounded: routes are names or templates, methods the HTTP
-  // parser's own, statuses numbers, grant types registered ones).
-  const requestSeries = new Map<string, { count: ReturnType<typeof requests.labels>; time: ReturnType<typeof duration.labels> }>();
-  const tokenSeries = new Map<string, ReturnType<typeof tokens.labels>>();
-
   return {
     registry,
     observeRequest({ route, method, status }, seconds) {
-      const key = `${route} ${method} ${status}`;
-      let series = requestSeries.get(key);
-      if (series === undefined) {
-        series = { count: requests.labels({ route, method, status }), time: duration.labels({ route, method }) };
-        requestSeries.set(key, series);
-      }
-      series.count.inc();
-      series.time.observe(seconds);
+      requests.inc({ route, method, status });
+      duration.observe({ route, method }, seconds);
     },
-    tokenIssued: (grantType) => {
-      let series = tokenSeries.get(grantType);
-      if (series === undefined) {
-        series = tokens.labels({ grant_type: grantType });
-        tokenSeries.set(grantType, series);
-      }
-      series.inc();
-    },
+    tokenIssued: (grantType) => tokens.inc({ grant_type: grantType }),
     denied: (reason) => denials.inc({ reason }),
     redisError: () => redisErrors.inc(),
   };
@@ -135,7 +116,7 @@ export function offerMetricsToClusterPrimary(metrics: Metrics): void {
 export async function listenForMetrics(source: MetricsSource, config: MetricsConfig & { port: number }): Promise<Server> {
   const authorized = bearerCheck(config.bearerToken);
   const server = createServer((req, res) => {
-    if (new URL(req.url ?? '/', 'http://metrics').pathname !== '/metrics') {
+    if (new URL(req.url ?? '/', 'http://metrics').pathname !== METRICS_PATH) {
       res.writeHead(404).end();
       return;
     }

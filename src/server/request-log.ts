@@ -1,11 +1,12 @@
 import type { Context, Middleware } from 'koa';
 
+import { HEALTH_PATHS } from './health-routes.js';
 import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
+import { METRICS_PATH, type Metrics } from './metrics.js';
 import { takeDeferredLines } from './request-context.js';
 
 /** Probes and scrapes arrive every few seconds; they are counted but logged only at debug. */
-const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const QUIET_PATHS = new Set([...HEALTH_PATHS, METRICS_PATH]);
 
 /**
  * One log line and one metrics observation per request. A request that issued a token or was
