@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A server the benchmark started, with what it needs to read off it. */
 export interface BenchProcess {
@@ -27,23 +29,35 @@ export async function startServerProcess(
 ): Promise<BenchProcess> {
   // Only what the benchmark sets: an inherited REDIS_URL or PORT would point a server elsewhere.
   const { REDIS_URL: _redis, PORT: _port, ISSUER: _issuer, STAGEPASS_CONFIG: _config, ...inherited } = process.env;
-  const child = spawn(command, args, { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const stderr: string[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr.push(chunk.toString('utf8'));
-    if (stderr.length > 50) stderr.shift();
-  });
-  child.stdout!.resume();
+  // Its log lines go to a file, as a deployment's go to a collector elsewhere: read through a pipe
+  // by this process, they cost the load generator's CPU, on the cores the server runs on.
+  const logDir = mkdtempSync(join(tmpdir(), 'stagepass-bench-log-'));
+  const logFile = join(logDir, 'output.log');
+  const output = openSync(logFile, 'w');
+  const child = spawn(command, args, { env: { ...inherited, ...env }, stdio: ['ignore', output, output] });
+  closeSync(output);
+  const lastLines = () => readFileSync(logFile, 'utf8').split('\n').slice(-50).join('\n');
 
   const deadline = Date.now() + timeoutMs;
   while (!(await answers(`${url}${readyPath}`))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${name} did not start:\n${stderr.join('')}`);
+      await stopProcess(child);
+      const lines = lastLines();
+      rmSync(logDir, { recursive: true, force: true });
+      throw new Error(`${name} did not start:\n${lines}`);
     }
     await sleep(100);
   }
-  return { name, url, pids: () => processTree(child.pid!), stop: () => stopProcess(child) };
+  return {
+    name,
+    url,
+    pids: () => processTree(child.pid!),
+    async stop() {
+      await stopProcess(child);
+      rmSync(logDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A Redis of the benchmark's own, on a spare port, keeping nothing on disk. */

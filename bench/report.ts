@@ -54,7 +54,7 @@ export function renderReport(results: BenchResults): string {
     '',
     '| target | measured | goal | met |',
     '|---|---:|---|:---:|',
-    ...checks(results).map((c) => `| ${c.measure} | ${(c.format ?? ratio)(c.value)} | ${c.target} | ${c.met === undefined ? '–' : c.met ? 'yes' : '**no**'} |`),
+    ...checks(results).map((c) => `| ${c.measure} | ${(c.format ?? ratio)(c.value)} | ${c.target} | ${c.met === undefined || !Number.isFinite(c.value) ? '–' : c.met ? 'yes' : '**no**'} |`),
     '',
     `Peak RSS under load: ${Object.entries(results.peakRssBytes).map(([name, bytes]) => `${name} ${(bytes / MIB).toFixed(0)} MB`).join('; ')}.`,
     `Redis: ${results.redis.bytesPerGrant} bytes per authorization-code grant (grant, code, access and refresh token), `

@@ -23,6 +23,8 @@ import { BenchUser } from './sign-in.js';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
+/** `--only=client_credentials,refresh_token`: those scenarios alone, for a look at one change. */
+const ONLY = [...args].find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
 const SECONDS = QUICK ? 3 : 10;
 const WARMUP_SECONDS = QUICK ? 1 : 2;
 const CONNECTIONS = 10;
@@ -85,7 +87,10 @@ async function main(): Promise<void> {
     ];
 
     const results: ScenarioResult[] = [];
-    for (const scenarioId of unique(targets.flatMap((t) => t.scenarios.map((s) => s.id)))) {
+    const scenarioIds = unique(targets.flatMap((t) => t.scenarios.map((s) => s.id)));
+    const unknown = ONLY?.filter((id) => !scenarioIds.includes(id)) ?? [];
+    if (unknown.length > 0) throw new Error(`--only: no scenario ${unknown.join(', ')}; there are ${scenarioIds.join(', ')}`);
+    for (const scenarioId of scenarioIds.filter((id) => !ONLY || ONLY.includes(id))) {
       sampleSigningFloor();
       const running = targets.filter((t) => t.scenarios.some((s) => s.id === scenarioId));
       const rounds = running.some((t) => [bare, bareOnRedis, signing].includes(t.process)) ? BASELINE_ROUNDS : 1;

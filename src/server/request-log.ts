@@ -25,7 +25,7 @@ export function logAndMeasureRequests(logger: Logger, metrics: Metrics): Middlew
       const milliseconds = performance.now() - started;
       const route = routeOf(ctx);
       metrics.observeRequest({ route, method: ctx.method, status }, milliseconds / 1000);
-      const request = { method: ctx.method, route, path: ctx.path.slice(0, 200), status, durationMs: Math.round(milliseconds * 10) / 10, ip: ctx.ip };
+      const request = { requestId: ctx.state.requestId as string | undefined, method: ctx.method, route, path: ctx.path.slice(0, 200), status, durationMs: Math.round(milliseconds * 10) / 10, ip: ctx.ip };
       const audits = takeDeferredLines();
       if (audits.length === 0) (QUIET_PATHS.has(ctx.path) ? logger.debug : logger.info)('request', request);
       // The event's fields go onto the request's own object (a copy of it for a second event):

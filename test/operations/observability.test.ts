@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { createLogger } from '../../src/server/logger.js';
+import { bufferedDestination, createLogger } from '../../src/server/logger.js';
 import { signedPost } from '../support/aws.js';
 import { listenForMetrics, ownMetrics } from '../../src/server/metrics.js';
 import { approveDevice, authorizationCodeTokens } from '../support/flows.js';
@@ -136,6 +136,20 @@ describe('logs', () => {
 
     expect(() => logger.info('after close')).not.toThrow();
     expect(readFileSync(file, 'utf8')).not.toContain('after close');
+  });
+
+  it('buffered lines are written without waiting for more traffic, and all of them on close', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'stagepass-log-')), 'log.jsonl');
+    const logger = createLogger({ destination: bufferedDestination(file) });
+    logger.info('lone line', { n: 1 });
+    expect(readFileSync(file, 'utf8')).toBe('');
+    await vi.waitFor(() => expect(readFileSync(file, 'utf8')).toContain('lone line'), { timeout: 5_000, interval: 50 });
+
+    for (let i = 0; i < 3_000; i += 1) logger.info('line', { i });
+    await logger.close();
+    const written = readFileSync(file, 'utf8').trim().split('\n');
+    expect(written).toHaveLength(3_001);
+    expect(JSON.parse(written.at(-1)!)).toMatchObject({ message: 'line', i: 2_999 });
   });
 
   it('closing a log whose destination fails or never finishes still lets the process stop', async () => {
