@@ -1,5 +1,6 @@
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
+import { MINTING_GRANT_TYPE_PREFIX } from '../grants/common/minting-grant.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { deferToRequestLine } from './request-context.js';
@@ -76,11 +77,14 @@ type ProviderError = { error?: string; error_description?: string };
 function requestFields(ctx: KoaContextWithOIDC): AuditFields {
   const params = (ctx.oidc?.params ?? {}) as Params;
   const body = (typeof ctx.body === 'object' && ctx.body !== null ? ctx.body : {}) as Params;
+  const grantType = text(params.grant_type);
+  // The minting grants' parameters are read from the form, not registered with oidc-provider.
+  const sent = (grantType?.startsWith(MINTING_GRANT_TYPE_PREFIX) ? ctx.oidc?.body ?? {} : {}) as Params;
   return {
     clientId: ctx.oidc?.client?.clientId ?? text(params.client_id),
     userId: ctx.oidc?.account?.accountId ?? subjectUserOf(ctx),
-    grantType: text(params.grant_type),
-    resource: text(params.stage_arn) ?? text(params.license_arn) ?? text(params.session_id) ?? text(params.resource),
+    grantType,
+    resource: text(sent.stage_arn) ?? text(sent.license_arn) ?? text(sent.session_id) ?? text(params.resource),
     capabilities: capabilitiesOf(body),
     scope: text(body.scope) ?? text(params.scope),
     ip: ctx.ip,

@@ -173,6 +173,22 @@ describe('IVS participant tokens on behalf of a user', () => {
     expect(wrongType.body.error).toBe('invalid_request');
     expect(wrongType.body.error_description).toContain('subject_token_type');
   });
+
+  it('a subject_token sent twice is refused rather than one of them picked', async () => {
+    const { tokens } = await authorizationCodeTokens(server.issuer, 'native', 'openid');
+    const response = await mint(server.issuer, CLIENTS.native, IVS_GRANT, {
+      stage_arn: STAGES.main.arn, subject_token: [tokens.access_token, tokens.access_token], subject_token_type: ACCESS_TOKEN_TYPE,
+    });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: 'invalid_request', error_description: 'subject_token must be sent once' });
+  });
+
+  it('a client_credentials request carrying a minting grant\'s parameters gets a plain access token', async () => {
+    const response = await mint(server.issuer, MINTING_CLIENTS.stageBackend, 'client_credentials', { stage_arn: STAGES.main.arn, capabilities: ['PUBLISH', 'SUBSCRIBE'] });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ token_type: 'Bearer' });
+    expect(response.body).not.toHaveProperty('participant_token');
+  });
 });
 
 describe('the IVS public key', () => {

@@ -229,6 +229,12 @@ describe('exchanging a license token for an access token', () => {
     expect(response.body.error).toBe('invalid_request');
     expect(response.body.error_description).toContain('assertion');
   });
+
+  it('an assertion sent twice is refused rather than one of them picked', async () => {
+    const response = await mint(server.issuer, other, JWT_BEARER_GRANT, { assertion: ['one', 'two'] });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: 'invalid_request', error_description: 'assertion must be sent once' });
+  });
 });
 
 describe('listing and deleting license tokens', () => {

@@ -6,14 +6,14 @@ import type { IvsConfig } from './config.js';
 import { accessDenied, invalidRequest, invalidTarget } from '../common/grant-errors.js';
 import { clientPolicy, readParams } from '../common/form-params.js';
 import { JWT_TOKEN_TYPE, respondWithMintedToken } from '../common/minted-response.js';
-import type { MintingGrant } from '../common/minting-grant.js';
+import { MINTING_GRANT_TYPE_PREFIX, type MintingGrant } from '../common/minting-grant.js';
 import { resolveSubject } from '../common/subject-token.js';
 import { parseIvsParams } from './params.js';
 import { encodeIvsParticipantToken, newParticipantId } from './participant-token.js';
 import { authorizeIvsRequest } from './policy.js';
 import type { IvsStageDirectory } from './stage-directory.js';
 
-export const IVS_GRANT_TYPE = 'urn:stagepass:grant-type:ivs-participant-token';
+export const IVS_GRANT_TYPE = `${MINTING_GRANT_TYPE_PREFIX}ivs-participant-token`;
 
 const PARAMETERS = ['stage_arn', 'duration', 'user_id', 'attributes', 'capabilities'] as const;
 const LIST_PARAMETERS = ['capabilities'] as const;
@@ -23,8 +23,6 @@ export function ivsParticipantTokenGrant(ivs: IvsConfig, stages: IvsStageDirecto
 
   return {
     grantType: IVS_GRANT_TYPE,
-    parameters: PARAMETERS,
-    repeatableParameters: LIST_PARAMETERS,
     async handle(ctx: KoaContextWithOIDC) {
       const parsed = parseIvsParams(readParams(ctx, PARAMETERS, LIST_PARAMETERS));
       if (!parsed.ok) throw invalidRequest(parsed.message);

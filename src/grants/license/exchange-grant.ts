@@ -14,7 +14,6 @@ export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-beare
 /** GetAccessToken's access tokens last an hour. */
 const ACCESS_TOKEN_SECONDS = 3600;
 const PARAMETERS = ['assertion', 'token_properties'] as const;
-const REPEATABLE = ['token_properties'] as const;
 
 export interface LicenseExchangeDependencies {
   issuer: string;
@@ -30,12 +29,11 @@ export interface LicenseExchangeDependencies {
 export function licenseExchangeGrant({ issuer, serverKey, registry, now }: LicenseExchangeDependencies): MintingGrant {
   return {
     grantType: JWT_BEARER_GRANT_TYPE,
-    parameters: PARAMETERS,
-    repeatableParameters: REPEATABLE,
     async handle(ctx: KoaContextWithOIDC) {
       const params = readParams(ctx, PARAMETERS);
       const assertion = params.assertion;
-      if (typeof assertion !== 'string' || assertion.length === 0) throw invalidRequest('assertion is required: the license refresh token');
+      if (Array.isArray(assertion)) throw invalidRequest('assertion must be sent once');
+      if (assertion === undefined) throw invalidRequest('assertion is required: the license refresh token');
       const requested = [params.token_properties ?? []].flat();
 
       const claims = await jwtVerify(assertion, serverKey.verificationKeys, { issuer, algorithms: [serverKey.alg], requiredClaims: ['jti', 'aud', 'exp'] })

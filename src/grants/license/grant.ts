@@ -5,7 +5,7 @@ import type { ServerSigningKey } from '../../keys/server-signing-key.js';
 import { invalidRequest, invalidTarget, resourceLimitExceeded } from '../common/grant-errors.js';
 import { clientPolicy, readParams } from '../common/form-params.js';
 import { JWT_TOKEN_TYPE, respondWithMintedToken } from '../common/minted-response.js';
-import type { MintingGrant } from '../common/minting-grant.js';
+import { MINTING_GRANT_TYPE_PREFIX, type MintingGrant } from '../common/minting-grant.js';
 import { resolveSubject } from '../common/subject-token.js';
 import { clientTokenClaim, rememberIssued, replayIssued, type ClientTokenClaim, type IssuedLicenseToken } from './idempotency.js';
 import { encodeLicenseToken, newTokenId } from './license-token.js';
@@ -13,10 +13,9 @@ import { parseLicenseParams, type LicenseTokenRequest } from './params.js';
 import { authorizeLicenseRequest } from './policy.js';
 import type { LicenseTokenRecord, LicenseTokenRegistry } from './token-registry.js';
 
-export const LICENSE_GRANT_TYPE = 'urn:stagepass:grant-type:license-token';
+export const LICENSE_GRANT_TYPE = `${MINTING_GRANT_TYPE_PREFIX}license-token`;
 
 const PARAMETERS = ['license_arn', 'role_arns', 'expiration_in_days', 'token_properties', 'client_token'] as const;
-const REPEATABLE = ['role_arns', 'token_properties'] as const;
 // Token properties may contain spaces, so only role ARNs may also come space-separated.
 const SPACE_SEPARATED = ['role_arns'] as const;
 const DAY = 86_400;
@@ -81,8 +80,6 @@ export function licenseTokenGrant({ licenses, issuer, serverKey, registry, now }
 
   return {
     grantType: LICENSE_GRANT_TYPE,
-    parameters: PARAMETERS,
-    repeatableParameters: REPEATABLE,
     async handle(ctx: KoaContextWithOIDC) {
       const parsed = parseLicenseParams(readParams(ctx, PARAMETERS, SPACE_SEPARATED));
       if (!parsed.ok) throw invalidRequest(parsed.message);

@@ -4,17 +4,16 @@ import type { VideoConfig } from './config.js';
 import { invalidRequest, invalidTarget } from '../common/grant-errors.js';
 import { clientPolicy, readParams } from '../common/form-params.js';
 import { respondWithMintedToken } from '../common/minted-response.js';
-import type { MintingGrant } from '../common/minting-grant.js';
+import { MINTING_GRANT_TYPE_PREFIX, type MintingGrant } from '../common/minting-grant.js';
 import { resolveSubject } from '../common/subject-token.js';
 import { parseVideoParams, type VideoTokenFormat } from './params.js';
 import { authorizeVideoRole } from './policy.js';
 import { videoSessionApiKey } from './session-id.js';
 import type { VideoSigner } from './signers.js';
 
-export const VIDEO_GRANT_TYPE = 'urn:stagepass:grant-type:video-token';
+export const VIDEO_GRANT_TYPE = `${MINTING_GRANT_TYPE_PREFIX}video-token`;
 
 const PARAMETERS = ['session_id', 'role', 'connection_data', 'expire_time', 'initial_layout_class_list', 'token_format'] as const;
-const REPEATABLE = ['initial_layout_class_list'] as const;
 
 export function videoTokenGrant(
   video: VideoConfig,
@@ -23,8 +22,6 @@ export function videoTokenGrant(
 ): MintingGrant {
   return {
     grantType: VIDEO_GRANT_TYPE,
-    parameters: PARAMETERS,
-    repeatableParameters: REPEATABLE,
     async handle(ctx: KoaContextWithOIDC) {
       const issuedAt = now();
       const parsed = parseVideoParams(readParams(ctx, PARAMETERS), issuedAt, video.tokenFormat);
