@@ -75,10 +75,18 @@ export function createLogger({ level = 'info', destination = bufferedDestination
     logger[name](fields, message);
     unflushed = true;
   };
+  // Lines still buffered when the process exits without closing the log (a failed start, a crash)
+  // are written on the way out; 'exit' listeners may only do synchronous work.
+  const { flushSync } = destination as { flushSync?: () => void };
+  const flushAtExit = () => {
+    if (!closed) flushSync?.call(destination);
+  };
+  if (flushSync) process.once('exit', flushAtExit);
   const close = async () => {
     if (closed) return;
     closed = true;
     clearInterval(flushing);
+    process.removeListener('exit', flushAtExit);
     await closeDestination(logger, destination);
   };
   return { debug: method('debug'), info: method('info'), warn: method('warn'), error: method('error'), close };

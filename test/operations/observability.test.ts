@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -150,6 +152,17 @@ describe('logs', () => {
     const written = readFileSync(file, 'utf8').trim().split('\n');
     expect(written).toHaveLength(3_001);
     expect(JSON.parse(written.at(-1)!)).toMatchObject({ message: 'line', i: 2_999 });
+  });
+
+  it('buffered lines are written when the process exits without closing the log', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'stagepass-log-')), 'log.jsonl');
+    const logger = fileURLToPath(new URL('../../src/server/logger.ts', import.meta.url));
+    const script = `import { bufferedDestination, createLogger } from ${JSON.stringify(logger)};
+      createLogger({ destination: bufferedDestination(${JSON.stringify(file)}) }).error('failed to start', { step: 'redis' });
+      process.exit(1);`;
+    const exit = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(exit.status).toBe(1);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ level: 'error', message: 'failed to start', step: 'redis' });
   });
 
   it('closing a log whose destination fails or never finishes still lets the process stop', async () => {
