@@ -16,12 +16,34 @@ export const DEFAULT_TOKENS_PER_SECOND: Readonly<Record<string, number>> = {
 
 export type RateDecision = { allowed: true } | { allowed: false; limit: number; retryAfter: number };
 
+/** A lease is a twentieth of the limit, between one request and this many. */
+const LARGEST_LEASE = 16;
+
+/** One client's window for one grant type, as this instance sees it. */
+interface Window {
+  /** Requests leased from the store's count and not yet answered. */
+  remaining: number;
+  /** The store's count reached the limit: it only grows until the window ends. */
+  spent: boolean;
+  /** The lease being asked for; concurrent requests wait for it rather than each asking. */
+  leasing?: Promise<void>;
+}
+
 /**
  * Counts each client's token requests per grant type in one-second windows kept in the store, so
- * the limit holds across instances. One store round trip per request (an atomic increment).
+ * the limit holds across instances. An instance takes a lease of several requests from the
+ * window's count at once (a twentieth of the limit, at most 16) and answers from it until it runs
+ * out, so most requests make no store round trip, and once the count reached the limit it
+ * refuses the rest of the second without asking again. The limit is never exceeded; with several
+ * instances, a client at its limit may be refused up to (instances − 1) × (lease − 1) requests
+ * early in a second, for leases other instances hold unused. Limits under 40 lease one request
+ * at a time, which counts exactly.
  */
 export class TokenRateLimiter {
   readonly #limits: Record<string, number>;
+  /** The current second's windows only: the map is replaced when the second turns. */
+  #windows = new Map<string, Window>();
+  #windowsSecond = 0;
 
   constructor(private readonly store: Store, configured: Record<string, number>) {
     this.#limits = { ...DEFAULT_TOKENS_PER_SECOND, ...configured };
@@ -30,8 +52,41 @@ export class TokenRateLimiter {
   async take(clientId: string, grantType: string): Promise<RateDecision> {
     const limit = this.#limits[grantType] ?? this.#limits.default ?? 0;
     if (limit === 0) return { allowed: true };
+    const key = `${grantType}:${clientId}:${this.#currentSecond()}`;
+    let window = this.#windows.get(key);
+    if (!window) {
+      window = { remaining: 0, spent: false };
+      this.#windows.set(key, window);
+    }
+    for (;;) {
+      if (window.remaining > 0) {
+        window.remaining -= 1;
+        return { allowed: true };
+      }
+      if (window.spent) return { allowed: false, limit, retryAfter: 1 };
+      const current = window;
+      window.leasing ??= this.#lease(window, key, limit).finally(() => {
+        current.leasing = undefined;
+      });
+      await window.leasing;
+    }
+  }
+
+  async #lease(window: Window, key: string, limit: number): Promise<void> {
+    const size = Math.max(1, Math.min(LARGEST_LEASE, Math.floor(limit / 20)));
+    const count = await this.store.incrementValue(`token-rate:${key}`, 2, size);
+    // The part of this lease still within the limit; the rest was counted but is never used.
+    const granted = Math.min(size, limit - (count - size));
+    if (granted > 0) window.remaining += granted;
+    else window.spent = true;
+  }
+
+  #currentSecond(): number {
     const second = Math.floor(Date.now() / 1000);
-    const count = await this.store.incrementValue(`token-rate:${grantType}:${clientId}:${second}`, 2);
-    return count <= limit ? { allowed: true } : { allowed: false, limit, retryAfter: 1 };
+    if (second !== this.#windowsSecond) {
+      this.#windows = new Map();
+      this.#windowsSecond = second;
+    }
+    return second;
   }
 }

@@ -75,10 +75,10 @@ export class MemoryStore implements Store {
     this.#entries.delete(storeKeys.value(key));
   }
 
-  async incrementValue(key: string, expiresIn: number): Promise<number> {
+  async incrementValue(key: string, expiresIn: number, by = 1): Promise<number> {
     const entry = this.#entries.get(storeKeys.value(key));
     const live = entry && !isExpired(entry);
-    const count = (live ? Number(entry.value) : 0) + 1;
+    const count = (live ? Number(entry.value) : 0) + by;
     this.#entries.set(storeKeys.value(key), { value: String(count), expiresAt: live ? entry.expiresAt : deadlineFor(expiresIn) });
     return count;
   }

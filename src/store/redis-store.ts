@@ -82,8 +82,8 @@ return redis.call('HSETNX', KEYS[1], '${CONSUMED}', ARGV[1])`,
   incrementValue: {
     numberOfKeys: 1,
     lua: `
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+if count == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count`,
   },
   /**
@@ -262,8 +262,8 @@ export class RedisStore implements Store {
     });
   }
 
-  async incrementValue(key: string, expiresIn: number): Promise<number> {
-    return this.#guard(async () => (await this.#scripts.incrementValue(storeKeys.value(key), expiresIn)) as number);
+  async incrementValue(key: string, expiresIn: number, by = 1): Promise<number> {
+    return this.#guard(async () => (await this.#scripts.incrementValue(storeKeys.value(key), expiresIn, by)) as number);
   }
 
   async removeFromSet(key: string, member: string): Promise<void> {

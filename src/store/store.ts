@@ -28,11 +28,12 @@ export interface Store {
   setValue(key: string, value: string, expiresIn: number): Promise<void>;
   deleteValue(key: string): Promise<void>;
   /**
-   * Adds one to the integer value (absent counts as zero) and returns the new count, in one atomic
-   * step, so that counters shared by several instances never lose an increment. The lifetime is
-   * set when the count starts and not extended by later increments: a counter is a window.
+   * Adds `by` (one unless given) to the integer value (absent counts as zero) and returns the new
+   * count, in one atomic step, so that counters shared by several instances never lose an
+   * increment. The lifetime is set when the count starts and not extended by later increments: a
+   * counter is a window.
    */
-  incrementValue(key: string, expiresIn: number): Promise<number>;
+  incrementValue(key: string, expiresIn: number, by?: number): Promise<number>;
 
   /** Sets of names (registries of issued things); the set lives as long as its longest-lived addition. */
   addToSet(key: string, member: string, expiresIn: number): Promise<void>;

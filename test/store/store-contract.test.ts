@@ -153,6 +153,13 @@ describe.each(backends)('%s store', (_name, create) => {
     expect(await store.incrementValue('hits', 1)).toBe(1);
   });
 
+  it('a counter adds what it is asked to, and its window starts with the first addition', async () => {
+    expect(await store.incrementValue('leased', 1, 5)).toBe(5);
+    expect(await store.incrementValue('leased', 60, 3)).toBe(8);
+    await sleep(1_200);
+    expect(await store.getValue('leased')).toBeUndefined();
+  });
+
   it('later increments do not extend a counter\'s window', async () => {
     await store.incrementValue('window', 1);
     await sleep(600);

@@ -1,0 +1,71 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { TokenRateLimiter } from '../../src/limits/token-rate.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+
+/** A store that counts the increments it is asked for: each is a round trip on Redis. */
+function countingStore() {
+  const store = new MemoryStore();
+  let increments = 0;
+  const incrementValue = store.incrementValue.bind(store);
+  store.incrementValue = (...args) => {
+    increments += 1;
+    return incrementValue(...args);
+  };
+  return { store, increments: () => increments };
+}
+
+async function admitted(limiter: TokenRateLimiter, requests: number, clientId = 'client'): Promise<number> {
+  let count = 0;
+  for (let i = 0; i < requests; i += 1) if ((await limiter.take(clientId, 'client_credentials')).allowed) count += 1;
+  return count;
+}
+
+describe('the token rate limiter', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-29T12:00:00.100Z'));
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('admits exactly its limit in a second, asking the store once per lease and not at all once it is spent', async () => {
+    const { store, increments } = countingStore();
+    const limiter = new TokenRateLimiter(store, { client_credentials: 100 });
+    expect(await admitted(limiter, 150)).toBe(100);
+    // Leases of 5 (a twentieth of 100): 20 of them, then one ask that finds the limit reached.
+    expect(increments()).toBe(20 + 1);
+
+    vi.setSystemTime(new Date('2026-11-29T12:00:01.000Z'));
+    expect(await admitted(limiter, 100)).toBe(100);
+  });
+
+  it('instances sharing a store never admit more than the limit together', async () => {
+    const { store } = countingStore();
+    const [a, b] = [new TokenRateLimiter(store, { client_credentials: 100 }), new TokenRateLimiter(store, { client_credentials: 100 })];
+    const first = await admitted(a, 31);
+    const second = await admitted(b, 200);
+    const more = await admitted(a, 200);
+    expect(first + second + more).toBeLessThanOrEqual(100);
+    // What a's unused lease held back: at most a lease less one.
+    expect(first + second + more).toBeGreaterThanOrEqual(100 - 4);
+    expect((await a.take('client', 'client_credentials')).allowed).toBe(false);
+    expect((await b.take('client', 'client_credentials')).allowed).toBe(false);
+  });
+
+  it('counts each client and grant type apart, and small limits one request at a time', async () => {
+    const { store, increments } = countingStore();
+    const limiter = new TokenRateLimiter(store, { client_credentials: 3 });
+    expect(await admitted(limiter, 5, 'one')).toBe(3);
+    expect(await admitted(limiter, 5, 'two')).toBe(3);
+    // Three leases of one each, and one ask that finds the limit reached, per client.
+    expect(increments()).toBe(8);
+    expect((await limiter.take('one', 'refresh_token')).allowed).toBe(true);
+  });
+
+  it('a concurrent burst is admitted up to the limit, no further', async () => {
+    const { store } = countingStore();
+    const limiter = new TokenRateLimiter(store, { client_credentials: 100 });
+    const decisions = await Promise.all(Array.from({ length: 300 }, () => limiter.take('client', 'client_credentials')));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(100);
+  });
+});
