@@ -66,7 +66,7 @@ function paceEvenly(client: Client, intervalSeconds: number, phase: number): voi
   const send = paced._doRequest;
   const intervalMs = intervalSeconds * 1000;
   let slot = performance.now() + phase * intervalMs;
-  paced._doRequest = function paced(...args: unknown[]) {
+  paced._doRequest = function sendInItsSlot(...args: unknown[]) {
     const wait = slot - performance.now();
     slot += intervalMs;
     if (wait <= 0) return send.apply(this, args);

@@ -53,23 +53,27 @@ export class TokenRateLimiter {
     const limit = this.#limits[grantType] ?? this.#limits.default ?? 0;
     if (limit === 0) return { allowed: true };
     const key = `${grantType}:${clientId}:${this.#currentSecond()}`;
-    let window = this.#windows.get(key);
-    if (!window) {
-      window = { remaining: 0, spent: false };
-      this.#windows.set(key, window);
-    }
+    const window = this.#windowOf(key);
     for (;;) {
       if (window.remaining > 0) {
         window.remaining -= 1;
         return { allowed: true };
       }
       if (window.spent) return { allowed: false, limit, retryAfter: 1 };
-      const current = window;
       window.leasing ??= this.#lease(window, key, limit).finally(() => {
-        current.leasing = undefined;
+        window.leasing = undefined;
       });
       await window.leasing;
     }
+  }
+
+  #windowOf(key: string): Window {
+    let window = this.#windows.get(key);
+    if (!window) {
+      window = { remaining: 0, spent: false };
+      this.#windows.set(key, window);
+    }
+    return window;
   }
 
   async #lease(window: Window, key: string, limit: number): Promise<void> {

@@ -1,5 +1,6 @@
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
+import { sentForm } from '../grants/common/form-params.js';
 import { MINTING_GRANT_TYPE_PREFIX } from '../grants/common/minting-grant.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -79,7 +80,7 @@ function requestFields(ctx: KoaContextWithOIDC): AuditFields {
   const body = (typeof ctx.body === 'object' && ctx.body !== null ? ctx.body : {}) as Params;
   const grantType = text(params.grant_type);
   // The minting grants' parameters are read from the form, not registered with oidc-provider.
-  const sent = (grantType?.startsWith(MINTING_GRANT_TYPE_PREFIX) ? ctx.oidc?.body ?? {} : {}) as Params;
+  const sent = ctx.oidc && grantType?.startsWith(MINTING_GRANT_TYPE_PREFIX) ? sentForm(ctx) : {};
   return {
     clientId: ctx.oidc?.client?.clientId ?? text(params.client_id),
     userId: ctx.oidc?.account?.accountId ?? subjectUserOf(ctx),
