@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { TokenRateLimiter } from '../../src/limits/token-rate.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { StoreUnavailableError } from '../../src/store/store.js';
 
 /** A store that counts the increments it is asked for: each is a round trip on Redis. */
 function countingStore() {
@@ -67,5 +68,18 @@ describe('the token rate limiter', () => {
     const limiter = new TokenRateLimiter(store, { client_credentials: 100 });
     const decisions = await Promise.all(Array.from({ length: 300 }, () => limiter.take('client', 'client_credentials')));
     expect(decisions.filter((d) => d.allowed)).toHaveLength(100);
+  });
+
+  it('a store that fails refuses every waiting request with its error, and the next request asks again', async () => {
+    const store = new MemoryStore();
+    const limiter = new TokenRateLimiter(store, { client_credentials: 100 });
+    const incrementValue = store.incrementValue.bind(store);
+    store.incrementValue = () => Promise.reject(new StoreUnavailableError('redis is unavailable'));
+    const waiting = await Promise.allSettled(Array.from({ length: 5 }, () => limiter.take('client', 'client_credentials')));
+    expect(waiting.map((w) => w.status)).toEqual(Array(5).fill('rejected'));
+    expect((waiting[0] as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+
+    store.incrementValue = incrementValue;
+    expect(await admitted(limiter, 120)).toBe(100);
   });
 });
