@@ -79,7 +79,12 @@ export function createLogger({ level = 'info', destination = bufferedDestination
   // are written on the way out; 'exit' listeners may only do synchronous work.
   const { flushSync } = destination as { flushSync?: () => void };
   const flushAtExit = () => {
-    if (!closed) flushSync?.call(destination);
+    if (closed) return;
+    try {
+      flushSync?.call(destination);
+    } catch {
+      // stderr is gone (EPIPE): there is nowhere left to write, and the exit code must stay the process's own.
+    }
   };
   if (flushSync) process.once('exit', flushAtExit);
   const close = async () => {

@@ -165,6 +165,17 @@ describe('logs', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ level: 'error', message: 'failed to start', step: 'redis' });
   });
 
+  it('a destination that fails at exit leaves the exit code as the process set it', async () => {
+    const logger = fileURLToPath(new URL('../../src/server/logger.ts', import.meta.url));
+    const script = `import { createLogger } from ${JSON.stringify(logger)};
+      const broken = { write() {}, flushSync() { throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }); } };
+      createLogger({ destination: broken }).error('failed to start');
+      process.exit(3);`;
+    const exit = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(exit.status).toBe(3);
+    expect(exit.stderr).not.toContain('EPIPE');
+  });
+
   it('closing a log whose destination fails or never finishes still lets the process stop', async () => {
     const failing: EventEmitter & { write(line: string): void; end(): void } = Object.assign(new EventEmitter(), {
       write: () => {},
