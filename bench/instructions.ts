@@ -1,6 +1,7 @@
 /**
- * `npm run bench:instructions -- [memory|redis|bare] [requests]`: CPU instructions per
- * client_credentials request, counted by valgrind's callgrind rather than timed. On a machine
+ * `npm run bench:instructions -- [memory|redis|bare] [requests] [--grant=G]`: CPU instructions per
+ * token request (client_credentials unless G names a minting grant: license, video_jwt, video_t1
+ * or ivs), counted by valgrind's callgrind rather than timed. On a machine
  * whose neighbours move wall-clock CPU time by ±10% from one run to the next, a count that
  * repeats within a few percent is what tells a 5% change apart from noise. The server runs under
  * callgrind with counting off; after a warm-up that lets the JIT settle, counting is switched on
@@ -13,15 +14,22 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { basicAuthorization, BENCH_CLIENT, writeStagepassConfig } from './fixtures.js';
+import { basicAuthorization, BENCH_CLIENT, GRANTS, LICENSE_ARN, MINTING_CLIENT, STAGE_ARN, writeStagepassConfig } from './fixtures.js';
 import { freePort, startRedis, startServerProcess } from './processes.js';
 
 const SERVERS = ['memory', 'redis', 'bare'] as const;
 type Server = (typeof SERVERS)[number];
 
-const [serverArgument = 'memory', requestsArgument = '1500'] = process.argv.slice(2);
+const GRANT_OPTIONS = ['client_credentials', 'license', 'video_jwt', 'video_t1', 'ivs'] as const;
+type Grant = (typeof GRANT_OPTIONS)[number];
+
+const grantOption = process.argv.find((argument) => argument.startsWith('--grant='))?.slice('--grant='.length) ?? 'client_credentials';
+if (!GRANT_OPTIONS.includes(grantOption as Grant)) throw new Error(`--grant must be one of ${GRANT_OPTIONS.join(', ')}`);
+const grant = grantOption as Grant;
+const [serverArgument = 'memory', requestsArgument = '1500'] = process.argv.slice(2).filter((argument) => !argument.startsWith('--'));
 if (!SERVERS.includes(serverArgument as Server)) throw new Error(`server must be one of ${SERVERS.join(', ')}`);
 const server = serverArgument as Server;
+if (server === 'bare' && grant !== 'client_credentials') throw new Error('bare oidc-provider serves client_credentials only');
 const REQUESTS = Number(requestsArgument);
 if (!Number.isInteger(REQUESTS) || REQUESTS < 1) throw new Error('requests must be a positive whole number');
 const WARM_UP_REQUESTS = 3_000;
@@ -53,13 +61,12 @@ const serverUnderCallgrind = await startServerProcess(`${server} under callgrind
 });
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-const body = 'grant_type=client_credentials';
-const headers = {
-  authorization: basicAuthorization(BENCH_CLIENT.clientId, BENCH_CLIENT.clientSecret),
-  'content-type': 'application/x-www-form-urlencoded',
-  'content-length': String(body.length),
-};
+const client = grant === 'client_credentials' ? BENCH_CLIENT : MINTING_CLIENT;
+const authorization = basicAuthorization(client.clientId, client.clientSecret);
+const bodyOf = await requestBodies(grant);
 const tokenRequest = () => new Promise<number>((resolve, reject) => {
+  const body = bodyOf();
+  const headers = { authorization, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) };
   const outgoing = request({ host: '127.0.0.1', port, path: '/token', method: 'POST', agent, headers }, (response) => {
     response.resume();
     response.on('end', () => resolve(response.statusCode ?? 0));
@@ -94,4 +101,26 @@ const counted = readdirSync(dir)
   .filter((name) => name.startsWith('callgrind.out'))
   .map((name) => Number(/^totals: (\d+)/m.exec(readFileSync(join(dir, name), 'utf8'))?.[1] ?? 0))
   .reduce((sum, count) => sum + count, 0);
-process.stdout.write(`${server}: ${(counted / REQUESTS / 1000).toFixed(0)} thousand instructions per client_credentials request (${REQUESTS} requests after ${WARM_UP_REQUESTS} to warm up)\n`);
+process.stdout.write(`${server}: ${(counted / REQUESTS / 1000).toFixed(0)} thousand instructions per ${grant} request (${REQUESTS} requests after ${WARM_UP_REQUESTS} to warm up)\n`);
+
+/** The form of each request: the same for most grants, a new client_token for every license token. */
+async function requestBodies(of: Grant): Promise<() => string> {
+  const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+  switch (of) {
+    case 'client_credentials':
+      return () => form({ grant_type: 'client_credentials' });
+    case 'ivs':
+      return () => form({ grant_type: GRANTS.ivs, stage_arn: STAGE_ARN, user_id: 'bench-user' });
+    case 'license': {
+      let sequence = 0;
+      return () => form({ grant_type: GRANTS.license, license_arn: LICENSE_ARN, client_token: `instructions-${(sequence += 1)}`, expiration_in_days: '1' });
+    }
+    case 'video_jwt':
+    case 'video_t1': {
+      const created = await fetch(`${url}/video/sessions`, { method: 'POST', headers: { authorization } });
+      const { session_id: sessionId } = (await created.json()) as { session_id: string };
+      const body = form({ grant_type: GRANTS.video, session_id: sessionId, token_format: of.slice('video_'.length), role: 'publisher' });
+      return () => body;
+    }
+  }
+}
