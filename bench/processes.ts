@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -61,7 +61,7 @@ export async function startServerProcess(
 }
 
 /** A Redis of the benchmark's own, on a spare port, keeping nothing on disk. */
-export async function startRedis(): Promise<{ url: string; port: number; stop(): Promise<void> }> {
+export async function startRedis(): Promise<{ url: string; port: number; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const deadline = Date.now() + 10_000;
@@ -69,7 +69,7 @@ export async function startRedis(): Promise<{ url: string; port: number; stop():
     if (child.exitCode !== null || Date.now() > deadline) throw new Error('redis-server did not start (is it installed?)');
     await sleep(50);
   }
-  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopProcess(child) };
+  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid!, stop: () => stopProcess(child) };
 }
 
 /** Resident memory of the given processes, summed, in bytes. */
@@ -77,6 +77,18 @@ export function residentBytes(pids: number[]): number {
   return pids.reduce((total, pid) => {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return total + Number(match?.[1] ?? 0) * 1024;
+  }, 0);
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+
+/** CPU time the given processes have used so far, every thread of each, user and kernel, in microseconds. */
+export function cpuMicroseconds(pids: number[]): number {
+  return pids.reduce((total, pid) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // utime and stime are the 14th and 15th fields; the command name before them, in parentheses, may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return total + ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
   }, 0);
 }
 

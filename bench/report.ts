@@ -6,6 +6,12 @@ export interface ScenarioResult {
   server: string;
   peak: Measurement;
   halfRate: Measurement;
+  /**
+   * CPU time per request of the peak rounds, read from /proc: the server's processes, and Redis's
+   * for a server that stores there. Unlike req/s it does not depend on how the load generator,
+   * Redis and the server share the cores.
+   */
+  cpuPerRequest: { serverMicroseconds: number; redisMicroseconds?: number };
 }
 
 export interface BenchResults {
@@ -47,10 +53,11 @@ export function renderReport(results: BenchResults): string {
     `Signing floor (node:crypto, one core, median of ${results.signingFloor.samples} samples taken between the scenarios): `
       + `ES384 ${results.signingFloor.es384PerCore.toFixed(0)}/s, ES256 ${results.signingFloor.es256PerCore.toFixed(0)}/s.`,
     '',
-    '| grant | server | req/s | p50 ms | p99 ms | p99 ms at half rate | failed |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    '| grant | server | req/s | p50 ms | p99 ms | p99 ms at half rate | server CPU µs/req | Redis CPU µs/req | failed |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
     ...results.results.map((r) =>
-      `| ${r.label} | ${r.server} | ${r.peak.requestsPerSecond.toFixed(0)} | ${r.peak.p50Ms.toFixed(1)} | ${r.peak.p99Ms.toFixed(1)} | ${r.halfRate.p99Ms.toFixed(1)} | ${r.peak.failures + r.halfRate.failures} |`),
+      `| ${r.label} | ${r.server} | ${r.peak.requestsPerSecond.toFixed(0)} | ${r.peak.p50Ms.toFixed(1)} | ${r.peak.p99Ms.toFixed(1)} | ${r.halfRate.p99Ms.toFixed(1)} `
+        + `| ${r.cpuPerRequest.serverMicroseconds.toFixed(0)} | ${r.cpuPerRequest.redisMicroseconds?.toFixed(1) ?? '–'} | ${r.peak.failures + r.halfRate.failures} |`),
     '',
     '| target | measured | goal | met |',
     '|---|---:|---|:---:|',

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 
 import { writeStagepassConfig } from './fixtures.js';
 import { measure, type Measurement } from './measure.js';
-import { freePort, residentBytes, startRedis, startServerProcess, type BenchProcess } from './processes.js';
+import { cpuMicroseconds, freePort, residentBytes, startRedis, startServerProcess, type BenchProcess } from './processes.js';
 import { renderReport, type BenchResults, type ScenarioResult } from './report.js';
 import {
   authorizationCode, clientCredentials, introspection, ivsParticipantToken, licenseExchange, licenseToken,
@@ -38,6 +38,8 @@ interface Target {
   name: string;
   process: BenchProcess;
   peakRss: number;
+  /** Whether it stores on the benchmark's Redis, whose CPU then counts towards its requests. */
+  onRedis: boolean;
   scenarios: Scenario[];
 }
 
@@ -78,12 +80,12 @@ async function main(): Promise<void> {
       videoToken('jwt'), videoToken('t1'), licenseToken, licenseExchange, introspection,
     ];
     const targets: Target[] = [
-      { name: bare.name, process: bare, peakRss: 0, scenarios: [clientCredentials, refreshChains(bareRefreshTokens)] },
-      { name: bareOnRedis.name, process: bareOnRedis, peakRss: 0, scenarios: [clientCredentials, refreshChains(bareRefreshTokens)] },
-      { name: signing.name, process: signing, peakRss: 0, scenarios: [ivsParticipantToken] },
-      { name: memory.name, process: memory, peakRss: 0, scenarios: everyGrant },
-      { name: onRedis.name, process: onRedis, peakRss: 0, scenarios: everyGrant },
-      { name: cluster.name, process: cluster, peakRss: 0, scenarios: [clientCredentials, refreshChains(stagepassRefreshTokens), ivsParticipantToken, videoToken('jwt')] },
+      { name: bare.name, process: bare, peakRss: 0, onRedis: false, scenarios: [clientCredentials, refreshChains(bareRefreshTokens)] },
+      { name: bareOnRedis.name, process: bareOnRedis, peakRss: 0, onRedis: true, scenarios: [clientCredentials, refreshChains(bareRefreshTokens)] },
+      { name: signing.name, process: signing, peakRss: 0, onRedis: false, scenarios: [ivsParticipantToken] },
+      { name: memory.name, process: memory, peakRss: 0, onRedis: false, scenarios: everyGrant },
+      { name: onRedis.name, process: onRedis, peakRss: 0, onRedis: true, scenarios: everyGrant },
+      { name: cluster.name, process: cluster, peakRss: 0, onRedis: true, scenarios: [clientCredentials, refreshChains(stagepassRefreshTokens), ivsParticipantToken, videoToken('jwt')] },
     ];
 
     const results: ScenarioResult[] = [];
@@ -106,11 +108,19 @@ async function main(): Promise<void> {
         return measure(target.process.url, load, { connections: CONNECTIONS, seconds, rate });
       };
       const peaks = new Map<Target, Measurement[]>();
+      const cpu = new Map<Target, { server: number; redis: number }>();
       for (let r = 0; r < rounds; r += 1) {
         for (const target of running) {
           await round(target, WARMUP_SECONDS);
           const sampler = sampleRss(target);
+          const serverBefore = cpuMicroseconds(target.process.pids());
+          const redisBefore = cpuMicroseconds([redis.pid]);
           const peak = await round(target, SECONDS);
+          const used = cpu.get(target) ?? { server: 0, redis: 0 };
+          cpu.set(target, {
+            server: used.server + cpuMicroseconds(target.process.pids()) - serverBefore,
+            redis: used.redis + cpuMicroseconds([redis.pid]) - redisBefore,
+          });
           sampler.stop();
           peaks.set(target, [...(peaks.get(target) ?? []), peak]);
           log(`${target.name} ${scenarioId}: ${peak.requestsPerSecond.toFixed(0)} req/s, p99 ${peak.p99Ms} ms${peak.failures ? `, ${peak.failures} failed` : ''}`);
@@ -121,7 +131,12 @@ async function main(): Promise<void> {
         const half = await round(target, SECONDS, Math.max(1, Math.round(peak.requestsPerSecond / 2)));
         log(`${target.name} ${scenarioId} at half rate: p99 ${half.p99Ms} ms${half.failures ? `, ${half.failures} failed` : ''}`);
         const scenario = target.scenarios.find((s) => s.id === scenarioId)!;
-        results.push({ scenario: scenarioId, label: scenario.label, server: target.name, peak, halfRate: half });
+        const used = cpu.get(target)!;
+        const cpuPerRequest = {
+          serverMicroseconds: used.server / peak.requests,
+          ...(target.onRedis ? { redisMicroseconds: used.redis / peak.requests } : {}),
+        };
+        results.push({ scenario: scenarioId, label: scenario.label, server: target.name, peak, halfRate: half, cpuPerRequest });
       }
     }
 
