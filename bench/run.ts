@@ -102,25 +102,29 @@ async function main(): Promise<void> {
         log(`${target.name}: preparing ${scenario.label} …`);
         loads.set(target, await scenario.prepare(target.process.url));
       }
-      const round = async (target: Target, seconds: number, rate?: number) => {
+      const cpu = new Map<Target, { server: number; redis: number }>();
+      const round = async (target: Target, seconds: number, { rate, countCpu = false }: { rate?: number; countCpu?: boolean } = {}) => {
         const maxRate = rate ?? expectedPeak(results, target.name);
         const load = await loads.get(target)!({ connections: CONNECTIONS, seconds, maxRate });
-        return measure(target.process.url, load, { connections: CONNECTIONS, seconds, rate });
-      };
-      const peaks = new Map<Target, Measurement[]>();
-      const cpu = new Map<Target, { server: number; redis: number }>();
-      for (let r = 0; r < rounds; r += 1) {
-        for (const target of running) {
-          await round(target, WARMUP_SECONDS);
-          const sampler = sampleRss(target);
-          const serverBefore = cpuMicroseconds(target.process.pids());
-          const redisBefore = cpuMicroseconds([redis.pid]);
-          const peak = await round(target, SECONDS);
+        // Read once the load is made: making it (sign-ins, codes) costs the server CPU of its own.
+        const serverBefore = cpuMicroseconds(target.process.pids());
+        const redisBefore = cpuMicroseconds([redis.pid]);
+        const measured = await measure(target.process.url, load, { connections: CONNECTIONS, seconds, rate });
+        if (countCpu) {
           const used = cpu.get(target) ?? { server: 0, redis: 0 };
           cpu.set(target, {
             server: used.server + cpuMicroseconds(target.process.pids()) - serverBefore,
             redis: used.redis + cpuMicroseconds([redis.pid]) - redisBefore,
           });
+        }
+        return measured;
+      };
+      const peaks = new Map<Target, Measurement[]>();
+      for (let r = 0; r < rounds; r += 1) {
+        for (const target of running) {
+          await round(target, WARMUP_SECONDS);
+          const sampler = sampleRss(target);
+          const peak = await round(target, SECONDS, { countCpu: true });
           sampler.stop();
           peaks.set(target, [...(peaks.get(target) ?? []), peak]);
           log(`${target.name} ${scenarioId}: ${peak.requestsPerSecond.toFixed(0)} req/s, p99 ${peak.p99Ms} ms${peak.failures ? `, ${peak.failures} failed` : ''}`);
@@ -128,7 +132,7 @@ async function main(): Promise<void> {
       }
       for (const target of running) {
         const peak = mean(peaks.get(target)!);
-        const half = await round(target, SECONDS, Math.max(1, Math.round(peak.requestsPerSecond / 2)));
+        const half = await round(target, SECONDS, { rate: Math.max(1, Math.round(peak.requestsPerSecond / 2)) });
         log(`${target.name} ${scenarioId} at half rate: p99 ${half.p99Ms} ms${half.failures ? `, ${half.failures} failed` : ''}`);
         const scenario = target.scenarios.find((s) => s.id === scenarioId)!;
         const used = cpu.get(target)!;
