@@ -103,19 +103,17 @@ async function main(): Promise<void> {
         loads.set(target, await scenario.prepare(target.process.url));
       }
       const cpu = new Map<Target, { server: number; redis: number }>();
+      const cpuSoFar = (target: Target) => ({ server: cpuMicroseconds(target.process.pids()), redis: cpuMicroseconds([redis.pid]) });
       const round = async (target: Target, seconds: number, { rate, countCpu = false }: { rate?: number; countCpu?: boolean } = {}) => {
         const maxRate = rate ?? expectedPeak(results, target.name);
         const load = await loads.get(target)!({ connections: CONNECTIONS, seconds, maxRate });
         // Read once the load is made: making it (sign-ins, codes) costs the server CPU of its own.
-        const serverBefore = cpuMicroseconds(target.process.pids());
-        const redisBefore = cpuMicroseconds([redis.pid]);
+        const before = countCpu ? cpuSoFar(target) : undefined;
         const measured = await measure(target.process.url, load, { connections: CONNECTIONS, seconds, rate });
-        if (countCpu) {
+        if (before) {
+          const after = cpuSoFar(target);
           const used = cpu.get(target) ?? { server: 0, redis: 0 };
-          cpu.set(target, {
-            server: used.server + cpuMicroseconds(target.process.pids()) - serverBefore,
-            redis: used.redis + cpuMicroseconds([redis.pid]) - redisBefore,
-          });
+          cpu.set(target, { server: used.server + after.server - before.server, redis: used.redis + after.redis - before.redis });
         }
         return measured;
       };
