@@ -14,8 +14,9 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { basicAuthorization, BENCH_CLIENT, GRANTS, LICENSE_ARN, MINTING_CLIENT, STAGE_ARN, writeStagepassConfig } from './fixtures.js';
+import { basicAuthorization, BENCH_CLIENT, MINTING_CLIENT, writeStagepassConfig } from './fixtures.js';
 import { freePort, startRedis, startServerProcess } from './processes.js';
+import { createVideoSession, tokenForms } from './scenarios.js';
 
 const SERVERS = ['memory', 'redis', 'bare'] as const;
 type Server = (typeof SERVERS)[number];
@@ -105,21 +106,18 @@ process.stdout.write(`${server}: ${(counted / REQUESTS / 1000).toFixed(0)} thous
 
 /** The form of each request: the same for most grants, a new client_token for every license token. */
 async function requestBodies(of: Grant): Promise<() => string> {
-  const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
   switch (of) {
     case 'client_credentials':
-      return () => form({ grant_type: 'client_credentials' });
+      return tokenForms.clientCredentials;
     case 'ivs':
-      return () => form({ grant_type: GRANTS.ivs, stage_arn: STAGE_ARN, user_id: 'bench-user' });
+      return tokenForms.ivs;
     case 'license': {
       let sequence = 0;
-      return () => form({ grant_type: GRANTS.license, license_arn: LICENSE_ARN, client_token: `instructions-${(sequence += 1)}`, expiration_in_days: '1' });
+      return () => tokenForms.license(`instructions-${(sequence += 1)}`);
     }
     case 'video_jwt':
     case 'video_t1': {
-      const created = await fetch(`${url}/video/sessions`, { method: 'POST', headers: { authorization } });
-      const { session_id: sessionId } = (await created.json()) as { session_id: string };
-      const body = form({ grant_type: GRANTS.video, session_id: sessionId, token_format: of.slice('video_'.length), role: 'publisher' });
+      const body = tokenForms.video(await createVideoSession(url), of === 'video_jwt' ? 'jwt' : 't1');
       return () => body;
     }
   }

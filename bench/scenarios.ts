@@ -37,6 +37,20 @@ const mintingClient = { authorization: basicAuthorization(MINTING_CLIENT.clientI
 
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
+/** The token requests the benchmarks send, as forms: one place for `npm run bench` and bench:instructions. */
+export const tokenForms = {
+  clientCredentials: () => form({ grant_type: 'client_credentials' }),
+  ivs: () => form({ grant_type: GRANTS.ivs, stage_arn: STAGE_ARN, user_id: 'bench-user' }),
+  video: (sessionId: string, format: 'jwt' | 't1') => form({ grant_type: GRANTS.video, session_id: sessionId, token_format: format, role: 'publisher' }),
+  license: (clientToken: string) => form({ grant_type: GRANTS.license, license_arn: LICENSE_ARN, client_token: clientToken, expiration_in_days: '1' }),
+};
+
+/** A new video session of the minting client's, for video token requests to name. */
+export async function createVideoSession(server: string): Promise<string> {
+  const created = await fetch(`${server}/video/sessions`, { method: 'POST', headers: { authorization: mintingClient.authorization } });
+  return ((await created.json()) as { session_id: string }).session_id;
+}
+
 /** The same request every time. */
 function fixed(path: string, headers: Record<string, string>, body: string): LoadFactory {
   return async () => ({ requests: [{ method: 'POST', path, headers, body }], shortfall: () => 0 });
@@ -65,7 +79,7 @@ function fromPool(headers: Record<string, string>, pool: string[], bodyFor: (ite
 export const clientCredentials: Scenario = {
   id: 'client_credentials',
   label: 'client_credentials',
-  prepare: async () => fixed('/token', benchClient, form({ grant_type: 'client_credentials' })),
+  prepare: async () => fixed('/token', benchClient, tokenForms.clientCredentials()),
 };
 
 /**
@@ -137,17 +151,13 @@ export const authorizationCode: Scenario = {
 export const ivsParticipantToken: Scenario = {
   id: 'ivs',
   label: 'IVS participant token',
-  prepare: async () => fixed('/token', mintingClient, form({ grant_type: GRANTS.ivs, stage_arn: STAGE_ARN, user_id: 'bench-user' })),
+  prepare: async () => fixed('/token', mintingClient, tokenForms.ivs()),
 };
 
 export const videoToken = (format: 'jwt' | 't1'): Scenario => ({
   id: `video_${format}`,
   label: `video token (${format})`,
-  async prepare(server) {
-    const created = await fetch(`${server}/video/sessions`, { method: 'POST', headers: { authorization: mintingClient.authorization } });
-    const { session_id: sessionId } = (await created.json()) as { session_id: string };
-    return fixed('/token', mintingClient, form({ grant_type: GRANTS.video, session_id: sessionId, token_format: format, role: 'publisher' }));
-  },
+  prepare: async (server) => fixed('/token', mintingClient, tokenForms.video(await createVideoSession(server), format)),
 });
 
 /** A distinct client_token per request, so every request mints a new token. */
@@ -166,7 +176,7 @@ export const licenseToken: Scenario = {
           headers: mintingClient,
           setupRequest: (request) => ({
             ...request,
-            body: form({ grant_type: GRANTS.license, license_arn: LICENSE_ARN, client_token: `${prefix}-${(sequence += 1)}`, expiration_in_days: '1' }),
+            body: tokenForms.license(`${prefix}-${(sequence += 1)}`),
           }),
         }],
         shortfall: () => 0,
@@ -193,7 +203,7 @@ export const introspection: Scenario = {
   id: 'introspection',
   label: 'introspection',
   async prepare(server) {
-    const response = await fetch(`${server}/token`, { method: 'POST', headers: benchClient, body: form({ grant_type: 'client_credentials' }) });
+    const response = await fetch(`${server}/token`, { method: 'POST', headers: benchClient, body: tokenForms.clientCredentials() });
     const { access_token: token } = (await response.json()) as { access_token: string };
     return fixed('/token/introspection', benchClient, form({ token }));
   },
