@@ -10,9 +10,10 @@ import { join } from 'node:path';
 
 import { Redis } from 'ioredis';
 
+import { freePort } from '../test/support/free-port.js';
 import { writeStagepassConfig } from './fixtures.js';
 import { measure, type Measurement } from './measure.js';
-import { cpuMicroseconds, freePort, residentBytes, startRedis, startServerProcess, type BenchProcess } from './processes.js';
+import { cpuMicroseconds, residentBytes, startRedis, startServerProcess, type BenchProcess } from './processes.js';
 import { renderReport, type BenchResults, type ScenarioResult } from './report.js';
 import {
   authorizationCode, clientCredentials, introspection, ivsParticipantToken, licenseExchange, licenseToken,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import type { Store } from '../store/store.js';
+import type { Clock } from '../time/clock.js';
 
 export interface LockoutPolicy {
   /** Failures that lock the subject out; every further run of as many locks it out again. */
@@ -22,12 +23,13 @@ export class FailureLockout {
     private readonly store: Store,
     private readonly name: string,
     private readonly policy: LockoutPolicy,
+    private readonly clock: Clock,
   ) {}
 
   /** Seconds until the subject may try again; 0 when it is not locked out. */
   async lockedFor(subject: string): Promise<number> {
     const until = await this.store.getValue(this.#key('lockout', subject));
-    return until === undefined ? 0 : Math.max(0, Math.ceil((Number(until) - Date.now()) / 1000));
+    return until === undefined ? 0 : Math.max(0, Math.ceil((Number(until) - this.clock.now()) / 1000));
   }
 
   /** Counts a failure; answers the seconds of the lockout it started, or 0 when it started none. */
@@ -36,7 +38,7 @@ export class FailureLockout {
     const { maxFailures, lockoutSeconds, maxLockoutSeconds } = this.policy;
     if (failures % maxFailures !== 0) return 0;
     const seconds = Math.min(maxLockoutSeconds, lockoutSeconds * 2 ** (failures / maxFailures - 1));
-    await this.store.setValue(this.#key('lockout', subject), String(Date.now() + seconds * 1000), seconds);
+    await this.store.setValue(this.#key('lockout', subject), String(this.clock.now() + seconds * 1000), seconds);
     return seconds;
   }
 

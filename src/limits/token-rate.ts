@@ -1,6 +1,7 @@
 import { MINTER_TOKENS_PER_SECOND } from '../grants/index.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../provider/oidc-provider-internals.js';
 import type { Store } from '../store/store.js';
+import { type Clock, epochSeconds } from '../time/clock.js';
 
 /**
  * Tokens per second per client, by grant type, with the minters' own defaults (IVS: 50, its
@@ -45,7 +46,7 @@ export class TokenRateLimiter {
   #windows = new Map<string, Window>();
   #windowsSecond = 0;
 
-  constructor(private readonly store: Store, configured: Record<string, number>) {
+  constructor(private readonly store: Store, configured: Record<string, number>, private readonly clock: Clock) {
     this.#limits = { ...DEFAULT_TOKENS_PER_SECOND, ...configured };
   }
 
@@ -86,7 +87,7 @@ export class TokenRateLimiter {
   }
 
   #currentSecond(): number {
-    const second = Math.floor(Date.now() / 1000);
+    const second = epochSeconds(this.clock);
     if (second !== this.#windowsSecond) {
       this.#windows = new Map();
       this.#windowsSecond = second;

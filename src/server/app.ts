@@ -17,7 +17,8 @@ import { LoginThrottle } from '../limits/login-throttle.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
 import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
 import { createStore } from '../store/create-store.js';
-import { epochSeconds, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { type Clock, systemClock } from '../time/clock.js';
 import { auditProviderEvents, createAudit } from './audit.js';
 import type { Lifecycle } from './health-routes.js';
 import { interactionRoutes } from './interaction-routes.js';
@@ -42,6 +43,8 @@ export interface StagepassOptions {
   logger?: Logger;
   /** Tests hand in a store they own; otherwise the configuration decides. */
   store?: Store;
+  /** Tests hand in a clock they move; otherwise the system's. */
+  clock?: Clock;
 }
 
 /**
@@ -53,17 +56,18 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const metrics = createMetrics();
   const audit = createAudit(logger, metrics);
   const lifecycle: Lifecycle = { draining: false };
-  const store = options.store ?? (await createStore(config, logger, metrics.redisError));
+  const clock = options.clock ?? systemClock;
+  const store = options.store ?? (await createStore(config, logger, metrics.redisError, clock));
   const [jwks, cookieKeys] = await Promise.all([
     loadOrCreateJwks(config.keys.jwksFile),
     loadOrCreateCookieKeys(config.keys.cookieKeysFile),
   ]);
   const accounts = new AccountDirectory(config.accounts);
   const render = createPageRenderer(VIEWS_DIR);
-  const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
-  const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds });
+  const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render, clock });
+  const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), clock });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
-  guardTokenEndpoint(provider, new TokenRateLimiter(store, config.limits.tokensPerSecond));
+  guardTokenEndpoint(provider, new TokenRateLimiter(store, config.limits.tokensPerSecond, clock));
   auditProviderEvents(provider, audit);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
@@ -83,12 +87,12 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const routers = [
     assetRoutes(VIEWS_DIR),
     interactionRoutes({
-      provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login), audit,
+      provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login, clock), audit,
     }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
   ];
   const pipeline = requestPipeline({
-    config, logger, metrics, audit, store, lifecycle, provider, render, routers,
+    config, logger, metrics, audit, store, lifecycle, provider, render, clock, routers,
     awsApis: await awsApis({ config, provider, store, logger, audit, app }),
   });
   for (const middleware of pipeline) app.use(middleware);

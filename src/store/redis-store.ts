@@ -1,7 +1,8 @@
 import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 
+import { epochSeconds, systemClock } from '../time/clock.js';
 import { asIndex, type IndexedFields, storeKeys } from './keys.js';
-import { epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, StoreUnavailableError } from './store.js';
+import { type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, StoreUnavailableError } from './store.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -113,6 +114,7 @@ return {'inserted'}`,
 type ScriptArgument = string | number;
 type Scripted = { [name in keyof typeof SCRIPTS]: (...args: ScriptArgument[]) => Promise<unknown> };
 
+/** Redis expires keys by its own clock, so the times this store writes beside them are the system's. */
 export class RedisStore implements Store {
   readonly #client: RedisClient;
   readonly #onCommandError: (error: Error) => void;
@@ -209,7 +211,7 @@ export class RedisStore implements Store {
 
   async consumeModel(model: string, id: string): Promise<boolean> {
     return this.#guard(async () => {
-      return (await this.#scripts.consumeModel(storeKeys.model(model, id), String(epochSeconds()))) === 1;
+      return (await this.#scripts.consumeModel(storeKeys.model(model, id), String(epochSeconds(systemClock)))) === 1;
     });
   }
 
@@ -281,10 +283,6 @@ export class RedisStore implements Store {
       )) as [CountedInsertOutcome['outcome'], string?];
       return outcome === 'claimed' ? { outcome, value: value! } : { outcome } as CountedInsertOutcome;
     });
-  }
-
-  async countLive(key: string): Promise<number> {
-    return this.#guard(async () => this.#client.zcount(storeKeys.counted(key), `(${Date.now()}`, '+inf'));
   }
 
   async removeCounted(key: string, member: string): Promise<void> {

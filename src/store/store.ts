@@ -46,8 +46,6 @@ export interface Store {
    * a limit never exceed it and a retry with the same claim never writes twice.
    */
   insertCounted(insert: CountedInsert): Promise<CountedInsertOutcome>;
-  /** Live members of a counted set. */
-  countLive(key: string): Promise<number>;
   removeCounted(key: string, member: string): Promise<void>;
 
   /** Answers whether the backend is reachable. */
@@ -79,5 +77,3 @@ export type CountedInsertOutcome = { outcome: 'inserted' } | { outcome: 'claimed
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
 }
-
-export const epochSeconds = (): number => Math.floor(Date.now() / 1000);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { freePort } from './free-port.js';
+import { sleep } from './sleep.js';
 
 const run = promisify(execFile);
 
@@ -48,7 +49,7 @@ async function ping(port: number): Promise<boolean> {
 async function waitFor(condition: () => Promise<boolean>): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt += 1) {
     if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   throw new Error('redis cluster did not come up');
 }

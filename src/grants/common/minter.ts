@@ -4,6 +4,7 @@ import type { z } from 'zod';
 
 import type { ServerSigningKey } from '../../keys/server-signing-key.js';
 import type { Store } from '../../store/store.js';
+import type { Clock } from '../../time/clock.js';
 import type { MintingGrant } from './minting-grant.js';
 
 /** A running minter: its grants at the token endpoint, and any routes of its own (keys, sessions, listings). */
@@ -16,8 +17,7 @@ export interface MinterDependencies {
   provider: Provider;
   store: Store;
   serverKey: ServerSigningKey;
-  /** Epoch seconds. */
-  now: () => number;
+  clock: Clock;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { epochSeconds } from '../../time/clock.js';
 import { defineMinter } from '../common/minter.js';
 import { licensesConfigSchema } from './config.js';
 import { licenseExchangeGrant } from './exchange-grant.js';
@@ -10,8 +11,9 @@ export const licenseMinter = defineMinter({
   section: licensesConfigSchema,
   enabled: (licenses) => licenses.length > 0,
   policyMetadata: { license_arns: null },
-  async create(licenses, { provider, store, serverKey, now }) {
-    const registry = new LicenseTokenRegistry(store);
+  async create(licenses, { provider, store, serverKey, clock }) {
+    const registry = new LicenseTokenRegistry(store, clock);
+    const now = () => epochSeconds(clock);
     const issuer = provider.issuer;
     return {
       grants: [

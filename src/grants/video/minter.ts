@@ -1,4 +1,5 @@
 import { loadRsaPrivateKey } from '../../keys/pem-keys.js';
+import { epochSeconds } from '../../time/clock.js';
 import { defineMinter } from '../common/minter.js';
 import { videoConfigSchema } from './config.js';
 import { videoTokenGrant } from './grant.js';
@@ -11,14 +12,14 @@ export const videoMinter = defineMinter({
   section: videoConfigSchema.optional(),
   enabled: (video) => video !== undefined,
   policyMetadata: { video_roles: VIDEO_ROLES },
-  async create(video, { provider, now }) {
+  async create(video, { provider, clock }) {
     const applicationKey = video.privateKeyFile === undefined ? undefined : await loadRsaPrivateKey(video.privateKeyFile);
     const signers = videoSigners(video, applicationKey);
     // Sessions are created for the default format's credentials, so its tokens fit them.
     const sessionOwner = signers[video.tokenFormat]!.sessionOwner;
     return {
-      grants: [videoTokenGrant(video, signers, now)],
-      routes: videoSessionRoutes(provider, sessionOwner, () => new Date()),
+      grants: [videoTokenGrant(video, signers, () => epochSeconds(clock))],
+      routes: videoSessionRoutes(provider, sessionOwner, () => new Date(clock.now())),
     };
   },
 });
