@@ -19,6 +19,7 @@ import { assertStaticClientsValid, createProvider } from '../provider/create-pro
 import { LoginThrottle } from '../limits/login-throttle.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
 import { requireDevicePageSession } from '../provider/device-page-session.js';
+import { canonicalProviderPaths } from '../provider/canonical-paths.js';
 import { announceDevicePollingInterval } from '../provider/device-polling.js';
 import { isGrantTypeNotAllowed } from '../provider/oidc-provider-internals.js';
 import { PREFILLED_USER_CODE } from '../provider/provider-pages.js';
@@ -102,6 +103,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   app.use(closeConnectionsWhileDraining(lifecycle));
   app.use(logAndMeasureRequests(logger, metrics));
   app.use(errorBoundary(logger, audit));
+  app.use(canonicalProviderPaths(provider));
   app.use(forPathsUnder(HEALTH_PATHS, [healthRoutes(store, lifecycle, config.redisCommandTimeoutMs)]));
   app.use(forPathsUnder([METRICS_PATH], [metricsRoute(metrics, config.metrics)]));
   app.use(limitBodySize(config.limits.maxBodyBytes, { exceptUnder: AWS_APIS_PREFIX }));
