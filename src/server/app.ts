@@ -32,6 +32,7 @@ import { errorBoundary } from './error-boundary.js';
 import { closeConnectionsWhileDraining } from './graceful-shutdown.js';
 import { HEALTH_PATHS, healthRoutes, type Lifecycle } from './health-routes.js';
 import { interactionRoutes } from './interaction-routes.js';
+import { addressedAsIssuer } from './issuer-address.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, METRICS_PATH, metricsRoute, type Metrics } from './metrics.js';
 import { createPageRenderer, readStylesheet } from './pages.js';
@@ -102,6 +103,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   app.use(closeConnectionsWhileDraining(lifecycle));
   app.use(logAndMeasureRequests(logger, metrics));
   app.use(errorBoundary(logger, audit));
+  app.use(addressedAsIssuer(config.issuer));
   app.use(forPathsUnder(HEALTH_PATHS, [healthRoutes(store, lifecycle, config.redisCommandTimeoutMs)]));
   app.use(forPathsUnder([METRICS_PATH], [metricsRoute(metrics, config.metrics)]));
   app.use(limitBodySize(config.limits.maxBodyBytes, { exceptUnder: AWS_APIS_PREFIX }));
