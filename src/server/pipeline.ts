@@ -17,6 +17,7 @@ import { limitBodySize } from './body-limit.js';
 import { errorBoundary } from './error-boundary.js';
 import { closeConnectionsWhileDraining } from './graceful-shutdown.js';
 import { HEALTH_PATHS, healthRoutes, type Lifecycle } from './health-routes.js';
+import { addressedAsIssuer } from './issuer-address.js';
 import type { Logger } from './logger.js';
 import { METRICS_PATH, metricsRoute, type Metrics } from './metrics.js';
 import type { PageRenderer } from './pages.js';
@@ -52,6 +53,7 @@ export function requestPipeline(deps: PipelineDependencies): Middleware[] {
     closeConnectionsWhileDraining(lifecycle),
     logAndMeasureRequests(logger, metrics),
     errorBoundary(logger, audit),
+    addressedAsIssuer(config.issuer),
     canonicalProviderPaths(provider),
     forPathsUnder(HEALTH_PATHS, [healthRoutes(store, lifecycle, config.redisCommandTimeoutMs)]),
     forPathsUnder([METRICS_PATH], [metricsRoute(metrics, config.metrics)]),
