@@ -2,11 +2,22 @@
  * The one place that reaches into oidc-provider beyond its public API. Its internal modules are
  * not semver-stable: an upgrade checks this file and nothing else.
  */
+import type { Middleware } from 'koa';
+import compose from 'koa-compose';
 import type { Adapter, AdapterPayload, ClientMetadata, KoaContextWithOIDC, Provider } from 'oidc-provider';
 import * as deviceCodeGrant from 'oidc-provider/lib/actions/grants/device_code.js';
 import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import providerRequestStorage from 'oidc-provider/lib/helpers/als.js';
 import providerInternals from 'oidc-provider/lib/helpers/weak_cache.js';
+
+/**
+ * The provider's own middleware, to run inside this server's Koa app and its contexts (so its
+ * cookies are signed with the app's keys) rather than as a second app. Assumes the Provider is a
+ * Koa app whose `middleware` array holds its whole request handling, as in oidc-provider 9.
+ */
+export function providerMiddleware(provider: Provider): Middleware {
+  return compose((provider as unknown as { middleware: Middleware[] }).middleware);
+}
 
 export type GrantHandler = (ctx: KoaContextWithOIDC) => Promise<void>;
 

@@ -57,6 +57,9 @@ const CONTENT_TYPES = [
   'application/x-www-form-urlencoded; charset=latin1', 'application/json; charset=utf-16', 'application/jwt', '',
 ];
 
+/** Host header values, well-formed and not: every published URL must stay the issuer's either way. */
+const HOSTS = ['evil.example', 'a b', '[::1', '[::1]:8080', 'x:99999', '%', '%41', 'a/b', 'user@evil.example', '', 'x'.repeat(300), '127.0.0.1:1, evil.example'];
+
 /** mulberry32: a small seeded generator. */
 function generator(seed: number) {
   let state = seed;
@@ -219,6 +222,9 @@ function rawOnce(port: number, random: Random): Promise<Outcome> {
     () => `POST /token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nzz\r\n${junk(random)}\r\n0\r\n\r\n`,
     () => `GET /healthz HTTP/1.1\r\nHost: x\r\n${'X-Big: '.concat('a'.repeat(20_000))}\r\n\r\n`,
     () => `GET / HTTP/9.9\r\n\r\n`,
+    () => `${random.pick(['GET', 'POST'])} ${random.pick(ROUTES)} HTTP/1.1\r\nHost: ${random.pick(HOSTS)}\r\nContent-Length: 0\r\n\r\n`,
+    () => `GET ${random.pick(ROUTES)} HTTP/1.1\r\nHost: x\r\nX-Forwarded-Host: ${random.pick(HOSTS)}\r\n\r\n`,
+    () => `GET http://${random.pick(HOSTS)}${random.pick(ROUTES)} HTTP/1.1\r\nHost: ${random.pick(HOSTS)}\r\n\r\n`,
   ];
   const payload = random.pick(payloads)();
   return new Promise((resolve, reject) => {
