@@ -11,14 +11,18 @@ import type { Store } from './store.js';
  * by the request that met it).
  */
 export async function createStore(
-  config: Pick<Config, 'redisUrl' | 'redisKeyPrefix' | 'redisCluster' | 'redisCommandTimeoutMs'>,
+  config: Pick<Config, 'redisUrl' | 'redisSentinels' | 'redisSentinelName' | 'redisSentinelPassword' | 'redisKeyPrefix' | 'redisCluster' | 'redisCommandTimeoutMs'>,
   logger: Logger,
   countRedisError: () => void,
   clock: Clock,
 ): Promise<Store> {
-  if (config.redisUrl === undefined) return new MemoryStore(clock);
+  const sentinel = config.redisSentinels && {
+    sentinels: config.redisSentinels, name: config.redisSentinelName!, password: config.redisSentinelPassword,
+  };
+  if (config.redisUrl === undefined && sentinel === undefined) return new MemoryStore(clock);
   const store = new RedisStore({
     url: config.redisUrl,
+    sentinel,
     keyPrefix: config.redisKeyPrefix,
     cluster: config.redisCluster,
     commandTimeout: config.redisCommandTimeoutMs,
@@ -32,7 +36,10 @@ export async function createStore(
     await store.connect();
   } catch (cause) {
     await store.close();
-    throw new Error(`cannot reach Redis at ${redactPassword(config.redisUrl)}: ${(cause as Error).message}`);
+    const where = config.redisUrl === undefined
+      ? `master ${sentinel!.name} through sentinels ${sentinel!.sentinels.map(({ host, port }) => `${host}:${port}`).join(', ')}`
+      : redactPassword(config.redisUrl);
+    throw new Error(`cannot reach Redis at ${where}: ${(cause as Error).message}`);
   }
   return store;
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it, test } from 'vitest';
 
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { inGroup } from '../../src/store/keys.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { StoreUnavailableError, type Store } from '../../src/store/store.js';
 import { TestClock } from '../support/clock.js';
@@ -190,47 +191,46 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
     expect(await store.incrementValue('reset-me', 60)).toBe(1);
   });
 
+  const seat = (name: string) => inGroup('license', name);
   const inserter = (store: Store) => (member: string, limit: number, expiresIn = 60, claim = `claim-${member}`) => store.insertCounted({
-    claim: { key: claim, value: `claimed-by-${member}`, expiresIn: 600 },
-    countedIn: 'seats',
+    claim: { key: seat(claim), value: `claimed-by-${member}`, expiresIn: 600 },
+    countedIn: seat('seats'),
     limit,
     member,
-    record: { key: `record-${member}`, value: `record of ${member}` },
-    listedIn: 'seats-of-client',
+    record: { key: seat(`record-${member}`), value: `record of ${member}` },
     expiresIn,
   });
 
   /**
    * Asserts that exactly `taken` live members hold a seat, as the limit counts them: a probe is
    * refused under a limit of `taken` and gets in under `taken + 1`. The probe then leaves its seat,
-   * and it is listed apart, so the test goes on as if it had never come.
+   * so the test goes on as if it had never come.
    */
   async function expectSeatsTaken(store: Store, taken: number): Promise<void> {
     const probe = (limit: number) => store.insertCounted({
-      claim: { key: `probe-claim-${limit}`, value: 'probe', expiresIn: 600 },
-      countedIn: 'seats',
+      claim: { key: seat(`probe-claim-${limit}`), value: 'probe', expiresIn: 600 },
+      countedIn: seat('seats'),
       limit,
       member: 'probe',
-      record: { key: 'probe-record', value: 'probe' },
-      listedIn: 'probes',
+      record: { key: seat('probe-record'), value: 'probe' },
       expiresIn: 60,
     });
     expect(await probe(taken)).toEqual({ outcome: 'limit_reached' });
     expect(await probe(taken + 1)).toEqual({ outcome: 'inserted' });
-    await store.removeCounted('seats', 'probe');
+    await store.removeCounted(seat('seats'), 'probe');
   }
 
-  it('a counted insert writes its record, listing and claim together, and refuses once the limit is reached', async ({ backend: { store } }) => {
+  it('a counted insert writes its record and claim together, and refuses once the limit is reached', async ({ backend: { store } }) => {
     const counted = inserter(store);
     expect(await counted('a', 2)).toEqual({ outcome: 'inserted' });
     expect(await counted('b', 2)).toEqual({ outcome: 'inserted' });
     expect(await counted('c', 2)).toEqual({ outcome: 'limit_reached' });
     await expectSeatsTaken(store, 2);
-    expect(await store.getValue('record-a')).toBe('record of a');
-    expect(await store.getValue('record-c')).toBeUndefined();
-    expect(await store.getValue('claim-c')).toBeUndefined();
-    expect((await store.setMembers('seats-of-client')).sort()).toEqual(['a', 'b']);
-    await store.removeCounted('seats', 'a');
+    expect(await store.getValue(seat('record-a'))).toBe('record of a');
+    expect(await store.getValue(seat('claim-a'))).toBe('claimed-by-a');
+    expect(await store.getValue(seat('record-c'))).toBeUndefined();
+    expect(await store.getValue(seat('claim-c'))).toBeUndefined();
+    await store.removeCounted(seat('seats'), 'a');
     expect(await counted('c', 2)).toEqual({ outcome: 'inserted' });
   });
 
@@ -239,7 +239,7 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
     expect(await counted('first', 10, 60, 'same-claim')).toEqual({ outcome: 'inserted' });
     expect(await counted('second', 10, 60, 'same-claim')).toEqual({ outcome: 'claimed', value: 'claimed-by-first' });
     await expectSeatsTaken(store, 1);
-    expect(await store.getValue('record-second')).toBeUndefined();
+    expect(await store.getValue(seat('record-second'))).toBeUndefined();
   });
 
   it('of concurrent counted inserts with one claim exactly one writes; the others answer its value', async ({ backend: { store } }) => {
@@ -266,7 +266,25 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
     await elapse(1_200);
     await expectSeatsTaken(store, 1);
     expect(await counted('waiting', 2)).toEqual({ outcome: 'inserted' });
-    expect(await store.getValue('record-brief')).toBeUndefined();
+    expect(await store.getValue(seat('record-brief'))).toBeUndefined();
+  });
+
+  it('refuses a counted insert whose keys are not of one group, which a cluster could not write in one step', async ({ backend: { store } }) => {
+    await expect(store.insertCounted({
+      claim: { key: 'loose-claim', value: 'v', expiresIn: 60 }, countedIn: seat('seats'), limit: 1, member: 'm',
+      record: { key: seat('record-m'), value: 'r' }, expiresIn: 60,
+    })).rejects.toThrow(/share a group/);
+    await expectSeatsTaken(store, 0);
+  });
+
+  it('an index that points at a record since saved without that value finds nothing', async ({ backend: { store } }) => {
+    await store.upsertModel('Session', 'moved', { uid: 'uid-old' }, 60);
+    await store.upsertModel('Session', 'moved', { uid: 'uid-new' }, 60);
+    expect(await store.findModelByUid('Session', 'uid-old')).toBeUndefined();
+    expect(await store.findModelByUid('Session', 'uid-new')).toEqual({ uid: 'uid-new' });
+    await store.upsertModel('DeviceCode', 'dc-moved', { userCode: 'OLDCODEX' }, 60);
+    await store.upsertModel('DeviceCode', 'dc-moved', { userCode: 'NEWCODEX' }, 60);
+    expect(await store.findModelByUserCode('DeviceCode', 'OLDCODEX')).toBeUndefined();
   });
 
   it('answers a ping while open', async ({ backend: { store } }) => {
