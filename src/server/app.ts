@@ -13,6 +13,7 @@ import { AWS_APIS_PREFIX, awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
 import { createMinters } from '../grants/index.js';
+import type { Minter } from '../grants/common/minter.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { serverSigningKey } from '../keys/server-signing-key.js';
 import { assertStaticClientsValid, createProvider } from '../provider/create-provider.js';
@@ -50,6 +51,8 @@ export interface Stagepass {
   logger: Logger;
   metrics: Metrics;
   lifecycle: Lifecycle;
+  /** The running minters, with their grants, routes and AWS APIs. */
+  minters: readonly Minter[];
 }
 
 export interface StagepassOptions {
@@ -73,7 +76,8 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
   const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
-  guardTokenEndpoint(provider, new TokenRateLimiter(store, config.limits.tokensPerSecond));
+  const tokenRate = new TokenRateLimiter(store, config.limits.tokensPerSecond);
+  guardTokenEndpoint(provider, tokenRate);
   auditProviderEvents(provider, audit);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
@@ -122,11 +126,11 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
   ];
   for (const router of routers) app.use(forPathsUnder(routerPrefixes(router), [router.routes() as Middleware]));
-  app.use(forPathsUnder([AWS_APIS_PREFIX], [await awsApis({ config, provider, store, logger, audit, app })]));
+  app.use(forPathsUnder([AWS_APIS_PREFIX], [await awsApis({ config, provider, logger, audit, rate: tokenRate, minters, app })]));
   app.use(compose(provider.middleware as Middleware[]));
   app.use(notFound());
 
-  return { app, provider, store, config, logger, metrics, lifecycle };
+  return { app, provider, store, config, logger, metrics, lifecycle, minters };
 }
 
 /** Starts listening; resolves with the server once it accepts connections. */
