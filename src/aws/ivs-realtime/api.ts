@@ -10,6 +10,7 @@ import type { IvsConfig } from '../../grants/ivs/config.js';
 import { IVS_RIGHTS_FIELDS } from '../../grants/ivs/policy.js';
 import { IVS_GRANT_TYPE, type IvsMintingService } from '../../grants/ivs/service.js';
 import type { IvsStageDirectory } from '../../grants/ivs/stage-directory.js';
+import type { AwsApiDescription } from '../../grants/common/minter.js';
 import { awsEndpoint, nameRoute, type AwsApiDependencies } from '../aws-endpoint.js';
 import type { Store } from '../../store/store.js';
 import { AwsError } from '../aws-error.js';
@@ -22,9 +23,14 @@ import { describePublicKey, IvsPublicKeyDirectory } from './public-key-directory
 import { publicKeyOperations } from './public-keys.js';
 import { stageOperations } from './stages.js';
 
-export const IVS_REALTIME_PREFIX = '/aws/ivs-realtime';
-/** The SigV4 signing name of IVS real-time. */
-const SERVICE = 'ivs';
+const OPERATIONS = [
+  'CreateParticipantToken', 'CreateStage', 'GetStage', 'ListStages', 'DeleteStage', 'ImportPublicKey', 'GetPublicKey', 'ListPublicKeys',
+] as const;
+
+/** restJson1 under /aws/ivs-realtime, SigV4 signing name `ivs`. */
+export const IVS_REALTIME_API: AwsApiDescription = { signingName: 'ivs', prefix: '/aws/ivs-realtime', operations: OPERATIONS };
+export const IVS_REALTIME_PREFIX = IVS_REALTIME_API.prefix;
+const SERVICE = IVS_REALTIME_API.signingName;
 
 export interface IvsRealtimeDependencies extends AwsApiDependencies {
   ivs: IvsConfig;
@@ -59,19 +65,20 @@ export function ivsRealtimeApi(deps: IvsRealtimeDependencies): Middleware {
   const stageOps = stageOperations({ stages, account, mint });
   const publicKeys = publicKeyOperations({ keys, account });
 
-  const operations = new Map<string, Operation>([
-    ['CreateParticipantToken', operation(createParticipantTokenInput, async (input, call) => {
+  const byName: Record<(typeof OPERATIONS)[number], Operation> = {
+    CreateParticipantToken: operation(createParticipantTokenInput, async (input, call) => {
       const { expiresIn: _seconds, ...participantToken } = await mint(input, call.caller, call);
       return { participantToken };
-    })],
-    ['CreateStage', operation(createStageInput, stageOps.createStage)],
-    ['GetStage', operation(stageArnInput, stageOps.getStage)],
-    ['ListStages', operation(listInput, stageOps.listStages)],
-    ['DeleteStage', operation(stageArnInput, stageOps.deleteStage)],
-    ['ImportPublicKey', operation(importPublicKeyInput, publicKeys.importPublicKey)],
-    ['GetPublicKey', operation(publicKeyArnInput, publicKeys.getPublicKey)],
-    ['ListPublicKeys', operation(listInput, publicKeys.listPublicKeys)],
-  ]);
+    }),
+    CreateStage: operation(createStageInput, stageOps.createStage),
+    GetStage: operation(stageArnInput, stageOps.getStage),
+    ListStages: operation(listInput, stageOps.listStages),
+    DeleteStage: operation(stageArnInput, stageOps.deleteStage),
+    ImportPublicKey: operation(importPublicKeyInput, publicKeys.importPublicKey),
+    GetPublicKey: operation(publicKeyArnInput, publicKeys.getPublicKey),
+    ListPublicKeys: operation(listInput, publicKeys.listPublicKeys),
+  };
+  const operations = new Map<string, Operation>(Object.entries(byName));
 
   return awsEndpoint(IVS_REALTIME_PREFIX, IVS_ERRORS, deps, async (ctx, body) => {
     const signed = await authenticateSignedClient(signedRequestOf(ctx, body), provider, SERVICE);

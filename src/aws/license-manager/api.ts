@@ -8,6 +8,7 @@ import type { LicenseExchangeService } from '../../grants/license/exchange-servi
 import { LICENSE_RIGHTS_FIELDS } from '../../grants/license/policy.js';
 import type { LicenseMintingService } from '../../grants/license/service.js';
 import type { LicenseTokenRegistry } from '../../grants/license/token-registry.js';
+import type { AwsApiDescription } from '../../grants/common/minter.js';
 import { awsEndpoint, nameRoute, type AwsApiDependencies } from '../aws-endpoint.js';
 import { AwsError } from '../aws-error.js';
 import { parseJsonInput } from '../json-input.js';
@@ -16,10 +17,15 @@ import { LICENSE_MANAGER_ERRORS, licenseManagerError } from './errors.js';
 import { createTokenInput, deleteTokenInput, getAccessTokenInput, listTokensInput } from './inputs.js';
 import { licenseTokenOperations, type LicenseManagerCall } from './license-tokens.js';
 
-export const LICENSE_MANAGER_PREFIX = '/aws/license-manager';
-/** The SigV4 signing name of License Manager. */
-const SERVICE = 'license-manager';
-const TARGET_PREFIX = 'AWSLicenseManager.';
+const OPERATIONS = ['CreateToken', 'GetAccessToken', 'ListTokens', 'DeleteToken'] as const;
+
+/** awsJson1_1 at /aws/license-manager, SigV4 signing name `license-manager`. */
+export const LICENSE_MANAGER_API: AwsApiDescription = {
+  signingName: 'license-manager', prefix: '/aws/license-manager', operations: OPERATIONS, targetPrefix: 'AWSLicenseManager.',
+};
+export const LICENSE_MANAGER_PREFIX = LICENSE_MANAGER_API.prefix;
+const SERVICE = LICENSE_MANAGER_API.signingName;
+const TARGET_PREFIX = LICENSE_MANAGER_API.targetPrefix!;
 
 export interface LicenseManagerDependencies extends AwsApiDependencies {
   tokens: LicenseMintingService;
@@ -44,12 +50,12 @@ const operation = <T>(schema: z.ZodType<T>, run: (input: T, call: LicenseManager
 export function licenseManagerApi(deps: LicenseManagerDependencies): Middleware {
   const { provider, tokens, exchange, registry } = deps;
   const operations = licenseTokenOperations({ createToken: metered(tokens, deps), getAccessToken: metered(exchange, deps), registry });
-  const byName = new Map<string, Operation>([
-    ['CreateToken', operation(createTokenInput, operations.createToken, tokens.grantType)],
-    ['GetAccessToken', operation(getAccessTokenInput, operations.getAccessToken, exchange.grantType)],
-    ['ListTokens', operation(listTokensInput, operations.listTokens)],
-    ['DeleteToken', operation(deleteTokenInput, operations.deleteToken)],
-  ]);
+  const byName = new Map<string, Operation>(Object.entries({
+    CreateToken: operation(createTokenInput, operations.createToken, tokens.grantType),
+    GetAccessToken: operation(getAccessTokenInput, operations.getAccessToken, exchange.grantType),
+    ListTokens: operation(listTokensInput, operations.listTokens),
+    DeleteToken: operation(deleteTokenInput, operations.deleteToken),
+  } satisfies Record<(typeof OPERATIONS)[number], Operation>));
 
   return awsEndpoint(LICENSE_MANAGER_PREFIX, LICENSE_MANAGER_ERRORS, deps, async (ctx, body) => {
     ctx.type = 'application/x-amz-json-1.1';

@@ -24,6 +24,17 @@ export interface MinterDependencies {
   now: () => number;
 }
 
+/** How a minter's AWS-compatible API is addressed, for those who call it (and the fuzz suite). */
+export interface AwsApiDescription {
+  /** The SigV4 signing name. */
+  signingName: string;
+  /** Where it is mounted: the endpoint an SDK client is given. */
+  prefix: string;
+  operations: readonly string[];
+  /** restJson1 operations are paths below the prefix; awsJson ones are named in X-Amz-Target with this prefix. */
+  targetPrefix?: string;
+}
+
 /** The sample client printed at start, for the minters' examples. */
 export interface SampleClient {
   issuer: string;
@@ -52,6 +63,8 @@ export interface MinterPlugin<Section extends z.ZodType = z.ZodType> {
   policyMetadata: Readonly<Record<string, readonly string[] | null>>;
   /** Default tokens per second per client, by grant type, where the minter wants other than the default. */
   tokensPerSecond?: Readonly<Record<string, number>>;
+  /** The AWS-compatible API the running minter mounts, if it has one. */
+  aws?: AwsApiDescription;
   /** Lines printed at start for the sample client, showing how to mint; none when the section gives nothing to show. */
   example?(section: NonNullable<z.output<Section>>, sample: SampleClient): string[] | undefined;
   /** Called only for an enabled section. */

@@ -1,5 +1,5 @@
 import { loadOrCreateP384Key } from '../../keys/pem-keys.js';
-import { ivsRealtimeApi } from '../../aws/ivs-realtime/api.js';
+import { IVS_REALTIME_API, ivsRealtimeApi } from '../../aws/ivs-realtime/api.js';
 import { defineMinter } from '../common/minter.js';
 import { ivsConfigSchema } from './config.js';
 import { ivsParticipantTokenGrant } from './grant.js';
@@ -12,6 +12,7 @@ import { IvsStageDirectory } from './stage-directory.js';
 export const ivsMinter = defineMinter({
   name: 'ivs',
   section: ivsConfigSchema.optional(),
+  aws: IVS_REALTIME_API,
   enabled: (ivs) => ivs !== undefined,
   policyMetadata: { [IVS_RIGHTS.stageArns]: null, [IVS_RIGHTS.capabilities]: IVS_CAPABILITIES },
   // IVS allows 50 CreateParticipantToken calls per second per account; each client is held to the same.

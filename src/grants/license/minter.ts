@@ -1,4 +1,4 @@
-import { licenseManagerApi } from '../../aws/license-manager/api.js';
+import { LICENSE_MANAGER_API, licenseManagerApi } from '../../aws/license-manager/api.js';
 import { defineMinter } from '../common/minter.js';
 import { licensesConfigSchema } from './config.js';
 import { licenseExchangeService } from './exchange-service.js';
@@ -11,6 +11,7 @@ import { LicenseTokenRegistry } from './token-registry.js';
 export const licenseMinter = defineMinter({
   name: 'license',
   section: licensesConfigSchema,
+  aws: LICENSE_MANAGER_API,
   enabled: (licenses) => licenses.length > 0,
   policyMetadata: { [LICENSE_RIGHTS.licenseArns]: null },
   async create(licenses, { provider, store, serverKey, now }) {
