@@ -6,8 +6,8 @@ import type { RequestOrigin } from '../in-process-dispatch.js';
 import { pageOf } from '../pagination.js';
 import type { SignedClient } from '../signed-client.js';
 import { assertMayManageIvs, mayUseStage } from './access.js';
-import { IVS_ERRORS, ivsError } from './errors.js';
-import type { CreateStageInput, ListInput } from './inputs.js';
+import { assertArnUsable, IVS_ERRORS, ivsError } from './errors.js';
+import { stageArn, type CreateStageInput, type ListInput } from './inputs.js';
 import { mintParticipantToken, type ParticipantTokenMinting } from './participant-tokens.js';
 
 /** IVS's global endpoints; a stage's WHIP host is its own. */
@@ -38,6 +38,7 @@ export function stageOperations({ stages, account, ...minting }: StageOperations
       assertMayManageIvs(signed.client, 'create stages');
       // IVS resource ids share the participant ids' shape: 12 alphanumerics.
       const arn = `arn:aws:ivs:${signed.region}:${account}:stage/${newParticipantId()}`;
+      assertArnUsable(arn, stageArn);
       const stage = await stages.create({ arn, name: input.name ?? '', eventsUrl: EVENTS_URL, whipUrl: whipUrlFor(), tags: input.tags ?? {} });
       try {
         const participantTokens = [];
