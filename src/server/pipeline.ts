@@ -4,6 +4,7 @@ import type { Provider } from 'oidc-provider';
 
 import { AWS_APIS_PREFIX } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
+import { canonicalProviderPaths } from '../provider/canonical-paths.js';
 import { requireDevicePageSession } from '../provider/device-page-session.js';
 import { announceDevicePollingInterval } from '../provider/device-polling.js';
 import { providerMiddleware } from '../provider/oidc-provider-internals.js';
@@ -53,6 +54,7 @@ export function requestPipeline(deps: PipelineDependencies): Middleware[] {
     logAndMeasureRequests(logger, metrics),
     errorBoundary(logger, audit),
     addressedAsIssuer(config.issuer),
+    canonicalProviderPaths(provider),
     forPathsUnder(HEALTH_PATHS, [healthRoutes(store, lifecycle, config.redisCommandTimeoutMs)]),
     forPathsUnder([METRICS_PATH], [metricsRoute(metrics, config.metrics)]),
     limitBodySize(config.limits.maxBodyBytes, { exceptUnder: AWS_APIS_PREFIX }),
