@@ -74,7 +74,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   guardTokenEndpoint(provider, new TokenRateLimiter(store, config.limits.tokensPerSecond));
-  auditProviderEvents(provider, audit);
+  auditProviderEvents(provider, audit, logger);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
     logger.error('server_error', { path: ctx.path, method: ctx.method, error: String(error?.stack ?? error) });

@@ -1,10 +1,14 @@
 import { asIndex, type IndexedFields, storeKeys } from './keys.js';
-import { epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store } from './store.js';
+import {
+  epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Rotation, type Store, type StoreHealth, type Successor,
+} from './store.js';
 
 interface Entry {
   value: unknown;
   /** Epoch milliseconds; absent means no expiry. */
   expiresAt?: number;
+  /** On a model record consumed by a rotation: the id of the record that replaced it. */
+  successor?: string;
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -50,6 +54,20 @@ export class MemoryStore implements Store {
     if (!payload || payload.consumed !== undefined) return false;
     payload.consumed = epochSeconds();
     return true;
+  }
+
+  async rotateModel(model: string, id: string, successor: Rotation): Promise<boolean> {
+    if (!(await this.consumeModel(model, id))) return false;
+    this.#entries.get(storeKeys.model(model, id))!.successor = successor.id;
+    await this.upsertModel(model, successor.id, successor.payload, successor.expiresIn);
+    return true;
+  }
+
+  async findSuccessor(model: string, id: string): Promise<Successor | undefined> {
+    const key = storeKeys.model(model, id);
+    const consumed = (this.#live(key) as ModelPayload | undefined)?.consumed;
+    const successor = this.#entries.get(key)?.successor;
+    return successor !== undefined && typeof consumed === 'number' ? { id: successor, consumedAt: consumed } : undefined;
   }
 
   async destroyModel(model: string, id: string): Promise<void> {
@@ -123,8 +141,8 @@ export class MemoryStore implements Store {
     (this.#live(storeKeys.counted(key)) as Map<string, number> | undefined)?.delete(member);
   }
 
-  async ping(): Promise<boolean> {
-    return true;
+  async health(): Promise<StoreHealth> {
+    return 'ok';
   }
 
   async close(): Promise<void> {

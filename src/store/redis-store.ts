@@ -1,7 +1,9 @@
 import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 
 import { asIndex, type IndexedFields, storeKeys } from './keys.js';
-import { epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, StoreUnavailableError } from './store.js';
+import {
+  epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Rotation, type Store, type Successor, type StoreHealth, StoreUnavailableError,
+} from './store.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -13,8 +15,9 @@ export interface RedisStoreOptions {
    */
   cluster: boolean;
   /**
-   * Milliseconds a command may take before it fails. Commands are never queued while Redis is
-   * unreachable either: a request fails fast rather than piling up, and ioredis reconnects by itself.
+   * Milliseconds a store call may take before it fails, however long its commands waited to be
+   * sent. Commands are never queued while Redis is unreachable either: a request fails fast
+   * rather than piling up, and ioredis reconnects by itself.
    */
   commandTimeout?: number;
   /** Connection errors: reported, not thrown, since ioredis reconnects by itself. */
@@ -25,29 +28,25 @@ export interface RedisStoreOptions {
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 
-/** Replies that mean "not now" rather than "wrong command": the server is loading, failing over or busy. */
-const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY)\b/;
+/**
+ * Replies that mean "not now" rather than "wrong command": the server is loading, failing over,
+ * busy, or full (OOM: at maxmemory with noeviction it refuses writes until memory is freed).
+ */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|OOM)\b/;
+
+/** Written by the health check: whether Redis takes writes, which it refuses when full. */
+const HEALTH_PROBE_KEY = 'health-probe';
 
 type RedisClient = Redis | Cluster;
 
 /** Model records are hashes: the JSON payload, and `consumed` set apart so consuming is one HSETNX. */
 const PAYLOAD = 'payload';
 const CONSUMED = 'consumed';
+/** On a record consumed by a rotation: the id of the record that replaced it. */
+const SUCCESSOR = 'successor';
 
-/**
- * Scripts run as one command each: atomic like MULTI, and one round trip and one reply to decode
- * where a MULTI costs five. ioredis sends them by SHA and loads them where the server lacks them.
- */
-const SCRIPTS = {
-  /**
-   * Replaces a model record and writes its indices. KEYS: record, uid index, user code index,
-   * grant set. ARGV: payload JSON, consumed epoch second or '', lifetime in seconds or '', the
-   * record's id, the record's key as the grant set lists it, then '+' or '-' for each index: whether
-   * the payload has it.
-   */
-  upsertModel: {
-    numberOfKeys: 4,
-    lua: `
+/** The body of the upsertModel script, which rotateModel runs too after its own check. */
+const UPSERT_MODEL = `
 local ttl = tonumber(ARGV[3])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], '${PAYLOAD}', ARGV[1])
@@ -66,7 +65,38 @@ if ARGV[8] ~= '-' then
   else
     redis.call('PERSIST', KEYS[4])
   end
-end`,
+end`;
+
+/**
+ * Scripts run as one command each: atomic like MULTI, and one round trip and one reply to decode
+ * where a MULTI costs five. ioredis sends them by SHA and loads them where the server lacks them.
+ * Each declares itself a writer (`#!lua`, Redis 7): a full Redis then refuses it whole with OOM
+ * before it starts, where an undeclared script that began with a DEL would go on writing.
+ */
+const SCRIPTS = {
+  /**
+   * Replaces a model record and writes its indices. KEYS: record, uid index, user code index,
+   * grant set. ARGV: payload JSON, consumed epoch second or '', lifetime in seconds or '', the
+   * record's id, the record's key as the grant set lists it, then '+' or '-' for each index: whether
+   * the payload has it.
+   */
+  upsertModel: {
+    numberOfKeys: 4,
+    lua: `#!lua
+${UPSERT_MODEL}`,
+  },
+  /**
+   * upsertModel's KEYS and ARGV for the successor, then KEYS[5] the consumed record, ARGV[9] the
+   * epoch second: consumes it and saves its successor only if it exists and is not consumed yet.
+   */
+  rotateModel: {
+    numberOfKeys: 5,
+    lua: `#!lua
+if redis.call('HEXISTS', KEYS[5], '${PAYLOAD}') == 0 then return 0 end
+if redis.call('HSETNX', KEYS[5], '${CONSUMED}', ARGV[9]) == 0 then return 0 end
+redis.call('HSET', KEYS[5], '${SUCCESSOR}', ARGV[4])
+${UPSERT_MODEL}
+return 1`,
   },
   /**
    * Marks a record consumed only if it exists and is not consumed yet, in one step: HSETNX alone
@@ -74,14 +104,14 @@ end`,
    */
   consumeModel: {
     numberOfKeys: 1,
-    lua: `
+    lua: `#!lua
 if redis.call('HEXISTS', KEYS[1], '${PAYLOAD}') == 0 then return 0 end
 return redis.call('HSETNX', KEYS[1], '${CONSUMED}', ARGV[1])`,
   },
   /** Counters sit on the token endpoint's hot path; the lifetime is set with the first increment only, so a counter is a fixed window. */
   incrementValue: {
     numberOfKeys: 1,
-    lua: `
+    lua: `#!lua
 local count = redis.call('INCRBY', KEYS[1], ARGV[2])
 if count == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count`,
@@ -93,7 +123,7 @@ return count`,
    */
   insertCounted: {
     numberOfKeys: 4,
-    lua: `
+    lua: `#!lua
 local held = redis.call('GET', KEYS[1])
 if held then return {'claimed', held} end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
@@ -116,9 +146,11 @@ type Scripted = { [name in keyof typeof SCRIPTS]: (...args: ScriptArgument[]) =>
 export class RedisStore implements Store {
   readonly #client: RedisClient;
   readonly #onCommandError: (error: Error) => void;
+  readonly #commandTimeout: number;
 
   constructor(options: RedisStoreOptions) {
     const commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    this.#commandTimeout = commandTimeout;
     const common = {
       lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5_000, commandTimeout, enableOfflineQueue: false,
       // Commands issued in the same tick by concurrent requests go out in one write.
@@ -160,50 +192,41 @@ export class RedisStore implements Store {
 
   async upsertModel(model: string, id: string, payload: ModelPayload, expiresIn?: number): Promise<void> {
     return this.#guard(async () => {
-      const key = storeKeys.model(model, id);
-      const { uid, userCode, grantId } = payload as IndexedFields;
-      const uidIndex = asIndex(uid);
-      const userCodeIndex = asIndex(userCode);
-      const grantIndex = asIndex(grantId);
-      await this.#scripts.upsertModel(
-        key,
-        uidIndex ? storeKeys.uid(model, uidIndex) : '',
-        userCodeIndex ? storeKeys.userCode(model, userCodeIndex) : '',
-        grantIndex ? storeKeys.grant(grantIndex) : '',
-        JSON.stringify(payload),
-        typeof payload.consumed === 'number' ? String(payload.consumed) : '',
-        expiresIn === undefined ? '' : expiresIn,
-        id,
-        key,
-        uidIndex ? '+' : '-',
-        userCodeIndex ? '+' : '-',
-        grantIndex ? '+' : '-',
-      );
+      const { keys, argv } = upsertArguments(model, id, payload, expiresIn);
+      await this.#scripts.upsertModel(...keys, ...argv);
+    });
+  }
+
+  async rotateModel(model: string, id: string, successor: Rotation): Promise<boolean> {
+    return this.#guard(async () => {
+      const { keys, argv } = upsertArguments(model, successor.id, successor.payload, successor.expiresIn);
+      const rotated = await this.#scripts.rotateModel(...keys, storeKeys.model(model, id), ...argv, String(epochSeconds()));
+      return rotated === 1;
+    });
+  }
+
+  async findSuccessor(model: string, id: string): Promise<Successor | undefined> {
+    return this.#guard(async () => {
+      const [successor, consumed] = await this.#client.hmget(storeKeys.model(model, id), SUCCESSOR, CONSUMED);
+      return successor && consumed ? { id: successor, consumedAt: Number(consumed) } : undefined;
     });
   }
 
   async findModel(model: string, id: string): Promise<ModelPayload | undefined> {
-    return this.#guard(async () => {
-      const record = await this.#client.hgetall(storeKeys.model(model, id));
-      const json = record[PAYLOAD];
-      if (json === undefined) return undefined;
-      const payload = JSON.parse(json) as ModelPayload;
-      const consumed = record[CONSUMED];
-      return consumed === undefined ? payload : { ...payload, consumed: Number(consumed) };
-    });
+    return this.#guard(() => this.#readModel(model, id));
   }
 
   async findModelByUid(model: string, uid: string): Promise<ModelPayload | undefined> {
     return this.#guard(async () => {
       const id = await this.#client.get(storeKeys.uid(model, uid));
-      return id === null ? undefined : this.findModel(model, id);
+      return id === null ? undefined : this.#readModel(model, id);
     });
   }
 
   async findModelByUserCode(model: string, userCode: string): Promise<ModelPayload | undefined> {
     return this.#guard(async () => {
       const id = await this.#client.get(storeKeys.userCode(model, userCode));
-      return id === null ? undefined : this.findModel(model, id);
+      return id === null ? undefined : this.#readModel(model, id);
     });
   }
 
@@ -293,29 +316,96 @@ export class RedisStore implements Store {
     });
   }
 
-  async ping(): Promise<boolean> {
+  /** A write that expires at once: Redis answers reads when full, and only a write tells. */
+  async health(): Promise<StoreHealth> {
     try {
-      return (await this.#client.ping()) === 'PONG';
-    } catch {
-      return false;
+      await this.#client.set(storeKeys.value(HEALTH_PROBE_KEY), '1', 'PX', 1_000);
+      return 'ok';
+    } catch (error) {
+      return error instanceof ReplyError && /^OOM\b/.test((error as Error).message) ? 'full' : 'unreachable';
     }
+  }
+
+  /**
+   * The eviction policy of the Redis (each primary of a cluster), or undefined where the server
+   * will not say. Any policy but noeviction lets Redis drop stagepass's state when memory runs out.
+   */
+  async evictionPolicies(): Promise<string[]> {
+    const nodes = this.#client instanceof Cluster ? this.#client.nodes('master') : [this.#client];
+    const infos = await Promise.all(nodes.map((node) => node.info('memory').catch(() => '')));
+    return infos.flatMap((info) => /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? []);
   }
 
   async close(): Promise<void> {
     await this.#client.quit().catch(() => this.#client.disconnect());
   }
 
-  /** Reports every failed command, and turns the ones worth retrying into StoreUnavailableError. */
+  async #readModel(model: string, id: string): Promise<ModelPayload | undefined> {
+    const record = await this.#client.hgetall(storeKeys.model(model, id));
+    const json = record[PAYLOAD];
+    if (json === undefined) return undefined;
+    const payload = JSON.parse(json) as ModelPayload;
+    const consumed = record[CONSUMED];
+    return consumed === undefined ? payload : { ...payload, consumed: Number(consumed) };
+  }
+
+  /**
+   * Reports every failed command, and turns the ones worth retrying into StoreUnavailableError.
+   * ioredis times a command from when it is written, and with auto-pipelining a command may first
+   * wait behind a batch in flight: the deadline here holds from when the caller asks.
+   */
   async #guard<T>(operation: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreUnavailableError(`redis did not answer within ${this.#commandTimeout} ms`)), this.#commandTimeout);
+    });
     try {
-      return await operation();
+      return await Promise.race([operation(), deadline]);
     } catch (error) {
-      if (error instanceof StoreUnavailableError) throw error;
+      if (error instanceof StoreUnavailableError) {
+        this.#onCommandError(error);
+        throw error;
+      }
       this.#onCommandError(error as Error);
-      if (error instanceof ReplyError && !TRANSIENT_REPLY.test((error as Error).message)) throw error;
+      if (error instanceof ReplyError && !isTransient(error)) throw error;
       throw new StoreUnavailableError(`redis is unavailable: ${(error as Error).message}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
+}
+
+/** A MULTI that Redis discarded is as transient as the refusal of its commands that made it discard it. */
+function isTransient(error: ReplyError): boolean {
+  const { previousErrors } = error as ReplyError & { previousErrors?: Error[] };
+  if (/^EXECABORT\b/.test(error.message) && previousErrors?.length) return previousErrors.every((cause) => TRANSIENT_REPLY.test(cause.message));
+  return TRANSIENT_REPLY.test(error.message);
+}
+
+/** upsertModel's KEYS (record, uid index, user code index, grant set) and ARGV. */
+function upsertArguments(model: string, id: string, payload: ModelPayload, expiresIn: number | undefined): { keys: string[]; argv: ScriptArgument[] } {
+  const key = storeKeys.model(model, id);
+  const { uid, userCode, grantId } = payload as IndexedFields;
+  const uidIndex = asIndex(uid);
+  const userCodeIndex = asIndex(userCode);
+  const grantIndex = asIndex(grantId);
+  const keys = [
+    key,
+    uidIndex ? storeKeys.uid(model, uidIndex) : '',
+    userCodeIndex ? storeKeys.userCode(model, userCodeIndex) : '',
+    grantIndex ? storeKeys.grant(grantIndex) : '',
+  ];
+  const argv = [
+    JSON.stringify(payload),
+    typeof payload.consumed === 'number' ? String(payload.consumed) : '',
+    expiresIn === undefined ? '' : expiresIn,
+    id,
+    key,
+    uidIndex ? '+' : '-',
+    userCodeIndex ? '+' : '-',
+    grantIndex ? '+' : '-',
+  ];
+  return { keys, argv };
 }
 
 /** A set lives as long as its longest-lived member: NX sets a first expiry, GT extends it. */

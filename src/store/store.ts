@@ -19,6 +19,14 @@ export interface Store {
    * already consumed or does not exist, so that exactly one of two racing consumers wins.
    */
   consumeModel(model: string, id: string): Promise<boolean>;
+  /**
+   * A rotation: consumes a record and saves its successor in one atomic step, and notes the
+   * successor on the consumed record. False, with nothing written, when the record was already
+   * consumed or does not exist, so that exactly one of two racing rotations wins.
+   */
+  rotateModel(model: string, id: string, successor: Rotation): Promise<boolean>;
+  /** The successor a rotation noted on a consumed record, and when that record was consumed. */
+  findSuccessor(model: string, id: string): Promise<Successor | undefined>;
   destroyModel(model: string, id: string): Promise<void>;
   /** Destroys every record that belongs to the grant, whatever its model. */
   revokeGrant(grantId: string): Promise<void>;
@@ -50,8 +58,8 @@ export interface Store {
   countLive(key: string): Promise<number>;
   removeCounted(key: string, member: string): Promise<void>;
 
-  /** Answers whether the backend is reachable. */
-  ping(): Promise<boolean>;
+  /** Whether the backend answers and takes writes now. */
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
 
@@ -69,6 +77,21 @@ export interface CountedInsert {
   /** Seconds the member, its record and its listing live. */
   expiresIn: number;
 }
+
+export interface Rotation {
+  id: string;
+  payload: ModelPayload;
+  expiresIn?: number;
+}
+
+export interface Successor {
+  id: string;
+  /** Epoch second. */
+  consumedAt: number;
+}
+
+/** `full`: it answers but refuses writes (Redis at maxmemory with noeviction). */
+export type StoreHealth = 'ok' | 'unreachable' | 'full';
 
 export type CountedInsertOutcome = { outcome: 'inserted' } | { outcome: 'claimed'; value: string } | { outcome: 'limit_reached' };
 

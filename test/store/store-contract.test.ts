@@ -83,6 +83,36 @@ describe.each(backends)('%s store', (_name, create) => {
     expect(await store.findModel('AuthorizationCode', 'ghost')).toBeUndefined();
   });
 
+  it('a rotation consumes the record, saves its successor with its indices, and notes which successor replaced it', async () => {
+    await store.upsertModel('RefreshToken', 'first', { grantId: 'g-rot', n: 1 }, 60);
+    expect(await store.findSuccessor('RefreshToken', 'first')).toBeUndefined();
+    expect(await store.rotateModel('RefreshToken', 'first', { id: 'second', payload: { grantId: 'g-rot', n: 2 }, expiresIn: 60 })).toBe(true);
+    expect((await store.findModel('RefreshToken', 'first'))!.consumed).toBeGreaterThan(Date.now() / 1000 - 5);
+    expect(await store.findModel('RefreshToken', 'second')).toEqual({ grantId: 'g-rot', n: 2 });
+    expect(await store.findSuccessor('RefreshToken', 'first')).toEqual({ id: 'second', consumedAt: expect.any(Number) });
+    await store.revokeGrant('g-rot');
+    expect(await store.findModel('RefreshToken', 'second')).toBeUndefined();
+  });
+
+  it('of two concurrent rotations of one record exactly one wins, and only its successor is saved', async () => {
+    await store.upsertModel('RefreshToken', 'r', { grantId: 'g' }, 60);
+    const results = await Promise.all(['a', 'b'].map((id) => store.rotateModel('RefreshToken', 'r', { id, payload: { grantId: 'g' }, expiresIn: 60 })));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = results[0] ? 'a' : 'b';
+    expect(await store.findSuccessor('RefreshToken', 'r')).toMatchObject({ id: winner });
+    expect(await store.findModel('RefreshToken', winner === 'a' ? 'b' : 'a')).toBeUndefined();
+  });
+
+  it('a consumed or missing record cannot be rotated, and nothing is written', async () => {
+    await store.upsertModel('RefreshToken', 'used', {}, 60);
+    await store.consumeModel('RefreshToken', 'used');
+    expect(await store.rotateModel('RefreshToken', 'used', { id: 'late', payload: {}, expiresIn: 60 })).toBe(false);
+    expect(await store.rotateModel('RefreshToken', 'ghost', { id: 'orphan', payload: {}, expiresIn: 60 })).toBe(false);
+    expect(await store.findModel('RefreshToken', 'late')).toBeUndefined();
+    expect(await store.findModel('RefreshToken', 'orphan')).toBeUndefined();
+    expect(await store.findSuccessor('RefreshToken', 'used')).toBeUndefined();
+  });
+
   it('saving again replaces the record', async () => {
     await store.upsertModel('Interaction', 'i', { step: 1 }, 60);
     await store.upsertModel('Interaction', 'i', { step: 2 }, 60);
@@ -229,8 +259,8 @@ describe.each(backends)('%s store', (_name, create) => {
     expect(await store.getValue('record-brief')).toBeUndefined();
   });
 
-  it('answers a ping while open', async () => {
-    expect(await store.ping()).toBe(true);
+  it('says it is healthy while open', async () => {
+    expect(await store.health()).toBe('ok');
   });
 });
 
@@ -271,7 +301,7 @@ describe('redis store when Redis fails', () => {
       redis.pause();
       await expect(store.upsertModel('Session', 'frozen', { uid: 'uid-frozen' }, 60)).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(store.incrementValue('counter', 60)).rejects.toBeInstanceOf(StoreUnavailableError);
-      expect(await store.ping()).toBe(false);
+      expect(await store.health()).toBe('unreachable');
       redis.resume();
 
       await redis.stop();
@@ -279,10 +309,34 @@ describe('redis store when Redis fails', () => {
       await expect(store.setValue('v', 'x', 60)).rejects.toBeInstanceOf(StoreUnavailableError);
 
       await redis.start();
-      await expect.poll(() => store.ping(), { timeout: 10_000, interval: 100 }).toBe(true);
+      await expect.poll(() => store.health(), { timeout: 10_000, interval: 100 }).toBe('ok');
       await store.upsertModel('Session', 'after', { uid: 'uid-after' }, 60);
       expect(await store.findModelByUid('Session', 'uid-after')).toEqual({ uid: 'uid-after' });
     } finally {
+      await store.close();
+      await redis.stop();
+    }
+  });
+
+  it('a call made while an earlier one waits on a frozen Redis fails within the timeout, rather than waiting for Redis to thaw', async () => {
+    const redis = await startOwnedRedis();
+    const commandTimeout = 500;
+    const store = new RedisStore({ url: redis.url, keyPrefix: 'deadline:', cluster: false, commandTimeout });
+    try {
+      await store.connect();
+      redis.pause();
+      const outcome = (call: Promise<void>) => call.then(() => 'answered', (error: unknown) => error);
+      const first = outcome(store.setValue('first', 'x', 60));
+      await sleep(50);
+      // Sent in the next batch, behind the first one that waits on the frozen server.
+      const queued = outcome(store.setValue('queued', 'x', 60));
+      // Frozen for longer than the timeout, and thawed before the queued call could have timed out on its own.
+      await sleep(commandTimeout * 1.8);
+      redis.resume();
+      expect(await first).toBeInstanceOf(StoreUnavailableError);
+      expect(await queued).toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      redis.resume();
       await store.close();
       await redis.stop();
     }
@@ -296,7 +350,7 @@ describe('redis store when Redis fails', () => {
       redis.pause();
       await expect(store.upsertModel('DeviceCode', 'dc', { userCode: 'BCDFGHJK', grantId: 'g' }, 60)).rejects.toThrow();
       redis.resume();
-      await expect.poll(() => store.ping(), { timeout: 10_000, interval: 100 }).toBe(true);
+      await expect.poll(() => store.health(), { timeout: 10_000, interval: 100 }).toBe('ok');
       const byId = await store.findModel('DeviceCode', 'dc');
       const byUserCode = await store.findModelByUserCode('DeviceCode', 'BCDFGHJK');
       expect(byUserCode).toEqual(byId);
