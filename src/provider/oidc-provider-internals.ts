@@ -2,11 +2,22 @@
  * The one place that reaches into oidc-provider beyond its public API. Its internal modules are
  * not semver-stable: an upgrade checks this file and nothing else.
  */
+import type { Middleware } from 'koa';
+import compose from 'koa-compose';
 import type { Adapter, AdapterPayload, ClientMetadata, KoaContextWithOIDC, Provider } from 'oidc-provider';
 import * as deviceCodeGrant from 'oidc-provider/lib/actions/grants/device_code.js';
 import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import providerRequestStorage from 'oidc-provider/lib/helpers/als.js';
 import providerInternals from 'oidc-provider/lib/helpers/weak_cache.js';
+
+/**
+ * The provider's own middleware, to run inside this server's Koa app and its contexts (so its
+ * cookies are signed with the app's keys) rather than as a second app. Assumes the Provider is a
+ * Koa app whose `middleware` array holds its whole request handling, as in oidc-provider 9.
+ */
+export function providerMiddleware(provider: Provider): Middleware {
+  return compose((provider as unknown as { middleware: Middleware[] }).middleware);
+}
 
 export type GrantHandler = (ctx: KoaContextWithOIDC) => Promise<void>;
 
@@ -57,6 +68,27 @@ export function xsrfTokenFromForm(formHtml: string): string {
   const match = /name="xsrf" value="([^"]+)"/.exec(formHtml);
   if (!match?.[1]) throw new Error('oidc-provider device form carries no xsrf token');
   return match[1];
+}
+
+interface ProviderRouter {
+  match(method: string, path: string): { route: { name: string; path: string } } | undefined;
+}
+
+/**
+ * The route oidc-provider's router serves a request at, and that route's own spelling of the
+ * path. The router folds case and takes one trailing slash, so `/DEVICE/` is `/device`; a path
+ * parameter keeps the request's spelling. Undefined when oidc-provider serves nothing there.
+ */
+export function providerRouteOf(provider: Provider): (method: string, path: string) => { name: string; path: string } | undefined {
+  const { router } = providerInternals(provider) as { router: ProviderRouter };
+  return (method, path) => {
+    const matched = router.match(method, path);
+    if (!matched) return undefined;
+    const template = matched.route.path.split('/');
+    if (!template.some((segment) => segment.startsWith(':'))) return { name: matched.route.name, path: matched.route.path };
+    const given = path.split('/').slice(0, template.length);
+    return { name: matched.route.name, path: template.map((segment, i) => (segment.startsWith(':') ? given[i] : segment)).join('/') };
+  };
 }
 
 /** Recognises the messages oidc-provider gives when a client uses a grant type it is not registered for. */

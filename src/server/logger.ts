@@ -31,9 +31,9 @@ export interface LoggerOptions {
 
 /**
  * Lines are gathered until 4 KiB are waiting, then written in one synchronous write (pino's own
- * default is synchronous): one write per line, or a write handed to a worker thread per line,
- * cost about a tenth of a token request's CPU. What waits is written within FLUSH_INTERVAL_MS
- * when traffic is light, and when the log is closed.
+ * default is synchronous): a system call per line, or a hand-off to a worker thread per line,
+ * would weigh on every request, since each request logs a line. What waits is written within
+ * FLUSH_INTERVAL_MS when traffic is light, and when the log is closed.
  */
 export function bufferedDestination(dest: number | string = 2): DestinationStream {
   return pino.destination({ dest, sync: true, minLength: 4096 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import Router from '@koa/router';
 import ejs from 'ejs';
 import type { Context } from 'koa';
 
@@ -30,6 +31,14 @@ export function createPageRenderer(viewsDir: string): PageRenderer {
   };
 }
 
-export function readStylesheet(viewsDir: string): string {
-  return readFileSync(join(viewsDir, 'assets', 'stagepass.css'), 'utf8');
+/** The stylesheet every page links, read once at start. */
+export function assetRoutes(viewsDir: string): Router {
+  const stylesheet = readFileSync(join(viewsDir, 'assets', 'stagepass.css'), 'utf8');
+  const router = new Router();
+  router.get('/assets/stagepass.css', (ctx) => {
+    ctx.type = 'text/css';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = stylesheet;
+  });
+  return router;
 }

@@ -200,3 +200,43 @@ describe('request body size at the AWS-compatible APIs', () => {
     }
   });
 });
+
+describe.each([['memory', false], ['Redis', true]] as const)('the device pages under every spelling oidc-provider accepts (%s store)', (_store, redis) => {
+  let spelled: RunningStagepass;
+  beforeAll(async () => {
+    spelled = await startStagepass({ redis, config: { trustProxy: true, limits: { userCodeEntry: { maxFailuresPerIp: 3 } } } });
+  });
+  afterAll(() => spelled.close());
+
+  const enterCodeAt = (user: ScriptedUser, page: Page, path: string, ip: string, userCode: string) => {
+    const form = formsIn(page.html).find((f) => f.action.endsWith('/device'))!;
+    return user.visit(`${spelled.issuer}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+      body: new URLSearchParams({ ...form.fields, user_code: userCode }),
+    });
+  };
+
+  it.each(['/DEVICE', '/device/', '/Device/'])('wrong codes entered at %s are counted, and the address is then refused there and at /device', async (spelling) => {
+    const device = await postForm(`${spelled.issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope: 'openid' });
+    const realCode = new URL(String(device.body.verification_uri_complete)).searchParams.get('user_code')!;
+    const ip = `203.0.113.${spelling.length * 10 + spelling.charCodeAt(1) % 7}`;
+    const user = new ScriptedUser();
+    let page = await user.visit(`${spelled.issuer}/device`);
+    for (const guess of ['BCDF-GHJK', 'LMNP-QRST', 'VWXZ-BCDF']) {
+      page = await enterCodeAt(user, page, spelling, ip, guess);
+      expect(page.html).toContain('That code is not valid');
+    }
+    for (const path of [spelling, '/device']) {
+      const locked = await enterCodeAt(user, page, path, ip, realCode);
+      expect(locked.status).toBe(429);
+      expect(locked.html).toContain('Too many codes');
+    }
+  });
+
+  it.each(['/DEVICE/anything', '/device/anything/', '/Device/x'])('%s without a device session sends the browser back to code entry', async (path) => {
+    const response = await fetch(`${spelled.issuer}${path}`, { redirect: 'manual' });
+    expect(response.status).toBe(303);
+    expect(new URL(response.headers.get('location')!, spelled.issuer).pathname).toBe('/device');
+  });
+});

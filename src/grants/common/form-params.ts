@@ -6,8 +6,8 @@ export type RawParams = Record<string, string | string[] | undefined>;
  * The form as sent to the token endpoint, parsed: a repeated field is an array. The minting
  * grants read their parameters here rather than registering them with oidc-provider, which
  * builds, checks for duplicates and strips every registered parameter of every grant type on
- * every token request, whichever grant it is for: with the minters' 19 registered, that was a
- * seventh of a client_credentials request's instructions.
+ * every token request, whichever grant it is for: registered, the minters' parameters would
+ * weigh on every other grant's requests too.
  */
 export function sentForm(ctx: KoaContextWithOIDC): Readonly<Record<string, unknown>> {
   return (ctx.oidc.body ?? {}) as Record<string, unknown>;

@@ -1,0 +1,82 @@
+import type Router from '@koa/router';
+import type { Middleware } from 'koa';
+import type { Provider } from 'oidc-provider';
+
+import { AWS_APIS_PREFIX } from '../aws/aws-apis.js';
+import type { Config } from '../config/schema.js';
+import { canonicalProviderPaths } from '../provider/canonical-paths.js';
+import { requireDevicePageSession } from '../provider/device-page-session.js';
+import { announceDevicePollingInterval } from '../provider/device-polling.js';
+import { providerMiddleware } from '../provider/oidc-provider-internals.js';
+import { prefillUserCode } from '../provider/prefilled-user-code.js';
+import { unauthorizedClientForDisallowedGrant } from '../provider/unauthorized-client.js';
+import { throttleUserCodeEntry } from '../provider/user-code-throttle.js';
+import type { Store } from '../store/store.js';
+import type { Audit } from './audit.js';
+import { limitBodySize } from './body-limit.js';
+import { errorBoundary } from './error-boundary.js';
+import { closeConnectionsWhileDraining } from './graceful-shutdown.js';
+import { HEALTH_PATHS, healthRoutes, type Lifecycle } from './health-routes.js';
+import { addressedAsIssuer } from './issuer-address.js';
+import type { Logger } from './logger.js';
+import { METRICS_PATH, metricsRoute, type Metrics } from './metrics.js';
+import type { PageRenderer } from './pages.js';
+import { forPathsUnder, routerPrefixes } from './path-gate.js';
+import { requestId } from './request-context.js';
+import { logAndMeasureRequests } from './request-log.js';
+import { securityHeaders } from './security-headers.js';
+
+export interface PipelineDependencies {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  audit: Audit;
+  store: Store;
+  lifecycle: Lifecycle;
+  provider: Provider;
+  render: PageRenderer;
+  /** Each is mounted under the first segments of its own routes: pages, login and consent, the minters' routes. */
+  routers: Router[];
+  /** The AWS-compatible APIs, all under `AWS_APIS_PREFIX`. */
+  awsApis: Middleware;
+}
+
+/**
+ * What every request passes through, in order: each middleware either answers or hands the
+ * request on to the next. The ones that only concern some paths are passed by on the others.
+ */
+export function requestPipeline(deps: PipelineDependencies): Middleware[] {
+  const { config, logger, metrics, audit, store, lifecycle, provider, render, routers, awsApis } = deps;
+  const pathOf = (route: string) => new URL(provider.urlFor(route)).pathname;
+  return [
+    requestId(),
+    closeConnectionsWhileDraining(lifecycle),
+    logAndMeasureRequests(logger, metrics),
+    errorBoundary(logger, audit),
+    addressedAsIssuer(config.issuer),
+    canonicalProviderPaths(provider),
+    forPathsUnder(HEALTH_PATHS, [healthRoutes(store, lifecycle, config.redisCommandTimeoutMs)]),
+    forPathsUnder([METRICS_PATH], [metricsRoute(metrics, config.metrics)]),
+    limitBodySize(config.limits.maxBodyBytes, { exceptUnder: AWS_APIS_PREFIX }),
+    securityHeaders(),
+    unauthorizedClientForDisallowedGrant([pathOf('token'), pathOf('device_authorization')]),
+    // The device pages and device authorization all live under the code verification path.
+    forPathsUnder([pathOf('code_verification')], [
+      announceDevicePollingInterval(pathOf('device_authorization'), config.deviceFlow.interval),
+      prefillUserCode(pathOf('code_verification')),
+      requireDevicePageSession(provider, store),
+      throttleUserCodeEntry(provider, store, config.limits.userCodeEntry, { render, audit }),
+    ]),
+    ...routers.map((router) => forPathsUnder(routerPrefixes(router), [router.routes() as Middleware])),
+    forPathsUnder([AWS_APIS_PREFIX], [awsApis]),
+    providerMiddleware(provider),
+    notFound(),
+  ];
+}
+
+function notFound(): Middleware {
+  return (ctx) => {
+    ctx.status = 404;
+    ctx.body = { error: 'invalid_request', error_description: `no endpoint at ${ctx.method} ${ctx.path}` };
+  };
+}
