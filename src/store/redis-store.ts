@@ -367,7 +367,7 @@ export class RedisStore implements Store {
         throw error;
       }
       this.#onCommandError(error as Error);
-      if (error instanceof ReplyError && !isTransient(error)) throw error;
+      if (error instanceof ReplyError && !isTransient(error as Error)) throw error;
       throw new StoreUnavailableError(`redis is unavailable: ${(error as Error).message}`, { cause: error });
     } finally {
       clearTimeout(timer);
@@ -376,8 +376,8 @@ export class RedisStore implements Store {
 }
 
 /** A MULTI that Redis discarded is as transient as the refusal of its commands that made it discard it. */
-function isTransient(error: ReplyError): boolean {
-  const { previousErrors } = error as ReplyError & { previousErrors?: Error[] };
+function isTransient(error: Error): boolean {
+  const { previousErrors } = error as Error & { previousErrors?: Error[] };
   if (/^EXECABORT\b/.test(error.message) && previousErrors?.length) return previousErrors.every((cause) => TRANSIENT_REPLY.test(cause.message));
   return TRANSIENT_REPLY.test(error.message);
 }
