@@ -16,15 +16,10 @@ export interface Store {
   findModelByUserCode(model: string, userCode: string): Promise<ModelPayload | undefined>;
   /**
    * Marks a record consumed (sets `consumed` to the epoch second). Returns false when it was
-   * already consumed or does not exist, so that exactly one of two racing consumers wins.
+   * already consumed or does not exist, so that exactly one of two racing consumers wins. A
+   * rotation names the record that replaces it, noted in the same step (see `findSuccessor`).
    */
-  consumeModel(model: string, id: string): Promise<boolean>;
-  /**
-   * A rotation: consumes a record and saves its successor in one atomic step, and notes the
-   * successor on the consumed record. False, with nothing written, when the record was already
-   * consumed or does not exist, so that exactly one of two racing rotations wins.
-   */
-  rotateModel(model: string, id: string, successor: Rotation): Promise<boolean>;
+  consumeModel(model: string, id: string, successorId?: string): Promise<boolean>;
   /** The successor a rotation noted on a consumed record, and when that record was consumed. */
   findSuccessor(model: string, id: string): Promise<Successor | undefined>;
   destroyModel(model: string, id: string): Promise<void>;
@@ -51,7 +46,8 @@ export interface Store {
   /**
    * Counted sets: members that each expire on their own, for limits on how many live things there
    * may be. `insertCounted` claims, counts and writes in one atomic step, so instances racing near
-   * a limit never exceed it and a retry with the same claim never writes twice.
+   * a limit never exceed it and a retry with the same claim never writes twice. Its three keys must
+   * be made with `inGroup` for one group (a Redis Cluster writes them in one slot).
    */
   insertCounted(insert: CountedInsert): Promise<CountedInsertOutcome>;
   /** Live members of a counted set. */
@@ -72,21 +68,13 @@ export interface CountedInsert {
   member: string;
   /** A value stored beside the member, for as long as the member lives. */
   record: { key: string; value: string };
-  /** A plain set (as `addToSet`) the member is listed in as well. */
-  listedIn: string;
-  /** Seconds the member, its record and its listing live. */
+  /** Seconds the member and its record live. */
   expiresIn: number;
-}
-
-export interface Rotation {
-  id: string;
-  payload: ModelPayload;
-  expiresIn?: number;
 }
 
 export interface Successor {
   id: string;
-  /** Epoch second. */
+  /** Epoch second the replaced record was consumed. */
   consumedAt: number;
 }
 
