@@ -4,8 +4,8 @@ import compose from 'koa-compose';
 import type { Provider } from 'oidc-provider';
 
 import type { Config } from '../config/schema.js';
-import type { Audit } from '../server/audit.js';
-import type { Logger } from '../server/logger.js';
+import type { Audit } from '../observability/audit.js';
+import type { Logger } from '../observability/logger.js';
 import type { Store } from '../store/store.js';
 import { inProcessDispatch } from './in-process-dispatch.js';
 import { ivsRealtimeApi } from './ivs-realtime/api.js';

@@ -1,5 +1,5 @@
 import { IVS_GRANT_TYPE } from '../../grants/ivs/grant.js';
-import type { Client } from '../client-credentials.js';
+import type { Client } from '../../grants/common/client-authentication.js';
 import { ivsError } from './errors.js';
 
 /**

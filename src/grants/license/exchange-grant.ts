@@ -5,6 +5,7 @@ import type { ServerSigningKey } from '../../keys/server-signing-key.js';
 import { invalidGrant, invalidRequest } from '../common/grant-errors.js';
 import { readParams } from '../common/form-params.js';
 import type { MintingGrant } from '../common/minting-grant.js';
+import { ACCESS_TOKEN_TYPE } from '../common/subject-token.js';
 import { encodeLicenseAccessToken } from './license-token.js';
 import type { LicenseTokenRegistry } from './token-registry.js';
 
@@ -64,7 +65,7 @@ export function licenseExchangeGrant({ issuer, serverKey, registry, now }: Licen
         access_token: token,
         token_type: 'Bearer',
         expires_in: ACCESS_TOKEN_SECONDS,
-        issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        issued_token_type: ACCESS_TOKEN_TYPE,
       };
     },
   };

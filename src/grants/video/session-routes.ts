@@ -3,7 +3,8 @@ import type { Context } from 'koa';
 import { isIPv4 } from 'node:net';
 import { errors, type Provider } from 'oidc-provider';
 
-import { readForm } from '../../server/form-body.js';
+import { readForm } from '../../http/form-body.js';
+import { withStatus } from '../../http/with-status.js';
 import { authenticateClient } from '../common/client-authentication.js';
 import { invalidRequest } from '../common/grant-errors.js';
 import { VIDEO_GRANT_TYPE } from './grant.js';
@@ -23,7 +24,7 @@ export function videoSessionRoutes(provider: Provider, sessionOwner: string, now
   router.post('/', async (ctx) => {
     const client = await authenticateClient(ctx, provider);
     if (!client.grantTypes?.includes(VIDEO_GRANT_TYPE)) {
-      throw Object.assign(new errors.UnauthorizedClient(`this client is not registered for ${VIDEO_GRANT_TYPE}`), { status: 403, statusCode: 403 });
+      throw withStatus(new errors.UnauthorizedClient(`this client is not registered for ${VIDEO_GRANT_TYPE}`), 403);
     }
     const form = hasBody(ctx) ? await readForm(ctx) : {};
     const unknown = Object.keys(form).find((name) => !KNOWN_FIELDS.has(name));
