@@ -67,7 +67,7 @@ function banner(config: Config, withSamples: boolean): string {
     `stagepass is listening on port ${config.port}`,
     `  issuer:    ${config.issuer}`,
     `  discovery: ${config.issuer}/.well-known/openid-configuration`,
-    `  store:     ${config.redisUrl ? 'redis' : 'in-memory (state is lost on restart)'}`,
+    `  store:     ${config.redisUrl || config.redisSentinels ? 'redis' : 'in-memory (state is lost on restart)'}`,
     `  clients:   ${config.clients.map((c) => c.client_id).join(', ') || '(none)'}`,
     `  minters:   ${enabledMinters(config).map(({ plugin }) => plugin.name).join(', ') || '(none configured)'}`,
   ];

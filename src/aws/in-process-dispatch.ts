@@ -20,7 +20,7 @@ export interface InternalAnswer {
 
 /**
  * Who the outer request came from and how it addressed the server, so the inner one is logged,
- * limited and audited as theirs, and the URLs it answers (verification_uri) are the ones they used.
+ * limited and audited as theirs, and is over https (Secure cookies) exactly when theirs was.
  */
 export interface RequestOrigin {
   ip: string;

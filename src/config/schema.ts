@@ -68,6 +68,11 @@ export const configSchema = z.strictObject({
   issuer: z.url({ protocol: /^https?$/ }).optional(),
   port: z.int().min(0).max(65535).default(3000),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  /** Sentinels that know the master (one master with replicas), instead of redisUrl. */
+  redisSentinels: z.array(z.strictObject({ host: z.string().min(1), port: z.int().min(1).max(65535) })).min(1).optional(),
+  /** The master's name as the sentinels know it. */
+  redisSentinelName: z.string().min(1).optional(),
+  redisSentinelPassword: z.string().min(1).optional(),
   redisKeyPrefix: z.string().default('stagepass:'),
   redisCluster: z.boolean().default(false),
   /** Milliseconds a Redis command may take before the request fails with 503. */
@@ -95,9 +100,21 @@ export const configSchema = z.strictObject({
   deviceFlow: deviceFlowSchema.default({ interval: 5, expiresIn: 600 }),
   // Each minter's own section, from its folder: `ivs`, `licenses`, `video`.
   ...MINTER_CONFIG_SECTIONS,
-}).refine((config) => !config.cluster || config.redisUrl !== undefined, {
-  message: 'cluster mode needs redisUrl: workers share their state through Redis',
-  path: ['cluster'],
+}).superRefine((config, ctx) => {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  const usesRedis = config.redisUrl !== undefined || config.redisSentinels !== undefined;
+  if (config.cluster && !usesRedis) issue('cluster', 'cluster mode needs redisUrl: workers share their state through Redis');
+  if (config.redisUrl !== undefined && config.redisSentinels !== undefined) {
+    issue('redisSentinels', 'give either redisUrl or redisSentinels, not both');
+  }
+  if (config.redisSentinels !== undefined && config.redisSentinelName === undefined) {
+    issue('redisSentinelName', 'redisSentinels needs redisSentinelName, the master\'s name as the sentinels know it');
+  }
+  if (config.redisSentinels !== undefined && config.redisCluster) issue('redisCluster', 'a Redis Cluster is reached through redisUrl, not redisSentinels');
+  if (config.redisCluster && /[{}]/.test(config.redisKeyPrefix)) {
+    // A hash tag in the prefix would put every key in one slot of the cluster.
+    issue('redisKeyPrefix', 'must not contain { or } with redisCluster: every key would land in one slot');
+  }
 });
 
 type ParsedConfig = z.infer<typeof configSchema>;

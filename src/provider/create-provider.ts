@@ -16,6 +16,9 @@ const DAY = 24 * HOUR;
 
 const ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES = new Set(['registration', 'client_update']);
 
+/** Client metadata naming a resource server, which may introspect every client's tokens. */
+const INTROSPECTION_ALLOWED = 'introspection_allowed';
+
 export interface ProviderDependencies {
   config: Config;
   store: Store;
@@ -70,14 +73,18 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     extraClientMetadata: {
-      // The minters' policy fields: only the operator sets them, in the configuration file;
-      // dynamic registration and client updates may not.
-      properties: Object.keys(MINTING_POLICY_METADATA),
+      // The minters' policy fields and the resource server mark: only the operator sets them, in
+      // the configuration file; dynamic registration and client updates may not.
+      properties: [...Object.keys(MINTING_POLICY_METADATA), INTROSPECTION_ALLOWED],
       validator(ctx, key, value) {
         if (value === undefined) return;
         const route = (ctx as KoaContextWithOIDC | undefined)?.oidc?.route;
         if (route && ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES.has(route)) {
           throw new errors.InvalidClientMetadata(`${key} can only be set in the server configuration`);
+        }
+        if (key === INTROSPECTION_ALLOWED) {
+          if (typeof value !== 'boolean') throw new errors.InvalidClientMetadata(`${key} must be true or false`);
+          return;
         }
         if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string' && entry.length > 0)) {
           throw new errors.InvalidClientMetadata(`${key} must be an array of non-empty strings`);
@@ -94,7 +101,13 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      introspection: {
+        enabled: true,
+        // oidc-provider's default answers any confidential client about any token: a client that
+        // registered itself would read other clients' subjects and scopes.
+        allowedPolicy: (_ctx, client, token) =>
+          token.clientId === client.clientId || (client as unknown as Record<string, unknown>)[INTROSPECTION_ALLOWED] === true,
+      },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       deviceFlow: {

@@ -70,6 +70,27 @@ export function xsrfTokenFromForm(formHtml: string): string {
   return match[1];
 }
 
+interface ProviderRouter {
+  match(method: string, path: string): { route: { name: string; path: string } } | undefined;
+}
+
+/**
+ * The route oidc-provider's router serves a request at, and that route's own spelling of the
+ * path. The router folds case and takes one trailing slash, so `/DEVICE/` is `/device`; a path
+ * parameter keeps the request's spelling. Undefined when oidc-provider serves nothing there.
+ */
+export function providerRouteOf(provider: Provider): (method: string, path: string) => { name: string; path: string } | undefined {
+  const { router } = providerInternals(provider) as { router: ProviderRouter };
+  return (method, path) => {
+    const matched = router.match(method, path);
+    if (!matched) return undefined;
+    const template = matched.route.path.split('/');
+    if (!template.some((segment) => segment.startsWith(':'))) return { name: matched.route.name, path: matched.route.path };
+    const given = path.split('/').slice(0, template.length);
+    return { name: matched.route.name, path: template.map((segment, i) => (segment.startsWith(':') ? given[i] : segment)).join('/') };
+  };
+}
+
 /** Recognises the messages oidc-provider gives when a client uses a grant type it is not registered for. */
 export function isGrantTypeNotAllowed(description: string | undefined): boolean {
   return description === 'requested grant type is not allowed for this client'

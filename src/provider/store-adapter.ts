@@ -59,9 +59,14 @@ export function adapterFor(store: Store): AdapterConstructor {
   };
 }
 
-/** Removes the grant a record belongs to: every record of it, and the Grant itself, which its tokens need. */
+/**
+ * Removes the grant a record belongs to: the Grant first, which every token of it needs (a token
+ * whose Grant is gone is refused everywhere), then its records, so that a revocation cut off
+ * halfway has still ended the grant.
+ */
 async function revokeGrantOf(store: Store, model: string, id: string): Promise<void> {
   const grantId = (await store.findModel(model, id))?.grantId;
   if (typeof grantId !== 'string') return;
-  await Promise.all([store.revokeGrant(grantId), store.destroyModel('Grant', grantId)]);
+  await store.destroyModel('Grant', grantId);
+  await store.revokeGrant(grantId);
 }

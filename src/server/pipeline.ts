@@ -4,6 +4,7 @@ import type { Provider } from 'oidc-provider';
 
 import { AWS_APIS_PREFIX } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
+import { canonicalProviderPaths } from '../provider/canonical-paths.js';
 import { requireDevicePageSession } from '../provider/device-page-session.js';
 import { announceDevicePollingInterval } from '../provider/device-polling.js';
 import { providerMiddleware } from '../provider/oidc-provider-internals.js';
@@ -16,6 +17,7 @@ import { limitBodySize } from './body-limit.js';
 import { errorBoundary } from './error-boundary.js';
 import { closeConnectionsWhileDraining } from './graceful-shutdown.js';
 import { HEALTH_PATHS, healthRoutes, type Lifecycle } from './health-routes.js';
+import { addressedAsIssuer } from './issuer-address.js';
 import type { Logger } from '../observability/logger.js';
 import { METRICS_PATH, metricsRoute, type Metrics } from './metrics.js';
 import type { PageRenderer } from '../http/page-renderer.js';
@@ -51,6 +53,8 @@ export function requestPipeline(deps: PipelineDependencies): Middleware[] {
     closeConnectionsWhileDraining(lifecycle),
     logAndMeasureRequests(logger, metrics),
     errorBoundary(logger, audit),
+    addressedAsIssuer(config.issuer),
+    canonicalProviderPaths(provider),
     forPathsUnder(HEALTH_PATHS, [healthRoutes(store, lifecycle, config.redisCommandTimeoutMs)]),
     forPathsUnder([METRICS_PATH], [metricsRoute(metrics, config.metrics)]),
     limitBodySize(config.limits.maxBodyBytes, { exceptUnder: AWS_APIS_PREFIX }),

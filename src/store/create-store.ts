@@ -9,13 +9,17 @@ import type { Store } from './store.js';
  * connection errors are logged too (a failed command is logged by the request that met it).
  */
 export async function createStore(
-  config: Pick<Config, 'redisUrl' | 'redisKeyPrefix' | 'redisCluster' | 'redisCommandTimeoutMs'>,
+  config: Pick<Config, 'redisUrl' | 'redisSentinels' | 'redisSentinelName' | 'redisSentinelPassword' | 'redisKeyPrefix' | 'redisCluster' | 'redisCommandTimeoutMs'>,
   logger: Logger,
   countRedisError: () => void = () => {},
 ): Promise<Store> {
-  if (config.redisUrl === undefined) return new MemoryStore();
+  const sentinel = config.redisSentinels && {
+    sentinels: config.redisSentinels, name: config.redisSentinelName!, password: config.redisSentinelPassword,
+  };
+  if (config.redisUrl === undefined && sentinel === undefined) return new MemoryStore();
   const store = new RedisStore({
     url: config.redisUrl,
+    sentinel,
     keyPrefix: config.redisKeyPrefix,
     cluster: config.redisCluster,
     commandTimeout: config.redisCommandTimeoutMs,
@@ -29,7 +33,10 @@ export async function createStore(
     await store.connect();
   } catch (cause) {
     await store.close();
-    throw new Error(`cannot reach Redis at ${redactPassword(config.redisUrl)}: ${(cause as Error).message}`);
+    const where = config.redisUrl === undefined
+      ? `master ${sentinel!.name} through sentinels ${sentinel!.sentinels.map(({ host, port }) => `${host}:${port}`).join(', ')}`
+      : redactPassword(config.redisUrl);
+    throw new Error(`cannot reach Redis at ${where}: ${(cause as Error).message}`);
   }
   return store;
 }

@@ -1,4 +1,8 @@
-/** Key layout shared by both backends, so a Redis dump reads the same as the memory map. */
+/**
+ * Key layout shared by every backend, so a Redis dump reads the same as the memory map. Each key
+ * names one record; on a Redis Cluster each then lives in the slot of its own key, spread over every
+ * master. Only keys that one atomic step writes together share a group (see `inGroup`).
+ */
 export const storeKeys = {
   model: (model: string, id: string) => `model:${model}:${id}`,
   uid: (model: string, uid: string) => `uid:${model}:${uid}`,
@@ -9,6 +13,29 @@ export const storeKeys = {
   counted: (key: string) => `counted:${key}`,
 };
 
+/**
+ * A key of the group named `group`: the keys one atomic step needs (a license's token records, its
+ * limit set and its client_token claims) share one, which Redis Cluster reads as a hash tag and
+ * keeps in one slot. The group comes first so that nothing of the name before it can form another tag.
+ */
+export const inGroup = (group: string, name: string): string => `{${group}}:${name}`;
+
+/**
+ * Refuses keys that one atomic step cannot write together on a Redis Cluster (Redis' rule: the text
+ * between the first `{` and the next `}`, when not empty, picks the slot), on every backend alike,
+ * so that a key left out of its group fails in every test rather than only on a cluster.
+ */
+export function assertOneGroup(...keys: string[]): void {
+  const tags = new Set(keys.map(hashTagOf));
+  if (tags.size !== 1 || tags.has(undefined)) throw new Error(`keys written in one step must share a group: ${keys.join(', ')}`);
+}
+
+function hashTagOf(key: string): string | undefined {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : undefined;
+}
+
 /** The index fields oidc-provider puts in payloads. */
 export interface IndexedFields {
   uid?: unknown;
@@ -18,3 +45,12 @@ export interface IndexedFields {
 
 export const asIndex = (value: unknown): string | undefined =>
   typeof value === 'string' && value.length > 0 ? value : undefined;
+
+/**
+ * An index entry is a pointer written beside its record, not with it: on a Redis Cluster a crash
+ * can leave it pointing at a record that was since replaced. A lookup answers only a record that
+ * still carries the value it was looked up by.
+ */
+export function carriesIndex(payload: Record<string, unknown> | undefined, field: 'uid' | 'userCode', value: string): boolean {
+  return payload !== undefined && payload[field] === value;
+}

@@ -1,4 +1,4 @@
-import { asIndex, type IndexedFields, storeKeys } from './keys.js';
+import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
 import { epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store } from './store.js';
 
 interface Entry {
@@ -37,12 +37,14 @@ export class MemoryStore implements Store {
 
   async findModelByUid(model: string, uid: string): Promise<ModelPayload | undefined> {
     const id = this.#live(storeKeys.uid(model, uid));
-    return typeof id === 'string' ? this.findModel(model, id) : undefined;
+    const found = typeof id === 'string' ? await this.findModel(model, id) : undefined;
+    return carriesIndex(found, 'uid', uid) ? found : undefined;
   }
 
   async findModelByUserCode(model: string, userCode: string): Promise<ModelPayload | undefined> {
     const id = this.#live(storeKeys.userCode(model, userCode));
-    return typeof id === 'string' ? this.findModel(model, id) : undefined;
+    const found = typeof id === 'string' ? await this.findModel(model, id) : undefined;
+    return carriesIndex(found, 'userCode', userCode) ? found : undefined;
   }
 
   async consumeModel(model: string, id: string): Promise<boolean> {
@@ -96,7 +98,8 @@ export class MemoryStore implements Store {
   }
 
   /** Synchronous from the claim check to the last write, so no other call can come in between. */
-  async insertCounted({ claim, countedIn, limit, member, record, listedIn, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
+  async insertCounted({ claim, countedIn, limit, member, record, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
+    assertOneGroup(claim.key, countedIn, record.key);
     const held = this.#live(storeKeys.value(claim.key)) as string | undefined;
     if (held !== undefined) return { outcome: 'claimed', value: held };
     const setKey = storeKeys.counted(countedIn);
@@ -109,7 +112,6 @@ export class MemoryStore implements Store {
     members.set(member, expiresAt);
     this.#entries.set(setKey, { value: members, expiresAt: live ? laterOf(entry.expiresAt, expiresAt) : expiresAt });
     this.#entries.set(storeKeys.value(record.key), { value: record.value, expiresAt });
-    this.#addMember(storeKeys.set(listedIn), member, expiresAt);
     this.#entries.set(storeKeys.value(claim.key), { value: claim.value, expiresAt: deadlineFor(claim.expiresIn) });
     return { outcome: 'inserted' };
   }

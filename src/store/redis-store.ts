@@ -1,17 +1,20 @@
 import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 
-import { asIndex, type IndexedFields, storeKeys } from './keys.js';
+import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
 import { epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, StoreUnavailableError } from './store.js';
 
 export interface RedisStoreOptions {
-  url: string;
+  /** The server, or with `cluster` a seed node of the cluster; unused with `sentinel`. */
+  url?: string;
   keyPrefix: string;
   /**
-   * Treat `url` as a seed node of a Redis Cluster. Every stagepass key then carries one hash tag,
-   * so that multi-key updates stay atomic (MULTI needs a single slot): the cluster brings failover,
-   * not sharding of stagepass's keys.
+   * Treat `url` as a seed node of a Redis Cluster. Each record then lives in the slot of its own
+   * key, so stagepass's keys spread over every master; only the keys of one atomic step share a
+   * hash tag (see `inGroup`).
    */
-  cluster: boolean;
+  cluster?: boolean;
+  /** Find the master through Redis Sentinel, which follows it across failovers. */
+  sentinel?: SentinelOptions;
   /**
    * Milliseconds a command may take before it fails. Commands are never queued while Redis is
    * unreachable either: a request fails fast rather than piling up, and ioredis reconnects by itself.
@@ -23,10 +26,22 @@ export interface RedisStoreOptions {
   onCommandError?: (error: Error) => void;
 }
 
+export interface SentinelOptions {
+  sentinels: { host: string; port: number }[];
+  /** The master's name as the sentinels know it. */
+  name: string;
+  password?: string;
+}
+
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 
-/** Replies that mean "not now" rather than "wrong command": the server is loading, failing over or busy. */
-const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY)\b/;
+/**
+ * Replies that mean "not now" rather than "wrong command": the server is loading, failing over or
+ * busy, or (MOVED, ASK) a cluster's slots are moving and ioredis ran out of redirections.
+ */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|MOVED|ASK)\b/;
+
+const CLUSTER_SLOTS = 16_384;
 
 type RedisClient = Redis | Cluster;
 
@@ -68,6 +83,27 @@ if ARGV[8] ~= '-' then
   end
 end`,
   },
+  /** One record alone, as `upsertModel` writes it on a cluster. ARGV: payload JSON, consumed or '', lifetime or ''. */
+  writeRecord: {
+    numberOfKeys: 1,
+    lua: `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], '${PAYLOAD}', ARGV[1])
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], '${CONSUMED}', ARGV[2]) end
+if ARGV[3] ~= '' then redis.call('EXPIRE', KEYS[1], ARGV[3]) end`,
+  },
+  /** Adds a member to a set that lives as long as its longest-lived member (NX sets a first expiry, GT extends it). ARGV: member, lifetime or ''. */
+  addMember: {
+    numberOfKeys: 1,
+    lua: `
+redis.call('SADD', KEYS[1], ARGV[1])
+if ARGV[2] == '' then
+  redis.call('PERSIST', KEYS[1])
+else
+  redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX')
+  redis.call('EXPIRE', KEYS[1], ARGV[2], 'GT')
+end`,
+  },
   /**
    * Marks a record consumed only if it exists and is not consumed yet, in one step: HSETNX alone
    * would create a stray hash (without expiry) for a missing record.
@@ -87,12 +123,12 @@ if count == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count`,
   },
   /**
-   * KEYS: claim, counted set (a sorted set scored by expiry, epoch milliseconds), record, listing
-   * set. ARGV: claim value, claim lifetime, limit, member, now and the member's expiry (epoch
+   * KEYS (one hash tag): claim, counted set (a sorted set scored by expiry, epoch milliseconds),
+   * record. ARGV: claim value, claim lifetime, limit, member, now and the member's expiry (epoch
    * milliseconds), record value, lifetime in seconds.
    */
   insertCounted: {
-    numberOfKeys: 4,
+    numberOfKeys: 3,
     lua: `
 local held = redis.call('GET', KEYS[1])
 if held then return {'claimed', held} end
@@ -100,11 +136,8 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return {'limit_reached'} end
 redis.call('ZADD', KEYS[2], ARGV[6], ARGV[4])
 redis.call('SET', KEYS[3], ARGV[7], 'EX', ARGV[8])
-redis.call('SADD', KEYS[4], ARGV[4])
-for _, set in ipairs({KEYS[2], KEYS[4]}) do
-  redis.call('EXPIRE', set, ARGV[8], 'NX')
-  redis.call('EXPIRE', set, ARGV[8], 'GT')
-end
+redis.call('EXPIRE', KEYS[2], ARGV[8], 'NX')
+redis.call('EXPIRE', KEYS[2], ARGV[8], 'GT')
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return {'inserted'}`,
   },
@@ -118,34 +151,13 @@ export class RedisStore implements Store {
   readonly #onCommandError: (error: Error) => void;
 
   constructor(options: RedisStoreOptions) {
-    const commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    const common = {
-      lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5_000, commandTimeout, enableOfflineQueue: false,
-      // Commands issued in the same tick by concurrent requests go out in one write.
-      enableAutoPipelining: true,
-    };
+    this.#client = connectionFor(options);
     this.#onCommandError = options.onCommandError ?? (() => {});
-    if (options.cluster) {
-      const seed = new URL(options.url);
-      this.#client = new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        enableAutoPipelining: true,
-        keyPrefix: `{${options.keyPrefix}}`,
-        redisOptions: {
-          connectTimeout: common.connectTimeout,
-          commandTimeout,
-          maxRetriesPerRequest: common.maxRetriesPerRequest,
-          username: decodeURIComponent(seed.username) || undefined,
-          password: decodeURIComponent(seed.password) || undefined,
-          tls: seed.protocol === 'rediss:' ? {} : undefined,
-        },
-      });
-    } else {
-      this.#client = new Redis(options.url, { ...common, keyPrefix: options.keyPrefix });
-    }
     for (const [name, script] of Object.entries(SCRIPTS)) this.#client.defineCommand(name, script);
-    this.#client.on('error', (error: Error) => options.onConnectionError?.(error));
+    const onConnectionError = options.onConnectionError ?? (() => {});
+    this.#client.on('error', onConnectionError);
+    // A cluster reports a node it cannot reach here only, not as 'error'.
+    this.#client.on('node error', (error: Error, node: string) => onConnectionError(new Error(`node ${node}: ${error.message}`, { cause: error })));
   }
 
   get #scripts(): Scripted {
@@ -160,6 +172,7 @@ export class RedisStore implements Store {
 
   async upsertModel(model: string, id: string, payload: ModelPayload, expiresIn?: number): Promise<void> {
     return this.#guard(async () => {
+      if (this.#client instanceof Cluster) return this.#upsertSpread(model, id, payload, expiresIn);
       const key = storeKeys.model(model, id);
       const { uid, userCode, grantId } = payload as IndexedFields;
       const uidIndex = asIndex(uid);
@@ -182,6 +195,29 @@ export class RedisStore implements Store {
     });
   }
 
+  /**
+   * On a cluster the record and each of its indices live in slots of their own, written one by one.
+   * The grant lists the record before the record exists, so that revoking the grant always finds
+   * it (a listed record that was never written is harmless: it expires with the grant's set); the
+   * uid and user code indices may point at a record not written yet or since replaced, which the
+   * lookups check.
+   */
+  async #upsertSpread(model: string, id: string, payload: ModelPayload, expiresIn?: number): Promise<void> {
+    const key = storeKeys.model(model, id);
+    const { uid, userCode, grantId } = payload as IndexedFields;
+    const lifetime = expiresIn ?? '';
+    const grantIndex = asIndex(grantId);
+    if (grantIndex) await this.#scripts.addMember(storeKeys.grant(grantIndex), key, lifetime);
+    const consumed = typeof payload.consumed === 'number' ? String(payload.consumed) : '';
+    const writes: Promise<unknown>[] = [this.#scripts.writeRecord(key, JSON.stringify(payload), consumed, lifetime)];
+    const index = (indexKey: string) => writes.push(expiresIn === undefined ? this.#client.set(indexKey, id) : this.#client.set(indexKey, id, 'EX', expiresIn));
+    const uidIndex = asIndex(uid);
+    const userCodeIndex = asIndex(userCode);
+    if (uidIndex) index(storeKeys.uid(model, uidIndex));
+    if (userCodeIndex) index(storeKeys.userCode(model, userCodeIndex));
+    await Promise.all(writes);
+  }
+
   async findModel(model: string, id: string): Promise<ModelPayload | undefined> {
     return this.#guard(async () => {
       const record = await this.#client.hgetall(storeKeys.model(model, id));
@@ -196,14 +232,16 @@ export class RedisStore implements Store {
   async findModelByUid(model: string, uid: string): Promise<ModelPayload | undefined> {
     return this.#guard(async () => {
       const id = await this.#client.get(storeKeys.uid(model, uid));
-      return id === null ? undefined : this.findModel(model, id);
+      const found = id === null ? undefined : await this.findModel(model, id);
+      return carriesIndex(found, 'uid', uid) ? found : undefined;
     });
   }
 
   async findModelByUserCode(model: string, userCode: string): Promise<ModelPayload | undefined> {
     return this.#guard(async () => {
       const id = await this.#client.get(storeKeys.userCode(model, userCode));
-      return id === null ? undefined : this.findModel(model, id);
+      const found = id === null ? undefined : await this.findModel(model, id);
+      return carriesIndex(found, 'userCode', userCode) ? found : undefined;
     });
   }
 
@@ -219,10 +257,20 @@ export class RedisStore implements Store {
     });
   }
 
+  /**
+   * On a cluster the grant's records are in slots of their own, deleted one by one: a revocation
+   * cut off halfway leaves some, which oidc-provider refuses once their Grant is gone (the grant
+   * adapter destroys it in the same step as this, before these deletes are sent).
+   */
   async revokeGrant(grantId: string): Promise<void> {
     return this.#guard(async () => {
       const grantKey = storeKeys.grant(grantId);
       const members = await this.#client.smembers(grantKey);
+      if (this.#client instanceof Cluster) {
+        await Promise.all(members.map((key) => this.#client.del(key)));
+        await this.#client.del(grantKey);
+        return;
+      }
       const tx = this.#client.multi();
       for (const key of members) tx.del(key);
       tx.del(grantKey);
@@ -250,9 +298,7 @@ export class RedisStore implements Store {
 
   async addToSet(key: string, member: string, expiresIn: number): Promise<void> {
     return this.#guard(async () => {
-      const tx = this.#client.multi();
-      addMember(tx, storeKeys.set(key), member, expiresIn);
-      await execOrThrow(tx);
+      await this.#scripts.addMember(storeKeys.set(key), member, expiresIn);
     });
   }
 
@@ -272,11 +318,12 @@ export class RedisStore implements Store {
     });
   }
 
-  async insertCounted({ claim, countedIn, limit, member, record, listedIn, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
+  async insertCounted({ claim, countedIn, limit, member, record, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
+    assertOneGroup(claim.key, countedIn, record.key);
     return this.#guard(async () => {
       const now = Date.now();
       const [outcome, value] = (await this.#scripts.insertCounted(
-        storeKeys.value(claim.key), storeKeys.counted(countedIn), storeKeys.value(record.key), storeKeys.set(listedIn),
+        storeKeys.value(claim.key), storeKeys.counted(countedIn), storeKeys.value(record.key),
         claim.value, claim.expiresIn, limit, member, now, now + expiresIn * 1000, record.value, expiresIn,
       )) as [CountedInsertOutcome['outcome'], string?];
       return outcome === 'claimed' ? { outcome, value: value! } : { outcome } as CountedInsertOutcome;
@@ -293,12 +340,31 @@ export class RedisStore implements Store {
     });
   }
 
+  /**
+   * Whether every key can be read and written now: on a cluster, whether each of the 16384 slots
+   * has a master that answers (any one node answering says nothing of the slots of a dead master).
+   */
   async ping(): Promise<boolean> {
-    try {
-      return (await this.#client.ping()) === 'PONG';
-    } catch {
-      return false;
+    if (this.#client instanceof Cluster) return this.#servesEverySlot(this.#client);
+    return answersPing(this.#client);
+  }
+
+  async #servesEverySlot(cluster: Cluster): Promise<boolean> {
+    const masters = new Map(cluster.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]));
+    const owners = new Set<string>();
+    for (let slot = 0; slot < CLUSTER_SLOTS; slot += 1) {
+      const owner = cluster.slots[slot]?.[0];
+      if (owner === undefined) return this.#refreshed(cluster);
+      owners.add(owner);
     }
+    const answers = await Promise.all([...owners].map((owner) => masters.has(owner) && answersPing(masters.get(owner)!)));
+    return answers.every(Boolean) || this.#refreshed(cluster);
+  }
+
+  /** Not ready: the slot map may be stale after a failover, so ask the cluster for it again. */
+  #refreshed(cluster: Cluster): false {
+    cluster.refreshSlotsCache();
+    return false;
   }
 
   async close(): Promise<void> {
@@ -318,14 +384,35 @@ export class RedisStore implements Store {
   }
 }
 
-/** A set lives as long as its longest-lived member: NX sets a first expiry, GT extends it. */
-function addMember(tx: ChainableCommander, setKey: string, member: string, expiresIn: number | undefined): void {
-  tx.sadd(setKey, member);
-  if (expiresIn === undefined) {
-    tx.persist(setKey);
-  } else {
-    tx.expire(setKey, expiresIn, 'NX');
-    tx.expire(setKey, expiresIn, 'GT');
+function connectionFor(options: RedisStoreOptions): RedisClient {
+  const commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
+  const perServer = { connectTimeout: 5_000, commandTimeout, maxRetriesPerRequest: 1 };
+  // Never queued while Redis is unreachable (a request fails fast rather than piling up); commands
+  // issued in the same tick by concurrent requests go out in one write.
+  const common = { lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, keyPrefix: options.keyPrefix };
+  if (options.sentinel) {
+    const { sentinels, name, password } = options.sentinel;
+    return new Redis({ ...common, ...perServer, sentinels, name, sentinelPassword: password, failoverDetector: true });
+  }
+  if (options.url === undefined) throw new Error('a Redis store needs a url or sentinels');
+  if (!options.cluster) return new Redis(options.url, { ...common, ...perServer });
+  const seed = new URL(options.url);
+  return new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
+    ...common,
+    redisOptions: {
+      ...perServer,
+      username: decodeURIComponent(seed.username) || undefined,
+      password: decodeURIComponent(seed.password) || undefined,
+      tls: seed.protocol === 'rediss:' ? {} : undefined,
+    },
+  });
+}
+
+async function answersPing(client: Redis | Cluster): Promise<boolean> {
+  try {
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
   }
 }
 

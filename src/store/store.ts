@@ -43,7 +43,8 @@ export interface Store {
   /**
    * Counted sets: members that each expire on their own, for limits on how many live things there
    * may be. `insertCounted` claims, counts and writes in one atomic step, so instances racing near
-   * a limit never exceed it and a retry with the same claim never writes twice.
+   * a limit never exceed it and a retry with the same claim never writes twice. Its three keys must
+   * be made with `inGroup` for one group (a Redis Cluster writes them in one slot).
    */
   insertCounted(insert: CountedInsert): Promise<CountedInsertOutcome>;
   /** Live members of a counted set. */
@@ -64,9 +65,7 @@ export interface CountedInsert {
   member: string;
   /** A value stored beside the member, for as long as the member lives. */
   record: { key: string; value: string };
-  /** A plain set (as `addToSet`) the member is listed in as well. */
-  listedIn: string;
-  /** Seconds the member, its record and its listing live. */
+  /** Seconds the member and its record live. */
   expiresIn: number;
 }
 

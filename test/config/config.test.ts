@@ -80,8 +80,23 @@ describe('configuration', () => {
     [{ trustProxy: 'yes' }, 'trustProxy'],
     [{ logLevel: 'verbose' }, 'logLevel'],
     [{ redisCommandTimeoutMs: 0 }, 'redisCommandTimeoutMs'],
+    [{ redisSentinels: [{ host: 'sentinel-1', port: 26379 }] }, 'redisSentinelName'],
+    [{ redisSentinels: [], redisSentinelName: 'mymaster' }, 'redisSentinels'],
+    [{ redisSentinels: [{ host: 'sentinel-1' }], redisSentinelName: 'mymaster' }, 'redisSentinels.0.port'],
+    [{ redisCluster: true, redisUrl: 'redis://seed:7000', redisKeyPrefix: '{stagepass}:' }, 'redisKeyPrefix'],
   ])('%j is refused with a message naming %s', (raw, field) => {
     expect(invalid(raw)).toContain(field);
+  });
+
+  it('redisUrl and redisSentinels together are refused with a message naming both', () => {
+    const message = invalid({ redisUrl: 'redis://localhost:6379', redisSentinels: [{ host: 'sentinel-1', port: 26379 }], redisSentinelName: 'mymaster' });
+    expect(message).toContain('redisUrl');
+    expect(message).toContain('redisSentinels');
+  });
+
+  it('sentinels alone are enough for cluster mode: its workers share state through the master they name', () => {
+    const config = parseConfig({ cluster: true, redisSentinels: [{ host: 'sentinel-1', port: 26379 }], redisSentinelName: 'mymaster' }, {});
+    expect(config).toMatchObject({ redisSentinels: [{ host: 'sentinel-1', port: 26379 }], redisSentinelName: 'mymaster' });
   });
 
   it('a missing file is refused with its path in the message', () => {

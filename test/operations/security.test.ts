@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { basicAuth, postForm } from '../support/relying-party.js';
 import { formsIn, ScriptedUser, type Page } from '../support/scripted-user.js';
 import { CLIENTS, REDIRECT_URI, startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
 
@@ -127,5 +128,54 @@ describe('without trustProxy', () => {
     for (const ip of ['192.0.2.10', '192.0.2.11', '192.0.2.12']) page = await signIn(ip, `guess-${ip}`, 'guess');
     const locked = await signIn('192.0.2.13', USERS.alice.username, USERS.alice.password);
     expect(locked.status).toBe(429);
+  });
+});
+
+describe('introspection', () => {
+  const RESOURCE_SERVER = {
+    client_id: 'resource-server', client_secret: 'resource-server-secret-0123456789', introspection_allowed: true,
+    grant_types: [], response_types: [], redirect_uris: [],
+  };
+  let server: RunningStagepass;
+  beforeAll(async () => {
+    server = await startStagepass({ config: { clients: [...Object.values(CLIENTS), RESOURCE_SERVER] } });
+  });
+  afterAll(() => server.close());
+
+  const introspect = (token: string, clientId: string, secret: string) =>
+    postForm(`${server.issuer}/token/introspection`, { token }, basicAuth(clientId, secret));
+  const serviceToken = async () => String((await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' },
+    basicAuth(CLIENTS.service.client_id, CLIENTS.service.client_secret))).body.access_token);
+
+  it('a self-registered confidential client learns nothing about another client\'s token', async () => {
+    const registered = await fetch(`${server.issuer}/reg`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [] }),
+    }).then((r) => r.json() as Promise<{ client_id: string; client_secret: string }>);
+    const { status, body } = await introspect(await serviceToken(), registered.client_id, registered.client_secret);
+    expect(status).toBe(200);
+    expect(body).toEqual({ active: false });
+  });
+
+  it('a configured client that is not a resource server learns nothing about another client\'s token', async () => {
+    const { body } = await introspect(await serviceToken(), CLIENTS.confidential.client_id, CLIENTS.confidential.client_secret);
+    expect(body).toEqual({ active: false });
+  });
+
+  it('the client the token was issued to and a configured resource server see it active', async () => {
+    const token = await serviceToken();
+    expect((await introspect(token, CLIENTS.service.client_id, CLIENTS.service.client_secret)).body)
+      .toMatchObject({ active: true, client_id: CLIENTS.service.client_id });
+    expect((await introspect(token, RESOURCE_SERVER.client_id, RESOURCE_SERVER.client_secret)).body)
+      .toMatchObject({ active: true, client_id: CLIENTS.service.client_id });
+  });
+
+  it('dynamic registration cannot make a client a resource server', async () => {
+    const response = await fetch(`${server.issuer}/reg`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [], introspection_allowed: true }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_client_metadata', error_description: expect.stringContaining('introspection_allowed') });
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { inGroup } from '../../src/store/keys.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { StoreUnavailableError, type Store } from '../../src/store/store.js';
 import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
@@ -175,34 +176,34 @@ describe.each(backends)('%s store', (_name, create) => {
     expect(await store.incrementValue('reset-me', 60)).toBe(1);
   });
 
+  const seat = (name: string) => inGroup('license', name);
   const counted = (member: string, limit: number, expiresIn = 60, claim = `claim-${member}`) => store.insertCounted({
-    claim: { key: claim, value: `claimed-by-${member}`, expiresIn: 600 },
-    countedIn: 'seats',
+    claim: { key: seat(claim), value: `claimed-by-${member}`, expiresIn: 600 },
+    countedIn: seat('seats'),
     limit,
     member,
-    record: { key: `record-${member}`, value: `record of ${member}` },
-    listedIn: 'seats-of-client',
+    record: { key: seat(`record-${member}`), value: `record of ${member}` },
     expiresIn,
   });
 
-  it('a counted insert writes its record, listing and claim together, and refuses once the limit is reached', async () => {
+  it('a counted insert writes its record and claim together, and refuses once the limit is reached', async () => {
     expect(await counted('a', 2)).toEqual({ outcome: 'inserted' });
     expect(await counted('b', 2)).toEqual({ outcome: 'inserted' });
     expect(await counted('c', 2)).toEqual({ outcome: 'limit_reached' });
-    expect(await store.countLive('seats')).toBe(2);
-    expect(await store.getValue('record-a')).toBe('record of a');
-    expect(await store.getValue('record-c')).toBeUndefined();
-    expect(await store.getValue('claim-c')).toBeUndefined();
-    expect((await store.setMembers('seats-of-client')).sort()).toEqual(['a', 'b']);
-    await store.removeCounted('seats', 'a');
+    expect(await store.countLive(seat('seats'))).toBe(2);
+    expect(await store.getValue(seat('record-a'))).toBe('record of a');
+    expect(await store.getValue(seat('claim-a'))).toBe('claimed-by-a');
+    expect(await store.getValue(seat('record-c'))).toBeUndefined();
+    expect(await store.getValue(seat('claim-c'))).toBeUndefined();
+    await store.removeCounted(seat('seats'), 'a');
     expect(await counted('c', 2)).toEqual({ outcome: 'inserted' });
   });
 
   it('a counted insert whose claim is held writes nothing and answers the holder\'s value', async () => {
     expect(await counted('first', 10, 60, 'same-claim')).toEqual({ outcome: 'inserted' });
     expect(await counted('second', 10, 60, 'same-claim')).toEqual({ outcome: 'claimed', value: 'claimed-by-first' });
-    expect(await store.countLive('seats')).toBe(1);
-    expect(await store.getValue('record-second')).toBeUndefined();
+    expect(await store.countLive(seat('seats'))).toBe(1);
+    expect(await store.getValue(seat('record-second'))).toBeUndefined();
   });
 
   it('of concurrent counted inserts with one claim exactly one writes; the others answer its value', async () => {
@@ -210,13 +211,13 @@ describe.each(backends)('%s store', (_name, create) => {
     const inserted = outcomes.findIndex((o) => o.outcome === 'inserted');
     expect(outcomes.filter((o) => o.outcome === 'inserted')).toHaveLength(1);
     expect(outcomes.filter((o) => o.outcome === 'claimed')).toEqual(Array(7).fill({ outcome: 'claimed', value: `claimed-by-retry-${inserted}` }));
-    expect(await store.countLive('seats')).toBe(1);
+    expect(await store.countLive(seat('seats'))).toBe(1);
   });
 
   it('of many concurrent counted inserts exactly the limit get in', async () => {
     const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => counted(`racer-${i}`, 5)));
     expect(outcomes.filter((o) => o.outcome === 'inserted')).toHaveLength(5);
-    expect(await store.countLive('seats')).toBe(5);
+    expect(await store.countLive(seat('seats'))).toBe(5);
   });
 
   it('counted members expire one by one and free their place', async () => {
@@ -224,9 +225,27 @@ describe.each(backends)('%s store', (_name, create) => {
     await counted('lasting', 2, 60);
     expect(await counted('waiting', 2)).toEqual({ outcome: 'limit_reached' });
     await sleep(1_200);
-    expect(await store.countLive('seats')).toBe(1);
+    expect(await store.countLive(seat('seats'))).toBe(1);
     expect(await counted('waiting', 2)).toEqual({ outcome: 'inserted' });
-    expect(await store.getValue('record-brief')).toBeUndefined();
+    expect(await store.getValue(seat('record-brief'))).toBeUndefined();
+  });
+
+  it('refuses a counted insert whose keys are not of one group, which a cluster could not write in one step', async () => {
+    await expect(store.insertCounted({
+      claim: { key: 'loose-claim', value: 'v', expiresIn: 60 }, countedIn: seat('seats'), limit: 1, member: 'm',
+      record: { key: seat('record-m'), value: 'r' }, expiresIn: 60,
+    })).rejects.toThrow(/share a group/);
+    expect(await store.countLive(seat('seats'))).toBe(0);
+  });
+
+  it('an index that points at a record since saved without that value finds nothing', async () => {
+    await store.upsertModel('Session', 'moved', { uid: 'uid-old' }, 60);
+    await store.upsertModel('Session', 'moved', { uid: 'uid-new' }, 60);
+    expect(await store.findModelByUid('Session', 'uid-old')).toBeUndefined();
+    expect(await store.findModelByUid('Session', 'uid-new')).toEqual({ uid: 'uid-new' });
+    await store.upsertModel('DeviceCode', 'dc-moved', { userCode: 'OLDCODEX' }, 60);
+    await store.upsertModel('DeviceCode', 'dc-moved', { userCode: 'NEWCODEX' }, 60);
+    expect(await store.findModelByUserCode('DeviceCode', 'OLDCODEX')).toBeUndefined();
   });
 
   it('answers a ping while open', async () => {

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,47 +9,98 @@ import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
 
+/** Short, so that a test sees a failover in seconds: a master silent this long is failed over. */
+export const CLUSTER_NODE_TIMEOUT_MS = 2_000;
+
 export interface RedisCluster {
   seedUrl: string;
+  /** Ports of the nodes that are masters now. */
+  masterPorts(): Promise<number[]>;
+  /** How many keys starting with `prefix` a node holds. */
+  countKeys(port: number, prefix: string): Promise<number>;
+  /** SIGKILLs one node, as a crashed machine. */
+  kill(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Three masters on spare loopback ports, owned by the test that starts them. */
+/**
+ * Three masters, each with a replica, on spare loopback ports, owned by the test that starts them.
+ * Needs redis-server and redis-cli (apt-get install -y redis-server): missing, the test fails.
+ */
 export async function startRedisCluster(): Promise<RedisCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'stagepass-cluster-'));
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const nodes: ChildProcess[] = ports.map((port) =>
-    spawn('redis-server', [
-      '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-      '--cluster-config-file', `nodes-${port}.conf`, '--dir', dir, '--save', '', '--appendonly', 'no',
-    ], { stdio: 'ignore' }));
+  const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const nodes = new Map<number, ChildProcess>(ports.map((port) => [port, spawnNode(port, dir)]));
+  const kill = async (port: number) => {
+    const node = nodes.get(port)!;
+    if (node.exitCode !== null || node.signalCode !== null) return;
+    const exited = once(node, 'exit');
+    node.kill('SIGKILL');
+    await exited;
+  };
   const stop = async () => {
-    for (const node of nodes) node.kill('SIGTERM');
+    await Promise.all(ports.map(kill));
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    for (const port of ports) await waitFor(() => ping(port));
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
-    await waitFor(async () => (await run('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'])).stdout.includes('cluster_state:ok'));
+    for (const port of ports) await waitFor(() => ping(port), `redis-server on port ${port} never answered`);
+    await cli(['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes']);
+    await waitFor(async () => (await Promise.all(ports.map(clusterIsOk))).every(Boolean), 'redis cluster did not come up');
   } catch (error) {
     await stop();
     throw error;
   }
-  return { seedUrl: `redis://127.0.0.1:${ports[0]}`, stop };
+  const live = () => ports.filter((port) => { const node = nodes.get(port)!; return node.exitCode === null && node.signalCode === null; });
+  return {
+    seedUrl: `redis://127.0.0.1:${ports[0]}`,
+    async masterPorts() {
+      const roles = await Promise.all(live().map(async (port) => ({ port, role: (await cli(['-p', String(port), 'role'])).split('\n')[0] })));
+      return roles.filter(({ role }) => role === 'master').map(({ port }) => port);
+    },
+    async countKeys(port, prefix) {
+      return (await cli(['-p', String(port), '--scan', '--pattern', `${prefix}*`])).split('\n').filter(Boolean).length;
+    },
+    kill,
+    stop,
+  };
+}
+
+function spawnNode(port: number, dir: string): ChildProcess {
+  const node = spawn('redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
+    '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(CLUSTER_NODE_TIMEOUT_MS),
+    '--dir', dir, '--save', '', '--appendonly', 'no',
+  ], { stdio: 'ignore' });
+  node.on('error', () => {});
+  return node;
+}
+
+async function cli(args: string[]): Promise<string> {
+  try {
+    return (await run('redis-cli', args)).stdout;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('redis-cli not found: apt-get install -y redis-server');
+    throw error;
+  }
 }
 
 async function ping(port: number): Promise<boolean> {
   try {
-    return (await run('redis-cli', ['-p', String(port), 'ping'])).stdout.trim() === 'PONG';
-  } catch {
+    return (await cli(['-p', String(port), 'ping'])).trim() === 'PONG';
+  } catch (error) {
+    if ((error as Error).message.startsWith('redis-cli not found')) throw error;
     return false;
   }
 }
 
-async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
+async function clusterIsOk(port: number): Promise<boolean> {
+  return (await cli(['-p', String(port), 'cluster', 'info'])).includes('cluster_state:ok');
+}
+
+async function waitFor(condition: () => Promise<boolean>, failure: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
     if (await condition()) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error('redis cluster did not come up');
+  throw new Error(failure);
 }

@@ -1,3 +1,4 @@
+import { inGroup } from '../../store/keys.js';
 import type { CountedInsertOutcome, Store } from '../../store/store.js';
 import { IDEMPOTENCY_WINDOW_SECONDS } from './idempotency.js';
 
@@ -15,10 +16,17 @@ export interface LicenseTokenRecord {
   subject: string;
 }
 
-const recordKey = (tokenId: string) => `license-token:${tokenId}`;
+/**
+ * A license's token records, its live tokens (counted against its maxTokens) and its client_token
+ * claims are written in one atomic step, so they are keys of the license's group. A token's
+ * license and a client's listing are indices of their own, written before that step: left behind
+ * by a refused or cut-off insert, they point at no record and are skipped.
+ */
+const recordKey = (licenseArn: string, tokenId: string) => inGroup(licenseArn, `license-token:${tokenId}`);
+const liveOf = (licenseArn: string) => inGroup(licenseArn, 'license-live-tokens');
+const claimOf = (licenseArn: string, claimKey: string) => inGroup(licenseArn, claimKey);
+const licenseOf = (tokenId: string) => `license-of-token:${tokenId}`;
 const byClient = (clientId: string) => `license-tokens-of-client:${clientId}`;
-/** The license's live tokens, counted against its maxTokens. */
-const liveOf = (licenseArn: string) => `license-live-tokens:${licenseArn}`;
 
 /**
  * The license refresh tokens issued, kept in the store until they expire. A deleted token stays
@@ -28,28 +36,37 @@ export class LicenseTokenRegistry {
   constructor(private readonly store: Store) {}
 
   /**
-   * Records a signed token, its listing, its place among the license's live tokens and its
-   * client_token in one atomic step: a token is either recorded whole, with its client_token, or
-   * not at all. A client_token already taken (a retry, within ten minutes) answers what it holds.
+   * Records a signed token, its place among the license's live tokens and its client_token in one
+   * atomic step: a token is either recorded whole, with its client_token, or not at all. A
+   * client_token already taken (a retry, within ten minutes, for the same license) answers what it holds.
    */
   async insert(
     token: LicenseTokenRecord,
     claim: { key: string; value: string },
     { maxTokens, expiresIn }: { maxTokens: number; expiresIn: number },
   ): Promise<CountedInsertOutcome> {
-    return this.store.insertCounted({
-      claim: { ...claim, expiresIn: IDEMPOTENCY_WINDOW_SECONDS },
+    await Promise.all([
+      this.store.setValue(licenseOf(token.TokenId), token.LicenseArn, expiresIn),
+      this.store.addToSet(byClient(token.clientId), token.TokenId, expiresIn),
+    ]);
+    const inserted = await this.store.insertCounted({
+      claim: { key: claimOf(token.LicenseArn, claim.key), value: claim.value, expiresIn: IDEMPOTENCY_WINDOW_SECONDS },
       countedIn: liveOf(token.LicenseArn),
       limit: maxTokens,
       member: token.TokenId,
-      record: { key: recordKey(token.TokenId), value: JSON.stringify(token) },
-      listedIn: byClient(token.clientId),
+      record: { key: recordKey(token.LicenseArn, token.TokenId), value: JSON.stringify(token) },
       expiresIn,
     });
+    // Indices of a token that was never recorded would otherwise stay as long as a token would.
+    if (inserted.outcome !== 'inserted') {
+      await Promise.all([this.store.deleteValue(licenseOf(token.TokenId)), this.store.removeFromSet(byClient(token.clientId), token.TokenId)]);
+    }
+    return inserted;
   }
 
   async find(tokenId: string): Promise<LicenseTokenRecord | undefined> {
-    const json = await this.store.getValue(recordKey(tokenId));
+    const licenseArn = await this.store.getValue(licenseOf(tokenId));
+    const json = licenseArn === undefined ? undefined : await this.store.getValue(recordKey(licenseArn, tokenId));
     return json === undefined ? undefined : (JSON.parse(json) as LicenseTokenRecord);
   }
 
@@ -71,7 +88,7 @@ export class LicenseTokenRegistry {
     if (!record || record.clientId !== clientId) return false;
     const secondsLeft = Math.floor((Date.parse(record.ExpirationTime) - Date.now()) / 1000);
     if (record.Status === 'AVAILABLE' && secondsLeft > 0) {
-      await this.store.setValue(recordKey(tokenId), JSON.stringify({ ...record, Status: 'DELETED' }), secondsLeft);
+      await this.store.setValue(recordKey(record.LicenseArn, tokenId), JSON.stringify({ ...record, Status: 'DELETED' }), secondsLeft);
     }
     await this.store.removeCounted(liveOf(record.LicenseArn), tokenId);
     return true;
