@@ -5,6 +5,8 @@
  *   main.ts, cli/       entry points
  *   server/             Koa host, composition root, request pipeline, routes, pages
  *   aws/                AWS-compatible APIs, translated into the token endpoint and the minters
+ *                       (a minter's minter.ts, which hands its API to the server, is the one
+ *                       file of grants/ that sees aws/)
  *   provider/           oidc-provider's configuration and patches
  *   grants/             the minters, one folder each
  *   limits/             throttles and rate limits, kept in the store
@@ -56,7 +58,14 @@ module.exports = {
       severity: 'error',
       comment: 'A minter registers with oidc-provider through its public API; it knows nothing of how the provider is configured or hosted.',
       from: { path: layer('grants') },
-      to: { path: [layer('provider'), layer('aws'), layer('server')] },
+      to: { path: [layer('provider'), layer('server')] },
+    },
+    {
+      name: 'grants-offer-aws-apis-only-from-their-plugin',
+      severity: 'error',
+      comment: 'A minter\'s plugin (its minter.ts, and the plugin interface) hands the server its AWS-compatible API; the rest of the minter knows nothing of AWS.',
+      from: { path: layer('grants'), pathNot: ['^src/grants/[^/]+/minter\\.ts$'] },
+      to: { path: layer('aws') },
     },
     {
       name: 'limits-know-only-the-store',

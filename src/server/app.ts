@@ -10,11 +10,13 @@ import { awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
 import { createMinters, MINTER_TOKENS_PER_SECOND } from '../grants/index.js';
+import type { Minter } from '../grants/common/minter.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { serverSigningKey } from '../keys/server-signing-key.js';
 import { assertStaticClientsValid, createProvider } from '../provider/create-provider.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../provider/oidc-provider-internals.js';
 import { LoginThrottle } from '../limits/login-throttle.js';
+import type { Logger } from '../observability/logger.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
 import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
 import { createStore } from '../store/create-store.js';
@@ -23,7 +25,6 @@ import { auditProviderEvents, createAudit } from './audit.js';
 import type { Lifecycle } from './health-routes.js';
 import { interactionRoutes } from './interaction-routes.js';
 import { createLogger } from './logger.js';
-import type { Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { assetRoutes, createPageRenderer } from './pages.js';
 import { requestPipeline } from './pipeline.js';
@@ -38,6 +39,8 @@ export interface Stagepass {
   logger: Logger;
   metrics: Metrics;
   lifecycle: Lifecycle;
+  /** The running minters, with their grants, routes and AWS APIs. */
+  minters: readonly Minter[];
 }
 
 export interface StagepassOptions {
@@ -65,7 +68,8 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
   const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
-  guardTokenEndpoint(provider, new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond)));
+  const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond));
+  guardTokenEndpoint(provider, tokenRate);
   auditProviderEvents(provider, audit);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
@@ -91,11 +95,11 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   ];
   const pipeline = requestPipeline({
     config, logger, metrics, audit, store, lifecycle, provider, render, routers,
-    awsApis: await awsApis({ config, provider, store, logger, audit, app }),
+    awsApis: await awsApis({ config, provider, logger, audit, rate: tokenRate, minters, app }),
   });
   for (const middleware of pipeline) app.use(middleware);
 
-  return { app, provider, store, config, logger, metrics, lifecycle };
+  return { app, provider, store, config, logger, metrics, lifecycle, minters };
 }
 
 /**

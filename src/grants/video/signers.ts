@@ -1,8 +1,8 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 
-import { JWT_TOKEN_TYPE } from '../common/minted-response.js';
 import type { VideoConfig } from './config.js';
-import type { VideoTokenFormat } from './params.js';
+import { JWT_TOKEN_TYPE } from '../common/minted-response.js';
+import type { VideoTokenFormat } from './request.js';
 import {
   encodeJwtVideoToken,
   encodeT1VideoToken,
