@@ -1,10 +1,15 @@
 import type { LimitsConfig } from '../config/schema.js';
 import type { Store } from '../store/store.js';
-import { FailureLockout } from './failure-lockout.js';
+import { FailureLockout, type AttemptDecision } from './failure-lockout.js';
+
+export type SignInDecision =
+  | { allowed: true; /** The password was right: the account is no longer being guessed at. */ succeeded(): Promise<void> }
+  | { allowed: false; lockedFor: number };
 
 /**
  * Sign-in brute-force protection: failures lock out the account (against guessing one person's
  * password from many places) and the address (against trying many accounts from one place).
+ * Each attempt is counted against both before its password is checked.
  */
 export class LoginThrottle {
   readonly #byAccount: FailureLockout;
@@ -15,18 +20,27 @@ export class LoginThrottle {
     this.#byIp = new FailureLockout(store, 'login-ip', { maxFailures: maxFailuresPerIp, lockoutSeconds, maxLockoutSeconds });
   }
 
-  /** Seconds until this username may be tried from this address; 0 when it may now. */
-  async lockedFor(username: string, ip: string): Promise<number> {
-    const [account, address] = await Promise.all([this.#byAccount.lockedFor(username), this.#byIp.lockedFor(ip)]);
-    return Math.max(account, address);
+  /**
+   * Counts an attempt to sign in as this username from this address as a failure until it calls
+   * `succeeded`, or refuses it with the seconds until it may be made.
+   */
+  async attempt(username: string, ip: string): Promise<SignInDecision> {
+    const [account, address] = await Promise.all([this.#byAccount.reserve(username), this.#byIp.reserve(ip)]);
+    if (!account.allowed || !address.allowed) {
+      await Promise.all([
+        account.allowed ? this.#byAccount.release(account.reservation) : undefined,
+        address.allowed ? this.#byIp.release(address.reservation) : undefined,
+      ]);
+      return { allowed: false, lockedFor: Math.max(waitOf(account), waitOf(address)) };
+    }
+    return {
+      allowed: true,
+      // The address keeps its failures: one right password does not vouch for the other accounts tried from there.
+      succeeded: () => Promise.all([this.#byAccount.clear(username), this.#byIp.release(address.reservation)]).then(() => undefined),
+    };
   }
+}
 
-  async recordFailure(username: string, ip: string): Promise<void> {
-    await Promise.all([this.#byAccount.recordFailure(username), this.#byIp.recordFailure(ip)]);
-  }
-
-  /** A person who signs in is no longer being guessed at; the address keeps its count. */
-  async recordSuccess(username: string): Promise<void> {
-    await this.#byAccount.clear(username);
-  }
+function waitOf(decision: AttemptDecision): number {
+  return decision.allowed ? 0 : decision.lockedFor;
 }

@@ -10,7 +10,8 @@ import { UNKNOWN_USER_CODE } from './provider-pages.js';
 
 /**
  * User codes are short so people can type them, which makes them guessable: an address that
- * enters too many codes that match no device is locked out of the entry page for a while.
+ * enters too many codes that match no device is locked out of the entry page for a while. Every
+ * post to the entry page counts until it is known not to be a wrong code.
  */
 export function throttleUserCodeEntry(
   provider: Provider,
@@ -27,18 +28,21 @@ export function throttleUserCodeEntry(
 
   return async (ctx, next) => {
     if (ctx.method !== 'POST' || ctx.path !== entryPath) return next();
-    const lockedFor = await lockout.lockedFor(ctx.ip);
-    if (lockedFor > 0) {
+    const attempt = await lockout.reserve(ctx.ip);
+    if (!attempt.allowed) {
       audit.denied({ reason: 'user_code_locked_out', ip: ctx.ip });
       render(ctx, 'error', 'Too many attempts', {
         error: 'too_many_attempts',
-        description: `Too many codes that match no device were entered from this network. Try again in ${describeWait(lockedFor)}.`,
+        description: `Too many codes that match no device were entered from this network. Try again in ${describeWait(attempt.lockedFor)}.`,
       });
       ctx.status = 429;
-      ctx.set('Retry-After', String(lockedFor));
+      ctx.set('Retry-After', String(attempt.lockedFor));
       return;
     }
-    await next();
-    if ((ctx.state as Record<symbol, boolean>)[UNKNOWN_USER_CODE]) await lockout.recordFailure(ctx.ip);
+    try {
+      await next();
+    } finally {
+      if (!(ctx.state as Record<symbol, boolean>)[UNKNOWN_USER_CODE]) await lockout.release(attempt.reservation);
+    }
   };
 }

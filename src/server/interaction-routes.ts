@@ -103,23 +103,22 @@ export function interactionRoutes({ provider, accounts, render, csrfSecret, logi
     if (interaction.prompt.name !== 'login') throw new errors.InvalidRequest('this sign-in step is already complete');
     const username = form.username ?? '';
     const clientId = String(interaction.params.client_id);
-    const lockedFor = await loginThrottle.lockedFor(username, ctx.ip);
-    if (lockedFor > 0) {
+    const attempt = await loginThrottle.attempt(username, ctx.ip);
+    if (!attempt.allowed) {
       audit.denied({ reason: 'login_locked_out', clientId, userId: accounts.subjectOf(username), ip: ctx.ip });
       ctx.status = 429;
-      ctx.set('Retry-After', String(lockedFor));
-      await renderLogin(ctx, interaction, `Too many failed sign-ins. Try again in ${describeWait(lockedFor)}.`, username);
+      ctx.set('Retry-After', String(attempt.lockedFor));
+      await renderLogin(ctx, interaction, `Too many failed sign-ins. Try again in ${describeWait(attempt.lockedFor)}.`, username);
       return;
     }
     const account = await accounts.authenticate(username, form.password ?? '');
     if (!account) {
-      await loginThrottle.recordFailure(username, ctx.ip);
       audit.denied({ reason: 'login_failed', clientId, userId: accounts.subjectOf(username), ip: ctx.ip });
       ctx.status = 401;
       await renderLogin(ctx, interaction, 'Wrong username or password.', username);
       return;
     }
-    await loginThrottle.recordSuccess(username);
+    await attempt.succeeded();
     await finish(ctx, { login: { accountId: account.sub } });
   });
 

@@ -4,12 +4,13 @@ import { startChildStagepass, type ChildStagepass } from '../support/child-stage
 import { approveDevice, authorizationCodeTokens } from '../support/flows.js';
 import { LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, ROLE } from '../support/minters.js';
 import { basicAuth, postForm } from '../support/relying-party.js';
-import { ScriptedUser } from '../support/scripted-user.js';
-import { CLIENTS, newKeysDir, uniqueRedisPrefix } from '../support/stagepass.js';
+import { formsIn, ScriptedUser } from '../support/scripted-user.js';
+import { CLIENTS, newKeysDir, REDIRECT_URI, uniqueRedisPrefix, USERS } from '../support/stagepass.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const SERVICE_RATE = 4;
 const LARGE_LICENSE_LIMIT = 3;
+const MAX_FAILURES_PER_ACCOUNT = 5;
 
 let a: ChildStagepass;
 let b: ChildStagepass;
@@ -22,7 +23,7 @@ beforeAll(async () => {
     config: {
       clients: [...Object.values(CLIENTS), LICENSE_CLIENTS.backend, LICENSE_CLIENTS.other],
       licenses: [{ arn: LICENSES.small, maxTokens: 10 }, { arn: LICENSES.large, maxTokens: LARGE_LICENSE_LIMIT }],
-      limits: { tokensPerSecond: { client_credentials: SERVICE_RATE } },
+      limits: { tokensPerSecond: { client_credentials: SERVICE_RATE }, login: { maxFailuresPerAccount: MAX_FAILURES_PER_ACCOUNT, maxFailuresPerIp: 1000 } },
     },
   };
   // One after the other: the first creates the keys both share.
@@ -115,5 +116,25 @@ describe('two server processes on one Redis behave as one', () => {
       return;
     }
     throw new Error('no attempt fitted in one second');
+  });
+
+  it('of 50 wrong passwords for one account sent at once to both instances, at most the limit are checked, and the right one after them is refused', async () => {
+    const user = new ScriptedUser();
+    const page = await user.visit(`${a.issuer}/auth?${new URLSearchParams({
+      client_id: CLIENTS.confidential.client_id, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    })}`);
+    const form = formsIn(page.html).find((f) => f.action.endsWith('/login'))!;
+    const signIn = (instance: ChildStagepass, password: string) => user.visit(`${instance.issuer}${new URL(form.action, page.url).pathname}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...form.fields, username: USERS.alice.username, password }),
+    });
+    const burst = await Promise.all(Array.from({ length: 50 }, (_, i) => signIn(i % 2 ? a : b, `wrong password ${i}`)));
+    const checked = burst.filter((answer) => answer.status === 401).length;
+    expect(checked).toBeGreaterThan(0);
+    expect(checked).toBeLessThanOrEqual(MAX_FAILURES_PER_ACCOUNT);
+    expect(burst.filter((answer) => answer.status === 429)).toHaveLength(50 - checked);
+    expect((await signIn(b, USERS.alice.password)).status).toBe(429);
   });
 });

@@ -201,10 +201,16 @@ describe('request body size at the AWS-compatible APIs', () => {
   });
 });
 
-describe.each([['memory', false], ['Redis', true]] as const)('the device pages under every spelling oidc-provider accepts (%s store)', (_store, redis) => {
+describe.each([['memory', false], ['Redis', true]] as const)('lockouts as an attacker tries them (%s store)', (_store, redis) => {
   let spelled: RunningStagepass;
   beforeAll(async () => {
-    spelled = await startStagepass({ redis, config: { trustProxy: true, limits: { userCodeEntry: { maxFailuresPerIp: 3 } } } });
+    spelled = await startStagepass({
+      redis,
+      config: {
+        trustProxy: true,
+        limits: { userCodeEntry: { maxFailuresPerIp: 3 }, login: { maxFailuresPerAccount: 5, maxFailuresPerIp: 1000, lockoutSeconds: 60 } },
+      },
+    });
   });
   afterAll(() => spelled.close());
 
@@ -238,5 +244,45 @@ describe.each([['memory', false], ['Redis', true]] as const)('the device pages u
     const response = await fetch(`${spelled.issuer}${path}`, { redirect: 'manual' });
     expect(response.status).toBe(303);
     expect(new URL(response.headers.get('location')!, spelled.issuer).pathname).toBe('/device');
+  });
+
+  it('of 30 wrong codes entered at once, at most 3 are looked up, and a real code entered after them is refused', async () => {
+    const device = await postForm(`${spelled.issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope: 'openid' });
+    const realCode = new URL(String(device.body.verification_uri_complete)).searchParams.get('user_code')!;
+    // Each guess from a browser session of its own, as an attacker would, so none is refused for its form.
+    const attackers = await Promise.all(Array.from({ length: 30 }, async () => {
+      const user = new ScriptedUser();
+      return { user, page: await user.visit(`${spelled.issuer}/device`) };
+    }));
+    const letters = 'GHJKLMNPQRSTVWXZ';
+    const guesses = await Promise.all(attackers.map(({ user, page }, i) => enterCodeAt(user, page, '/device', '203.0.113.99', `BCDF-${letters[i % 16]}${letters[Math.floor(i / 16)]}HJ`)));
+    const lookedUp = guesses.filter((answer) => answer.html.includes('That code is not valid')).length;
+    expect(lookedUp).toBeGreaterThan(0);
+    expect(lookedUp).toBeLessThanOrEqual(3);
+    expect(guesses.filter((answer) => answer.status === 429)).toHaveLength(30 - lookedUp);
+    const { user, page } = attackers[0]!;
+    expect((await enterCodeAt(user, page, '/device', '203.0.113.99', realCode)).status).toBe(429);
+  });
+
+  it('of 60 wrong passwords sent at once, at most 5 are checked, and the right one sent after them is refused', async () => {
+    const user = new ScriptedUser();
+    const page = await user.visit(`${spelled.issuer}/auth?${new URLSearchParams({
+      client_id: CLIENTS.confidential.client_id, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    })}`);
+    const form = formsIn(page.html).find((f) => f.action.endsWith('/login'))!;
+    const signIn = (password: string) => user.visit(new URL(form.action, page.url).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '198.51.100.77' },
+      body: new URLSearchParams({ ...form.fields, username: USERS.alice.username, password }),
+    });
+    const burst = await Promise.all(Array.from({ length: 60 }, (_, i) => signIn(`wrong password ${i}`)));
+    const checked = burst.filter((answer) => answer.status === 401).length;
+    expect(checked).toBeGreaterThan(0);
+    expect(checked).toBeLessThanOrEqual(5);
+    expect(burst.filter((answer) => answer.status === 429)).toHaveLength(60 - checked);
+    const right = await signIn(USERS.alice.password);
+    expect(right.status).toBe(429);
+    expect(right.html).toContain('Too many failed sign-ins');
   });
 });
