@@ -4,6 +4,7 @@ import { errors } from 'oidc-provider';
 import type { Audit } from '../server/audit.js';
 import { STORE_RETRY_AFTER_SECONDS } from '../server/error-boundary.js';
 import type { Logger } from '../server/logger.js';
+import { ClientDisconnected } from '../server/raw-body.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { AwsError, type ErrorDialect } from './aws-error.js';
 import { claimedAccessKeyId, SigV4Error } from './sigv4.js';
@@ -21,6 +22,8 @@ export function awsErrorBoundary(dialect: ErrorDialect, { logger, audit }: { log
     try {
       await next();
     } catch (thrown) {
+      // No answer reaches a client that went away; the request log records it as such.
+      if (thrown instanceof ClientDisconnected) throw thrown;
       const error = asAwsError(thrown, dialect, logger, ctx.path);
       ctx.status = error.status;
       ctx.set('x-amzn-ErrorType', error.exception);
