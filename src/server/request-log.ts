@@ -1,9 +1,9 @@
 import type { Context, Middleware } from 'koa';
 
 import { HEALTH_PATHS } from './health-routes.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../observability/logger.js';
 import { METRICS_PATH, type Metrics } from './metrics.js';
-import { CLIENT_CLOSED_REQUEST } from './raw-body.js';
+import { CLIENT_CLOSED_REQUEST } from '../http/raw-body.js';
 import { takeDeferredLines } from './request-context.js';
 
 /** Probes and scrapes arrive every few seconds; they are counted but logged only at debug. */
