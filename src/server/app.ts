@@ -63,7 +63,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
   const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
-  guardTokenEndpoint(provider, new TokenRateLimiter(store, config.limits.tokensPerSecond));
+  guardTokenEndpoint(provider, {
+    tokens: new TokenRateLimiter(store, config.limits.tokensPerSecond),
+    failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }),
+  });
   auditProviderEvents(provider, audit);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
