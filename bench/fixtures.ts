@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { hashPassword } from '../src/accounts/password.js';
-import { IVS_GRANT_TYPE } from '../src/grants/ivs/grant.js';
-import { JWT_BEARER_GRANT_TYPE } from '../src/grants/license/exchange-grant.js';
-import { LICENSE_GRANT_TYPE } from '../src/grants/license/grant.js';
-import { VIDEO_GRANT_TYPE } from '../src/grants/video/grant.js';
+import { IVS_GRANT_TYPE } from '../src/grants/ivs/service.js';
+import { JWT_BEARER_GRANT_TYPE } from '../src/grants/license/exchange-service.js';
+import { LICENSE_GRANT_TYPE } from '../src/grants/license/service.js';
+import { VIDEO_GRANT_TYPE } from '../src/grants/video/service.js';
 
 export const BENCH_USER_SUB = 'bench-user';
 export const BENCH_USER = { username: 'bench', password: 'bench-password-0123' };

@@ -83,13 +83,10 @@ function banner(config: Config, withSamples: boolean): string {
       `  curl -s -d client_id=${publicClient.clientId} -d scope='openid offline_access' ${config.issuer}/device/auth`,
       `  then open verification_uri_complete in a browser and sign in as ${account.username}.`,
     );
-    const stage = config.ivs?.stages[0];
-    if (stage) {
-      lines.push(
-        '',
-        'Mint an IVS participant token:',
-        `  curl -s -u ${confidentialClient.clientId}:${confidentialClient.clientSecret} -d grant_type=urn:stagepass:grant-type:ivs-participant-token -d stage_arn=${stage.arn} ${config.issuer}/token`,
-      );
+    const sample = { issuer: config.issuer, clientId: confidentialClient.clientId, clientSecret: confidentialClient.clientSecret };
+    for (const { plugin, section } of enabledMinters(config)) {
+      const example = plugin.example?.(section as never, sample);
+      if (example) lines.push('', ...example);
     }
   }
   return `${lines.join('\n')}\n`;

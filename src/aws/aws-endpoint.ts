@@ -1,4 +1,7 @@
 import type { Context, Middleware } from 'koa';
+import type { Provider } from 'oidc-provider';
+
+import type { TokenRate } from '../grants/common/minting-service.js';
 
 import type { Audit } from '../server/audit.js';
 import type { Logger } from '../server/logger.js';
@@ -10,6 +13,12 @@ export interface EndpointDependencies {
   logger: Logger;
   audit: Audit;
   maxBodyBytes: number;
+}
+
+/** What a minter's AWS-compatible API is given: the endpoint's needs, the clients, and the token rate minting is held to. */
+export interface AwsApiDependencies extends EndpointDependencies {
+  provider: Provider;
+  rate: TokenRate;
 }
 
 /** Answers one AWS operation: the request with its exact body bytes in, the output shape out. */

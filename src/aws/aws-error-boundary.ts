@@ -27,7 +27,7 @@ export function awsErrorBoundary(dialect: ErrorDialect, { logger, audit }: { log
       if (error.details.retryAfter !== undefined) ctx.set('Retry-After', error.details.retryAfter);
       ctx.set('Cache-Control', 'no-store');
       ctx.body = dialect.body(error);
-      if (DENIAL_STATUSES.has(error.status) && !error.details.relayed) {
+      if (DENIAL_STATUSES.has(error.status) && !error.details.audited) {
         audit.denied({ clientId: claimedAccessKeyId(ctx.get('authorization')), reason: error.exception, description: error.message, path: ctx.path, ip: ctx.ip });
       }
     }

@@ -1,3 +1,4 @@
+import type { MintingError } from '../grants/common/minting-error.js';
 import type { InternalAnswer } from './in-process-dispatch.js';
 
 /**
@@ -14,8 +15,8 @@ export class AwsError extends Error {
       oauthError?: string;
       /** Seconds, as stagepass's own endpoint asked, for throttling and unavailability. */
       retryAfter?: string;
-      /** Relayed from stagepass's own endpoint, which already recorded the refusal in the audit trail. */
-      relayed?: boolean;
+      /** Already recorded in the audit trail, by stagepass's own endpoint or the minting that refused it. */
+      audited?: boolean;
     } = {},
   ) {
     super(message);
@@ -26,12 +27,22 @@ export class AwsError extends Error {
 export interface ErrorDialect {
   /** The error body this service's SDK reads the message from. */
   body(error: AwsError): Record<string, unknown>;
-  /** An OAuth error answered by stagepass's own endpoints, as this service's exception. */
-  fromOAuth(answer: InternalAnswer): AwsError;
   /** A malformed request: wrong JSON, a wrong type, a missing or out-of-range field. */
   validation(message: string): AwsError;
   /** A fault of the server. */
   internal(message: string): AwsError;
+}
+
+/** A service whose operations are answered by stagepass's own OAuth endpoints (SSO OIDC). */
+export interface OAuthDialect extends ErrorDialect {
+  /** An OAuth error answered by stagepass's own endpoints, as this service's exception. */
+  fromOAuth(answer: InternalAnswer): AwsError;
+}
+
+/** A service whose operations call the minting services (IVS real-time, License Manager). */
+export interface MintingDialect extends ErrorDialect {
+  /** A minting service's refusal, as this service's exception, its fields named as this service names them. */
+  fromMinting(error: MintingError): AwsError;
 }
 
 export type ExceptionTable = Readonly<Record<string, readonly [exception: string, status: number]>>;
@@ -62,7 +73,7 @@ export function oauthTranslator(
     const retryAfter = answer.headers['retry-after'];
     return new AwsError(exception, status, renameFields(description, fieldNames), {
       oauthError: code,
-      relayed: true,
+      audited: true,
       ...(retryAfter === undefined ? {} : { retryAfter: String(retryAfter) }),
     });
   };
@@ -70,4 +81,20 @@ export function oauthTranslator(
 
 function renameFields(text: string, fieldNames: Readonly<Record<string, string>>): string {
   return Object.entries(fieldNames).reduce((renamed, [form, aws]) => renamed.replace(new RegExp(`\\b${form}\\b`, 'g'), aws), text);
+}
+
+/** Builds a dialect's minting translation: the service's exception for each code, its field names in the text. */
+export function mintingTranslator(
+  table: ExceptionTable,
+  fallback: readonly [string, number],
+  fieldNames: Readonly<Record<string, string>> = {},
+): (error: MintingError) => AwsError {
+  return (error) => {
+    const [exception, status] = table[error.code] ?? SHARED_OAUTH_ERRORS[error.code] ?? fallback;
+    return new AwsError(exception, status, error.description.render(fieldNames), {
+      oauthError: error.code,
+      audited: true,
+      ...(error.retryAfter === undefined ? {} : { retryAfter: String(error.retryAfter) }),
+    });
+  };
 }

@@ -10,6 +10,7 @@ import { awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
 import { createMinters } from '../grants/index.js';
+import type { Minter } from '../grants/common/minter.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { serverSigningKey } from '../keys/server-signing-key.js';
 import { assertStaticClientsValid, createProvider } from '../provider/create-provider.js';
@@ -36,6 +37,8 @@ export interface Stagepass {
   logger: Logger;
   metrics: Metrics;
   lifecycle: Lifecycle;
+  /** The running minters, with their grants, routes and AWS APIs. */
+  minters: readonly Minter[];
 }
 
 export interface StagepassOptions {
@@ -63,8 +66,9 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
   const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
+  const tokenRate = new TokenRateLimiter(store, config.limits.tokensPerSecond);
   guardTokenEndpoint(provider, {
-    tokens: new TokenRateLimiter(store, config.limits.tokensPerSecond),
+    tokens: tokenRate,
     failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }),
   });
   auditProviderEvents(provider, audit);
@@ -92,11 +96,11 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   ];
   const pipeline = requestPipeline({
     config, logger, metrics, audit, store, lifecycle, provider, render, routers,
-    awsApis: await awsApis({ config, provider, store, logger, audit, app }),
+    awsApis: await awsApis({ config, provider, logger, audit, rate: tokenRate, minters, app }),
   });
   for (const middleware of pipeline) app.use(middleware);
 
-  return { app, provider, store, config, logger, metrics, lifecycle };
+  return { app, provider, store, config, logger, metrics, lifecycle, minters };
 }
 
 /** Starts listening; resolves with the server once it accepts connections. */

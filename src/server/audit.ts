@@ -1,7 +1,6 @@
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
-import { sentForm } from '../grants/common/form-params.js';
-import { MINTING_GRANT_TYPE_PREFIX } from '../grants/common/minting-grant.js';
+import { mintingAuditOf } from '../grants/common/minting-audit.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { deferToRequestLine } from './request-context.js';
@@ -78,15 +77,14 @@ type ProviderError = { error?: string; error_description?: string };
 function requestFields(ctx: KoaContextWithOIDC): AuditFields {
   const params = (ctx.oidc?.params ?? {}) as Params;
   const body = (typeof ctx.body === 'object' && ctx.body !== null ? ctx.body : {}) as Params;
-  const grantType = text(params.grant_type);
-  // The minting grants' parameters are read from the form, not registered with oidc-provider.
-  const sent = ctx.oidc && grantType?.startsWith(MINTING_GRANT_TYPE_PREFIX) ? sentForm(ctx) : {};
+  // A minting grant records what its token is for and allows; the minters say which fields those are.
+  const minted = mintingAuditOf(ctx);
   return {
     clientId: ctx.oidc?.client?.clientId ?? text(params.client_id),
     userId: ctx.oidc?.account?.accountId ?? subjectUserOf(ctx),
-    grantType,
-    resource: text(sent.stage_arn) ?? text(sent.license_arn) ?? text(sent.session_id) ?? text(params.resource),
-    capabilities: capabilitiesOf(body),
+    grantType: text(params.grant_type),
+    resource: text(minted?.resource) ?? text(params.resource),
+    capabilities: minted?.capabilities,
     scope: text(body.scope) ?? text(params.scope),
     ip: ctx.ip,
   };
@@ -96,14 +94,6 @@ function requestFields(ctx: KoaContextWithOIDC): AuditFields {
 function subjectUserOf(ctx: KoaContextWithOIDC): string | undefined {
   const subjectToken = (ctx.oidc?.entities as Params | undefined)?.SubjectToken as { accountId?: unknown } | undefined;
   return text(subjectToken?.accountId);
-}
-
-function capabilitiesOf(body: Params): string[] | undefined {
-  const participant = body.participant_token as { capabilities?: string[] } | undefined;
-  const video = body.video_token as { role?: string } | undefined;
-  if (participant?.capabilities) return participant.capabilities;
-  if (video?.role) return [video.role];
-  return undefined;
 }
 
 function text(value: unknown): string | undefined {

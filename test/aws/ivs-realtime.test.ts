@@ -201,6 +201,11 @@ describe('IVS real-time policy: the client\'s ivs_stage_arns and ivs_capabilitie
     await expect(ivsAs(stageBackend).send(new GetStageCommand({ arn: STAGES.backstage.arn }))).rejects.toBeInstanceOf(AccessDeniedException);
   });
 
+  it('GetStage outside ivs_stage_arns does not tell whether the stage exists: a missing one is refused as a hidden one is', async () => {
+    const missing = ivsAs(stageBackend).send(new GetStageCommand({ arn: 'arn:aws:ivs:us-west-2:123456789012:stage/Nowhere00000' }));
+    await expect(missing).rejects.toBeInstanceOf(AccessDeniedException);
+  });
+
   it('a stage that does not exist throws ResourceNotFoundException (404)', async () => {
     const minting = ivsAs(viewerBackend).send(new CreateParticipantTokenCommand({ stageArn: 'arn:aws:ivs:us-west-2:123456789012:stage/Nowhere', capabilities: ['SUBSCRIBE'] }));
     await expect(minting).rejects.toBeInstanceOf(ResourceNotFoundException);

@@ -2,10 +2,12 @@ import { connect } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import type { AwsApiDescription, Minter } from '../../src/grants/common/minter.js';
+import { MINTERS } from '../../src/grants/index.js';
 import { signedPost } from '../support/aws.js';
 import { approveDevice, authorizationCodeTokens } from '../support/flows.js';
 import {
-  IVS_GRANT, ivsConfig, JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, MINTING_CLIENTS, STAGES, VIDEO_CLIENTS, VIDEO_GRANT, VIDEO_PROJECT,
+  IVS_GRANT, ivsConfig, LICENSE_CLIENTS, LICENSES, mint, MINTING_CLIENTS, STAGES, VIDEO_CLIENTS, VIDEO_PROJECT,
 } from '../support/minters.js';
 import { basicAuth, postForm } from '../support/relying-party.js';
 import { createLogger } from '../../src/server/logger.js';
@@ -18,13 +20,16 @@ const REQUESTS = 3_000;
 const RAW_REQUESTS = 100;
 const CONCURRENCY = 16;
 
+/** The minters' AWS-compatible APIs, as their plugins describe them, beside SSO OIDC. */
+const MINTER_AWS_APIS = Object.values(MINTERS).flatMap((plugin) => (plugin.aws ? [plugin.aws] : []));
+const operationPaths = (api: AwsApiDescription) =>
+  (api.targetPrefix === undefined ? api.operations.map((operation) => `${api.prefix}/${operation}`) : [`${api.prefix}/`, api.prefix]);
 const AWS_ROUTES = [
   '/aws/sso-oidc/client/register', '/aws/sso-oidc/device_authorization', '/aws/sso-oidc/token', '/aws/sso-oidc',
-  '/aws/ivs-realtime/CreateParticipantToken', '/aws/ivs-realtime/CreateStage', '/aws/ivs-realtime/GetStage', '/aws/ivs-realtime/ListStages',
-  '/aws/ivs-realtime/DeleteStage', '/aws/ivs-realtime/ImportPublicKey', '/aws/ivs-realtime/GetPublicKey', '/aws/ivs-realtime/ListPublicKeys',
-  '/aws/license-manager/', '/aws/license-manager',
+  ...MINTER_AWS_APIS.flatMap(operationPaths),
 ];
-const AWS_TARGETS = ['CreateToken', 'GetAccessToken', 'ListTokens', 'DeleteToken', 'CheckoutLicense', ''].map((op) => `AWSLicenseManager.${op}`);
+const AWS_TARGETS = MINTER_AWS_APIS.flatMap(({ targetPrefix, operations }) =>
+  (targetPrefix === undefined ? [] : [...operations, 'CheckoutLicense', ''].map((operation) => `${targetPrefix}${operation}`)));
 const AWS_FIELDS = [
   'clientId', 'clientSecret', 'clientName', 'clientType', 'scopes', 'redirectUris', 'grantTypes', 'grantType', 'deviceCode', 'code',
   'refreshToken', 'codeVerifier', 'redirectUri', 'startUrl', 'stageArn', 'duration', 'userId', 'attributes', 'capabilities', 'name',
@@ -32,27 +37,35 @@ const AWS_FIELDS = [
   'ExpirationInDays', 'TokenProperties', 'ClientToken', 'Token', 'TokenId', 'MaxResults', 'NextToken', 'Filters', 'TokenIds',
 ];
 
-const ROUTES = [
+const OAUTH_ROUTES = [
   '/.well-known/openid-configuration', '/jwks', '/auth', '/auth/resume-uid', '/token', '/token/introspection', '/token/revocation',
   '/device/auth', '/device', '/device/resume-uid', '/me', '/reg', `/reg/${CLIENTS.confidential.client_id}`, '/session/end',
   '/session/end/confirm', '/session/end/success', '/interaction/some-uid', '/interaction/some-uid/login',
-  '/interaction/some-uid/confirm', '/interaction/some-uid/abort', '/ivs/public-key', '/licenses/tokens', '/licenses/tokens/t-1',
-  '/video/sessions', '/assets/stagepass.css', '/healthz', '/readyz', '/metrics', '/', '/nothing-here',
-  ...AWS_ROUTES,
+  '/interaction/some-uid/confirm', '/interaction/some-uid/abort', '/assets/stagepass.css', '/healthz', '/readyz', '/metrics', '/', '/nothing-here',
 ];
+/** With the minters' own routes and grants, read from the running server once it is up. */
+let ROUTES: string[] = [];
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
-const PARAMS = [
+const OAUTH_PARAMS = [
   'grant_type', 'client_id', 'client_secret', 'code', 'code_verifier', 'redirect_uri', 'refresh_token', 'scope', 'response_type',
   'state', 'nonce', 'prompt', 'code_challenge', 'code_challenge_method', 'device_code', 'user_code', 'token', 'token_type_hint',
   'request', 'request_uri', 'resource', 'claims', 'max_age', 'id_token_hint', 'post_logout_redirect_uri', 'xsrf', 'confirm', 'abort',
-  'username', 'password', 'csrf', 'subject_token', 'subject_token_type', 'assertion', 'stage_arn', 'capabilities', 'attributes',
-  'duration', 'user_id', 'license_arn', 'role_arns', 'token_properties', 'client_token', 'expiration_in_days', 'session_id', 'role',
-  'connection_data', 'expire_time', 'token_format', 'media_mode', 'location', 'redirect_uris', 'grant_types', 'jwks',
+  'username', 'password', 'csrf', 'subject_token', 'subject_token_type', 'media_mode', 'location', 'redirect_uris', 'grant_types', 'jwks',
 ];
-const GRANT_TYPES = [
-  'authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', IVS_GRANT,
-  LICENSE_GRANT, VIDEO_GRANT, JWT_BEARER_GRANT, 'password', 'implicit',
-];
+const OAUTH_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'password', 'implicit'];
+let PARAMS: string[] = [];
+let GRANT_TYPES: string[] = [];
+
+/** What the running minters offer: their routes (path parameters filled in), grant types and the parameters those read. */
+function readMinters(minters: readonly Minter[]): void {
+  const grants = minters.flatMap((minter) => minter.grants);
+  GRANT_TYPES = [...OAUTH_GRANT_TYPES, ...grants.map((grant) => grant.grantType)];
+  PARAMS = [...new Set([...OAUTH_PARAMS, ...grants.flatMap((grant) => grant.parameters)])];
+  const minterRoutes = minters.flatMap((minter) => minter.routes?.stack.map((layer) => layer.path) ?? [])
+    .filter((path): path is string => typeof path === 'string')
+    .map((path) => path.replace(/:[A-Za-z]+/g, 't-1'));
+  ROUTES = [...OAUTH_ROUTES, ...new Set(minterRoutes), ...AWS_ROUTES];
+}
 const CONTENT_TYPES = [
   'application/x-www-form-urlencoded', 'application/json', 'text/plain', 'multipart/form-data; boundary=x',
   'application/x-www-form-urlencoded; charset=latin1', 'application/json; charset=utf-16', 'application/jwt', '',
@@ -161,15 +174,13 @@ function fuzzAwsBody(random: Random): string {
 
 /** A request signed as the SDKs sign, by a client that exists, so the junk gets past SigV4 to the operation. */
 async function signedAwsOnce(issuer: string, random: Random): Promise<Outcome> {
-  const [service, path] = random.pick([
-    ['ivs', random.pick(AWS_ROUTES.filter((route) => route.startsWith('/aws/ivs-realtime/')))],
-    ['license-manager', '/aws/license-manager/'],
-  ] as const);
+  const api = random.pick(MINTER_AWS_APIS);
+  const path = random.pick(operationPaths(api));
   const client = random.pick([MINTING_CLIENTS.stageBackend, LICENSE_CLIENTS.backend]);
-  const headers: Record<string, string> = service === 'license-manager'
-    ? { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': random.pick(AWS_TARGETS) }
-    : { 'content-type': 'application/json' };
-  const answer = await signedPost(`${issuer}${path}`, fuzzAwsBody(random), { service, client, headers });
+  const headers: Record<string, string> = api.targetPrefix === undefined
+    ? { 'content-type': 'application/json' }
+    : { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': random.pick(AWS_TARGETS) };
+  const answer = await signedPost(`${issuer}${path}`, fuzzAwsBody(random), { service: api.signingName, client, headers });
   return { request: `signed POST ${path}`, status: answer.status };
 }
 
@@ -265,6 +276,7 @@ beforeAll(async () => {
       limits: { tokensPerSecond: { default: 0 } },
     }),
   });
+  readMinters(server.stagepass.minters);
 });
 afterAll(() => server.close());
 

@@ -1,31 +1,18 @@
-import { IVS_GRANT_TYPE } from '../../grants/ivs/grant.js';
-import type { Client } from '../client-credentials.js';
+import type { MintingCaller } from '../../grants/common/minting-service.js';
+import { mayManageStages } from '../../grants/ivs/policy.js';
+import type { SignedClient } from '../signed-client.js';
 import { ivsError } from './errors.js';
 
-/**
- * Who may do what through the IVS API, from the same client metadata the token endpoint reads:
- * only clients registered for IVS participant tokens use it; a client sees and mints for the
- * stages in its `ivs_stage_arns`; creating and deleting stages and importing keys takes `"*"`
- * (every stage), since a client could not mint for a stage it created otherwise.
- */
-export function assertIvsClient(client: Client): void {
-  if (!client.grantTypeAllowed(IVS_GRANT_TYPE)) {
-    throw ivsError('AccessDeniedException', `client ${client.clientId} is not registered for IVS participant tokens`);
+/** A signed call: who signed it, their rights, and where it came from. */
+export interface IvsCall {
+  signed: SignedClient;
+  caller: MintingCaller;
+  ip: string;
+}
+
+/** Creating and deleting stages and importing keys take `"*"` in ivs_stage_arns (see mayManageStages). */
+export function assertMayManageIvs({ signed, caller }: IvsCall, action: string): void {
+  if (!mayManageStages(caller.rights)) {
+    throw ivsError('AccessDeniedException', `client ${signed.client.clientId} may not ${action}: that takes "*" in ivs_stage_arns`);
   }
-}
-
-export function mayUseStage(client: Client, stageArn: string): boolean {
-  const allowed = stageArnsOf(client);
-  return allowed.includes('*') || allowed.includes(stageArn);
-}
-
-export function assertMayManageIvs(client: Client, action: string): void {
-  if (!stageArnsOf(client).includes('*')) {
-    throw ivsError('AccessDeniedException', `client ${client.clientId} may not ${action}: that takes "*" in ivs_stage_arns`);
-  }
-}
-
-function stageArnsOf(client: Client): readonly string[] {
-  const value = (client as unknown as Record<string, unknown>).ivs_stage_arns;
-  return Array.isArray(value) ? (value as string[]) : [];
 }

@@ -1,69 +1,84 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 
 import type { Middleware } from 'koa';
-import type { Provider } from 'oidc-provider';
 import type { z } from 'zod';
 
+import { MintingError } from '../../grants/common/minting-error.js';
+import { metered } from '../../grants/common/minting-service.js';
+import { rightsOfClient } from '../../grants/common/rights.js';
 import type { IvsConfig } from '../../grants/ivs/config.js';
-import { IvsStageDirectory } from '../../grants/ivs/stage-directory.js';
-import { loadOrCreateP384Key } from '../../keys/pem-keys.js';
+import { IVS_RIGHTS_FIELDS } from '../../grants/ivs/policy.js';
+import { IVS_GRANT_TYPE, type IvsMintingService } from '../../grants/ivs/service.js';
+import type { IvsStageDirectory } from '../../grants/ivs/stage-directory.js';
+import type { AwsApiDescription } from '../../grants/common/minter.js';
+import { awsEndpoint, nameRoute, type AwsApiDependencies } from '../aws-endpoint.js';
 import type { Store } from '../../store/store.js';
-import { awsEndpoint, nameRoute, type EndpointDependencies } from '../aws-endpoint.js';
 import { AwsError } from '../aws-error.js';
-import { requestOrigin, type Dispatch, type RequestOrigin } from '../in-process-dispatch.js';
 import { parseJsonInput } from '../json-input.js';
-import { authenticateSignedClient, signedRequestOf, type SignedClient } from '../signed-client.js';
-import { assertIvsClient } from './access.js';
-import { IVS_ERRORS } from './errors.js';
+import { authenticateSignedClient, signedRequestOf } from '../signed-client.js';
+import type { IvsCall } from './access.js';
+import { IVS_ERRORS, ivsError } from './errors.js';
 import { createParticipantTokenInput, createStageInput, importPublicKeyInput, listInput, publicKeyArnInput, stageArnInput } from './inputs.js';
-import { mintParticipantToken } from './participant-tokens.js';
 import { describePublicKey, IvsPublicKeyDirectory } from './public-key-directory.js';
 import { publicKeyOperations } from './public-keys.js';
 import { stageOperations } from './stages.js';
 
-export const IVS_REALTIME_PREFIX = '/aws/ivs-realtime';
-/** The SigV4 signing name of IVS real-time. */
-const SERVICE = 'ivs';
+const OPERATIONS = [
+  'CreateParticipantToken', 'CreateStage', 'GetStage', 'ListStages', 'DeleteStage', 'ImportPublicKey', 'GetPublicKey', 'ListPublicKeys',
+] as const;
 
-export interface IvsRealtimeDependencies extends EndpointDependencies {
+/** restJson1 under /aws/ivs-realtime, SigV4 signing name `ivs`. */
+export const IVS_REALTIME_API: AwsApiDescription = { signingName: 'ivs', prefix: '/aws/ivs-realtime', operations: OPERATIONS };
+export const IVS_REALTIME_PREFIX = IVS_REALTIME_API.prefix;
+const SERVICE = IVS_REALTIME_API.signingName;
+
+export interface IvsRealtimeDependencies extends AwsApiDependencies {
   ivs: IvsConfig;
-  provider: Provider;
+  service: IvsMintingService;
+  stages: IvsStageDirectory;
+  /** The participant-token key, whose public half the API lists first. */
+  privateKey: KeyObject;
+  /** Where imported public keys are kept. */
   store: Store;
-  dispatch: Dispatch;
 }
 
 interface Operation {
   schema: z.ZodType;
-  run(input: never, signed: SignedClient, origin: RequestOrigin): Promise<object>;
+  run(input: never, call: IvsCall): Promise<object>;
 }
 
-const operation = <T>(schema: z.ZodType<T>, run: (input: T, signed: SignedClient, origin: RequestOrigin) => Promise<object>): Operation => ({ schema, run });
+const operation = <T>(schema: z.ZodType<T>, run: (input: T, call: IvsCall) => Promise<object>): Operation => ({ schema, run });
 
 /**
  * Amazon IVS real-time (restJson1, SigV4 signing name `ivs`): `POST /<Operation>` relative to the
- * SDK's endpoint. Every call is signed by a client registered for IVS participant tokens.
+ * SDK's endpoint. Every call is signed by a client registered for IVS participant tokens; its
+ * ivs_stage_arns and ivs_capabilities decide as they do at the token endpoint.
  */
-export async function ivsRealtimeApi(deps: IvsRealtimeDependencies): Promise<Middleware> {
-  const { ivs, provider, store, dispatch } = deps;
+export function ivsRealtimeApi(deps: IvsRealtimeDependencies): Middleware {
+  const { ivs, provider, store, service, stages, privateKey } = deps;
   const account = /^arn:aws:ivs:[^:]+:([0-9]+):/.exec(ivs.publicKeyArn)![1]!;
-  const minting = { dispatch, tokenPath: new URL(provider.urlFor('token')).pathname };
-  const serverKey = createPublicKey(await loadOrCreateP384Key(ivs.privateKeyFile));
-  const keys = new IvsPublicKeyDirectory({ arn: ivs.publicKeyArn, name: 'stagepass-participant-tokens', tags: {}, ...describePublicKey(serverKey) }, store);
-  const stages = stageOperations({ stages: new IvsStageDirectory(ivs.stages, store), account, ...minting });
+  const mint = metered(service, deps);
+  const keys = new IvsPublicKeyDirectory(
+    { arn: ivs.publicKeyArn, name: 'stagepass-participant-tokens', tags: {}, ...describePublicKey(createPublicKey(privateKey)) },
+    store,
+  );
+  const stageOps = stageOperations({ stages, account, mint });
   const publicKeys = publicKeyOperations({ keys, account });
 
-  const operations = new Map<string, Operation>([
-    ['CreateParticipantToken', operation(createParticipantTokenInput, async (input, signed, origin) => ({
-      participantToken: await mintParticipantToken(input, signed, minting, origin),
-    }))],
-    ['CreateStage', operation(createStageInput, stages.createStage)],
-    ['GetStage', operation(stageArnInput, stages.getStage)],
-    ['ListStages', operation(listInput, stages.listStages)],
-    ['DeleteStage', operation(stageArnInput, stages.deleteStage)],
-    ['ImportPublicKey', operation(importPublicKeyInput, publicKeys.importPublicKey)],
-    ['GetPublicKey', operation(publicKeyArnInput, publicKeys.getPublicKey)],
-    ['ListPublicKeys', operation(listInput, publicKeys.listPublicKeys)],
-  ]);
+  const byName: Record<(typeof OPERATIONS)[number], Operation> = {
+    CreateParticipantToken: operation(createParticipantTokenInput, async (input, call) => {
+      const { expiresIn: _seconds, ...participantToken } = await mint(input, call.caller, call);
+      return { participantToken };
+    }),
+    CreateStage: operation(createStageInput, stageOps.createStage),
+    GetStage: operation(stageArnInput, stageOps.getStage),
+    ListStages: operation(listInput, stageOps.listStages),
+    DeleteStage: operation(stageArnInput, stageOps.deleteStage),
+    ImportPublicKey: operation(importPublicKeyInput, publicKeys.importPublicKey),
+    GetPublicKey: operation(publicKeyArnInput, publicKeys.getPublicKey),
+    ListPublicKeys: operation(listInput, publicKeys.listPublicKeys),
+  };
+  const operations = new Map<string, Operation>(Object.entries(byName));
 
   return awsEndpoint(IVS_REALTIME_PREFIX, IVS_ERRORS, deps, async (ctx, body) => {
     const signed = await authenticateSignedClient(signedRequestOf(ctx, body), provider, SERVICE);
@@ -71,9 +86,16 @@ export async function ivsRealtimeApi(deps: IvsRealtimeDependencies): Promise<Mid
     const found = ctx.method === 'POST' ? operations.get(name) : undefined;
     if (!found) throw new AwsError('UnknownOperationException', 404, `IVS real-time has no operation at ${ctx.method} ${ctx.path} here`);
     nameRoute(ctx, `${IVS_REALTIME_PREFIX}/${name}`);
-    assertIvsClient(signed.client);
+    if (!signed.client.grantTypeAllowed(IVS_GRANT_TYPE)) {
+      throw ivsError('AccessDeniedException', `client ${signed.client.clientId} is not registered for IVS participant tokens`);
+    }
     const input = parseJsonInput(found.schema, body);
     if (!input.ok) throw IVS_ERRORS.validation(input.message);
-    return { ...(await found.run(input.value as never, signed, requestOrigin(ctx))) };
+    const caller = { clientId: signed.client.clientId, rights: rightsOfClient(signed.client, IVS_RIGHTS_FIELDS) };
+    try {
+      return { ...(await found.run(input.value as never, { signed, caller, ip: ctx.ip })) };
+    } catch (error) {
+      throw error instanceof MintingError ? IVS_ERRORS.fromMinting(error) : error;
+    }
   });
 }

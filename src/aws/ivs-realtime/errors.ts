@@ -1,4 +1,4 @@
-import { AwsError, oauthTranslator, type ErrorDialect, type ExceptionTable } from '../aws-error.js';
+import { AwsError, mintingTranslator, type ExceptionTable, type MintingDialect } from '../aws-error.js';
 
 /** Statuses as the IVS real-time model defines them. */
 const STATUSES = {
@@ -14,26 +14,22 @@ export type IvsException = keyof typeof STATUSES;
 
 const ivs = (exception: IvsException) => [exception, STATUSES[exception]] as const;
 
-const OAUTH_EXCEPTIONS: ExceptionTable = {
+const MINTING_EXCEPTIONS: ExceptionTable = {
   invalid_request: ivs('ValidationException'),
   access_denied: ivs('AccessDeniedException'),
   unauthorized_client: ivs('AccessDeniedException'),
   invalid_target: ivs('ResourceNotFoundException'),
-  invalid_client: ['UnrecognizedClientException', 403],
-  server_error: ivs('InternalServerException'),
 };
 
 export function ivsError(exception: IvsException, message: string): AwsError {
   return new AwsError(exception, STATUSES[exception], message);
 }
 
-export const IVS_ERRORS: ErrorDialect = {
+export const IVS_ERRORS: MintingDialect = {
   // `message` as well, which the SDKs turn into the error's message.
   body: (error) => ({ exceptionMessage: error.message, message: error.message }),
-  fromOAuth: oauthTranslator(OAUTH_EXCEPTIONS, { client: ivs('ValidationException'), server: ivs('InternalServerException') }, {
-    stage_arn: 'stageArn',
-    user_id: 'userId',
-  }),
+  // The minting service names its fields as CreateParticipantToken does.
+  fromMinting: mintingTranslator(MINTING_EXCEPTIONS, ivs('ValidationException')),
   validation: (message) => ivsError('ValidationException', message),
   internal: (message) => ivsError('InternalServerException', message),
 };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { PUBLIC_KEY_ARN_SHAPE } from '../../grants/ivs/config.js';
-import { STAGE_ARN_SHAPE } from '../../grants/ivs/params.js';
+import { STAGE_ARN_SHAPE } from '../../grants/ivs/request.js';
 import { IVS_CAPABILITIES } from '../../grants/ivs/participant-token.js';
 
 const arn = (shape: RegExp, example: string) =>

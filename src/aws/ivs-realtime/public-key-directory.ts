@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 
 import type { Store } from '../../store/store.js';
+import { StoredCollection } from '../../store/stored-collection.js';
 
 export interface IvsPublicKey {
   arn: string;
@@ -10,34 +11,27 @@ export interface IvsPublicKey {
   tags: Record<string, string>;
 }
 
-/** Imported keys last until deleted; the store wants a lifetime, so one far beyond any key's use. */
-const UNTIL_DELETED_SECONDS = 10 * 365 * 86_400;
-const keyRecord = (arn: string) => `ivs-public-key:${arn}`;
-const IMPORTED_KEYS = 'ivs-public-keys';
-
 /**
  * The public keys of this IVS account: the one stagepass signs participant tokens with (from the
  * configuration, listed first) and those imported through the API, kept in the store.
  */
 export class IvsPublicKeyDirectory {
-  constructor(private readonly serverKey: IvsPublicKey, private readonly store: Store) {}
+  readonly #imported: StoredCollection<IvsPublicKey>;
+
+  constructor(private readonly serverKey: IvsPublicKey, store: Store) {
+    this.#imported = new StoredCollection(store, { record: (arn) => `ivs-public-key:${arn}`, listing: 'ivs-public-keys' });
+  }
 
   async find(arn: string): Promise<IvsPublicKey | undefined> {
-    if (arn === this.serverKey.arn) return this.serverKey;
-    const json = await this.store.getValue(keyRecord(arn));
-    return json === undefined ? undefined : (JSON.parse(json) as IvsPublicKey);
+    return arn === this.serverKey.arn ? this.serverKey : this.#imported.find(arn);
   }
 
   async list(): Promise<IvsPublicKey[]> {
-    const arns = (await this.store.setMembers(IMPORTED_KEYS)).sort();
-    const imported = await Promise.all(arns.map((arn) => this.find(arn)));
-    return [this.serverKey, ...imported.filter((key): key is IvsPublicKey => key !== undefined)];
+    return [this.serverKey, ...(await this.#imported.list())];
   }
 
-  /** Listed first, recorded second: a listing without its record is skipped, so an import cut off halfway shows nowhere. */
   async import(key: IvsPublicKey): Promise<void> {
-    await this.store.addToSet(IMPORTED_KEYS, key.arn, UNTIL_DELETED_SECONDS);
-    await this.store.setValue(keyRecord(key.arn), JSON.stringify(key), UNTIL_DELETED_SECONDS);
+    await this.#imported.add(key.arn, key);
   }
 }
 

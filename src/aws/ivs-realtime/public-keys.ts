@@ -1,7 +1,6 @@
 import { newParticipantId } from '../../grants/ivs/participant-token.js';
 import { pageOf } from '../pagination.js';
-import type { SignedClient } from '../signed-client.js';
-import { assertMayManageIvs } from './access.js';
+import { assertMayManageIvs, type IvsCall } from './access.js';
 import { IVS_ERRORS, ivsError } from './errors.js';
 import type { ImportPublicKeyInput, ListInput } from './inputs.js';
 import { describePublicKey, parsePublicKey, type IvsPublicKey, type IvsPublicKeyDirectory } from './public-key-directory.js';
@@ -12,8 +11,8 @@ const P384 = 'secp384r1';
 /** ImportPublicKey, GetPublicKey and ListPublicKeys. */
 export function publicKeyOperations({ keys, account }: { keys: IvsPublicKeyDirectory; account: string }) {
   return {
-    async importPublicKey(input: ImportPublicKeyInput, signed: SignedClient) {
-      assertMayManageIvs(signed.client, 'import public keys');
+    async importPublicKey(input: ImportPublicKeyInput, call: IvsCall) {
+      assertMayManageIvs(call, 'import public keys');
       const publicKey = parsePublicKey(input.publicKeyMaterial);
       if (!publicKey || publicKey.type !== 'public') throw ivsError('ValidationException', 'publicKeyMaterial must be a PEM public key (BEGIN PUBLIC KEY)');
       if (publicKey.asymmetricKeyDetails?.namedCurve !== P384) throw ivsError('ValidationException', 'publicKeyMaterial must be an ECDSA P-384 public key');
@@ -22,7 +21,7 @@ export function publicKeyOperations({ keys, account }: { keys: IvsPublicKeyDirec
       if (existing) throw ivsError('ConflictException', `this key is already imported as ${existing.arn}`);
       // IVS resource ids share the participant ids' shape: 12 alphanumerics.
       const key: IvsPublicKey = {
-        arn: `arn:aws:ivs:${signed.region}:${account}:public-key/${newParticipantId()}`,
+        arn: `arn:aws:ivs:${call.signed.region}:${account}:public-key/${newParticipantId()}`,
         name: input.name ?? '',
         tags: input.tags ?? {},
         ...described,

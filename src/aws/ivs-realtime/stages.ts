@@ -1,48 +1,44 @@
 import { randomBytes } from 'node:crypto';
 
+import type { MeteredMint } from '../../grants/common/minting-service.js';
 import { newParticipantId } from '../../grants/ivs/participant-token.js';
+import { mayUseStage } from '../../grants/ivs/policy.js';
+import type { IvsTokenInput } from '../../grants/ivs/request.js';
+import type { IvsParticipantToken } from '../../grants/ivs/service.js';
 import type { IvsStage, IvsStageDirectory } from '../../grants/ivs/stage-directory.js';
-import type { RequestOrigin } from '../in-process-dispatch.js';
 import { pageOf } from '../pagination.js';
-import type { SignedClient } from '../signed-client.js';
-import { assertMayManageIvs, mayUseStage } from './access.js';
+import { assertMayManageIvs, type IvsCall } from './access.js';
 import { IVS_ERRORS, ivsError } from './errors.js';
 import type { CreateStageInput, ListInput } from './inputs.js';
-import { mintParticipantToken, type ParticipantTokenMinting } from './participant-tokens.js';
 
 /** IVS's global endpoints; a stage's WHIP host is its own. */
 const EVENTS_URL = 'wss://global.events.live-video.net';
 const whipUrlFor = () => `https://${randomBytes(6).toString('hex')}.global-bm.whip.live-video.net`;
 
-export interface StageOperationsDependencies extends ParticipantTokenMinting {
+export interface StageOperationsDependencies {
   stages: IvsStageDirectory;
   /** The account in the configured public key's ARN: this server's account. */
   account: string;
+  mint: MeteredMint<IvsTokenInput, IvsParticipantToken>;
 }
 
 /** CreateStage, GetStage, ListStages and DeleteStage over the stage directory the token endpoint reads. */
-export function stageOperations({ stages, account, ...minting }: StageOperationsDependencies) {
-  async function findVisible(arn: string, signed: SignedClient): Promise<IvsStage> {
-    const stage = await stages.find(arn);
-    if (!stage) throw ivsError('ResourceNotFoundException', `stage ${arn} does not exist`);
-    if (!mayUseStage(signed.client, arn)) throw ivsError('AccessDeniedException', `client ${signed.client.clientId} may not use stage ${arn}`);
-    return stage;
-  }
-
+export function stageOperations({ stages, account, mint }: StageOperationsDependencies) {
   return {
     /**
      * The stage is stored first so its participant tokens can be minted for it; if any of them is
      * refused the stage is removed again, as a failed CreateStage leaves nothing behind.
      */
-    async createStage(input: CreateStageInput, signed: SignedClient, origin: RequestOrigin) {
-      assertMayManageIvs(signed.client, 'create stages');
+    async createStage(input: CreateStageInput, call: IvsCall) {
+      assertMayManageIvs(call, 'create stages');
       // IVS resource ids share the participant ids' shape: 12 alphanumerics.
-      const arn = `arn:aws:ivs:${signed.region}:${account}:stage/${newParticipantId()}`;
+      const arn = `arn:aws:ivs:${call.signed.region}:${account}:stage/${newParticipantId()}`;
       const stage = await stages.create({ arn, name: input.name ?? '', eventsUrl: EVENTS_URL, whipUrl: whipUrlFor(), tags: input.tags ?? {} });
       try {
         const participantTokens = [];
         for (const configuration of input.participantTokenConfigurations ?? []) {
-          participantTokens.push(await mintParticipantToken({ ...configuration, stageArn: arn }, signed, minting, origin));
+          const { expiresIn: _seconds, ...participantToken } = await mint({ ...configuration, stageArn: arn }, call.caller, call);
+          participantTokens.push(participantToken);
         }
         return { stage: stageShape(stage), participantTokens };
       } catch (error) {
@@ -51,12 +47,16 @@ export function stageOperations({ stages, account, ...minting }: StageOperations
       }
     },
 
-    async getStage({ arn }: { arn: string }, signed: SignedClient) {
-      return { stage: stageShape(await findVisible(arn, signed)) };
+    /** Policy first: a stage outside the client's rights is refused whether or not it exists. */
+    async getStage({ arn }: { arn: string }, { signed, caller }: IvsCall) {
+      if (!mayUseStage(caller.rights, arn)) throw ivsError('AccessDeniedException', `client ${signed.client.clientId} may not use stage ${arn}`);
+      const stage = await stages.find(arn);
+      if (!stage) throw ivsError('ResourceNotFoundException', `stage ${arn} does not exist`);
+      return { stage: stageShape(stage) };
     },
 
-    async listStages({ maxResults = 50, nextToken }: ListInput, signed: SignedClient) {
-      const visible = (await stages.list()).filter((stage) => mayUseStage(signed.client, stage.arn));
+    async listStages({ maxResults = 50, nextToken }: ListInput, { caller }: IvsCall) {
+      const visible = (await stages.list()).filter((stage) => mayUseStage(caller.rights, stage.arn));
       const page = pageOf(visible, maxResults, nextToken, IVS_ERRORS.validation);
       return {
         stages: page.items.map(({ arn, name, tags }) => ({ arn, name, tags })),
@@ -64,8 +64,8 @@ export function stageOperations({ stages, account, ...minting }: StageOperations
       };
     },
 
-    async deleteStage({ arn }: { arn: string }, signed: SignedClient) {
-      assertMayManageIvs(signed.client, 'delete stages');
+    async deleteStage({ arn }: { arn: string }, call: IvsCall) {
+      assertMayManageIvs(call, 'delete stages');
       const outcome = await stages.delete(arn);
       if (outcome === 'not_found') throw ivsError('ResourceNotFoundException', `stage ${arn} does not exist`);
       if (outcome === 'configured') throw ivsError('AccessDeniedException', `stage ${arn} is defined in the server configuration; remove it there`);

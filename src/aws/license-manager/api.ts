@@ -1,57 +1,80 @@
 import type { Middleware } from 'koa';
-import type { Provider } from 'oidc-provider';
 import type { z } from 'zod';
 
-import { awsEndpoint, nameRoute, type EndpointDependencies } from '../aws-endpoint.js';
+import { MintingError } from '../../grants/common/minting-error.js';
+import { metered } from '../../grants/common/minting-service.js';
+import { rightsOfClient } from '../../grants/common/rights.js';
+import type { LicenseExchangeService } from '../../grants/license/exchange-service.js';
+import { LICENSE_RIGHTS_FIELDS } from '../../grants/license/policy.js';
+import type { LicenseMintingService } from '../../grants/license/service.js';
+import type { LicenseTokenRegistry } from '../../grants/license/token-registry.js';
+import type { AwsApiDescription } from '../../grants/common/minter.js';
+import { awsEndpoint, nameRoute, type AwsApiDependencies } from '../aws-endpoint.js';
 import { AwsError } from '../aws-error.js';
-import { requestOrigin, type Dispatch, type RequestOrigin } from '../in-process-dispatch.js';
 import { parseJsonInput } from '../json-input.js';
-import { authenticateSignedClient, signedRequestOf, type SignedClient } from '../signed-client.js';
-import { LICENSE_MANAGER_ERRORS } from './errors.js';
+import { authenticateSignedClient, signedRequestOf } from '../signed-client.js';
+import { LICENSE_MANAGER_ERRORS, licenseManagerError } from './errors.js';
 import { createTokenInput, deleteTokenInput, getAccessTokenInput, listTokensInput } from './inputs.js';
-import { licenseTokenOperations } from './license-tokens.js';
+import { licenseTokenOperations, type LicenseManagerCall } from './license-tokens.js';
 
-export const LICENSE_MANAGER_PREFIX = '/aws/license-manager';
-/** The SigV4 signing name of License Manager. */
-const SERVICE = 'license-manager';
-const TARGET_PREFIX = 'AWSLicenseManager.';
+const OPERATIONS = ['CreateToken', 'GetAccessToken', 'ListTokens', 'DeleteToken'] as const;
 
-export interface LicenseManagerDependencies extends EndpointDependencies {
-  provider: Provider;
-  dispatch: Dispatch;
+/** awsJson1_1 at /aws/license-manager, SigV4 signing name `license-manager`. */
+export const LICENSE_MANAGER_API: AwsApiDescription = {
+  signingName: 'license-manager', prefix: '/aws/license-manager', operations: OPERATIONS, targetPrefix: 'AWSLicenseManager.',
+};
+export const LICENSE_MANAGER_PREFIX = LICENSE_MANAGER_API.prefix;
+const SERVICE = LICENSE_MANAGER_API.signingName;
+const TARGET_PREFIX = LICENSE_MANAGER_API.targetPrefix!;
+
+export interface LicenseManagerDependencies extends AwsApiDependencies {
+  tokens: LicenseMintingService;
+  exchange: LicenseExchangeService;
+  registry: LicenseTokenRegistry;
 }
 
 interface Operation {
   schema: z.ZodType;
-  run(input: never, signed: SignedClient, origin: RequestOrigin): Promise<object>;
+  /** The grant type the client must be registered for, for the operations that mint. */
+  grantType?: string;
+  run(input: never, call: LicenseManagerCall): Promise<object>;
 }
 
-const operation = <T>(schema: z.ZodType<T>, run: (input: T, signed: SignedClient, origin: RequestOrigin) => Promise<object>): Operation => ({ schema, run });
+const operation = <T>(schema: z.ZodType<T>, run: (input: T, call: LicenseManagerCall) => Promise<object>, grantType?: string): Operation =>
+  ({ schema, run, ...(grantType === undefined ? {} : { grantType }) });
 
 /**
  * AWS License Manager's token operations (awsJson1_1, SigV4 signing name `license-manager`):
  * `POST /` with the operation in X-Amz-Target.
  */
 export function licenseManagerApi(deps: LicenseManagerDependencies): Middleware {
-  const { provider, dispatch } = deps;
-  const tokens = licenseTokenOperations({ dispatch, tokenPath: new URL(provider.urlFor('token')).pathname });
-  const operations = new Map<string, Operation>([
-    ['CreateToken', operation(createTokenInput, tokens.createToken)],
-    ['GetAccessToken', operation(getAccessTokenInput, tokens.getAccessToken)],
-    ['ListTokens', operation(listTokensInput, tokens.listTokens)],
-    ['DeleteToken', operation(deleteTokenInput, tokens.deleteToken)],
-  ]);
+  const { provider, tokens, exchange, registry } = deps;
+  const operations = licenseTokenOperations({ createToken: metered(tokens, deps), getAccessToken: metered(exchange, deps), registry });
+  const byName = new Map<string, Operation>(Object.entries({
+    CreateToken: operation(createTokenInput, operations.createToken, tokens.grantType),
+    GetAccessToken: operation(getAccessTokenInput, operations.getAccessToken, exchange.grantType),
+    ListTokens: operation(listTokensInput, operations.listTokens),
+    DeleteToken: operation(deleteTokenInput, operations.deleteToken),
+  } satisfies Record<(typeof OPERATIONS)[number], Operation>));
 
   return awsEndpoint(LICENSE_MANAGER_PREFIX, LICENSE_MANAGER_ERRORS, deps, async (ctx, body) => {
     ctx.type = 'application/x-amz-json-1.1';
     const signed = await authenticateSignedClient(signedRequestOf(ctx, body), provider, SERVICE);
     const target = ctx.get('x-amz-target');
     const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-    const found = ctx.method === 'POST' && ['', '/'].includes(ctx.path.slice(LICENSE_MANAGER_PREFIX.length)) ? operations.get(name) : undefined;
+    const found = ctx.method === 'POST' && ['', '/'].includes(ctx.path.slice(LICENSE_MANAGER_PREFIX.length)) ? byName.get(name) : undefined;
     if (!found) throw new AwsError('UnknownOperationException', 400, `License Manager has no operation ${target || '(no X-Amz-Target)'} at ${ctx.method} ${ctx.path} here`);
     nameRoute(ctx, `${LICENSE_MANAGER_PREFIX}#${name}`);
+    if (found.grantType !== undefined && !signed.client.grantTypeAllowed(found.grantType)) {
+      throw licenseManagerError('AccessDeniedException', 'this client is not registered for the requested grant_type');
+    }
     const input = parseJsonInput(found.schema, body);
     if (!input.ok) throw LICENSE_MANAGER_ERRORS.validation(input.message);
-    return { ...(await found.run(input.value as never, signed, requestOrigin(ctx))) };
+    const caller = { clientId: signed.client.clientId, rights: rightsOfClient(signed.client, LICENSE_RIGHTS_FIELDS) };
+    try {
+      return { ...(await found.run(input.value as never, { caller, ip: ctx.ip })) };
+    } catch (error) {
+      throw error instanceof MintingError ? LICENSE_MANAGER_ERRORS.fromMinting(error) : error;
+    }
   });
 }

@@ -1,4 +1,4 @@
-import { AwsError, oauthTranslator, type ErrorDialect, type ExceptionTable } from '../aws-error.js';
+import { AwsError, mintingTranslator, type ExceptionTable, type MintingDialect } from '../aws-error.js';
 
 /** Statuses as the License Manager model defines them. */
 const STATUSES = {
@@ -15,7 +15,7 @@ export type LicenseManagerException = keyof typeof STATUSES;
 
 const lm = (exception: LicenseManagerException) => [exception, STATUSES[exception]] as const;
 
-const OAUTH_EXCEPTIONS: ExceptionTable = {
+const MINTING_EXCEPTIONS: ExceptionTable = {
   invalid_request: lm('ValidationException'),
   access_denied: lm('AccessDeniedException'),
   unauthorized_client: lm('AccessDeniedException'),
@@ -24,22 +24,20 @@ const OAUTH_EXCEPTIONS: ExceptionTable = {
   invalid_target: lm('ResourceNotFoundException'),
   resource_limit_exceeded: lm('ResourceLimitExceededException'),
   rate_limit_exceeded: lm('RateLimitExceededException'),
-  invalid_client: ['UnrecognizedClientException', 403],
-  server_error: lm('ServerInternalException'),
 };
 
 export function licenseManagerError(exception: LicenseManagerException, message: string): AwsError {
   return new AwsError(exception, STATUSES[exception], message);
 }
 
-export const LICENSE_MANAGER_ERRORS: ErrorDialect = {
+export const LICENSE_MANAGER_ERRORS: MintingDialect = {
   body: (error) => ({ __type: error.exception, Message: error.message }),
-  fromOAuth: oauthTranslator(OAUTH_EXCEPTIONS, { client: lm('ValidationException'), server: lm('ServerInternalException') }, {
-    license_arn: 'LicenseArn',
-    role_arns: 'RoleArns',
-    expiration_in_days: 'ExpirationInDays',
-    token_properties: 'TokenProperties',
-    client_token: 'ClientToken',
+  fromMinting: mintingTranslator(MINTING_EXCEPTIONS, lm('ValidationException'), {
+    licenseArn: 'LicenseArn',
+    roleArns: 'RoleArns',
+    expirationInDays: 'ExpirationInDays',
+    tokenProperties: 'TokenProperties',
+    clientToken: 'ClientToken',
     assertion: 'Token',
   }),
   validation: (message) => licenseManagerError('ValidationException', message),

@@ -1,54 +1,53 @@
-import { JWT_BEARER_GRANT_TYPE } from '../../grants/license/exchange-grant.js';
-import { LICENSE_GRANT_TYPE } from '../../grants/license/grant.js';
-import type { LicenseTokenRecord } from '../../grants/license/token-registry.js';
-import { basicAuthorization, presentCredentials } from '../client-credentials.js';
-import type { Dispatch, InternalAnswer, RequestOrigin } from '../in-process-dispatch.js';
+import type { MeteredMint, MintingCaller } from '../../grants/common/minting-service.js';
+import type { LicenseAccessToken } from '../../grants/license/exchange-service.js';
+import type { LicenseExchangeInput, LicenseTokenInput } from '../../grants/license/request.js';
+import type { MintedLicenseToken } from '../../grants/license/service.js';
+import type { LicenseTokenRecord, LicenseTokenRegistry } from '../../grants/license/token-registry.js';
 import { pageOf } from '../pagination.js';
-import type { SignedClient } from '../signed-client.js';
-import { LICENSE_MANAGER_ERRORS } from './errors.js';
+import { LICENSE_MANAGER_ERRORS, licenseManagerError } from './errors.js';
 import type { CreateTokenInput, DeleteTokenInput, GetAccessTokenInput, ListTokensInput } from './inputs.js';
-
-/** stagepass's own listing and deletion of a client's license tokens. */
-const LICENSE_TOKENS_PATH = '/licenses/tokens';
 
 type ListedToken = Omit<LicenseTokenRecord, 'clientId' | 'subject'>;
 
+/** A signed call: who signed it, their rights, and where it came from. */
+export interface LicenseManagerCall {
+  caller: MintingCaller;
+  ip: string;
+}
+
+export interface LicenseTokenOperationsDependencies {
+  createToken: MeteredMint<LicenseTokenInput, MintedLicenseToken>;
+  getAccessToken: MeteredMint<LicenseExchangeInput, LicenseAccessToken>;
+  registry: LicenseTokenRegistry;
+}
+
 /**
- * CreateToken, GetAccessToken, ListTokens and DeleteToken, answered by the license minter's grants
- * and routes as the signing client: its license_arns policy, the live-token limit, ClientToken
- * idempotency and the token registry are the ones a form post to /token meets.
+ * CreateToken, GetAccessToken, ListTokens and DeleteToken over the license minter's services and
+ * registry: its license_arns policy, the live-token limit, ClientToken idempotency and the token
+ * registry are the ones the token endpoint applies.
  */
-export function licenseTokenOperations({ dispatch, tokenPath }: { dispatch: Dispatch; tokenPath: string }) {
-  async function atTokenEndpoint(signed: SignedClient, form: Record<string, string | readonly string[] | undefined>, origin: RequestOrigin) {
-    const credentials = presentCredentials(signed.client, signed.client.clientId, signed.clientSecret);
-    return succeeded(await dispatch({ method: 'POST', path: tokenPath, form: { ...credentials.form, ...form }, headers: credentials.headers }, origin));
-  }
-
-  /** The minter's routes take HTTP Basic whatever the client's token endpoint method. */
-  const asClient = (signed: SignedClient) => ({ authorization: basicAuthorization(signed.client.clientId, signed.clientSecret) });
-
+export function licenseTokenOperations({ createToken, getAccessToken, registry }: LicenseTokenOperationsDependencies) {
   return {
-    async createToken(input: CreateTokenInput, signed: SignedClient, origin: RequestOrigin) {
-      const body = await atTokenEndpoint(signed, {
-        grant_type: LICENSE_GRANT_TYPE,
-        license_arn: input.LicenseArn,
-        role_arns: input.RoleArns,
-        expiration_in_days: input.ExpirationInDays?.toString(),
-        token_properties: input.TokenProperties,
-        client_token: input.ClientToken,
-      }, origin);
-      return body.license_token as Record<string, unknown>;
+    async createToken(input: CreateTokenInput, { caller, ip }: LicenseManagerCall) {
+      const minted = await createToken({
+        licenseArn: input.LicenseArn,
+        roleArns: input.RoleArns,
+        expirationInDays: input.ExpirationInDays,
+        tokenProperties: input.TokenProperties,
+        clientToken: input.ClientToken,
+      }, caller, { ip });
+      return { TokenId: minted.tokenId, TokenType: 'REFRESH_TOKEN', Token: minted.token };
     },
 
-    async getAccessToken(input: GetAccessTokenInput, signed: SignedClient, origin: RequestOrigin) {
-      const body = await atTokenEndpoint(signed, { grant_type: JWT_BEARER_GRANT_TYPE, assertion: input.Token, token_properties: input.TokenProperties }, origin);
-      return { AccessToken: body.access_token };
+    async getAccessToken(input: GetAccessTokenInput, { caller, ip }: LicenseManagerCall) {
+      const exchanged = await getAccessToken({ assertion: input.Token, tokenProperties: input.TokenProperties }, caller, { ip });
+      return { AccessToken: exchanged.token };
     },
 
-    async listTokens(input: ListTokensInput, signed: SignedClient, origin: RequestOrigin) {
-      const body = succeeded(await dispatch({ method: 'GET', path: LICENSE_TOKENS_PATH, headers: asClient(signed) }, origin));
+    async listTokens(input: ListTokensInput, { caller }: LicenseManagerCall) {
       const licenseArns = input.Filters?.flatMap((filter) => filter.Values ?? []);
-      const tokens = (body.Tokens as ListedToken[])
+      const tokens: ListedToken[] = (await registry.listForClient(caller.clientId))
+        .map(({ clientId: _client, subject: _subject, ...listed }) => listed)
         .filter((token) => !input.TokenIds || input.TokenIds.includes(token.TokenId))
         .filter((token) => !licenseArns || licenseArns.includes(token.LicenseArn))
         .sort((a, b) => a.TokenId.localeCompare(b.TokenId));
@@ -56,14 +55,11 @@ export function licenseTokenOperations({ dispatch, tokenPath }: { dispatch: Disp
       return { Tokens: page.items, ...(page.nextToken === undefined ? {} : { NextToken: page.nextToken }) };
     },
 
-    async deleteToken(input: DeleteTokenInput, signed: SignedClient, origin: RequestOrigin) {
-      succeeded(await dispatch({ method: 'DELETE', path: `${LICENSE_TOKENS_PATH}/${encodeURIComponent(input.TokenId)}`, headers: asClient(signed) }, origin));
+    async deleteToken(input: DeleteTokenInput, { caller }: LicenseManagerCall) {
+      if (!(await registry.delete(input.TokenId, caller.clientId))) {
+        throw licenseManagerError('ResourceNotFoundException', `this client has no license token ${input.TokenId}`);
+      }
       return {};
     },
   };
-}
-
-function succeeded(answer: InternalAnswer): Record<string, unknown> {
-  if (answer.status >= 300) throw LICENSE_MANAGER_ERRORS.fromOAuth(answer);
-  return answer.body;
 }

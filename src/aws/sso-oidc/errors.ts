@@ -1,4 +1,4 @@
-import { AwsError, oauthTranslator, type ErrorDialect, type ExceptionTable } from '../aws-error.js';
+import { AwsError, oauthTranslator, type OAuthDialect, type ExceptionTable } from '../aws-error.js';
 
 /** SSO OIDC's exceptions are the OAuth error codes renamed; the body keeps the code. */
 const EXCEPTIONS = {
@@ -39,7 +39,7 @@ export function ssoOidcError(code: SsoOidcErrorCode, description: string): AwsEr
   return new AwsError(exception, status, description, { oauthError: code });
 }
 
-export const SSO_OIDC_ERRORS: ErrorDialect = {
+export const SSO_OIDC_ERRORS: OAuthDialect = {
   // `message` as well, which the SDKs turn into the error's message.
   body: (error) => ({
     error: error.details.oauthError ?? (error.status >= 500 ? 'server_error' : 'invalid_request'),

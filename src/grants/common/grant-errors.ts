@@ -1,5 +1,7 @@
 import { errors } from 'oidc-provider';
 
+import type { FieldNames, MintingError } from './minting-error.js';
+
 type ProviderError = InstanceType<typeof errors.OIDCProviderError>;
 
 function withStatus<E extends ProviderError>(error: E, status: number): E {
@@ -16,6 +18,28 @@ export const invalidRequest = (description: string) => new errors.InvalidRequest
 
 export const invalidGrant = (description: string) => new errors.InvalidGrant(description);
 
+/** A client using a grant type it is not registered for, outside the token endpoint. */
+export const unauthorizedClient = (description: string) => withStatus(new errors.UnauthorizedClient(description), 403);
+
 /** A configured ceiling is reached; retrying will not help until something is released. */
 export const resourceLimitExceeded = (description: string) =>
   withStatus(new errors.CustomOIDCProviderError('resource_limit_exceeded', description), 403);
+
+/** Too many tokens per second: the client is told when to retry (429 with Retry-After). */
+export const rateLimitExceeded = (description: string) =>
+  withStatus(new errors.CustomOIDCProviderError('rate_limit_exceeded', description), 429);
+
+/** A minting service's refusal as the token endpoint answers it, its fields named as the form names them. */
+export function providerErrorOf(error: MintingError, names: FieldNames): ProviderError {
+  const description = error.description.render(names);
+  switch (error.code) {
+    case 'invalid_request': return invalidRequest(description);
+    case 'invalid_grant': return invalidGrant(description);
+    case 'invalid_target': return invalidTarget(description);
+    case 'access_denied': return accessDenied(description);
+    case 'unauthorized_client': return unauthorizedClient(description);
+    case 'resource_limit_exceeded': return resourceLimitExceeded(description);
+    case 'rate_limit_exceeded': return rateLimitExceeded(description);
+  }
+}
+

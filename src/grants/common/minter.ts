@@ -1,15 +1,19 @@
 import type Router from '@koa/router';
+import type { Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
 import type { z } from 'zod';
 
+import type { AwsApiDependencies } from '../../aws/aws-endpoint.js';
 import type { ServerSigningKey } from '../../keys/server-signing-key.js';
 import type { Store } from '../../store/store.js';
 import type { MintingGrant } from './minting-grant.js';
 
-/** A running minter: its grants at the token endpoint, and any routes of its own (keys, sessions, listings). */
+/** A running minter: its grants at the token endpoint, any routes of its own (keys, sessions, listings) and its AWS-compatible API. */
 export interface Minter {
   grants: MintingGrant[];
   routes?: Router;
+  /** Mounted under /aws/ beside the other AWS-compatible APIs. */
+  awsApi?: (deps: AwsApiDependencies) => Middleware | Promise<Middleware>;
 }
 
 export interface MinterDependencies {
@@ -20,11 +24,30 @@ export interface MinterDependencies {
   now: () => number;
 }
 
+/** How a minter's AWS-compatible API is addressed, for those who call it (and the fuzz suite). */
+export interface AwsApiDescription {
+  /** The SigV4 signing name. */
+  signingName: string;
+  /** Where it is mounted: the endpoint an SDK client is given. */
+  prefix: string;
+  operations: readonly string[];
+  /** restJson1 operations are paths below the prefix; awsJson ones are named in X-Amz-Target with this prefix. */
+  targetPrefix?: string;
+}
+
+/** The sample client printed at start, for the minters' examples. */
+export interface SampleClient {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}
+
 /**
  * Everything the server needs to know of a minter, kept in the minter's folder: its configuration
  * section, when that section turns it on, the client metadata that says what a client may mint,
- * its default token rates, and how to start it. The server reads these through the registry in
- * `src/grants/index.ts`, so adding a minter is its folder and one line there.
+ * its default token rates, the example printed at start, and how to start it. The server reads
+ * these through the registry in `src/grants/index.ts`, so adding a minter is its folder and one
+ * line there.
  */
 export interface MinterPlugin<Section extends z.ZodType = z.ZodType> {
   /** Shown at start among the enabled minters. */
@@ -40,6 +63,10 @@ export interface MinterPlugin<Section extends z.ZodType = z.ZodType> {
   policyMetadata: Readonly<Record<string, readonly string[] | null>>;
   /** Default tokens per second per client, by grant type, where the minter wants other than the default. */
   tokensPerSecond?: Readonly<Record<string, number>>;
+  /** The AWS-compatible API the running minter mounts, if it has one. */
+  aws?: AwsApiDescription;
+  /** Lines printed at start for the sample client, showing how to mint; none when the section gives nothing to show. */
+  example?(section: NonNullable<z.output<Section>>, sample: SampleClient): string[] | undefined;
   /** Called only for an enabled section. */
   create(section: NonNullable<z.output<Section>>, deps: MinterDependencies): Promise<Minter>;
 }

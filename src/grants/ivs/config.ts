@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { STAGE_ARN_SHAPE } from './params.js';
+import { STAGE_ARN_SHAPE } from './request.js';
 
 /** The shape of the ARN IVS gives an imported public key. */
 export const PUBLIC_KEY_ARN_SHAPE = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:public-key\/[a-zA-Z0-9-]+$/;

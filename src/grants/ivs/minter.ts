@@ -1,23 +1,38 @@
 import { loadOrCreateP384Key } from '../../keys/pem-keys.js';
+import { IVS_REALTIME_API, ivsRealtimeApi } from '../../aws/ivs-realtime/api.js';
 import { defineMinter } from '../common/minter.js';
 import { ivsConfigSchema } from './config.js';
-import { IVS_GRANT_TYPE, ivsParticipantTokenGrant } from './grant.js';
+import { ivsParticipantTokenGrant } from './grant.js';
 import { IVS_CAPABILITIES } from './participant-token.js';
+import { IVS_RIGHTS } from './policy.js';
 import { ivsPublicKeyRoute } from './public-key-route.js';
+import { IVS_GRANT_TYPE, ivsMintingService } from './service.js';
 import { IvsStageDirectory } from './stage-directory.js';
 
 export const ivsMinter = defineMinter({
   name: 'ivs',
   section: ivsConfigSchema.optional(),
+  aws: IVS_REALTIME_API,
   enabled: (ivs) => ivs !== undefined,
-  policyMetadata: { ivs_stage_arns: null, ivs_capabilities: IVS_CAPABILITIES },
+  policyMetadata: { [IVS_RIGHTS.stageArns]: null, [IVS_RIGHTS.capabilities]: IVS_CAPABILITIES },
   // IVS allows 50 CreateParticipantToken calls per second per account; each client is held to the same.
   tokensPerSecond: { [IVS_GRANT_TYPE]: 50 },
+  example: (ivs, { issuer, clientId, clientSecret }) => {
+    const stage = ivs.stages[0];
+    return stage && [
+      'Mint an IVS participant token:',
+      `  curl -s -u ${clientId}:${clientSecret} -d grant_type=${IVS_GRANT_TYPE} -d stage_arn=${stage.arn} ${issuer}/token`,
+    ];
+  },
   async create(ivs, { store, now }) {
+    // Loaded once: the token endpoint signs with it and the IVS API lists its public half.
     const privateKey = await loadOrCreateP384Key(ivs.privateKeyFile);
+    const stages = new IvsStageDirectory(ivs.stages, store);
+    const service = ivsMintingService(stages, { privateKey, publicKeyArn: ivs.publicKeyArn }, now);
     return {
-      grants: [ivsParticipantTokenGrant(ivs, new IvsStageDirectory(ivs.stages, store), privateKey, now)],
+      grants: [ivsParticipantTokenGrant(service)],
       routes: ivsPublicKeyRoute(privateKey, ivs.publicKeyArn),
+      awsApi: (deps) => ivsRealtimeApi({ ...deps, ivs, service, stages, privateKey, store }),
     };
   },
 });

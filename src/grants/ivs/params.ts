@@ -1,35 +1,33 @@
 import { z } from 'zod';
 
 import type { RawParams } from '../common/form-params.js';
-import { list, parseWith, single, type ParseResult } from '../common/param-schema.js';
+import { list, parseResult, single, validate, type ParseResult } from '../common/param-schema.js';
 import { IVS_CAPABILITIES } from './participant-token.js';
+import {
+  ATTRIBUTES_MAX_BYTES, ATTRIBUTES_SIZE_RULE, CAPABILITY_RULE, DURATION_RULE, validateIvsRequest, type IvsTokenInput, type IvsTokenRequest,
+} from './request.js';
 
+/** The token endpoint's names for the request's fields. */
+export const IVS_FORM_NAMES = {
+  stageArn: 'stage_arn',
+  duration: 'duration',
+  userId: 'user_id',
+  attributes: 'attributes',
+  capabilities: 'capabilities',
+} as const;
 
-/** CreateParticipantToken's stageArn pattern, from the IVS API model. */
-export const STAGE_ARN_SHAPE = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage\/[a-zA-Z0-9-]+$/;
-const DURATION_RULE = 'duration must be an integer from 1 to 20160 (minutes)';
-const ATTRIBUTES_MAX_BYTES = 1024;
-const ATTRIBUTES_RULE = 'attributes must be a JSON object whose values are all strings';
+export const IVS_PARAMETERS = Object.values(IVS_FORM_NAMES);
+export const IVS_SPACE_SEPARATED = ['capabilities'] as const;
 
-const stageArn = single('stage_arn')
-  .min(1, 'stage_arn is required')
-  .max(128, 'stage_arn must be at most 128 characters')
-  .regex(STAGE_ARN_SHAPE, 'stage_arn must be an IVS stage ARN (arn:aws:ivs:<region>:<account>:stage/<id>)');
-
-const duration = single('duration')
-  .regex(/^[0-9]+$/, DURATION_RULE)
-  .transform(Number)
-  .pipe(z.number().int().min(1, DURATION_RULE).max(20160, DURATION_RULE));
-
-const userId = single('user_id').max(128, 'user_id must be at most 128 characters');
+const ATTRIBUTES_RULE = 'must be a JSON object whose values are all strings';
 
 /**
- * IVS allows "1 KB in total" of attributes without saying how it counts. Here the total is the
- * UTF-8 byte length of the attributes JSON text exactly as the client sent it, whitespace included,
- * so a client can check the limit on the value it builds before sending.
+ * IVS allows "1 KB in total" of attributes without saying how it counts. At the token endpoint the
+ * total is the UTF-8 byte length of the attributes JSON text exactly as the client sent it,
+ * whitespace included, so a client can check the limit on the value it builds before sending.
  */
-const attributes = single('attributes')
-  .refine((text) => Buffer.byteLength(text, 'utf8') <= ATTRIBUTES_MAX_BYTES, `attributes must be at most ${ATTRIBUTES_MAX_BYTES} bytes of JSON (UTF-8)`)
+const attributes = single()
+  .refine((text) => Buffer.byteLength(text, 'utf8') <= ATTRIBUTES_MAX_BYTES, ATTRIBUTES_SIZE_RULE)
   .transform((text, ctx) => {
     const value = parseJsonOrUndefined(text);
     if (isStringRecord(value)) return value;
@@ -37,31 +35,31 @@ const attributes = single('attributes')
     return z.NEVER;
   });
 
-const capabilities = list('capabilities', z.enum(IVS_CAPABILITIES, { error: 'capabilities may only contain PUBLISH and SUBSCRIBE' }))
-  .refine((values) => new Set(values).size === values.length, 'capabilities must not name a capability twice');
-
-const ivsParamsSchema = z
+/** The form's text values, typed; the rules on the values are the service's. */
+const ivsFormSchema = z
   .object({
-    stage_arn: stageArn,
-    duration: duration.default(720),
-    user_id: userId.optional(),
+    stage_arn: single().optional(),
+    duration: single().regex(/^[0-9]+$/, DURATION_RULE).transform(Number).optional(),
+    user_id: single().optional(),
     attributes: attributes.optional(),
-    // An empty list is kept as given: IVS accepts zero capabilities, and only an absent field means both.
-    capabilities: capabilities.default([...IVS_CAPABILITIES]),
+    capabilities: list(z.enum(IVS_CAPABILITIES, { error: CAPABILITY_RULE })).optional(),
   })
-  .transform((p) => ({
-    stageArn: p.stage_arn,
-    durationMinutes: p.duration,
-    userId: p.user_id,
-    attributes: p.attributes,
-    capabilities: p.capabilities,
+  .transform((form): IvsTokenInput => ({
+    stageArn: form.stage_arn,
+    duration: form.duration,
+    userId: form.user_id,
+    attributes: form.attributes,
+    capabilities: form.capabilities,
   }));
 
-export type IvsTokenRequest = z.output<typeof ivsParamsSchema>;
+/** The form parameters of an IVS participant token request, as the service's request. */
+export function decodeIvsForm(raw: RawParams): IvsTokenInput {
+  return validate(ivsFormSchema, raw);
+}
 
-/** Reads the form parameters of an IVS participant token request; the first problem found is reported. */
+/** Decoded and checked: the first problem found is reported, named as the form names it. */
 export function parseIvsParams(raw: RawParams): ParseResult<IvsTokenRequest> {
-  return parseWith(ivsParamsSchema, raw);
+  return parseResult(() => validateIvsRequest(decodeIvsForm(raw)), IVS_FORM_NAMES);
 }
 
 function parseJsonOrUndefined(text: string): unknown {

@@ -1,19 +1,29 @@
-import { accessDenied } from '../common/grant-errors.js';
+import { accessDenied, describe } from '../common/minting-error.js';
+import { allows, allowsEvery, granted, type Rights } from '../common/rights.js';
 import type { IvsCapability } from './participant-token.js';
 
-/** What a client may mint, from its `ivs_stage_arns` and `ivs_capabilities` metadata. */
-export interface IvsClientPolicy {
-  stageArns: readonly string[];
-  capabilities: readonly string[];
+/** The rights fields of IVS participant tokens: the stages (`"*"` = every stage of this server) and the capabilities. */
+export const IVS_RIGHTS = { stageArns: 'ivs_stage_arns', capabilities: 'ivs_capabilities' } as const;
+export const IVS_RIGHTS_FIELDS = Object.values(IVS_RIGHTS);
+
+/** Whether the rights reach the stage: a stage outside them is not even said to exist. */
+export function mayUseStage(rights: Rights, stageArn: string): boolean {
+  return allows(rights, IVS_RIGHTS.stageArns, stageArn);
 }
 
-/** `"*"` in ivs_stage_arns means every stage of this server, configured or created through the IVS API; anything not listed is refused. */
-export function authorizeIvsRequest(policy: IvsClientPolicy, request: { stageArn: string; capabilities: IvsCapability[] }): void {
-  if (!policy.stageArns.includes('*') && !policy.stageArns.includes(request.stageArn)) {
-    throw accessDenied(`this client may not mint tokens for stage ${request.stageArn}`);
+/** Creating and deleting stages and importing keys takes every stage: one could not mint for a stage one created otherwise. */
+export function mayManageStages(rights: Rights): boolean {
+  return allowsEvery(rights, IVS_RIGHTS.stageArns);
+}
+
+/** A token for the stage with the capabilities asked for; anything not listed is refused. */
+export function authorizeIvsRequest(rights: Rights, request: { stageArn: string; capabilities: readonly IvsCapability[] }): void {
+  if (!mayUseStage(rights, request.stageArn)) {
+    throw accessDenied(describe`this client may not mint tokens for stage ${request.stageArn}`);
   }
-  const refused = request.capabilities.filter((capability) => !policy.capabilities.includes(capability));
+  const allowed = granted(rights, IVS_RIGHTS.capabilities);
+  const refused = request.capabilities.filter((capability) => !allowed.includes(capability));
   if (refused.length > 0) {
-    throw accessDenied(`this client may not grant ${refused.join(' and ')} (ivs_capabilities allows ${policy.capabilities.join(', ') || 'none'})`);
+    throw accessDenied(describe`this client may not grant ${refused.join(' and ')} (ivs_capabilities allows ${allowed.join(', ') || 'none'})`);
   }
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
+import { ARN_MAX_LENGTH, LICENSE_ARN_RULE, LICENSE_ARN_SHAPE } from './request.js';
+
 const licenseSchema = z.strictObject({
-  arn: z.string().regex(/^arn:aws[a-z-]*:license-manager:/, 'must be a License Manager license ARN'),
+  arn: z.string().max(ARN_MAX_LENGTH).regex(LICENSE_ARN_SHAPE, LICENSE_ARN_RULE),
   /** Live (unexpired, undeleted) refresh tokens allowed for this license at once. */
   maxTokens: z.int().min(1).max(10_000_000).default(100),
 });

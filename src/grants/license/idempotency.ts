@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
-import { invalidRequest } from '../common/grant-errors.js';
-import type { LicenseTokenRequest } from './params.js';
+import { describe, field, invalidRequest } from '../common/minting-error.js';
+import type { LicenseTokenRequest } from './request.js';
 
 /** CreateToken keeps a client token for ten minutes. */
 export const IDEMPOTENCY_WINDOW_SECONDS = 600;
@@ -38,7 +38,7 @@ export function rememberIssued(claim: ClientTokenClaim, issued: IssuedLicenseTok
 export function replayIssued(claim: ClientTokenClaim, remembered: string): IssuedLicenseToken {
   const { fingerprint, tokenId, token, expiresAt } = JSON.parse(remembered) as IssuedLicenseToken & { fingerprint: string };
   if (fingerprint !== claim.fingerprint) {
-    throw invalidRequest('client_token was already used with other parameters in the last 10 minutes');
+    throw invalidRequest(describe`${field('clientToken')} was already used with other parameters in the last 10 minutes`);
   }
   return { tokenId, token, expiresAt };
 }

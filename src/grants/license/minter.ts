@@ -1,24 +1,28 @@
+import { LICENSE_MANAGER_API, licenseManagerApi } from '../../aws/license-manager/api.js';
 import { defineMinter } from '../common/minter.js';
 import { licensesConfigSchema } from './config.js';
-import { licenseExchangeGrant } from './exchange-grant.js';
-import { licenseTokenGrant } from './grant.js';
+import { licenseExchangeService } from './exchange-service.js';
+import { licenseExchangeGrant, licenseTokenGrant } from './grant.js';
+import { LICENSE_RIGHTS } from './policy.js';
+import { licenseMintingService } from './service.js';
 import { licenseTokenRoutes } from './token-routes.js';
 import { LicenseTokenRegistry } from './token-registry.js';
 
 export const licenseMinter = defineMinter({
   name: 'license',
   section: licensesConfigSchema,
+  aws: LICENSE_MANAGER_API,
   enabled: (licenses) => licenses.length > 0,
-  policyMetadata: { license_arns: null },
+  policyMetadata: { [LICENSE_RIGHTS.licenseArns]: null },
   async create(licenses, { provider, store, serverKey, now }) {
     const registry = new LicenseTokenRegistry(store);
     const issuer = provider.issuer;
+    const tokens = licenseMintingService({ licenses, issuer, serverKey, registry, now });
+    const exchange = licenseExchangeService({ issuer, serverKey, registry, now });
     return {
-      grants: [
-        licenseTokenGrant({ licenses, issuer, serverKey, registry, now }),
-        licenseExchangeGrant({ issuer, serverKey, registry, now }),
-      ],
+      grants: [licenseTokenGrant(tokens), licenseExchangeGrant(exchange)],
       routes: licenseTokenRoutes(provider, registry),
+      awsApi: (deps) => licenseManagerApi({ ...deps, tokens, exchange, registry }),
     };
   },
 });

@@ -1,64 +1,54 @@
 import { z } from 'zod';
 
 import type { RawParams } from '../common/form-params.js';
-import { list, parseWith, single, type ParseResult } from '../common/param-schema.js';
+import { list, parseResult, single, validate, type ParseResult } from '../common/param-schema.js';
+import { EXPIRATION_RULE, validateLicenseRequest, type LicenseExchangeInput, type LicenseTokenInput, type LicenseTokenRequest } from './request.js';
 
-/**
- * Any AWS partition (aws, aws-cn, aws-us-gov, …), an empty or named region (license ARNs are
- * usually regionless), and a `license:` or `license/` resource. AWS's own model is stricter about
- * the id; the check here only keeps out values that are plainly not a license ARN.
- */
-const LICENSE_ARN_SHAPE = /^arn:aws[a-z-]*:license-manager:[a-z0-9-]*:[0-9]*:license[:/].+$/;
-const ROLE_ARN_SHAPE = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/;
-/** AWS's general limit on an ARN's length. */
-const ARN_MAX_LENGTH = 2048;
-const EXPIRATION_RULE = 'expiration_in_days must be an integer from 1 to 3650';
-const CLIENT_TOKEN_RULE = 'client_token must be 1 to 2048 characters without whitespace';
+/** The token endpoint's names for the license token request's fields. */
+export const LICENSE_FORM_NAMES = {
+  licenseArn: 'license_arn',
+  roleArns: 'role_arns',
+  expirationInDays: 'expiration_in_days',
+  tokenProperties: 'token_properties',
+  clientToken: 'client_token',
+} as const;
+export const LICENSE_PARAMETERS = Object.values(LICENSE_FORM_NAMES);
+// Token properties may contain spaces, so only role ARNs may also come space-separated.
+export const LICENSE_SPACE_SEPARATED = ['role_arns'] as const;
 
-const licenseArn = single('license_arn')
-  .max(ARN_MAX_LENGTH, `license_arn must be at most ${ARN_MAX_LENGTH} characters`)
-  .regex(LICENSE_ARN_SHAPE, 'license_arn must be a License Manager license ARN (arn:aws:license-manager::<account>:license:<id>)');
+/** The token endpoint's names for the exchange's fields. */
+export const EXCHANGE_FORM_NAMES = { assertion: 'assertion', tokenProperties: 'token_properties' } as const;
+export const EXCHANGE_PARAMETERS = Object.values(EXCHANGE_FORM_NAMES);
 
-const roleArns = list(
-  'role_arns',
-  z
-    .string()
-    .max(ARN_MAX_LENGTH, `role_arns entries must be at most ${ARN_MAX_LENGTH} characters`)
-    .regex(ROLE_ARN_SHAPE, 'role_arns entries must be IAM role ARNs (arn:aws:iam::<12-digit account>:role/<name>)'),
-);
-
-const expirationInDays = single('expiration_in_days')
-  .regex(/^[0-9]+$/, EXPIRATION_RULE)
-  .transform(Number)
-  .pipe(z.number().int().min(1, EXPIRATION_RULE).max(3650, EXPIRATION_RULE));
-
-const tokenProperties = list(
-  'token_properties',
-  z.string().min(1, 'token_properties entries must not be empty').max(256, 'token_properties entries must be at most 256 characters'),
-).refine((values) => values.length <= 3, 'token_properties must have at most 3 entries');
-
-// CreateToken's idempotency token; whitespace is refused as AWS refuses it.
-const clientToken = single('client_token').regex(/^\S{1,2048}$/, CLIENT_TOKEN_RULE);
-
-const licenseParamsSchema = z
+const licenseFormSchema = z
   .object({
-    license_arn: licenseArn,
-    role_arns: roleArns.default([]),
-    expiration_in_days: expirationInDays.default(365),
-    token_properties: tokenProperties.default([]),
-    client_token: clientToken,
+    license_arn: single().optional(),
+    role_arns: list(z.string()).optional(),
+    expiration_in_days: single().regex(/^[0-9]+$/, EXPIRATION_RULE).transform(Number).optional(),
+    token_properties: list(z.string()).optional(),
+    client_token: single().optional(),
   })
-  .transform((p) => ({
-    licenseArn: p.license_arn,
-    roleArns: p.role_arns,
-    expirationInDays: p.expiration_in_days,
-    tokenProperties: p.token_properties,
-    clientToken: p.client_token,
+  .transform((form): LicenseTokenInput => ({
+    licenseArn: form.license_arn,
+    roleArns: form.role_arns,
+    expirationInDays: form.expiration_in_days,
+    tokenProperties: form.token_properties,
+    clientToken: form.client_token,
   }));
 
-export type LicenseTokenRequest = z.output<typeof licenseParamsSchema>;
+export function decodeLicenseForm(raw: RawParams): LicenseTokenInput {
+  return validate(licenseFormSchema, raw);
+}
 
-/** Reads the form parameters of a license token request; the first problem found is reported. */
+/** Decoded and checked: the first problem found is reported, named as the form names it. */
 export function parseLicenseParams(raw: RawParams): ParseResult<LicenseTokenRequest> {
-  return parseWith(licenseParamsSchema, raw);
+  return parseResult(() => validateLicenseRequest(decodeLicenseForm(raw)), LICENSE_FORM_NAMES);
+}
+
+const exchangeFormSchema = z
+  .object({ assertion: single().optional(), token_properties: list(z.string()).optional() })
+  .transform((form): LicenseExchangeInput => ({ assertion: form.assertion, tokenProperties: form.token_properties }));
+
+export function decodeExchangeForm(raw: RawParams): LicenseExchangeInput {
+  return validate(exchangeFormSchema, raw);
 }

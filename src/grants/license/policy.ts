@@ -1,8 +1,12 @@
-import { accessDenied } from '../common/grant-errors.js';
+import { accessDenied, describe } from '../common/minting-error.js';
+import { allows, type Rights } from '../common/rights.js';
 
-/** `license_arns` lists the licenses a client may issue tokens for; `"*"` means every configured one. */
-export function authorizeLicenseRequest(allowedLicenseArns: readonly string[], licenseArn: string): void {
-  if (!allowedLicenseArns.includes('*') && !allowedLicenseArns.includes(licenseArn)) {
-    throw accessDenied(`this client may not issue tokens for license ${licenseArn}`);
+/** The rights field of license tokens: the licenses (`"*"` = every configured one). */
+export const LICENSE_RIGHTS = { licenseArns: 'license_arns' } as const;
+export const LICENSE_RIGHTS_FIELDS = Object.values(LICENSE_RIGHTS);
+
+export function authorizeLicenseRequest(rights: Rights, licenseArn: string): void {
+  if (!allows(rights, LICENSE_RIGHTS.licenseArns, licenseArn)) {
+    throw accessDenied(describe`this client may not issue tokens for license ${licenseArn}`);
   }
 }

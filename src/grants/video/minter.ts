@@ -2,7 +2,9 @@ import { loadRsaPrivateKey } from '../../keys/pem-keys.js';
 import { defineMinter } from '../common/minter.js';
 import { videoConfigSchema } from './config.js';
 import { videoTokenGrant } from './grant.js';
-import { VIDEO_ROLES } from './params.js';
+import { VIDEO_RIGHTS } from './policy.js';
+import { VIDEO_ROLES } from './request.js';
+import { videoMintingService } from './service.js';
 import { videoSessionRoutes } from './session-routes.js';
 import { videoSigners } from './signers.js';
 
@@ -10,14 +12,14 @@ export const videoMinter = defineMinter({
   name: 'video',
   section: videoConfigSchema.optional(),
   enabled: (video) => video !== undefined,
-  policyMetadata: { video_roles: VIDEO_ROLES },
+  policyMetadata: { [VIDEO_RIGHTS.roles]: VIDEO_ROLES },
   async create(video, { provider, now }) {
     const applicationKey = video.privateKeyFile === undefined ? undefined : await loadRsaPrivateKey(video.privateKeyFile);
     const signers = videoSigners(video, applicationKey);
     // Sessions are created for the default format's credentials, so its tokens fit them.
     const sessionOwner = signers[video.tokenFormat]!.sessionOwner;
     return {
-      grants: [videoTokenGrant(video, signers, now)],
+      grants: [videoTokenGrant(videoMintingService(video, signers, now))],
       routes: videoSessionRoutes(provider, sessionOwner, () => new Date()),
     };
   },

@@ -1,9 +1,15 @@
-import { accessDenied } from '../common/grant-errors.js';
+import { accessDenied, describe } from '../common/minting-error.js';
+import { granted, type Rights } from '../common/rights.js';
 import type { VideoRole } from './video-token.js';
 
-/** A client may mint only the roles its `video_roles` metadata lists; none when it lists none. */
-export function authorizeVideoRole(allowedRoles: readonly string[], role: VideoRole): void {
-  if (!allowedRoles.includes(role)) {
-    throw accessDenied(`this client may not mint ${role} tokens (video_roles allows ${allowedRoles.join(', ') || 'none'})`);
+/** The rights field of video tokens: the roles. */
+export const VIDEO_RIGHTS = { roles: 'video_roles' } as const;
+export const VIDEO_RIGHTS_FIELDS = Object.values(VIDEO_RIGHTS);
+
+/** A token of a role the rights list; none when they list none. */
+export function authorizeVideoRole(rights: Rights, role: VideoRole): void {
+  const allowed = granted(rights, VIDEO_RIGHTS.roles);
+  if (!allowed.includes(role)) {
+    throw accessDenied(describe`this client may not mint ${role} tokens (video_roles allows ${allowed.join(', ') || 'none'})`);
   }
 }

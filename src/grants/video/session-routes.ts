@@ -1,12 +1,12 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { isIPv4 } from 'node:net';
-import { errors, type Provider } from 'oidc-provider';
+import type { Provider } from 'oidc-provider';
 
 import { readForm } from '../../server/form-body.js';
 import { authenticateClient } from '../common/client-authentication.js';
-import { invalidRequest } from '../common/grant-errors.js';
-import { VIDEO_GRANT_TYPE } from './grant.js';
+import { invalidRequest, unauthorizedClient } from '../common/grant-errors.js';
+import { VIDEO_GRANT_TYPE } from './service.js';
 import { encodeVideoSessionId } from './session-id.js';
 
 const MEDIA_MODES = ['routed', 'relayed'] as const;
@@ -23,7 +23,7 @@ export function videoSessionRoutes(provider: Provider, sessionOwner: string, now
   router.post('/', async (ctx) => {
     const client = await authenticateClient(ctx, provider);
     if (!client.grantTypes?.includes(VIDEO_GRANT_TYPE)) {
-      throw Object.assign(new errors.UnauthorizedClient(`this client is not registered for ${VIDEO_GRANT_TYPE}`), { status: 403, statusCode: 403 });
+      throw unauthorizedClient(`this client is not registered for ${VIDEO_GRANT_TYPE}`);
     }
     const form = hasBody(ctx) ? await readForm(ctx) : {};
     const unknown = Object.keys(form).find((name) => !KNOWN_FIELDS.has(name));

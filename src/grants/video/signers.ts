@@ -1,7 +1,8 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 
 import type { VideoConfig } from './config.js';
-import type { VideoTokenFormat } from './params.js';
+import { JWT_TOKEN_TYPE } from '../common/minted-response.js';
+import type { VideoTokenFormat } from './request.js';
 import {
   encodeJwtVideoToken,
   encodeT1VideoToken,
@@ -17,7 +18,6 @@ export interface VideoSigner {
   sign(claims: VideoTokenClaims): Promise<string>;
 }
 
-const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 /** T1 tokens are not JWTs; RFC 8693 lets an issuer name its own token types with a URI. */
 const T1_TOKEN_TYPE = 'urn:stagepass:token-type:opentok-t1';
 

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+import { validate } from '../common/param-schema.js';
+import { IVS_CAPABILITIES, type IvsCapability } from './participant-token.js';
+
+/** CreateParticipantToken's stageArn pattern, from the IVS API model. */
+export const STAGE_ARN_SHAPE = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage\/[a-zA-Z0-9-]+$/;
+export const STAGE_ARN_RULE = 'must be an IVS stage ARN (arn:aws:ivs:<region>:<account>:stage/<id>)';
+/** The longest ARN any IVS operation takes. */
+export const IVS_ARN_MAX_LENGTH = 128;
+export const DURATION_RULE = 'must be an integer from 1 to 20160 (minutes)';
+export const ATTRIBUTES_MAX_BYTES = 1024;
+export const ATTRIBUTES_SIZE_RULE = `must be at most ${ATTRIBUTES_MAX_BYTES} bytes of JSON (UTF-8)`;
+export const CAPABILITY_RULE = 'may only contain PUBLISH and SUBSCRIBE';
+
+/** A participant token request as a caller states it, named as IVS's CreateParticipantToken names it. */
+export interface IvsTokenInput {
+  stageArn?: string;
+  /** Minutes. */
+  duration?: number;
+  userId?: string;
+  attributes?: Record<string, string>;
+  /** Absent means both; an empty list means none, as IVS allows. */
+  capabilities?: readonly IvsCapability[];
+}
+
+const ivsRequestSchema = z
+  .object({
+    stageArn: z
+      .string({ error: 'is required' })
+      .min(1, 'is required')
+      .max(IVS_ARN_MAX_LENGTH, `must be at most ${IVS_ARN_MAX_LENGTH} characters`)
+      .regex(STAGE_ARN_SHAPE, STAGE_ARN_RULE),
+    duration: z.int(DURATION_RULE).min(1, DURATION_RULE).max(20160, DURATION_RULE).default(720),
+    userId: z.string().max(128, 'must be at most 128 characters').optional(),
+    // Counted as the JSON text the token will carry, which no spelling of the same object undercuts.
+    attributes: z
+      .record(z.string(), z.string())
+      .refine((value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= ATTRIBUTES_MAX_BYTES, ATTRIBUTES_SIZE_RULE)
+      .optional(),
+    capabilities: z
+      .array(z.enum(IVS_CAPABILITIES, { error: CAPABILITY_RULE }))
+      .refine((values) => new Set(values).size === values.length, 'must not name a capability twice')
+      .default([...IVS_CAPABILITIES]),
+  })
+  .transform((p) => ({
+    stageArn: p.stageArn,
+    durationMinutes: p.duration,
+    userId: p.userId,
+    attributes: p.attributes,
+    capabilities: p.capabilities,
+  }));
+
+export type IvsTokenRequest = z.output<typeof ivsRequestSchema>;
+
+/** The request with its defaults, or a MintingError naming the first field that breaks a rule. */
+export function validateIvsRequest(input: IvsTokenInput): IvsTokenRequest {
+  return validate(ivsRequestSchema, input);
+}

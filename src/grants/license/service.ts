@@ -1,0 +1,106 @@
+import type { ServerSigningKey } from '../../keys/server-signing-key.js';
+import { MINTING_GRANT_TYPE_PREFIX } from '../common/minting-grant.js';
+import { describe, field, invalidRequest, invalidTarget, resourceLimitExceeded } from '../common/minting-error.js';
+import type { MintingCaller, MintingService } from '../common/minting-service.js';
+import type { LicenseConfig } from './config.js';
+import { clientTokenClaim, rememberIssued, replayIssued, type ClientTokenClaim, type IssuedLicenseToken } from './idempotency.js';
+import { encodeLicenseToken, newTokenId } from './license-token.js';
+import { authorizeLicenseRequest } from './policy.js';
+import { validateLicenseRequest, type LicenseTokenInput, type LicenseTokenRequest } from './request.js';
+import type { LicenseTokenRecord, LicenseTokenRegistry } from './token-registry.js';
+
+export const LICENSE_GRANT_TYPE = `${MINTING_GRANT_TYPE_PREFIX}license-token`;
+
+const DAY = 86_400;
+
+/** A license refresh token, as CreateToken answers it, with the seconds it has left. */
+export interface MintedLicenseToken {
+  tokenId: string;
+  token: string;
+  expiresIn: number;
+}
+
+export type LicenseMintingService = MintingService<LicenseTokenInput, MintedLicenseToken>;
+
+export interface LicenseServiceDependencies {
+  licenses: LicenseConfig[];
+  issuer: string;
+  serverKey: ServerSigningKey;
+  registry: LicenseTokenRegistry;
+  now: () => number;
+}
+
+/** License refresh tokens as CreateToken issues them: idempotent by client token, at most maxTokens live per license. */
+export function licenseMintingService({ licenses, issuer, serverKey, registry, now }: LicenseServiceDependencies): LicenseMintingService {
+  const configured = new Map(licenses.map((license) => [license.arn, license]));
+
+  /**
+   * A retry within ten minutes gets the token the client_token first got, with the time it has
+   * left; a token deleted since is not handed out again as if it were live.
+   */
+  const replay = async (claim: ClientTokenClaim, remembered: string): Promise<IssuedLicenseToken> => {
+    const issued = replayIssued(claim, remembered);
+    const record = await registry.find(issued.tokenId);
+    if (record?.Status !== 'AVAILABLE') {
+      throw invalidRequest(describe`${field('clientToken')} was used for a token that has since been deleted; send a new ${field('clientToken')}`);
+    }
+    return issued;
+  };
+
+  /** Signs a new token and records it with its client_token, unless an earlier request with it got there first. */
+  const issue = async ({ clientId, subject, license, request, claim }: {
+    clientId: string; subject: string; license: LicenseConfig; request: LicenseTokenRequest; claim: ClientTokenClaim;
+  }): Promise<IssuedLicenseToken> => {
+    const tokenId = newTokenId();
+    const issuedAt = now();
+    const expiresAt = issuedAt + request.expirationInDays * DAY;
+    const token = await encodeLicenseToken({
+      issuer, subject, licenseArn: license.arn, tokenProperties: request.tokenProperties, roleArns: request.roleArns,
+      tokenId, issuedAt, expiresAt,
+    }, serverKey);
+    const record: LicenseTokenRecord = {
+      TokenId: tokenId,
+      TokenType: 'REFRESH_TOKEN',
+      LicenseArn: license.arn,
+      ExpirationTime: new Date(expiresAt * 1000).toISOString(),
+      TokenProperties: request.tokenProperties,
+      RoleArns: request.roleArns,
+      Status: 'AVAILABLE',
+      clientId,
+      subject,
+    };
+    const fresh = { tokenId, token, expiresAt };
+    const inserted = await registry.insert(record, { key: claim.key, value: rememberIssued(claim, fresh) }, {
+      maxTokens: license.maxTokens,
+      expiresIn: expiresAt - issuedAt,
+    });
+    if (inserted.outcome === 'claimed') return replay(claim, inserted.value);
+    if (inserted.outcome === 'limit_reached') {
+      throw resourceLimitExceeded(describe`license ${license.arn} already has its maximum of ${license.maxTokens} live tokens; delete one first`);
+    }
+    return fresh;
+  };
+
+  return {
+    grantType: LICENSE_GRANT_TYPE,
+    resourceField: 'licenseArn',
+
+    async mint(input: LicenseTokenInput, caller: MintingCaller) {
+      const request = validateLicenseRequest(input);
+      const subject = caller.person?.id ?? caller.clientId;
+      // Policy first: a client may not learn which licenses exist beyond those it is allowed.
+      authorizeLicenseRequest(caller.rights, request.licenseArn);
+      const license = configured.get(request.licenseArn);
+      if (!license) throw invalidTarget(describe`license ${request.licenseArn} is not configured on this server`);
+
+      // No lookup of the client_token first: the insert checks it atomically anyway, and a
+      // retry, which then costs a signature in vain, is rarer than a new token, which would pay a
+      // store round trip for the lookup.
+      const claim = clientTokenClaim(caller.clientId, subject, request);
+      const issued = await issue({ clientId: caller.clientId, subject, license, request, claim });
+      return { tokenId: issued.tokenId, token: issued.token, expiresIn: Math.max(0, issued.expiresAt - now()) };
+    },
+
+    audited: () => ({}),
+  };
+}

@@ -1,0 +1,72 @@
+import { describe, field, invalidRequest, invalidTarget } from '../common/minting-error.js';
+import { MINTING_GRANT_TYPE_PREFIX } from '../common/minting-grant.js';
+import type { MintingCaller, MintingService } from '../common/minting-service.js';
+import type { VideoConfig } from './config.js';
+import { authorizeVideoRole } from './policy.js';
+import { validateVideoRequest, type VideoTokenFormat, type VideoTokenInput } from './request.js';
+import { videoSessionApiKey } from './session-id.js';
+import type { VideoSigner } from './signers.js';
+import type { VideoRole } from './video-token.js';
+
+export const VIDEO_GRANT_TYPE = `${MINTING_GRANT_TYPE_PREFIX}video-token`;
+
+/** A video client token, with what the SDKs' generateToken would have been told. */
+export interface MintedVideoToken {
+  token: string;
+  issuedTokenType: string;
+  sessionId: string;
+  role: VideoRole;
+  /** Epoch seconds. */
+  expireTime: number;
+  connectionData: string;
+  expiresIn: number;
+}
+
+export type VideoMintingService = MintingService<VideoTokenInput, MintedVideoToken>;
+
+/** Video client tokens for sessions of this server's project (or application), in the roles the caller may grant. */
+export function videoMintingService(
+  video: VideoConfig,
+  signers: Partial<Record<VideoTokenFormat, VideoSigner>>,
+  now: () => number,
+): VideoMintingService {
+  return {
+    grantType: VIDEO_GRANT_TYPE,
+    resourceField: 'sessionId',
+
+    async mint(input: VideoTokenInput, caller: MintingCaller) {
+      const issuedAt = now();
+      const request = validateVideoRequest(input, issuedAt, video.tokenFormat);
+      const signer = signers[request.tokenFormat];
+      if (!signer) {
+        throw invalidRequest(describe`${field('tokenFormat')} ${request.tokenFormat} needs video.applicationId and video.privateKeyFile in the server configuration`);
+      }
+      const owner = videoSessionApiKey(request.sessionId);
+      if (owner === undefined) throw invalidTarget(describe`${field('sessionId')} is not a video session id`);
+      if (owner !== signer.sessionOwner) {
+        throw invalidTarget(describe`session ${request.sessionId} does not belong to this server's video ${request.tokenFormat === 'vonage' ? 'application' : 'API key'}`);
+      }
+      authorizeVideoRole(caller.rights, request.role);
+
+      const token = await signer.sign({
+        sessionId: request.sessionId,
+        role: request.role,
+        issuedAt,
+        expireTime: request.expireTime,
+        connectionData: request.connectionData,
+        initialLayoutClassList: request.initialLayoutClassList,
+      });
+      return {
+        token,
+        issuedTokenType: signer.issuedTokenType,
+        sessionId: request.sessionId,
+        role: request.role,
+        expireTime: request.expireTime,
+        connectionData: request.connectionData ?? '',
+        expiresIn: request.expireTime - issuedAt,
+      };
+    },
+
+    audited: (minted) => ({ capabilities: [minted.role] }),
+  };
+}

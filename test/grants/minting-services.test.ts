@@ -1,0 +1,75 @@
+import { generateKeyPairSync } from 'node:crypto';
+
+import { exportSPKI, importSPKI, jwtVerify } from 'jose';
+import { describe, expect, it } from 'vitest';
+
+import { describe as describeError, field, MintingError } from '../../src/grants/common/minting-error.js';
+import { metered, type MintingAuditFields } from '../../src/grants/common/minting-service.js';
+import { ivsMintingService } from '../../src/grants/ivs/service.js';
+import { IvsStageDirectory } from '../../src/grants/ivs/stage-directory.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { PUBLIC_KEY_ARN, STAGES } from '../support/minters.js';
+
+const NOW = 1_800_000_000;
+const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+const service = ivsMintingService(new IvsStageDirectory(Object.values(STAGES), new MemoryStore()), { privateKey, publicKeyArn: PUBLIC_KEY_ARN }, () => NOW);
+const backend = { clientId: 'stage-backend', rights: { ivs_stage_arns: [STAGES.main.arn], ivs_capabilities: ['SUBSCRIBE'] } };
+
+async function refusal(promise: Promise<unknown>): Promise<MintingError> {
+  const error = await promise.then(() => undefined, (thrown: unknown) => thrown);
+  expect(error).toBeInstanceOf(MintingError);
+  return error as MintingError;
+}
+
+describe('a minting service, called without any HTTP request', () => {
+  it('mints a token for a typed request within the caller\'s rights', async () => {
+    const minted = await service.mint({ stageArn: STAGES.main.arn, capabilities: ['SUBSCRIBE'], duration: 5 }, backend);
+    const { payload } = await jwtVerify(minted.token, await importSPKI(await exportSPKI(publicKey), 'ES384'));
+    expect(payload).toMatchObject({ resource: STAGES.main.arn, iat: NOW, exp: NOW + 300, capabilities: { allow_subscribe: true } });
+    expect(minted).toMatchObject({ duration: 5, capabilities: ['SUBSCRIBE'], expiresIn: 300, expirationTime: new Date((NOW + 300) * 1000).toISOString() });
+  });
+
+  it('refuses a rule broken with a code and the field it concerns', async () => {
+    const error = await refusal(service.mint({ stageArn: 'arn:aws:ivs:us-west-2:123456789012:channel/x' }, backend));
+    expect(error).toMatchObject({ code: 'invalid_request', field: 'stageArn' });
+    // Each interface names the field its own way, from the same error.
+    expect(error.description.render({ stageArn: 'stage_arn' })).toBe('stage_arn must be an IVS stage ARN (arn:aws:ivs:<region>:<account>:stage/<id>)');
+    expect(error.description.render()).toBe('stageArn must be an IVS stage ARN (arn:aws:ivs:<region>:<account>:stage/<id>)');
+  });
+
+  it('refuses what the rights do not allow, before saying whether the stage exists', async () => {
+    expect(await refusal(service.mint({ stageArn: STAGES.backstage.arn, capabilities: ['SUBSCRIBE'] }, backend))).toMatchObject({ code: 'access_denied' });
+    expect(await refusal(service.mint({ stageArn: 'arn:aws:ivs:us-west-2:123456789012:stage/Nowhere', capabilities: ['SUBSCRIBE'] }, backend)))
+      .toMatchObject({ code: 'access_denied' });
+    expect(await refusal(service.mint({ stageArn: STAGES.main.arn }, backend))).toMatchObject({ code: 'access_denied', message: expect.stringContaining('PUBLISH') });
+  });
+
+  it('keeps an empty capability list empty', async () => {
+    const minted = await service.mint({ stageArn: STAGES.main.arn, capabilities: [] }, backend);
+    expect(minted.capabilities).toEqual([]);
+  });
+
+  it('metered, counts against the token rate and records one audit event per request, issued or denied', async () => {
+    const events: (MintingAuditFields & { reason?: string })[] = [];
+    let asked = 0;
+    const mint = metered(service, {
+      rate: { take: async () => (++asked <= 1 ? { allowed: true } : { allowed: false, limit: 1, retryAfter: 1 }) },
+      audit: { tokenIssued: (fields) => events.push(fields), denied: (fields) => events.push(fields) },
+    });
+    await mint({ stageArn: STAGES.main.arn, capabilities: ['SUBSCRIBE'] }, backend, { ip: '192.0.2.1' });
+    const throttled = await refusal(mint({ stageArn: STAGES.main.arn, capabilities: ['SUBSCRIBE'] }, backend, { ip: '192.0.2.1' }));
+    expect(throttled).toMatchObject({ code: 'rate_limit_exceeded', retryAfter: 1 });
+    expect(events).toEqual([
+      { clientId: 'stage-backend', grantType: service.grantType, ip: '192.0.2.1', capabilities: ['SUBSCRIBE'] },
+      expect.objectContaining({ clientId: 'stage-backend', resource: STAGES.main.arn, reason: 'rate_limit_exceeded' }),
+    ]);
+  });
+});
+
+describe('error descriptions', () => {
+  it('name every field they mention in the spelling asked for, and leave values as they are', () => {
+    const description = describeError`${field('clientToken')} was used for ${'stage_arn'}; send a new ${field('clientToken')}`;
+    expect(description.field).toBe('clientToken');
+    expect(description.render({ clientToken: 'ClientToken' })).toBe('ClientToken was used for stage_arn; send a new ClientToken');
+  });
+});
