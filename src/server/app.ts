@@ -71,7 +71,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     tokens: tokenRate,
     failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }),
   });
-  auditProviderEvents(provider, audit);
+  auditProviderEvents(provider, audit, logger);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
     logger.error('server_error', { path: ctx.path, method: ctx.method, error: String(error?.stack ?? error) });
