@@ -1,9 +1,10 @@
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 
+import { temporarilyUnavailable, unavailableAsProviderError } from '../http/store-unavailable.js';
+import { withStatus } from '../http/with-status.js';
 import type { RateDecision, TokenRateLimiter } from '../limits/token-rate.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { wrapGrantHandlers, type GrantHandler } from './oidc-provider-internals.js';
-import { temporarilyUnavailable, unavailableAsProviderError } from './store-adapter.js';
 
 export interface TokenEndpointLimits {
   /** Each client's token rate by grant type. */
@@ -48,10 +49,7 @@ export function guardTokenEndpoint(provider: Provider, limits: TokenEndpointLimi
 function refuseOverRate(ctx: KoaContextWithOIDC, decision: RateDecision, describeLimit: (limit: number) => string): asserts decision is Extract<RateDecision, { allowed: true }> {
   if (decision.allowed) return;
   ctx.set('Retry-After', String(decision.retryAfter));
-  throw Object.assign(
-    new errors.CustomOIDCProviderError('rate_limit_exceeded', `${describeLimit(decision.limit)}; retry after ${decision.retryAfter} s`),
-    { status: 429, statusCode: 429 },
-  );
+  throw withStatus(new errors.CustomOIDCProviderError('rate_limit_exceeded', `${describeLimit(decision.limit)}; retry after ${decision.retryAfter} s`), 429);
 }
 
 async function runGrant(handler: GrantHandler, ctx: KoaContextWithOIDC): Promise<void> {
