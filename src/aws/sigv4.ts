@@ -48,6 +48,11 @@ const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
 const AUTHORIZATION_SHAPE =
   /^AWS4-HMAC-SHA256 Credential=([^/\s,]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+/**
+ * us-east-1, us-gov-west-1, us-isob-east-1, eusc-de-east-1: the region becomes part of the ARNs
+ * of the resources a request creates, so one of any other shape or length is refused.
+ */
+const REGION_SHAPE = /^[a-z]{2,4}(?:-[a-z]{2,10}){1,3}-\d{1,2}$/;
 const AMZ_DATE_SHAPE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /**
@@ -65,6 +70,9 @@ export function readSigV4Authorization(request: SignedRequest, service: string, 
     throw new SigV4Error('IncompleteSignatureException', 'the Authorization header must be AWS4-HMAC-SHA256 Credential=<access key id>/<date>/<region>/<service>/aws4_request, SignedHeaders=…, Signature=…');
   }
   const [, accessKeyId = '', scopeDate = '', region = '', scopeService = '', signedHeaderList = '', signature = ''] = match;
+  if (!REGION_SHAPE.test(region)) {
+    throw new SigV4Error('InvalidSignatureException', 'the credential must be scoped to an AWS region, such as us-west-2');
+  }
   if (scopeService !== service) {
     throw new SigV4Error('InvalidSignatureException', `the credential must be scoped to the service '${service}', not '${scopeService}'`);
   }

@@ -262,6 +262,33 @@ describe('IVS real-time bad input and SigV4', () => {
     expect(response).toMatchObject({ status: 403, errorType: exception, body: { exceptionMessage: expect.any(String) } });
   });
 
+  it.each([
+    ['200 characters', 'us-west-'.padEnd(200, 'x')],
+    ['8,000 characters', 'a'.repeat(8_000)],
+    ['no AWS region\'s shape', 'not-a-region'],
+  ])('a credential scoped to a region of %s answers 403 InvalidSignatureException and creates nothing', async (_case, region) => {
+    const listed = async () => [
+      (await ivsAs(STAGE_ADMIN).send(new ListStagesCommand({ maxResults: 100 }))).stages,
+      (await ivsAs(STAGE_ADMIN).send(new ListPublicKeysCommand({ maxResults: 100 }))).publicKeys,
+    ];
+    const before = await listed();
+    for (const [operation, body] of [['CreateStage', '{}'], ['ImportPublicKey', JSON.stringify({ publicKeyMaterial: p384PublicKeyPem() })]] as const) {
+      const response = await signedPost(url(operation), body, { service: 'ivs', client: STAGE_ADMIN, region });
+      expect(response, operation).toMatchObject({ status: 403, errorType: 'InvalidSignatureException', body: { exceptionMessage: expect.stringContaining('region') } });
+      expect(String(response.body.exceptionMessage).length, operation).toBeLessThan(300);
+    }
+    expect(await listed()).toEqual(before);
+  });
+
+  it('a stage created in any AWS region can be read and deleted by the operations that take its ARN', async () => {
+    const created = await signedPost(url('CreateStage'), '{}', { service: 'ivs', client: STAGE_ADMIN, region: 'ap-southeast-4' });
+    expect(created.status).toBe(200);
+    const { arn } = (created.body as { stage: { arn: string } }).stage;
+    expect(arn).toMatch(/^arn:aws:ivs:ap-southeast-4:/);
+    await expect(ivsAs(STAGE_ADMIN).send(new GetStageCommand({ arn }))).resolves.toMatchObject({ stage: { arn } });
+    await ivsAs(STAGE_ADMIN).send(new DeleteStageCommand({ arn }));
+  });
+
   it('an unsigned request answers 403 MissingAuthenticationTokenException', async () => {
     const response = await fetch(url('CreateParticipantToken'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: tokenRequest });
     expect(response.status).toBe(403);
@@ -284,6 +311,24 @@ describe('IVS real-time bad input and SigV4', () => {
   it('an operation IVS real-time does not have answers 404 UnknownOperationException', async () => {
     const response = await signedPost(url('DeleteEverything'), '{}', { service: 'ivs', client: STAGE_ADMIN });
     expect(response).toMatchObject({ status: 404, errorType: 'UnknownOperationException' });
+  });
+});
+
+describe('IVS real-time with an account too long for an ARN', () => {
+  let longAccount: RunningStagepass;
+  beforeAll(async () => {
+    longAccount = await startStagepass({
+      config: (keysDir) => ({ ivs: { ...ivsConfig(keysDir), publicKeyArn: `arn:aws:ivs:us-west-2:${'1'.repeat(100)}:public-key/TestKey0001` }, clients: [STAGE_ADMIN] }),
+    });
+  });
+  afterAll(() => longAccount.close());
+
+  it('CreateStage and ImportPublicKey refuse to create what GetStage and DeleteStage could never name', async () => {
+    const ivs = new IVSRealTimeClient(sdkConfig(longAccount.issuer, 'ivs-realtime', STAGE_ADMIN));
+    await expect(ivs.send(new CreateStageCommand({}))).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('128') });
+    await expect(ivs.send(new ImportPublicKeyCommand({ publicKeyMaterial: p384PublicKeyPem() })))
+      .rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('128') });
+    expect((await ivs.send(new ListStagesCommand({}))).stages?.map((stage) => stage.arn)).toEqual(Object.values(STAGES).map((stage) => stage.arn));
   });
 });
 

@@ -98,6 +98,18 @@ describe('a malformed Host header', () => {
     expect(lines.filter((line) => line.level === 'error')).toEqual([]);
   });
 
+  it('in an absolute-form request target is a 400 too', async () => {
+    lines.length = 0;
+    for (const host of ['[::1', 'x:99999', '%', 'a%20b']) {
+      for (const path of paths) {
+        const { status, body } = await sendWithHost({ path: `http://${host}${path}`, host: 'id.example' });
+        expect(status, `${host} ${path}`).toBe(400);
+        expect(body.error, `${host} ${path}`).toBe('invalid_request');
+      }
+    }
+    expect(lines.filter((line) => line.level === 'error' || line.message === 'connection error')).toEqual([]);
+  });
+
   it('is a 400 in X-Forwarded-Host when the proxy is trusted', async () => {
     const { status, body } = await sendWithHost({ path: '/.well-known/openid-configuration', host: 'id.example', headers: { 'x-forwarded-host': 'x:99999' } });
     expect(status).toBe(400);

@@ -24,6 +24,8 @@ export interface RawSigning {
   client: Secret;
   headers?: Record<string, string>;
   signingDate?: Date;
+  /** The region in the credential scope; REGION unless given. */
+  region?: string;
   /** Sent instead of the signed body, to tamper with a request after signing. */
   sentBody?: string;
   /** Added after signing, to send headers the signature does not cover. */
@@ -47,7 +49,7 @@ export async function signedPost(url: string, body: string, signing: RawSigning)
   });
   const signer = new SignatureV4({
     service: signing.service,
-    region: REGION,
+    region: signing.region ?? REGION,
     credentials: { accessKeyId: signing.client.client_id, secretAccessKey: signing.client.client_secret },
     sha256: Sha256,
   });

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 import { AwsError, mintingTranslator, type ExceptionTable, type MintingDialect } from '../aws-error.js';
 
 /** Statuses as the IVS real-time model defines them. */
@@ -33,3 +35,15 @@ export const IVS_ERRORS: MintingDialect = {
   validation: (message) => ivsError('ValidationException', message),
   internal: (message) => ivsError('InternalServerException', message),
 };
+
+/**
+ * The ARN of a resource about to be created, refused unless the operations that take an ARN
+ * (Get, Delete, CreateParticipantToken) would accept it: otherwise it could never be used or
+ * deleted. Region and id are bounded; a configured account of many digits could still break it.
+ */
+export function assertArnUsable(arn: string, shape: z.ZodType<string>): void {
+  const checked = shape.safeParse(arn);
+  if (!checked.success) {
+    throw ivsError('ValidationException', `the new resource's ARN (${arn.length} characters) ${checked.error.issues[0]?.message ?? 'is malformed'}: check ivs.publicKeyArn's account`);
+  }
+}

@@ -34,9 +34,11 @@ export const createStageInput = z.object({
   autoParticipantRecordingConfiguration: z.unknown().optional().refine((value) => value === undefined, 'is not available: this server mints tokens and records nothing'),
 });
 
-export const stageArnInput = z.object({ arn: arn(STAGE_ARN_SHAPE, 'stage') });
+export const stageArn = arn(STAGE_ARN_SHAPE, 'stage');
+export const stageArnInput = z.object({ arn: stageArn });
 
-export const publicKeyArnInput = z.object({ arn: arn(PUBLIC_KEY_ARN_SHAPE, 'public key') });
+export const publicKeyArn = arn(PUBLIC_KEY_ARN_SHAPE, 'public key');
+export const publicKeyArnInput = z.object({ arn: publicKeyArn });
 
 export const listInput = z.object({
   maxResults: z.int().min(1, 'must be from 1 to 100').max(100, 'must be from 1 to 100').optional(),

@@ -1,8 +1,8 @@
 import { newParticipantId } from '../../grants/ivs/participant-token.js';
 import { pageOf } from '../pagination.js';
 import { assertMayManageIvs, type IvsCall } from './access.js';
-import { IVS_ERRORS, ivsError } from './errors.js';
-import type { ImportPublicKeyInput, ListInput } from './inputs.js';
+import { assertArnUsable, IVS_ERRORS, ivsError } from './errors.js';
+import { publicKeyArn, type ImportPublicKeyInput, type ListInput } from './inputs.js';
 import { describePublicKey, parsePublicKey, type IvsPublicKey, type IvsPublicKeyDirectory } from './public-key-directory.js';
 
 /** Participant tokens are ES384: IVS takes P-384 keys. */
@@ -20,8 +20,10 @@ export function publicKeyOperations({ keys, account }: { keys: IvsPublicKeyDirec
       const existing = (await keys.list()).find((key) => key.fingerprint === described.fingerprint);
       if (existing) throw ivsError('ConflictException', `this key is already imported as ${existing.arn}`);
       // IVS resource ids share the participant ids' shape: 12 alphanumerics.
+      const arn = `arn:aws:ivs:${call.signed.region}:${account}:public-key/${newParticipantId()}`;
+      assertArnUsable(arn, publicKeyArn);
       const key: IvsPublicKey = {
-        arn: `arn:aws:ivs:${call.signed.region}:${account}:public-key/${newParticipantId()}`,
+        arn,
         name: input.name ?? '',
         tags: input.tags ?? {},
         ...described,

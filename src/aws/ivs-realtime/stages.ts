@@ -8,8 +8,8 @@ import type { IvsParticipantToken } from '../../grants/ivs/service.js';
 import type { IvsStage, IvsStageDirectory } from '../../grants/ivs/stage-directory.js';
 import { pageOf } from '../pagination.js';
 import { assertMayManageIvs, type IvsCall } from './access.js';
-import { IVS_ERRORS, ivsError } from './errors.js';
-import type { CreateStageInput, ListInput } from './inputs.js';
+import { assertArnUsable, IVS_ERRORS, ivsError } from './errors.js';
+import { stageArn, type CreateStageInput, type ListInput } from './inputs.js';
 
 /** IVS's global endpoints; a stage's WHIP host is its own. */
 const EVENTS_URL = 'wss://global.events.live-video.net';
@@ -33,6 +33,7 @@ export function stageOperations({ stages, account, mint }: StageOperationsDepend
       assertMayManageIvs(call, 'create stages');
       // IVS resource ids share the participant ids' shape: 12 alphanumerics.
       const arn = `arn:aws:ivs:${call.signed.region}:${account}:stage/${newParticipantId()}`;
+      assertArnUsable(arn, stageArn);
       const stage = await stages.create({ arn, name: input.name ?? '', eventsUrl: EVENTS_URL, whipUrl: whipUrlFor(), tags: input.tags ?? {} });
       try {
         const participantTokens = [];
