@@ -1,11 +1,13 @@
 import type { Context, Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
+import type { z } from 'zod';
 
 import type { TokenRate } from '../grants/common/minting-service.js';
 
 import type { Audit } from '../server/audit.js';
 import type { Logger } from '../server/logger.js';
 import { type ErrorDialect } from './aws-error.js';
+import { parseJsonInput } from './json-input.js';
 import { awsErrorBoundary } from './aws-error-boundary.js';
 import { readRawBody } from '../server/raw-body.js';
 
@@ -49,4 +51,19 @@ export function awsEndpoint(prefix: string, dialect: ErrorDialect, deps: Endpoin
  */
 export function nameRoute(ctx: Context, route: string): void {
   (ctx as Context & { _matchedRoute?: string })._matchedRoute = route;
+}
+
+/** One operation of a service: the JSON input's schema, and what answers it for a caller of the service's kind. */
+export interface AwsOperation<Call> {
+  schema: z.ZodType;
+  run(input: never, call: Call): Promise<object>;
+}
+
+export const awsOperation = <T, Call>(schema: z.ZodType<T>, run: (input: T, call: Call) => Promise<object>): AwsOperation<Call> => ({ schema, run });
+
+/** Reads the operation's JSON input (a malformed one is the service's validation error) and runs it. */
+export async function runOperation<Call>(operation: AwsOperation<Call>, body: Buffer, dialect: ErrorDialect, call: Call): Promise<Record<string, unknown>> {
+  const input = parseJsonInput(operation.schema, body);
+  if (!input.ok) throw dialect.validation(input.message);
+  return { ...(await operation.run(input.value as never, call)) };
 }

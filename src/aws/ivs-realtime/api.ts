@@ -1,7 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 
 import type { Middleware } from 'koa';
-import type { z } from 'zod';
 
 import { MintingError } from '../../grants/common/minting-error.js';
 import { metered } from '../../grants/common/minting-service.js';
@@ -11,10 +10,9 @@ import { IVS_RIGHTS_FIELDS } from '../../grants/ivs/policy.js';
 import { IVS_GRANT_TYPE, type IvsMintingService } from '../../grants/ivs/service.js';
 import type { IvsStageDirectory } from '../../grants/ivs/stage-directory.js';
 import type { AwsApiDescription } from '../../grants/common/minter.js';
-import { awsEndpoint, nameRoute, type AwsApiDependencies } from '../aws-endpoint.js';
+import { awsEndpoint, awsOperation as operation, nameRoute, runOperation, type AwsApiDependencies, type AwsOperation } from '../aws-endpoint.js';
 import type { Store } from '../../store/store.js';
 import { AwsError } from '../aws-error.js';
-import { parseJsonInput } from '../json-input.js';
 import { authenticateSignedClient, signedRequestOf } from '../signed-client.js';
 import type { IvsCall } from './access.js';
 import { IVS_ERRORS, ivsError } from './errors.js';
@@ -42,13 +40,6 @@ export interface IvsRealtimeDependencies extends AwsApiDependencies {
   store: Store;
 }
 
-interface Operation {
-  schema: z.ZodType;
-  run(input: never, call: IvsCall): Promise<object>;
-}
-
-const operation = <T>(schema: z.ZodType<T>, run: (input: T, call: IvsCall) => Promise<object>): Operation => ({ schema, run });
-
 /**
  * Amazon IVS real-time (restJson1, SigV4 signing name `ivs`): `POST /<Operation>` relative to the
  * SDK's endpoint. Every call is signed by a client registered for IVS participant tokens; its
@@ -65,7 +56,7 @@ export function ivsRealtimeApi(deps: IvsRealtimeDependencies): Middleware {
   const stageOps = stageOperations({ stages, account, mint });
   const publicKeys = publicKeyOperations({ keys, account });
 
-  const byName: Record<(typeof OPERATIONS)[number], Operation> = {
+  const byName: Record<(typeof OPERATIONS)[number], AwsOperation<IvsCall>> = {
     CreateParticipantToken: operation(createParticipantTokenInput, async (input, call) => {
       const { expiresIn: _seconds, ...participantToken } = await mint(input, call.caller, call);
       return { participantToken };
@@ -78,7 +69,7 @@ export function ivsRealtimeApi(deps: IvsRealtimeDependencies): Middleware {
     GetPublicKey: operation(publicKeyArnInput, publicKeys.getPublicKey),
     ListPublicKeys: operation(listInput, publicKeys.listPublicKeys),
   };
-  const operations = new Map<string, Operation>(Object.entries(byName));
+  const operations = new Map<string, AwsOperation<IvsCall>>(Object.entries(byName));
 
   return awsEndpoint(IVS_REALTIME_PREFIX, IVS_ERRORS, deps, async (ctx, body) => {
     const signed = await authenticateSignedClient(signedRequestOf(ctx, body), provider, SERVICE);
@@ -89,11 +80,9 @@ export function ivsRealtimeApi(deps: IvsRealtimeDependencies): Middleware {
     if (!signed.client.grantTypeAllowed(IVS_GRANT_TYPE)) {
       throw ivsError('AccessDeniedException', `client ${signed.client.clientId} is not registered for IVS participant tokens`);
     }
-    const input = parseJsonInput(found.schema, body);
-    if (!input.ok) throw IVS_ERRORS.validation(input.message);
     const caller = { clientId: signed.client.clientId, rights: rightsOfClient(signed.client, IVS_RIGHTS_FIELDS) };
     try {
-      return { ...(await found.run(input.value as never, { signed, caller, ip: ctx.ip })) };
+      return await runOperation(found, body, IVS_ERRORS, { signed, caller, ip: ctx.ip });
     } catch (error) {
       throw error instanceof MintingError ? IVS_ERRORS.fromMinting(error) : error;
     }

@@ -9,9 +9,8 @@ import { LICENSE_RIGHTS_FIELDS } from '../../grants/license/policy.js';
 import type { LicenseMintingService } from '../../grants/license/service.js';
 import type { LicenseTokenRegistry } from '../../grants/license/token-registry.js';
 import type { AwsApiDescription } from '../../grants/common/minter.js';
-import { awsEndpoint, nameRoute, type AwsApiDependencies } from '../aws-endpoint.js';
+import { awsEndpoint, awsOperation, nameRoute, runOperation, type AwsApiDependencies, type AwsOperation } from '../aws-endpoint.js';
 import { AwsError } from '../aws-error.js';
-import { parseJsonInput } from '../json-input.js';
 import { authenticateSignedClient, signedRequestOf } from '../signed-client.js';
 import { LICENSE_MANAGER_ERRORS, licenseManagerError } from './errors.js';
 import { createTokenInput, deleteTokenInput, getAccessTokenInput, listTokensInput } from './inputs.js';
@@ -33,15 +32,13 @@ export interface LicenseManagerDependencies extends AwsApiDependencies {
   registry: LicenseTokenRegistry;
 }
 
-interface Operation {
-  schema: z.ZodType;
-  /** The grant type the client must be registered for, for the operations that mint. */
+/** An operation, and for those that mint, the grant type the client must be registered for. */
+interface Operation extends AwsOperation<LicenseManagerCall> {
   grantType?: string;
-  run(input: never, call: LicenseManagerCall): Promise<object>;
 }
 
 const operation = <T>(schema: z.ZodType<T>, run: (input: T, call: LicenseManagerCall) => Promise<object>, grantType?: string): Operation =>
-  ({ schema, run, ...(grantType === undefined ? {} : { grantType }) });
+  ({ ...awsOperation(schema, run), ...(grantType === undefined ? {} : { grantType }) });
 
 /**
  * AWS License Manager's token operations (awsJson1_1, SigV4 signing name `license-manager`):
@@ -68,11 +65,9 @@ export function licenseManagerApi(deps: LicenseManagerDependencies): Middleware 
     if (found.grantType !== undefined && !signed.client.grantTypeAllowed(found.grantType)) {
       throw licenseManagerError('AccessDeniedException', 'this client is not registered for the requested grant_type');
     }
-    const input = parseJsonInput(found.schema, body);
-    if (!input.ok) throw LICENSE_MANAGER_ERRORS.validation(input.message);
     const caller = { clientId: signed.client.clientId, rights: rightsOfClient(signed.client, LICENSE_RIGHTS_FIELDS) };
     try {
-      return { ...(await found.run(input.value as never, { caller, ip: ctx.ip })) };
+      return await runOperation(found, body, LICENSE_MANAGER_ERRORS, { caller, ip: ctx.ip });
     } catch (error) {
       throw error instanceof MintingError ? LICENSE_MANAGER_ERRORS.fromMinting(error) : error;
     }

@@ -1,12 +1,10 @@
 import type { Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
-import type { z } from 'zod';
 
 import { bearerCheck } from '../../server/bearer-check.js';
 import { AwsError } from '../aws-error.js';
-import { awsEndpoint, nameRoute, type EndpointDependencies } from '../aws-endpoint.js';
+import { awsEndpoint, awsOperation as operation, nameRoute, runOperation, type AwsOperation, type EndpointDependencies } from '../aws-endpoint.js';
 import { requestOrigin, type Dispatch, type RequestOrigin } from '../in-process-dispatch.js';
-import { parseJsonInput } from '../json-input.js';
 import { createToken } from './create-token.js';
 import { SSO_OIDC_ERRORS, ssoOidcError } from './errors.js';
 import { createTokenInput, registerClientInput, startDeviceAuthorizationInput } from './inputs.js';
@@ -23,13 +21,6 @@ export interface SsoOidcDependencies extends EndpointDependencies {
   initialAccessToken?: string;
 }
 
-interface Operation {
-  schema: z.ZodType;
-  run(input: never, origin: RequestOrigin): Promise<object>;
-}
-
-const operation = <T>(schema: z.ZodType<T>, run: (input: T, origin: RequestOrigin) => Promise<object>): Operation => ({ schema, run });
-
 /**
  * IAM Identity Center OIDC (restJson1, unsigned): RegisterClient, StartDeviceAuthorization and
  * CreateToken at the paths the SSO OIDC SDK calls, relative to its endpoint.
@@ -40,7 +31,7 @@ export function ssoOidcApi(deps: SsoOidcDependencies): Middleware {
   const pathOf = (route: string) => new URL(provider.urlFor(route)).pathname;
   const deviceAuthorization = { provider, dispatch, path: pathOf('device_authorization') };
   const token = { provider, dispatch, path: pathOf('token') };
-  const operations: Record<string, Operation> = {
+  const operations: Record<string, AwsOperation<RequestOrigin>> = {
     '/client/register': operation(registerClientInput, (input) => registerClient(input, provider, `${deps.issuer}${SSO_OIDC_PREFIX}/token`)),
     '/device_authorization': operation(startDeviceAuthorizationInput, (input, origin) => startDeviceAuthorization(input, deviceAuthorization, origin)),
     '/token': operation(createTokenInput, (input, origin) => createToken(input, token, origin)),
@@ -54,8 +45,6 @@ export function ssoOidcApi(deps: SsoOidcDependencies): Middleware {
     if (path === '/client/register' && !mayRegister(ctx.get('authorization'))) {
       throw ssoOidcError('access_denied', 'registration on this server needs its initial access token: Authorization: Bearer <token>');
     }
-    const input = parseJsonInput(found.schema, body);
-    if (!input.ok) throw SSO_OIDC_ERRORS.validation(input.message);
-    return { ...(await found.run(input.value as never, requestOrigin(ctx))) };
+    return runOperation(found, body, SSO_OIDC_ERRORS, requestOrigin(ctx));
   });
 }

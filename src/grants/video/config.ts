@@ -1,11 +1,13 @@
 import { z } from 'zod';
 
+import { VIDEO_TOKEN_FORMATS } from './request.js';
+
 /** The `video` section: the Vonage Video / OpenTok project (and application) tokens are made for. */
 export const videoConfigSchema = z.strictObject({
   apiKey: z.string().regex(/^[0-9]+$/, 'must be the numeric API key of the Vonage Video / OpenTok project'),
   apiSecret: z.string().min(16),
   /** The token format a request gets when it names none; `vonage` needs the application credentials. */
-  tokenFormat: z.enum(['jwt', 't1', 'vonage']).default('jwt'),
+  tokenFormat: z.enum(VIDEO_TOKEN_FORMATS).default('jwt'),
   /** Vonage application credentials, for RS256 application tokens. */
   applicationId: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be the id of a Vonage application').optional(),
   privateKeyFile: z.string().min(1).optional(),
