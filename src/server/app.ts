@@ -68,7 +68,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   const tokenRate = new TokenRateLimiter(store, config.limits.tokensPerSecond);
   guardTokenEndpoint(provider, tokenRate);
-  auditProviderEvents(provider, audit);
+  auditProviderEvents(provider, audit, logger);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
     logger.error('server_error', { path: ctx.path, method: ctx.method, error: String(error?.stack ?? error) });
