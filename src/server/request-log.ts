@@ -1,7 +1,7 @@
 import type { Context, Middleware } from 'koa';
 
 import { HEALTH_PATHS } from './health-routes.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../observability/logger.js';
 import { METRICS_PATH, type Metrics } from './metrics.js';
 import { takeDeferredLines } from './request-context.js';
 
