@@ -48,14 +48,16 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       if (!account) return undefined;
       return {
         accountId: account.sub,
-        claims: () => ({ preferred_username: account.username, ...account.claims, sub: account.sub }),
+        claims: () => ({ preferred_username: account.username, ...account.claims, groups: [...account.groups], sub: account.sub }),
       };
     },
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     claims: {
       openid: ['sub'],
       profile: ['name', 'given_name', 'family_name', 'nickname', 'preferred_username', 'picture', 'locale', 'zoneinfo', 'updated_at'],
       email: ['email', 'email_verified'],
+      // The person's stagepass groups, which decide what may be minted for them.
+      groups: ['groups'],
     },
     responseTypes: ['code'],
     rotateRefreshToken: true,

@@ -12,6 +12,8 @@ export interface AuditFields {
   grantType?: string;
   resource?: string;
   capabilities?: string[];
+  /** The person's groups, for a token minted for a person. */
+  groups?: string[];
   scope?: string;
   ip?: string;
   /** Where, for refusals outside the token endpoint. */
@@ -85,6 +87,7 @@ function requestFields(ctx: KoaContextWithOIDC): AuditFields {
     grantType: text(params.grant_type),
     resource: text(minted?.resource) ?? text(params.resource),
     capabilities: minted?.capabilities,
+    groups: minted?.groups,
     scope: text(body.scope) ?? text(params.scope),
     ip: ctx.ip,
   };
