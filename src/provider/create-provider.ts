@@ -60,6 +60,9 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       groups: ['groups'],
     },
     responseTypes: ['code'],
+    // The ID token carries the claims of its scopes (groups among them) as well as userinfo does,
+    // so a relying party knows the person's groups without a second request.
+    conformIdTokenClaims: false,
     rotateRefreshToken: true,
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     ttl: {
