@@ -8,6 +8,7 @@ import type { PageRenderer } from '../http/page-renderer.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 import { enforceDevicePollingInterval } from './device-polling.js';
+import { clientDisplayer } from './client-display.js';
 import { providerPages } from './provider-pages.js';
 import { adapterFor } from './store-adapter.js';
 
@@ -36,7 +37,7 @@ export interface ProviderDependencies {
  * then call `assertStaticClientsValid`, since clients may list those grants' types.
  */
 export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock }: ProviderDependencies): Provider {
-  const pages = providerPages(render);
+  const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id)));
   const configuration: Configuration = {
     adapter: adapterFor(store),
     clients: config.clients,
