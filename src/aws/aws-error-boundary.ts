@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 
 import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
+import { ClientDisconnected } from '../http/raw-body.js';
 import { isStoreUnavailable, STORE_RETRY_AFTER_SECONDS, STORE_UNAVAILABLE_DESCRIPTION } from '../http/store-unavailable.js';
 import { AwsError, type ErrorDialect } from './aws-error.js';
 import { claimedAccessKeyId, SigV4Error } from './sigv4.js';
@@ -19,6 +20,8 @@ export function awsErrorBoundary(dialect: ErrorDialect, { logger, audit }: { log
     try {
       await next();
     } catch (thrown) {
+      // No answer reaches a client that went away; the request log records it as such.
+      if (thrown instanceof ClientDisconnected) throw thrown;
       const error = asAwsError(thrown, dialect, logger, ctx.path);
       ctx.status = error.status;
       ctx.set('x-amzn-ErrorType', error.exception);

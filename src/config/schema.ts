@@ -45,6 +45,15 @@ const limitsSchema = z.strictObject({
    * named. 0 means unlimited. Merged over the defaults (`tokenRates` in src/server/app.ts).
    */
   tokensPerSecond: z.record(z.string().min(1), z.int().min(0).max(1_000_000)).default({}),
+  /**
+   * Failed token requests per second a public client may make from one address, per grant type
+   * (a public client's id proves nothing, so its failures are not charged to its shared rate).
+   */
+  failedGrantsPerSecondPerAddress: z.int().min(1).max(1_000_000).default(10),
+  /** Client registrations (`/reg`, SSO OIDC RegisterClient) per minute from one address. */
+  registrationsPerMinutePerAddress: z.int().min(1).max(1_000_000).default(10),
+  /** Device authorization requests per minute from one address. */
+  deviceAuthorizationsPerMinutePerAddress: z.int().min(1).max(1_000_000).default(60),
   login: z.strictObject({
     maxFailuresPerAccount: z.int().min(1).max(1000).default(5),
     maxFailuresPerIp: z.int().min(1).max(10_000).default(20),
@@ -85,6 +94,9 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.default({
     maxBodyBytes: 64 * 1024,
     tokensPerSecond: {},
+    failedGrantsPerSecondPerAddress: 10,
+    registrationsPerMinutePerAddress: 10,
+    deviceAuthorizationsPerMinutePerAddress: 60,
     login: { maxFailuresPerAccount: 5, maxFailuresPerIp: 20, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
     userCodeEntry: { maxFailuresPerIp: 10, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
   }),
@@ -96,7 +108,9 @@ export const configSchema = z.strictObject({
   accounts: z.array(accountSchema).default([]),
   registration: z.strictObject({
     initialAccessToken: z.string().min(16).optional(),
-  }).default({}),
+    /** Days a dynamically registered client lives unused; each use starts the count again. */
+    idleExpiryDays: z.int().min(1).max(3650).default(30),
+  }).default({ idleExpiryDays: 30 }),
   deviceFlow: deviceFlowSchema.default({ interval: 5, expiresIn: 600 }),
   // Each minter's own section, from its folder: `ivs`, `licenses`, `video`.
   ...MINTER_CONFIG_SECTIONS,

@@ -69,7 +69,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond));
-  guardTokenEndpoint(provider, tokenRate);
+  guardTokenEndpoint(provider, {
+    tokens: tokenRate,
+    failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }),
+  });
   auditProviderEvents(provider, audit, logger);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {

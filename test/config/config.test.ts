@@ -30,6 +30,9 @@ describe('configuration', () => {
     expect(config.limits).toEqual({
       maxBodyBytes: 65_536,
       tokensPerSecond: {},
+      failedGrantsPerSecondPerAddress: 10,
+      registrationsPerMinutePerAddress: 10,
+      deviceAuthorizationsPerMinutePerAddress: 60,
       login: { maxFailuresPerAccount: 3, maxFailuresPerIp: 20, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
       userCodeEntry: { maxFailuresPerIp: 10, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
     });
