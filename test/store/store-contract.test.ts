@@ -213,7 +213,7 @@ describe.each(backends)('%s store', (_name, create) => {
   it('a counted insert writes its record and claim together, and refuses once the limit is reached', async () => {
     expect(await counted('a', 2)).toEqual({ outcome: 'inserted' });
     expect(await counted('b', 2)).toEqual({ outcome: 'inserted' });
-    expect(await counted('c', 2)).toEqual({ outcome: 'limit_reached' });
+    expect(await counted('c', 2)).toEqual({ outcome: 'limit_reached', which: 'countedIn' });
     expect(await store.countLive(seat('seats'))).toBe(2);
     expect(await store.getValue(seat('record-a'))).toBe('record of a');
     expect(await store.getValue(seat('claim-a'))).toBe('claimed-by-a');
@@ -221,6 +221,43 @@ describe.each(backends)('%s store', (_name, create) => {
     expect(await store.getValue(seat('claim-c'))).toBeUndefined();
     await store.removeCounted(seat('seats'), 'a');
     expect(await counted('c', 2)).toEqual({ outcome: 'inserted' });
+  });
+
+  it('a counted insert into a second set as well is refused once either set is full, and frees both when removed', async () => {
+    const both = (member: string) => store.insertCounted({
+      claim: { key: seat(`claim-${member}`), value: member, expiresIn: 600 },
+      countedIn: seat('all-seats'),
+      limit: 3,
+      member,
+      record: { key: seat(`record-${member}`), value: member },
+      alsoCountedIn: { key: seat('seats-of-pat'), limit: 2 },
+      expiresIn: 60,
+    });
+    expect(await both('p1')).toEqual({ outcome: 'inserted' });
+    expect(await both('p2')).toEqual({ outcome: 'inserted' });
+    expect(await both('p3')).toEqual({ outcome: 'limit_reached', which: 'alsoCountedIn' });
+    expect(await store.getValue(seat('record-p3'))).toBeUndefined();
+    expect(await store.countLive(seat('all-seats'))).toBe(2);
+    expect(await counted('other', 3, 60, 'other-claim')).toEqual({ outcome: 'inserted' });
+    expect(await store.countLive(seat('seats'))).toBe(1);
+    await store.removeCounted(seat('seats-of-pat'), 'p1');
+    await store.removeCounted(seat('all-seats'), 'p1');
+    expect(await both('p4')).toEqual({ outcome: 'inserted' });
+    expect(await store.countLive(seat('seats-of-pat'))).toBe(2);
+  });
+
+  it('a counted insert into a full first set says so, whatever the second holds', async () => {
+    for (const member of ['q1', 'q2']) {
+      await store.insertCounted({
+        claim: { key: seat(`claim-${member}`), value: member, expiresIn: 600 }, countedIn: seat('full'), limit: 2, member,
+        record: { key: seat(`record-${member}`), value: member }, expiresIn: 60,
+      });
+    }
+    expect(await store.insertCounted({
+      claim: { key: seat('claim-q3'), value: 'q3', expiresIn: 600 }, countedIn: seat('full'), limit: 2, member: 'q3',
+      record: { key: seat('record-q3'), value: 'q3' }, alsoCountedIn: { key: seat('empty'), limit: 5 }, expiresIn: 60,
+    })).toEqual({ outcome: 'limit_reached', which: 'countedIn' });
+    expect(await store.countLive(seat('empty'))).toBe(0);
   });
 
   it('a counted insert whose claim is held writes nothing and answers the holder\'s value', async () => {
@@ -247,7 +284,7 @@ describe.each(backends)('%s store', (_name, create) => {
   it('counted members expire one by one and free their place', async () => {
     await counted('brief', 2, 1);
     await counted('lasting', 2, 60);
-    expect(await counted('waiting', 2)).toEqual({ outcome: 'limit_reached' });
+    expect(await counted('waiting', 2)).toEqual({ outcome: 'limit_reached', which: 'countedIn' });
     await sleep(1_200);
     expect(await store.countLive(seat('seats'))).toBe(1);
     expect(await counted('waiting', 2)).toEqual({ outcome: 'inserted' });
