@@ -6,6 +6,7 @@ import Koa from 'koa';
 import type { Provider } from 'oidc-provider';
 
 import { AccountDirectory } from '../accounts/account-directory.js';
+import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import { awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
@@ -19,6 +20,7 @@ import { TokenRateLimiter } from '../limits/token-rate.js';
 import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
 import { createStore } from '../store/create-store.js';
 import { epochSeconds, type Store } from '../store/store.js';
+import { UpstreamProvider } from '../upstream/upstream-provider.js';
 import { auditProviderEvents, createAudit } from './audit.js';
 import type { Lifecycle } from './health-routes.js';
 import { interactionRoutes } from './interaction-routes.js';
@@ -26,6 +28,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { assetRoutes, createPageRenderer } from './pages.js';
 import { requestPipeline } from './pipeline.js';
+import { upstreamRedirectPath, upstreamSignInRoutes } from './upstream-sign-in-routes.js';
 
 export const VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url));
 
@@ -61,7 +64,13 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     loadOrCreateJwks(config.keys.jwksFile),
     loadOrCreateCookieKeys(config.keys.cookieKeysFile),
   ]);
-  const accounts = new AccountDirectory(config.accounts);
+  const upstreamAccounts = new UpstreamAccounts(store, config.upstreamProviders.map(({ id }) => id));
+  const accounts = new AccountDirectory(config.accounts, upstreamAccounts);
+  const upstreamProviders = new Map(config.upstreamProviders.map((settings) => [
+    settings.id,
+    new UpstreamProvider(settings, `${config.issuer}${upstreamRedirectPath(settings.id)}`, logger),
+  ]));
+  for (const upstream of upstreamProviders.values()) upstream.discoverInBackground();
   const render = createPageRenderer(VIEWS_DIR);
   const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
   const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds });
@@ -88,7 +97,9 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     assetRoutes(VIEWS_DIR),
     interactionRoutes({
       provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login), audit,
+      upstreamProviders: [...upstreamProviders.values()],
     }),
+    upstreamSignInRoutes({ provider, upstreamProviders, upstreamAccounts, store, render, audit, now: epochSeconds }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
   ];
   const pipeline = requestPipeline({
