@@ -1,18 +1,7 @@
-import { MINTER_TOKENS_PER_SECOND } from '../grants/index.js';
-import { DEVICE_CODE_GRANT_TYPE } from '../provider/oidc-provider-internals.js';
 import type { Store } from '../store/store.js';
 
-/**
- * Tokens per second per client, by grant type, with the minters' own defaults (IVS: 50, its
- * quota). Device polls are left out: every device of a client polls under that client's id, each
- * already held to its own interval by slow_down, and a device told 429 would not know what to do
- * with it. 0 means unlimited.
- */
-export const DEFAULT_TOKENS_PER_SECOND: Readonly<Record<string, number>> = {
-  default: 100,
-  [DEVICE_CODE_GRANT_TYPE]: 0,
-  ...MINTER_TOKENS_PER_SECOND,
-};
+/** Tokens per second per client for a grant type given no rate of its own. */
+const DEFAULT_TOKENS_PER_SECOND = 100;
 
 export type RateDecision = { allowed: true } | { allowed: false; limit: number; retryAfter: number };
 
@@ -45,8 +34,9 @@ export class TokenRateLimiter {
   #windows = new Map<string, Window>();
   #windowsSecond = 0;
 
-  constructor(private readonly store: Store, configured: Record<string, number>) {
-    this.#limits = { ...DEFAULT_TOKENS_PER_SECOND, ...configured };
+  /** `limits`: tokens per second per client, by grant type, `default` for the rest; 0 means unlimited. */
+  constructor(private readonly store: Store, limits: Readonly<Record<string, number>>) {
+    this.#limits = { default: DEFAULT_TOKENS_PER_SECOND, ...limits };
   }
 
   async take(clientId: string, grantType: string): Promise<RateDecision> {

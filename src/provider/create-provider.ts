@@ -4,7 +4,7 @@ import type { AccountDirectory } from '../accounts/account-directory.js';
 import { MINTING_POLICY_METADATA } from '../grants/index.js';
 import type { Config } from '../config/schema.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
-import type { PageRenderer } from '../server/pages.js';
+import type { PageRenderer } from '../http/page-renderer.js';
 import type { Store } from '../store/store.js';
 import { enforceDevicePollingInterval } from './device-polling.js';
 import { providerPages } from './provider-pages.js';

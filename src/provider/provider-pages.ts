@@ -1,6 +1,6 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
-import type { PageRenderer } from '../server/pages.js';
+import type { PageRenderer } from '../http/page-renderer.js';
 import { xsrfTokenFromForm } from './oidc-provider-internals.js';
 
 /** The user code a person followed verification_uri_complete with, kept to prefill the entry form. */

@@ -1,6 +1,7 @@
 import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
 
-import { StoreUnavailableError, type Store } from '../store/store.js';
+import { unavailableAsProviderError } from '../http/store-unavailable.js';
+import type { Store } from '../store/store.js';
 
 /**
  * oidc-provider asks the store to keep a device code exactly as long as it is valid, but answers
@@ -68,21 +69,4 @@ async function revokeGrantOf(store: Store, model: string, id: string): Promise<v
   if (typeof grantId !== 'string') return;
   await store.destroyModel('Grant', grantId);
   await store.revokeGrant(grantId);
-}
-
-/** Runs a store call inside oidc-provider, turning an unreachable store into its 503 error. */
-export async function unavailableAsProviderError<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof StoreUnavailableError) throw temporarilyUnavailable();
-    throw error;
-  }
-}
-
-export function temporarilyUnavailable(): InstanceType<typeof errors.TemporarilyUnavailable> {
-  return Object.assign(new errors.TemporarilyUnavailable('the server cannot reach its storage; retry shortly'), {
-    status: 503,
-    statusCode: 503,
-  });
 }

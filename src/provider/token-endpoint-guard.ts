@@ -1,9 +1,10 @@
 import { errors, type Provider } from 'oidc-provider';
 
+import { temporarilyUnavailable, unavailableAsProviderError } from '../http/store-unavailable.js';
+import { withStatus } from '../http/with-status.js';
 import type { TokenRateLimiter } from '../limits/token-rate.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { wrapGrantHandlers } from './oidc-provider-internals.js';
-import { temporarilyUnavailable, unavailableAsProviderError } from './store-adapter.js';
 
 /**
  * Runs before every grant handler, the client already authenticated: holds the client to its
@@ -16,9 +17,9 @@ export function guardTokenEndpoint(provider: Provider, limiter: TokenRateLimiter
     const decision = await unavailableAsProviderError(limiter.take(clientId, grantType));
     if (!decision.allowed) {
       ctx.set('Retry-After', String(decision.retryAfter));
-      throw Object.assign(
+      throw withStatus(
         new errors.CustomOIDCProviderError('rate_limit_exceeded', `this client may obtain ${decision.limit} tokens per second with ${grantType}; retry after ${decision.retryAfter} s`),
-        { status: 429, statusCode: 429 },
+        429,
       );
     }
     try {

@@ -10,12 +10,14 @@ import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import { awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
-import { createMinters } from '../grants/index.js';
+import { createMinters, MINTER_TOKENS_PER_SECOND } from '../grants/index.js';
 import type { Minter } from '../grants/common/minter.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { serverSigningKey } from '../keys/server-signing-key.js';
 import { assertStaticClientsValid, createProvider } from '../provider/create-provider.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../provider/oidc-provider-internals.js';
 import { LoginThrottle } from '../limits/login-throttle.js';
+import type { Logger } from '../observability/logger.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
 import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
 import { createStore } from '../store/create-store.js';
@@ -24,7 +26,7 @@ import { UpstreamProvider } from '../upstream/upstream-provider.js';
 import { auditProviderEvents, createAudit } from './audit.js';
 import type { Lifecycle } from './health-routes.js';
 import { interactionRoutes } from './interaction-routes.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { assetRoutes, createPageRenderer } from './pages.js';
 import { requestPipeline } from './pipeline.js';
@@ -75,9 +77,9 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
   const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
-  const tokenRate = new TokenRateLimiter(store, config.limits.tokensPerSecond);
+  const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond));
   guardTokenEndpoint(provider, tokenRate);
-  auditProviderEvents(provider, audit);
+  auditProviderEvents(provider, audit, logger);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
     logger.error('server_error', { path: ctx.path, method: ctx.method, error: String(error?.stack ?? error) });
@@ -109,6 +111,15 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   for (const middleware of pipeline) app.use(middleware);
 
   return { app, provider, store, config, logger, metrics, lifecycle, minters };
+}
+
+/**
+ * The configured token rates over the defaults: the minters' own (IVS: 50, its quota), and none
+ * for device polls: every device of a client polls under that client's id, each already held to
+ * its own interval by slow_down, and a device told 429 would not know what to do with it.
+ */
+function tokenRates(configured: Readonly<Record<string, number>>): Record<string, number> {
+  return { [DEVICE_CODE_GRANT_TYPE]: 0, ...MINTER_TOKENS_PER_SECOND, ...configured };
 }
 
 /** Starts listening; resolves with the server once it accepts connections. */

@@ -1,29 +1,10 @@
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
 import { mintingAuditOf } from '../grants/common/minting-audit.js';
-import type { Logger } from './logger.js';
+import type { Audit, AuditFields } from '../observability/audit.js';
+import type { Logger } from '../observability/logger.js';
 import type { Metrics } from './metrics.js';
 import { deferToRequestLine } from './request-context.js';
-
-/** Who did what, for the audit trail: identifiers and names only, never a token or a secret. */
-export interface AuditFields {
-  clientId?: string;
-  userId?: string;
-  grantType?: string;
-  resource?: string;
-  capabilities?: string[];
-  scope?: string;
-  ip?: string;
-  /** Where, for refusals outside the token endpoint. */
-  path?: string;
-  reason?: string;
-  description?: string;
-}
-
-export interface Audit {
-  tokenIssued(fields: AuditFields): void;
-  denied(fields: AuditFields & { reason: string }): void;
-}
 
 /**
  * Audit events are log lines with an `audit` field (the line's time is when), and metrics. An
@@ -60,16 +41,23 @@ const DENIAL_EVENTS = [
   'registration_delete.error',
 ] as const;
 
-/** Every token the token endpoint issues and every refusal of oidc-provider's endpoints. */
-export function auditProviderEvents(provider: Provider, audit: Audit): void {
+/**
+ * Every token the token endpoint issues and every refusal of oidc-provider's endpoints. A store
+ * that cannot answer refused no one: it is an operational warning, not an event of the trail.
+ */
+export function auditProviderEvents(provider: Provider, audit: Audit, logger: Logger): void {
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => audit.tokenIssued(requestFields(ctx)));
   for (const event of DENIAL_EVENTS) {
     // Typed per event by @types/oidc-provider; every one of these passes (ctx, error).
     (provider.on as (name: string, listener: (ctx: KoaContextWithOIDC, error: ProviderError) => void) => void)(event, (ctx, error) => {
-      audit.denied({ ...requestFields(ctx), reason: error.error ?? 'unknown', description: error.error_description });
+      if (error.error === STORE_OUTAGE) logger.warn('store unavailable', { path: ctx.path, method: ctx.method, error: error.error_description });
+      else audit.denied({ ...requestFields(ctx), reason: error.error ?? 'unknown', description: error.error_description });
     });
   }
 }
+
+/** The error oidc-provider answers when its models' store cannot answer (see store-adapter). */
+const STORE_OUTAGE = 'temporarily_unavailable';
 
 type Params = Record<string, unknown>;
 type ProviderError = { error?: string; error_description?: string };

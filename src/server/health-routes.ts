@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 
-import type { Store } from '../store/store.js';
+import type { Store, StoreHealth } from '../store/store.js';
 
 /** Set when the server begins to shut down, so load balancers stop sending it requests. */
 export interface Lifecycle {
@@ -11,8 +11,9 @@ export const HEALTH_PATHS = ['/healthz', '/readyz'];
 
 /**
  * `/healthz`: the process is up and its event loop answers (liveness: restart it if not).
- * `/readyz`: it can serve requests now, its store answering within the timeout and no shutdown
- * under way (readiness: send it traffic only if so).
+ * `/readyz`: it can serve requests now, its store answering within the timeout and taking
+ * writes, and no shutdown under way (readiness: send it traffic only if so). Its body says which
+ * failed: `store` is `unreachable`, or `full` (Redis at maxmemory refuses writes).
  */
 export function healthRoutes(store: Store, lifecycle: Lifecycle, storeTimeoutMs: number): Middleware {
   return async (ctx, next) => {
@@ -27,16 +28,16 @@ export function healthRoutes(store: Store, lifecycle: Lifecycle, storeTimeoutMs:
       ctx.body = { status: 'draining' };
       return;
     }
-    const storeAnswers = await withTimeout(store.ping(), storeTimeoutMs);
-    ctx.status = storeAnswers ? 200 : 503;
-    ctx.body = { status: storeAnswers ? 'ready' : 'unavailable', store: storeAnswers ? 'ok' : 'unreachable' };
+    const health = await withTimeout(store.health(), storeTimeoutMs);
+    ctx.status = health === 'ok' ? 200 : 503;
+    ctx.body = { status: health === 'ok' ? 'ready' : 'unavailable', store: health };
   };
 }
 
-function withTimeout(check: Promise<boolean>, ms: number): Promise<boolean> {
+function withTimeout(check: Promise<StoreHealth>, ms: number): Promise<StoreHealth> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+  const timeout = new Promise<StoreHealth>((resolve) => {
+    timer = setTimeout(() => resolve('unreachable'), ms);
   });
-  return Promise.race([check.catch(() => false), timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([check.catch((): StoreHealth => 'unreachable'), timeout]).finally(() => clearTimeout(timer));
 }

@@ -7,9 +7,10 @@ import { errors, type Provider } from 'oidc-provider';
 import type { AccountDirectory } from '../accounts/account-directory.js';
 import { describeWait } from '../limits/failure-lockout.js';
 import type { LoginThrottle } from '../limits/login-throttle.js';
-import type { Audit } from './audit.js';
-import { readForm } from './form-body.js';
-import type { PageRenderer } from './pages.js';
+import type { Audit } from '../observability/audit.js';
+import { readForm } from '../http/form-body.js';
+import { withStatus } from '../http/with-status.js';
+import type { PageRenderer } from '../http/page-renderer.js';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -72,7 +73,7 @@ export function interactionRoutes(dependencies: InteractionRouteDependencies): R
     const expected = Buffer.from(csrfToken(interaction.uid));
     const given = Buffer.from(form.csrf ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw Object.assign(new errors.InvalidRequest('the form has expired or did not come from this site; start again'), { status: 403, statusCode: 403 });
+      throw withStatus(new errors.InvalidRequest('the form has expired or did not come from this site; start again'), 403);
     }
     return { interaction, form };
   };

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { MemoryStore } from './memory-store.js';
 import { RedisStore } from './redis-store.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../observability/logger.js';
 import type { Store } from './store.js';
 
 /**
@@ -38,7 +38,21 @@ export async function createStore(
       : redactPassword(config.redisUrl);
     throw new Error(`cannot reach Redis at ${where}: ${(cause as Error).message}`);
   }
+  await warnOfEviction(store, logger);
   return store;
+}
+
+/**
+ * Refresh tokens, license limits and lockouts are state, not a cache: a Redis that evicts when
+ * full loses them silently, where with noeviction it refuses writes and stagepass answers 503.
+ */
+async function warnOfEviction(store: RedisStore, logger: Logger): Promise<void> {
+  const evicting = (await store.evictionPolicies()).filter((policy) => policy !== 'noeviction');
+  if (evicting.length === 0) return;
+  logger.warn('redis may evict stagepass state when full', {
+    maxmemoryPolicy: [...new Set(evicting)].join(', '),
+    advice: 'run Redis with maxmemory-policy noeviction: evicted refresh tokens, license limits and lockouts are lost without notice',
+  });
 }
 
 function redactPassword(url: string): string {

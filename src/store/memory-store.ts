@@ -1,10 +1,12 @@
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
-import { epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store } from './store.js';
+import { epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, type Successor } from './store.js';
 
 interface Entry {
   value: unknown;
   /** Epoch milliseconds; absent means no expiry. */
   expiresAt?: number;
+  /** On a model record consumed by a rotation: the id of the record that replaced it. */
+  successor?: string;
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -47,11 +49,20 @@ export class MemoryStore implements Store {
     return carriesIndex(found, 'userCode', userCode) ? found : undefined;
   }
 
-  async consumeModel(model: string, id: string): Promise<boolean> {
-    const payload = this.#live(storeKeys.model(model, id)) as ModelPayload | undefined;
+  async consumeModel(model: string, id: string, successorId?: string): Promise<boolean> {
+    const key = storeKeys.model(model, id);
+    const payload = this.#live(key) as ModelPayload | undefined;
     if (!payload || payload.consumed !== undefined) return false;
     payload.consumed = epochSeconds();
+    if (successorId !== undefined) this.#entries.get(key)!.successor = successorId;
     return true;
+  }
+
+  async findSuccessor(model: string, id: string): Promise<Successor | undefined> {
+    const key = storeKeys.model(model, id);
+    const consumed = (this.#live(key) as ModelPayload | undefined)?.consumed;
+    const successor = this.#entries.get(key)?.successor;
+    return successor !== undefined && typeof consumed === 'number' ? { id: successor, consumedAt: consumed } : undefined;
   }
 
   async destroyModel(model: string, id: string): Promise<void> {
@@ -125,8 +136,8 @@ export class MemoryStore implements Store {
     (this.#live(storeKeys.counted(key)) as Map<string, number> | undefined)?.delete(member);
   }
 
-  async ping(): Promise<boolean> {
-    return true;
+  async health(): Promise<StoreHealth> {
+    return 'ok';
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,9 @@
 import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
-import { epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, StoreUnavailableError } from './store.js';
+import {
+  epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, StoreUnavailableError, type Successor,
+} from './store.js';
 
 export interface RedisStoreOptions {
   /** The server, or with `cluster` a seed node of the cluster; unused with `sentinel`. */
@@ -16,8 +18,9 @@ export interface RedisStoreOptions {
   /** Find the master through Redis Sentinel, which follows it across failovers. */
   sentinel?: SentinelOptions;
   /**
-   * Milliseconds a command may take before it fails. Commands are never queued while Redis is
-   * unreachable either: a request fails fast rather than piling up, and ioredis reconnects by itself.
+   * Milliseconds a store call may take before it fails, however long its commands waited to be
+   * sent. Commands are never queued while Redis is unreachable either: a request fails fast
+   * rather than piling up, and ioredis reconnects by itself.
    */
   commandTimeout?: number;
   /** Connection errors: reported, not thrown, since ioredis reconnects by itself. */
@@ -36,10 +39,14 @@ export interface SentinelOptions {
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 
 /**
- * Replies that mean "not now" rather than "wrong command": the server is loading, failing over or
- * busy, or (MOVED, ASK) a cluster's slots are moving and ioredis ran out of redirections.
+ * Replies that mean "not now" rather than "wrong command": the server is loading, failing over,
+ * busy, or full (OOM: at maxmemory with noeviction it refuses writes until memory is freed), or
+ * (MOVED, ASK) a cluster's slots are moving and ioredis ran out of redirections.
  */
-const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|MOVED|ASK)\b/;
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|MOVED|ASK|OOM)\b/;
+
+/** Written by the health check: Redis answers reads when full, and only a write tells whether it takes them. */
+const HEALTH_PROBE_KEY = 'health-probe';
 
 const CLUSTER_SLOTS = 16_384;
 
@@ -48,10 +55,14 @@ type RedisClient = Redis | Cluster;
 /** Model records are hashes: the JSON payload, and `consumed` set apart so consuming is one HSETNX. */
 const PAYLOAD = 'payload';
 const CONSUMED = 'consumed';
+/** On a record consumed by a rotation: the id of the record that replaced it. */
+const SUCCESSOR = 'successor';
 
 /**
  * Scripts run as one command each: atomic like MULTI, and one round trip and one reply to decode
  * where a MULTI costs five. ioredis sends them by SHA and loads them where the server lacks them.
+ * Each declares itself a writer (`#!lua`, Redis 7): a full Redis then refuses it whole with OOM
+ * before it starts, where an undeclared script that began with a DEL would go on writing.
  */
 const SCRIPTS = {
   /**
@@ -62,7 +73,7 @@ const SCRIPTS = {
    */
   upsertModel: {
     numberOfKeys: 4,
-    lua: `
+    lua: `#!lua
 local ttl = tonumber(ARGV[3])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], '${PAYLOAD}', ARGV[1])
@@ -86,7 +97,7 @@ end`,
   /** One record alone, as `upsertModel` writes it on a cluster. ARGV: payload JSON, consumed or '', lifetime or ''. */
   writeRecord: {
     numberOfKeys: 1,
-    lua: `
+    lua: `#!lua
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], '${PAYLOAD}', ARGV[1])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], '${CONSUMED}', ARGV[2]) end
@@ -95,7 +106,7 @@ if ARGV[3] ~= '' then redis.call('EXPIRE', KEYS[1], ARGV[3]) end`,
   /** Adds a member to a set that lives as long as its longest-lived member (NX sets a first expiry, GT extends it). ARGV: member, lifetime or ''. */
   addMember: {
     numberOfKeys: 1,
-    lua: `
+    lua: `#!lua
 redis.call('SADD', KEYS[1], ARGV[1])
 if ARGV[2] == '' then
   redis.call('PERSIST', KEYS[1])
@@ -106,18 +117,21 @@ end`,
   },
   /**
    * Marks a record consumed only if it exists and is not consumed yet, in one step: HSETNX alone
-   * would create a stray hash (without expiry) for a missing record.
+   * would create a stray hash (without expiry) for a missing record. ARGV: the epoch second, and
+   * the id of the successor a rotation replaced it with, or ''.
    */
   consumeModel: {
     numberOfKeys: 1,
-    lua: `
+    lua: `#!lua
 if redis.call('HEXISTS', KEYS[1], '${PAYLOAD}') == 0 then return 0 end
-return redis.call('HSETNX', KEYS[1], '${CONSUMED}', ARGV[1])`,
+if redis.call('HSETNX', KEYS[1], '${CONSUMED}', ARGV[1]) == 0 then return 0 end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], '${SUCCESSOR}', ARGV[2]) end
+return 1`,
   },
   /** Counters sit on the token endpoint's hot path; the lifetime is set with the first increment only, so a counter is a fixed window. */
   incrementValue: {
     numberOfKeys: 1,
-    lua: `
+    lua: `#!lua
 local count = redis.call('INCRBY', KEYS[1], ARGV[2])
 if count == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count`,
@@ -129,7 +143,7 @@ return count`,
    */
   insertCounted: {
     numberOfKeys: 3,
-    lua: `
+    lua: `#!lua
 local held = redis.call('GET', KEYS[1])
 if held then return {'claimed', held} end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
@@ -149,9 +163,11 @@ type Scripted = { [name in keyof typeof SCRIPTS]: (...args: ScriptArgument[]) =>
 export class RedisStore implements Store {
   readonly #client: RedisClient;
   readonly #onCommandError: (error: Error) => void;
+  readonly #commandTimeout: number;
 
   constructor(options: RedisStoreOptions) {
     this.#client = connectionFor(options);
+    this.#commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.#onCommandError = options.onCommandError ?? (() => {});
     for (const [name, script] of Object.entries(SCRIPTS)) this.#client.defineCommand(name, script);
     const onConnectionError = options.onConnectionError ?? (() => {});
@@ -219,20 +235,13 @@ export class RedisStore implements Store {
   }
 
   async findModel(model: string, id: string): Promise<ModelPayload | undefined> {
-    return this.#guard(async () => {
-      const record = await this.#client.hgetall(storeKeys.model(model, id));
-      const json = record[PAYLOAD];
-      if (json === undefined) return undefined;
-      const payload = JSON.parse(json) as ModelPayload;
-      const consumed = record[CONSUMED];
-      return consumed === undefined ? payload : { ...payload, consumed: Number(consumed) };
-    });
+    return this.#guard(() => this.#readModel(model, id));
   }
 
   async findModelByUid(model: string, uid: string): Promise<ModelPayload | undefined> {
     return this.#guard(async () => {
       const id = await this.#client.get(storeKeys.uid(model, uid));
-      const found = id === null ? undefined : await this.findModel(model, id);
+      const found = id === null ? undefined : await this.#readModel(model, id);
       return carriesIndex(found, 'uid', uid) ? found : undefined;
     });
   }
@@ -240,14 +249,21 @@ export class RedisStore implements Store {
   async findModelByUserCode(model: string, userCode: string): Promise<ModelPayload | undefined> {
     return this.#guard(async () => {
       const id = await this.#client.get(storeKeys.userCode(model, userCode));
-      const found = id === null ? undefined : await this.findModel(model, id);
+      const found = id === null ? undefined : await this.#readModel(model, id);
       return carriesIndex(found, 'userCode', userCode) ? found : undefined;
     });
   }
 
-  async consumeModel(model: string, id: string): Promise<boolean> {
+  async consumeModel(model: string, id: string, successorId?: string): Promise<boolean> {
     return this.#guard(async () => {
-      return (await this.#scripts.consumeModel(storeKeys.model(model, id), String(epochSeconds()))) === 1;
+      return (await this.#scripts.consumeModel(storeKeys.model(model, id), String(epochSeconds()), successorId ?? '')) === 1;
+    });
+  }
+
+  async findSuccessor(model: string, id: string): Promise<Successor | undefined> {
+    return this.#guard(async () => {
+      const [successor, consumed] = await this.#client.hmget(storeKeys.model(model, id), SUCCESSOR, CONSUMED);
+      return successor && consumed ? { id: successor, consumedAt: Number(consumed) } : undefined;
     });
   }
 
@@ -343,10 +359,27 @@ export class RedisStore implements Store {
   /**
    * Whether every key can be read and written now: on a cluster, whether each of the 16384 slots
    * has a master that answers (any one node answering says nothing of the slots of a dead master).
+   * Then a write that expires at once, since a full Redis answers reads and refuses writes.
    */
-  async ping(): Promise<boolean> {
-    if (this.#client instanceof Cluster) return this.#servesEverySlot(this.#client);
-    return answersPing(this.#client);
+  async health(): Promise<StoreHealth> {
+    const answers = this.#client instanceof Cluster ? await this.#servesEverySlot(this.#client) : await answersPing(this.#client);
+    if (!answers) return 'unreachable';
+    try {
+      await this.#client.set(storeKeys.value(HEALTH_PROBE_KEY), '1', 'PX', 1_000);
+      return 'ok';
+    } catch (error) {
+      return error instanceof ReplyError && /^OOM\b/.test((error as Error).message) ? 'full' : 'unreachable';
+    }
+  }
+
+  /**
+   * The eviction policy of the Redis (each master of a cluster) where the server says. Any policy
+   * but noeviction lets Redis drop stagepass's state when memory runs out.
+   */
+  async evictionPolicies(): Promise<string[]> {
+    const nodes = this.#client instanceof Cluster ? this.#client.nodes('master') : [this.#client];
+    const infos = await Promise.all(nodes.map((node) => node.info('memory').catch(() => '')));
+    return infos.flatMap((info) => /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? []);
   }
 
   async #servesEverySlot(cluster: Cluster): Promise<boolean> {
@@ -371,17 +404,46 @@ export class RedisStore implements Store {
     await this.#client.quit().catch(() => this.#client.disconnect());
   }
 
-  /** Reports every failed command, and turns the ones worth retrying into StoreUnavailableError. */
+  async #readModel(model: string, id: string): Promise<ModelPayload | undefined> {
+    const record = await this.#client.hgetall(storeKeys.model(model, id));
+    const json = record[PAYLOAD];
+    if (json === undefined) return undefined;
+    const payload = JSON.parse(json) as ModelPayload;
+    const consumed = record[CONSUMED];
+    return consumed === undefined ? payload : { ...payload, consumed: Number(consumed) };
+  }
+
+  /**
+   * Reports every failed command, and turns the ones worth retrying into StoreUnavailableError.
+   * ioredis times a command from when it is written, and with auto-pipelining a command may first
+   * wait behind a batch in flight: the deadline here holds from when the caller asks.
+   */
   async #guard<T>(operation: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StoreUnavailableError(`redis did not answer within ${this.#commandTimeout} ms`)), this.#commandTimeout);
+    });
     try {
-      return await operation();
+      return await Promise.race([operation(), deadline]);
     } catch (error) {
-      if (error instanceof StoreUnavailableError) throw error;
+      if (error instanceof StoreUnavailableError) {
+        this.#onCommandError(error);
+        throw error;
+      }
       this.#onCommandError(error as Error);
-      if (error instanceof ReplyError && !TRANSIENT_REPLY.test((error as Error).message)) throw error;
+      if (error instanceof ReplyError && !isTransient(error as Error)) throw error;
       throw new StoreUnavailableError(`redis is unavailable: ${(error as Error).message}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
+}
+
+/** A MULTI that Redis discarded is as transient as the refusals of its commands that made it discard it. */
+function isTransient(error: Error): boolean {
+  const { previousErrors } = error as Error & { previousErrors?: Error[] };
+  if (/^EXECABORT\b/.test(error.message) && previousErrors?.length) return previousErrors.every((cause) => TRANSIENT_REPLY.test(cause.message));
+  return TRANSIENT_REPLY.test(error.message);
 }
 
 function connectionFor(options: RedisStoreOptions): RedisClient {
@@ -392,7 +454,7 @@ function connectionFor(options: RedisStoreOptions): RedisClient {
   const common = { lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, keyPrefix: options.keyPrefix };
   if (options.sentinel) {
     const { sentinels, name, password } = options.sentinel;
-    return new Redis({ ...common, ...perServer, sentinels, name, sentinelPassword: password, failoverDetector: true });
+    return new Redis({ ...common, ...perServer, sentinels, name, sentinelPassword: password });
   }
   if (options.url === undefined) throw new Error('a Redis store needs a url or sentinels');
   if (!options.cluster) return new Redis(options.url, { ...common, ...perServer });

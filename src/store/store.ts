@@ -16,9 +16,12 @@ export interface Store {
   findModelByUserCode(model: string, userCode: string): Promise<ModelPayload | undefined>;
   /**
    * Marks a record consumed (sets `consumed` to the epoch second). Returns false when it was
-   * already consumed or does not exist, so that exactly one of two racing consumers wins.
+   * already consumed or does not exist, so that exactly one of two racing consumers wins. A
+   * rotation names the record that replaces it, noted in the same step (see `findSuccessor`).
    */
-  consumeModel(model: string, id: string): Promise<boolean>;
+  consumeModel(model: string, id: string, successorId?: string): Promise<boolean>;
+  /** The successor a rotation noted on a consumed record, and when that record was consumed. */
+  findSuccessor(model: string, id: string): Promise<Successor | undefined>;
   destroyModel(model: string, id: string): Promise<void>;
   /** Destroys every record that belongs to the grant, whatever its model. */
   revokeGrant(grantId: string): Promise<void>;
@@ -51,8 +54,8 @@ export interface Store {
   countLive(key: string): Promise<number>;
   removeCounted(key: string, member: string): Promise<void>;
 
-  /** Answers whether the backend is reachable. */
-  ping(): Promise<boolean>;
+  /** Whether the backend answers and takes writes now. */
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
 
@@ -68,6 +71,15 @@ export interface CountedInsert {
   /** Seconds the member and its record live. */
   expiresIn: number;
 }
+
+export interface Successor {
+  id: string;
+  /** Epoch second the replaced record was consumed. */
+  consumedAt: number;
+}
+
+/** `full`: it answers but refuses writes (Redis at maxmemory with noeviction). */
+export type StoreHealth = 'ok' | 'unreachable' | 'full';
 
 export type CountedInsertOutcome = { outcome: 'inserted' } | { outcome: 'claimed'; value: string } | { outcome: 'limit_reached' };
 

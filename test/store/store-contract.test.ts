@@ -84,6 +84,30 @@ describe.each(backends)('%s store', (_name, create) => {
     expect(await store.findModel('AuthorizationCode', 'ghost')).toBeUndefined();
   });
 
+  it('a rotation consumes the record and notes which successor replaced it', async () => {
+    await store.upsertModel('RefreshToken', 'first', { n: 1 }, 60);
+    expect(await store.findSuccessor('RefreshToken', 'first')).toBeUndefined();
+    expect(await store.consumeModel('RefreshToken', 'first', 'second')).toBe(true);
+    expect((await store.findModel('RefreshToken', 'first'))!.consumed).toBeGreaterThan(Date.now() / 1000 - 5);
+    expect(await store.findSuccessor('RefreshToken', 'first')).toEqual({ id: 'second', consumedAt: expect.any(Number) });
+  });
+
+  it('of two concurrent rotations of one record exactly one wins, and only its successor is noted', async () => {
+    await store.upsertModel('RefreshToken', 'r', {}, 60);
+    const results = await Promise.all(['a', 'b'].map((successor) => store.consumeModel('RefreshToken', 'r', successor)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.findSuccessor('RefreshToken', 'r')).toMatchObject({ id: results[0] ? 'a' : 'b' });
+  });
+
+  it('a record consumed without a successor, or missing, notes none', async () => {
+    await store.upsertModel('RefreshToken', 'used', {}, 60);
+    await store.consumeModel('RefreshToken', 'used');
+    expect(await store.consumeModel('RefreshToken', 'used', 'late')).toBe(false);
+    expect(await store.consumeModel('RefreshToken', 'ghost', 'orphan')).toBe(false);
+    expect(await store.findSuccessor('RefreshToken', 'used')).toBeUndefined();
+    expect(await store.findSuccessor('RefreshToken', 'ghost')).toBeUndefined();
+  });
+
   it('saving again replaces the record', async () => {
     await store.upsertModel('Interaction', 'i', { step: 1 }, 60);
     await store.upsertModel('Interaction', 'i', { step: 2 }, 60);
@@ -248,8 +272,8 @@ describe.each(backends)('%s store', (_name, create) => {
     expect(await store.findModelByUserCode('DeviceCode', 'OLDCODEX')).toBeUndefined();
   });
 
-  it('answers a ping while open', async () => {
-    expect(await store.ping()).toBe(true);
+  it('says it is healthy while open', async () => {
+    expect(await store.health()).toBe('ok');
   });
 });
 
@@ -290,7 +314,7 @@ describe('redis store when Redis fails', () => {
       redis.pause();
       await expect(store.upsertModel('Session', 'frozen', { uid: 'uid-frozen' }, 60)).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(store.incrementValue('counter', 60)).rejects.toBeInstanceOf(StoreUnavailableError);
-      expect(await store.ping()).toBe(false);
+      expect(await store.health()).toBe('unreachable');
       redis.resume();
 
       await redis.stop();
@@ -298,10 +322,34 @@ describe('redis store when Redis fails', () => {
       await expect(store.setValue('v', 'x', 60)).rejects.toBeInstanceOf(StoreUnavailableError);
 
       await redis.start();
-      await expect.poll(() => store.ping(), { timeout: 10_000, interval: 100 }).toBe(true);
+      await expect.poll(() => store.health(), { timeout: 10_000, interval: 100 }).toBe('ok');
       await store.upsertModel('Session', 'after', { uid: 'uid-after' }, 60);
       expect(await store.findModelByUid('Session', 'uid-after')).toEqual({ uid: 'uid-after' });
     } finally {
+      await store.close();
+      await redis.stop();
+    }
+  });
+
+  it('a call made while an earlier one waits on a frozen Redis fails within the timeout, rather than waiting for Redis to thaw', async () => {
+    const redis = await startOwnedRedis();
+    const commandTimeout = 500;
+    const store = new RedisStore({ url: redis.url, keyPrefix: 'deadline:', cluster: false, commandTimeout });
+    try {
+      await store.connect();
+      redis.pause();
+      const outcome = (call: Promise<void>) => call.then(() => 'answered', (error: unknown) => error);
+      const first = outcome(store.setValue('first', 'x', 60));
+      await sleep(50);
+      // Sent in the next batch, behind the first one that waits on the frozen server.
+      const queued = outcome(store.setValue('queued', 'x', 60));
+      // Frozen for longer than the timeout, and thawed before the queued call could have timed out on its own.
+      await sleep(commandTimeout * 1.8);
+      redis.resume();
+      expect(await first).toBeInstanceOf(StoreUnavailableError);
+      expect(await queued).toBeInstanceOf(StoreUnavailableError);
+    } finally {
+      redis.resume();
       await store.close();
       await redis.stop();
     }
@@ -315,7 +363,7 @@ describe('redis store when Redis fails', () => {
       redis.pause();
       await expect(store.upsertModel('DeviceCode', 'dc', { userCode: 'BCDFGHJK', grantId: 'g' }, 60)).rejects.toThrow();
       redis.resume();
-      await expect.poll(() => store.ping(), { timeout: 10_000, interval: 100 }).toBe(true);
+      await expect.poll(() => store.health(), { timeout: 10_000, interval: 100 }).toBe('ok');
       const byId = await store.findModel('DeviceCode', 'dc');
       const byUserCode = await store.findModelByUserCode('DeviceCode', 'BCDFGHJK');
       expect(byUserCode).toEqual(byId);

@@ -15,15 +15,22 @@ export interface OwnedRedis {
   /** Freezes the process (SIGSTOP): connections stay open and nothing answers, as a Redis stuck in a long command. */
   pause(): void;
   resume(): void;
+  /** Sends one command (CONFIG SET, DEBUG SLEEP …) and returns the reply. */
+  command(name: string, ...args: (string | number)[]): Promise<unknown>;
+  /** Makes it full: it holds more than its new maxmemory, and with noeviction refuses every write. */
+  fill(): Promise<void>;
+  /** Lifts maxmemory again, so that it takes writes. */
+  makeRoom(): Promise<void>;
 }
 
-export async function startOwnedRedis(): Promise<OwnedRedis> {
+/** `redisArgs`: more redis-server options (`--maxmemory-policy allkeys-lru` …). */
+export async function startOwnedRedis(redisArgs: string[] = []): Promise<OwnedRedis> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
 
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...redisArgs], { stdio: 'ignore' });
     const spawnFailed = new Promise<never>((_, reject) => child!.once('error', (error) =>
       reject(new Error(`redis-server could not start (apt-get install -y redis-server): ${error.message}`))));
     for (let attempt = 0; attempt < 100; attempt += 1) {
@@ -40,8 +47,25 @@ export async function startOwnedRedis(): Promise<OwnedRedis> {
     await exited;
   };
 
+  const command = async (name: string, ...args: (string | number)[]) => {
+    const client = new Redis(url, { maxRetriesPerRequest: 0 });
+    try {
+      return await client.call(name, ...args);
+    } finally {
+      client.disconnect();
+    }
+  };
+  const fill = async () => {
+    await command('SET', 'ballast', 'x'.repeat(4 << 20));
+    await command('CONFIG', 'SET', 'maxmemory', String(1 << 20));
+  };
+  const makeRoom = async () => {
+    await command('CONFIG', 'SET', 'maxmemory', '0');
+    await command('DEL', 'ballast');
+  };
+
   await start();
-  return { url, start, stop, pause: () => child?.kill('SIGSTOP'), resume: () => child?.kill('SIGCONT') };
+  return { url, start, stop, pause: () => child?.kill('SIGSTOP'), resume: () => child?.kill('SIGCONT'), command, fill, makeRoom };
 }
 
 async function answers(url: string): Promise<boolean> {
