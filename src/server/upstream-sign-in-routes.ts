@@ -3,13 +3,13 @@ import type { Context, Middleware } from 'koa';
 import { errors, type Provider } from 'oidc-provider';
 
 import type { UpstreamAccounts } from '../accounts/upstream-accounts.js';
+import type { PageRenderer } from '../http/page-renderer.js';
+import { withStatus } from '../http/with-status.js';
+import type { Audit } from '../observability/audit.js';
 import type { Store } from '../store/store.js';
-import type { SignInChecks, UpstreamProvider } from '../upstream/upstream-provider.js';
-import { UpstreamSignInError } from '../upstream/upstream-provider.js';
 import { upstreamPerson } from '../upstream/upstream-person.js';
-import type { Audit } from './audit.js';
+import { type SignInChecks, type UpstreamProvider, UpstreamSignInError } from '../upstream/upstream-provider.js';
 import { renderErrorsAsPage } from './interaction-routes.js';
-import type { PageRenderer } from './pages.js';
 
 /** Seconds a person has at the upstream before their return is no longer expected. */
 const PENDING_SIGN_IN_SECONDS = 10 * 60;
@@ -49,7 +49,7 @@ export function upstreamSignInRoutes(deps: UpstreamSignInDependencies): Router {
 
   const upstreamNamed = (id: string): UpstreamProvider => {
     const upstream = upstreamProviders.get(id);
-    if (!upstream) throw Object.assign(new errors.InvalidRequest(`there is no sign-in provider ${id}`), { status: 404, statusCode: 404 });
+    if (!upstream) throw withStatus(new errors.InvalidRequest(`there is no sign-in provider ${id}`), 404);
     return upstream;
   };
 

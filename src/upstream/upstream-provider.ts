@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 
 import type { UpstreamProviderConfig } from '../config/schema.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../observability/logger.js';
 
 /** Seconds an upstream request may take: a person waits for it, so it gives up long before they do. */
 const UPSTREAM_TIMEOUT_SECONDS = 5;
