@@ -6,6 +6,7 @@ export interface Account {
   sub: string;
   username: string;
   claims: Record<string, unknown>;
+  groups: readonly string[];
 }
 
 /**
@@ -40,12 +41,15 @@ export class AccountDirectory {
     const configured = this.findBySub(sub);
     if (configured || !this.#upstream?.isUpstreamSubject(sub)) return configured;
     const upstream = await this.#upstream.find(sub);
-    return upstream && { sub, username: upstreamUsername(upstream.sub, upstream.claims), claims: upstream.claims };
+    return upstream && { sub, username: upstreamUsername(upstream.sub, upstream.claims), claims: upstream.claims, groups: upstream.groups };
   }
 
-  /** The groups an upstream person's provider gave them at their last sign-in. */
-  async upstreamGroupsOf(sub: string): Promise<string[]> {
-    return (await this.#upstream?.find(sub))?.groups ?? [];
+  /**
+   * The person's groups: a configured account's, or those an upstream person's provider gave them
+   * at their last sign-in; none for someone this directory does not know.
+   */
+  async groupsOf(sub: string): Promise<readonly string[]> {
+    return (await this.find(sub))?.groups ?? [];
   }
 
   /** The subject of the account a username names, for the audit trail of failed sign-ins. */
@@ -60,8 +64,8 @@ export class AccountDirectory {
   }
 }
 
-function publicView({ sub, username, claims }: AccountConfig): Account {
-  return { sub, username, claims };
+function publicView({ sub, username, claims, groups }: AccountConfig): Account {
+  return { sub, username, claims, groups };
 }
 
 /** What the consent page calls an upstream person: the name they sign in with there, if any. */

@@ -3,7 +3,9 @@ import type { Store } from '../store/store.js';
 /** Tokens per second per client for a grant type given no rate of its own. */
 const DEFAULT_TOKENS_PER_SECOND = 100;
 
-export type RateDecision = { allowed: true } | { allowed: false; limit: number; retryAfter: number };
+export type RateDecision =
+  | { allowed: true; /** Gives the request back to the window, for a request that turned out not to count. */ refund(): void }
+  | { allowed: false; limit: number; retryAfter: number };
 
 /** A lease is a twentieth of the limit, between one request and this many. */
 const LARGEST_LEASE = 16;
@@ -39,15 +41,20 @@ export class TokenRateLimiter {
     this.#limits = { default: DEFAULT_TOKENS_PER_SECOND, ...limits };
   }
 
+  /** Tokens per second for the grant type; 0 when it is unlimited. */
+  limitOf(grantType: string): number {
+    return this.#limits[grantType] ?? this.#limits.default ?? 0;
+  }
+
   async take(clientId: string, grantType: string): Promise<RateDecision> {
-    const limit = this.#limits[grantType] ?? this.#limits.default ?? 0;
-    if (limit === 0) return { allowed: true };
+    const limit = this.limitOf(grantType);
+    if (limit === 0) return { allowed: true, refund: () => {} };
     const key = `${grantType}:${clientId}:${this.#currentSecond()}`;
     const window = this.#windowOf(key);
     for (;;) {
       if (window.remaining > 0) {
         window.remaining -= 1;
-        return { allowed: true };
+        return { allowed: true, refund: () => this.#refund(key, window) };
       }
       if (window.spent) return { allowed: false, limit, retryAfter: 1 };
       window.leasing ??= this.#lease(window, key, limit).finally(() => {
@@ -55,6 +62,11 @@ export class TokenRateLimiter {
       });
       await window.leasing;
     }
+  }
+
+  /** Within its second the request goes back to this instance's lease; after it, there is nothing to give back to. */
+  #refund(key: string, window: Window): void {
+    if (this.#windows.get(key) === window) window.remaining += 1;
   }
 
   #windowOf(key: string): Window {

@@ -48,16 +48,21 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       if (!account) return undefined;
       return {
         accountId: account.sub,
-        claims: () => ({ preferred_username: account.username, ...account.claims, sub: account.sub }),
+        claims: () => ({ preferred_username: account.username, ...account.claims, groups: [...account.groups], sub: account.sub }),
       };
     },
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     claims: {
       openid: ['sub'],
       profile: ['name', 'given_name', 'family_name', 'nickname', 'preferred_username', 'picture', 'locale', 'zoneinfo', 'updated_at'],
       email: ['email', 'email_verified'],
+      // The person's stagepass groups, which decide what may be minted for them.
+      groups: ['groups'],
     },
     responseTypes: ['code'],
+    // The ID token carries the claims of its scopes (groups among them) as well as userinfo does,
+    // so a relying party knows the person's groups without a second request.
+    conformIdTokenClaims: false,
     rotateRefreshToken: true,
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     ttl: {

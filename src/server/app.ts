@@ -10,7 +10,8 @@ import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import { awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
-import { createMinters, MINTER_TOKENS_PER_SECOND } from '../grants/index.js';
+import { createMinters, MINTER_TOKENS_PER_SECOND, MINTING_POLICY_METADATA } from '../grants/index.js';
+import { peopleOf } from '../grants/common/people.js';
 import type { Minter } from '../grants/common/minter.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { serverSigningKey } from '../keys/server-signing-key.js';
@@ -75,10 +76,18 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   for (const upstream of upstreamProviders.values()) upstream.discoverInBackground();
   const render = createPageRenderer(VIEWS_DIR);
   const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
-  const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds });
+  const people = peopleOf({
+    groupsOf: (sub) => accounts.groupsOf(sub),
+    groupRights: () => config.groups,
+    rightsFields: Object.keys(MINTING_POLICY_METADATA),
+  });
+  const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds, people });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond));
-  guardTokenEndpoint(provider, tokenRate);
+  guardTokenEndpoint(provider, {
+    tokens: tokenRate,
+    failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }),
+  });
   auditProviderEvents(provider, audit, logger);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
