@@ -7,6 +7,7 @@ import type { PrivateJwks } from '../keys/signing-keys.js';
 import type { PageRenderer } from '../http/page-renderer.js';
 import type { Store } from '../store/store.js';
 import { enforceDevicePollingInterval } from './device-polling.js';
+import { clientDisplayer } from './client-display.js';
 import { providerPages } from './provider-pages.js';
 import { adapterFor } from './store-adapter.js';
 
@@ -33,7 +34,7 @@ export interface ProviderDependencies {
  * then call `assertStaticClientsValid`, since clients may list those grants' types.
  */
 export function createProvider({ config, store, jwks, cookieKeys, accounts, render }: ProviderDependencies): Provider {
-  const pages = providerPages(render);
+  const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id)));
   const configuration: Configuration = {
     adapter: adapterFor(store),
     clients: config.clients,

@@ -15,6 +15,7 @@ import { peopleOf } from '../grants/common/people.js';
 import type { Minter } from '../grants/common/minter.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { serverSigningKey } from '../keys/server-signing-key.js';
+import { clientDisplayer } from '../provider/client-display.js';
 import { assertStaticClientsValid, createProvider } from '../provider/create-provider.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../provider/oidc-provider-internals.js';
 import { LoginThrottle } from '../limits/login-throttle.js';
@@ -108,6 +109,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     assetRoutes(VIEWS_DIR),
     interactionRoutes({
       provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login), audit,
+      displayClient: clientDisplayer(config.clients.map((client) => client.client_id)),
       upstreamProviders: [...upstreamProviders.values()],
     }),
     upstreamSignInRoutes({ provider, upstreamProviders, upstreamAccounts, store, render, audit, now: epochSeconds }),

@@ -11,6 +11,7 @@ import type { Audit } from '../observability/audit.js';
 import { readForm } from '../http/form-body.js';
 import { withStatus } from '../http/with-status.js';
 import type { PageRenderer } from '../http/page-renderer.js';
+import type { ClientDisplayer } from '../provider/client-display.js';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -22,6 +23,7 @@ export interface InteractionRouteDependencies {
   csrfSecret: string;
   loginThrottle: LoginThrottle;
   audit: Audit;
+  displayClient: ClientDisplayer;
   /** Offered on the sign-in page beside the username and password form (or, with no local accounts, alone). */
   upstreamProviders: readonly { id: string; name: string }[];
 }
@@ -32,7 +34,7 @@ export interface InteractionRouteDependencies {
  * itself is bound to a SameSite cookie by oidc-provider.
  */
 export function interactionRoutes(dependencies: InteractionRouteDependencies): Router {
-  const { provider, accounts, render, csrfSecret, loginThrottle, audit, upstreamProviders } = dependencies;
+  const { provider, accounts, render, csrfSecret, loginThrottle, audit, displayClient, upstreamProviders } = dependencies;
   const router = new Router({ prefix: '/interaction/:uid' });
   const csrfToken = (uid: string) => createHmac('sha256', csrfSecret).update(`interaction:${uid}`).digest('base64url');
   const paths = (uid: string) => ({
@@ -41,14 +43,14 @@ export function interactionRoutes(dependencies: InteractionRouteDependencies): R
     abort: `/interaction/${uid}/abort`,
   });
 
-  const clientNameOf = async (interaction: Interaction) => {
-    const client = await provider.Client.find(String(interaction.params.client_id));
-    return String(client?.clientName ?? interaction.params.client_id);
+  const clientOf = async (interaction: Interaction) => {
+    const clientId = String(interaction.params.client_id);
+    return displayClient(await provider.Client.find(clientId), clientId, interaction.params.redirect_uri);
   };
 
   const renderLogin = async (ctx: Context, interaction: Interaction, error = '', username = '') => {
     render(ctx, 'login', 'Sign in', {
-      clientName: await clientNameOf(interaction),
+      client: await clientOf(interaction),
       action: paths(interaction.uid).login,
       abortAction: paths(interaction.uid).abort,
       csrf: csrfToken(interaction.uid),
@@ -95,7 +97,7 @@ export function interactionRoutes(dependencies: InteractionRouteDependencies): R
     const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
     const accountId = interaction.session?.accountId;
     render(ctx, 'consent', 'Allow access?', {
-      clientName: await clientNameOf(interaction),
+      client: await clientOf(interaction),
       username: accountId ? ((await accounts.find(accountId))?.username ?? '') : '',
       scopes: [...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()].map(describeScope),
       approveAction: paths(interaction.uid).confirm,
