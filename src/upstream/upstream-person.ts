@@ -1,4 +1,5 @@
 import type { UpstreamAccount } from '../accounts/upstream-accounts.js';
+import { groupsFromClaim } from '../accounts/upstream-groups.js';
 import type { UpstreamProviderConfig } from '../config/schema.js';
 
 /** The OpenID Connect standard claims (Core §5.1) an upstream person's record carries over. */
@@ -25,20 +26,7 @@ export function upstreamPerson(
     sub: `${provider.id}:${String(upstreamClaims.sub)}`,
     provider: provider.id,
     claims,
-    groups: mapGroups(upstreamGroups(upstreamClaims[provider.groupsClaim]), provider.groupMap),
+    groups: groupsFromClaim(upstreamClaims[provider.groupsClaim], provider.groupMap),
     lastSignInAt: signedInAt,
   };
-}
-
-/** Providers send groups as an array of names or as one space-separated string; anything else is none. */
-function upstreamGroups(value: unknown): string[] {
-  if (typeof value === 'string') return value.split(' ').filter((group) => group !== '');
-  if (Array.isArray(value)) return value.filter((group): group is string => typeof group === 'string' && group !== '');
-  return [];
-}
-
-/** With a map, only the upstream groups it names count; without one, the upstream names are kept. */
-function mapGroups(groups: string[], groupMap: Record<string, string> | undefined): string[] {
-  const mapped = groupMap ? groups.flatMap((group) => (Object.hasOwn(groupMap, group) ? [groupMap[group]!] : [])) : groups;
-  return [...new Set(mapped)];
 }
