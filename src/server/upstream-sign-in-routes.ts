@@ -7,6 +7,7 @@ import type { PageRenderer } from '../http/page-renderer.js';
 import { withStatus } from '../http/with-status.js';
 import type { Audit } from '../observability/audit.js';
 import type { Store } from '../store/store.js';
+import { type Clock, epochSeconds } from '../time/clock.js';
 import { upstreamPerson } from '../upstream/upstream-person.js';
 import { type SignInChecks, type UpstreamProvider, UpstreamSignInError } from '../upstream/upstream-provider.js';
 import { renderErrorsAsPage } from './interaction-routes.js';
@@ -31,7 +32,7 @@ export interface UpstreamSignInDependencies {
   store: Store;
   render: PageRenderer;
   audit: Audit;
-  now: () => number;
+  clock: Clock;
 }
 
 /** The redirect URI an upstream sends the browser back to, which the operator registers there. */
@@ -43,7 +44,7 @@ export const upstreamRedirectPath = (providerId: string) => `/login/${providerId
  * interaction goes on (consent, then the client's flow) as after a local sign-in.
  */
 export function upstreamSignInRoutes(deps: UpstreamSignInDependencies): Router {
-  const { provider, upstreamProviders, upstreamAccounts, store, render, audit, now } = deps;
+  const { provider, upstreamProviders, upstreamAccounts, store, render, audit, clock } = deps;
   const router = new Router();
   router.use(renderErrorsAsPage(render), renderUpstreamFailures(render, audit));
 
@@ -69,7 +70,7 @@ export function upstreamSignInRoutes(deps: UpstreamSignInDependencies): Router {
     const upstream = upstreamNamed(ctx.params.id!);
     const pending = await takePending(ctx, upstream.id);
     const claims = await upstream.finishSignIn(ctx.querystring, pending);
-    const person = upstreamPerson(upstream.settings, claims, now());
+    const person = upstreamPerson(upstream.settings, claims, epochSeconds(clock));
     await upstreamAccounts.save(person);
     await finishLogin(ctx, pending.interactionUid, person.sub);
   });
@@ -94,7 +95,8 @@ export function upstreamSignInRoutes(deps: UpstreamSignInDependencies): Router {
     const interaction = await provider.Interaction.find(interactionUid);
     if (!interaction) throw new errors.SessionNotFound('the interaction expired');
     interaction.result = { login: { accountId } };
-    await interaction.save(interaction.exp - now());
+    // The interaction's expiry is oidc-provider's, which counts by the system's time.
+    await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
     ctx.status = 303;
     ctx.redirect(interaction.returnTo);
   };
