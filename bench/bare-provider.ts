@@ -37,7 +37,7 @@ async function stagepassRedisAdapter(url: string) {
   const { adapterFor } = await import('../src/provider/store-adapter.js');
   const store = new RedisStore({ url, keyPrefix: 'bare:', cluster: false });
   await store.connect();
-  return adapterFor(store);
+  return adapterFor(store, { idleExpirySeconds: 30 * 86_400 });
 }
 
 async function refreshTokenOfNewGrant(): Promise<string> {

@@ -13,6 +13,7 @@ import { adapterFor } from './store-adapter.js';
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+const INTERACTION_LIFETIME = HOUR;
 
 const ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES = new Set(['registration', 'client_update']);
 
@@ -35,7 +36,7 @@ export interface ProviderDependencies {
 export function createProvider({ config, store, jwks, cookieKeys, accounts, render }: ProviderDependencies): Provider {
   const pages = providerPages(render);
   const configuration: Configuration = {
-    adapter: adapterFor(store),
+    adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY }),
     clients: config.clients,
     jwks: jwks as Configuration['jwks'],
     cookies: {
@@ -67,9 +68,10 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       DeviceCode: config.deviceFlow.expiresIn,
       Grant: 14 * DAY,
       IdToken: HOUR,
-      Interaction: HOUR,
+      Interaction: INTERACTION_LIFETIME,
       RefreshToken: 14 * DAY,
-      Session: 14 * DAY,
+      // A page visit that signs nobody in (the device code entry page) keeps its session no longer than an interaction.
+      Session: (_ctx, session) => (session.accountId ? 14 * DAY : INTERACTION_LIFETIME),
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     extraClientMetadata: {

@@ -15,6 +15,7 @@ import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { serverSigningKey } from '../keys/server-signing-key.js';
 import { assertStaticClientsValid, createProvider } from '../provider/create-provider.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../provider/oidc-provider-internals.js';
+import { AddressRate } from '../limits/address-rate.js';
 import { LoginThrottle } from '../limits/login-throttle.js';
 import type { Logger } from '../observability/logger.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
@@ -96,9 +97,13 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
   ];
+  const anonymousRates = {
+    registrations: new AddressRate(store, 'registration', config.limits.registrationsPerMinutePerAddress),
+    deviceAuthorizations: new AddressRate(store, 'device-authorization', config.limits.deviceAuthorizationsPerMinutePerAddress),
+  };
   const pipeline = requestPipeline({
-    config, logger, metrics, audit, store, lifecycle, provider, render, routers,
-    awsApis: await awsApis({ config, provider, logger, audit, rate: tokenRate, minters, app }),
+    config, logger, metrics, audit, store, lifecycle, provider, render, anonymousRates, routers,
+    awsApis: await awsApis({ config, provider, logger, audit, rate: tokenRate, registrations: anonymousRates.registrations, minters, app }),
   });
   for (const middleware of pipeline) app.use(middleware);
 
