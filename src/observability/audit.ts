@@ -5,6 +5,8 @@ export interface AuditFields {
   grantType?: string;
   resource?: string;
   capabilities?: string[];
+  /** The person's groups, for a token minted for a person. */
+  groups?: string[];
   scope?: string;
   ip?: string;
   /** Where, for refusals outside the token endpoint. */

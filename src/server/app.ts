@@ -9,10 +9,12 @@ import { AccountDirectory } from '../accounts/account-directory.js';
 import { awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
-import { createMinters, MINTER_TOKENS_PER_SECOND } from '../grants/index.js';
+import { createMinters, MINTER_TOKENS_PER_SECOND, MINTING_POLICY_METADATA } from '../grants/index.js';
+import { peopleOf } from '../grants/common/people.js';
 import type { Minter } from '../grants/common/minter.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { serverSigningKey } from '../keys/server-signing-key.js';
+import { clientDisplayer } from '../provider/client-display.js';
 import { assertStaticClientsValid, createProvider } from '../provider/create-provider.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../provider/oidc-provider-internals.js';
 import { AddressRate } from '../limits/address-rate.js';
@@ -67,7 +69,12 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const accounts = new AccountDirectory(config.accounts);
   const render = createPageRenderer(VIEWS_DIR);
   const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
-  const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds });
+  const people = peopleOf({
+    groupsOf: (sub) => accounts.groupsOf(sub),
+    groupRights: () => config.groups,
+    rightsFields: Object.keys(MINTING_POLICY_METADATA),
+  });
+  const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds, people });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond));
   guardTokenEndpoint(provider, {
@@ -94,6 +101,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     assetRoutes(VIEWS_DIR),
     interactionRoutes({
       provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login), audit,
+      displayClient: clientDisplayer(config.clients.map((client) => client.client_id)),
     }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
   ];

@@ -73,6 +73,7 @@ function requestFields(ctx: KoaContextWithOIDC): AuditFields {
     grantType: text(params.grant_type),
     resource: text(minted?.resource) ?? text(params.resource),
     capabilities: minted?.capabilities,
+    groups: minted?.groups,
     scope: text(body.scope) ?? text(params.scope),
     ip: ctx.ip,
   };
