@@ -6,6 +6,7 @@ import Koa from 'koa';
 import type { Provider } from 'oidc-provider';
 
 import { AccountDirectory } from '../accounts/account-directory.js';
+import { TrustedIssuers } from '../accounts/trusted-issuers.js';
 import { awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
@@ -73,6 +74,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     groupsOf: (sub) => accounts.groupsOf(sub),
     groupRights: () => config.groups,
     rightsFields: Object.keys(MINTING_POLICY_METADATA),
+    trustedIssuers: new TrustedIssuers(config.trustedIssuers),
   });
   const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds, people });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));

@@ -68,7 +68,7 @@ export function requestPipeline(deps: PipelineDependencies): Middleware[] {
     forPathsUnder([pathOf('code_verification')], [
       announceDevicePollingInterval(pathOf('device_authorization'), config.deviceFlow.interval),
       prefillUserCode(pathOf('code_verification')),
-      requireDevicePageSession(provider, store),
+      requireDevicePageSession(provider),
       throttleUserCodeEntry(provider, store, config.limits.userCodeEntry, { render, audit }),
     ]),
     ...routers.map((router) => forPathsUnder(routerPrefixes(router), [router.routes() as Middleware])),

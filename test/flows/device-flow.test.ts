@@ -118,6 +118,28 @@ describe.each(['memory', 'redis'] as const)('on the %s store', (backend) => {
       const again = await user.submit(entry, '/device');
       expect(again.html).toContain('already been used');
     });
+
+    it('a code that matches no device is shown as not valid, still in the field to correct', async () => {
+      const user = new ScriptedUser();
+      const entry = await user.visit(`${server.issuer}/device`);
+      const page = await user.submit(entry, '/device', { user_code: 'BCDF-GHJK' });
+      expect(page.html).toContain('<p class="error" role="alert">That code is not valid. Check it and try again.</p>');
+      expect(page.html).toMatch(/name="user_code"[^>]*value="BCDF-GHJK"/);
+    });
+
+    it('submitting no code asks for the one shown on the device', async () => {
+      const user = new ScriptedUser();
+      const entry = await user.visit(`${server.issuer}/device`);
+      const page = await user.submit(entry, '/device', { user_code: '' });
+      expect(page.html).toContain('<p class="error" role="alert">Enter the code shown on your device.</p>');
+    });
+
+    it('a device page reached without the browser session that code entry started sends the browser back to code entry', async () => {
+      const page = await new ScriptedUser().visit(`${server.issuer}/device/some-interaction`);
+      expect(page.url).toBe(`${server.issuer}/device`);
+      expect(page.status).toBe(200);
+      expect(page.html).toContain('name="user_code"');
+    });
   });
 });
 
