@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.js';
+import type { Clock } from '../time/clock.js';
 
 export type AddressRateDecision = { allowed: true } | { allowed: false; limit: number; retryAfter: number };
 
@@ -12,10 +13,11 @@ export class AddressRate {
     private readonly store: Store,
     private readonly name: string,
     private readonly perMinute: number,
+    private readonly clock: Clock,
   ) {}
 
   async take(address: string): Promise<AddressRateDecision> {
-    const now = Date.now();
+    const now = this.clock.now();
     const minute = Math.floor(now / 60_000);
     const count = await this.store.incrementValue(`address-rate:${this.name}:${address}:${minute}`, 60);
     if (count <= this.perMinute) return { allowed: true };

@@ -1,7 +1,8 @@
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
 
 import { unavailableAsProviderError } from '../http/store-unavailable.js';
-import { epochSeconds, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { epochSeconds, type Clock } from '../time/clock.js';
 import { alreadyConsumed, GRANT_MODEL, grantIdOfPayload } from './oidc-provider-internals.js';
 
 /**
@@ -23,6 +24,7 @@ const USE_RENEWAL_SECONDS = 86_400;
 export interface AdapterOptions {
   /** Seconds a registered client (and its registration access token) lives unused. */
   idleExpirySeconds: number;
+  clock: Clock;
 }
 
 /**
@@ -30,11 +32,11 @@ export interface AdapterOptions {
  * that cannot answer becomes a 503 temporarily_unavailable in oidc-provider's own error handling,
  * rather than the server_error it gives anything it does not know.
  */
-export function adapterFor(store: Store, { idleExpirySeconds }: AdapterOptions): AdapterConstructor {
+export function adapterFor(store: Store, { idleExpirySeconds, clock }: AdapterOptions): AdapterConstructor {
   /** Idle expiry, never past a client secret's own expiry nor a lifetime the caller asked for. */
   const lifetimeWhileUsed = (payload: AdapterPayload, expiresIn: number | undefined) => {
     const secretExpiresAt = Number(payload.client_secret_expires_at ?? 0);
-    const untilSecretExpires = secretExpiresAt > 0 ? Math.max(1, secretExpiresAt - epochSeconds()) : Infinity;
+    const untilSecretExpires = secretExpiresAt > 0 ? Math.max(1, secretExpiresAt - epochSeconds(clock)) : Infinity;
     return Math.min(idleExpirySeconds, expiresIn ?? Infinity, untilSecretExpires);
   };
 

@@ -14,6 +14,7 @@ import { unauthorizedClientForDisallowedGrant } from '../provider/unauthorized-c
 import { throttleUserCodeEntry } from '../provider/user-code-throttle.js';
 import type { Store } from '../store/store.js';
 import type { Audit } from '../observability/audit.js';
+import type { Clock } from '../time/clock.js';
 import { limitBodySize } from './body-limit.js';
 import { errorBoundary } from './error-boundary.js';
 import { closeConnectionsWhileDraining } from './graceful-shutdown.js';
@@ -36,6 +37,7 @@ export interface PipelineDependencies {
   lifecycle: Lifecycle;
   provider: Provider;
   render: PageRenderer;
+  clock: Clock;
   /** Per-address rates of the requests that need no proof and leave state behind. */
   anonymousRates: AnonymousRequestRates;
   /** Each is mounted under the first segments of its own routes: pages, login and consent, the minters' routes. */
@@ -49,7 +51,7 @@ export interface PipelineDependencies {
  * request on to the next. The ones that only concern some paths are passed by on the others.
  */
 export function requestPipeline(deps: PipelineDependencies): Middleware[] {
-  const { config, logger, metrics, audit, store, lifecycle, provider, render, anonymousRates, routers, awsApis } = deps;
+  const { config, logger, metrics, audit, store, lifecycle, provider, render, clock, anonymousRates, routers, awsApis } = deps;
   const pathOf = (route: string) => new URL(provider.urlFor(route)).pathname;
   return [
     requestId(),
@@ -69,7 +71,7 @@ export function requestPipeline(deps: PipelineDependencies): Middleware[] {
       announceDevicePollingInterval(pathOf('device_authorization'), config.deviceFlow.interval),
       prefillUserCode(pathOf('code_verification')),
       requireDevicePageSession(provider),
-      throttleUserCodeEntry(provider, store, config.limits.userCodeEntry, { render, audit }),
+      throttleUserCodeEntry(provider, store, config.limits.userCodeEntry, { render, audit, clock }),
     ]),
     ...routers.map((router) => forPathsUnder(routerPrefixes(router), [router.routes() as Middleware])),
     forPathsUnder([AWS_APIS_PREFIX], [awsApis]),

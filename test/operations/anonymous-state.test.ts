@@ -1,12 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { adapterFor } from '../../src/provider/store-adapter.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { Store } from '../../src/store/store.js';
+import { systemClock } from '../../src/time/clock.js';
+import { TestClock } from '../support/clock.js';
 import { postForm } from '../support/relying-party.js';
 import { CLIENTS, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
-import { inject } from 'vitest';
 
 const REGISTRATIONS_PER_MINUTE = 3;
 const DEVICE_AUTHORIZATIONS_PER_MINUTE = 4;
@@ -77,32 +78,28 @@ describe('registered clients unused for their idle lifetime', () => {
   const client = { client_id: 'registered-client', client_secret_expires_at: 0, redirect_uris: ['https://app.example/cb'] };
 
   describe('on the memory store', () => {
-    afterEach(() => vi.useRealTimers());
+    const DAY_MS = 86_400_000;
 
     it('are forgotten, while one in use is kept past it', async () => {
-      vi.useFakeTimers({ toFake: ['Date'] });
-      vi.setSystemTime(new Date('2026-12-01T00:00:00Z'));
-      const Adapter = adapterFor(new MemoryStore(), { idleExpirySeconds: 30 * 86_400 });
-      const clients = new Adapter('Client');
+      const clock = new TestClock();
+      const clients = new (adapterFor(new MemoryStore(clock), { idleExpirySeconds: 30 * 86_400, clock }))('Client');
       await clients.upsert('used', { ...client, client_id: 'used' });
       await clients.upsert('unused', { ...client, client_id: 'unused' });
       for (let day = 1; day <= 40; day += 1) {
-        vi.setSystemTime(new Date(Date.parse('2026-12-01T00:00:00Z') + day * 86_400_000));
+        clock.advance(DAY_MS);
         expect(await clients.find('used')).toBeDefined();
       }
       expect(await clients.find('unused')).toBeUndefined();
     });
 
     it('expire with their secret even when used', async () => {
-      vi.useFakeTimers({ toFake: ['Date'] });
-      vi.setSystemTime(new Date('2026-12-01T00:00:00Z'));
-      const Adapter = adapterFor(new MemoryStore(), { idleExpirySeconds: 30 * 86_400 });
-      const clients = new Adapter('Client');
-      const secretExpiresAt = Math.floor(Date.now() / 1000) + 10 * 86_400;
+      const clock = new TestClock();
+      const clients = new (adapterFor(new MemoryStore(clock), { idleExpirySeconds: 30 * 86_400, clock }))('Client');
+      const secretExpiresAt = Math.floor(clock.now() / 1000) + 10 * 86_400;
       await clients.upsert('sso', { ...client, client_id: 'sso', client_secret_expires_at: secretExpiresAt }, 90 * 86_400);
-      vi.setSystemTime(new Date('2026-12-06T00:00:00Z'));
+      clock.advance(5 * DAY_MS);
       expect(await clients.find('sso')).toBeDefined();
-      vi.setSystemTime(new Date('2026-12-11T00:00:01Z'));
+      clock.advance(5 * DAY_MS + 1000);
       expect(await clients.find('sso')).toBeUndefined();
     });
   });
@@ -118,8 +115,7 @@ describe('registered clients unused for their idle lifetime', () => {
 
     it('are forgotten, while one in use is kept past it', async () => {
       const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-      const Adapter = adapterFor(store, { idleExpirySeconds: 3 });
-      const clients = new Adapter('Client');
+      const clients = new (adapterFor(store, { idleExpirySeconds: 3, clock: systemClock }))('Client');
       await clients.upsert('used', { ...client, client_id: 'used' });
       await clients.upsert('unused', { ...client, client_id: 'unused' });
       await sleep(2_000);
