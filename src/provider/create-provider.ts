@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
 import type { PageRenderer } from '../http/page-renderer.js';
 import type { Store } from '../store/store.js';
+import type { Clock } from '../time/clock.js';
 import { enforceDevicePollingInterval } from './device-polling.js';
 import { clientDisplayer } from './client-display.js';
 import { providerPages } from './provider-pages.js';
@@ -27,13 +28,15 @@ export interface ProviderDependencies {
   cookieKeys: string[];
   accounts: AccountDirectory;
   render: PageRenderer;
+  /** Times device polls; oidc-provider's own lifetimes keep the system's time. */
+  clock: Clock;
 }
 
 /**
  * Builds the provider with its device polling rules. Callers register the minting grants next and
  * then call `assertStaticClientsValid`, since clients may list those grants' types.
  */
-export function createProvider({ config, store, jwks, cookieKeys, accounts, render }: ProviderDependencies): Provider {
+export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock }: ProviderDependencies): Provider {
   const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id)));
   const configuration: Configuration = {
     adapter: adapterFor(store),
@@ -138,7 +141,7 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
   };
 
   const provider = new Provider(config.issuer, configuration);
-  enforceDevicePollingInterval(provider, store, config.deviceFlow.interval);
+  enforceDevicePollingInterval(provider, store, config.deviceFlow.interval, clock);
   return provider;
 }
 

@@ -1,7 +1,8 @@
-import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
 
 import { unavailableAsProviderError } from '../http/store-unavailable.js';
 import type { Store } from '../store/store.js';
+import { alreadyConsumed, GRANT_MODEL, grantIdOfPayload } from './oidc-provider-internals.js';
 
 /**
  * oidc-provider asks the store to keep a device code exactly as long as it is valid, but answers
@@ -46,7 +47,7 @@ export function adapterFor(store: Store): AdapterConstructor {
     async consume(id: string): Promise<void> {
       if (await unavailableAsProviderError(store.consumeModel(this.model, id))) return;
       if (this.model === 'RefreshToken') await unavailableAsProviderError(revokeGrantOf(store, this.model, id));
-      throw new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
+      throw alreadyConsumed(this.model);
     }
 
     async destroy(id: string): Promise<void> {
@@ -65,8 +66,8 @@ export function adapterFor(store: Store): AdapterConstructor {
  * halfway has still ended the grant.
  */
 async function revokeGrantOf(store: Store, model: string, id: string): Promise<void> {
-  const grantId = (await store.findModel(model, id))?.grantId;
-  if (typeof grantId !== 'string') return;
-  await store.destroyModel('Grant', grantId);
+  const grantId = grantIdOfPayload(await store.findModel(model, id));
+  if (grantId === undefined) return;
+  await store.destroyModel(GRANT_MODEL, grantId);
   await store.revokeGrant(grantId);
 }

@@ -13,6 +13,7 @@ import { unauthorizedClientForDisallowedGrant } from '../provider/unauthorized-c
 import { throttleUserCodeEntry } from '../provider/user-code-throttle.js';
 import type { Store } from '../store/store.js';
 import type { Audit } from '../observability/audit.js';
+import type { Clock } from '../time/clock.js';
 import { limitBodySize } from './body-limit.js';
 import { errorBoundary } from './error-boundary.js';
 import { closeConnectionsWhileDraining } from './graceful-shutdown.js';
@@ -35,6 +36,7 @@ export interface PipelineDependencies {
   lifecycle: Lifecycle;
   provider: Provider;
   render: PageRenderer;
+  clock: Clock;
   /** Each is mounted under the first segments of its own routes: pages, login and consent, the minters' routes. */
   routers: Router[];
   /** The AWS-compatible APIs, all under `AWS_APIS_PREFIX`. */
@@ -46,7 +48,7 @@ export interface PipelineDependencies {
  * request on to the next. The ones that only concern some paths are passed by on the others.
  */
 export function requestPipeline(deps: PipelineDependencies): Middleware[] {
-  const { config, logger, metrics, audit, store, lifecycle, provider, render, routers, awsApis } = deps;
+  const { config, logger, metrics, audit, store, lifecycle, provider, render, clock, routers, awsApis } = deps;
   const pathOf = (route: string) => new URL(provider.urlFor(route)).pathname;
   return [
     requestId(),
@@ -64,8 +66,8 @@ export function requestPipeline(deps: PipelineDependencies): Middleware[] {
     forPathsUnder([pathOf('code_verification')], [
       announceDevicePollingInterval(pathOf('device_authorization'), config.deviceFlow.interval),
       prefillUserCode(pathOf('code_verification')),
-      requireDevicePageSession(provider, store),
-      throttleUserCodeEntry(provider, store, config.limits.userCodeEntry, { render, audit }),
+      requireDevicePageSession(provider),
+      throttleUserCodeEntry(provider, store, config.limits.userCodeEntry, { render, audit, clock }),
     ]),
     ...routers.map((router) => forPathsUnder(routerPrefixes(router), [router.routes() as Middleware])),
     forPathsUnder([AWS_APIS_PREFIX], [awsApis]),

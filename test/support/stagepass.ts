@@ -11,6 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createStagepass, listen, type Stagepass } from '../../src/server/app.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { silentLogger } from '../../src/server/logger.js';
+import { TestClock } from './clock.js';
 import { freePort } from './free-port.js';
 
 /** A port of its own per test file, so a browser test can answer the callback for real. */
@@ -54,6 +55,8 @@ export interface RunningStagepass {
   issuer: string;
   stagepass: Stagepass;
   server: Server;
+  /** The server's clock: a test moves it on rather than waiting (the memory store, lockouts, rate windows, device polls). */
+  clock: TestClock;
   close(): Promise<void>;
 }
 
@@ -85,12 +88,14 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
     ...redis,
     ...(typeof options.config === 'function' ? options.config(keysDir) : options.config),
   });
-  const stagepass = await createStagepass(config, { logger: options.logger ?? silentLogger });
+  const clock = new TestClock();
+  const stagepass = await createStagepass(config, { logger: options.logger ?? silentLogger, clock });
   const server = await listen(stagepass, port);
   return {
     issuer,
     stagepass,
     server,
+    clock,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
