@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { hashPassword } from '../../src/accounts/password.js';
 import { freePort } from './free-port.js';
-import { CLIENTS, USERS } from './stagepass.js';
+import { CLIENTS, TEST_ADDRESS_RATES, USERS } from './stagepass.js';
 
 
 export interface ChildStagepass {
@@ -47,6 +47,7 @@ export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, c
     // Only the shutdown tests wait out a drain; they set one.
     shutdownDrainSeconds: 0,
     ...config,
+    limits: { ...TEST_ADDRESS_RATES, ...(config.limits as Record<string, unknown> | undefined) },
   }));
   const [command, ...args] = npmStart ? ['npm', 'start', '--silent'] : [process.execPath, '--import', 'tsx', 'src/main.ts'];
   // A process group of its own, so that kill() reaches a server npm left behind.
