@@ -8,6 +8,7 @@ import type { PageRenderer } from '../server/pages.js';
 import type { Store } from '../store/store.js';
 import { enforceDevicePollingInterval } from './device-polling.js';
 import { providerPages } from './provider-pages.js';
+import { rotatesRefreshToken } from './refresh-rotation.js';
 import { adapterFor } from './store-adapter.js';
 
 const MINUTE = 60;
@@ -58,7 +59,7 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       email: ['email', 'email_verified'],
     },
     responseTypes: ['code'],
-    rotateRefreshToken: true,
+    rotateRefreshToken: rotatesRefreshToken,
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     ttl: {
       AccessToken: HOUR,

@@ -1,6 +1,7 @@
 import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
 
 import { StoreUnavailableError, type Store } from '../store/store.js';
+import { refreshTokenRotation, revokeGrantOf } from './refresh-rotation.js';
 
 /**
  * oidc-provider asks the store to keep a device code exactly as long as it is valid, but answers
@@ -21,6 +22,8 @@ export function adapterFor(store: Store): AdapterConstructor {
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
       const kept = this.model === 'DeviceCode' && expiresIn !== undefined ? expiresIn + EXPIRED_DEVICE_CODE_RETENTION_SECONDS : expiresIn;
       await unavailableAsProviderError(store.upsertModel(this.model, id, payload as Record<string, unknown>, kept));
+      const replaced = refreshTokenRotation.takeReplaced(this.model);
+      if (replaced !== undefined) await this.#consume(replaced, id);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -40,10 +43,16 @@ export function adapterFor(store: Store): AdapterConstructor {
      * consume answers: two requests racing with one token (on one instance or two) would both
      * pass. The store's consume is atomic, so the one that loses is refused here. A refresh token
      * used twice is a leaked one, however close together the uses: as oidc-provider does for a
-     * reuse it sees, the whole grant is revoked, so the winner's new tokens die with it.
+     * reuse it sees, the whole grant is revoked, so the winner's new tokens die with it. A refresh
+     * token is consumed only once its successor is saved (see refresh-rotation).
      */
     async consume(id: string): Promise<void> {
-      if (await unavailableAsProviderError(store.consumeModel(this.model, id))) return;
+      if (refreshTokenRotation.deferConsume(this.model, id)) return;
+      await this.#consume(id);
+    }
+
+    async #consume(id: string, successorId?: string): Promise<void> {
+      if (await unavailableAsProviderError(store.consumeModel(this.model, id, successorId))) return;
       if (this.model === 'RefreshToken') await unavailableAsProviderError(revokeGrantOf(store, this.model, id));
       throw new errors.InvalidGrant(`${this.model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
     }
@@ -56,18 +65,6 @@ export function adapterFor(store: Store): AdapterConstructor {
       await unavailableAsProviderError(store.revokeGrant(grantId));
     }
   };
-}
-
-/**
- * Removes the grant a record belongs to: the Grant first, which every token of it needs (a token
- * whose Grant is gone is refused everywhere), then its records, so that a revocation cut off
- * halfway has still ended the grant.
- */
-async function revokeGrantOf(store: Store, model: string, id: string): Promise<void> {
-  const grantId = (await store.findModel(model, id))?.grantId;
-  if (typeof grantId !== 'string') return;
-  await store.destroyModel('Grant', grantId);
-  await store.revokeGrant(grantId);
 }
 
 /** Runs a store call inside oidc-provider, turning an unreachable store into its 503 error. */

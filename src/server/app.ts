@@ -16,6 +16,7 @@ import { serverSigningKey } from '../keys/server-signing-key.js';
 import { assertStaticClientsValid, createProvider } from '../provider/create-provider.js';
 import { LoginThrottle } from '../limits/login-throttle.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
+import { answerRetriedRotations } from '../provider/refresh-rotation.js';
 import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
 import { createStore } from '../store/create-store.js';
 import { epochSeconds, type Store } from '../store/store.js';
@@ -66,6 +67,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
   const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
+  answerRetriedRotations(provider, store);
   const tokenRate = new TokenRateLimiter(store, config.limits.tokensPerSecond);
   guardTokenEndpoint(provider, tokenRate);
   auditProviderEvents(provider, audit, logger);

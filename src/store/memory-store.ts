@@ -65,6 +65,15 @@ export class MemoryStore implements Store {
     return successor !== undefined && typeof consumed === 'number' ? { id: successor, consumedAt: consumed } : undefined;
   }
 
+  async forgetSuccessor(model: string, id: string): Promise<boolean> {
+    const key = storeKeys.model(model, id);
+    const entry = this.#live(key) === undefined ? undefined : this.#entries.get(key);
+    if (entry === undefined) return true;
+    if (entry.successor === undefined) return false;
+    delete entry.successor;
+    return true;
+  }
+
   async destroyModel(model: string, id: string): Promise<void> {
     this.#entries.delete(storeKeys.model(model, id));
   }

@@ -128,6 +128,14 @@ if redis.call('HSETNX', KEYS[1], '${CONSUMED}', ARGV[1]) == 0 then return 0 end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], '${SUCCESSOR}', ARGV[2]) end
 return 1`,
   },
+  /** KEYS: the record. 1 when the note was removed or the record is gone, 0 when the record has no note. */
+  forgetSuccessor: {
+    numberOfKeys: 1,
+    lua: `#!lua
+if redis.call('HDEL', KEYS[1], '${SUCCESSOR}') == 1 then return 1 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
+return 0`,
+  },
   /** Counters sit on the token endpoint's hot path; the lifetime is set with the first increment only, so a counter is a fixed window. */
   incrementValue: {
     numberOfKeys: 1,
@@ -265,6 +273,10 @@ export class RedisStore implements Store {
       const [successor, consumed] = await this.#client.hmget(storeKeys.model(model, id), SUCCESSOR, CONSUMED);
       return successor && consumed ? { id: successor, consumedAt: Number(consumed) } : undefined;
     });
+  }
+
+  async forgetSuccessor(model: string, id: string): Promise<boolean> {
+    return this.#guard(async () => (await this.#scripts.forgetSuccessor(storeKeys.model(model, id))) === 1);
   }
 
   async destroyModel(model: string, id: string): Promise<void> {

@@ -22,6 +22,11 @@ export interface Store {
   consumeModel(model: string, id: string, successorId?: string): Promise<boolean>;
   /** The successor a rotation noted on a consumed record, and when that record was consumed. */
   findSuccessor(model: string, id: string): Promise<Successor | undefined>;
+  /**
+   * Removes the note of a record's successor. False when the record is there without one (someone
+   * removed it first): of two removers exactly one succeeds. A record that is gone contests nothing.
+   */
+  forgetSuccessor(model: string, id: string): Promise<boolean>;
   destroyModel(model: string, id: string): Promise<void>;
   /** Destroys every record that belongs to the grant, whatever its model. */
   revokeGrant(grantId: string): Promise<void>;

@@ -99,6 +99,15 @@ describe.each(backends)('%s store', (_name, create) => {
     expect(await store.findSuccessor('RefreshToken', 'r')).toMatchObject({ id: results[0] ? 'a' : 'b' });
   });
 
+  it('of two removals of a successor note exactly one succeeds; a missing record contests nothing', async () => {
+    await store.upsertModel('RefreshToken', 'noted', {}, 60);
+    await store.consumeModel('RefreshToken', 'noted', 'next');
+    const removals = await Promise.all([store.forgetSuccessor('RefreshToken', 'noted'), store.forgetSuccessor('RefreshToken', 'noted')]);
+    expect(removals.sort()).toEqual([false, true]);
+    expect(await store.findSuccessor('RefreshToken', 'noted')).toBeUndefined();
+    expect(await store.forgetSuccessor('RefreshToken', 'ghost')).toBe(true);
+  });
+
   it('a record consumed without a successor, or missing, notes none', async () => {
     await store.upsertModel('RefreshToken', 'used', {}, 60);
     await store.consumeModel('RefreshToken', 'used');

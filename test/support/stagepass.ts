@@ -10,6 +10,7 @@ import { hashPassword } from '../../src/accounts/password.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createStagepass, listen, type Stagepass } from '../../src/server/app.js';
 import { silentLogger, type Logger } from '../../src/server/logger.js';
+import type { Store } from '../../src/store/store.js';
 import { freePort } from './free-port.js';
 
 /** A port of its own per test file, so a browser test can answer the callback for real. */
@@ -65,6 +66,8 @@ export interface StartOptions {
   keysDir?: string;
   /** Silent unless given (to read what the server logs). */
   logger?: Logger;
+  /** The store the server runs on, instead of the one the configuration names. */
+  store?: Store;
 }
 
 export async function startStagepass(options: StartOptions = {}): Promise<RunningStagepass> {
@@ -84,7 +87,7 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
     ...redis,
     ...(typeof options.config === 'function' ? options.config(keysDir) : options.config),
   });
-  const stagepass = await createStagepass(config, { logger: options.logger ?? silentLogger });
+  const stagepass = await createStagepass(config, { logger: options.logger ?? silentLogger, store: options.store });
   const server = await listen(stagepass, port);
   return {
     issuer,
