@@ -32,10 +32,14 @@ export const GRANTS = {
 };
 
 /** Writes a stagepass configuration for the benchmark into `dir` and returns its path. */
-export async function writeStagepassConfig(dir: string, { redisUrl, cluster = false }: { redisUrl?: string; cluster?: boolean }): Promise<string> {
+export async function writeStagepassConfig(
+  dir: string,
+  { redisUrl, cluster = false, redisCluster = false }: { redisUrl?: string; cluster?: boolean; redisCluster?: boolean },
+): Promise<string> {
   const config = {
     ...(redisUrl ? { redisUrl } : {}),
     ...(cluster ? { cluster: true } : {}),
+    ...(redisCluster ? { redisCluster: true } : {}),
     // The limiter still counts every request (its cost is measured) but never refuses one.
     limits: { tokensPerSecond: { default: 1_000_000, [GRANTS.ivs]: 1_000_000 } },
     keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookie-keys.json') },
@@ -43,7 +47,7 @@ export async function writeStagepassConfig(dir: string, { redisUrl, cluster = fa
       {
         client_id: BENCH_CLIENT.clientId,
         client_secret: BENCH_CLIENT.clientSecret,
-        grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
+        grant_types: ['client_credentials', 'authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
         response_types: ['code'],
         redirect_uris: [BENCH_CLIENT.redirectUri],
       },

@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: bare oidc-provider and stagepass (memory, Redis, and Redis in cluster mode) side
- * by side on loopback, every grant driven by autocannon, against the signing floor measured in
- * the same run. Prints one markdown table and writes bench/results/latest.json.
+ * `npm run bench`: bare oidc-provider and stagepass (memory, Redis, Redis in cluster mode, and a
+ * 3-master Redis Cluster) side by side on loopback, every grant driven by autocannon, against the
+ * signing floor measured in the same run; then what each grant costs Redis and what one master
+ * sustains (the capacity model). Prints markdown tables and writes bench/results/latest.json.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,9 +11,11 @@ import { join } from 'node:path';
 
 import { Redis } from 'ioredis';
 
+import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { writeStagepassConfig } from './fixtures.js';
 import { measure, type Measurement } from './measure.js';
 import { cpuMicroseconds, freePort, residentBytes, startRedis, startServerProcess, type BenchProcess } from './processes.js';
+import { measureRedisCapacity, renderRedisCapacity } from './redis-capacity.js';
 import { renderReport, type BenchResults, type ScenarioResult } from './report.js';
 import {
   authorizationCode, clientCredentials, introspection, ivsParticipantToken, licenseExchange, licenseToken,
@@ -58,6 +61,7 @@ async function main(): Promise<void> {
   sampleSigningFloor();
 
   const redis = await startRedis();
+  const redisCluster = await startRedisCluster();
   const processes: BenchProcess[] = [];
   try {
     const bare = await startBaseline('bare oidc-provider (memory)', 'bare-provider.ts', '/.well-known/openid-configuration');
@@ -74,6 +78,8 @@ async function main(): Promise<void> {
     processes.push(onRedis);
     const cluster = await startStagepass(`stagepass (Redis, cluster ×${cores})`, { redisUrl: `${redis.url}/1`, cluster: true });
     processes.push(cluster);
+    const onRedisCluster = await startStagepass('stagepass (Redis Cluster, 3 masters)', { redisUrl: redisCluster.seedUrl, redisCluster: true });
+    processes.push(onRedisCluster);
 
     const everyGrant = [
       clientCredentials, refreshChains(stagepassRefreshTokens), authorizationCode, ivsParticipantToken,
@@ -86,6 +92,8 @@ async function main(): Promise<void> {
       { name: memory.name, process: memory, peakRss: 0, onRedis: false, scenarios: everyGrant },
       { name: onRedis.name, process: onRedis, peakRss: 0, onRedis: true, scenarios: everyGrant },
       { name: cluster.name, process: cluster, peakRss: 0, onRedis: true, scenarios: [clientCredentials, refreshChains(stagepassRefreshTokens), ivsParticipantToken, videoToken('jwt')] },
+      // Its Redis is six processes of its own, not the benchmark's Redis: no Redis CPU column.
+      { name: onRedisCluster.name, process: onRedisCluster, peakRss: 0, onRedis: false, scenarios: [clientCredentials, refreshChains(stagepassRefreshTokens), licenseToken, introspection] },
     ];
 
     const results: ScenarioResult[] = [];
@@ -149,6 +157,8 @@ async function main(): Promise<void> {
     const rss = await rssAfterTokens(fresh, redis.url, TOKENS_FOR_RSS);
     log(`measuring Redis memory per grant …`);
     const perGrant = await redisBytesPerGrant(onRedis, redis.url, GRANTS_FOR_REDIS_MEMORY);
+    log('counting Redis commands and bytes per grant …');
+    const capacity = await measureRedisCapacity({ server: onRedis, redis }, { server: onRedisCluster, masterPorts: await redisCluster.masterPorts() });
 
     const report: BenchResults = {
       when: new Date().toISOString(),
@@ -165,12 +175,13 @@ async function main(): Promise<void> {
       memoryName: memory.name,
       clusterName: cluster.name,
     };
-    const markdown = renderReport(report);
+    const markdown = `${renderReport(report)}\n\n${renderRedisCapacity(capacity.costs, capacity.throughput)}`;
     process.stdout.write(`\n${markdown}\n`);
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify({ ...report, markdown }, null, 2)}\n`);
+    writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify({ ...report, redisCapacity: capacity, markdown }, null, 2)}\n`);
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
+    await redisCluster.stop();
     await redis.stop();
   }
 
@@ -198,7 +209,7 @@ async function startBaseline(name: string, script: string, readyPath: string, en
   });
 }
 
-async function startStagepass(name: string, options: { redisUrl?: string; cluster?: boolean }): Promise<BenchProcess> {
+async function startStagepass(name: string, options: { redisUrl?: string; cluster?: boolean; redisCluster?: boolean }): Promise<BenchProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'stagepass-bench-'));
   const port = await freePort();
   const configPath = await writeStagepassConfig(dir, options);

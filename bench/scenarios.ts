@@ -32,6 +32,7 @@ export interface Scenario {
 }
 
 const FORM = 'application/x-www-form-urlencoded';
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const benchClient = { authorization: basicAuthorization(BENCH_CLIENT.clientId, BENCH_CLIENT.clientSecret), 'content-type': FORM };
 const mintingClient = { authorization: basicAuthorization(MINTING_CLIENT.clientId, MINTING_CLIENT.clientSecret), 'content-type': FORM };
 
@@ -199,6 +200,22 @@ export const licenseExchange: Scenario = {
   },
 };
 
+/** Devices that poll for a code nobody approved yet: each poll answers authorization_pending. */
+export const devicePoll: Scenario = {
+  id: 'device_poll',
+  label: 'device poll (pending)',
+  async prepare(server) {
+    const start = async () => {
+      const response = await fetch(`${server}/device/auth`, { method: 'POST', headers: benchClient, body: form({ scope: 'openid' }) });
+      return ((await response.json()) as { device_code: string }).device_code;
+    };
+    return async ({ seconds, maxRate }) => {
+      const codes = await collect(Math.ceil(maxRate * seconds * 1.2), 8, start, CODE_MAKING_SECONDS * 1000);
+      return fromPool(benchClient, codes, (code) => form({ grant_type: DEVICE_CODE_GRANT, device_code: code }));
+    };
+  },
+};
+
 export const introspection: Scenario = {
   id: 'introspection',
   label: 'introspection',
@@ -208,6 +225,11 @@ export const introspection: Scenario = {
     return fixed('/token/introspection', benchClient, form({ token }));
   },
 };
+
+/** The grants whose Redis cost the capacity model counts. */
+export const COSTED_GRANTS: Scenario[] = [
+  clientCredentials, refreshChains(stagepassRefreshTokens), devicePoll, authorizationCode, licenseToken, ivsParticipantToken, videoToken('jwt'), videoToken('t1'),
+];
 
 /** Runs `make` `count` times, `concurrency` at a time, stopping early once `withinMs` have passed. */
 async function collect<T>(count: number, concurrency: number, make: () => Promise<T>, withinMs: number): Promise<T[]> {

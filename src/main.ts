@@ -5,10 +5,11 @@ import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from './config/load.
 import { SAMPLE_CREDENTIALS } from './config/sample-credentials.js';
 import type { Config } from './config/schema.js';
 import { enabledMinters } from './grants/index.js';
+import type { Logger } from './observability/logger.js';
 import { createStagepass, listen } from './server/app.js';
 import { runClusterPrimary } from './server/cluster-primary.js';
 import { shutDownGracefully } from './server/graceful-shutdown.js';
-import { createLogger, type Logger } from './server/logger.js';
+import { createLogger } from './server/logger.js';
 import { clusterMetrics, listenForMetrics, offerMetricsToClusterPrimary, ownMetrics } from './server/metrics.js';
 
 const configPath = process.env.STAGEPASS_CONFIG ?? DEFAULT_CONFIG_PATH;

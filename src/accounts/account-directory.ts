@@ -5,6 +5,7 @@ export interface Account {
   sub: string;
   username: string;
   claims: Record<string, unknown>;
+  groups: readonly string[];
 }
 
 /** The configured accounts, looked up by username at login and by subject when tokens are issued. */
@@ -25,6 +26,11 @@ export class AccountDirectory {
     return account && publicView(account);
   }
 
+  /** The person's groups; none for someone this directory does not know. */
+  async groupsOf(sub: string): Promise<readonly string[]> {
+    return this.#bySub.get(sub)?.groups ?? [];
+  }
+
   /** The subject of the account a username names, for the audit trail of failed sign-ins. */
   subjectOf(username: string): string | undefined {
     return this.#byUsername.get(username)?.sub;
@@ -37,6 +43,6 @@ export class AccountDirectory {
   }
 }
 
-function publicView({ sub, username, claims }: AccountConfig): Account {
-  return { sub, username, claims };
+function publicView({ sub, username, claims, groups }: AccountConfig): Account {
+  return { sub, username, claims, groups };
 }

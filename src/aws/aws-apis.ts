@@ -6,8 +6,8 @@ import type { Provider } from 'oidc-provider';
 import type { Config } from '../config/schema.js';
 import type { Minter } from '../grants/common/minter.js';
 import type { TokenRate } from '../grants/common/minting-service.js';
-import type { Audit } from '../server/audit.js';
-import type { Logger } from '../server/logger.js';
+import type { Audit } from '../observability/audit.js';
+import type { Logger } from '../observability/logger.js';
 import { inProcessDispatch } from './in-process-dispatch.js';
 import { ssoOidcApi } from './sso-oidc/api.js';
 

@@ -4,12 +4,12 @@ import type { z } from 'zod';
 
 import type { TokenRate } from '../grants/common/minting-service.js';
 
-import type { Audit } from '../server/audit.js';
-import type { Logger } from '../server/logger.js';
+import type { Audit } from '../observability/audit.js';
+import type { Logger } from '../observability/logger.js';
 import { type ErrorDialect } from './aws-error.js';
 import { parseJsonInput } from './json-input.js';
 import { awsErrorBoundary } from './aws-error-boundary.js';
-import { readRawBody } from '../server/raw-body.js';
+import { readRawBody } from '../http/raw-body.js';
 
 export interface EndpointDependencies {
   logger: Logger;

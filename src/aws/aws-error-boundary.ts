@@ -1,10 +1,9 @@
 import type { Middleware } from 'koa';
-import { errors } from 'oidc-provider';
 
-import type { Audit } from '../server/audit.js';
-import { STORE_RETRY_AFTER_SECONDS } from '../server/error-boundary.js';
-import type { Logger } from '../server/logger.js';
-import { StoreUnavailableError } from '../store/store.js';
+import type { Audit } from '../observability/audit.js';
+import type { Logger } from '../observability/logger.js';
+import { ClientDisconnected } from '../http/raw-body.js';
+import { isStoreUnavailable, STORE_RETRY_AFTER_SECONDS, STORE_UNAVAILABLE_DESCRIPTION } from '../http/store-unavailable.js';
 import { AwsError, type ErrorDialect } from './aws-error.js';
 import { claimedAccessKeyId, SigV4Error } from './sigv4.js';
 
@@ -21,6 +20,8 @@ export function awsErrorBoundary(dialect: ErrorDialect, { logger, audit }: { log
     try {
       await next();
     } catch (thrown) {
+      // No answer reaches a client that went away; the request log records it as such.
+      if (thrown instanceof ClientDisconnected) throw thrown;
       const error = asAwsError(thrown, dialect, logger, ctx.path);
       ctx.status = error.status;
       ctx.set('x-amzn-ErrorType', error.exception);
@@ -38,9 +39,9 @@ function asAwsError(thrown: unknown, dialect: ErrorDialect, logger: Logger, path
   if (thrown instanceof AwsError) return thrown;
   if (thrown instanceof SigV4Error) return new AwsError(thrown.exception, 403, thrown.message);
   // oidc-provider's models (a client looked up for SigV4) report an unreachable store as its own error.
-  if (thrown instanceof StoreUnavailableError || thrown instanceof errors.TemporarilyUnavailable) {
+  if (isStoreUnavailable(thrown)) {
     logger.warn('store unavailable', { path, error: thrown.message });
-    return new AwsError('ServiceUnavailableException', 503, 'the server cannot reach its storage; retry shortly', {
+    return new AwsError('ServiceUnavailableException', 503, STORE_UNAVAILABLE_DESCRIPTION, {
       oauthError: 'temporarily_unavailable',
       retryAfter: String(STORE_RETRY_AFTER_SECONDS),
     });

@@ -1,6 +1,4 @@
-import type { Provider } from 'oidc-provider';
-
-export type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
+import type { Client } from '../grants/common/client-authentication.js';
 
 export interface PresentedCredentials {
   form: Record<string, string>;

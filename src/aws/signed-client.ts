@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 
-import type { Client } from './client-credentials.js';
+import type { Client } from '../grants/common/client-authentication.js';
 import { assertSignatureMatches, readSigV4Authorization, SigV4Error, type SignedRequest } from './sigv4.js';
 
 export interface SignedClient {

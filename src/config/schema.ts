@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { isStoredPassword } from '../accounts/password.js';
-import { MINTER_CONFIG_SECTIONS } from '../grants/index.js';
+import { MINTER_CONFIG_SECTIONS, MINTING_POLICY_METADATA } from '../grants/index.js';
 
 /**
  * Client metadata is validated in full by oidc-provider when the provider starts; this schema
@@ -12,12 +12,26 @@ const clientSchema = z.looseObject({
   client_secret: z.string().min(1).optional(),
 });
 
+/** A group's name; `"*"` is the group every person is in. */
+const groupName = z.string().regex(/^(\*|[A-Za-z0-9][A-Za-z0-9._:-]{0,63})$/, 'must be "*" or 1 to 64 letters, digits and . _ : - (starting with a letter or digit)');
+
 const accountSchema = z.strictObject({
   sub: z.string().min(1),
   username: z.string().min(1),
   password: z.string().refine(isStoredPassword, 'must be the output of `npm run --silent hash-password -- <password>`'),
   claims: z.record(z.string(), z.unknown()).default({}),
+  /** The groups whose rights the person has, beside those of `"*"`. */
+  groups: z.array(groupName.refine((name) => name !== '*', 'is every person\'s group already; name it in groups, not here')).default([]),
 });
+
+/**
+ * What a group's members may mint: the clients' minting metadata fields with their vocabularies
+ * (`"*"` in an open one, the ARNs, means every value).
+ */
+const rightsSchema = z.strictObject(Object.fromEntries(Object.entries(MINTING_POLICY_METADATA).map(([field, vocabulary]) => [
+  field,
+  z.array(vocabulary === null ? z.string().min(1) : z.enum(vocabulary as [string, ...string[]])).optional(),
+])));
 
 const keysSchema = z.strictObject({
   jwksFile: z.string().min(1).default('.data/jwks.json'),
@@ -42,9 +56,18 @@ const limitsSchema = z.strictObject({
   maxBodyBytes: z.int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   /**
    * Tokens per second each client may obtain, by grant type; `default` covers the grant types not
-   * named. 0 means unlimited. Merged over DEFAULT_TOKENS_PER_SECOND.
+   * named. 0 means unlimited. Merged over the defaults (`tokenRates` in src/server/app.ts).
    */
   tokensPerSecond: z.record(z.string().min(1), z.int().min(0).max(1_000_000)).default({}),
+  /**
+   * Failed token requests per second a public client may make from one address, per grant type
+   * (a public client's id proves nothing, so its failures are not charged to its shared rate).
+   */
+  failedGrantsPerSecondPerAddress: z.int().min(1).max(1_000_000).default(10),
+  /** Client registrations (`/reg`, SSO OIDC RegisterClient) per minute from one address. */
+  registrationsPerMinutePerAddress: z.int().min(1).max(1_000_000).default(10),
+  /** Device authorization requests per minute from one address. */
+  deviceAuthorizationsPerMinutePerAddress: z.int().min(1).max(1_000_000).default(60),
   login: z.strictObject({
     maxFailuresPerAccount: z.int().min(1).max(1000).default(5),
     maxFailuresPerIp: z.int().min(1).max(10_000).default(20),
@@ -85,6 +108,9 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.default({
     maxBodyBytes: 64 * 1024,
     tokensPerSecond: {},
+    failedGrantsPerSecondPerAddress: 10,
+    registrationsPerMinutePerAddress: 10,
+    deviceAuthorizationsPerMinutePerAddress: 60,
     login: { maxFailuresPerAccount: 5, maxFailuresPerIp: 20, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
     userCodeEntry: { maxFailuresPerIp: 10, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
   }),
@@ -94,9 +120,16 @@ export const configSchema = z.strictObject({
   keys: keysSchema.default({ jwksFile: '.data/jwks.json', cookieKeysFile: '.data/cookie-keys.json' }),
   clients: z.array(clientSchema).default([]),
   accounts: z.array(accountSchema).default([]),
+  /**
+   * Group name → what its members may mint. Absent: a person may mint whatever the client may.
+   * Present: a person may mint what both the client and the person's groups (and `"*"`) allow.
+   */
+  groups: z.record(groupName, rightsSchema).optional(),
   registration: z.strictObject({
     initialAccessToken: z.string().min(16).optional(),
-  }).default({}),
+    /** Days a dynamically registered client lives unused; each use starts the count again. */
+    idleExpiryDays: z.int().min(1).max(3650).default(30),
+  }).default({ idleExpiryDays: 30 }),
   deviceFlow: deviceFlowSchema.default({ interval: 5, expiresIn: 600 }),
   // Each minter's own section, from its folder: `ivs`, `licenses`, `video`.
   ...MINTER_CONFIG_SECTIONS,

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 
-import type { Config } from '../config/schema.js';
 import type { Minter, MinterDependencies, MinterPlugin } from './common/minter.js';
 import { ivsMinter } from './ivs/minter.js';
 import { licenseMinter } from './license/minter.js';
@@ -15,6 +14,9 @@ export const MINTERS = {
 
 type MinterKey = keyof typeof MINTERS;
 
+/** The minters' sections of the parsed configuration, each under its key. */
+export type MinterSections = z.output<z.ZodObject<typeof MINTER_CONFIG_SECTIONS>>;
+
 /** The minters' configuration sections, which the configuration schema takes in beside its own. */
 export const MINTER_CONFIG_SECTIONS = Object.fromEntries(
   Object.entries(MINTERS).map(([key, minter]) => [key, minter.section]),
@@ -23,13 +25,13 @@ export const MINTER_CONFIG_SECTIONS = Object.fromEntries(
 const everyMinter = Object.entries(MINTERS) as [MinterKey, MinterPlugin][];
 
 /** The minters the configuration enables; a minter without configuration is not offered at all. */
-export function enabledMinters(config: Config): { plugin: MinterPlugin; section: unknown }[] {
+export function enabledMinters(config: MinterSections): { plugin: MinterPlugin; section: unknown }[] {
   return everyMinter
     .map(([key, plugin]) => ({ plugin, section: config[key] as z.output<z.ZodType> }))
     .filter(({ plugin, section }) => plugin.enabled(section));
 }
 
-export async function createMinters(config: Config, deps: MinterDependencies): Promise<Minter[]> {
+export async function createMinters(config: MinterSections, deps: MinterDependencies): Promise<Minter[]> {
   return Promise.all(enabledMinters(config).map(({ plugin, section }) => plugin.create(section as NonNullable<unknown>, deps)));
 }
 

@@ -1,20 +1,11 @@
-import { MINTER_TOKENS_PER_SECOND } from '../grants/index.js';
-import { DEVICE_CODE_GRANT_TYPE } from '../provider/oidc-provider-internals.js';
 import type { Store } from '../store/store.js';
 
-/**
- * Tokens per second per client, by grant type, with the minters' own defaults (IVS: 50, its
- * quota). Device polls are left out: every device of a client polls under that client's id, each
- * already held to its own interval by slow_down, and a device told 429 would not know what to do
- * with it. 0 means unlimited.
- */
-export const DEFAULT_TOKENS_PER_SECOND: Readonly<Record<string, number>> = {
-  default: 100,
-  [DEVICE_CODE_GRANT_TYPE]: 0,
-  ...MINTER_TOKENS_PER_SECOND,
-};
+/** Tokens per second per client for a grant type given no rate of its own. */
+const DEFAULT_TOKENS_PER_SECOND = 100;
 
-export type RateDecision = { allowed: true } | { allowed: false; limit: number; retryAfter: number };
+export type RateDecision =
+  | { allowed: true; /** Gives the request back to the window, for a request that turned out not to count. */ refund(): void }
+  | { allowed: false; limit: number; retryAfter: number };
 
 /** A lease is a twentieth of the limit, between one request and this many. */
 const LARGEST_LEASE = 16;
@@ -45,19 +36,25 @@ export class TokenRateLimiter {
   #windows = new Map<string, Window>();
   #windowsSecond = 0;
 
-  constructor(private readonly store: Store, configured: Record<string, number>) {
-    this.#limits = { ...DEFAULT_TOKENS_PER_SECOND, ...configured };
+  /** `limits`: tokens per second per client, by grant type, `default` for the rest; 0 means unlimited. */
+  constructor(private readonly store: Store, limits: Readonly<Record<string, number>>) {
+    this.#limits = { default: DEFAULT_TOKENS_PER_SECOND, ...limits };
+  }
+
+  /** Tokens per second for the grant type; 0 when it is unlimited. */
+  limitOf(grantType: string): number {
+    return this.#limits[grantType] ?? this.#limits.default ?? 0;
   }
 
   async take(clientId: string, grantType: string): Promise<RateDecision> {
-    const limit = this.#limits[grantType] ?? this.#limits.default ?? 0;
-    if (limit === 0) return { allowed: true };
+    const limit = this.limitOf(grantType);
+    if (limit === 0) return { allowed: true, refund: () => {} };
     const key = `${grantType}:${clientId}:${this.#currentSecond()}`;
     const window = this.#windowOf(key);
     for (;;) {
       if (window.remaining > 0) {
         window.remaining -= 1;
-        return { allowed: true };
+        return { allowed: true, refund: () => this.#refund(key, window) };
       }
       if (window.spent) return { allowed: false, limit, retryAfter: 1 };
       window.leasing ??= this.#lease(window, key, limit).finally(() => {
@@ -65,6 +62,11 @@ export class TokenRateLimiter {
       });
       await window.leasing;
     }
+  }
+
+  /** Within its second the request goes back to this instance's lease; after it, there is nothing to give back to. */
+  #refund(key: string, window: Window): void {
+    if (this.#windows.get(key) === window) window.remaining += 1;
   }
 
   #windowOf(key: string): Window {

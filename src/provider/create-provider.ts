@@ -4,9 +4,10 @@ import type { AccountDirectory } from '../accounts/account-directory.js';
 import { MINTING_POLICY_METADATA } from '../grants/index.js';
 import type { Config } from '../config/schema.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
-import type { PageRenderer } from '../server/pages.js';
+import type { PageRenderer } from '../http/page-renderer.js';
 import type { Store } from '../store/store.js';
 import { enforceDevicePollingInterval } from './device-polling.js';
+import { clientDisplayer } from './client-display.js';
 import { providerPages } from './provider-pages.js';
 import { rotatesRefreshToken } from './refresh-rotation.js';
 import { adapterFor } from './store-adapter.js';
@@ -34,7 +35,7 @@ export interface ProviderDependencies {
  * then call `assertStaticClientsValid`, since clients may list those grants' types.
  */
 export function createProvider({ config, store, jwks, cookieKeys, accounts, render }: ProviderDependencies): Provider {
-  const pages = providerPages(render);
+  const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id)));
   const configuration: Configuration = {
     adapter: adapterFor(store),
     clients: config.clients,
@@ -49,16 +50,21 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       if (!account) return undefined;
       return {
         accountId: account.sub,
-        claims: () => ({ preferred_username: account.username, ...account.claims, sub: account.sub }),
+        claims: () => ({ preferred_username: account.username, ...account.claims, groups: [...account.groups], sub: account.sub }),
       };
     },
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
     claims: {
       openid: ['sub'],
       profile: ['name', 'given_name', 'family_name', 'nickname', 'preferred_username', 'picture', 'locale', 'zoneinfo', 'updated_at'],
       email: ['email', 'email_verified'],
+      // The person's stagepass groups, which decide what may be minted for them.
+      groups: ['groups'],
     },
     responseTypes: ['code'],
+    // The ID token carries the claims of its scopes (groups among them) as well as userinfo does,
+    // so a relying party knows the person's groups without a second request.
+    conformIdTokenClaims: false,
     rotateRefreshToken: rotatesRefreshToken,
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     ttl: {

@@ -1,6 +1,7 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
-import type { PageRenderer } from '../server/pages.js';
+import type { PageRenderer } from '../http/page-renderer.js';
+import type { ClientDisplayer } from './client-display.js';
 import { xsrfTokenFromForm } from './oidc-provider-internals.js';
 
 /** The user code a person followed verification_uri_complete with, kept to prefill the entry form. */
@@ -22,7 +23,7 @@ const USER_CODE_MESSAGES: Record<string, string> = {
 };
 
 /** The pages oidc-provider renders itself (device flow, logout, errors), drawn with stagepass's views. */
-export function providerPages(render: PageRenderer) {
+export function providerPages(render: PageRenderer, displayClient: ClientDisplayer) {
   const clientName = (ctx: KoaContextWithOIDC) =>
     ctx.oidc.client ? String(ctx.oidc.client.clientName ?? ctx.oidc.client.clientId) : '';
 
@@ -47,7 +48,7 @@ export function providerPages(render: PageRenderer) {
       render(ctx, 'device-confirm', 'Confirm the device', {
         action: ctx.oidc.urlFor('code_verification'),
         xsrf: xsrfTokenFromForm(form),
-        clientName: clientName(ctx),
+        client: displayClient(ctx.oidc.client, ctx.oidc.client?.clientId ?? ''),
         userCode,
       });
     },

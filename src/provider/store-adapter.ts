@@ -1,6 +1,7 @@
 import { errors, type Adapter, type AdapterConstructor, type AdapterPayload } from 'oidc-provider';
 
-import { StoreUnavailableError, type Store } from '../store/store.js';
+import { unavailableAsProviderError } from '../http/store-unavailable.js';
+import type { Store } from '../store/store.js';
 import { refreshTokenRotation, revokeGrantOf } from './refresh-rotation.js';
 
 /**
@@ -67,19 +68,3 @@ export function adapterFor(store: Store): AdapterConstructor {
   };
 }
 
-/** Runs a store call inside oidc-provider, turning an unreachable store into its 503 error. */
-export async function unavailableAsProviderError<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (error) {
-    if (error instanceof StoreUnavailableError) throw temporarilyUnavailable();
-    throw error;
-  }
-}
-
-export function temporarilyUnavailable(): InstanceType<typeof errors.TemporarilyUnavailable> {
-  return Object.assign(new errors.TemporarilyUnavailable('the server cannot reach its storage; retry shortly'), {
-    status: 503,
-    statusCode: 503,
-  });
-}

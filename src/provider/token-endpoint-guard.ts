@@ -1,31 +1,62 @@
-import { errors, type Provider } from 'oidc-provider';
+import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 
-import type { TokenRateLimiter } from '../limits/token-rate.js';
+import { temporarilyUnavailable, unavailableAsProviderError } from '../http/store-unavailable.js';
+import { withStatus } from '../http/with-status.js';
+import type { RateDecision, TokenRateLimiter } from '../limits/token-rate.js';
 import { StoreUnavailableError } from '../store/store.js';
-import { wrapGrantHandlers } from './oidc-provider-internals.js';
-import { temporarilyUnavailable, unavailableAsProviderError } from './store-adapter.js';
+import { wrapGrantHandlers, type GrantHandler } from './oidc-provider-internals.js';
+
+export interface TokenEndpointLimits {
+  /** Each client's token rate by grant type. */
+  tokens: TokenRateLimiter;
+  /** Failed grants of a public client, per client and address, in buckets named `failed:<grant type>`. */
+  failedGrants: TokenRateLimiter;
+}
 
 /**
  * Runs before every grant handler, the client already authenticated: holds the client to its
  * token rate for the grant type (429 with Retry-After), and turns a store that stops answering
  * in the middle of a grant into a 503 rather than oidc-provider's server_error.
+ *
+ * A public client's id proves nothing, so anyone can send it: its rate, which every user of the
+ * client shares, is spent only by grants that succeed (a failed one gives its token back), and
+ * failed grants are counted apart, per address, so a caller sending junk in its name is refused
+ * alone.
  */
-export function guardTokenEndpoint(provider: Provider, limiter: TokenRateLimiter): void {
+export function guardTokenEndpoint(provider: Provider, limits: TokenEndpointLimits): void {
   wrapGrantHandlers(provider, (grantType, handler) => async (ctx) => {
-    const clientId = ctx.oidc.client!.clientId;
-    const decision = await unavailableAsProviderError(limiter.take(clientId, grantType));
-    if (!decision.allowed) {
-      ctx.set('Retry-After', String(decision.retryAfter));
-      throw Object.assign(
-        new errors.CustomOIDCProviderError('rate_limit_exceeded', `this client may obtain ${decision.limit} tokens per second with ${grantType}; retry after ${decision.retryAfter} s`),
-        { status: 429, statusCode: 429 },
-      );
+    const client = ctx.oidc.client!;
+    if (client.clientAuthMethod !== 'none' || limits.tokens.limitOf(grantType) === 0) {
+      refuseOverRate(ctx, await unavailableAsProviderError(limits.tokens.take(client.clientId, grantType)), (limit) => `this client may obtain ${limit} tokens per second with ${grantType}`);
+      await runGrant(handler, ctx);
+      return;
     }
+    const failures = await unavailableAsProviderError(limits.failedGrants.take(`${client.clientId} ${ctx.ip}`, `failed:${grantType}`));
+    refuseOverRate(ctx, failures, (limit) => `this client may make ${limit} failed requests per second with ${grantType} from one address`);
+    const tokens = await unavailableAsProviderError(limits.tokens.take(client.clientId, grantType));
+    if (!tokens.allowed) failures.refund();
+    refuseOverRate(ctx, tokens, (limit) => `this client may obtain ${limit} tokens per second with ${grantType}`);
     try {
-      await handler(ctx);
+      await runGrant(handler, ctx);
     } catch (error) {
-      if (error instanceof StoreUnavailableError) throw temporarilyUnavailable();
+      tokens.refund();
       throw error;
     }
+    failures.refund();
   });
+}
+
+function refuseOverRate(ctx: KoaContextWithOIDC, decision: RateDecision, describeLimit: (limit: number) => string): asserts decision is Extract<RateDecision, { allowed: true }> {
+  if (decision.allowed) return;
+  ctx.set('Retry-After', String(decision.retryAfter));
+  throw withStatus(new errors.CustomOIDCProviderError('rate_limit_exceeded', `${describeLimit(decision.limit)}; retry after ${decision.retryAfter} s`), 429);
+}
+
+async function runGrant(handler: GrantHandler, ctx: KoaContextWithOIDC): Promise<void> {
+  try {
+    await handler(ctx);
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) throw temporarilyUnavailable();
+    throw error;
+  }
 }

@@ -3,8 +3,8 @@ import type { Provider } from 'oidc-provider';
 
 import { describeWait, FailureLockout } from '../limits/failure-lockout.js';
 import type { LimitsConfig } from '../config/schema.js';
-import type { PageRenderer } from '../server/pages.js';
-import type { Audit } from '../server/audit.js';
+import type { PageRenderer } from '../http/page-renderer.js';
+import type { Audit } from '../observability/audit.js';
 import type { Store } from '../store/store.js';
 import { UNKNOWN_USER_CODE } from './provider-pages.js';
 

@@ -9,12 +9,16 @@ import { AccountDirectory } from '../accounts/account-directory.js';
 import { awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
-import { createMinters } from '../grants/index.js';
+import { createMinters, MINTER_TOKENS_PER_SECOND, MINTING_POLICY_METADATA } from '../grants/index.js';
+import { peopleOf } from '../grants/common/people.js';
 import type { Minter } from '../grants/common/minter.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { serverSigningKey } from '../keys/server-signing-key.js';
+import { clientDisplayer } from '../provider/client-display.js';
 import { assertStaticClientsValid, createProvider } from '../provider/create-provider.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../provider/oidc-provider-internals.js';
 import { LoginThrottle } from '../limits/login-throttle.js';
+import type { Logger } from '../observability/logger.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
 import { answerRetriedRotations } from '../provider/refresh-rotation.js';
 import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
@@ -23,7 +27,7 @@ import { epochSeconds, type Store } from '../store/store.js';
 import { auditProviderEvents, createAudit } from './audit.js';
 import type { Lifecycle } from './health-routes.js';
 import { interactionRoutes } from './interaction-routes.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { assetRoutes, createPageRenderer } from './pages.js';
 import { requestPipeline } from './pipeline.js';
@@ -65,11 +69,19 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const accounts = new AccountDirectory(config.accounts);
   const render = createPageRenderer(VIEWS_DIR);
   const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
-  const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds });
+  const people = peopleOf({
+    groupsOf: (sub) => accounts.groupsOf(sub),
+    groupRights: () => config.groups,
+    rightsFields: Object.keys(MINTING_POLICY_METADATA),
+  });
+  const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds, people });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   answerRetriedRotations(provider, store);
-  const tokenRate = new TokenRateLimiter(store, config.limits.tokensPerSecond);
-  guardTokenEndpoint(provider, tokenRate);
+  const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond));
+  guardTokenEndpoint(provider, {
+    tokens: tokenRate,
+    failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }),
+  });
   auditProviderEvents(provider, audit, logger);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
@@ -90,6 +102,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     assetRoutes(VIEWS_DIR),
     interactionRoutes({
       provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login), audit,
+      displayClient: clientDisplayer(config.clients.map((client) => client.client_id)),
     }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
   ];
@@ -100,6 +113,15 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   for (const middleware of pipeline) app.use(middleware);
 
   return { app, provider, store, config, logger, metrics, lifecycle, minters };
+}
+
+/**
+ * The configured token rates over the defaults: the minters' own (IVS: 50, its quota), and none
+ * for device polls: every device of a client polls under that client's id, each already held to
+ * its own interval by slow_down, and a device told 429 would not know what to do with it.
+ */
+function tokenRates(configured: Readonly<Record<string, number>>): Record<string, number> {
+  return { [DEVICE_CODE_GRANT_TYPE]: 0, ...MINTER_TOKENS_PER_SECOND, ...configured };
 }
 
 /** Starts listening; resolves with the server once it accepts connections. */

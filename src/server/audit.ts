@@ -1,29 +1,10 @@
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
 import { mintingAuditOf } from '../grants/common/minting-audit.js';
-import type { Logger } from './logger.js';
+import type { Audit, AuditFields } from '../observability/audit.js';
+import type { Logger } from '../observability/logger.js';
 import type { Metrics } from './metrics.js';
 import { deferToRequestLine } from './request-context.js';
-
-/** Who did what, for the audit trail: identifiers and names only, never a token or a secret. */
-export interface AuditFields {
-  clientId?: string;
-  userId?: string;
-  grantType?: string;
-  resource?: string;
-  capabilities?: string[];
-  scope?: string;
-  ip?: string;
-  /** Where, for refusals outside the token endpoint. */
-  path?: string;
-  reason?: string;
-  description?: string;
-}
-
-export interface Audit {
-  tokenIssued(fields: AuditFields): void;
-  denied(fields: AuditFields & { reason: string }): void;
-}
 
 /**
  * Audit events are log lines with an `audit` field (the line's time is when), and metrics. An
@@ -92,6 +73,7 @@ function requestFields(ctx: KoaContextWithOIDC): AuditFields {
     grantType: text(params.grant_type),
     resource: text(minted?.resource) ?? text(params.resource),
     capabilities: minted?.capabilities,
+    groups: minted?.groups,
     scope: text(body.scope) ?? text(params.scope),
     ip: ctx.ip,
   };

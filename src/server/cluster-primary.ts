@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
 
-import type { Logger } from './logger.js';
+import type { Logger } from '../observability/logger.js';
 
 /** A worker that dies this soon after starting is failing to start, not crashing under load. */
 const STARTUP_FAILURE_MS = 5_000;

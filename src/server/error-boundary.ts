@@ -1,9 +1,8 @@
 import type { Middleware } from 'koa';
-import { errors } from 'oidc-provider';
 
-import { StoreUnavailableError } from '../store/store.js';
-import type { Audit } from './audit.js';
-import type { Logger } from './logger.js';
+import { answerStoreUnavailable, isStoreUnavailable, STORE_RETRY_AFTER_SECONDS } from '../http/store-unavailable.js';
+import type { Audit } from '../observability/audit.js';
+import type { Logger } from '../observability/logger.js';
 
 interface HttpError {
   status?: number;
@@ -13,9 +12,6 @@ interface HttpError {
   error_description?: string;
   message?: string;
 }
-
-/** Seconds a client is asked to wait when the store cannot answer. */
-export const STORE_RETRY_AFTER_SECONDS = 2;
 
 /** Refusals of a caller (rather than of a malformed request), recorded in the audit trail. */
 const DENIAL_STATUSES = new Set([401, 403, 429]);
@@ -32,12 +28,9 @@ export function errorBoundary(logger: Logger, audit: Audit): Middleware {
       // oidc-provider renders its own 503s (a store that cannot answer) without saying when to retry.
       if (ctx.status === 503 && !ctx.response.get('Retry-After')) ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
     } catch (thrown) {
-      // The store, directly or through oidc-provider's models (which report it as their own error).
-      if (thrown instanceof StoreUnavailableError || thrown instanceof errors.TemporarilyUnavailable) {
+      if (isStoreUnavailable(thrown)) {
         logger.warn('store unavailable', { path: ctx.path, method: ctx.method, error: thrown.message });
-        ctx.status = 503;
-        ctx.set('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
-        ctx.body = { error: 'temporarily_unavailable', error_description: 'the server cannot reach its storage; retry shortly' };
+        answerStoreUnavailable(ctx);
         return;
       }
       const error = (thrown ?? {}) as HttpError;

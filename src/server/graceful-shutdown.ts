@@ -2,8 +2,18 @@ import type { Server } from 'node:http';
 
 import type { Middleware } from 'koa';
 
-import type { Stagepass } from './app.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../observability/logger.js';
+import type { Store } from '../store/store.js';
 import type { Lifecycle } from './health-routes.js';
+
+/** The parts of a running stagepass that a shutdown stops. */
+export interface Stoppable {
+  lifecycle: Lifecycle;
+  logger: Logger;
+  store: Store;
+  config: Pick<Config, 'shutdownGraceSeconds'>;
+}
 
 /** Responses sent while shutting down close their connection, so keep-alive clients reconnect elsewhere. */
 export function closeConnectionsWhileDraining(lifecycle: Lifecycle): Middleware {
@@ -17,7 +27,7 @@ export function closeConnectionsWhileDraining(lifecycle: Lifecycle): Middleware 
  * Stops accepting connections, lets the requests in flight finish (cut off after the grace
  * period), then closes the store. /readyz answers 503 from the first moment.
  */
-export async function shutDownGracefully(stagepass: Stagepass, servers: Server[]): Promise<void> {
+export async function shutDownGracefully(stagepass: Stoppable, servers: Server[]): Promise<void> {
   const { lifecycle, logger, store, config } = stagepass;
   lifecycle.draining = true;
   logger.info('shutting down', { graceSeconds: config.shutdownGraceSeconds });

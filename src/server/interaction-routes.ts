@@ -7,9 +7,11 @@ import { errors, type Provider } from 'oidc-provider';
 import type { AccountDirectory } from '../accounts/account-directory.js';
 import { describeWait } from '../limits/failure-lockout.js';
 import type { LoginThrottle } from '../limits/login-throttle.js';
-import type { Audit } from './audit.js';
-import { readForm } from './form-body.js';
-import type { PageRenderer } from './pages.js';
+import type { Audit } from '../observability/audit.js';
+import { readForm } from '../http/form-body.js';
+import { withStatus } from '../http/with-status.js';
+import type { PageRenderer } from '../http/page-renderer.js';
+import type { ClientDisplayer } from '../provider/client-display.js';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -21,6 +23,7 @@ export interface InteractionRouteDependencies {
   csrfSecret: string;
   loginThrottle: LoginThrottle;
   audit: Audit;
+  displayClient: ClientDisplayer;
 }
 
 /**
@@ -28,7 +31,7 @@ export interface InteractionRouteDependencies {
  * or approve a client. Each form carries a CSRF token bound to the interaction; the interaction
  * itself is bound to a SameSite cookie by oidc-provider.
  */
-export function interactionRoutes({ provider, accounts, render, csrfSecret, loginThrottle, audit }: InteractionRouteDependencies): Router {
+export function interactionRoutes({ provider, accounts, render, csrfSecret, loginThrottle, audit, displayClient }: InteractionRouteDependencies): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
   const csrfToken = (uid: string) => createHmac('sha256', csrfSecret).update(`interaction:${uid}`).digest('base64url');
   const paths = (uid: string) => ({
@@ -37,14 +40,14 @@ export function interactionRoutes({ provider, accounts, render, csrfSecret, logi
     abort: `/interaction/${uid}/abort`,
   });
 
-  const clientNameOf = async (interaction: Interaction) => {
-    const client = await provider.Client.find(String(interaction.params.client_id));
-    return String(client?.clientName ?? interaction.params.client_id);
+  const clientOf = async (interaction: Interaction) => {
+    const clientId = String(interaction.params.client_id);
+    return displayClient(await provider.Client.find(clientId), clientId, interaction.params.redirect_uri);
   };
 
   const renderLogin = async (ctx: Context, interaction: Interaction, error = '', username = '') => {
     render(ctx, 'login', 'Sign in', {
-      clientName: await clientNameOf(interaction),
+      client: await clientOf(interaction),
       action: paths(interaction.uid).login,
       abortAction: paths(interaction.uid).abort,
       csrf: csrfToken(interaction.uid),
@@ -67,7 +70,7 @@ export function interactionRoutes({ provider, accounts, render, csrfSecret, logi
     const expected = Buffer.from(csrfToken(interaction.uid));
     const given = Buffer.from(form.csrf ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw Object.assign(new errors.InvalidRequest('the form has expired or did not come from this site; start again'), { status: 403, statusCode: 403 });
+      throw withStatus(new errors.InvalidRequest('the form has expired or did not come from this site; start again'), 403);
     }
     return { interaction, form };
   };
@@ -89,7 +92,7 @@ export function interactionRoutes({ provider, accounts, render, csrfSecret, logi
     const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
     const accountId = interaction.session?.accountId;
     render(ctx, 'consent', 'Allow access?', {
-      clientName: await clientNameOf(interaction),
+      client: await clientOf(interaction),
       username: accountId ? (accounts.findBySub(accountId)?.username ?? '') : '',
       scopes: [...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()].map(describeScope),
       approveAction: paths(interaction.uid).confirm,

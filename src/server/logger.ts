@@ -2,26 +2,8 @@ import type { EventEmitter } from 'node:events';
 
 import { pino, type DestinationStream } from 'pino';
 
+import type { Logger, LogLevel, LogMethod } from '../observability/logger.js';
 import { currentRequestId } from './request-context.js';
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-type LogMethod = (message: string, fields?: Record<string, unknown>) => void;
-
-/**
- * JSON lines (pino). Every line written while a request is handled carries its request id. Callers
- * pass fields, never secrets or tokens: nothing here can tell them apart.
- */
-export interface Logger {
-  debug: LogMethod;
-  info: LogMethod;
-  warn: LogMethod;
-  error: LogMethod;
-  /**
-   * Resolves once every line so far is written, and writes no more: lines are written
-   * asynchronously, and exit drops what is not written yet. For the moment before exit.
-   */
-  close(): Promise<void>;
-}
 
 export interface LoggerOptions {
   level?: LogLevel;

@@ -5,7 +5,7 @@ import type { Middleware } from 'koa';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 import type { MetricsConfig } from '../config/schema.js';
-import { bearerCheck } from './bearer-check.js';
+import { bearerCheck } from '../http/bearer-check.js';
 
 /** What stagepass counts, in one registry per server (tests run several servers in one process). */
 export interface Metrics {

@@ -3,12 +3,8 @@ import { join } from 'node:path';
 
 import Router from '@koa/router';
 import ejs from 'ejs';
-import type { Context } from 'koa';
 
-export type PageName =
-  | 'login' | 'consent' | 'device-code' | 'device-confirm' | 'success' | 'abort' | 'error' | 'logout' | 'logged-out';
-
-export type PageRenderer = (ctx: Context, page: PageName, title: string, locals?: Record<string, unknown>) => void;
+import type { PageRenderer } from '../http/page-renderer.js';
 
 /**
  * Compiles every view once at start. Pages share one layout and one stylesheet served from

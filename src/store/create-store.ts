@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { MemoryStore } from './memory-store.js';
 import { RedisStore } from './redis-store.js';
-import type { Logger } from '../server/logger.js';
+import type { Logger } from '../observability/logger.js';
 import type { Store } from './store.js';
 
 /**

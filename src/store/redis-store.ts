@@ -466,7 +466,7 @@ function connectionFor(options: RedisStoreOptions): RedisClient {
   const common = { lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, keyPrefix: options.keyPrefix };
   if (options.sentinel) {
     const { sentinels, name, password } = options.sentinel;
-    return new Redis({ ...common, ...perServer, sentinels, name, sentinelPassword: password, failoverDetector: true });
+    return new Redis({ ...common, ...perServer, sentinels, name, sentinelPassword: password });
   }
   if (options.url === undefined) throw new Error('a Redis store needs a url or sentinels');
   if (!options.cluster) return new Redis(options.url, { ...common, ...perServer });

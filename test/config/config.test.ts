@@ -30,6 +30,9 @@ describe('configuration', () => {
     expect(config.limits).toEqual({
       maxBodyBytes: 65_536,
       tokensPerSecond: {},
+      failedGrantsPerSecondPerAddress: 10,
+      registrationsPerMinutePerAddress: 10,
+      deviceAuthorizationsPerMinutePerAddress: 60,
       login: { maxFailuresPerAccount: 3, maxFailuresPerIp: 20, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
       userCodeEntry: { maxFailuresPerIp: 10, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
     });
@@ -84,6 +87,11 @@ describe('configuration', () => {
     [{ redisSentinels: [], redisSentinelName: 'mymaster' }, 'redisSentinels'],
     [{ redisSentinels: [{ host: 'sentinel-1' }], redisSentinelName: 'mymaster' }, 'redisSentinels.0.port'],
     [{ redisCluster: true, redisUrl: 'redis://seed:7000', redisKeyPrefix: '{stagepass}:' }, 'redisKeyPrefix'],
+    [{ licenses: [{ arn: 'arn:aws:license-manager:us-east-1:123456789012:' }] }, 'licenses.0.arn'],
+    [{ groups: { hosts: { ivs_capabilities: ['ADMIN'] } } }, 'groups.hosts.ivs_capabilities.0'],
+    [{ groups: { hosts: { stage_arns: ['*'] } } }, 'stage_arns'],
+    [{ groups: { 'two words': {} } }, 'groups'],
+    [{ accounts: [{ sub: 'a', username: 'a', password: '$scrypt$', groups: ['*'] }] }, 'accounts.0.groups.0'],
   ])('%j is refused with a message naming %s', (raw, field) => {
     expect(invalid(raw)).toContain(field);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { authorizationCodeTokens } from '../support/flows.js';
 import { IVS_GRANT, ivsConfig, LICENSES, mint, MINTING_CLIENTS, STAGES } from '../support/minters.js';
 import { basicAuth, postForm } from '../support/relying-party.js';
 import { formsIn, ScriptedUser, type Page } from '../support/scripted-user.js';
@@ -208,7 +209,10 @@ describe.each([['memory', false], ['Redis', true]] as const)('lockouts as an att
       redis,
       config: {
         trustProxy: true,
-        limits: { userCodeEntry: { maxFailuresPerIp: 3 }, login: { maxFailuresPerAccount: 5, maxFailuresPerIp: 1000, lockoutSeconds: 60 } },
+        limits: {
+          userCodeEntry: { maxFailuresPerIp: 3 },
+          login: { maxFailuresPerAccount: 5, maxFailuresPerIp: 1000, lockoutSeconds: 60 },
+        },
       },
     });
   });
@@ -284,5 +288,30 @@ describe.each([['memory', false], ['Redis', true]] as const)('lockouts as an att
     const right = await signIn(USERS.alice.password);
     expect(right.status).toBe(429);
     expect(right.html).toContain('Too many failed sign-ins');
+  });
+});
+
+describe.each([['memory', false], ['Redis', true]] as const)('a public client\'s token rate (%s store)', (_store, redis) => {
+  let publicRate: RunningStagepass;
+  beforeAll(async () => {
+    publicRate = await startStagepass({ redis, config: { trustProxy: true, limits: { tokensPerSecond: { refresh_token: 3 }, failedGrantsPerSecondPerAddress: 5 } } });
+  });
+  afterAll(() => publicRate.close());
+
+  it('junk refresh requests naming a public client, from one address, leave the client\'s real users elsewhere their token rate', async () => {
+    const { tokens } = await authorizationCodeTokens(publicRate.issuer, 'native');
+    const refresh = (refreshToken: string, ip: string) => postForm(`${publicRate.issuer}/token`, {
+      grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENTS.native.client_id,
+    }, { 'x-forwarded-for': ip });
+    const [junk, real] = await inOneSecond(async () => {
+      const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => refresh(`junk-${i}`, '192.0.2.66')));
+      return [sent, await refresh(tokens.refresh_token!, '192.0.2.67')] as const;
+    });
+    expect(real.status).toBe(200);
+    expect(junk.filter((answer) => answer.body.error === 'invalid_grant')).toHaveLength(5);
+    const refused = junk.filter((answer) => answer.status === 429);
+    expect(refused).toHaveLength(15);
+    expect(refused[0]!.headers.get('retry-after')).toBe('1');
+    expect(refused[0]!.body.error_description).toBe('this client may make 5 failed requests per second with refresh_token from one address; retry after 1 s');
   });
 });

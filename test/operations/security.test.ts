@@ -179,3 +179,55 @@ describe('introspection', () => {
     expect(await response.json()).toMatchObject({ error: 'invalid_client_metadata', error_description: expect.stringContaining('introspection_allowed') });
   });
 });
+
+describe('a client that registered itself under a configured client\'s name', () => {
+  let server: RunningStagepass;
+  let lookAlike: { client_id: string };
+  const LOOK_ALIKE_REDIRECT = 'http://127.0.0.1:9/look-alike-cb';
+  beforeAll(async () => {
+    server = await startStagepass();
+    const response = await fetch(`${server.issuer}/reg`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_name: CLIENTS.native.client_name, application_type: 'native', token_endpoint_auth_method: 'none',
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'authorization_code'], response_types: ['code'], redirect_uris: [LOOK_ALIKE_REDIRECT],
+      }),
+    });
+    expect(response.status).toBe(201);
+    lookAlike = await response.json() as { client_id: string };
+  });
+  afterAll(() => server.close());
+
+  const deviceConfirmPage = async (clientId: string) => {
+    const started = await postForm(`${server.issuer}/device/auth`, { client_id: clientId, scope: 'openid' });
+    const user = new ScriptedUser();
+    return user.submit(await user.visit(String(started.body.verification_uri_complete)), '/device');
+  };
+  const consentPage = async (clientId: string, redirectUri: string) => {
+    const user = new ScriptedUser();
+    const query = new URLSearchParams({ ...Object.fromEntries(authorizationQuery()), client_id: clientId, redirect_uri: redirectUri });
+    const login = await user.visit(`${server.issuer}/auth?${query}`);
+    return { login, consent: await user.submit(login, '/login', { username: USERS.alice.username, password: USERS.alice.password }) };
+  };
+
+  it('is marked unverified on the device confirm page; the configured client is not', async () => {
+    const forged = await deviceConfirmPage(lookAlike.client_id);
+    expect(forged.html).toContain(CLIENTS.native.client_name);
+    expect(forged.html).toMatch(/unverified/i);
+    const real = await deviceConfirmPage(CLIENTS.native.client_id);
+    expect(real.html).toContain(CLIENTS.native.client_name);
+    expect(real.html).not.toMatch(/unverified/i);
+  });
+
+  it('is marked unverified on the sign-in and consent pages, which show where it sends the person', async () => {
+    const forged = await consentPage(lookAlike.client_id, LOOK_ALIKE_REDIRECT);
+    expect(forged.login.html).toMatch(/unverified/i);
+    expect(forged.consent.html).toContain('Allow');
+    expect(forged.consent.html).toMatch(/unverified/i);
+    expect(forged.consent.html).toContain('127.0.0.1:9');
+    const real = await consentPage(CLIENTS.native.client_id, REDIRECT_URI);
+    expect(real.login.html).not.toMatch(/unverified/i);
+    expect(real.consent.html).toContain('Allow');
+    expect(real.consent.html).not.toMatch(/unverified/i);
+  });
+});

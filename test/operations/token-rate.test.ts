@@ -63,6 +63,23 @@ describe('the token rate limiter', () => {
     expect((await limiter.take('one', 'refresh_token')).allowed).toBe(true);
   });
 
+  it('a request given back within its second lets one more in; given back after the second, it is gone', async () => {
+    const { store } = countingStore();
+    const limiter = new TokenRateLimiter(store, { client_credentials: 3 });
+    const first = await limiter.take('client', 'client_credentials');
+    expect(await admitted(limiter, 5)).toBe(2);
+    if (first.allowed) first.refund();
+    expect(await admitted(limiter, 5)).toBe(1);
+
+    vi.setSystemTime(new Date('2026-11-29T12:00:01.000Z'));
+    const late = await limiter.take('client', 'client_credentials');
+    expect(late.allowed).toBe(true);
+    vi.setSystemTime(new Date('2026-11-29T12:00:02.000Z'));
+    expect(await admitted(limiter, 5)).toBe(3);
+    if (late.allowed) late.refund();
+    expect(await admitted(limiter, 5)).toBe(0);
+  });
+
   it('a concurrent burst is admitted up to the limit, no further', async () => {
     const { store } = countingStore();
     const limiter = new TokenRateLimiter(store, { client_credentials: 100 });

@@ -2,11 +2,17 @@ import { client, relyingParty } from './relying-party.js';
 import { ScriptedUser } from './scripted-user.js';
 import { CLIENTS, REDIRECT_URI, USERS } from './stagepass.js';
 
-/** Signs alice in and approves the client; returns the URL the browser is sent back to. */
-export async function signInAndApprove(user: ScriptedUser, authorizationUrl: string, { deny = false } = {}): Promise<string> {
+type Person = { username: string; password: string };
+
+/** Signs a person (alice unless named) in and approves the client; returns the URL the browser is sent back to. */
+export async function signInAndApprove(
+  user: ScriptedUser,
+  authorizationUrl: string,
+  { deny = false, as = USERS.alice as Person } = {},
+): Promise<string> {
   let page = await user.visit(authorizationUrl);
   if (page.html.includes('name="password"')) {
-    page = await user.submit(page, '/login', { username: USERS.alice.username, password: USERS.alice.password });
+    page = await user.submit(page, '/login', { username: as.username, password: as.password });
   }
   if (page.url.startsWith(REDIRECT_URI)) return page.url;
   page = await user.submit(page, deny ? '/abort' : '/confirm');
@@ -14,8 +20,13 @@ export async function signInAndApprove(user: ScriptedUser, authorizationUrl: str
   return page.url;
 }
 
-/** A complete authorization code flow with PKCE as the named client; returns its tokens. */
-export async function authorizationCodeTokens(issuer: string, name: 'confidential' | 'native', scope = 'openid offline_access profile email') {
+/** A complete authorization code flow with PKCE as the named client, signed in as alice unless named; returns its tokens. */
+export async function authorizationCodeTokens(
+  issuer: string,
+  name: 'confidential' | 'native',
+  scope = 'openid offline_access profile email',
+  as: Person = USERS.alice,
+) {
   const config = await relyingParty(issuer, name);
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
@@ -27,7 +38,7 @@ export async function authorizationCodeTokens(issuer: string, name: 'confidentia
     state,
     prompt: 'consent',
   });
-  const callback = await signInAndApprove(new ScriptedUser(), url.href);
+  const callback = await signInAndApprove(new ScriptedUser(), url.href, { as });
   const tokens = await client.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier, expectedState: state });
   return { config, tokens, clientId: CLIENTS[name].client_id };
 }

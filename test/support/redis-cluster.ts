@@ -31,9 +31,11 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'stagepass-cluster-'));
   const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
   const nodes = new Map<number, ChildProcess>(ports.map((port) => [port, spawnNode(port, dir)]));
+  let spawnFailure: Error | undefined;
+  for (const node of nodes.values()) node.once('error', (error) => { spawnFailure = error; });
   const kill = async (port: number) => {
     const node = nodes.get(port)!;
-    if (node.exitCode !== null || node.signalCode !== null) return;
+    if (node.pid === undefined || node.exitCode !== null || node.signalCode !== null) return;
     const exited = once(node, 'exit');
     node.kill('SIGKILL');
     await exited;
@@ -43,7 +45,12 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    for (const port of ports) await waitFor(() => ping(port), `redis-server on port ${port} never answered`);
+    for (const port of ports) {
+      await waitFor(async () => {
+        if (spawnFailure) throw new Error(`redis-server could not start (apt-get install -y redis-server): ${spawnFailure.message}`);
+        return ping(port);
+      }, `redis-server on port ${port} never answered`);
+    }
     await cli(['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes']);
     await waitFor(async () => (await Promise.all(ports.map(clusterIsOk))).every(Boolean), 'redis cluster did not come up');
   } catch (error) {
@@ -66,13 +73,11 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 }
 
 function spawnNode(port: number, dir: string): ChildProcess {
-  const node = spawn('redis-server', [
+  return spawn('redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
     '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(CLUSTER_NODE_TIMEOUT_MS),
     '--dir', dir, '--save', '', '--appendonly', 'no',
   ], { stdio: 'ignore' });
-  node.on('error', () => {});
-  return node;
 }
 
 async function cli(args: string[]): Promise<string> {

@@ -9,7 +9,8 @@ import { inject } from 'vitest';
 import { hashPassword } from '../../src/accounts/password.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createStagepass, listen, type Stagepass } from '../../src/server/app.js';
-import { silentLogger, type Logger } from '../../src/server/logger.js';
+import type { Logger } from '../../src/observability/logger.js';
+import { silentLogger } from '../../src/server/logger.js';
 import type { Store } from '../../src/store/store.js';
 import { freePort } from './free-port.js';
 

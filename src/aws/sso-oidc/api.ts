@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
 
-import { bearerCheck } from '../../server/bearer-check.js';
+import { bearerCheck } from '../../http/bearer-check.js';
 import { AwsError } from '../aws-error.js';
 import { awsEndpoint, awsOperation as operation, nameRoute, runOperation, type AwsOperation, type EndpointDependencies } from '../aws-endpoint.js';
 import { requestOrigin, type Dispatch, type RequestOrigin } from '../in-process-dispatch.js';

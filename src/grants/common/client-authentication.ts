@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { errors, type Provider } from 'oidc-provider';
 
-type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
+export type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
 
 /**
  * Authenticates a confidential client outside the token endpoint (client_secret_basic), for the

@@ -1,12 +1,9 @@
 import { errors } from 'oidc-provider';
 
+import { withStatus } from '../../http/with-status.js';
 import type { FieldNames, MintingError } from './minting-error.js';
 
 type ProviderError = InstanceType<typeof errors.OIDCProviderError>;
-
-function withStatus<E extends ProviderError>(error: E, status: number): E {
-  return Object.assign(error, { status, statusCode: status });
-}
 
 /** The request is well formed but outside what the client is allowed (RFC 6749 access_denied, HTTP 403). */
 export const accessDenied = (description: string) => withStatus(new errors.AccessDenied(description), 403);

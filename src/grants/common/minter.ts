@@ -7,6 +7,7 @@ import type { AwsApiDependencies } from '../../aws/aws-endpoint.js';
 import type { ServerSigningKey } from '../../keys/server-signing-key.js';
 import type { Store } from '../../store/store.js';
 import type { MintingGrant } from './minting-grant.js';
+import type { People } from './people.js';
 
 /** A running minter: its grants at the token endpoint, any routes of its own (keys, sessions, listings) and its AWS-compatible API. */
 export interface Minter {
@@ -22,6 +23,8 @@ export interface MinterDependencies {
   serverKey: ServerSigningKey;
   /** Epoch seconds. */
   now: () => number;
+  /** Whose groups decide what a person may mint. */
+  people: People;
 }
 
 /** How a minter's AWS-compatible API is addressed, for those who call it (and the fuzz suite). */

@@ -5,6 +5,7 @@ import { providerErrorOf } from './grant-errors.js';
 import { recordMintingAudit } from './minting-audit.js';
 import { MintingError, type FieldNames } from './minting-error.js';
 import type { MintingCaller, MintingService } from './minting-service.js';
+import type { People } from './people.js';
 import { rightsOfClient } from './rights.js';
 import { resolveSubject } from './subject-token.js';
 
@@ -34,6 +35,8 @@ export interface TokenEndpointGrant<Input, Result> {
   formNames: FieldNames;
   /** The rights fields the service checks, read from the client's metadata. */
   rightsFields: readonly string[];
+  /** Whose groups decide what a person may mint. */
+  people: People;
   /** The form, decoded into the service's request. */
   decode(raw: RawParams): Input;
   /** The answer: RFC 8693's shape, or RFC 6749's for the license exchange. */
@@ -58,11 +61,9 @@ export function tokenEndpointGrant<Input, Result>(grant: TokenEndpointGrant<Inpu
         const input = grant.decode(raw);
         const { userId } = await resolveSubject(ctx);
         const client = ctx.oidc.client!;
-        const caller: MintingCaller = {
-          clientId: client.clientId,
-          rights: rightsOfClient(client, rightsFields),
-          ...(userId === undefined ? {} : { person: { id: userId } }),
-        };
+        const person = userId === undefined ? undefined : await grant.people.find(userId);
+        if (person) recordMintingAudit(ctx, { groups: [...person.groups] });
+        const caller: MintingCaller = { clientId: client.clientId, rights: rightsOfClient(client, rightsFields), ...(person ? { person } : {}) };
         const result = await service.mint(input, caller);
         recordMintingAudit(ctx, service.audited(result));
         ctx.body = grant.answer(result);

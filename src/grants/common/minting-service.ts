@@ -1,4 +1,5 @@
 import { describe, MintingError } from './minting-error.js';
+import type { Person } from './people.js';
 import type { Rights } from './rights.js';
 
 /** Who asks a minting service for a token. */
@@ -7,13 +8,30 @@ export interface MintingCaller {
   /** What the client may mint, read from its metadata. */
   rights: Rights;
   /** The person the token is minted for, when a subject token named one; absent when a confidential client mints for itself. */
-  person?: { id: string };
+  person?: Person;
 }
 
 /** What the audit trail records of a minted token beyond who asked: what it is for and what it allows. */
 export interface MintingAudit {
   resource?: string;
   capabilities?: string[];
+  /** The person's groups, whose rights the token was minted within. */
+  groups?: string[];
+}
+
+/** Who is refused, in a refusal's words: the client, or the person it mints for. */
+export const CLIENT_HOLDER = 'this client';
+export const PERSON_HOLDER = 'this person';
+
+/**
+ * The rights a request must stay within, each with who holds them: the client's, and the person's
+ * when there is one (what may be minted is what both allow).
+ */
+export function rightsHolders(caller: MintingCaller): { holder: string; rights: Rights }[] {
+  return [
+    { holder: CLIENT_HOLDER, rights: caller.rights },
+    ...(caller.person ? [{ holder: PERSON_HOLDER, rights: caller.person.rights }] : []),
+  ];
 }
 
 /**
@@ -65,7 +83,7 @@ export function metered<Input, Result>(
       clientId: caller.clientId,
       grantType: service.grantType,
       ip: origin.ip,
-      ...(caller.person ? { userId: caller.person.id } : {}),
+      ...(caller.person ? { userId: caller.person.id, groups: [...caller.person.groups] } : {}),
     };
     try {
       const decision = await rate.take(caller.clientId, service.grantType);

@@ -1,6 +1,7 @@
 import { accessDenied, describe } from '../common/minting-error.js';
-import { allows, allowsEvery, granted, type Rights } from '../common/rights.js';
-import type { IvsCapability } from './participant-token.js';
+import { rightsHolders, type MintingCaller } from '../common/minting-service.js';
+import { allows, allowsEvery, granted, intersectRights, type Rights } from '../common/rights.js';
+import { IVS_CAPABILITIES, type IvsCapability } from './participant-token.js';
 
 /** The rights fields of IVS participant tokens: the stages (`"*"` = every stage of this server) and the capabilities. */
 export const IVS_RIGHTS = { stageArns: 'ivs_stage_arns', capabilities: 'ivs_capabilities' } as const;
@@ -16,14 +17,26 @@ export function mayManageStages(rights: Rights): boolean {
   return allowsEvery(rights, IVS_RIGHTS.stageArns);
 }
 
-/** A token for the stage with the capabilities asked for; anything not listed is refused. */
-export function authorizeIvsRequest(rights: Rights, request: { stageArn: string; capabilities: readonly IvsCapability[] }): void {
-  if (!mayUseStage(rights, request.stageArn)) {
-    throw accessDenied(describe`this client may not mint tokens for stage ${request.stageArn}`);
+/** A token for the stage with the capabilities asked for, within the client's rights and the person's; anything not listed is refused. */
+export function authorizeIvsRequest(caller: MintingCaller, request: { stageArn: string; capabilities: readonly IvsCapability[] }): void {
+  for (const { holder, rights } of rightsHolders(caller)) {
+    if (!mayUseStage(rights, request.stageArn)) {
+      throw accessDenied(describe`${holder} may not mint tokens for stage ${request.stageArn}`);
+    }
+    const allowed = granted(rights, IVS_RIGHTS.capabilities);
+    const refused = request.capabilities.filter((capability) => !allowed.includes('*') && !allowed.includes(capability));
+    if (refused.length > 0) {
+      throw accessDenied(describe`${holder} may not grant ${refused.join(' and ')} (ivs_capabilities allows ${allowed.join(', ') || 'none'})`);
+    }
   }
-  const allowed = granted(rights, IVS_RIGHTS.capabilities);
-  const refused = request.capabilities.filter((capability) => !allowed.includes(capability));
-  if (refused.length > 0) {
-    throw accessDenied(describe`this client may not grant ${refused.join(' and ')} (ivs_capabilities allows ${allowed.join(', ') || 'none'})`);
-  }
+}
+
+/**
+ * The capabilities a request that names none gets: both, for a client minting for itself; for a
+ * person, every capability both the client and the person may grant.
+ */
+export function defaultCapabilities(caller: MintingCaller): IvsCapability[] {
+  if (!caller.person) return [...IVS_CAPABILITIES];
+  const allowed = granted(intersectRights(caller.rights, caller.person.rights), IVS_RIGHTS.capabilities);
+  return IVS_CAPABILITIES.filter((capability) => allowed.includes('*') || allowed.includes(capability));
 }

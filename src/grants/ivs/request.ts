@@ -41,7 +41,7 @@ const ivsRequestSchema = z
     capabilities: z
       .array(z.enum(IVS_CAPABILITIES, { error: CAPABILITY_RULE }))
       .refine((values) => new Set(values).size === values.length, 'must not name a capability twice')
-      .default([...IVS_CAPABILITIES]),
+      .optional(),
   })
   .transform((p) => ({
     stageArn: p.stageArn,
@@ -51,9 +51,13 @@ const ivsRequestSchema = z
     capabilities: p.capabilities,
   }));
 
-export type IvsTokenRequest = z.output<typeof ivsRequestSchema>;
+export type IvsTokenRequest = Omit<z.output<typeof ivsRequestSchema>, 'capabilities'> & { capabilities: IvsCapability[] };
 
-/** The request with its defaults, or a MintingError naming the first field that breaks a rule. */
-export function validateIvsRequest(input: IvsTokenInput): IvsTokenRequest {
-  return validate(ivsRequestSchema, input);
+/**
+ * The request with its defaults, or a MintingError naming the first field that breaks a rule.
+ * Capabilities not asked for are `defaultCapabilities`: both, unless the caller's rights say less.
+ */
+export function validateIvsRequest(input: IvsTokenInput, defaultCapabilities: readonly IvsCapability[] = IVS_CAPABILITIES): IvsTokenRequest {
+  const request = validate(ivsRequestSchema, input);
+  return { ...request, capabilities: request.capabilities ?? [...defaultCapabilities] };
 }

@@ -2,7 +2,7 @@ import { accessDenied, describe, field, invalidTarget } from '../common/minting-
 import { MINTING_GRANT_TYPE_PREFIX } from '../common/minting-grant.js';
 import type { MintingCaller, MintingService } from '../common/minting-service.js';
 import { encodeIvsParticipantToken, newParticipantId, type IvsCapability, type IvsSigningKey } from './participant-token.js';
-import { authorizeIvsRequest } from './policy.js';
+import { authorizeIvsRequest, defaultCapabilities } from './policy.js';
 import { validateIvsRequest, type IvsTokenInput } from './request.js';
 import type { IvsStageDirectory } from './stage-directory.js';
 
@@ -31,9 +31,12 @@ export function ivsMintingService(stages: IvsStageDirectory, signingKey: IvsSign
     resourceField: 'stageArn',
 
     async mint(input: IvsTokenInput, caller: MintingCaller) {
-      const request = validateIvsRequest(input);
+      const request = validateIvsRequest(input, defaultCapabilities(caller));
       // Policy first: a client may not learn which stages exist beyond those it is allowed.
-      authorizeIvsRequest(caller.rights, request);
+      authorizeIvsRequest(caller, request);
+      if (request.capabilities.length === 0 && input.capabilities === undefined) {
+        throw accessDenied(describe`this person may grant no capability on stage ${request.stageArn}`);
+      }
       const stage = await stages.find(request.stageArn);
       if (!stage) throw invalidTarget(describe`stage ${request.stageArn} does not exist on this server`);
       if (caller.person && request.userId !== undefined && request.userId !== caller.person.id) {

@@ -14,13 +14,13 @@ export const licenseMinter = defineMinter({
   aws: LICENSE_MANAGER_API,
   enabled: (licenses) => licenses.length > 0,
   policyMetadata: { [LICENSE_RIGHTS.licenseArns]: null },
-  async create(licenses, { provider, store, serverKey, now }) {
+  async create(licenses, { provider, store, serverKey, now, people }) {
     const registry = new LicenseTokenRegistry(store);
     const issuer = provider.issuer;
     const tokens = licenseMintingService({ licenses, issuer, serverKey, registry, now });
     const exchange = licenseExchangeService({ issuer, serverKey, registry, now });
     return {
-      grants: [licenseTokenGrant(tokens), licenseExchangeGrant(exchange)],
+      grants: [licenseTokenGrant(tokens, people), licenseExchangeGrant(exchange, people)],
       routes: licenseTokenRoutes(provider, registry),
       awsApi: (deps) => licenseManagerApi({ ...deps, tokens, exchange, registry }),
     };

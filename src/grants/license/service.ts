@@ -89,7 +89,7 @@ export function licenseMintingService({ licenses, issuer, serverKey, registry, n
       const request = validateLicenseRequest(input);
       const subject = caller.person?.id ?? caller.clientId;
       // Policy first: a client may not learn which licenses exist beyond those it is allowed.
-      authorizeLicenseRequest(caller.rights, request.licenseArn);
+      authorizeLicenseRequest(caller, request.licenseArn);
       const license = configured.get(request.licenseArn);
       if (!license) throw invalidTarget(describe`license ${request.licenseArn} is not configured on this server`);
 

@@ -13,13 +13,13 @@ export const videoMinter = defineMinter({
   section: videoConfigSchema.optional(),
   enabled: (video) => video !== undefined,
   policyMetadata: { [VIDEO_RIGHTS.roles]: VIDEO_ROLES },
-  async create(video, { provider, now }) {
+  async create(video, { provider, now, people }) {
     const applicationKey = video.privateKeyFile === undefined ? undefined : await loadRsaPrivateKey(video.privateKeyFile);
     const signers = videoSigners(video, applicationKey);
     // Sessions are created for the default format's credentials, so its tokens fit them.
     const sessionOwner = signers[video.tokenFormat]!.sessionOwner;
     return {
-      grants: [videoTokenGrant(videoMintingService(video, signers, now))],
+      grants: [videoTokenGrant(videoMintingService(video, signers, now), people)],
       routes: videoSessionRoutes(provider, sessionOwner, () => new Date()),
     };
   },

@@ -48,7 +48,7 @@ function text(max: number) {
 /** Built once: the rules that depend on the time of the request are checked after it. */
 const videoRequestSchema = z.object({
   sessionId: z.string({ error: 'is required' }).pipe(text(SESSION_ID_MAX)).pipe(z.string().min(1, 'must not be empty')),
-  role: z.enum(VIDEO_ROLES, { error: ROLE_RULE }).default('publisher'),
+  role: z.enum(VIDEO_ROLES, { error: ROLE_RULE }).optional(),
   connectionData: text(TEXT_MAX).optional(),
   expireTime: z.int(EXPIRE_TIME_RULE).min(0, EXPIRE_TIME_RULE).optional(),
   // The length rule is the joined list's.
@@ -73,10 +73,16 @@ export interface VideoTokenRequest {
 
 /**
  * The request with its defaults, or a MintingError naming the first field that breaks a rule.
- * `now` (epoch seconds) anchors the default expiry and the future and 30-day rules.
+ * `now` (epoch seconds) anchors the default expiry and the future and 30-day rules; a role not
+ * asked for is `defaultRole`.
  */
-export function validateVideoRequest(input: VideoTokenInput, now: number, defaultFormat: VideoTokenFormat): VideoTokenRequest {
-  const { expireTime = now + DAY_SECONDS, tokenFormat = defaultFormat, sessionId, role, connectionData, initialLayoutClassList } =
+export function validateVideoRequest(
+  input: VideoTokenInput,
+  now: number,
+  defaultFormat: VideoTokenFormat,
+  defaultRole: VideoRole = 'publisher',
+): VideoTokenRequest {
+  const { expireTime = now + DAY_SECONDS, tokenFormat = defaultFormat, sessionId, role = defaultRole, connectionData, initialLayoutClassList } =
     validate(videoRequestSchema, input);
   if (expireTime <= now) throw invalidRequest(describe`${field('expireTime')} must be in the future`);
   if (expireTime > now + MAX_LIFETIME_SECONDS) {

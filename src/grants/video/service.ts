@@ -2,7 +2,7 @@ import { describe, field, invalidRequest, invalidTarget } from '../common/mintin
 import { MINTING_GRANT_TYPE_PREFIX } from '../common/minting-grant.js';
 import type { MintingCaller, MintingService } from '../common/minting-service.js';
 import type { VideoConfig } from './config.js';
-import { authorizeVideoRole } from './policy.js';
+import { authorizeVideoRole, defaultRole } from './policy.js';
 import { validateVideoRequest, type VideoTokenFormat, type VideoTokenInput } from './request.js';
 import { videoSessionApiKey } from './session-id.js';
 import type { VideoSigner } from './signers.js';
@@ -36,7 +36,7 @@ export function videoMintingService(
 
     async mint(input: VideoTokenInput, caller: MintingCaller) {
       const issuedAt = now();
-      const request = validateVideoRequest(input, issuedAt, video.tokenFormat);
+      const request = validateVideoRequest(input, issuedAt, video.tokenFormat, defaultRole(caller));
       const signer = signers[request.tokenFormat];
       if (!signer) {
         throw invalidRequest(describe`${field('tokenFormat')} ${request.tokenFormat} needs video.applicationId and video.privateKeyFile in the server configuration`);
@@ -46,7 +46,7 @@ export function videoMintingService(
       if (owner !== signer.sessionOwner) {
         throw invalidTarget(describe`session ${request.sessionId} does not belong to this server's video ${request.tokenFormat === 'vonage' ? 'application' : 'API key'}`);
       }
-      authorizeVideoRole(caller.rights, request.role);
+      authorizeVideoRole(caller, request.role);
 
       const token = await signer.sign({
         sessionId: request.sessionId,

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { isIPv4 } from 'node:net';
 import type { Provider } from 'oidc-provider';
 
-import { readForm } from '../../server/form-body.js';
+import { readForm } from '../../http/form-body.js';
 import { authenticateClient } from '../common/client-authentication.js';
 import { invalidRequest, unauthorizedClient } from '../common/grant-errors.js';
 import { VIDEO_GRANT_TYPE } from './service.js';

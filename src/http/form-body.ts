@@ -2,6 +2,7 @@ import { errors } from 'oidc-provider';
 import type { Context } from 'koa';
 
 import { readRawBody } from './raw-body.js';
+import { withStatus } from './with-status.js';
 
 /** Page forms carry a few short fields; anything larger is not a person typing. */
 const FORM_BODY_LIMIT = 16 * 1024;
@@ -25,5 +26,5 @@ export async function readForm(ctx: Context): Promise<Record<string, string>> {
 }
 
 function bodyTooLarge() {
-  return Object.assign(new errors.InvalidRequest(`the form exceeds ${FORM_BODY_LIMIT} bytes`), { status: 413, statusCode: 413 });
+  return withStatus(new errors.InvalidRequest(`the form exceeds ${FORM_BODY_LIMIT} bytes`), 413);
 }

@@ -1,5 +1,18 @@
 import type { Context } from 'koa';
 
+/** nginx's "client closed request": no answer reaches the client, so the status is only logged and counted. */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/** The client closed the connection before its body was all sent: its doing, not a fault of the server. */
+export class ClientDisconnected extends Error {
+  readonly status = CLIENT_CLOSED_REQUEST;
+  readonly expose = true;
+  readonly error = 'invalid_request';
+  constructor() {
+    super('the client closed the connection before sending the whole request body');
+  }
+}
+
 /**
  * Reads the raw body, up to `maxBytes` (undefined beyond), for the readers that need its bytes: the
  * AWS APIs (a signature covers them) and the page forms. A body that declares more, or runs past
@@ -16,7 +29,7 @@ export function readRawBody(ctx: Context, maxBytes: number): Promise<Buffer | un
     const chunks: Buffer[] = [];
     let received = 0;
     const stop = () => {
-      request.off('data', onData).off('end', onEnd).off('error', onError);
+      request.off('data', onData).off('end', onEnd).off('error', onDisconnect).off('close', onDisconnect);
     };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
@@ -33,10 +46,11 @@ export function readRawBody(ctx: Context, maxBytes: number): Promise<Buffer | un
       stop();
       resolve(Buffer.concat(chunks));
     };
-    const onError = (error: Error) => {
+    // A request stream fails only when its connection does; closing before the end is the same.
+    const onDisconnect = () => {
       stop();
-      reject(error);
+      reject(new ClientDisconnected());
     };
-    request.on('data', onData).on('end', onEnd).on('error', onError);
+    request.on('data', onData).on('end', onEnd).on('error', onDisconnect).on('close', onDisconnect);
   });
 }

@@ -1,0 +1,43 @@
+import { everyRight, unionRights, type Rights } from './rights.js';
+
+/** The person a token is minted for, with the rights their groups give them now. */
+export interface Person {
+  id: string;
+  groups: readonly string[];
+  rights: Rights;
+}
+
+/** Group name → rights, as the configuration's `groups` section (and whoever else defines groups) gives them. */
+export type GroupRights = Readonly<Record<string, Rights>>;
+
+/** The group whose rights every person has. */
+export const EVERYONE = '*';
+
+/**
+ * Where a person's groups and their rights come from. Rights are read when a token is minted, so
+ * a change to the groups applies to subject tokens issued before it.
+ */
+export interface People {
+  /** `groups` are the person's when the caller knows them (an external token carries them); else they are looked up. */
+  find(id: string, groups?: readonly string[]): Promise<Person>;
+}
+
+/**
+ * Without group policies (`groups` not configured) a person may mint whatever the client may;
+ * with them, a person has the rights of their groups and of `"*"`, and nothing else.
+ */
+export function peopleOf({ groupsOf, groupRights, rightsFields }: {
+  groupsOf: (id: string) => Promise<readonly string[]>;
+  groupRights: () => GroupRights | undefined;
+  rightsFields: readonly string[];
+}): People {
+  return {
+    async find(id, knownGroups) {
+      const groups = knownGroups ?? (await groupsOf(id));
+      const policies = groupRights();
+      if (policies === undefined) return { id, groups, rights: everyRight(rightsFields) };
+      const held = [EVERYONE, ...groups].flatMap((group) => (Object.hasOwn(policies, group) ? [policies[group]!] : []));
+      return { id, groups, rights: unionRights(held) };
+    },
+  };
+}

@@ -1,0 +1,7 @@
+import type { Context } from 'koa';
+
+export type PageName =
+  | 'login' | 'consent' | 'device-code' | 'device-confirm' | 'success' | 'abort' | 'error' | 'logout' | 'logged-out';
+
+/** Draws one of stagepass's pages as the response; `src/server/pages.ts` compiles the views behind it. */
+export type PageRenderer = (ctx: Context, page: PageName, title: string, locals?: Record<string, unknown>) => void;

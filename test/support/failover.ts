@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Logger } from '../../src/observability/logger.js';
+import { createLogger } from '../../src/server/logger.js';
+import { authorizationCodeTokens } from './flows.js';
+import { JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint } from './minters.js';
+import { basicAuth, postForm } from './relying-party.js';
+import { CLIENTS, startStagepass, uniqueRedisPrefix, type RunningStagepass } from './stagepass.js';
+
+/** How long the service may take to come back after its Redis master died. */
+export const RECOVERY_LIMIT_MS = 20_000;
+const WORKERS = 6;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What clients saw, and what still worked, around the death of a Redis master. */
+export interface FailoverReport {
+  /** Answers that are neither 200, nor 503 with Retry-After, nor the grant's own 400. */
+  unexpected: { operation: string; status: number; retryAfter: string | null; body: unknown }[];
+  answered: Record<string, Record<number, number>>;
+  /** Milliseconds from the kill until every kind of request succeeded again; undefined if never within the limit. */
+  recoveredAfterMs: number | undefined;
+  /** /readyz answers between the kill and the recovery. */
+  readiness: number[];
+  /** Tokens issued two seconds or more before the kill, each used after it. */
+  earlierTokens: { kind: string; works: boolean }[];
+  /** Log lines from the store's connection written after the kill. */
+  connectionErrorsLogged: number;
+}
+
+type LogLine = Record<string, unknown>;
+
+/** stagepass on the given Redis, with a log the test reads and no token rate in the way of the mix. */
+export async function startLoggedStagepass(redis: Record<string, unknown>): Promise<{ server: RunningStagepass; lines: LogLine[] }> {
+  const lines: LogLine[] = [];
+  const logger: Logger = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) } });
+  const server = await startStagepass({
+    logger,
+    config: {
+      ...redis,
+      redisKeyPrefix: uniqueRedisPrefix(),
+      redisCommandTimeoutMs: 1000,
+      licenses: [{ arn: LICENSES.large, maxTokens: 100_000 }],
+      clients: [...Object.values(CLIENTS), ...Object.values(LICENSE_CLIENTS)],
+      // Alice signs in for many grants at once, which the sign-in lockout would count as guessing.
+      limits: { tokensPerSecond: { default: 0, [LICENSE_GRANT]: 0 }, login: { maxFailuresPerAccount: 100, maxFailuresPerIp: 100 } },
+    },
+  });
+  return { server, lines };
+}
+
+/**
+ * Issues tokens, waits two seconds, then runs a mix of client credentials, rotating refreshes,
+ * license tokens, device authorizations and introspections while `kill` takes a Redis master
+ * down; reports what the clients saw and whether the earlier tokens still work once it is over.
+ */
+export async function mixThroughFailover(server: RunningStagepass, lines: LogLine[], kill: () => Promise<void>): Promise<FailoverReport> {
+  const client = clientCalls(server.issuer);
+  const earlier = await issueEarlierTokens(server.issuer, client);
+  // One refresh token per worker, rotated at every use: two workers using one would be a reuse.
+  const chains = await Promise.all(Array.from({ length: WORKERS }, async () => (await authorizationCodeTokens(server.issuer, 'confidential')).tokens.refresh_token!));
+  await sleep(2_000);
+
+  const unexpected: FailoverReport['unexpected'] = [];
+  const answered: FailoverReport['answered'] = {};
+  const dead = new Set<number>();
+  const record = (operation: string, { status, headers, body }: Answer, ownError = false) => {
+    (answered[operation] ??= {})[status] = ((answered[operation] ??= {})[status] ?? 0) + 1;
+    const fine = status === 200 || (status === 503 && headers.get('retry-after') !== null) || (status === 400 && ownError);
+    if (!fine) unexpected.push({ operation, status, retryAfter: headers.get('retry-after'), body });
+  };
+  const operations: ((worker: number) => Promise<void>)[] = [
+    async () => record('client_credentials', await client.clientCredentials()),
+    async () => record('license', await client.license()),
+    async () => record('device_authorization', await client.deviceAuthorization()),
+    async () => record('introspection', await client.introspect(earlier.serviceToken, CLIENTS.service)),
+    async (chain) => {
+      if (dead.has(chain)) return;
+      const answer = await client.refresh(chains[chain]!);
+      // A rotation the store failed in the middle of may leave the token used: the grant's own refusal.
+      const refused = answer.status === 400 && (answer.body as { error?: string })?.error === 'invalid_grant';
+      if (answer.status === 200) chains[chain] = (answer.body as { refresh_token: string }).refresh_token;
+      if (refused) dead.add(chain);
+      record('refresh_token', answer, refused);
+    },
+  ];
+
+  let stopping = false;
+  const mix = Promise.all(Array.from({ length: WORKERS }, async (_, worker) => {
+    for (let round = worker; !stopping && round < 100_000; round += 1) await operations[round % operations.length]!(worker);
+  }));
+  await sleep(1_000);
+
+  const killedAt = Date.now();
+  await kill();
+  const readiness: number[] = [];
+  let recoveredAfterMs: number | undefined;
+  while (Date.now() - killedAt < RECOVERY_LIMIT_MS + 5_000) {
+    readiness.push((await fetch(`${server.issuer}/readyz`)).status);
+    const probes = await Promise.all([client.clientCredentials(), client.license(), client.deviceAuthorization(), client.introspect(earlier.serviceToken, CLIENTS.service)]);
+    if (readiness.at(-1) === 200 && probes.every(({ status }) => status === 200)) {
+      recoveredAfterMs = Date.now() - killedAt;
+      break;
+    }
+    await sleep(100);
+  }
+  await sleep(1_000);
+  stopping = true;
+  await mix;
+
+  return {
+    unexpected,
+    answered,
+    recoveredAfterMs,
+    readiness,
+    earlierTokens: await earlier.check(),
+    connectionErrorsLogged: lines.filter((line) => line.message === 'redis connection error' && Date.parse(String(line.time)) >= killedAt).length,
+  };
+}
+
+type Answer = Awaited<ReturnType<typeof postForm>>;
+type ClientCalls = ReturnType<typeof clientCalls>;
+
+function clientCalls(issuer: string) {
+  const { service, confidential } = CLIENTS;
+  const { other } = LICENSE_CLIENTS;
+  return {
+    clientCredentials: () => postForm(`${issuer}/token`, { grant_type: 'client_credentials' }, basicAuth(service.client_id, service.client_secret)),
+    license: () => mint(issuer, other, LICENSE_GRANT, { license_arn: LICENSES.large, client_token: randomUUID() }),
+    exchangeLicense: (assertion: string) => mint(issuer, other, JWT_BEARER_GRANT, { assertion }),
+    deviceAuthorization: () => postForm(`${issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope: 'openid offline_access' }),
+    introspect: (token: string, as: { client_id: string; client_secret: string }) =>
+      postForm(`${issuer}/token/introspection`, { token }, basicAuth(as.client_id, as.client_secret)),
+    refresh: (refreshToken: string) =>
+      postForm(`${issuer}/token`, { grant_type: 'refresh_token', refresh_token: refreshToken }, basicAuth(confidential.client_id, confidential.client_secret)),
+  };
+}
+
+/** Tokens of every kind that the mix never touches, and how to tell, afterwards, that each still works. */
+async function issueEarlierTokens(issuer: string, client: ClientCalls) {
+  const service = await Promise.all(Array.from({ length: 10 }, () => client.clientCredentials()));
+  const signedIn = await Promise.all([0, 1, 2, 3].map(() => authorizationCodeTokens(issuer, 'confidential')));
+  const licenses = await Promise.all(Array.from({ length: 5 }, () => client.license()));
+  const tokenOf = (answer: Answer) => (answer.body as { access_token: string }).access_token;
+  if (![...service, ...licenses].every(({ status }) => status === 200)) throw new Error('the earlier tokens could not be issued');
+  return {
+    serviceToken: tokenOf(service[0]!),
+    async check(): Promise<{ kind: string; works: boolean }[]> {
+      const active = async (token: string, as: { client_id: string; client_secret: string }) => (await client.introspect(token, as)).body?.active === true;
+      return Promise.all([
+        ...service.map(async (answer) => ({ kind: 'client_credentials access token', works: await active(tokenOf(answer), CLIENTS.service) })),
+        ...signedIn.map(async ({ tokens }) => ({ kind: 'authorization code access token', works: await active(tokens.access_token, CLIENTS.confidential) })),
+        ...signedIn.map(async ({ tokens }) => ({ kind: 'refresh token', works: (await client.refresh(tokens.refresh_token!)).status === 200 })),
+        ...licenses.map(async (answer) => ({ kind: 'license token', works: (await client.exchangeLicense(tokenOf(answer))).status === 200 })),
+      ]);
+    },
+  };
+}
