@@ -31,25 +31,37 @@ const consumesAwaitingSuccessor = new WeakMap<object, string>();
  * (and a new access token) as long as the successor is unused. Whoever answers with a successor
  * removes the note as its last step: any later use of the old token is reuse, and revokes the
  * grant, and of two requests that both answered with it (a reuse racing the rotation) the second
- * to remove the note finds it gone and revokes the grant too. A removal the store fails to confirm
- * does not fail the answer, which a retry could only repeat: at worst the note stays, and the
- * window with it. After the window, or once the successor was used, the old token is reused, and
- * revokes the grant.
+ * to remove the note finds it absent and revokes the grant too. A removal the store fails to
+ * confirm does not fail the answer, which a retry could only repeat: at worst the note stays, and
+ * the window with it. After the window, or once the successor was used, the old token is reused,
+ * and revokes the grant.
  */
 export function answerRetriedRotations(provider: Provider, store: Store): void {
   wrapGrantHandlers(provider, (grantType, handler) => grantType !== 'refresh_token' ? handler : async (ctx) => {
     const presented = ctx.oidc.params?.refresh_token;
-    const successor = typeof presented === 'string' ? await unusedSuccessorOf(store, presented) : undefined;
+    if (typeof presented !== 'string') return handler(ctx);
+    const successor = await unusedSuccessorOf(store, presented);
     if (successor !== undefined) {
       ctx.oidc.params!.refresh_token = successor;
       answeringRetries.add(ctx);
     }
     await handler(ctx);
-    if (typeof presented === 'string' && !(await store.forgetSuccessor(MODEL, presented).catch(() => true))) {
+    if (!(await answeredFirst(store, presented, successor !== undefined))) {
       await revokeGrantOf(store, MODEL, presented);
       throw new errors.InvalidGrant('refresh token already used');
     }
   });
+}
+
+/**
+ * Whether this request is the one to answer with the successor of `presented`, which it removes
+ * the note of. The rotating request also answers when the old token is gone already (a racing
+ * reuse revoked the grant: its tokens are dead, as they would be had it come later); a retry
+ * answers only when it removed the note itself. A removal the store does not confirm answers.
+ */
+async function answeredFirst(store: Store, presented: string, retry: boolean): Promise<boolean> {
+  const removal = await store.forgetSuccessor(MODEL, presented).catch(() => 'removed' as const);
+  return removal === 'removed' || (removal === 'gone' && !retry);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
-import { epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, type Successor } from './store.js';
+import { epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, type Successor, type SuccessorRemoval } from './store.js';
 
 interface Entry {
   value: unknown;
@@ -65,13 +65,13 @@ export class MemoryStore implements Store {
     return successor !== undefined && typeof consumed === 'number' ? { id: successor, consumedAt: consumed } : undefined;
   }
 
-  async forgetSuccessor(model: string, id: string): Promise<boolean> {
+  async forgetSuccessor(model: string, id: string): Promise<SuccessorRemoval> {
     const key = storeKeys.model(model, id);
     const entry = this.#live(key) === undefined ? undefined : this.#entries.get(key);
-    if (entry === undefined) return true;
-    if (entry.successor === undefined) return false;
+    if (entry === undefined) return 'gone';
+    if (entry.successor === undefined) return 'absent';
     delete entry.successor;
-    return true;
+    return 'removed';
   }
 
   async destroyModel(model: string, id: string): Promise<void> {

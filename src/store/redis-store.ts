@@ -2,7 +2,7 @@ import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
 import {
-  epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, StoreUnavailableError, type Successor,
+  epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, StoreUnavailableError, type Successor, type SuccessorRemoval,
 } from './store.js';
 
 export interface RedisStoreOptions {
@@ -128,13 +128,13 @@ if redis.call('HSETNX', KEYS[1], '${CONSUMED}', ARGV[1]) == 0 then return 0 end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], '${SUCCESSOR}', ARGV[2]) end
 return 1`,
   },
-  /** KEYS: the record. 1 when the note was removed or the record is gone, 0 when the record has no note. */
+  /** KEYS: the record. Answers what `forgetSuccessor` does. */
   forgetSuccessor: {
     numberOfKeys: 1,
     lua: `#!lua
-if redis.call('HDEL', KEYS[1], '${SUCCESSOR}') == 1 then return 1 end
-if redis.call('EXISTS', KEYS[1]) == 0 then return 1 end
-return 0`,
+if redis.call('HDEL', KEYS[1], '${SUCCESSOR}') == 1 then return 'removed' end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'gone' end
+return 'absent'`,
   },
   /** Counters sit on the token endpoint's hot path; the lifetime is set with the first increment only, so a counter is a fixed window. */
   incrementValue: {
@@ -275,8 +275,8 @@ export class RedisStore implements Store {
     });
   }
 
-  async forgetSuccessor(model: string, id: string): Promise<boolean> {
-    return this.#guard(async () => (await this.#scripts.forgetSuccessor(storeKeys.model(model, id))) === 1);
+  async forgetSuccessor(model: string, id: string): Promise<SuccessorRemoval> {
+    return this.#guard(async () => (await this.#scripts.forgetSuccessor(storeKeys.model(model, id))) as SuccessorRemoval);
   }
 
   async destroyModel(model: string, id: string): Promise<void> {

@@ -23,10 +23,10 @@ export interface Store {
   /** The successor a rotation noted on a consumed record, and when that record was consumed. */
   findSuccessor(model: string, id: string): Promise<Successor | undefined>;
   /**
-   * Removes the note of a record's successor. False when the record is there without one (someone
-   * removed it first): of two removers exactly one succeeds. A record that is gone contests nothing.
+   * Removes the note of a record's successor, in one step: of two removers exactly one finds it
+   * (`removed`), the other finds it `absent`; `gone` when the record itself is.
    */
-  forgetSuccessor(model: string, id: string): Promise<boolean>;
+  forgetSuccessor(model: string, id: string): Promise<SuccessorRemoval>;
   destroyModel(model: string, id: string): Promise<void>;
   /** Destroys every record that belongs to the grant, whatever its model. */
   revokeGrant(grantId: string): Promise<void>;
@@ -82,6 +82,8 @@ export interface Successor {
   /** Epoch second the replaced record was consumed. */
   consumedAt: number;
 }
+
+export type SuccessorRemoval = 'removed' | 'absent' | 'gone';
 
 /** `full`: it answers but refuses writes (Redis at maxmemory with noeviction). */
 export type StoreHealth = 'ok' | 'unreachable' | 'full';
