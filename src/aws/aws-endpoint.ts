@@ -3,13 +3,13 @@ import type { Provider } from 'oidc-provider';
 import type { z } from 'zod';
 
 import type { TokenRate } from '../grants/common/minting-service.js';
-
+import { readRawBody } from '../http/raw-body.js';
 import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
+import { setMatchedRoute } from '../provider/oidc-provider-internals.js';
 import { type ErrorDialect } from './aws-error.js';
 import { parseJsonInput } from './json-input.js';
 import { awsErrorBoundary } from './aws-error-boundary.js';
-import { readRawBody } from '../http/raw-body.js';
 
 export interface EndpointDependencies {
   logger: Logger;
@@ -50,7 +50,7 @@ export function awsEndpoint(prefix: string, dialect: ErrorDialect, deps: Endpoin
  * the operation once known. Operation names come from a fixed list, so the label stays bounded.
  */
 export function nameRoute(ctx: Context, route: string): void {
-  (ctx as Context & { _matchedRoute?: string })._matchedRoute = route;
+  setMatchedRoute(ctx, route);
 }
 
 /** One operation of a service: the JSON input's schema, and what answers it for a caller of the service's kind. */

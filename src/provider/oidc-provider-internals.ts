@@ -2,12 +2,13 @@
  * The one place that reaches into oidc-provider beyond its public API. Its internal modules are
  * not semver-stable: an upgrade checks this file and nothing else.
  */
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import compose from 'koa-compose';
-import type { Adapter, AdapterPayload, ClientMetadata, KoaContextWithOIDC, Provider } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload, type ClientMetadata, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import * as deviceCodeGrant from 'oidc-provider/lib/actions/grants/device_code.js';
 import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import providerRequestStorage from 'oidc-provider/lib/helpers/als.js';
+import * as userCodeErrors from 'oidc-provider/lib/helpers/re_render_errors.js';
 import providerInternals from 'oidc-provider/lib/helpers/weak_cache.js';
 
 /**
@@ -105,4 +106,61 @@ export function isGrantTypeNotAllowed(description: string | undefined): boolean 
 export async function saveClientWithLifetime(provider: Provider, metadata: ClientMetadata & { client_id: string }, expiresIn: number): Promise<void> {
   const { adapter } = provider.Client as unknown as { adapter: Adapter };
   await adapter.upsert(metadata.client_id, metadata as AdapterPayload, expiresIn);
+}
+
+/**
+ * Whether the request carries a browser session that still exists. Assumes oidc-provider's
+ * session cookie holds the Session's id, signed with the app's keys, as `Session.get` reads it.
+ */
+export async function hasProviderSession(provider: Provider, ctx: Context): Promise<boolean> {
+  const sessionId = ctx.cookies.get(provider.cookieName('session'), { signed: true });
+  return sessionId !== undefined && (await provider.Session.find(sessionId)) !== undefined;
+}
+
+/** What went wrong with a user code the code entry page is shown again for. */
+export type UserCodeProblem = 'missing' | 'unknown' | 'expired' | 'used' | 'aborted';
+
+/**
+ * oidc-provider tells its code entry page what went wrong only by the class of the error it hands
+ * the page (its internal re-render errors), which also carries the code the person typed.
+ */
+export function userCodeProblemOf(error: Error | undefined): { problem: UserCodeProblem; typed?: string } | undefined {
+  if (!(error instanceof userCodeErrors.ReRenderError)) return undefined;
+  const problem: UserCodeProblem | undefined = error instanceof userCodeErrors.NoCodeError ? 'missing'
+    : error instanceof userCodeErrors.NotFoundError ? 'unknown'
+      : error instanceof userCodeErrors.ExpiredError ? 'expired'
+        : error instanceof userCodeErrors.AlreadyUsedError ? 'used'
+          : error instanceof userCodeErrors.AbortedError ? 'aborted'
+            : undefined;
+  return problem && { problem, typed: error.userCode };
+}
+
+/** The model oidc-provider keeps each grant in, under the grant's id; a token whose Grant is gone is refused everywhere. */
+export const GRANT_MODEL = 'Grant';
+
+/** The grant a stored token or code belongs to: oidc-provider's payloads name it in `grantId`, which `revokeByGrantId` is given. */
+export function grantIdOfPayload(payload: Record<string, unknown> | undefined): string | undefined {
+  return typeof payload?.grantId === 'string' ? payload.grantId : undefined;
+}
+
+/**
+ * oidc-provider checks a code or refresh token is unconsumed, then calls the adapter's `consume`
+ * and ignores what it answers, but answers the client with any error `consume` throws: the
+ * adapter refuses the loser of a race to consume one token by throwing this.
+ */
+export function alreadyConsumed(model: string): Error {
+  return new errors.InvalidGrant(`${model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
+}
+
+/**
+ * @koa/router leaves the path template of the route that answered in `ctx._matchedRoute`; the
+ * request log labels requests by it, and routes of stagepass's own set it the same way.
+ */
+export function matchedRouteOf(ctx: Context): string | undefined {
+  const route = (ctx as Context & { _matchedRoute?: string | RegExp })._matchedRoute;
+  return typeof route === 'string' ? route : undefined;
+}
+
+export function setMatchedRoute(ctx: Context, route: string): void {
+  (ctx as Context & { _matchedRoute?: string })._matchedRoute = route;
 }

@@ -2,7 +2,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import type { PageRenderer } from '../http/page-renderer.js';
 import type { ClientDisplayer } from './client-display.js';
-import { xsrfTokenFromForm } from './oidc-provider-internals.js';
+import { userCodeProblemOf, xsrfTokenFromForm, type UserCodeProblem } from './oidc-provider-internals.js';
 
 /** The user code a person followed verification_uri_complete with, kept to prefill the entry form. */
 export const PREFILLED_USER_CODE = Symbol('prefilled user code');
@@ -15,11 +15,11 @@ interface ErrorOut {
   error_description?: string;
 }
 
-const USER_CODE_MESSAGES: Record<string, string> = {
-  NoCodeError: 'Enter the code shown on your device.',
-  NotFoundError: 'That code is not valid. Check it and try again.',
-  ExpiredError: 'That code has expired. Start again on your device.',
-  AlreadyUsedError: 'That code has already been used. Start again on your device.',
+const USER_CODE_MESSAGES: Record<Exclude<UserCodeProblem, 'aborted'>, string> = {
+  missing: 'Enter the code shown on your device.',
+  unknown: 'That code is not valid. Check it and try again.',
+  expired: 'That code has expired. Start again on your device.',
+  used: 'That code has already been used. Start again on your device.',
 };
 
 /** The pages oidc-provider renders itself (device flow, logout, errors), drawn with stagepass's views. */
@@ -29,18 +29,19 @@ export function providerPages(render: PageRenderer, displayClient: ClientDisplay
 
   return {
     userCodeInputSource(ctx: KoaContextWithOIDC, form: string, out?: ErrorOut, err?: Error) {
-      if (err?.name === 'AbortedError' || out?.error === 'access_denied') {
+      const problem = userCodeProblemOf(err);
+      if (problem?.problem === 'aborted' || out?.error === 'access_denied') {
         render(ctx, 'abort', 'Sign-in cancelled', { clientName: clientName(ctx) });
         return;
       }
-      if (err?.name === 'NotFoundError') (ctx.state as Record<symbol, boolean>)[UNKNOWN_USER_CODE] = true;
-      const typed = (err as { userCode?: string } | undefined)?.userCode;
+      if (problem?.problem === 'unknown') (ctx.state as Record<symbol, boolean>)[UNKNOWN_USER_CODE] = true;
       const prefilled = (ctx.state as Record<symbol, string | undefined>)[PREFILLED_USER_CODE];
+      const message = problem ? USER_CODE_MESSAGES[problem.problem] : undefined;
       render(ctx, 'device-code', 'Connect a device', {
         action: ctx.oidc.urlFor('code_verification'),
         xsrf: xsrfTokenFromForm(form),
-        userCode: typed ?? prefilled ?? '',
-        error: err ? (USER_CODE_MESSAGES[err.name] ?? out?.error_description ?? 'Something went wrong. Try again.') : '',
+        userCode: problem?.typed ?? prefilled ?? '',
+        error: err ? (message ?? out?.error_description ?? 'Something went wrong. Try again.') : '',
       });
     },
 

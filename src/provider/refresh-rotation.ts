@@ -1,7 +1,8 @@
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 
-import { epochSeconds, type Store } from '../store/store.js';
-import { contextOfCurrentRequest, wrapGrantHandlers } from './oidc-provider-internals.js';
+import type { Store } from '../store/store.js';
+import { type Clock, epochSeconds } from '../time/clock.js';
+import { contextOfCurrentRequest, GRANT_MODEL, grantIdOfPayload, wrapGrantHandlers } from './oidc-provider-internals.js';
 
 /**
  * Seconds a refresh token whose rotation was never answered keeps answering with the successor it
@@ -36,11 +37,11 @@ const consumesAwaitingSuccessor = new WeakMap<object, string>();
  * the window with it. After the window, or once the successor was used, the old token is reused,
  * and revokes the grant.
  */
-export function answerRetriedRotations(provider: Provider, store: Store): void {
+export function answerRetriedRotations(provider: Provider, store: Store, clock: Clock): void {
   wrapGrantHandlers(provider, (grantType, handler) => grantType !== 'refresh_token' ? handler : async (ctx) => {
     const presented = ctx.oidc.params?.refresh_token;
     if (typeof presented !== 'string') return handler(ctx);
-    const successor = await unusedSuccessorOf(store, presented);
+    const successor = await unusedSuccessorOf(store, presented, clock);
     if (successor !== undefined) {
       ctx.oidc.params!.refresh_token = successor;
       answeringRetries.add(ctx);
@@ -70,9 +71,9 @@ async function answeredFirst(store: Store, presented: string, retry: boolean): P
  * halfway has still ended the grant.
  */
 export async function revokeGrantOf(store: Store, model: string, id: string): Promise<void> {
-  const grantId = (await store.findModel(model, id))?.grantId;
-  if (typeof grantId !== 'string') return;
-  await store.destroyModel('Grant', grantId);
+  const grantId = grantIdOfPayload(await store.findModel(model, id));
+  if (grantId === undefined) return;
+  await store.destroyModel(GRANT_MODEL, grantId);
   await store.revokeGrant(grantId);
 }
 
@@ -81,9 +82,9 @@ export function rotatesRefreshToken(ctx: KoaContextWithOIDC): boolean {
   return !answeringRetries.has(ctx);
 }
 
-async function unusedSuccessorOf(store: Store, id: string): Promise<string | undefined> {
+async function unusedSuccessorOf(store: Store, id: string, clock: Clock): Promise<string | undefined> {
   const successor = await store.findSuccessor(MODEL, id);
-  if (successor === undefined || epochSeconds() - successor.consumedAt > ROTATION_RETRY_GRACE_SECONDS) return undefined;
+  if (successor === undefined || epochSeconds(clock) - successor.consumedAt > ROTATION_RETRY_GRACE_SECONDS) return undefined;
   const record = await store.findModel(MODEL, successor.id);
   return record !== undefined && record.consumed === undefined ? successor.id : undefined;
 }

@@ -1,5 +1,6 @@
 import type { Context, Middleware } from 'koa';
 
+import { matchedRouteOf } from '../provider/oidc-provider-internals.js';
 import { HEALTH_PATHS } from './health-routes.js';
 import type { Logger } from '../observability/logger.js';
 import { METRICS_PATH, type Metrics } from './metrics.js';
@@ -48,7 +49,7 @@ function levelOf(status: number, path: string, logger: Logger): Logger['info'] {
 function routeOf(ctx: Context): string {
   const oidcRoute = (ctx as Context & { oidc?: { route?: string } }).oidc?.route;
   if (oidcRoute) return oidcRoute;
-  const template = (ctx as Context & { _matchedRoute?: string | RegExp })._matchedRoute;
-  if (typeof template === 'string') return template;
+  const template = matchedRouteOf(ctx);
+  if (template !== undefined) return template;
   return QUIET_PATHS.has(ctx.path) ? ctx.path : 'unmatched';
 }

@@ -12,6 +12,16 @@ declare module 'oidc-provider/lib/helpers/weak_cache.js' {
   const internals: (provider: unknown) => Record<string, unknown>;
   export default internals;
 }
+declare module 'oidc-provider/lib/helpers/re_render_errors.js' {
+  export class ReRenderError extends Error {
+    userCode?: string;
+  }
+  export class NotFoundError extends ReRenderError {}
+  export class ExpiredError extends ReRenderError {}
+  export class AbortedError extends ReRenderError {}
+  export class AlreadyUsedError extends ReRenderError {}
+  export class NoCodeError extends ReRenderError {}
+}
 declare module 'oidc-provider/lib/helpers/als.js' {
   import type { AsyncLocalStorage } from 'node:async_hooks';
   const storage: AsyncLocalStorage<object>;

@@ -15,23 +15,17 @@ export interface Fault {
   model?: string;
 }
 
-/**
- * A real store (memory, or Redis) with a fault injector in front: the armed calls fail as a store
- * outage would, once each. `ageRotations` makes the successor notes read as older than they are.
- */
+/** A real store (memory, or Redis) with a fault injector in front: the armed calls fail as a store outage would, once each. */
 export interface FaultyStore extends Store {
   failNext(fault: Fault): void;
-  ageRotations(seconds: number): void;
 }
 
 export function withFaults(store: Store): FaultyStore {
   const armed: Fault[] = [];
-  let age = 0;
   const failure = () => new StoreUnavailableError('injected store failure');
   return new Proxy(store as FaultyStore, {
     get(target, property, receiver) {
       if (property === 'failNext') return (fault: Fault) => armed.push(fault);
-      if (property === 'ageRotations') return (seconds: number) => { age = seconds; };
       const original = Reflect.get(target, property, receiver) as unknown;
       if (typeof original !== 'function') return original;
       return async (...args: unknown[]) => {
@@ -40,7 +34,6 @@ export function withFaults(store: Store): FaultyStore {
         if (fault?.when === 'before') throw failure();
         const result = await (original as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         if (fault?.when === 'after') throw failure();
-        if (property === 'findSuccessor' && result) return { ...(result as object), consumedAt: (result as { consumedAt: number }).consumedAt - age };
         return result;
       };
     },
