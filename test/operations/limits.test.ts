@@ -31,8 +31,7 @@ afterAll(() => server.close());
  * Sends a burst in one second of the server's clock, so the server counts it in one window: the
  * clock is moved on to a second of its own and stands still while the burst is answered.
  */
-function inOneSecond<T>(burst: () => Promise<T>): Promise<T> {
-  const { clock } = server;
+function inOneSecond<T>({ clock }: RunningStagepass, burst: () => Promise<T>): Promise<T> {
   clock.advance(1000 - (clock.now() % 1000));
   return clock.stoppedDuring(burst);
 }
@@ -43,7 +42,7 @@ describe('token rate per client and grant type', () => {
 
   it('over its rate a client gets 429 with Retry-After and an RFC 6749 body; other clients and grant types are unaffected', async () => {
     const backend = MINTING_CLIENTS.stageBackend;
-    const [burst, otherClient, otherGrant] = await inOneSecond(() => Promise.all([
+    const [burst, otherClient, otherGrant] = await inOneSecond(server, () => Promise.all([
       Promise.all(Array.from({ length: 10 }, () => clientCredentials(backend))),
       clientCredentials(CLIENTS.service),
       mint(server.issuer, backend, IVS_GRANT, { stage_arn: STAGES.main.arn }),
@@ -61,7 +60,7 @@ describe('token rate per client and grant type', () => {
   });
 
   it('IVS participant tokens are limited to 50 per second per client unless configured otherwise', async () => {
-    const answers = await inOneSecond(() => Promise.all(Array.from({ length: 60 }, () =>
+    const answers = await inOneSecond(server, () => Promise.all(Array.from({ length: 60 }, () =>
       mint(server.issuer, MINTING_CLIENTS.viewerBackend, IVS_GRANT, { stage_arn: STAGES.main.arn, capabilities: 'SUBSCRIBE' }))));
     expect(answers.filter((r) => r.status === 200)).toHaveLength(50);
     expect(answers.filter((r) => r.status === 429)).toHaveLength(10);
@@ -123,7 +122,7 @@ describe('device polling and the token rate', () => {
   it('many devices of one client polling in the same second are each told authorization_pending, never 429', async () => {
     const devices = await Promise.all(Array.from({ length: 8 }, () =>
       postForm(`${server.issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope: 'openid' })));
-    const polls = await inOneSecond(() => Promise.all(devices.map((device) => postForm(`${server.issuer}/token`, {
+    const polls = await inOneSecond(server, () => Promise.all(devices.map((device) => postForm(`${server.issuer}/token`, {
       grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: String(device.body.device_code), client_id: CLIENTS.native.client_id,
     }))));
     expect(polls.map((poll) => poll.body.error)).toEqual(Array(8).fill('authorization_pending'));
@@ -297,7 +296,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('a public client\'s
     const refresh = (refreshToken: string, ip: string) => postForm(`${publicRate.issuer}/token`, {
       grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENTS.native.client_id,
     }, { 'x-forwarded-for': ip });
-    const [junk, real] = await inOneSecond(async () => {
+    const [junk, real] = await inOneSecond(publicRate, async () => {
       const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => refresh(`junk-${i}`, '192.0.2.66')));
       return [sent, await refresh(tokens.refresh_token!, '192.0.2.67')] as const;
     });
