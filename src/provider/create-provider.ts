@@ -15,6 +15,7 @@ import { adapterFor } from './store-adapter.js';
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+const INTERACTION_LIFETIME = HOUR;
 
 const ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES = new Set(['registration', 'client_update']);
 
@@ -39,7 +40,7 @@ export interface ProviderDependencies {
 export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock }: ProviderDependencies): Provider {
   const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id)));
   const configuration: Configuration = {
-    adapter: adapterFor(store),
+    adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock }),
     clients: config.clients,
     jwks: jwks as Configuration['jwks'],
     cookies: {
@@ -76,9 +77,10 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       DeviceCode: config.deviceFlow.expiresIn,
       Grant: 14 * DAY,
       IdToken: HOUR,
-      Interaction: HOUR,
+      Interaction: INTERACTION_LIFETIME,
       RefreshToken: 14 * DAY,
-      Session: 14 * DAY,
+      // A page visit that signs nobody in (the device code entry page) keeps its session no longer than an interaction.
+      Session: (_ctx, session) => (session.accountId ? 14 * DAY : INTERACTION_LIFETIME),
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     extraClientMetadata: {

@@ -18,6 +18,7 @@ import { serverSigningKey } from '../keys/server-signing-key.js';
 import { clientDisplayer } from '../provider/client-display.js';
 import { assertStaticClientsValid, createProvider } from '../provider/create-provider.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../provider/oidc-provider-internals.js';
+import { AddressRate } from '../limits/address-rate.js';
 import { LoginThrottle } from '../limits/login-throttle.js';
 import type { Logger } from '../observability/logger.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
@@ -110,9 +111,13 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
   ];
+  const anonymousRates = {
+    registrations: new AddressRate(store, 'registration', config.limits.registrationsPerMinutePerAddress, clock),
+    deviceAuthorizations: new AddressRate(store, 'device-authorization', config.limits.deviceAuthorizationsPerMinutePerAddress, clock),
+  };
   const pipeline = requestPipeline({
-    config, logger, metrics, audit, store, lifecycle, provider, render, clock, routers,
-    awsApis: await awsApis({ config, provider, logger, audit, rate: tokenRate, minters, app }),
+    config, logger, metrics, audit, store, lifecycle, provider, render, clock, anonymousRates, routers,
+    awsApis: await awsApis({ config, provider, logger, audit, rate: tokenRate, registrations: anonymousRates.registrations, minters, app }),
   });
   for (const middleware of pipeline) app.use(middleware);
 

@@ -51,6 +51,12 @@ export const CLIENTS = {
 
 const aliceHash = hashPassword(USERS.alice.password);
 
+/**
+ * Every test runs from one address, and most register clients and start device flows freely;
+ * tests of these per-address rates set their own.
+ */
+export const TEST_ADDRESS_RATES = { registrationsPerMinutePerAddress: 100_000, deviceAuthorizationsPerMinutePerAddress: 100_000 };
+
 export interface RunningStagepass {
   issuer: string;
   stagepass: Stagepass;
@@ -78,6 +84,7 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
   const redis = options.redis
     ? { redisUrl: inject('redisUrl'), redisKeyPrefix: typeof options.redis === 'object' ? options.redis.keyPrefix : uniqueRedisPrefix() }
     : {};
+  const extra = (typeof options.config === 'function' ? options.config(keysDir) : options.config) ?? {};
   const config = parseConfig({
     issuer,
     port,
@@ -86,7 +93,8 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
     accounts: [{ ...USERS.alice, password: await aliceHash }],
     deviceFlow: { interval: 1, expiresIn: 600 },
     ...redis,
-    ...(typeof options.config === 'function' ? options.config(keysDir) : options.config),
+    ...extra,
+    limits: { ...TEST_ADDRESS_RATES, ...(extra.limits as Record<string, unknown> | undefined) },
   });
   const clock = new TestClock();
   const stagepass = await createStagepass(config, { logger: options.logger ?? silentLogger, clock });
