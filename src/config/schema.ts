@@ -134,7 +134,12 @@ export const configSchema = z.strictObject({
   /** Trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy (client IP, Secure cookies). */
   trustProxy: z.boolean().default(false),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  /** Seconds in-flight requests get to finish after SIGTERM or SIGINT before they are cut off. */
+  /**
+   * Seconds stagepass keeps answering after SIGTERM or SIGINT, /readyz at 503, so a load balancer
+   * notices and stops sending before the listener closes.
+   */
+  shutdownDrainSeconds: z.int().min(0).max(600).default(5),
+  /** Seconds in-flight requests get to finish after the drain before they are cut off. */
   shutdownGraceSeconds: z.int().min(0).max(600).default(10),
   limits: limitsSchema.default({
     maxBodyBytes: 64 * 1024,
