@@ -113,22 +113,31 @@ export class MemoryStore implements Store {
   }
 
   /** Synchronous from the claim check to the last write, so no other call can come in between. */
-  async insertCounted({ claim, countedIn, limit, member, record, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
-    assertOneGroup(claim.key, countedIn, record.key);
+  async insertCounted({ claim, countedIn, limit, member, record, alsoCountedIn, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
+    assertOneGroup(claim.key, countedIn, record.key, ...(alsoCountedIn ? [alsoCountedIn.key] : []));
     const held = this.#live(storeKeys.value(claim.key)) as string | undefined;
     if (held !== undefined) return { outcome: 'claimed', value: held };
-    const setKey = storeKeys.counted(countedIn);
-    const entry = this.#entries.get(setKey);
-    const live = entry !== undefined && !this.#isExpired(entry);
-    const members = live ? (entry.value as Map<string, number>) : new Map<string, number>();
-    // Expired members are dropped only when the count matters, so inserting stays O(1) below the limit.
-    if (members.size >= limit && this.#dropExpired(members).size >= limit) return { outcome: 'limit_reached' };
+    const sets = [{ key: countedIn, limit, which: 'countedIn' as const }, ...(alsoCountedIn ? [{ ...alsoCountedIn, which: 'alsoCountedIn' as const }] : [])];
+    for (const set of sets) {
+      const members = this.#live(storeKeys.counted(set.key)) as Map<string, number> | undefined;
+      // Expired members are dropped only when the count matters, so inserting stays O(1) below the limit.
+      const count = members === undefined ? 0 : members.size >= set.limit ? this.#dropExpired(members).size : members.size;
+      if (count >= set.limit) return { outcome: 'limit_reached', which: set.which };
+    }
     const expiresAt = this.#deadlineFor(expiresIn)!;
-    members.set(member, expiresAt);
-    this.#entries.set(setKey, { value: members, expiresAt: live ? laterOf(entry.expiresAt, expiresAt) : expiresAt });
+    for (const set of sets) this.#addCounted(storeKeys.counted(set.key), member, expiresAt);
     this.#entries.set(storeKeys.value(record.key), { value: record.value, expiresAt });
     this.#entries.set(storeKeys.value(claim.key), { value: claim.value, expiresAt: this.#deadlineFor(claim.expiresIn) });
     return { outcome: 'inserted' };
+  }
+
+  /** A counted set lives as long as its longest-lived member. */
+  #addCounted(setKey: string, member: string, expiresAt: number): void {
+    const entry = this.#entries.get(setKey);
+    const live = entry !== undefined && !this.#isExpired(entry);
+    const members = live ? (entry.value as Map<string, number>) : new Map<string, number>();
+    members.set(member, expiresAt);
+    this.#entries.set(setKey, { value: members, expiresAt: live ? laterOf(entry.expiresAt, expiresAt) : expiresAt });
   }
 
   async removeCounted(key: string, member: string): Promise<void> {

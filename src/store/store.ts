@@ -66,6 +66,8 @@ export interface CountedInsert {
   member: string;
   /** A value stored beside the member, for as long as the member lives. */
   record: { key: string; value: string };
+  /** A second counted set the member joins in the same step, with its own limit (a person's seats of a license). */
+  alsoCountedIn?: { key: string; limit: number };
   /** Seconds the member and its record live. */
   expiresIn: number;
 }
@@ -79,7 +81,7 @@ export interface Successor {
 /** `full`: it answers but refuses writes (Redis at maxmemory with noeviction). */
 export type StoreHealth = 'ok' | 'unreachable' | 'full';
 
-export type CountedInsertOutcome = { outcome: 'inserted' } | { outcome: 'claimed'; value: string } | { outcome: 'limit_reached' };
+export type CountedInsertOutcome = { outcome: 'inserted' } | { outcome: 'claimed'; value: string } | { outcome: 'limit_reached'; which: 'countedIn' | 'alsoCountedIn' };
 
 /**
  * The backend cannot answer now (down, unreachable or too slow); the request may be retried. Other
