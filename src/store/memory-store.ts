@@ -1,6 +1,6 @@
 import { type Clock, epochSeconds, systemClock } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
-import type { CountedInsert, CountedInsertOutcome, ModelPayload, Store, StoreHealth, Successor } from './store.js';
+import type { CountedInsert, CountedInsertOutcome, ModelPayload, Store, StoreHealth, Successor, SuccessorRemoval } from './store.js';
 
 interface Entry {
   value: unknown;
@@ -67,6 +67,15 @@ export class MemoryStore implements Store {
     const consumed = (this.#live(key) as ModelPayload | undefined)?.consumed;
     const successor = this.#entries.get(key)?.successor;
     return successor !== undefined && typeof consumed === 'number' ? { id: successor, consumedAt: consumed } : undefined;
+  }
+
+  async forgetSuccessor(model: string, id: string): Promise<SuccessorRemoval> {
+    const key = storeKeys.model(model, id);
+    const entry = this.#live(key) === undefined ? undefined : this.#entries.get(key);
+    if (entry === undefined) return 'gone';
+    if (entry.successor === undefined) return 'absent';
+    delete entry.successor;
+    return 'removed';
   }
 
   async destroyModel(model: string, id: string): Promise<void> {

@@ -3,7 +3,7 @@ import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 import { epochSeconds, systemClock } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
 import {
-  type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, StoreUnavailableError, type Successor,
+  type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, StoreUnavailableError, type Successor, type SuccessorRemoval,
 } from './store.js';
 
 export interface RedisStoreOptions {
@@ -128,6 +128,14 @@ if redis.call('HEXISTS', KEYS[1], '${PAYLOAD}') == 0 then return 0 end
 if redis.call('HSETNX', KEYS[1], '${CONSUMED}', ARGV[1]) == 0 then return 0 end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], '${SUCCESSOR}', ARGV[2]) end
 return 1`,
+  },
+  /** KEYS: the record. Answers what `forgetSuccessor` does. */
+  forgetSuccessor: {
+    numberOfKeys: 1,
+    lua: `#!lua
+if redis.call('HDEL', KEYS[1], '${SUCCESSOR}') == 1 then return 'removed' end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'gone' end
+return 'absent'`,
   },
   /** Counters sit on the token endpoint's hot path; the lifetime is set with the first increment only, so a counter is a fixed window. */
   incrementValue: {
@@ -278,6 +286,10 @@ export class RedisStore implements Store {
       const [successor, consumed] = await this.#client.hmget(storeKeys.model(model, id), SUCCESSOR, CONSUMED);
       return successor && consumed ? { id: successor, consumedAt: Number(consumed) } : undefined;
     });
+  }
+
+  async forgetSuccessor(model: string, id: string): Promise<SuccessorRemoval> {
+    return this.#guard(async () => (await this.#scripts.forgetSuccessor(storeKeys.model(model, id))) as SuccessorRemoval);
   }
 
   async destroyModel(model: string, id: string): Promise<void> {

@@ -116,6 +116,15 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
     expect(await store.findSuccessor('RefreshToken', 'r')).toMatchObject({ id: results[0] ? 'a' : 'b' });
   });
 
+  it('of two removals of a successor note exactly one removes it; a missing record is gone', async ({ backend: { store } }) => {
+    await store.upsertModel('RefreshToken', 'noted', {}, 60);
+    await store.consumeModel('RefreshToken', 'noted', 'next');
+    const removals = await Promise.all([store.forgetSuccessor('RefreshToken', 'noted'), store.forgetSuccessor('RefreshToken', 'noted')]);
+    expect(removals.sort()).toEqual(['absent', 'removed']);
+    expect(await store.findSuccessor('RefreshToken', 'noted')).toBeUndefined();
+    expect(await store.forgetSuccessor('RefreshToken', 'ghost')).toBe('gone');
+  });
+
   it('a record consumed without a successor, or missing, notes none', async ({ backend: { store } }) => {
     await store.upsertModel('RefreshToken', 'used', {}, 60);
     await store.consumeModel('RefreshToken', 'used');
