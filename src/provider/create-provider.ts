@@ -10,11 +10,13 @@ import type { Clock } from '../time/clock.js';
 import { enforceDevicePollingInterval } from './device-polling.js';
 import { clientDisplayer } from './client-display.js';
 import { providerPages } from './provider-pages.js';
+import { rotatesRefreshToken } from './refresh-rotation.js';
 import { adapterFor } from './store-adapter.js';
 
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+const INTERACTION_LIFETIME = HOUR;
 
 const ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES = new Set(['registration', 'client_update']);
 
@@ -39,7 +41,7 @@ export interface ProviderDependencies {
 export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock }: ProviderDependencies): Provider {
   const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id)));
   const configuration: Configuration = {
-    adapter: adapterFor(store),
+    adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock }),
     clients: config.clients,
     jwks: jwks as Configuration['jwks'],
     cookies: {
@@ -47,8 +49,8 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
-    findAccount: (_ctx, sub) => {
-      const account = accounts.findBySub(sub);
+    findAccount: async (_ctx, sub) => {
+      const account = await accounts.find(sub);
       if (!account) return undefined;
       return {
         accountId: account.sub,
@@ -67,7 +69,7 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
     // The ID token carries the claims of its scopes (groups among them) as well as userinfo does,
     // so a relying party knows the person's groups without a second request.
     conformIdTokenClaims: false,
-    rotateRefreshToken: true,
+    rotateRefreshToken: rotatesRefreshToken,
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     ttl: {
       AccessToken: HOUR,
@@ -76,9 +78,10 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       DeviceCode: config.deviceFlow.expiresIn,
       Grant: 14 * DAY,
       IdToken: HOUR,
-      Interaction: HOUR,
+      Interaction: INTERACTION_LIFETIME,
       RefreshToken: 14 * DAY,
-      Session: 14 * DAY,
+      // A page visit that signs nobody in (the device code entry page) keeps its session no longer than an interaction.
+      Session: (_ctx, session) => (session.accountId ? 14 * DAY : INTERACTION_LIFETIME),
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     extraClientMetadata: {

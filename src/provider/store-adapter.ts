@@ -2,7 +2,9 @@ import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider'
 
 import { unavailableAsProviderError } from '../http/store-unavailable.js';
 import type { Store } from '../store/store.js';
-import { alreadyConsumed, GRANT_MODEL, grantIdOfPayload } from './oidc-provider-internals.js';
+import { epochSeconds, type Clock } from '../time/clock.js';
+import { alreadyConsumed } from './oidc-provider-internals.js';
+import { refreshTokenRotation, revokeGrantOf } from './refresh-rotation.js';
 
 /**
  * oidc-provider asks the store to keep a device code exactly as long as it is valid, but answers
@@ -12,21 +14,59 @@ import { alreadyConsumed, GRANT_MODEL, grantIdOfPayload } from './oidc-provider-
 const EXPIRED_DEVICE_CODE_RETENTION_SECONDS = 600;
 
 /**
+ * What a registration leaves behind (the client and its registration access token), which
+ * oidc-provider would keep for ever: anyone may register, so each lives only while it is used.
+ */
+const KEPT_WHILE_USED = new Set(['Client', 'RegistrationAccessToken']);
+
+/** A record in use has its lifetime started again at most this often, not on every use. */
+const USE_RENEWAL_SECONDS = 86_400;
+
+export interface AdapterOptions {
+  /** Seconds a registered client (and its registration access token) lives unused. */
+  idleExpirySeconds: number;
+  clock: Clock;
+}
+
+/**
  * Gives oidc-provider one adapter class per model, all writing through the same store. A store
  * that cannot answer becomes a 503 temporarily_unavailable in oidc-provider's own error handling,
  * rather than the server_error it gives anything it does not know.
  */
-export function adapterFor(store: Store): AdapterConstructor {
+export function adapterFor(store: Store, { idleExpirySeconds, clock }: AdapterOptions): AdapterConstructor {
+  /** Idle expiry, never past a client secret's own expiry nor a lifetime the caller asked for. */
+  const lifetimeWhileUsed = (payload: AdapterPayload, expiresIn: number | undefined) => {
+    const secretExpiresAt = Number(payload.client_secret_expires_at ?? 0);
+    const untilSecretExpires = secretExpiresAt > 0 ? Math.max(1, secretExpiresAt - epochSeconds(clock)) : Infinity;
+    return Math.min(idleExpirySeconds, expiresIn ?? Infinity, untilSecretExpires);
+  };
+
   return class StoreAdapter implements Adapter {
     constructor(private readonly model: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      const kept = this.model === 'DeviceCode' && expiresIn !== undefined ? expiresIn + EXPIRED_DEVICE_CODE_RETENTION_SECONDS : expiresIn;
-      await unavailableAsProviderError(store.upsertModel(this.model, id, payload as Record<string, unknown>, kept));
+      await unavailableAsProviderError(store.upsertModel(this.model, id, payload as Record<string, unknown>, this.#lifetime(payload, expiresIn)));
+      const replaced = refreshTokenRotation.takeReplaced(this.model);
+      if (replaced !== undefined) await this.#consume(replaced, id);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      return (await unavailableAsProviderError(store.findModel(this.model, id))) as AdapterPayload | undefined;
+      const payload = (await unavailableAsProviderError(store.findModel(this.model, id))) as AdapterPayload | undefined;
+      if (payload && KEPT_WHILE_USED.has(this.model)) await unavailableAsProviderError(this.#renew(id, payload));
+      return payload;
+    }
+
+    #lifetime(payload: AdapterPayload, expiresIn: number | undefined): number | undefined {
+      if (KEPT_WHILE_USED.has(this.model)) return lifetimeWhileUsed(payload, expiresIn);
+      return this.model === 'DeviceCode' && expiresIn !== undefined ? expiresIn + EXPIRED_DEVICE_CODE_RETENTION_SECONDS : expiresIn;
+    }
+
+    /** Starts a used record's idle lifetime again, once a day at most. */
+    async #renew(id: string, payload: AdapterPayload): Promise<void> {
+      const renewed = `renewed:${this.model}:${id}`;
+      if (await store.getValue(renewed)) return;
+      await store.setValue(renewed, '1', Math.min(USE_RENEWAL_SECONDS, idleExpirySeconds));
+      await store.upsertModel(this.model, id, payload as Record<string, unknown>, lifetimeWhileUsed(payload, undefined));
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -42,10 +82,16 @@ export function adapterFor(store: Store): AdapterConstructor {
      * consume answers: two requests racing with one token (on one instance or two) would both
      * pass. The store's consume is atomic, so the one that loses is refused here. A refresh token
      * used twice is a leaked one, however close together the uses: as oidc-provider does for a
-     * reuse it sees, the whole grant is revoked, so the winner's new tokens die with it.
+     * reuse it sees, the whole grant is revoked, so the winner's new tokens die with it. A refresh
+     * token is consumed only once its successor is saved (see refresh-rotation).
      */
     async consume(id: string): Promise<void> {
-      if (await unavailableAsProviderError(store.consumeModel(this.model, id))) return;
+      if (refreshTokenRotation.deferConsume(this.model, id)) return;
+      await this.#consume(id);
+    }
+
+    async #consume(id: string, successorId?: string): Promise<void> {
+      if (await unavailableAsProviderError(store.consumeModel(this.model, id, successorId))) return;
       if (this.model === 'RefreshToken') await unavailableAsProviderError(revokeGrantOf(store, this.model, id));
       throw alreadyConsumed(this.model);
     }
@@ -58,16 +104,4 @@ export function adapterFor(store: Store): AdapterConstructor {
       await unavailableAsProviderError(store.revokeGrant(grantId));
     }
   };
-}
-
-/**
- * Removes the grant a record belongs to: the Grant first, which every token of it needs (a token
- * whose Grant is gone is refused everywhere), then its records, so that a revocation cut off
- * halfway has still ended the grant.
- */
-async function revokeGrantOf(store: Store, model: string, id: string): Promise<void> {
-  const grantId = grantIdOfPayload(await store.findModel(model, id));
-  if (grantId === undefined) return;
-  await store.destroyModel(GRANT_MODEL, grantId);
-  await store.revokeGrant(grantId);
 }

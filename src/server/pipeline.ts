@@ -4,6 +4,7 @@ import type { Provider } from 'oidc-provider';
 
 import { AWS_APIS_PREFIX } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
+import { limitAnonymousRequests, type AnonymousRequestRates } from '../provider/anonymous-request-limits.js';
 import { canonicalProviderPaths } from '../provider/canonical-paths.js';
 import { requireDevicePageSession } from '../provider/device-page-session.js';
 import { announceDevicePollingInterval } from '../provider/device-polling.js';
@@ -37,6 +38,8 @@ export interface PipelineDependencies {
   provider: Provider;
   render: PageRenderer;
   clock: Clock;
+  /** Per-address rates of the requests that need no proof and leave state behind. */
+  anonymousRates: AnonymousRequestRates;
   /** Each is mounted under the first segments of its own routes: pages, login and consent, the minters' routes. */
   routers: Router[];
   /** The AWS-compatible APIs, all under `AWS_APIS_PREFIX`. */
@@ -48,7 +51,7 @@ export interface PipelineDependencies {
  * request on to the next. The ones that only concern some paths are passed by on the others.
  */
 export function requestPipeline(deps: PipelineDependencies): Middleware[] {
-  const { config, logger, metrics, audit, store, lifecycle, provider, render, clock, routers, awsApis } = deps;
+  const { config, logger, metrics, audit, store, lifecycle, provider, render, clock, anonymousRates, routers, awsApis } = deps;
   const pathOf = (route: string) => new URL(provider.urlFor(route)).pathname;
   return [
     requestId(),
@@ -62,6 +65,7 @@ export function requestPipeline(deps: PipelineDependencies): Middleware[] {
     limitBodySize(config.limits.maxBodyBytes, { exceptUnder: AWS_APIS_PREFIX }),
     securityHeaders(),
     unauthorizedClientForDisallowedGrant([pathOf('token'), pathOf('device_authorization')]),
+    limitAnonymousRequests(provider, anonymousRates),
     // The device pages and device authorization all live under the code verification path.
     forPathsUnder([pathOf('code_verification')], [
       announceDevicePollingInterval(pathOf('device_authorization'), config.deviceFlow.interval),

@@ -11,6 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createStagepass, listen, type Stagepass } from '../../src/server/app.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { silentLogger } from '../../src/server/logger.js';
+import type { Store } from '../../src/store/store.js';
 import { TestClock } from './clock.js';
 import { freePort } from './free-port.js';
 
@@ -51,6 +52,12 @@ export const CLIENTS = {
 
 const aliceHash = hashPassword(USERS.alice.password);
 
+/**
+ * Every test runs from one address, and most register clients and start device flows freely;
+ * tests of these per-address rates set their own.
+ */
+export const TEST_ADDRESS_RATES = { registrationsPerMinutePerAddress: 100_000, deviceAuthorizationsPerMinutePerAddress: 100_000 };
+
 export interface RunningStagepass {
   issuer: string;
   stagepass: Stagepass;
@@ -69,6 +76,8 @@ export interface StartOptions {
   keysDir?: string;
   /** Silent unless given (to read what the server logs). */
   logger?: Logger;
+  /** The store the server runs on, instead of the one the configuration names. */
+  store?: Store;
 }
 
 export async function startStagepass(options: StartOptions = {}): Promise<RunningStagepass> {
@@ -78,6 +87,7 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
   const redis = options.redis
     ? { redisUrl: inject('redisUrl'), redisKeyPrefix: typeof options.redis === 'object' ? options.redis.keyPrefix : uniqueRedisPrefix() }
     : {};
+  const extra = (typeof options.config === 'function' ? options.config(keysDir) : options.config) ?? {};
   const config = parseConfig({
     issuer,
     port,
@@ -86,10 +96,11 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
     accounts: [{ ...USERS.alice, password: await aliceHash }],
     deviceFlow: { interval: 1, expiresIn: 600 },
     ...redis,
-    ...(typeof options.config === 'function' ? options.config(keysDir) : options.config),
+    ...extra,
+    limits: { ...TEST_ADDRESS_RATES, ...(extra.limits as Record<string, unknown> | undefined) },
   });
   const clock = new TestClock();
-  const stagepass = await createStagepass(config, { logger: options.logger ?? silentLogger, clock });
+  const stagepass = await createStagepass(config, { logger: options.logger ?? silentLogger, clock, store: options.store });
   const server = await listen(stagepass, port);
   return {
     issuer,
