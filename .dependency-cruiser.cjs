@@ -5,8 +5,9 @@
  *   main.ts, cli/       entry points
  *   server/             Koa host, composition root, request pipeline, routes, pages
  *   aws/                AWS-compatible APIs, translated into the token endpoint and the minters
- *                       (a minter's minter.ts, which hands its API to the server, is the one
- *                       file of grants/ that sees aws/)
+ *                       (a minter's minter.ts, which hands its API to the server, and the
+ *                       plugin interface in grants/common/minter.ts are all of grants/ that
+ *                       sees aws/)
  *   provider/           oidc-provider's configuration and patches
  *   grants/             the minters, one folder each
  *   limits/             throttles and rate limits, kept in the store
