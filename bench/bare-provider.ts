@@ -37,7 +37,8 @@ async function stagepassRedisAdapter(url: string) {
   const { adapterFor } = await import('../src/provider/store-adapter.js');
   const store = new RedisStore({ url, keyPrefix: 'bare:', cluster: false });
   await store.connect();
-  return adapterFor(store);
+  const { systemClock } = await import('../src/time/clock.js');
+  return adapterFor(store, { idleExpirySeconds: 30 * 86_400, clock: systemClock });
 }
 
 async function refreshTokenOfNewGrant(): Promise<string> {

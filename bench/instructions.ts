@@ -14,8 +14,9 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { freePort } from '../test/support/free-port.js';
 import { basicAuthorization, BENCH_CLIENT, MINTING_CLIENT, writeStagepassConfig } from './fixtures.js';
-import { freePort, startRedis, startServerProcess } from './processes.js';
+import { startRedis, startServerProcess } from './processes.js';
 import { createVideoSession, tokenForms } from './scenarios.js';
 
 const SERVERS = ['memory', 'redis', 'bare'] as const;

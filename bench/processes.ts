@@ -1,8 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { freePort } from '../test/support/free-port.js';
+import { sleep } from '../test/support/sleep.js';
 
 /** A server the benchmark started, with what it needs to read off it. */
 export interface BenchProcess {
@@ -10,14 +12,6 @@ export interface BenchProcess {
   url: string;
   pids(): number[];
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Starts a process and waits until `readyUrl` answers, or fails after `timeoutMs`. */
@@ -125,5 +119,3 @@ async function portOpen(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

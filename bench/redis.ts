@@ -8,9 +8,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { freePort } from '../test/support/free-port.js';
 import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { writeStagepassConfig } from './fixtures.js';
-import { freePort, startRedis, startServerProcess, type BenchProcess } from './processes.js';
+import { startRedis, startServerProcess, type BenchProcess } from './processes.js';
 import { measureRedisCapacity, renderRedisCapacity } from './redis-capacity.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;

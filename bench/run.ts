@@ -11,10 +11,11 @@ import { join } from 'node:path';
 
 import { Redis } from 'ioredis';
 
+import { freePort } from '../test/support/free-port.js';
 import { startRedisCluster } from '../test/support/redis-cluster.js';
 import { writeStagepassConfig } from './fixtures.js';
 import { measure, type Measurement } from './measure.js';
-import { cpuMicroseconds, freePort, residentBytes, startRedis, startServerProcess, type BenchProcess } from './processes.js';
+import { cpuMicroseconds, residentBytes, startRedis, startServerProcess, type BenchProcess } from './processes.js';
 import { measureRedisCapacity, renderRedisCapacity } from './redis-capacity.js';
 import { renderReport, type BenchResults, type ScenarioResult } from './report.js';
 import {

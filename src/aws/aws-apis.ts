@@ -6,6 +6,7 @@ import type { Provider } from 'oidc-provider';
 import type { Config } from '../config/schema.js';
 import type { Minter } from '../grants/common/minter.js';
 import type { TokenRate } from '../grants/common/minting-service.js';
+import type { AddressRate } from '../limits/address-rate.js';
 import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
 import { inProcessDispatch } from './in-process-dispatch.js';
@@ -21,6 +22,8 @@ export interface AwsApisDependencies {
   audit: Audit;
   /** The token rate the token endpoint holds clients to; minting through an AWS API counts against it too. */
   rate: TokenRate;
+  /** Client registrations per address, shared with `/reg`. */
+  registrations: AddressRate;
   /** The running minters; those with an AWS-compatible API offer it here. */
   minters: readonly Minter[];
   /** The app SSO OIDC's requests are handed to, so they pass through every middleware. */
@@ -31,10 +34,11 @@ export interface AwsApisDependencies {
  * The AWS-compatible APIs, each under /aws/<service>: AWS SDK clients work against stagepass by
  * changing only their endpoint. SSO OIDC is always offered; the minters offer their own.
  */
-export async function awsApis({ config, provider, logger, audit, rate, minters, app }: AwsApisDependencies): Promise<Middleware> {
+export async function awsApis({ config, provider, logger, audit, rate, registrations, minters, app }: AwsApisDependencies): Promise<Middleware> {
   const endpoint = { logger, audit, maxBodyBytes: config.limits.maxBodyBytes };
   const sso = ssoOidcApi({
     ...endpoint, provider, dispatch: inProcessDispatch(() => app.callback()), issuer: config.issuer, initialAccessToken: config.registration.initialAccessToken,
+    registrations,
   });
   const minterApis = await Promise.all(minters.flatMap(({ awsApi }) => (awsApi ? [awsApi({ ...endpoint, provider, rate })] : [])));
   return compose([sso, ...minterApis]);

@@ -33,6 +33,37 @@ const rightsSchema = z.strictObject(Object.fromEntries(Object.entries(MINTING_PO
   z.array(vocabulary === null ? z.string().min(1) : z.enum(vocabulary as [string, ...string[]])).optional(),
 ])));
 
+/** Asymmetric signatures only: never `none`, never a MAC keyed with something the issuer shares. */
+const TRUSTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+const loopbackHosts = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+/** `https:`, or `http:` on a loopback host (development and tests). */
+const issuerUrl = z.url({ protocol: /^https?$/ }).refine((url) => {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'https:' || loopbackHosts.test(hostname);
+}, 'must be an https: URL (http: only for localhost, 127.0.0.0/8 and [::1])');
+
+/** Upstream group → stagepass group. */
+const groupMapSchema = z.record(z.string().min(1), groupName.refine((name) => name !== '*', 'maps to a group a person can be put in, not "*"'));
+
+/** An identity provider whose JWTs are taken as subject tokens, for the person they name. */
+const trustedIssuerSchema = z.strictObject({
+  /** The person is `<id>:<sub>`. */
+  id: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be 1 to 32 of a-z, 0-9 and -'),
+  issuer: issuerUrl,
+  /** Its tokens' `aud` must contain it. */
+  audience: z.string().min(1),
+  /** Its keys; from the issuer's discovery document when not given. */
+  jwksUri: issuerUrl.optional(),
+  groupsClaim: z.string().min(1).default('groups'),
+  groupMap: groupMapSchema.optional(),
+  algorithms: z.array(z.enum(TRUSTED_ALGORITHMS, { error: `must be among ${TRUSTED_ALGORITHMS.join(', ')}` })).min(1).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+  /** The clients that may present its tokens; every client when absent. */
+  clients: z.array(z.string().min(1)).min(1).optional(),
+  /** A token issued (`iat`) longer ago than this is refused. */
+  maxTokenAgeSeconds: z.int().min(1).max(7 * 86_400).default(3600),
+});
+
 const keysSchema = z.strictObject({
   jwksFile: z.string().min(1).default('.data/jwks.json'),
   cookieKeysFile: z.string().min(1).default('.data/cookie-keys.json'),
@@ -125,6 +156,7 @@ export const configSchema = z.strictObject({
    * Present: a person may mint what both the client and the person's groups (and `"*"`) allow.
    */
   groups: z.record(groupName, rightsSchema).optional(),
+  trustedIssuers: z.array(trustedIssuerSchema).default([]),
   registration: z.strictObject({
     initialAccessToken: z.string().min(16).optional(),
     /** Days a dynamically registered client lives unused; each use starts the count again. */
@@ -135,6 +167,10 @@ export const configSchema = z.strictObject({
   ...MINTER_CONFIG_SECTIONS,
 }).superRefine((config, ctx) => {
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  for (const key of ['id', 'issuer'] as const) {
+    const values = config.trustedIssuers.map((trusted) => trusted[key]);
+    if (new Set(values).size !== values.length) issue('trustedIssuers', `two trusted issuers have the same ${key}`);
+  }
   const usesRedis = config.redisUrl !== undefined || config.redisSentinels !== undefined;
   if (config.cluster && !usesRedis) issue('cluster', 'cluster mode needs redisUrl: workers share their state through Redis');
   if (config.redisUrl !== undefined && config.redisSentinels !== undefined) {
@@ -155,5 +191,6 @@ type ParsedConfig = z.infer<typeof configSchema>;
 export type Config = Omit<ParsedConfig, 'issuer'> & { issuer: string };
 export type ClientConfig = ParsedConfig['clients'][number];
 export type AccountConfig = ParsedConfig['accounts'][number];
+export type TrustedIssuerConfig = ParsedConfig['trustedIssuers'][number];
 export type LimitsConfig = ParsedConfig['limits'];
 export type MetricsConfig = ParsedConfig['metrics'];

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
 import type { Store } from '../store/store.js';
+import type { Clock } from '../time/clock.js';
 
 export interface LockoutPolicy {
   /** Failures that lock the subject out; every further run of as many locks it out again. */
@@ -43,6 +44,7 @@ export class FailureLockout {
     private readonly store: Store,
     private readonly name: string,
     private readonly policy: LockoutPolicy,
+    private readonly clock: Clock,
   ) {}
 
   /** Counts an attempt and allows it, or refuses it (uncounted) with the seconds until the subject may try again. */
@@ -75,7 +77,7 @@ export class FailureLockout {
 
   /** Seconds an attempt in `run` must wait; 0 when it may be judged now. */
   async #refusal(subject: string, run: number, firstOfItsCount: boolean): Promise<number> {
-    const now = Date.now();
+    const now = this.clock.now();
     let record = parseRecord(await this.store.getValue(this.#key('lockout', subject)));
     if (record && record.until > now) return Math.ceil((record.until - now) / 1000);
     // A lockout over whose failures are forgotten belongs to an earlier count, not this one.
@@ -92,7 +94,7 @@ export class FailureLockout {
   async #lock(subject: string, run: number): Promise<number> {
     const { lockoutSeconds, maxLockoutSeconds } = this.policy;
     const seconds = Math.min(maxLockoutSeconds, lockoutSeconds * 2 ** Math.min(run, 30));
-    const record: LockoutRecord = { run, until: Date.now() + seconds * 1000 };
+    const record: LockoutRecord = { run, until: this.clock.now() + seconds * 1000 };
     await this.store.setValue(this.#key('lockout', subject), JSON.stringify(record), Math.max(seconds, FAILURE_MEMORY_SECONDS));
     return seconds;
   }

@@ -1,5 +1,6 @@
 import type { LimitsConfig } from '../config/schema.js';
 import type { Store } from '../store/store.js';
+import type { Clock } from '../time/clock.js';
 import { FailureLockout, type AttemptDecision } from './failure-lockout.js';
 
 export type SignInDecision =
@@ -15,9 +16,9 @@ export class LoginThrottle {
   readonly #byAccount: FailureLockout;
   readonly #byIp: FailureLockout;
 
-  constructor(store: Store, { maxFailuresPerAccount, maxFailuresPerIp, lockoutSeconds, maxLockoutSeconds }: LimitsConfig['login']) {
-    this.#byAccount = new FailureLockout(store, 'login-account', { maxFailures: maxFailuresPerAccount, lockoutSeconds, maxLockoutSeconds });
-    this.#byIp = new FailureLockout(store, 'login-ip', { maxFailures: maxFailuresPerIp, lockoutSeconds, maxLockoutSeconds });
+  constructor(store: Store, { maxFailuresPerAccount, maxFailuresPerIp, lockoutSeconds, maxLockoutSeconds }: LimitsConfig['login'], clock: Clock) {
+    this.#byAccount = new FailureLockout(store, 'login-account', { maxFailures: maxFailuresPerAccount, lockoutSeconds, maxLockoutSeconds }, clock);
+    this.#byIp = new FailureLockout(store, 'login-ip', { maxFailures: maxFailuresPerIp, lockoutSeconds, maxLockoutSeconds }, clock);
   }
 
   /**

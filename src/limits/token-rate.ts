@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.js';
+import { type Clock, epochSeconds } from '../time/clock.js';
 
 /** Tokens per second per client for a grant type given no rate of its own. */
 const DEFAULT_TOKENS_PER_SECOND = 100;
@@ -37,7 +38,7 @@ export class TokenRateLimiter {
   #windowsSecond = 0;
 
   /** `limits`: tokens per second per client, by grant type, `default` for the rest; 0 means unlimited. */
-  constructor(private readonly store: Store, limits: Readonly<Record<string, number>>) {
+  constructor(private readonly store: Store, limits: Readonly<Record<string, number>>, private readonly clock: Clock) {
     this.#limits = { default: DEFAULT_TOKENS_PER_SECOND, ...limits };
   }
 
@@ -88,7 +89,7 @@ export class TokenRateLimiter {
   }
 
   #currentSecond(): number {
-    const second = Math.floor(Date.now() / 1000);
+    const second = epochSeconds(this.clock);
     if (second !== this.#windowsSecond) {
       this.#windows = new Map();
       this.#windowsSecond = second;

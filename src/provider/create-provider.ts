@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
 import type { PageRenderer } from '../http/page-renderer.js';
 import type { Store } from '../store/store.js';
+import type { Clock } from '../time/clock.js';
 import { enforceDevicePollingInterval } from './device-polling.js';
 import { clientDisplayer } from './client-display.js';
 import { providerPages } from './provider-pages.js';
@@ -14,6 +15,7 @@ import { adapterFor } from './store-adapter.js';
 const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+const INTERACTION_LIFETIME = HOUR;
 
 const ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES = new Set(['registration', 'client_update']);
 
@@ -27,16 +29,18 @@ export interface ProviderDependencies {
   cookieKeys: string[];
   accounts: AccountDirectory;
   render: PageRenderer;
+  /** Times device polls; oidc-provider's own lifetimes keep the system's time. */
+  clock: Clock;
 }
 
 /**
  * Builds the provider with its device polling rules. Callers register the minting grants next and
  * then call `assertStaticClientsValid`, since clients may list those grants' types.
  */
-export function createProvider({ config, store, jwks, cookieKeys, accounts, render }: ProviderDependencies): Provider {
+export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock }: ProviderDependencies): Provider {
   const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id)));
   const configuration: Configuration = {
-    adapter: adapterFor(store),
+    adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock }),
     clients: config.clients,
     jwks: jwks as Configuration['jwks'],
     cookies: {
@@ -73,9 +77,10 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       DeviceCode: config.deviceFlow.expiresIn,
       Grant: 14 * DAY,
       IdToken: HOUR,
-      Interaction: HOUR,
+      Interaction: INTERACTION_LIFETIME,
       RefreshToken: 14 * DAY,
-      Session: 14 * DAY,
+      // A page visit that signs nobody in (the device code entry page) keeps its session no longer than an interaction.
+      Session: (_ctx, session) => (session.accountId ? 14 * DAY : INTERACTION_LIFETIME),
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     extraClientMetadata: {
@@ -138,7 +143,7 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
   };
 
   const provider = new Provider(config.issuer, configuration);
-  enforceDevicePollingInterval(provider, store, config.deviceFlow.interval);
+  enforceDevicePollingInterval(provider, store, config.deviceFlow.interval, clock);
   return provider;
 }
 

@@ -2,6 +2,7 @@ import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import type { Middleware } from 'koa';
 
 import type { Store } from '../store/store.js';
+import type { Clock } from '../time/clock.js';
 import { builtInDeviceCodeGrant, DEVICE_CODE_GRANT_TYPE } from './oidc-provider-internals.js';
 
 /** RFC 8628 §3.5: each slow_down adds five seconds to the device code's interval. */
@@ -17,12 +18,12 @@ interface PollState {
  * code grant so that each device code carries an interval, kept in the store (so every instance
  * sees it), and a device that polls sooner than its interval is told to slow down.
  */
-export function enforceDevicePollingInterval(provider: Provider, store: Store, defaultInterval: number): void {
+export function enforceDevicePollingInterval(provider: Provider, store: Store, defaultInterval: number, clock: Clock): void {
   const builtIn = builtInDeviceCodeGrant(provider);
   provider.registerGrantType(
     DEVICE_CODE_GRANT_TYPE,
     async (ctx) => {
-      await checkPollingInterval(ctx, provider, store, defaultInterval);
+      await checkPollingInterval(ctx, provider, store, defaultInterval, clock);
       await builtIn.handler(ctx);
     },
     builtIn.parameters,
@@ -44,6 +45,7 @@ async function checkPollingInterval(
   provider: Provider,
   store: Store,
   defaultInterval: number,
+  clock: Clock,
 ): Promise<void> {
   const deviceCode = ctx.oidc.params?.device_code;
   // Anything but a pending code of this client is left to the built-in handler to reject.
@@ -52,7 +54,7 @@ async function checkPollingInterval(
   if (!code || code.clientId !== ctx.oidc.client?.clientId || code.isExpired || code.accountId || code.error) return;
 
   const key = `device-poll:${code.jti}`;
-  const now = Date.now();
+  const now = clock.now();
   const previous = parsePollState(await store.getValue(key));
   const interval = previous?.interval ?? defaultInterval;
   const tooSoon = previous !== undefined && now - previous.lastPollAt < interval * 1000;

@@ -2,6 +2,7 @@ import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider'
 
 import { unavailableAsProviderError } from '../http/store-unavailable.js';
 import type { Store } from '../store/store.js';
+import { epochSeconds, type Clock } from '../time/clock.js';
 import { alreadyConsumed, GRANT_MODEL, grantIdOfPayload } from './oidc-provider-internals.js';
 
 /**
@@ -12,21 +13,57 @@ import { alreadyConsumed, GRANT_MODEL, grantIdOfPayload } from './oidc-provider-
 const EXPIRED_DEVICE_CODE_RETENTION_SECONDS = 600;
 
 /**
+ * What a registration leaves behind (the client and its registration access token), which
+ * oidc-provider would keep for ever: anyone may register, so each lives only while it is used.
+ */
+const KEPT_WHILE_USED = new Set(['Client', 'RegistrationAccessToken']);
+
+/** A record in use has its lifetime started again at most this often, not on every use. */
+const USE_RENEWAL_SECONDS = 86_400;
+
+export interface AdapterOptions {
+  /** Seconds a registered client (and its registration access token) lives unused. */
+  idleExpirySeconds: number;
+  clock: Clock;
+}
+
+/**
  * Gives oidc-provider one adapter class per model, all writing through the same store. A store
  * that cannot answer becomes a 503 temporarily_unavailable in oidc-provider's own error handling,
  * rather than the server_error it gives anything it does not know.
  */
-export function adapterFor(store: Store): AdapterConstructor {
+export function adapterFor(store: Store, { idleExpirySeconds, clock }: AdapterOptions): AdapterConstructor {
+  /** Idle expiry, never past a client secret's own expiry nor a lifetime the caller asked for. */
+  const lifetimeWhileUsed = (payload: AdapterPayload, expiresIn: number | undefined) => {
+    const secretExpiresAt = Number(payload.client_secret_expires_at ?? 0);
+    const untilSecretExpires = secretExpiresAt > 0 ? Math.max(1, secretExpiresAt - epochSeconds(clock)) : Infinity;
+    return Math.min(idleExpirySeconds, expiresIn ?? Infinity, untilSecretExpires);
+  };
+
   return class StoreAdapter implements Adapter {
     constructor(private readonly model: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      const kept = this.model === 'DeviceCode' && expiresIn !== undefined ? expiresIn + EXPIRED_DEVICE_CODE_RETENTION_SECONDS : expiresIn;
-      await unavailableAsProviderError(store.upsertModel(this.model, id, payload as Record<string, unknown>, kept));
+      await unavailableAsProviderError(store.upsertModel(this.model, id, payload as Record<string, unknown>, this.#lifetime(payload, expiresIn)));
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
-      return (await unavailableAsProviderError(store.findModel(this.model, id))) as AdapterPayload | undefined;
+      const payload = (await unavailableAsProviderError(store.findModel(this.model, id))) as AdapterPayload | undefined;
+      if (payload && KEPT_WHILE_USED.has(this.model)) await unavailableAsProviderError(this.#renew(id, payload));
+      return payload;
+    }
+
+    #lifetime(payload: AdapterPayload, expiresIn: number | undefined): number | undefined {
+      if (KEPT_WHILE_USED.has(this.model)) return lifetimeWhileUsed(payload, expiresIn);
+      return this.model === 'DeviceCode' && expiresIn !== undefined ? expiresIn + EXPIRED_DEVICE_CODE_RETENTION_SECONDS : expiresIn;
+    }
+
+    /** Starts a used record's idle lifetime again, once a day at most. */
+    async #renew(id: string, payload: AdapterPayload): Promise<void> {
+      const renewed = `renewed:${this.model}:${id}`;
+      if (await store.getValue(renewed)) return;
+      await store.setValue(renewed, '1', Math.min(USE_RENEWAL_SECONDS, idleExpirySeconds));
+      await store.upsertModel(this.model, id, payload as Record<string, unknown>, lifetimeWhileUsed(payload, undefined));
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {

@@ -6,6 +6,7 @@ import type { LimitsConfig } from '../config/schema.js';
 import type { PageRenderer } from '../http/page-renderer.js';
 import type { Audit } from '../observability/audit.js';
 import type { Store } from '../store/store.js';
+import type { Clock } from '../time/clock.js';
 import { UNKNOWN_USER_CODE } from './provider-pages.js';
 
 /**
@@ -17,14 +18,14 @@ export function throttleUserCodeEntry(
   provider: Provider,
   store: Store,
   policy: LimitsConfig['userCodeEntry'],
-  { render, audit }: { render: PageRenderer; audit: Audit },
+  { render, audit, clock }: { render: PageRenderer; audit: Audit; clock: Clock },
 ): Middleware {
   const entryPath = new URL(provider.urlFor('code_verification')).pathname;
   const lockout = new FailureLockout(store, 'user-code-ip', {
     maxFailures: policy.maxFailuresPerIp,
     lockoutSeconds: policy.lockoutSeconds,
     maxLockoutSeconds: policy.maxLockoutSeconds,
-  });
+  }, clock);
 
   return async (ctx, next) => {
     if (ctx.method !== 'POST' || ctx.path !== entryPath) return next();

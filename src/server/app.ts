@@ -6,6 +6,7 @@ import Koa from 'koa';
 import type { Provider } from 'oidc-provider';
 
 import { AccountDirectory } from '../accounts/account-directory.js';
+import { TrustedIssuers } from '../accounts/trusted-issuers.js';
 import { awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
@@ -17,12 +18,14 @@ import { serverSigningKey } from '../keys/server-signing-key.js';
 import { clientDisplayer } from '../provider/client-display.js';
 import { assertStaticClientsValid, createProvider } from '../provider/create-provider.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../provider/oidc-provider-internals.js';
+import { AddressRate } from '../limits/address-rate.js';
 import { LoginThrottle } from '../limits/login-throttle.js';
 import type { Logger } from '../observability/logger.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
 import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
 import { createStore } from '../store/create-store.js';
-import { epochSeconds, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { type Clock, systemClock } from '../time/clock.js';
 import { auditProviderEvents, createAudit } from './audit.js';
 import type { Lifecycle } from './health-routes.js';
 import { interactionRoutes } from './interaction-routes.js';
@@ -49,6 +52,8 @@ export interface StagepassOptions {
   logger?: Logger;
   /** Tests hand in a store they own; otherwise the configuration decides. */
   store?: Store;
+  /** Tests hand in a clock they move; otherwise the system's. */
+  clock?: Clock;
 }
 
 /**
@@ -60,25 +65,27 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const metrics = createMetrics();
   const audit = createAudit(logger, metrics);
   const lifecycle: Lifecycle = { draining: false };
-  const store = options.store ?? (await createStore(config, logger, metrics.redisError));
+  const clock = options.clock ?? systemClock;
+  const store = options.store ?? (await createStore(config, logger, metrics.redisError, clock));
   const [jwks, cookieKeys] = await Promise.all([
     loadOrCreateJwks(config.keys.jwksFile),
     loadOrCreateCookieKeys(config.keys.cookieKeysFile),
   ]);
   const accounts = new AccountDirectory(config.accounts);
   const render = createPageRenderer(VIEWS_DIR);
-  const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render });
+  const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render, clock });
   const people = peopleOf({
     groupsOf: (sub) => accounts.groupsOf(sub),
     groupRights: () => config.groups,
     rightsFields: Object.keys(MINTING_POLICY_METADATA),
+    trustedIssuers: new TrustedIssuers(config.trustedIssuers),
   });
-  const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), now: epochSeconds, people });
+  const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), clock, people });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
-  const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond));
+  const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock);
   guardTokenEndpoint(provider, {
     tokens: tokenRate,
-    failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }),
+    failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }, clock),
   });
   auditProviderEvents(provider, audit, logger);
   await assertStaticClientsValid(provider, config);
@@ -99,14 +106,18 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const routers = [
     assetRoutes(VIEWS_DIR),
     interactionRoutes({
-      provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login), audit,
+      provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login, clock), audit,
       displayClient: clientDisplayer(config.clients.map((client) => client.client_id)),
     }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
   ];
+  const anonymousRates = {
+    registrations: new AddressRate(store, 'registration', config.limits.registrationsPerMinutePerAddress, clock),
+    deviceAuthorizations: new AddressRate(store, 'device-authorization', config.limits.deviceAuthorizationsPerMinutePerAddress, clock),
+  };
   const pipeline = requestPipeline({
-    config, logger, metrics, audit, store, lifecycle, provider, render, routers,
-    awsApis: await awsApis({ config, provider, logger, audit, rate: tokenRate, minters, app }),
+    config, logger, metrics, audit, store, lifecycle, provider, render, clock, anonymousRates, routers,
+    awsApis: await awsApis({ config, provider, logger, audit, rate: tokenRate, registrations: anonymousRates.registrations, minters, app }),
   });
   for (const middleware of pipeline) app.use(middleware);
 

@@ -69,7 +69,7 @@ function requestFields(ctx: KoaContextWithOIDC): AuditFields {
   const minted = mintingAuditOf(ctx);
   return {
     clientId: ctx.oidc?.client?.clientId ?? text(params.client_id),
-    userId: ctx.oidc?.account?.accountId ?? subjectUserOf(ctx),
+    userId: ctx.oidc?.account?.accountId ?? subjectUserOf(ctx) ?? text(minted?.userId),
     grantType: text(params.grant_type),
     resource: text(minted?.resource) ?? text(params.resource),
     capabilities: minted?.capabilities,

@@ -4,6 +4,7 @@ import type { Provider } from 'oidc-provider';
 
 import { AWS_APIS_PREFIX } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
+import { limitAnonymousRequests, type AnonymousRequestRates } from '../provider/anonymous-request-limits.js';
 import { canonicalProviderPaths } from '../provider/canonical-paths.js';
 import { requireDevicePageSession } from '../provider/device-page-session.js';
 import { announceDevicePollingInterval } from '../provider/device-polling.js';
@@ -13,6 +14,7 @@ import { unauthorizedClientForDisallowedGrant } from '../provider/unauthorized-c
 import { throttleUserCodeEntry } from '../provider/user-code-throttle.js';
 import type { Store } from '../store/store.js';
 import type { Audit } from '../observability/audit.js';
+import type { Clock } from '../time/clock.js';
 import { limitBodySize } from './body-limit.js';
 import { errorBoundary } from './error-boundary.js';
 import { closeConnectionsWhileDraining } from './graceful-shutdown.js';
@@ -35,6 +37,9 @@ export interface PipelineDependencies {
   lifecycle: Lifecycle;
   provider: Provider;
   render: PageRenderer;
+  clock: Clock;
+  /** Per-address rates of the requests that need no proof and leave state behind. */
+  anonymousRates: AnonymousRequestRates;
   /** Each is mounted under the first segments of its own routes: pages, login and consent, the minters' routes. */
   routers: Router[];
   /** The AWS-compatible APIs, all under `AWS_APIS_PREFIX`. */
@@ -46,7 +51,7 @@ export interface PipelineDependencies {
  * request on to the next. The ones that only concern some paths are passed by on the others.
  */
 export function requestPipeline(deps: PipelineDependencies): Middleware[] {
-  const { config, logger, metrics, audit, store, lifecycle, provider, render, routers, awsApis } = deps;
+  const { config, logger, metrics, audit, store, lifecycle, provider, render, clock, anonymousRates, routers, awsApis } = deps;
   const pathOf = (route: string) => new URL(provider.urlFor(route)).pathname;
   return [
     requestId(),
@@ -60,12 +65,13 @@ export function requestPipeline(deps: PipelineDependencies): Middleware[] {
     limitBodySize(config.limits.maxBodyBytes, { exceptUnder: AWS_APIS_PREFIX }),
     securityHeaders(),
     unauthorizedClientForDisallowedGrant([pathOf('token'), pathOf('device_authorization')]),
+    limitAnonymousRequests(provider, anonymousRates),
     // The device pages and device authorization all live under the code verification path.
     forPathsUnder([pathOf('code_verification')], [
       announceDevicePollingInterval(pathOf('device_authorization'), config.deviceFlow.interval),
       prefillUserCode(pathOf('code_verification')),
       requireDevicePageSession(provider),
-      throttleUserCodeEntry(provider, store, config.limits.userCodeEntry, { render, audit }),
+      throttleUserCodeEntry(provider, store, config.limits.userCodeEntry, { render, audit, clock }),
     ]),
     ...routers.map((router) => forPathsUnder(routerPrefixes(router), [router.routes() as Middleware])),
     forPathsUnder([AWS_APIS_PREFIX], [awsApis]),

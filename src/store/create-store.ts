@@ -2,21 +2,24 @@ import type { Config } from '../config/schema.js';
 import { MemoryStore } from './memory-store.js';
 import { RedisStore } from './redis-store.js';
 import type { Logger } from '../observability/logger.js';
+import type { Clock } from '../time/clock.js';
 import type { Store } from './store.js';
 
 /**
- * Redis when the configuration names one, memory otherwise. Every Redis error is counted;
- * connection errors are logged too (a failed command is logged by the request that met it).
+ * Redis when the configuration names one, memory otherwise (expiring by `clock`; Redis keeps its
+ * own). Every Redis error is counted; connection errors are logged too (a failed command is logged
+ * by the request that met it).
  */
 export async function createStore(
   config: Pick<Config, 'redisUrl' | 'redisSentinels' | 'redisSentinelName' | 'redisSentinelPassword' | 'redisKeyPrefix' | 'redisCluster' | 'redisCommandTimeoutMs'>,
   logger: Logger,
-  countRedisError: () => void = () => {},
+  countRedisError: () => void,
+  clock: Clock,
 ): Promise<Store> {
   const sentinel = config.redisSentinels && {
     sentinels: config.redisSentinels, name: config.redisSentinelName!, password: config.redisSentinelPassword,
   };
-  if (config.redisUrl === undefined && sentinel === undefined) return new MemoryStore();
+  if (config.redisUrl === undefined && sentinel === undefined) return new MemoryStore(clock);
   const store = new RedisStore({
     url: config.redisUrl,
     sentinel,

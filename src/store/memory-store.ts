@@ -1,9 +1,10 @@
+import { type Clock, epochSeconds, systemClock } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
-import { epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, type Successor } from './store.js';
+import type { CountedInsert, CountedInsertOutcome, ModelPayload, Store, StoreHealth, Successor } from './store.js';
 
 interface Entry {
   value: unknown;
-  /** Epoch milliseconds; absent means no expiry. */
+  /** Epoch milliseconds by the store's clock; absent means no expiry. */
   expiresAt?: number;
   /** On a model record consumed by a rotation: the id of the record that replaced it. */
   successor?: string;
@@ -12,16 +13,19 @@ interface Entry {
 const SWEEP_INTERVAL_MS = 60_000;
 
 /**
- * A single-process store for development and tests. Expired entries are invisible at once and
- * swept every minute so that memory does not grow with dead records.
+ * A single-process store for development and tests. Expiry follows the clock it is given: an entry
+ * is invisible from the moment its clock passes its deadline, and expired entries are swept every
+ * minute (of real time) so that memory does not grow with dead records.
  */
 export class MemoryStore implements Store {
   readonly #entries = new Map<string, Entry>();
   readonly #sweeper = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS).unref();
 
+  constructor(private readonly clock: Clock = systemClock) {}
+
   async upsertModel(model: string, id: string, payload: ModelPayload, expiresIn?: number): Promise<void> {
     const key = storeKeys.model(model, id);
-    const expiresAt = deadlineFor(expiresIn);
+    const expiresAt = this.#deadlineFor(expiresIn);
     this.#entries.set(key, { value: structuredClone(payload), expiresAt });
     const { uid, userCode, grantId } = payload as IndexedFields;
     const uidIndex = asIndex(uid);
@@ -53,7 +57,7 @@ export class MemoryStore implements Store {
     const key = storeKeys.model(model, id);
     const payload = this.#live(key) as ModelPayload | undefined;
     if (!payload || payload.consumed !== undefined) return false;
-    payload.consumed = epochSeconds();
+    payload.consumed = epochSeconds(this.clock);
     if (successorId !== undefined) this.#entries.get(key)!.successor = successorId;
     return true;
   }
@@ -81,7 +85,7 @@ export class MemoryStore implements Store {
   }
 
   async setValue(key: string, value: string, expiresIn: number): Promise<void> {
-    this.#entries.set(storeKeys.value(key), { value, expiresAt: deadlineFor(expiresIn) });
+    this.#entries.set(storeKeys.value(key), { value, expiresAt: this.#deadlineFor(expiresIn) });
   }
 
   async deleteValue(key: string): Promise<void> {
@@ -90,14 +94,14 @@ export class MemoryStore implements Store {
 
   async incrementValue(key: string, expiresIn: number, by = 1): Promise<number> {
     const entry = this.#entries.get(storeKeys.value(key));
-    const live = entry && !isExpired(entry);
+    const live = entry && !this.#isExpired(entry);
     const count = (live ? Number(entry.value) : 0) + by;
-    this.#entries.set(storeKeys.value(key), { value: String(count), expiresAt: live ? entry.expiresAt : deadlineFor(expiresIn) });
+    this.#entries.set(storeKeys.value(key), { value: String(count), expiresAt: live ? entry.expiresAt : this.#deadlineFor(expiresIn) });
     return count;
   }
 
   async addToSet(key: string, member: string, expiresIn: number): Promise<void> {
-    this.#addMember(storeKeys.set(key), member, deadlineFor(expiresIn));
+    this.#addMember(storeKeys.set(key), member, this.#deadlineFor(expiresIn));
   }
 
   async setMembers(key: string): Promise<string[]> {
@@ -115,21 +119,16 @@ export class MemoryStore implements Store {
     if (held !== undefined) return { outcome: 'claimed', value: held };
     const setKey = storeKeys.counted(countedIn);
     const entry = this.#entries.get(setKey);
-    const live = entry !== undefined && !isExpired(entry);
+    const live = entry !== undefined && !this.#isExpired(entry);
     const members = live ? (entry.value as Map<string, number>) : new Map<string, number>();
     // Expired members are dropped only when the count matters, so inserting stays O(1) below the limit.
-    if (members.size >= limit && dropExpired(members).size >= limit) return { outcome: 'limit_reached' };
-    const expiresAt = deadlineFor(expiresIn)!;
+    if (members.size >= limit && this.#dropExpired(members).size >= limit) return { outcome: 'limit_reached' };
+    const expiresAt = this.#deadlineFor(expiresIn)!;
     members.set(member, expiresAt);
     this.#entries.set(setKey, { value: members, expiresAt: live ? laterOf(entry.expiresAt, expiresAt) : expiresAt });
     this.#entries.set(storeKeys.value(record.key), { value: record.value, expiresAt });
-    this.#entries.set(storeKeys.value(claim.key), { value: claim.value, expiresAt: deadlineFor(claim.expiresIn) });
+    this.#entries.set(storeKeys.value(claim.key), { value: claim.value, expiresAt: this.#deadlineFor(claim.expiresIn) });
     return { outcome: 'inserted' };
-  }
-
-  async countLive(key: string): Promise<number> {
-    const members = this.#live(storeKeys.counted(key)) as Map<string, number> | undefined;
-    return members ? dropExpired(members).size : 0;
   }
 
   async removeCounted(key: string, member: string): Promise<void> {
@@ -152,7 +151,7 @@ export class MemoryStore implements Store {
   /** A set lives as long as its longest-lived member. */
   #addMember(setKey: string, member: string, expiresAt: number | undefined): void {
     const entry = this.#entries.get(setKey);
-    const live = entry && !isExpired(entry);
+    const live = entry && !this.#isExpired(entry);
     const members = live ? (entry.value as Set<string>) : new Set<string>();
     members.add(member);
     this.#entries.set(setKey, { value: members, expiresAt: live ? laterOf(entry.expiresAt, expiresAt) : expiresAt });
@@ -161,7 +160,7 @@ export class MemoryStore implements Store {
   #live(key: string): unknown {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
-    if (isExpired(entry)) {
+    if (this.#isExpired(entry)) {
       this.#entries.delete(key);
       return undefined;
     }
@@ -170,24 +169,24 @@ export class MemoryStore implements Store {
 
   #sweep(): void {
     for (const [key, entry] of this.#entries) {
-      if (isExpired(entry)) this.#entries.delete(key);
+      if (this.#isExpired(entry)) this.#entries.delete(key);
     }
   }
-}
 
-/** A counted set's members, each with its expiry (epoch milliseconds), without the expired ones. */
-function dropExpired(members: Map<string, number>): Map<string, number> {
-  const now = Date.now();
-  for (const [member, expiresAt] of members) if (expiresAt <= now) members.delete(member);
-  return members;
-}
+  /** A counted set's members, each with its expiry (epoch milliseconds), without the expired ones. */
+  #dropExpired(members: Map<string, number>): Map<string, number> {
+    const now = this.clock.now();
+    for (const [member, expiresAt] of members) if (expiresAt <= now) members.delete(member);
+    return members;
+  }
 
-function deadlineFor(expiresIn: number | undefined): number | undefined {
-  return expiresIn === undefined ? undefined : Date.now() + expiresIn * 1000;
-}
+  #deadlineFor(expiresIn: number | undefined): number | undefined {
+    return expiresIn === undefined ? undefined : this.clock.now() + expiresIn * 1000;
+  }
 
-function isExpired(entry: Entry): boolean {
-  return entry.expiresAt !== undefined && entry.expiresAt <= Date.now();
+  #isExpired(entry: Entry): boolean {
+    return entry.expiresAt !== undefined && entry.expiresAt <= this.clock.now();
+  }
 }
 
 function laterOf(a: number | undefined, b: number | undefined): number | undefined {

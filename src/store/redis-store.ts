@@ -1,8 +1,9 @@
 import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 
+import { epochSeconds, systemClock } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
 import {
-  epochSeconds, type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, StoreUnavailableError, type Successor,
+  type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, StoreUnavailableError, type Successor,
 } from './store.js';
 
 export interface RedisStoreOptions {
@@ -160,6 +161,7 @@ return {'inserted'}`,
 type ScriptArgument = string | number;
 type Scripted = { [name in keyof typeof SCRIPTS]: (...args: ScriptArgument[]) => Promise<unknown> };
 
+/** Redis expires keys by its own clock, so the times this store writes beside them are the system's. */
 export class RedisStore implements Store {
   readonly #client: RedisClient;
   readonly #onCommandError: (error: Error) => void;
@@ -256,7 +258,7 @@ export class RedisStore implements Store {
 
   async consumeModel(model: string, id: string, successorId?: string): Promise<boolean> {
     return this.#guard(async () => {
-      return (await this.#scripts.consumeModel(storeKeys.model(model, id), String(epochSeconds()), successorId ?? '')) === 1;
+      return (await this.#scripts.consumeModel(storeKeys.model(model, id), String(epochSeconds(systemClock)), successorId ?? '')) === 1;
     });
   }
 
@@ -344,10 +346,6 @@ export class RedisStore implements Store {
       )) as [CountedInsertOutcome['outcome'], string?];
       return outcome === 'claimed' ? { outcome, value: value! } : { outcome } as CountedInsertOutcome;
     });
-  }
-
-  async countLive(key: string): Promise<number> {
-    return this.#guard(async () => this.#client.zcount(storeKeys.counted(key), `(${Date.now()}`, '+inf'));
   }
 
   async removeCounted(key: string, member: string): Promise<void> {

@@ -50,8 +50,6 @@ export interface Store {
    * be made with `inGroup` for one group (a Redis Cluster writes them in one slot).
    */
   insertCounted(insert: CountedInsert): Promise<CountedInsertOutcome>;
-  /** Live members of a counted set. */
-  countLive(key: string): Promise<number>;
   removeCounted(key: string, member: string): Promise<void>;
 
   /** Whether the backend answers and takes writes now. */
@@ -90,5 +88,3 @@ export type CountedInsertOutcome = { outcome: 'inserted' } | { outcome: 'claimed
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
 }
-
-export const epochSeconds = (): number => Math.floor(Date.now() / 1000);

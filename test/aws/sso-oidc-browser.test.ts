@@ -11,6 +11,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { launchChromium } from '../support/browser.js';
+import { sleep } from '../support/sleep.js';
 import { startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
 
 let server: RunningStagepass;
@@ -26,7 +27,7 @@ afterAll(async () => {
 /** What the AWS CLI does after StartDeviceAuthorization: CreateToken every interval until the person acts. */
 async function pollUntilApproved(sso: SSOOIDCClient, input: ConstructorParameters<typeof CreateTokenCommand>[0], intervalSeconds: number): Promise<CreateTokenCommandOutput> {
   for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, intervalSeconds * 1000));
+    await sleep(intervalSeconds * 1000);
     try {
       return await sso.send(new CreateTokenCommand(input));
     } catch (error) {

@@ -40,8 +40,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 async function registerDeviceClient() {
   return sso.send(new RegisterClientCommand({ clientName: 'aws-cli on the living room PC', clientType: 'public' }));
 }
@@ -189,7 +187,7 @@ describe('SSO OIDC device authorization', () => {
     const { poll } = await startDevice();
     for (let i = 0; i < 2; i += 1) {
       await expect(poll()).rejects.toBeInstanceOf(AuthorizationPendingException);
-      await sleep(1_050);
+      server.clock.advance(1_050);
     }
   });
 

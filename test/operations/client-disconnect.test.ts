@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/server/logger.js';
 import { ivsConfig, MINTING_CLIENTS } from '../support/minters.js';
+import { sleep } from '../support/sleep.js';
 import { CLIENTS, startStagepass, type RunningStagepass } from '../support/stagepass.js';
 
 type LogLine = Record<string, unknown>;
@@ -24,7 +25,7 @@ async function dropMidBody(path: string, contentType: string, firstBytes: string
   const socket = connect(Number(new URL(server.issuer).port), '127.0.0.1');
   await new Promise((resolve) => socket.once('connect', resolve));
   socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\nContent-Length: 1000\r\n\r\n${firstBytes}`);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await sleep(100);
   socket.destroy();
 }
 

@@ -5,6 +5,7 @@ import { approveDevice, authorizationCodeTokens } from '../support/flows.js';
 import { LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, ROLE } from '../support/minters.js';
 import { basicAuth, postForm } from '../support/relying-party.js';
 import { formsIn, ScriptedUser } from '../support/scripted-user.js';
+import { sleep } from '../support/sleep.js';
 import { CLIENTS, newKeysDir, REDIRECT_URI, uniqueRedisPrefix, USERS } from '../support/stagepass.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -103,7 +104,7 @@ describe('two server processes on one Redis behave as one', () => {
     const request = (instance: ChildStagepass) => postForm(`${instance.issuer}/token`, { grant_type: 'client_credentials' }, credentials);
     // Requests must fall in one one-second window; a window that rolls over mid-way is tried again.
     for (let attempt = 0; attempt < 5; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+      await sleep(1000 - (Date.now() % 1000) + 20);
       const second = Math.floor(Date.now() / 1000);
       const onA = [];
       for (let i = 0; i < SERVICE_RATE; i += 1) onA.push(await request(a));

@@ -6,8 +6,6 @@ import { basicAuth, postForm } from '../support/relying-party.js';
 import { formsIn, ScriptedUser, type Page } from '../support/scripted-user.js';
 import { CLIENTS, REDIRECT_URI, startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 let server: RunningStagepass;
 
 beforeAll(async () => {
@@ -30,17 +28,12 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 /**
- * Sends a burst that starts and ends within one second of the clock the server shares with the
- * test, so the server counted it in one window; a burst that straddles two is sent again.
+ * Sends a burst in one second of the server's clock, so the server counts it in one window: the
+ * clock is moved on to a second of its own and stands still while the burst is answered.
  */
-async function inOneSecond<T>(burst: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; attempt < 5; attempt += 1) {
-    await sleep(1000 - (Date.now() % 1000) + 10);
-    const second = Math.floor(Date.now() / 1000);
-    const result = await burst();
-    if (Math.floor(Date.now() / 1000) === second) return result;
-  }
-  throw new Error('no burst fitted in one second');
+function inOneSecond<T>({ clock }: RunningStagepass, burst: () => Promise<T>): Promise<T> {
+  clock.advance(1000 - (clock.now() % 1000));
+  return clock.stoppedDuring(burst);
 }
 
 describe('token rate per client and grant type', () => {
@@ -49,7 +42,7 @@ describe('token rate per client and grant type', () => {
 
   it('over its rate a client gets 429 with Retry-After and an RFC 6749 body; other clients and grant types are unaffected', async () => {
     const backend = MINTING_CLIENTS.stageBackend;
-    const [burst, otherClient, otherGrant] = await inOneSecond(() => Promise.all([
+    const [burst, otherClient, otherGrant] = await inOneSecond(server, () => Promise.all([
       Promise.all(Array.from({ length: 10 }, () => clientCredentials(backend))),
       clientCredentials(CLIENTS.service),
       mint(server.issuer, backend, IVS_GRANT, { stage_arn: STAGES.main.arn }),
@@ -67,7 +60,7 @@ describe('token rate per client and grant type', () => {
   });
 
   it('IVS participant tokens are limited to 50 per second per client unless configured otherwise', async () => {
-    const answers = await inOneSecond(() => Promise.all(Array.from({ length: 60 }, () =>
+    const answers = await inOneSecond(server, () => Promise.all(Array.from({ length: 60 }, () =>
       mint(server.issuer, MINTING_CLIENTS.viewerBackend, IVS_GRANT, { stage_arn: STAGES.main.arn, capabilities: 'SUBSCRIBE' }))));
     expect(answers.filter((r) => r.status === 200)).toHaveLength(50);
     expect(answers.filter((r) => r.status === 429)).toHaveLength(10);
@@ -101,13 +94,13 @@ describe('sign-in lockout', () => {
     expect(locked.status).toBe(429);
     expect(locked.html).toMatch(/Too many failed sign-ins. Try again in [12] seconds?\./);
 
-    await sleep(2_100);
+    server.clock.advance(2_100);
     for (let i = 0; i < 3; i += 1) page = await signIn(user, page, '192.0.2.5', USERS.alice.username, 'still wrong');
     const lockedLonger = await signIn(user, page, '192.0.2.6', USERS.alice.username, USERS.alice.password);
     expect(lockedLonger.status).toBe(429);
     expect(lockedLonger.html).toMatch(/Try again in [34] seconds\./);
 
-    await sleep(4_100);
+    server.clock.advance(4_100);
     const signedIn = await signIn(user, page, '192.0.2.6', USERS.alice.username, USERS.alice.password);
     expect(signedIn.status).not.toBe(429);
     expect(signedIn.html).not.toContain('Wrong username or password');
@@ -129,7 +122,7 @@ describe('device polling and the token rate', () => {
   it('many devices of one client polling in the same second are each told authorization_pending, never 429', async () => {
     const devices = await Promise.all(Array.from({ length: 8 }, () =>
       postForm(`${server.issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope: 'openid' })));
-    const polls = await inOneSecond(() => Promise.all(devices.map((device) => postForm(`${server.issuer}/token`, {
+    const polls = await inOneSecond(server, () => Promise.all(devices.map((device) => postForm(`${server.issuer}/token`, {
       grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: String(device.body.device_code), client_id: CLIENTS.native.client_id,
     }))));
     expect(polls.map((poll) => poll.body.error)).toEqual(Array(8).fill('authorization_pending'));
@@ -303,7 +296,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('a public client\'s
     const refresh = (refreshToken: string, ip: string) => postForm(`${publicRate.issuer}/token`, {
       grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENTS.native.client_id,
     }, { 'x-forwarded-for': ip });
-    const [junk, real] = await inOneSecond(async () => {
+    const [junk, real] = await inOneSecond(publicRate, async () => {
       const sent = await Promise.all(Array.from({ length: 20 }, (_, i) => refresh(`junk-${i}`, '192.0.2.66')));
       return [sent, await refresh(tokens.refresh_token!, '192.0.2.67')] as const;
     });

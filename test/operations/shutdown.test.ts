@@ -4,6 +4,7 @@ import { describe, expect, inject, it } from 'vitest';
 
 import { startChildStagepass } from '../support/child-stagepass.js';
 import { basicAuth } from '../support/relying-party.js';
+import { sleep } from '../support/sleep.js';
 import { CLIENTS, newKeysDir, uniqueRedisPrefix } from '../support/stagepass.js';
 
 describe('graceful shutdown', () => {
@@ -24,7 +25,7 @@ describe('graceful shutdown', () => {
       response.on('end', () => answered({ status: response.statusCode!, json: JSON.parse(text) as Record<string, unknown>, connection: response.headers.connection }));
     });
     inFlight.write(body.slice(0, 10));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
 
     const exited = server.stop(signal);
     await expect.poll(() => server.logLines().some((line) => line.message === 'shutting down'), { timeout: 5_000 }).toBe(true);

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TokenRateLimiter } from '../../src/limits/token-rate.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { StoreUnavailableError } from '../../src/store/store.js';
+import { systemClock } from '../../src/time/clock.js';
 
 /** A store that counts the increments it is asked for: each is a round trip on Redis. */
 function countingStore() {
@@ -23,6 +24,7 @@ async function admitted(limiter: TokenRateLimiter, requests: number, clientId = 
 }
 
 describe('the token rate limiter', () => {
+  // Date alone is faked, so the system clock the limiter reads stands still between the windows set here.
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-11-29T12:00:00.100Z'));
@@ -31,7 +33,7 @@ describe('the token rate limiter', () => {
 
   it('admits exactly its limit in a second, asking the store once per lease and not at all once it is spent', async () => {
     const { store, increments } = countingStore();
-    const limiter = new TokenRateLimiter(store, { client_credentials: 100 });
+    const limiter = new TokenRateLimiter(store, { client_credentials: 100 }, systemClock);
     expect(await admitted(limiter, 150)).toBe(100);
     // Leases of 5 (a twentieth of 100): 20 of them, then one ask that finds the limit reached.
     expect(increments()).toBe(20 + 1);
@@ -42,7 +44,7 @@ describe('the token rate limiter', () => {
 
   it('instances sharing a store never admit more than the limit together', async () => {
     const { store } = countingStore();
-    const [a, b] = [new TokenRateLimiter(store, { client_credentials: 100 }), new TokenRateLimiter(store, { client_credentials: 100 })];
+    const [a, b] = [new TokenRateLimiter(store, { client_credentials: 100 }, systemClock), new TokenRateLimiter(store, { client_credentials: 100 }, systemClock)];
     const first = await admitted(a, 31);
     const second = await admitted(b, 200);
     const more = await admitted(a, 200);
@@ -55,7 +57,7 @@ describe('the token rate limiter', () => {
 
   it('counts each client and grant type apart, and small limits one request at a time', async () => {
     const { store, increments } = countingStore();
-    const limiter = new TokenRateLimiter(store, { client_credentials: 3 });
+    const limiter = new TokenRateLimiter(store, { client_credentials: 3 }, systemClock);
     expect(await admitted(limiter, 5, 'one')).toBe(3);
     expect(await admitted(limiter, 5, 'two')).toBe(3);
     // Three leases of one each, and one ask that finds the limit reached, per client.
@@ -65,7 +67,7 @@ describe('the token rate limiter', () => {
 
   it('a request given back within its second lets one more in; given back after the second, it is gone', async () => {
     const { store } = countingStore();
-    const limiter = new TokenRateLimiter(store, { client_credentials: 3 });
+    const limiter = new TokenRateLimiter(store, { client_credentials: 3 }, systemClock);
     const first = await limiter.take('client', 'client_credentials');
     expect(await admitted(limiter, 5)).toBe(2);
     if (first.allowed) first.refund();
@@ -82,14 +84,14 @@ describe('the token rate limiter', () => {
 
   it('a concurrent burst is admitted up to the limit, no further', async () => {
     const { store } = countingStore();
-    const limiter = new TokenRateLimiter(store, { client_credentials: 100 });
+    const limiter = new TokenRateLimiter(store, { client_credentials: 100 }, systemClock);
     const decisions = await Promise.all(Array.from({ length: 300 }, () => limiter.take('client', 'client_credentials')));
     expect(decisions.filter((d) => d.allowed)).toHaveLength(100);
   });
 
   it('a store that fails refuses every waiting request with its error, and the next request asks again', async () => {
     const store = new MemoryStore();
-    const limiter = new TokenRateLimiter(store, { client_credentials: 100 });
+    const limiter = new TokenRateLimiter(store, { client_credentials: 100 }, systemClock);
     const incrementValue = store.incrementValue.bind(store);
     store.incrementValue = () => Promise.reject(new StoreUnavailableError('redis is unavailable'));
     const waiting = await Promise.allSettled(Array.from({ length: 5 }, () => limiter.take('client', 'client_credentials')));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { hashPassword } from '../../src/accounts/password.js';
 import { freePort } from './free-port.js';
-import { CLIENTS, USERS } from './stagepass.js';
+import { CLIENTS, TEST_ADDRESS_RATES, USERS } from './stagepass.js';
 
 const TSX = join('node_modules', '.bin', 'tsx');
 
@@ -42,6 +42,7 @@ export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, c
     accounts: [{ ...USERS.alice, password: await hashPassword(USERS.alice.password) }],
     deviceFlow: { interval: 1, expiresIn: 600 },
     ...config,
+    limits: { ...TEST_ADDRESS_RATES, ...(config.limits as Record<string, unknown> | undefined) },
   }));
   const child = spawn(TSX, ['src/main.ts'], { env: { ...process.env, STAGEPASS_CONFIG: path }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -5,12 +5,12 @@ import { createLogger } from '../../src/server/logger.js';
 import { authorizationCodeTokens } from './flows.js';
 import { JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint } from './minters.js';
 import { basicAuth, postForm } from './relying-party.js';
+import { sleep } from './sleep.js';
 import { CLIENTS, startStagepass, uniqueRedisPrefix, type RunningStagepass } from './stagepass.js';
 
 /** How long the service may take to come back after its Redis master died. */
 export const RECOVERY_LIMIT_MS = 20_000;
 const WORKERS = 6;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What clients saw, and what still worked, around the death of a Redis master. */
 export interface FailoverReport {

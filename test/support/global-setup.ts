@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
 
 import { freePort } from './free-port.js';
+import { sleep } from './sleep.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -42,7 +43,7 @@ async function findOrStartRedis(): Promise<string> {
   const url = `redis://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 50; attempt += 1) {
     if (await Promise.race([answers(url), spawnFailed])) return url;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error('redis-server was started but never answered');
 }

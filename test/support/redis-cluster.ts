@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { freePort } from './free-port.js';
+import { sleep } from './sleep.js';
 
 const run = promisify(execFile);
 
@@ -105,7 +106,7 @@ async function clusterIsOk(port: number): Promise<boolean> {
 async function waitFor(condition: () => Promise<boolean>, failure: string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
     if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   throw new Error(failure);
 }

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { Redis } from 'ioredis';
 
 import { freePort } from './free-port.js';
+import { sleep } from './sleep.js';
 
 /** A redis-server on a spare loopback port, owned by one test, which may stop, pause and restart it. */
 export interface OwnedRedis {
@@ -35,7 +36,7 @@ export async function startOwnedRedis(redisArgs: string[] = []): Promise<OwnedRe
       reject(new Error(`redis-server could not start (apt-get install -y redis-server): ${error.message}`))));
     for (let attempt = 0; attempt < 100; attempt += 1) {
       if (await Promise.race([answers(url), spawnFailed])) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
     }
     throw new Error(`redis-server on port ${port} never answered`);
   };

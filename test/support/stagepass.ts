@@ -11,6 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createStagepass, listen, type Stagepass } from '../../src/server/app.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { silentLogger } from '../../src/server/logger.js';
+import { TestClock } from './clock.js';
 import { freePort } from './free-port.js';
 
 /** A port of its own per test file, so a browser test can answer the callback for real. */
@@ -50,10 +51,18 @@ export const CLIENTS = {
 
 const aliceHash = hashPassword(USERS.alice.password);
 
+/**
+ * Every test runs from one address, and most register clients and start device flows freely;
+ * tests of these per-address rates set their own.
+ */
+export const TEST_ADDRESS_RATES = { registrationsPerMinutePerAddress: 100_000, deviceAuthorizationsPerMinutePerAddress: 100_000 };
+
 export interface RunningStagepass {
   issuer: string;
   stagepass: Stagepass;
   server: Server;
+  /** The server's clock: a test moves it on rather than waiting (the memory store, lockouts, rate windows, device polls). */
+  clock: TestClock;
   close(): Promise<void>;
 }
 
@@ -75,6 +84,7 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
   const redis = options.redis
     ? { redisUrl: inject('redisUrl'), redisKeyPrefix: typeof options.redis === 'object' ? options.redis.keyPrefix : uniqueRedisPrefix() }
     : {};
+  const extra = (typeof options.config === 'function' ? options.config(keysDir) : options.config) ?? {};
   const config = parseConfig({
     issuer,
     port,
@@ -83,14 +93,17 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
     accounts: [{ ...USERS.alice, password: await aliceHash }],
     deviceFlow: { interval: 1, expiresIn: 600 },
     ...redis,
-    ...(typeof options.config === 'function' ? options.config(keysDir) : options.config),
+    ...extra,
+    limits: { ...TEST_ADDRESS_RATES, ...(extra.limits as Record<string, unknown> | undefined) },
   });
-  const stagepass = await createStagepass(config, { logger: options.logger ?? silentLogger });
+  const clock = new TestClock();
+  const stagepass = await createStagepass(config, { logger: options.logger ?? silentLogger, clock });
   const server = await listen(stagepass, port);
   return {
     issuer,
     stagepass,
     server,
+    clock,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

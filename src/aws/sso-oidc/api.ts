@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
 
 import { bearerCheck } from '../../http/bearer-check.js';
+import type { AddressRate } from '../../limits/address-rate.js';
 import { AwsError } from '../aws-error.js';
 import { awsEndpoint, awsOperation as operation, nameRoute, runOperation, type AwsOperation, type EndpointDependencies } from '../aws-endpoint.js';
 import { requestOrigin, type Dispatch, type RequestOrigin } from '../in-process-dispatch.js';
@@ -19,6 +20,8 @@ export interface SsoOidcDependencies extends EndpointDependencies {
   issuer: string;
   /** registration.initialAccessToken: when set, RegisterClient needs it as a bearer token, as /reg does. */
   initialAccessToken?: string;
+  /** Registrations per address, shared with `/reg`. */
+  registrations: AddressRate;
 }
 
 /**
@@ -45,6 +48,17 @@ export function ssoOidcApi(deps: SsoOidcDependencies): Middleware {
     if (path === '/client/register' && !mayRegister(ctx.get('authorization'))) {
       throw ssoOidcError('access_denied', 'registration on this server needs its initial access token: Authorization: Bearer <token>');
     }
+    if (path === '/client/register') await refuseOverRegistrationRate(deps.registrations, ctx.ip);
     return runOperation(found, body, SSO_OIDC_ERRORS, requestOrigin(ctx));
+  });
+}
+
+/** What `/reg` answers over the rate, as the SDKs' throttling error (which they retry after a while). */
+async function refuseOverRegistrationRate(registrations: AddressRate, ip: string): Promise<void> {
+  const decision = await registrations.take(ip);
+  if (decision.allowed) return;
+  throw new AwsError('ThrottlingException', 429, `this address may register ${decision.limit} clients a minute; retry after ${decision.retryAfter} s`, {
+    oauthError: 'rate_limit_exceeded',
+    retryAfter: String(decision.retryAfter),
   });
 }

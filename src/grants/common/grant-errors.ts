@@ -13,7 +13,11 @@ export const invalidTarget = (description: string) => new errors.InvalidTarget(d
 
 export const invalidRequest = (description: string) => new errors.InvalidRequest(description);
 
-export const invalidGrant = (description: string) => new errors.InvalidGrant(description);
+/**
+ * oidc-provider's own InvalidGrant keeps its description fixed ("grant request is invalid"); a
+ * minting grant's says which check failed, as the AWS APIs already do for the same refusal.
+ */
+export const invalidGrant = (description: string) => withStatus(new errors.CustomOIDCProviderError('invalid_grant', description), 400);
 
 /** A client using a grant type it is not registered for, outside the token endpoint. */
 export const unauthorizedClient = (description: string) => withStatus(new errors.UnauthorizedClient(description), 403);

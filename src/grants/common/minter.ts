@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { AwsApiDependencies } from '../../aws/aws-endpoint.js';
 import type { ServerSigningKey } from '../../keys/server-signing-key.js';
 import type { Store } from '../../store/store.js';
+import type { Clock } from '../../time/clock.js';
 import type { MintingGrant } from './minting-grant.js';
 import type { People } from './people.js';
 
@@ -21,8 +22,7 @@ export interface MinterDependencies {
   provider: Provider;
   store: Store;
   serverKey: ServerSigningKey;
-  /** Epoch seconds. */
-  now: () => number;
+  clock: Clock;
   /** Whose groups decide what a person may mint. */
   people: People;
 }

@@ -59,10 +59,9 @@ export function tokenEndpointGrant<Input, Result>(grant: TokenEndpointGrant<Inpu
       if (typeof resource === 'string') recordMintingAudit(ctx, { resource });
       try {
         const input = grant.decode(raw);
-        const { userId } = await resolveSubject(ctx);
+        const person = await resolveSubject(ctx, grant.people);
         const client = ctx.oidc.client!;
-        const person = userId === undefined ? undefined : await grant.people.find(userId);
-        if (person) recordMintingAudit(ctx, { groups: [...person.groups] });
+        if (person) recordMintingAudit(ctx, { userId: person.id, groups: [...person.groups] });
         const caller: MintingCaller = { clientId: client.clientId, rights: rightsOfClient(client, rightsFields), ...(person ? { person } : {}) };
         const result = await service.mint(input, caller);
         recordMintingAudit(ctx, service.audited(result));

@@ -15,7 +15,8 @@ export interface MintingCaller {
 export interface MintingAudit {
   resource?: string;
   capabilities?: string[];
-  /** The person's groups, whose rights the token was minted within. */
+  /** The person minted for, and their groups, whose rights the token was minted within. */
+  userId?: string;
   groups?: string[];
 }
 

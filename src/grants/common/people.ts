@@ -1,3 +1,4 @@
+import type { TrustedIssuers } from '../../accounts/trusted-issuers.js';
 import { everyRight, unionRights, type Rights } from './rights.js';
 
 /** The person a token is minted for, with the rights their groups give them now. */
@@ -20,18 +21,22 @@ export const EVERYONE = '*';
 export interface People {
   /** `groups` are the person's when the caller knows them (an external token carries them); else they are looked up. */
   find(id: string, groups?: readonly string[]): Promise<Person>;
+  /** The issuers whose JWTs name a person (RFC 8693 subject tokens of type jwt or id_token). */
+  trustedIssuers: TrustedIssuers;
 }
 
 /**
  * Without group policies (`groups` not configured) a person may mint whatever the client may;
  * with them, a person has the rights of their groups and of `"*"`, and nothing else.
  */
-export function peopleOf({ groupsOf, groupRights, rightsFields }: {
+export function peopleOf({ groupsOf, groupRights, rightsFields, trustedIssuers }: {
   groupsOf: (id: string) => Promise<readonly string[]>;
   groupRights: () => GroupRights | undefined;
   rightsFields: readonly string[];
+  trustedIssuers: TrustedIssuers;
 }): People {
   return {
+    trustedIssuers,
     async find(id, knownGroups) {
       const groups = knownGroups ?? (await groupsOf(id));
       const policies = groupRights();

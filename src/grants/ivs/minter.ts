@@ -1,5 +1,6 @@
 import { loadOrCreateP384Key } from '../../keys/pem-keys.js';
 import { IVS_REALTIME_API, ivsRealtimeApi } from '../../aws/ivs-realtime/api.js';
+import { epochSeconds } from '../../time/clock.js';
 import { defineMinter } from '../common/minter.js';
 import { ivsConfigSchema } from './config.js';
 import { ivsParticipantTokenGrant } from './grant.js';
@@ -24,11 +25,11 @@ export const ivsMinter = defineMinter({
       `  curl -s -u ${clientId}:${clientSecret} -d grant_type=${IVS_GRANT_TYPE} -d stage_arn=${stage.arn} ${issuer}/token`,
     ];
   },
-  async create(ivs, { store, now, people }) {
+  async create(ivs, { store, clock, people }) {
     // Loaded once: the token endpoint signs with it and the IVS API lists its public half.
     const privateKey = await loadOrCreateP384Key(ivs.privateKeyFile);
     const stages = new IvsStageDirectory(ivs.stages, store);
-    const service = ivsMintingService(stages, { privateKey, publicKeyArn: ivs.publicKeyArn }, now);
+    const service = ivsMintingService(stages, { privateKey, publicKeyArn: ivs.publicKeyArn }, () => epochSeconds(clock));
     return {
       grants: [ivsParticipantTokenGrant(service, people)],
       routes: ivsPublicKeyRoute(privateKey, ivs.publicKeyArn),

@@ -1,4 +1,5 @@
 import { LICENSE_MANAGER_API, licenseManagerApi } from '../../aws/license-manager/api.js';
+import { epochSeconds } from '../../time/clock.js';
 import { defineMinter } from '../common/minter.js';
 import { licensesConfigSchema } from './config.js';
 import { licenseExchangeService } from './exchange-service.js';
@@ -14,8 +15,9 @@ export const licenseMinter = defineMinter({
   aws: LICENSE_MANAGER_API,
   enabled: (licenses) => licenses.length > 0,
   policyMetadata: { [LICENSE_RIGHTS.licenseArns]: null },
-  async create(licenses, { provider, store, serverKey, now, people }) {
-    const registry = new LicenseTokenRegistry(store);
+  async create(licenses, { provider, store, serverKey, clock, people }) {
+    const registry = new LicenseTokenRegistry(store, clock);
+    const now = () => epochSeconds(clock);
     const issuer = provider.issuer;
     const tokens = licenseMintingService({ licenses, issuer, serverKey, registry, now });
     const exchange = licenseExchangeService({ issuer, serverKey, registry, now });

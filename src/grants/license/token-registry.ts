@@ -1,5 +1,6 @@
 import { inGroup } from '../../store/keys.js';
 import type { CountedInsertOutcome, Store } from '../../store/store.js';
+import type { Clock } from '../../time/clock.js';
 import { IDEMPOTENCY_WINDOW_SECONDS } from './idempotency.js';
 
 /** What ListTokens shows of a token: never the token itself. */
@@ -33,7 +34,7 @@ const byClient = (clientId: string) => `license-tokens-of-client:${clientId}`;
  * listed as DELETED until then, as ListTokens shows it, but no longer counts or exchanges.
  */
 export class LicenseTokenRegistry {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly clock: Clock) {}
 
   /**
    * Records a signed token, its place among the license's live tokens and its client_token in one
@@ -86,7 +87,7 @@ export class LicenseTokenRegistry {
   async delete(tokenId: string, clientId: string): Promise<boolean> {
     const record = await this.find(tokenId);
     if (!record || record.clientId !== clientId) return false;
-    const secondsLeft = Math.floor((Date.parse(record.ExpirationTime) - Date.now()) / 1000);
+    const secondsLeft = Math.floor((Date.parse(record.ExpirationTime) - this.clock.now()) / 1000);
     if (record.Status === 'AVAILABLE' && secondsLeft > 0) {
       await this.store.setValue(recordKey(record.LicenseArn, tokenId), JSON.stringify({ ...record, Status: 'DELETED' }), secondsLeft);
     }

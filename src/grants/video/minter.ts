@@ -1,4 +1,5 @@
 import { loadRsaPrivateKey } from '../../keys/pem-keys.js';
+import { epochSeconds } from '../../time/clock.js';
 import { defineMinter } from '../common/minter.js';
 import { videoConfigSchema } from './config.js';
 import { videoTokenGrant } from './grant.js';
@@ -13,14 +14,14 @@ export const videoMinter = defineMinter({
   section: videoConfigSchema.optional(),
   enabled: (video) => video !== undefined,
   policyMetadata: { [VIDEO_RIGHTS.roles]: VIDEO_ROLES },
-  async create(video, { provider, now, people }) {
+  async create(video, { provider, clock, people }) {
     const applicationKey = video.privateKeyFile === undefined ? undefined : await loadRsaPrivateKey(video.privateKeyFile);
     const signers = videoSigners(video, applicationKey);
     // Sessions are created for the default format's credentials, so its tokens fit them.
     const sessionOwner = signers[video.tokenFormat]!.sessionOwner;
     return {
-      grants: [videoTokenGrant(videoMintingService(video, signers, now), people)],
-      routes: videoSessionRoutes(provider, sessionOwner, () => new Date()),
+      grants: [videoTokenGrant(videoMintingService(video, signers, () => epochSeconds(clock)), people)],
+      routes: videoSessionRoutes(provider, sessionOwner, () => new Date(clock.now())),
     };
   },
 });

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+import { adapterFor } from '../../src/provider/store-adapter.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
+import { RedisStore } from '../../src/store/redis-store.js';
+import type { Store } from '../../src/store/store.js';
+import { systemClock } from '../../src/time/clock.js';
+import { TestClock } from '../support/clock.js';
+import { postForm } from '../support/relying-party.js';
+import { CLIENTS, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
+
+const REGISTRATIONS_PER_MINUTE = 3;
+const DEVICE_AUTHORIZATIONS_PER_MINUTE = 4;
+
+describe.each([['memory', false], ['Redis', true]] as const)('what anonymous requests may leave behind (%s store)', (_store, redis) => {
+  let server: RunningStagepass;
+  beforeAll(async () => {
+    server = await startStagepass({
+      redis,
+      config: {
+        trustProxy: true,
+        limits: { registrationsPerMinutePerAddress: REGISTRATIONS_PER_MINUTE, deviceAuthorizationsPerMinutePerAddress: DEVICE_AUTHORIZATIONS_PER_MINUTE },
+      },
+    });
+  });
+  afterAll(() => server.close());
+
+  const register = (ip: string, path = '/reg') => fetch(`${server.issuer}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+    body: JSON.stringify({ redirect_uris: ['https://app.example/cb'], client_name: 'Spam' }),
+  });
+  const registerWithSsoOidc = (ip: string) => fetch(`${server.issuer}/aws/sso-oidc/client/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+    body: JSON.stringify({ clientName: 'Spam', clientType: 'public' }),
+  });
+
+  it('client registrations from one address, at /reg under any spelling and through SSO OIDC RegisterClient, are limited per minute; other addresses are not', async () => {
+    const answers = [await register('192.0.2.31'), await register('192.0.2.31', '/REG/'), await registerWithSsoOidc('192.0.2.31')];
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201, 200]);
+
+    const refused = await register('192.0.2.31', '/Reg');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.json()).toEqual({
+      error: 'rate_limit_exceeded',
+      error_description: expect.stringMatching(/^this address may make 3 client registrations a minute; retry after \d+ s$/),
+    });
+    const refusedAtSso = await registerWithSsoOidc('192.0.2.31');
+    expect(refusedAtSso.status).toBe(429);
+    expect(refusedAtSso.headers.get('x-amzn-errortype')).toBe('ThrottlingException');
+    expect(Number(refusedAtSso.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    expect((await register('192.0.2.32')).status).toBe(201);
+  });
+
+  it('device authorizations from one address are limited per minute; other addresses are not', async () => {
+    const authorize = (ip: string) => postForm(`${server.issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope: 'openid' }, { 'x-forwarded-for': ip });
+    const answers = [];
+    for (let i = 0; i <= DEVICE_AUTHORIZATIONS_PER_MINUTE; i += 1) answers.push(await authorize('192.0.2.41'));
+    expect(answers.map((answer) => answer.status)).toEqual([...Array(DEVICE_AUTHORIZATIONS_PER_MINUTE).fill(200), 429]);
+    expect(answers.at(-1)!.body.error).toBe('rate_limit_exceeded');
+    expect(Number(answers.at(-1)!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await authorize('192.0.2.42')).status).toBe(200);
+  });
+
+  it('visiting the device code entry page without signing in keeps a session no longer than an interaction (an hour)', async () => {
+    const response = await fetch(`${server.issuer}/device`);
+    const sessionId = response.headers.getSetCookie().map((cookie) => /^_session=([^;]+)/.exec(cookie)?.[1]).find(Boolean);
+    expect(sessionId).toEqual(expect.any(String));
+    const session = await server.stagepass.store.findModel('Session', sessionId!);
+    expect(Number(session?.exp) - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(3600);
+  });
+});
+
+describe('registered clients unused for their idle lifetime', () => {
+  const client = { client_id: 'registered-client', client_secret_expires_at: 0, redirect_uris: ['https://app.example/cb'] };
+
+  describe('on the memory store', () => {
+    const DAY_MS = 86_400_000;
+
+    it('are forgotten, while one in use is kept past it', async () => {
+      const clock = new TestClock();
+      const clients = new (adapterFor(new MemoryStore(clock), { idleExpirySeconds: 30 * 86_400, clock }))('Client');
+      await clients.upsert('used', { ...client, client_id: 'used' });
+      await clients.upsert('unused', { ...client, client_id: 'unused' });
+      for (let day = 1; day <= 40; day += 1) {
+        clock.advance(DAY_MS);
+        expect(await clients.find('used')).toBeDefined();
+      }
+      expect(await clients.find('unused')).toBeUndefined();
+    });
+
+    it('expire with their secret even when used', async () => {
+      const clock = new TestClock();
+      const clients = new (adapterFor(new MemoryStore(clock), { idleExpirySeconds: 30 * 86_400, clock }))('Client');
+      const secretExpiresAt = Math.floor(clock.now() / 1000) + 10 * 86_400;
+      await clients.upsert('sso', { ...client, client_id: 'sso', client_secret_expires_at: secretExpiresAt }, 90 * 86_400);
+      clock.advance(5 * DAY_MS);
+      expect(await clients.find('sso')).toBeDefined();
+      clock.advance(5 * DAY_MS + 1000);
+      expect(await clients.find('sso')).toBeUndefined();
+    });
+  });
+
+  describe('on Redis', () => {
+    let store: Store;
+    beforeAll(async () => {
+      const redisStore = new RedisStore({ url: inject('redisUrl'), keyPrefix: uniqueRedisPrefix(), cluster: false });
+      await redisStore.connect();
+      store = redisStore;
+    });
+    afterAll(() => store.close());
+
+    it('are forgotten, while one in use is kept past it', async () => {
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const clients = new (adapterFor(store, { idleExpirySeconds: 3, clock: systemClock }))('Client');
+      await clients.upsert('used', { ...client, client_id: 'used' });
+      await clients.upsert('unused', { ...client, client_id: 'unused' });
+      await sleep(2_000);
+      expect(await clients.find('used')).toBeDefined();
+      await sleep(2_000);
+      expect(await clients.find('used')).toBeDefined();
+      expect(await clients.find('unused')).toBeUndefined();
+    });
+  });
+});
