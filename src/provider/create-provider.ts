@@ -48,8 +48,8 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
-    findAccount: (_ctx, sub) => {
-      const account = accounts.findBySub(sub);
+    findAccount: async (_ctx, sub) => {
+      const account = await accounts.find(sub);
       if (!account) return undefined;
       return {
         accountId: account.sub,
