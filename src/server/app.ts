@@ -23,6 +23,7 @@ import { AddressRate } from '../limits/address-rate.js';
 import { LoginThrottle } from '../limits/login-throttle.js';
 import type { Logger } from '../observability/logger.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
+import { answerRetriedRotations } from '../provider/refresh-rotation.js';
 import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
 import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/store.js';
@@ -91,6 +92,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   });
   const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), clock, people });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
+  answerRetriedRotations(provider, store, clock);
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock);
   guardTokenEndpoint(provider, {
     tokens: tokenRate,
