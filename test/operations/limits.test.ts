@@ -27,13 +27,22 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+/** Redis keeps a window's count for two seconds of its own clock, however the server's clock stands. */
+const WINDOW_KEPT_MS = 2_000;
+
 /**
  * Sends a burst in one second of the server's clock, so the server counts it in one window: the
- * clock is moved on to a second of its own and stands still while the burst is answered.
+ * clock is moved on to a second of its own and stands still while the burst is answered. A burst
+ * that took longer than Redis keeps the window's count is sent again.
  */
-function inOneSecond<T>({ clock }: RunningStagepass, burst: () => Promise<T>): Promise<T> {
-  clock.advance(1000 - (clock.now() % 1000));
-  return clock.stoppedDuring(burst);
+async function inOneSecond<T>({ clock }: RunningStagepass, burst: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    clock.advance(1000 - (clock.now() % 1000));
+    const started = performance.now();
+    const result = await clock.stoppedDuring(burst);
+    if (performance.now() - started < WINDOW_KEPT_MS) return result;
+  }
+  throw new Error('no burst was answered within the two seconds Redis keeps a window');
 }
 
 describe('token rate per client and grant type', () => {
