@@ -8,6 +8,7 @@ import { enabledMinters } from './grants/index.js';
 import type { Logger } from './observability/logger.js';
 import { createStagepass, listen } from './server/app.js';
 import { runClusterPrimary } from './server/cluster-primary.js';
+import { upstreamRedirectPath } from './server/upstream-sign-in-routes.js';
 import { shutDownGracefully } from './server/graceful-shutdown.js';
 import { createLogger } from './server/logger.js';
 import { clusterMetrics, listenForMetrics, offerMetricsToClusterPrimary, ownMetrics } from './server/metrics.js';
@@ -70,6 +71,8 @@ function banner(config: Config, withSamples: boolean): string {
     `  store:     ${config.redisUrl || config.redisSentinels ? 'redis' : 'in-memory (state is lost on restart)'}`,
     `  clients:   ${config.clients.map((c) => c.client_id).join(', ') || '(none)'}`,
     `  minters:   ${enabledMinters(config).map(({ plugin }) => plugin.name).join(', ') || '(none configured)'}`,
+    // The operator registers each redirect URI with its upstream provider.
+    ...config.upstreamProviders.map(({ id, name }) => `  upstream:  ${name} (${id}), redirect URI ${config.issuer}${upstreamRedirectPath(id)}`),
   ];
   if (withSamples) {
     const { confidentialClient, publicClient, account } = SAMPLE_CREDENTIALS;

@@ -1,5 +1,6 @@
 import type { AccountConfig } from '../config/schema.js';
 import { hashPassword, verifyPassword } from './password.js';
+import type { UpstreamAccounts } from './upstream-accounts.js';
 
 export interface Account {
   sub: string;
@@ -8,17 +9,26 @@ export interface Account {
   groups: readonly string[];
 }
 
-/** The configured accounts, looked up by username at login and by subject when tokens are issued. */
+/**
+ * The configured accounts, looked up by username at login and by subject when tokens are issued,
+ * and the people who signed in through an upstream provider, looked up by subject.
+ */
 export class AccountDirectory {
   readonly #bySub: Map<string, AccountConfig>;
+  readonly #upstream: UpstreamAccounts | undefined;
   readonly #byUsername: Map<string, AccountConfig>;
   /** Verified against when the username is unknown, so both cases take the same time. */
   readonly #decoyHash: Promise<string>;
 
-  constructor(accounts: AccountConfig[]) {
+  constructor(accounts: AccountConfig[], upstream?: UpstreamAccounts) {
+    this.#upstream = upstream;
     this.#bySub = new Map(accounts.map((a) => [a.sub, a]));
     this.#byUsername = new Map(accounts.map((a) => [a.username, a]));
     this.#decoyHash = hashPassword('decoy password that no account has');
+  }
+
+  get hasLocalAccounts(): boolean {
+    return this.#bySub.size > 0;
   }
 
   findBySub(sub: string): Account | undefined {
@@ -26,9 +36,20 @@ export class AccountDirectory {
     return account && publicView(account);
   }
 
-  /** The person's groups; none for someone this directory does not know. */
+  /** A configured account, or an upstream person as of their last sign-in. */
+  async find(sub: string): Promise<Account | undefined> {
+    const configured = this.findBySub(sub);
+    if (configured || !this.#upstream?.isUpstreamSubject(sub)) return configured;
+    const upstream = await this.#upstream.find(sub);
+    return upstream && { sub, username: upstreamUsername(upstream.sub, upstream.claims), claims: upstream.claims, groups: upstream.groups };
+  }
+
+  /**
+   * The person's groups: a configured account's, or those an upstream person's provider gave them
+   * at their last sign-in; none for someone this directory does not know.
+   */
   async groupsOf(sub: string): Promise<readonly string[]> {
-    return this.#bySub.get(sub)?.groups ?? [];
+    return (await this.find(sub))?.groups ?? [];
   }
 
   /** The subject of the account a username names, for the audit trail of failed sign-ins. */
@@ -45,4 +66,10 @@ export class AccountDirectory {
 
 function publicView({ sub, username, claims, groups }: AccountConfig): Account {
   return { sub, username, claims, groups };
+}
+
+/** What the consent page calls an upstream person: the name they sign in with there, if any. */
+function upstreamUsername(sub: string, claims: Record<string, unknown>): string {
+  const named = [claims.preferred_username, claims.email, claims.name].find((value) => typeof value === 'string' && value !== '');
+  return (named as string | undefined) ?? sub;
 }

@@ -44,6 +44,7 @@ export function parseConfig(raw: unknown, env: ConfigOverrides = {}, source = 'c
   assertUnique(parsed.clients.map((c) => c.client_id), 'clients', 'client_id');
   assertUnique(parsed.accounts.map((a) => a.sub), 'accounts', 'sub');
   assertUnique(parsed.accounts.map((a) => a.username), 'accounts', 'username');
+  assertUnique(parsed.upstreamProviders.map((p) => p.id), 'upstreamProviders', 'id');
   return { ...parsed, issuer: parsed.issuer ?? `http://localhost:${parsed.port}` };
 }
 

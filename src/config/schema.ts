@@ -24,6 +24,30 @@ const accountSchema = z.strictObject({
   groups: z.array(groupName.refine((name) => name !== '*', 'is every person\'s group already; name it in groups, not here')).default([]),
 });
 
+/** Hosts an `http:` issuer may name: a development machine or a test, never a network. */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+const upstreamProviderSchema = z.strictObject({
+  /** Names the provider in subjects (`<id>:<upstream sub>`) and in its redirect URI. */
+  id: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be 1 to 32 lowercase letters, digits or dashes'),
+  /** Shown on the sign-in page: "Sign in with <name>". */
+  name: z.string().min(1).max(64),
+  issuer: z.url({ protocol: /^https?$/ }).refine(
+    (issuer) => new URL(issuer).protocol === 'https:' || isLoopbackHost(new URL(issuer).hostname),
+    'must be an https: URL (http: only for localhost, 127.0.0.0/8 or [::1])',
+  ),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token'))
+    .refine((scopes) => scopes.includes('openid'), 'must include openid')
+    .default(['openid', 'email', 'profile']),
+  /** The ID token or userinfo claim that lists the person's upstream groups. */
+  groupsClaim: z.string().min(1).default('groups'),
+  /** Upstream group → stagepass group; with a map, unmapped upstream groups are dropped. */
+  groupMap: z.record(z.string(), groupName.refine((name) => name !== '*', 'is every person\'s group already')).optional(),
+});
 /**
  * What a group's members may mint: the clients' minting metadata fields with their vocabularies
  * (`"*"` in an open one, the ARNs, means every value).
@@ -134,7 +158,12 @@ export const configSchema = z.strictObject({
   /** Trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy (client IP, Secure cookies). */
   trustProxy: z.boolean().default(false),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  /** Seconds in-flight requests get to finish after SIGTERM or SIGINT before they are cut off. */
+  /**
+   * Seconds stagepass keeps answering after SIGTERM or SIGINT, /readyz at 503, so a load balancer
+   * notices and stops sending before the listener closes.
+   */
+  shutdownDrainSeconds: z.int().min(0).max(600).default(5),
+  /** Seconds in-flight requests get to finish after the drain before they are cut off. */
   shutdownGraceSeconds: z.int().min(0).max(600).default(10),
   limits: limitsSchema.default({
     maxBodyBytes: 64 * 1024,
@@ -151,6 +180,8 @@ export const configSchema = z.strictObject({
   keys: keysSchema.default({ jwksFile: '.data/jwks.json', cookieKeysFile: '.data/cookie-keys.json' }),
   clients: z.array(clientSchema).default([]),
   accounts: z.array(accountSchema).default([]),
+  /** OpenID Connect providers people may sign in through, beside the local accounts. */
+  upstreamProviders: z.array(upstreamProviderSchema).default([]),
   /**
    * Group name → what its members may mint. Absent: a person may mint whatever the client may.
    * Present: a person may mint what both the client and the person's groups (and `"*"`) allow.
@@ -179,6 +210,11 @@ export const configSchema = z.strictObject({
   if (config.redisSentinels !== undefined && config.redisSentinelName === undefined) {
     issue('redisSentinelName', 'redisSentinels needs redisSentinelName, the master\'s name as the sentinels know it');
   }
+  for (const [index, account] of config.accounts.entries()) {
+    // Upstream people's subjects are `<id>:<upstream sub>`: a local one of that form would be theirs too.
+    const provider = config.upstreamProviders.find(({ id }) => account.sub.startsWith(`${id}:`));
+    if (provider) ctx.addIssue({ code: 'custom', path: ['accounts', index, 'sub'], message: `must not start with "${provider.id}:", the subjects of upstream provider ${provider.id}` });
+  }
   if (config.redisSentinels !== undefined && config.redisCluster) issue('redisCluster', 'a Redis Cluster is reached through redisUrl, not redisSentinels');
   if (config.redisCluster && /[{}]/.test(config.redisKeyPrefix)) {
     // A hash tag in the prefix would put every key in one slot of the cluster.
@@ -191,6 +227,7 @@ type ParsedConfig = z.infer<typeof configSchema>;
 export type Config = Omit<ParsedConfig, 'issuer'> & { issuer: string };
 export type ClientConfig = ParsedConfig['clients'][number];
 export type AccountConfig = ParsedConfig['accounts'][number];
+export type UpstreamProviderConfig = ParsedConfig['upstreamProviders'][number];
 export type TrustedIssuerConfig = ParsedConfig['trustedIssuers'][number];
 export type LimitsConfig = ParsedConfig['limits'];
 export type MetricsConfig = ParsedConfig['metrics'];

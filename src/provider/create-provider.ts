@@ -10,6 +10,7 @@ import type { Clock } from '../time/clock.js';
 import { enforceDevicePollingInterval } from './device-polling.js';
 import { clientDisplayer } from './client-display.js';
 import { providerPages } from './provider-pages.js';
+import { rotatesRefreshToken } from './refresh-rotation.js';
 import { adapterFor } from './store-adapter.js';
 
 const MINUTE = 60;
@@ -48,8 +49,8 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
-    findAccount: (_ctx, sub) => {
-      const account = accounts.findBySub(sub);
+    findAccount: async (_ctx, sub) => {
+      const account = await accounts.find(sub);
       if (!account) return undefined;
       return {
         accountId: account.sub,
@@ -68,7 +69,7 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
     // The ID token carries the claims of its scopes (groups among them) as well as userinfo does,
     // so a relying party knows the person's groups without a second request.
     conformIdTokenClaims: false,
-    rotateRefreshToken: true,
+    rotateRefreshToken: rotatesRefreshToken,
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     ttl: {
       AccessToken: HOUR,

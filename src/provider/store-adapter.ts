@@ -3,7 +3,8 @@ import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider'
 import { unavailableAsProviderError } from '../http/store-unavailable.js';
 import type { Store } from '../store/store.js';
 import { epochSeconds, type Clock } from '../time/clock.js';
-import { alreadyConsumed, GRANT_MODEL, grantIdOfPayload } from './oidc-provider-internals.js';
+import { alreadyConsumed } from './oidc-provider-internals.js';
+import { refreshTokenRotation, revokeGrantOf } from './refresh-rotation.js';
 
 /**
  * oidc-provider asks the store to keep a device code exactly as long as it is valid, but answers
@@ -45,6 +46,8 @@ export function adapterFor(store: Store, { idleExpirySeconds, clock }: AdapterOp
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
       await unavailableAsProviderError(store.upsertModel(this.model, id, payload as Record<string, unknown>, this.#lifetime(payload, expiresIn)));
+      const replaced = refreshTokenRotation.takeReplaced(this.model);
+      if (replaced !== undefined) await this.#consume(replaced, id);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -79,10 +82,16 @@ export function adapterFor(store: Store, { idleExpirySeconds, clock }: AdapterOp
      * consume answers: two requests racing with one token (on one instance or two) would both
      * pass. The store's consume is atomic, so the one that loses is refused here. A refresh token
      * used twice is a leaked one, however close together the uses: as oidc-provider does for a
-     * reuse it sees, the whole grant is revoked, so the winner's new tokens die with it.
+     * reuse it sees, the whole grant is revoked, so the winner's new tokens die with it. A refresh
+     * token is consumed only once its successor is saved (see refresh-rotation).
      */
     async consume(id: string): Promise<void> {
-      if (await unavailableAsProviderError(store.consumeModel(this.model, id))) return;
+      if (refreshTokenRotation.deferConsume(this.model, id)) return;
+      await this.#consume(id);
+    }
+
+    async #consume(id: string, successorId?: string): Promise<void> {
+      if (await unavailableAsProviderError(store.consumeModel(this.model, id, successorId))) return;
       if (this.model === 'RefreshToken') await unavailableAsProviderError(revokeGrantOf(store, this.model, id));
       throw alreadyConsumed(this.model);
     }
@@ -95,16 +104,4 @@ export function adapterFor(store: Store, { idleExpirySeconds, clock }: AdapterOp
       await unavailableAsProviderError(store.revokeGrant(grantId));
     }
   };
-}
-
-/**
- * Removes the grant a record belongs to: the Grant first, which every token of it needs (a token
- * whose Grant is gone is refused everywhere), then its records, so that a revocation cut off
- * halfway has still ended the grant.
- */
-async function revokeGrantOf(store: Store, model: string, id: string): Promise<void> {
-  const grantId = grantIdOfPayload(await store.findModel(model, id));
-  if (grantId === undefined) return;
-  await store.destroyModel(GRANT_MODEL, grantId);
-  await store.revokeGrant(grantId);
 }

@@ -7,6 +7,7 @@ import type { Provider } from 'oidc-provider';
 
 import { AccountDirectory } from '../accounts/account-directory.js';
 import { TrustedIssuers } from '../accounts/trusted-issuers.js';
+import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import { awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
@@ -22,10 +23,12 @@ import { AddressRate } from '../limits/address-rate.js';
 import { LoginThrottle } from '../limits/login-throttle.js';
 import type { Logger } from '../observability/logger.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
+import { answerRetriedRotations } from '../provider/refresh-rotation.js';
 import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
 import { createStore } from '../store/create-store.js';
 import type { Store } from '../store/store.js';
 import { type Clock, systemClock } from '../time/clock.js';
+import { UpstreamProvider } from '../upstream/upstream-provider.js';
 import { auditProviderEvents, createAudit } from './audit.js';
 import type { Lifecycle } from './health-routes.js';
 import { interactionRoutes } from './interaction-routes.js';
@@ -33,6 +36,7 @@ import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { assetRoutes, createPageRenderer } from './pages.js';
 import { requestPipeline } from './pipeline.js';
+import { upstreamRedirectPath, upstreamSignInRoutes } from './upstream-sign-in-routes.js';
 
 export const VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url));
 
@@ -71,7 +75,13 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     loadOrCreateJwks(config.keys.jwksFile),
     loadOrCreateCookieKeys(config.keys.cookieKeysFile),
   ]);
-  const accounts = new AccountDirectory(config.accounts);
+  const upstreamAccounts = new UpstreamAccounts(store, config.upstreamProviders.map(({ id }) => id));
+  const accounts = new AccountDirectory(config.accounts, upstreamAccounts);
+  const upstreamProviders = new Map(config.upstreamProviders.map((settings) => [
+    settings.id,
+    new UpstreamProvider(settings, `${config.issuer}${upstreamRedirectPath(settings.id)}`, logger),
+  ]));
+  for (const upstream of upstreamProviders.values()) upstream.discoverInBackground();
   const render = createPageRenderer(VIEWS_DIR);
   const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render, clock });
   const people = peopleOf({
@@ -82,6 +92,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   });
   const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), clock, people });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
+  answerRetriedRotations(provider, store, clock);
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock);
   guardTokenEndpoint(provider, {
     tokens: tokenRate,
@@ -108,7 +119,9 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     interactionRoutes({
       provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login, clock), audit,
       displayClient: clientDisplayer(config.clients.map((client) => client.client_id)),
+      upstreamProviders: [...upstreamProviders.values()],
     }),
+    upstreamSignInRoutes({ provider, upstreamProviders, upstreamAccounts, store, render, audit, clock }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
   ];
   const anonymousRates = {

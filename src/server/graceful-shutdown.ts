@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Middleware } from 'koa';
 
@@ -12,7 +13,7 @@ export interface Stoppable {
   lifecycle: Lifecycle;
   logger: Logger;
   store: Store;
-  config: Pick<Config, 'shutdownGraceSeconds'>;
+  config: Pick<Config, 'shutdownDrainSeconds' | 'shutdownGraceSeconds'>;
 }
 
 /** Responses sent while shutting down close their connection, so keep-alive clients reconnect elsewhere. */
@@ -24,13 +25,18 @@ export function closeConnectionsWhileDraining(lifecycle: Lifecycle): Middleware 
 }
 
 /**
- * Stops accepting connections, lets the requests in flight finish (cut off after the grace
- * period), then closes the store. /readyz answers 503 from the first moment.
+ * Drains, then stops accepting connections, lets the requests in flight finish (cut off after the
+ * grace period) and closes the store. /readyz answers 503 from the first moment.
  */
 export async function shutDownGracefully(stagepass: Stoppable, servers: Server[]): Promise<void> {
   const { lifecycle, logger, store, config } = stagepass;
   lifecycle.draining = true;
-  logger.info('shutting down', { graceSeconds: config.shutdownGraceSeconds });
+  logger.info('shutting down', { drainSeconds: config.shutdownDrainSeconds, graceSeconds: config.shutdownGraceSeconds });
+  // A load balancer keeps sending until its next probe of /readyz, on new connections and on idle
+  // keep-alive ones; closing those now would reset the request it is sending at that moment.
+  // Each answer says Connection: close instead, so the connections wind down as they are used.
+  await sleep(config.shutdownDrainSeconds * 1000);
+  logger.info('drained; no longer accepting connections');
   const closed = servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
   for (const server of servers) server.closeIdleConnections();
   const deadline = setTimeout(() => {

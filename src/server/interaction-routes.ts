@@ -24,6 +24,8 @@ export interface InteractionRouteDependencies {
   loginThrottle: LoginThrottle;
   audit: Audit;
   displayClient: ClientDisplayer;
+  /** Offered on the sign-in page beside the username and password form (or, with no local accounts, alone). */
+  upstreamProviders: readonly { id: string; name: string }[];
 }
 
 /**
@@ -31,7 +33,8 @@ export interface InteractionRouteDependencies {
  * or approve a client. Each form carries a CSRF token bound to the interaction; the interaction
  * itself is bound to a SameSite cookie by oidc-provider.
  */
-export function interactionRoutes({ provider, accounts, render, csrfSecret, loginThrottle, audit, displayClient }: InteractionRouteDependencies): Router {
+export function interactionRoutes(dependencies: InteractionRouteDependencies): Router {
+  const { provider, accounts, render, csrfSecret, loginThrottle, audit, displayClient, upstreamProviders } = dependencies;
   const router = new Router({ prefix: '/interaction/:uid' });
   const csrfToken = (uid: string) => createHmac('sha256', csrfSecret).update(`interaction:${uid}`).digest('base64url');
   const paths = (uid: string) => ({
@@ -53,6 +56,8 @@ export function interactionRoutes({ provider, accounts, render, csrfSecret, logi
       csrf: csrfToken(interaction.uid),
       error,
       username,
+      localSignIn: accounts.hasLocalAccounts,
+      upstreamSignIns: upstreamProviders.map(({ id, name }) => ({ name, href: `/interaction/${interaction.uid}/upstream/${id}` })),
     });
   };
 
@@ -93,7 +98,7 @@ export function interactionRoutes({ provider, accounts, render, csrfSecret, logi
     const accountId = interaction.session?.accountId;
     render(ctx, 'consent', 'Allow access?', {
       client: await clientOf(interaction),
-      username: accountId ? (accounts.findBySub(accountId)?.username ?? '') : '',
+      username: accountId ? ((await accounts.find(accountId))?.username ?? '') : '',
       scopes: [...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()].map(describeScope),
       approveAction: paths(interaction.uid).confirm,
       denyAction: paths(interaction.uid).abort,
@@ -166,7 +171,7 @@ function describeScope(scope: string): string {
 }
 
 /** A person sees these errors in a browser, so they get the error page rather than JSON. */
-function renderErrorsAsPage(render: PageRenderer): Middleware {
+export function renderErrorsAsPage(render: PageRenderer): Middleware {
   return async (ctx, next) => {
     try {
       await next();

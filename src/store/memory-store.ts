@@ -1,6 +1,6 @@
 import { type Clock, epochSeconds, systemClock } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
-import type { CountedInsert, CountedInsertOutcome, ModelPayload, Store, StoreHealth, Successor } from './store.js';
+import type { CountedInsert, CountedInsertOutcome, ModelPayload, Store, StoreHealth, Successor, SuccessorRemoval } from './store.js';
 
 interface Entry {
   value: unknown;
@@ -69,6 +69,15 @@ export class MemoryStore implements Store {
     return successor !== undefined && typeof consumed === 'number' ? { id: successor, consumedAt: consumed } : undefined;
   }
 
+  async forgetSuccessor(model: string, id: string): Promise<SuccessorRemoval> {
+    const key = storeKeys.model(model, id);
+    const entry = this.#live(key) === undefined ? undefined : this.#entries.get(key);
+    if (entry === undefined) return 'gone';
+    if (entry.successor === undefined) return 'absent';
+    delete entry.successor;
+    return 'removed';
+  }
+
   async destroyModel(model: string, id: string): Promise<void> {
     this.#entries.delete(storeKeys.model(model, id));
   }
@@ -113,22 +122,31 @@ export class MemoryStore implements Store {
   }
 
   /** Synchronous from the claim check to the last write, so no other call can come in between. */
-  async insertCounted({ claim, countedIn, limit, member, record, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
-    assertOneGroup(claim.key, countedIn, record.key);
+  async insertCounted({ claim, countedIn, limit, member, record, alsoCountedIn, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
+    assertOneGroup(claim.key, countedIn, record.key, ...(alsoCountedIn ? [alsoCountedIn.key] : []));
     const held = this.#live(storeKeys.value(claim.key)) as string | undefined;
     if (held !== undefined) return { outcome: 'claimed', value: held };
-    const setKey = storeKeys.counted(countedIn);
-    const entry = this.#entries.get(setKey);
-    const live = entry !== undefined && !this.#isExpired(entry);
-    const members = live ? (entry.value as Map<string, number>) : new Map<string, number>();
-    // Expired members are dropped only when the count matters, so inserting stays O(1) below the limit.
-    if (members.size >= limit && this.#dropExpired(members).size >= limit) return { outcome: 'limit_reached' };
+    const sets = [{ key: countedIn, limit, which: 'countedIn' as const }, ...(alsoCountedIn ? [{ ...alsoCountedIn, which: 'alsoCountedIn' as const }] : [])];
+    for (const set of sets) {
+      const members = this.#live(storeKeys.counted(set.key)) as Map<string, number> | undefined;
+      // Expired members are dropped only when the count matters, so inserting stays O(1) below the limit.
+      const count = members === undefined ? 0 : members.size >= set.limit ? this.#dropExpired(members).size : members.size;
+      if (count >= set.limit) return { outcome: 'limit_reached', which: set.which };
+    }
     const expiresAt = this.#deadlineFor(expiresIn)!;
-    members.set(member, expiresAt);
-    this.#entries.set(setKey, { value: members, expiresAt: live ? laterOf(entry.expiresAt, expiresAt) : expiresAt });
+    for (const set of sets) this.#addCounted(storeKeys.counted(set.key), member, expiresAt);
     this.#entries.set(storeKeys.value(record.key), { value: record.value, expiresAt });
     this.#entries.set(storeKeys.value(claim.key), { value: claim.value, expiresAt: this.#deadlineFor(claim.expiresIn) });
     return { outcome: 'inserted' };
+  }
+
+  /** A counted set lives as long as its longest-lived member. */
+  #addCounted(setKey: string, member: string, expiresAt: number): void {
+    const entry = this.#entries.get(setKey);
+    const live = entry !== undefined && !this.#isExpired(entry);
+    const members = live ? (entry.value as Map<string, number>) : new Map<string, number>();
+    members.set(member, expiresAt);
+    this.#entries.set(setKey, { value: members, expiresAt: live ? laterOf(entry.expiresAt, expiresAt) : expiresAt });
   }
 
   async removeCounted(key: string, member: string): Promise<void> {

@@ -3,7 +3,7 @@ import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 import { epochSeconds, systemClock } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
 import {
-  type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, StoreUnavailableError, type Successor,
+  type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, StoreUnavailableError, type Successor, type SuccessorRemoval,
 } from './store.js';
 
 export interface RedisStoreOptions {
@@ -129,6 +129,14 @@ if redis.call('HSETNX', KEYS[1], '${CONSUMED}', ARGV[1]) == 0 then return 0 end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], '${SUCCESSOR}', ARGV[2]) end
 return 1`,
   },
+  /** KEYS: the record. Answers what `forgetSuccessor` does. */
+  forgetSuccessor: {
+    numberOfKeys: 1,
+    lua: `#!lua
+if redis.call('HDEL', KEYS[1], '${SUCCESSOR}') == 1 then return 'removed' end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'gone' end
+return 'absent'`,
+  },
   /** Counters sit on the token endpoint's hot path; the lifetime is set with the first increment only, so a counter is a fixed window. */
   incrementValue: {
     numberOfKeys: 1,
@@ -142,17 +150,28 @@ return count`,
    * record. ARGV: claim value, claim lifetime, limit, member, now and the member's expiry (epoch
    * milliseconds), record value, lifetime in seconds.
    */
+  // KEYS[4], a second counted set, is counted only when ARGV[9] (its limit) is not 0.
   insertCounted: {
-    numberOfKeys: 3,
+    numberOfKeys: 4,
     lua: `#!lua
 local held = redis.call('GET', KEYS[1])
 if held then return {'claimed', held} end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return {'limit_reached'} end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return {'limit_reached', 'countedIn'} end
+local second = tonumber(ARGV[9]) > 0
+if second then
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[5])
+  if redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[9]) then return {'limit_reached', 'alsoCountedIn'} end
+end
 redis.call('ZADD', KEYS[2], ARGV[6], ARGV[4])
 redis.call('SET', KEYS[3], ARGV[7], 'EX', ARGV[8])
 redis.call('EXPIRE', KEYS[2], ARGV[8], 'NX')
 redis.call('EXPIRE', KEYS[2], ARGV[8], 'GT')
+if second then
+  redis.call('ZADD', KEYS[4], ARGV[6], ARGV[4])
+  redis.call('EXPIRE', KEYS[4], ARGV[8], 'NX')
+  redis.call('EXPIRE', KEYS[4], ARGV[8], 'GT')
+end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return {'inserted'}`,
   },
@@ -269,6 +288,10 @@ export class RedisStore implements Store {
     });
   }
 
+  async forgetSuccessor(model: string, id: string): Promise<SuccessorRemoval> {
+    return this.#guard(async () => (await this.#scripts.forgetSuccessor(storeKeys.model(model, id))) as SuccessorRemoval);
+  }
+
   async destroyModel(model: string, id: string): Promise<void> {
     return this.#guard(async () => {
       await this.#client.del(storeKeys.model(model, id));
@@ -336,15 +359,18 @@ export class RedisStore implements Store {
     });
   }
 
-  async insertCounted({ claim, countedIn, limit, member, record, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
-    assertOneGroup(claim.key, countedIn, record.key);
+  async insertCounted({ claim, countedIn, limit, member, record, alsoCountedIn, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
+    assertOneGroup(claim.key, countedIn, record.key, ...(alsoCountedIn ? [alsoCountedIn.key] : []));
     return this.#guard(async () => {
       const now = Date.now();
+      // Without a second set, the first stands in its place (same slot) and is not counted twice.
       const [outcome, value] = (await this.#scripts.insertCounted(
-        storeKeys.value(claim.key), storeKeys.counted(countedIn), storeKeys.value(record.key),
-        claim.value, claim.expiresIn, limit, member, now, now + expiresIn * 1000, record.value, expiresIn,
+        storeKeys.value(claim.key), storeKeys.counted(countedIn), storeKeys.value(record.key), storeKeys.counted(alsoCountedIn?.key ?? countedIn),
+        claim.value, claim.expiresIn, limit, member, now, now + expiresIn * 1000, record.value, expiresIn, alsoCountedIn?.limit ?? 0,
       )) as [CountedInsertOutcome['outcome'], string?];
-      return outcome === 'claimed' ? { outcome, value: value! } : { outcome } as CountedInsertOutcome;
+      if (outcome === 'claimed') return { outcome, value: value! };
+      if (outcome === 'limit_reached') return { outcome, which: value as 'countedIn' | 'alsoCountedIn' };
+      return { outcome };
     });
   }
 

@@ -22,6 +22,11 @@ export interface Store {
   consumeModel(model: string, id: string, successorId?: string): Promise<boolean>;
   /** The successor a rotation noted on a consumed record, and when that record was consumed. */
   findSuccessor(model: string, id: string): Promise<Successor | undefined>;
+  /**
+   * Removes the note of a record's successor, in one step: of two removers exactly one finds it
+   * (`removed`), the other finds it `absent`; `gone` when the record itself is.
+   */
+  forgetSuccessor(model: string, id: string): Promise<SuccessorRemoval>;
   destroyModel(model: string, id: string): Promise<void>;
   /** Destroys every record that belongs to the grant, whatever its model. */
   revokeGrant(grantId: string): Promise<void>;
@@ -66,6 +71,8 @@ export interface CountedInsert {
   member: string;
   /** A value stored beside the member, for as long as the member lives. */
   record: { key: string; value: string };
+  /** A second counted set the member joins in the same step, with its own limit (a person's seats of a license). */
+  alsoCountedIn?: { key: string; limit: number };
   /** Seconds the member and its record live. */
   expiresIn: number;
 }
@@ -76,10 +83,12 @@ export interface Successor {
   consumedAt: number;
 }
 
+export type SuccessorRemoval = 'removed' | 'absent' | 'gone';
+
 /** `full`: it answers but refuses writes (Redis at maxmemory with noeviction). */
 export type StoreHealth = 'ok' | 'unreachable' | 'full';
 
-export type CountedInsertOutcome = { outcome: 'inserted' } | { outcome: 'claimed'; value: string } | { outcome: 'limit_reached' };
+export type CountedInsertOutcome = { outcome: 'inserted' } | { outcome: 'claimed'; value: string } | { outcome: 'limit_reached'; which: 'countedIn' | 'alsoCountedIn' };
 
 /**
  * The backend cannot answer now (down, unreachable or too slow); the request may be retried. Other

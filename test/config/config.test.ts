@@ -36,7 +36,7 @@ describe('configuration', () => {
       login: { maxFailuresPerAccount: 3, maxFailuresPerIp: 20, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
       userCodeEntry: { maxFailuresPerIp: 10, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
     });
-    expect(config).toMatchObject({ trustProxy: false, logLevel: 'info', redisCommandTimeoutMs: 2000, shutdownGraceSeconds: 10, metrics: { enabled: true } });
+    expect(config).toMatchObject({ trustProxy: false, logLevel: 'info', redisCommandTimeoutMs: 2000, shutdownDrainSeconds: 5, shutdownGraceSeconds: 10, metrics: { enabled: true } });
   });
 
   it('PORT, ISSUER and REDIS_URL override the file', () => {

@@ -13,7 +13,9 @@ import { CLIENTS, newKeysDir, startStagepass, uniqueRedisPrefix, type RunningSta
 const PEOPLE = {
   host: { sub: 'sub-hana', username: 'hana', password: 'hana hosts the show', groups: ['hosts'] },
   viewer: { sub: 'sub-victor', username: 'victor', password: 'victor only watches', groups: [] as string[] },
+  cohost: { sub: 'sub-cora', username: 'cora', password: 'cora hosts the late show', groups: ['hosts'] },
 };
+const SEATS_PER_PERSON = 2;
 
 /** Everyone may watch the main stage; hosts may also publish there, publish video and hold seats of the small license. */
 const GROUPS = {
@@ -33,7 +35,7 @@ async function configFor(keysDir: string, groups: Record<string, unknown> | unde
   return {
     ivs: ivsConfig(keysDir),
     video: VIDEO_PROJECT,
-    licenses: [{ arn: LICENSES.small, maxTokens: 100 }, { arn: LICENSES.large, maxTokens: 100 }],
+    licenses: [{ arn: LICENSES.small, maxTokens: 100, maxTokensPerPerson: SEATS_PER_PERSON }, { arn: LICENSES.large, maxTokens: 100 }],
     clients: [...Object.values(CLIENTS).filter((client) => client.client_id !== app.client_id), app],
     accounts,
     ...(groups === undefined ? {} : { groups }),
@@ -45,7 +47,7 @@ const asPerson = (accessToken: string) => ({ subject_token: accessToken, subject
 describe.each([['memory', false], ['Redis', true]] as const)('people and their groups, on the %s store', (_store, redis) => {
   let server: RunningStagepass;
   const audit: Record<string, unknown>[] = [];
-  const tokens: Record<keyof typeof PEOPLE, string> = { host: '', viewer: '' };
+  const tokens: Record<keyof typeof PEOPLE, string> = { host: '', viewer: '', cohost: '' };
 
   beforeAll(async () => {
     const keysDir = await newKeysDir();
@@ -107,6 +109,20 @@ describe.each([['memory', false], ['Redis', true]] as const)('people and their g
     expect(viewer.status).toBe(403);
     expect(viewer.body.error_description).toContain(LICENSES.small);
     expect((await license('host', LICENSES.large)).status).toBe(403);
+  });
+
+  it('a person holds at most maxTokensPerPerson live tokens of a license, however many are asked for at once', async () => {
+    const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => mint(server.issuer, app, LICENSE_GRANT, {
+      license_arn: LICENSES.small, client_token: `cora-seat-${i}-${Math.random()}`, ...asPerson(tokens.cohost),
+    })));
+    expect(outcomes.filter((outcome) => outcome.status === 200)).toHaveLength(SEATS_PER_PERSON);
+    const refused = outcomes.filter((outcome) => outcome.status !== 200);
+    expect(refused).toHaveLength(6 - SEATS_PER_PERSON);
+    for (const outcome of refused) {
+      expect(outcome.body).toMatchObject({ error: 'resource_limit_exceeded', error_description: expect.stringContaining('this person already holds') });
+    }
+    // The license itself has seats left: another person still gets one.
+    expect((await mint(server.issuer, app, LICENSE_GRANT, { license_arn: LICENSES.small, client_token: `hana-${Math.random()}`, ...asPerson(tokens.host) })).status).toBe(200);
   });
 
   it('the groups scope releases the person\'s groups in the ID token and at userinfo', async () => {

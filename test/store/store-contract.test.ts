@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { afterAll, beforeAll, describe, expect, inject, it, test } from 'vitest';
 
 import { MemoryStore } from '../../src/store/memory-store.js';
@@ -112,6 +114,15 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
     const results = await Promise.all(['a', 'b'].map((successor) => store.consumeModel('RefreshToken', 'r', successor)));
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await store.findSuccessor('RefreshToken', 'r')).toMatchObject({ id: results[0] ? 'a' : 'b' });
+  });
+
+  it('of two removals of a successor note exactly one removes it; a missing record is gone', async ({ backend: { store } }) => {
+    await store.upsertModel('RefreshToken', 'noted', {}, 60);
+    await store.consumeModel('RefreshToken', 'noted', 'next');
+    const removals = await Promise.all([store.forgetSuccessor('RefreshToken', 'noted'), store.forgetSuccessor('RefreshToken', 'noted')]);
+    expect(removals.sort()).toEqual(['absent', 'removed']);
+    expect(await store.findSuccessor('RefreshToken', 'noted')).toBeUndefined();
+    expect(await store.forgetSuccessor('RefreshToken', 'ghost')).toBe('gone');
   });
 
   it('a record consumed without a successor, or missing, notes none', async ({ backend: { store } }) => {
@@ -231,25 +242,25 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
    * refused under a limit of `taken` and gets in under `taken + 1`. The probe then leaves its seat,
    * so the test goes on as if it had never come.
    */
-  async function expectSeatsTaken(store: Store, taken: number): Promise<void> {
+  async function expectSeatsTaken(store: Store, taken: number, set = 'seats'): Promise<void> {
     const probe = (limit: number) => store.insertCounted({
-      claim: { key: seat(`probe-claim-${limit}`), value: 'probe', expiresIn: 600 },
-      countedIn: seat('seats'),
+      claim: { key: seat(`probe-claim-${set}-${limit}-${randomUUID()}`), value: 'probe', expiresIn: 600 },
+      countedIn: seat(set),
       limit,
       member: 'probe',
       record: { key: seat('probe-record'), value: 'probe' },
       expiresIn: 60,
     });
-    expect(await probe(taken)).toEqual({ outcome: 'limit_reached' });
+    expect(await probe(taken)).toEqual({ outcome: 'limit_reached', which: 'countedIn' });
     expect(await probe(taken + 1)).toEqual({ outcome: 'inserted' });
-    await store.removeCounted(seat('seats'), 'probe');
+    await store.removeCounted(seat(set), 'probe');
   }
 
   it('a counted insert writes its record and claim together, and refuses once the limit is reached', async ({ backend: { store } }) => {
     const counted = inserter(store);
     expect(await counted('a', 2)).toEqual({ outcome: 'inserted' });
     expect(await counted('b', 2)).toEqual({ outcome: 'inserted' });
-    expect(await counted('c', 2)).toEqual({ outcome: 'limit_reached' });
+    expect(await counted('c', 2)).toEqual({ outcome: 'limit_reached', which: 'countedIn' });
     await expectSeatsTaken(store, 2);
     expect(await store.getValue(seat('record-a'))).toBe('record of a');
     expect(await store.getValue(seat('claim-a'))).toBe('claimed-by-a');
@@ -257,6 +268,39 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
     expect(await store.getValue(seat('claim-c'))).toBeUndefined();
     await store.removeCounted(seat('seats'), 'a');
     expect(await counted('c', 2)).toEqual({ outcome: 'inserted' });
+  });
+
+  it('a counted insert into a second set as well is refused once either set is full, and frees its place when removed', async ({ backend: { store } }) => {
+    const both = (member: string) => store.insertCounted({
+      claim: { key: seat(`claim-${member}`), value: member, expiresIn: 600 },
+      countedIn: seat('all-seats'),
+      limit: 3,
+      member,
+      record: { key: seat(`record-${member}`), value: member },
+      alsoCountedIn: { key: seat('seats-of-pat'), limit: 2 },
+      expiresIn: 60,
+    });
+    expect(await both('p1')).toEqual({ outcome: 'inserted' });
+    expect(await both('p2')).toEqual({ outcome: 'inserted' });
+    expect(await both('p3')).toEqual({ outcome: 'limit_reached', which: 'alsoCountedIn' });
+    expect(await store.getValue(seat('record-p3'))).toBeUndefined();
+    await expectSeatsTaken(store, 2, 'all-seats');
+    await expectSeatsTaken(store, 2, 'seats-of-pat');
+    await store.removeCounted(seat('seats-of-pat'), 'p1');
+    expect(await both('p4')).toEqual({ outcome: 'inserted' });
+    await expectSeatsTaken(store, 3, 'all-seats');
+    await expectSeatsTaken(store, 2, 'seats-of-pat');
+  });
+
+  it('a counted insert into a full first set says so, and leaves the second as it was', async ({ backend: { store } }) => {
+    const into = (member: string, alsoCountedIn?: { key: string; limit: number }) => store.insertCounted({
+      claim: { key: seat(`claim-${member}`), value: member, expiresIn: 600 }, countedIn: seat('full'), limit: 2, member,
+      record: { key: seat(`record-${member}`), value: member }, ...(alsoCountedIn ? { alsoCountedIn } : {}), expiresIn: 60,
+    });
+    await into('q1');
+    await into('q2');
+    expect(await into('q3', { key: seat('empty'), limit: 5 })).toEqual({ outcome: 'limit_reached', which: 'countedIn' });
+    await expectSeatsTaken(store, 0, 'empty');
   });
 
   it('a counted insert whose claim is held writes nothing and answers the holder\'s value', async ({ backend: { store } }) => {
@@ -287,7 +331,7 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
     const counted = inserter(store);
     await counted('brief', 2, 1);
     await counted('lasting', 2, 60);
-    expect(await counted('waiting', 2)).toEqual({ outcome: 'limit_reached' });
+    expect(await counted('waiting', 2)).toEqual({ outcome: 'limit_reached', which: 'countedIn' });
     await elapse(1_200);
     await expectSeatsTaken(store, 1);
     expect(await counted('waiting', 2)).toEqual({ outcome: 'inserted' });

@@ -7,15 +7,16 @@ import { hashPassword } from '../../src/accounts/password.js';
 import { freePort } from './free-port.js';
 import { CLIENTS, TEST_ADDRESS_RATES, USERS } from './stagepass.js';
 
-const TSX = join('node_modules', '.bin', 'tsx');
 
 export interface ChildStagepass {
   issuer: string;
   process: ChildProcess;
   /** Every JSON line the server has logged so far. */
   logLines(): Record<string, unknown>[];
-  /** Sends the signal and resolves with the exit code. */
+  /** Sends the signal (to npm itself, under `npmStart`) and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Kills whatever is left of the process and anything it started, orphans included. */
+  kill(): void;
 }
 
 export interface ChildOptions {
@@ -25,10 +26,12 @@ export interface ChildOptions {
   redisKeyPrefix: string;
   /** Raw configuration merged over the test defaults. */
   config?: Record<string, unknown>;
+  /** Run through `npm start`, as a user would, rather than the command it runs. */
+  npmStart?: boolean;
 }
 
 /** `src/main.ts` in a process of its own, as `npm start` runs it, on a spare port. */
-export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, config = {} }: ChildOptions): Promise<ChildStagepass> {
+export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, config = {}, npmStart = false }: ChildOptions): Promise<ChildStagepass> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const path = join(keysDir, `config-${port}.json`);
@@ -41,10 +44,14 @@ export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, c
     clients: Object.values(CLIENTS),
     accounts: [{ ...USERS.alice, password: await hashPassword(USERS.alice.password) }],
     deviceFlow: { interval: 1, expiresIn: 600 },
+    // Only the shutdown tests wait out a drain; they set one.
+    shutdownDrainSeconds: 0,
     ...config,
     limits: { ...TEST_ADDRESS_RATES, ...(config.limits as Record<string, unknown> | undefined) },
   }));
-  const child = spawn(TSX, ['src/main.ts'], { env: { ...process.env, STAGEPASS_CONFIG: path }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...args] = npmStart ? ['npm', 'start', '--silent'] : [process.execPath, '--import', 'tsx', 'src/main.ts'];
+  // A process group of its own, so that kill() reaches a server npm left behind.
+  const child = spawn(command!, args, { env: { ...process.env, STAGEPASS_CONFIG: path }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -68,6 +75,13 @@ export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, c
       child.kill(signal);
       const [code] = (await exited) as [number | null];
       return code;
+    },
+    kill() {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
     },
   };
 }

@@ -11,6 +11,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { createStagepass, listen, type Stagepass } from '../../src/server/app.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { silentLogger } from '../../src/server/logger.js';
+import type { Store } from '../../src/store/store.js';
 import { TestClock } from './clock.js';
 import { freePort } from './free-port.js';
 
@@ -75,6 +76,8 @@ export interface StartOptions {
   keysDir?: string;
   /** Silent unless given (to read what the server logs). */
   logger?: Logger;
+  /** The store the server runs on, instead of the one the configuration names. */
+  store?: Store;
 }
 
 export async function startStagepass(options: StartOptions = {}): Promise<RunningStagepass> {
@@ -97,7 +100,7 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
     limits: { ...TEST_ADDRESS_RATES, ...(extra.limits as Record<string, unknown> | undefined) },
   });
   const clock = new TestClock();
-  const stagepass = await createStagepass(config, { logger: options.logger ?? silentLogger, clock });
+  const stagepass = await createStagepass(config, { logger: options.logger ?? silentLogger, clock, store: options.store });
   const server = await listen(stagepass, port);
   return {
     issuer,

@@ -48,8 +48,8 @@ export function licenseMintingService({ licenses, issuer, serverKey, registry, n
   };
 
   /** Signs a new token and records it with its client_token, unless an earlier request with it got there first. */
-  const issue = async ({ clientId, subject, license, request, claim }: {
-    clientId: string; subject: string; license: LicenseConfig; request: LicenseTokenRequest; claim: ClientTokenClaim;
+  const issue = async ({ clientId, subject, forPerson, license, request, claim }: {
+    clientId: string; subject: string; forPerson: boolean; license: LicenseConfig; request: LicenseTokenRequest; claim: ClientTokenClaim;
   }): Promise<IssuedLicenseToken> => {
     const tokenId = newTokenId();
     const issuedAt = now();
@@ -72,9 +72,13 @@ export function licenseMintingService({ licenses, issuer, serverKey, registry, n
     const fresh = { tokenId, token, expiresAt };
     const inserted = await registry.insert(record, { key: claim.key, value: rememberIssued(claim, fresh) }, {
       maxTokens: license.maxTokens,
+      ...(forPerson && license.maxTokensPerPerson !== undefined ? { maxTokensOfPerson: license.maxTokensPerPerson } : {}),
       expiresIn: expiresAt - issuedAt,
     });
     if (inserted.outcome === 'claimed') return replay(claim, inserted.value);
+    if (inserted.outcome === 'limit_reached' && inserted.which === 'alsoCountedIn') {
+      throw resourceLimitExceeded(describe`this person already holds the maximum of ${license.maxTokensPerPerson!} live tokens of license ${license.arn}; delete one first`);
+    }
     if (inserted.outcome === 'limit_reached') {
       throw resourceLimitExceeded(describe`license ${license.arn} already has its maximum of ${license.maxTokens} live tokens; delete one first`);
     }
@@ -97,7 +101,7 @@ export function licenseMintingService({ licenses, issuer, serverKey, registry, n
       // retry, which then costs a signature in vain, is rarer than a new token, which would pay a
       // store round trip for the lookup.
       const claim = clientTokenClaim(caller.clientId, subject, request);
-      const issued = await issue({ clientId: caller.clientId, subject, license, request, claim });
+      const issued = await issue({ clientId: caller.clientId, subject, forPerson: caller.person !== undefined, license, request, claim });
       return { tokenId: issued.tokenId, token: issued.token, expiresIn: Math.max(0, issued.expiresAt - now()) };
     },
 

@@ -25,6 +25,8 @@ export interface LicenseTokenRecord {
  */
 const recordKey = (licenseArn: string, tokenId: string) => inGroup(licenseArn, `license-token:${tokenId}`);
 const liveOf = (licenseArn: string) => inGroup(licenseArn, 'license-live-tokens');
+/** A person's live tokens of the license, counted against its maxTokensPerPerson in the same step. */
+const liveOfPerson = (licenseArn: string, subject: string) => inGroup(licenseArn, `license-live-tokens-of:${subject}`);
 const claimOf = (licenseArn: string, claimKey: string) => inGroup(licenseArn, claimKey);
 const licenseOf = (tokenId: string) => `license-of-token:${tokenId}`;
 const byClient = (clientId: string) => `license-tokens-of-client:${clientId}`;
@@ -44,7 +46,7 @@ export class LicenseTokenRegistry {
   async insert(
     token: LicenseTokenRecord,
     claim: { key: string; value: string },
-    { maxTokens, expiresIn }: { maxTokens: number; expiresIn: number },
+    { maxTokens, maxTokensOfPerson, expiresIn }: { maxTokens: number; maxTokensOfPerson?: number; expiresIn: number },
   ): Promise<CountedInsertOutcome> {
     await Promise.all([
       this.store.setValue(licenseOf(token.TokenId), token.LicenseArn, expiresIn),
@@ -56,6 +58,7 @@ export class LicenseTokenRegistry {
       limit: maxTokens,
       member: token.TokenId,
       record: { key: recordKey(token.LicenseArn, token.TokenId), value: JSON.stringify(token) },
+      ...(maxTokensOfPerson === undefined ? {} : { alsoCountedIn: { key: liveOfPerson(token.LicenseArn, token.subject), limit: maxTokensOfPerson } }),
       expiresIn,
     });
     // Indices of a token that was never recorded would otherwise stay as long as a token would.
@@ -80,7 +83,7 @@ export class LicenseTokenRegistry {
   }
 
   /**
-   * Marks the client's token deleted and frees its place under the license's limit; false when the
+   * Marks the client's token deleted and frees its place under the license's limits; false when the
    * client has no such token. The record is marked first: a delete cut off between the two steps
    * leaves a token that no longer exchanges, and deleting it again frees its place.
    */
@@ -92,6 +95,7 @@ export class LicenseTokenRegistry {
       await this.store.setValue(recordKey(record.LicenseArn, tokenId), JSON.stringify({ ...record, Status: 'DELETED' }), secondsLeft);
     }
     await this.store.removeCounted(liveOf(record.LicenseArn), tokenId);
+    await this.store.removeCounted(liveOfPerson(record.LicenseArn, record.subject), tokenId);
     return true;
   }
 }

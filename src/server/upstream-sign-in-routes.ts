@@ -1,0 +1,122 @@
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { errors, type Provider } from 'oidc-provider';
+
+import type { UpstreamAccounts } from '../accounts/upstream-accounts.js';
+import type { PageRenderer } from '../http/page-renderer.js';
+import { withStatus } from '../http/with-status.js';
+import type { Audit } from '../observability/audit.js';
+import type { Store } from '../store/store.js';
+import { type Clock, epochSeconds } from '../time/clock.js';
+import { upstreamPerson } from '../upstream/upstream-person.js';
+import { type SignInChecks, type UpstreamProvider, UpstreamSignInError } from '../upstream/upstream-provider.js';
+import { renderErrorsAsPage } from './interaction-routes.js';
+
+/** Seconds a person has at the upstream before their return is no longer expected. */
+const PENDING_SIGN_IN_SECONDS = 10 * 60;
+
+/** A sign-in sent to the upstream, found again by its `state` when the browser returns. */
+interface PendingSignIn extends SignInChecks {
+  provider: string;
+  interactionUid: string;
+}
+
+const pendingKey = (state: string) => `upstream-sign-in:${state}`;
+/** openid-client's states are 43 base64url characters; anything far from that matches nothing anyway. */
+const PLAUSIBLE_STATE = /^[A-Za-z0-9_-]{16,128}$/;
+
+export interface UpstreamSignInDependencies {
+  provider: Provider;
+  upstreamProviders: ReadonlyMap<string, UpstreamProvider>;
+  upstreamAccounts: UpstreamAccounts;
+  store: Store;
+  render: PageRenderer;
+  audit: Audit;
+  clock: Clock;
+}
+
+/** The redirect URI an upstream sends the browser back to, which the operator registers there. */
+export const upstreamRedirectPath = (providerId: string) => `/login/${providerId}/callback`;
+
+/**
+ * Sign-in through an upstream OpenID Connect provider: the sign-in page's "Sign in with …" link
+ * sends the browser there; its return signs the person in as `<provider id>:<upstream sub>` and the
+ * interaction goes on (consent, then the client's flow) as after a local sign-in.
+ */
+export function upstreamSignInRoutes(deps: UpstreamSignInDependencies): Router {
+  const { provider, upstreamProviders, upstreamAccounts, store, render, audit, clock } = deps;
+  const router = new Router();
+  router.use(renderErrorsAsPage(render), renderUpstreamFailures(render, audit));
+
+  const upstreamNamed = (id: string): UpstreamProvider => {
+    const upstream = upstreamProviders.get(id);
+    if (!upstream) throw withStatus(new errors.InvalidRequest(`there is no sign-in provider ${id}`), 404);
+    return upstream;
+  };
+
+  router.get('/interaction/:uid/upstream/:id', async (ctx) => {
+    const upstream = upstreamNamed(ctx.params.id!);
+    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+    if (interaction.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction does not match this browser session');
+    if (interaction.prompt.name !== 'login') throw new errors.InvalidRequest('this sign-in step is already complete');
+    const { url, checks } = await upstream.beginSignIn();
+    const pending: PendingSignIn = { provider: upstream.id, interactionUid: interaction.uid, ...checks };
+    await store.setValue(pendingKey(checks.state), JSON.stringify(pending), PENDING_SIGN_IN_SECONDS);
+    ctx.status = 303;
+    ctx.redirect(url.href);
+  });
+
+  router.get(upstreamRedirectPath(':id'), async (ctx) => {
+    const upstream = upstreamNamed(ctx.params.id!);
+    const pending = await takePending(ctx, upstream.id);
+    const claims = await upstream.finishSignIn(ctx.querystring, pending);
+    const person = upstreamPerson(upstream.settings, claims, epochSeconds(clock));
+    await upstreamAccounts.save(person);
+    await finishLogin(ctx, pending.interactionUid, person.sub);
+  });
+
+  /** One return per sign-in: a replayed or forged callback finds nothing. */
+  const takePending = async (ctx: Context, providerId: string): Promise<PendingSignIn> => {
+    const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
+    const stored = PLAUSIBLE_STATE.test(state) ? await store.getValue(pendingKey(state)) : undefined;
+    if (stored !== undefined) await store.deleteValue(pendingKey(state));
+    const pending = stored === undefined ? undefined : (JSON.parse(stored) as PendingSignIn);
+    if (!pending || pending.provider !== providerId) {
+      throw new UpstreamSignInError(400, 'invalid_request', 'This sign-in is not in progress here: it finished, expired or never started. Go back to the application and start again.');
+    }
+    return pending;
+  };
+
+  /**
+   * The browser's interaction cookie is scoped to the interaction's own path, so the callback finds
+   * the interaction by the uid it kept; the browser still has to hold the resume cookie to go on.
+   */
+  const finishLogin = async (ctx: Context, interactionUid: string, accountId: string) => {
+    const interaction = await provider.Interaction.find(interactionUid);
+    if (!interaction) throw new errors.SessionNotFound('the interaction expired');
+    interaction.result = { login: { accountId } };
+    // The interaction's expiry is oidc-provider's, which counts by the system's time.
+    await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+    ctx.status = 303;
+    ctx.redirect(interaction.returnTo);
+  };
+
+  return router;
+}
+
+function renderUpstreamFailures(render: PageRenderer, audit: Audit): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (thrown) {
+      if (!(thrown instanceof UpstreamSignInError)) throw thrown;
+      audit.denied({ reason: 'upstream_sign_in_failed', description: thrown.code, path: ctx.path, ip: ctx.ip });
+      render(ctx, 'error', thrown.status === 503 ? 'Cannot reach the sign-in provider' : 'Sign-in did not succeed', {
+        error: thrown.code,
+        description: thrown.message,
+      });
+      ctx.status = thrown.status;
+      if (thrown.status === 503) ctx.set('Retry-After', '5');
+    }
+  };
+}

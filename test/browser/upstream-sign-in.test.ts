@@ -1,0 +1,252 @@
+import { createServer } from 'node:http';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+
+import type { UpstreamAccount } from '../../src/accounts/upstream-accounts.js';
+import { launchChromium } from '../support/browser.js';
+import { freePort } from '../support/free-port.js';
+import { client, relyingParty } from '../support/relying-party.js';
+import { CALLBACK_PORT, REDIRECT_URI, startStagepass, type RunningStagepass, type StartOptions } from '../support/stagepass.js';
+import { startUpstreamIdp, UPSTREAM_CLIENT, type RunningUpstream } from '../support/upstream-idp.js';
+
+let browser: Browser;
+// The client's redirect URI answers as a real client's callback would.
+const callback = createServer((_req, res) => res.end('callback received'));
+beforeAll(async () => {
+  browser = await launchChromium();
+  await new Promise<void>((resolve) => callback.listen(CALLBACK_PORT, '127.0.0.1', resolve));
+});
+afterAll(async () => {
+  callback.close();
+  await browser?.close();
+});
+
+const GROUP_MAP = { 'stage-crew': 'crew', finance: 'accounting' };
+
+function upstreamProvider(port: number) {
+  return {
+    id: 'corp', name: 'Corp', issuer: `http://localhost:${port}`, ...UPSTREAM_CLIENT, groupMap: GROUP_MAP,
+  };
+}
+
+/** stagepass with the upstream at `upstreamPort` (running or not), and the upstream started after it when asked. */
+async function startBoth(store: Pick<StartOptions, 'redis'>, { upstreamRunning = true, config = {} } = {}) {
+  const upstreamPort = await freePort();
+  const server = await startStagepass({ ...store, config: { upstreamProviders: [upstreamProvider(upstreamPort)], ...config } });
+  const redirectUri = `${server.issuer}/login/corp/callback`;
+  const startUpstream = () => startUpstreamIdp(upstreamPort, redirectUri);
+  const upstream = upstreamRunning ? await startUpstream() : undefined;
+  return { server, upstream, startUpstream, redirectUri };
+}
+
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext();
+  return context.newPage();
+}
+
+/** Clicks "Sign in with Corp" and signs carol in on the upstream's own pages, consenting there. */
+async function signInUpstream(page: Page, upstream: RunningUpstream) {
+  await Promise.all([page.waitForURL(`${upstream.issuer}/**`), page.getByRole('link', { name: 'Sign in with Corp' }).click()]);
+  await page.locator('input[name=login]').fill('carol');
+  await page.locator('input[name=password]').fill('any password');
+  await page.getByRole('button', { name: 'Sign-in' }).click();
+  await page.getByRole('button', { name: 'Continue' }).click();
+}
+
+async function authorizationUrl(issuer: string) {
+  const config = await relyingParty(issuer, 'confidential');
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid profile email groups',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+  });
+  return { config, url, redeem: (callbackUrl: string) => client.authorizationCodeGrant(config, new URL(callbackUrl), { pkceCodeVerifier: verifier, expectedState: state }) };
+}
+
+async function storedAccount(server: RunningStagepass, sub: string): Promise<UpstreamAccount | undefined> {
+  const stored = await server.stagepass.store.getValue(`upstream-account:${sub}`);
+  return stored === undefined ? undefined : JSON.parse(stored);
+}
+
+describe.each([
+  ['memory store', { redis: false }],
+  ['Redis', { redis: true }],
+] as const)('sign-in through an upstream OpenID Connect provider (%s)', (_name, store) => {
+  let server: RunningStagepass;
+  let upstream: RunningUpstream;
+  beforeAll(async () => {
+    const both = await startBoth(store);
+    server = both.server;
+    upstream = both.upstream!;
+  });
+  afterAll(async () => {
+    await upstream?.close();
+    await server?.close();
+  });
+
+  it('a relying party\'s code flow with PKCE signs carol in through "Sign in with Corp" as corp:carol, her groups mapped', async () => {
+    const { config, url, redeem } = await authorizationUrl(server.issuer);
+    const page = await newPage();
+    await page.goto(url.href);
+    await expect(page.getByLabel('Password').count()).resolves.toBe(1);
+    await signInUpstream(page, upstream);
+    await expect(page.getByRole('heading').textContent()).resolves.toBe('Allow access?');
+    await expect(page.locator('main, body').first().textContent()).resolves.toContain('carol@corp.example');
+    await Promise.all([page.waitForURL(`${REDIRECT_URI}**`), page.getByRole('button', { name: 'Allow' }).click()]);
+
+    const tokens = await redeem(page.url());
+    expect(tokens.claims()).toMatchObject({ sub: 'corp:carol', groups: ['crew', 'accounting'] });
+    const userinfo = await client.fetchUserInfo(config, tokens.access_token, 'corp:carol');
+    expect(userinfo).toMatchObject({ sub: 'corp:carol', name: 'Carol Upstream', email: 'carol@corp.example', email_verified: true });
+    const account = await storedAccount(server, 'corp:carol');
+    expect(account).toMatchObject({ sub: 'corp:carol', provider: 'corp', groups: ['crew', 'accounting'] });
+  });
+
+  it('a group removed upstream is gone at the next sign-in', async () => {
+    upstream.people.carol.groups = ['stage-crew'];
+    try {
+      const { url, redeem } = await authorizationUrl(server.issuer);
+      const page = await newPage();
+      await page.goto(url.href);
+      await signInUpstream(page, upstream);
+      await Promise.all([page.waitForURL(`${REDIRECT_URI}**`), page.getByRole('button', { name: 'Allow' }).click()]);
+      expect((await redeem(page.url())).claims()?.groups).toEqual(['crew']);
+      expect((await storedAccount(server, 'corp:carol'))?.groups).toEqual(['crew']);
+    } finally {
+      upstream.people.carol.groups = ['stage-crew', 'finance', 'visitors'];
+    }
+  });
+
+  it('a device flow is approved by a person signed in through the upstream', async () => {
+    const config = await relyingParty(server.issuer, 'native');
+    const started = await client.initiateDeviceAuthorization(config, { scope: 'openid offline_access' });
+    const polling = client.pollDeviceAuthorizationGrant(config, started);
+    const page = await newPage();
+    await page.goto(started.verification_uri_complete!);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await signInUpstream(page, upstream);
+    await expect(page.getByRole('heading').textContent()).resolves.toBe('Allow access?');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await expect(page.getByRole('heading').textContent()).resolves.toBe('Device connected');
+    const tokens = await polling;
+    expect(tokens.claims()?.sub).toBe('corp:carol');
+  });
+
+  it('the upstream answering access_denied gives a page saying so, not a server error', async () => {
+    const { url } = await authorizationUrl(server.issuer);
+    const page = await newPage();
+    await page.goto(url.href);
+    await Promise.all([page.waitForURL(`${upstream.issuer}/**`), page.getByRole('link', { name: 'Sign in with Corp' }).click()]);
+    const answer = page.waitForResponse((response) => response.url().startsWith(`${server.issuer}/login/corp/callback`));
+    await page.getByRole('link', { name: '[ Cancel ]' }).click();
+    expect((await answer).status()).toBe(403);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Corp did not sign you in');
+  });
+
+  it('a callback whose state matches no sign-in is refused with a page', async () => {
+    const page = await newPage();
+    const response = await page.goto(`${server.issuer}/login/corp/callback?code=forged-code&state=${client.randomState()}`);
+    expect(response?.status()).toBe(400);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('not in progress');
+  });
+
+  it('a forged code under a real state is refused by the upstream and answered with a page', async () => {
+    const { url } = await authorizationUrl(server.issuer);
+    const page = await newPage();
+    const authorizationRequest = page.waitForRequest((request) => request.url().startsWith(`${upstream.issuer}/auth?`));
+    await page.goto(url.href);
+    await page.getByRole('link', { name: 'Sign in with Corp' }).click();
+    const state = new URL((await authorizationRequest).url()).searchParams.get('state');
+    const response = await page.goto(`${server.issuer}/login/corp/callback?code=forged-code&state=${state}&iss=${encodeURIComponent(upstream.issuer)}`);
+    expect(response?.status()).toBe(400);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('did not accept this sign-in');
+  });
+
+  it('a replayed callback is refused with a page', async () => {
+    const { url } = await authorizationUrl(server.issuer);
+    const page = await newPage();
+    let callbackUrl = '';
+    page.on('request', (request) => {
+      if (request.url().startsWith(`${server.issuer}/login/corp/callback`)) callbackUrl = request.url();
+    });
+    await page.goto(url.href);
+    await signInUpstream(page, upstream);
+    await expect(page.getByRole('heading').textContent()).resolves.toBe('Allow access?');
+    const replay = await page.goto(callbackUrl);
+    expect(replay?.status()).toBe(400);
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('not in progress');
+  });
+});
+
+describe.each([
+  ['memory store', { redis: false }],
+  ['Redis', { redis: true }],
+] as const)('an upstream that cannot be reached or cannot be trusted (%s)', (_name, store) => {
+  it('stagepass starts without it, its button says it cannot be reached, and it works once the upstream is up', async () => {
+    const { server, startUpstream } = await startBoth(store, { upstreamRunning: false, config: { accounts: [] } });
+    try {
+      const { url } = await authorizationUrl(server.issuer);
+      const page = await newPage();
+      await page.goto(url.href);
+      // With no local accounts the provider is the only way in.
+      await expect(page.getByLabel('Password').count()).resolves.toBe(0);
+      const [down] = await Promise.all([
+        page.waitForResponse((response) => response.url().includes('/upstream/corp')),
+        page.getByRole('link', { name: 'Sign in with Corp' }).click(),
+      ]);
+      expect(down.status()).toBe(503);
+      await expect(page.getByRole('alert').textContent()).resolves.toContain('Corp cannot be reached right now');
+
+      const upstream = await startUpstream();
+      try {
+        await page.goBack();
+        await signInUpstream(page, upstream);
+        await expect(page.getByRole('heading').textContent()).resolves.toBe('Allow access?');
+      } finally {
+        await upstream.close();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an ID token whose signature the upstream\'s JWKS does not verify is refused with a page', async () => {
+    const { server, upstream } = await startBoth(store);
+    try {
+      await upstream!.publishWrongKey();
+      const { url } = await authorizationUrl(server.issuer);
+      const page = await newPage();
+      await page.goto(url.href);
+      const answer = page.waitForResponse((response) => response.url().startsWith(`${server.issuer}/login/corp/callback`));
+      await signInUpstream(page, upstream!);
+      expect((await answer).status()).toBe(502);
+      await expect(page.getByRole('alert').textContent()).resolves.toContain('failed validation');
+      expect(await storedAccount(server, 'corp:carol')).toBeUndefined();
+    } finally {
+      await upstream!.close();
+      await server.close();
+    }
+  });
+
+  it('an upstream that goes down while the person signs in there gives a page saying so', async () => {
+    const { server, upstream } = await startBoth(store);
+    try {
+      const { url } = await authorizationUrl(server.issuer);
+      const page = await newPage();
+      upstream!.goDownAfterNextSignIn();
+      await page.goto(url.href);
+      const answer = page.waitForResponse((response) => response.url().startsWith(`${server.issuer}/login/corp/callback`));
+      await signInUpstream(page, upstream!);
+      expect((await answer).status()).toBe(503);
+      await expect(page.getByRole('alert').textContent()).resolves.toContain('Corp cannot be reached right now');
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,41 @@
+import { StoreUnavailableError, type Store } from '../../src/store/store.js';
+
+type Method = keyof Store;
+
+/**
+ * `before`: the call fails and nothing is written. `after`: the call is made, then fails as if
+ * Redis had run it and crashed before answering.
+ */
+export type FaultMoment = 'before' | 'after';
+
+export interface Fault {
+  method: Method;
+  when: FaultMoment;
+  /** Which calls fail (the model, for model methods); every call of the method unless given. */
+  model?: string;
+}
+
+/** A real store (memory, or Redis) with a fault injector in front: the armed calls fail as a store outage would, once each. */
+export interface FaultyStore extends Store {
+  failNext(fault: Fault): void;
+}
+
+export function withFaults(store: Store): FaultyStore {
+  const armed: Fault[] = [];
+  const failure = () => new StoreUnavailableError('injected store failure');
+  return new Proxy(store as FaultyStore, {
+    get(target, property, receiver) {
+      if (property === 'failNext') return (fault: Fault) => armed.push(fault);
+      const original = Reflect.get(target, property, receiver) as unknown;
+      if (typeof original !== 'function') return original;
+      return async (...args: unknown[]) => {
+        const index = armed.findIndex((fault) => fault.method === property && (fault.model === undefined || fault.model === args[0]));
+        const fault = index < 0 ? undefined : armed.splice(index, 1)[0];
+        if (fault?.when === 'before') throw failure();
+        const result = await (original as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        if (fault?.when === 'after') throw failure();
+        return result;
+      };
+    },
+  });
+}

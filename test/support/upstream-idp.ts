@@ -1,0 +1,89 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+
+import { exportJWK, generateKeyPair } from 'jose';
+import Provider from 'oidc-provider';
+
+/** The people the upstream knows; a test may change their groups between sign-ins. */
+export function upstreamPeople() {
+  return {
+    carol: {
+      name: 'Carol Upstream',
+      email: 'carol@corp.example',
+      email_verified: true,
+      groups: ['stage-crew', 'finance', 'visitors'] as string[],
+    },
+  };
+}
+
+export const UPSTREAM_CLIENT = { clientId: 'stagepass', clientSecret: 'upstream-client-secret-0123456789' };
+
+export interface RunningUpstream {
+  issuer: string;
+  people: ReturnType<typeof upstreamPeople>;
+  /** Stops the server once it has sent the browser back with a code, before anyone redeems it. */
+  goDownAfterNextSignIn(): void;
+  /** Publishes another key under the signing key's id: its ID tokens then fail signature checks. */
+  publishWrongKey(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const SIGNING_KEY_ID = 'upstream-rs256';
+const signingKey = generateKeyPair('RS256', { extractable: true }).then(async ({ privateKey }) => ({
+  ...(await exportJWK(privateKey)), kid: SIGNING_KEY_ID, alg: 'RS256', use: 'sig',
+}));
+
+/**
+ * A plain oidc-provider playing the upstream identity provider, with its own development sign-in
+ * pages (any password), at `http://localhost:<port>`: stagepass runs at 127.0.0.1, so a browser
+ * keeps the two servers' cookies apart.
+ */
+export async function startUpstreamIdp(port: number, redirectUri: string, people = upstreamPeople()): Promise<RunningUpstream> {
+  const issuer = `http://localhost:${port}`;
+  const provider = new Provider(issuer, {
+    clients: [{
+      client_id: UPSTREAM_CLIENT.clientId,
+      client_secret: UPSTREAM_CLIENT.clientSecret,
+      token_endpoint_auth_method: 'client_secret_basic',
+      redirect_uris: [redirectUri],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    }],
+    jwks: { keys: [await signingKey] },
+    cookies: { keys: ['upstream-cookie-key-0123456789'] },
+    pkce: { required: () => true },
+    claims: {
+      openid: ['sub'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'groups'],
+    },
+    findAccount: (_ctx, sub) => {
+      const person = people[sub as keyof typeof people];
+      return person && { accountId: sub, claims: () => ({ sub, ...person }) };
+    },
+    features: { devInteractions: { enabled: true } },
+  });
+  let publishedKeys: unknown;
+  provider.use(async (ctx, next) => {
+    if (ctx.path !== '/jwks' || publishedKeys === undefined) return next();
+    ctx.body = publishedKeys;
+  });
+  const server: Server = provider.listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  const close = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return {
+    issuer,
+    people,
+    goDownAfterNextSignIn() {
+      provider.once('authorization.success', (ctx) => ctx.res.once('finish', () => void close()));
+    },
+    async publishWrongKey() {
+      const { publicKey } = await generateKeyPair('RS256', { extractable: true });
+      publishedKeys = { keys: [{ ...(await exportJWK(publicKey)), kid: SIGNING_KEY_ID, alg: 'RS256', use: 'sig' }] };
+    },
+    close,
+  };
+}
