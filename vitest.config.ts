@@ -8,7 +8,5 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Browser tests and Redis-backed suites share one machine of two cores.
     maxWorkers: 2,
-    // Concurrent suites (the store contract) overlap their real waits on Redis.
-    maxConcurrency: 24,
   },
 });

@@ -9,7 +9,7 @@ import { wrapGrantHandlers, type GrantHandler } from './oidc-provider-internals.
 export interface TokenEndpointLimits {
   /** Each client's token rate by grant type. */
   tokens: TokenRateLimiter;
-  /** Failed grants of a public client, per client and address, in buckets named `failed:<grant type>`. */
+  /** Failed grants of a public client, per address, in buckets named `failed:<grant type>`. */
   failedGrants: TokenRateLimiter;
 }
 
@@ -18,10 +18,10 @@ export interface TokenEndpointLimits {
  * token rate for the grant type (429 with Retry-After), and turns a store that stops answering
  * in the middle of a grant into a 503 rather than oidc-provider's server_error.
  *
- * A public client's id proves nothing, so anyone can send it: its rate, which every user of the
- * client shares, is spent only by grants that succeed (a failed one gives its token back), and
- * failed grants are counted apart, per address, so a caller sending junk in its name is refused
- * alone.
+ * A public client's id proves nothing, so anyone can send it: a public client's rate is counted
+ * per address, and spent only by grants that succeed (a failed one gives its place back), and its
+ * failed grants are counted apart, per address too. A caller sending junk in a public client's
+ * name is refused alone, and never spends what the client's users elsewhere may obtain.
  */
 export function guardTokenEndpoint(provider: Provider, limits: TokenEndpointLimits): void {
   wrapGrantHandlers(provider, (grantType, handler) => async (ctx) => {
@@ -33,9 +33,9 @@ export function guardTokenEndpoint(provider: Provider, limits: TokenEndpointLimi
     }
     const failures = await unavailableAsProviderError(limits.failedGrants.take(`${client.clientId} ${ctx.ip}`, `failed:${grantType}`));
     refuseOverRate(ctx, failures, (limit) => `this client may make ${limit} failed requests per second with ${grantType} from one address`);
-    const tokens = await unavailableAsProviderError(limits.tokens.take(client.clientId, grantType));
+    const tokens = await unavailableAsProviderError(limits.tokens.take(`${client.clientId} ${ctx.ip}`, grantType));
     if (!tokens.allowed) failures.refund();
-    refuseOverRate(ctx, tokens, (limit) => `this client may obtain ${limit} tokens per second with ${grantType}`);
+    refuseOverRate(ctx, tokens, (limit) => `this client may obtain ${limit} tokens per second with ${grantType} from one address`);
     try {
       await runGrant(handler, ctx);
     } catch (error) {

@@ -187,7 +187,7 @@ describe.each([
 describe.each([
   ['memory store', { redis: false }],
   ['Redis', { redis: true }],
-] as const)('an upstream that cannot be reached (%s)', (_name, store) => {
+] as const)('an upstream that cannot be reached or cannot be trusted (%s)', (_name, store) => {
   it('stagepass starts without it, its button says it cannot be reached, and it works once the upstream is up', async () => {
     const { server, startUpstream } = await startBoth(store, { upstreamRunning: false, config: { accounts: [] } });
     try {
@@ -212,6 +212,24 @@ describe.each([
         await upstream.close();
       }
     } finally {
+      await server.close();
+    }
+  });
+
+  it('an ID token whose signature the upstream\'s JWKS does not verify is refused with a page', async () => {
+    const { server, upstream } = await startBoth(store);
+    try {
+      await upstream!.publishWrongKey();
+      const { url } = await authorizationUrl(server.issuer);
+      const page = await newPage();
+      await page.goto(url.href);
+      const answer = page.waitForResponse((response) => response.url().startsWith(`${server.issuer}/login/corp/callback`));
+      await signInUpstream(page, upstream!);
+      expect((await answer).status()).toBe(502);
+      await expect(page.getByRole('alert').textContent()).resolves.toContain('failed validation');
+      expect(await storedAccount(server, 'corp:carol')).toBeUndefined();
+    } finally {
+      await upstream!.close();
       await server.close();
     }
   });

@@ -64,6 +64,10 @@ describe('command line', () => {
     await writeFile(path, JSON.stringify({ ...config, keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json') } }));
     const result = await startMain({ STAGEPASS_CONFIG: path, PORT: String(port) }, /sign in as alice/);
     expect(result.stdout).toContain(`discovery: http://localhost:${port}/.well-known/openid-configuration`);
+    // Each configured minter shows how to mint with the sample client.
+    for (const grantType of ['ivs-participant-token', 'license-token', 'video-token']) {
+      expect(result.stdout).toContain(`-u sample-backend:sample-backend-secret-change-me -d grant_type=urn:stagepass:grant-type:${grantType}`);
+    }
     const jwks = JSON.parse(await readFile(join(dir, 'jwks.json'), 'utf8')) as { keys: { alg: string; d?: string }[] };
     expect(jwks.keys.map((k) => k.alg)).toEqual(['ES256', 'RS256']);
   });

@@ -60,7 +60,7 @@ describe('a minting service, called without any HTTP request', () => {
     const throttled = await refusal(mint({ stageArn: STAGES.main.arn, capabilities: ['SUBSCRIBE'] }, backend, { ip: '192.0.2.1' }));
     expect(throttled).toMatchObject({ code: 'rate_limit_exceeded', retryAfter: 1 });
     expect(events).toEqual([
-      { clientId: 'stage-backend', grantType: service.grantType, ip: '192.0.2.1', capabilities: ['SUBSCRIBE'] },
+      { clientId: 'stage-backend', grantType: service.grantType, ip: '192.0.2.1', resource: STAGES.main.arn, capabilities: ['SUBSCRIBE'] },
       expect.objectContaining({ clientId: 'stage-backend', resource: STAGES.main.arn, reason: 'rate_limit_exceeded' }),
     ]);
   });

@@ -341,7 +341,8 @@ describe('fuzzing every route', () => {
 
 describe('every route under every spelling', () => {
   it('answers without a 5xx or an error-level log line, in each spelling oidc-provider\'s router accepts and others', async () => {
-    const requests = ROUTES.flatMap((route) => spellings(route).flatMap((path) => ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'].map((method) => ({ method, path }))));
+    // The OAuth and page routes: the ones oidc-provider serves under other spellings, and the gates in front of them.
+    const requests = OAUTH_ROUTES.flatMap((route) => spellings(route).flatMap((path) => ['GET', 'POST', 'PUT', 'DELETE'].map((method) => ({ method, path }))));
     const outcomes: Outcome[] = [];
     for (let i = 0; i < requests.length; i += CONCURRENCY) {
       outcomes.push(...(await Promise.all(requests.slice(i, i + CONCURRENCY).map(async ({ method, path }) => {
@@ -355,5 +356,5 @@ describe('every route under every spelling', () => {
     }
     expect(outcomes.filter((outcome) => outcome.status >= 500).map((outcome) => `${outcome.status} ${outcome.request}`)).toEqual([]);
     expect(errorLines.slice(0, 3)).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -200,6 +200,9 @@ describe('audit events', () => {
       expect.objectContaining({ clientId: MINTING_CLIENTS.stageBackend.client_id, grantType: IVS_GRANT, resource: STAGES.main.arn, capabilities: ['SUBSCRIBE'] }),
       expect.objectContaining({ clientId: LICENSE_CLIENTS.backend.client_id, grantType: LICENSE_GRANT, resource: LICENSES.small }),
     ]));
+    expect(audits('token_issued')).toContainEqual(expect.objectContaining({
+      route: '/aws/ivs-realtime/CreateParticipantToken', clientId: MINTING_CLIENTS.stageBackend.client_id, grantType: IVS_GRANT, resource: STAGES.main.arn,
+    }));
     // The sixth: the IVS token minted through the AWS API.
     expect(audits('token_issued').filter((line) => line.grantType === IVS_GRANT)).toHaveLength(2);
     expect(audits('token_issued')).toHaveLength(6);

@@ -23,11 +23,14 @@ export interface RunningUpstream {
   people: ReturnType<typeof upstreamPeople>;
   /** Stops the server once it has sent the browser back with a code, before anyone redeems it. */
   goDownAfterNextSignIn(): void;
+  /** Publishes another key under the signing key's id: its ID tokens then fail signature checks. */
+  publishWrongKey(): Promise<void>;
   close(): Promise<void>;
 }
 
+const SIGNING_KEY_ID = 'upstream-rs256';
 const signingKey = generateKeyPair('RS256', { extractable: true }).then(async ({ privateKey }) => ({
-  ...(await exportJWK(privateKey)), kid: 'upstream-rs256', alg: 'RS256', use: 'sig',
+  ...(await exportJWK(privateKey)), kid: SIGNING_KEY_ID, alg: 'RS256', use: 'sig',
 }));
 
 /**
@@ -60,6 +63,11 @@ export async function startUpstreamIdp(port: number, redirectUri: string, people
     },
     features: { devInteractions: { enabled: true } },
   });
+  let publishedKeys: unknown;
+  provider.use(async (ctx, next) => {
+    if (ctx.path !== '/jwks' || publishedKeys === undefined) return next();
+    ctx.body = publishedKeys;
+  });
   const server: Server = provider.listen(port, '127.0.0.1');
   await once(server, 'listening');
   const close = async () => {
@@ -71,6 +79,10 @@ export async function startUpstreamIdp(port: number, redirectUri: string, people
     people,
     goDownAfterNextSignIn() {
       provider.once('authorization.success', (ctx) => ctx.res.once('finish', () => void close()));
+    },
+    async publishWrongKey() {
+      const { publicKey } = await generateKeyPair('RS256', { extractable: true });
+      publishedKeys = { keys: [{ ...(await exportJWK(publicKey)), kid: SIGNING_KEY_ID, alg: 'RS256', use: 'sig' }] };
     },
     close,
   };

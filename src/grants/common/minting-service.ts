@@ -80,10 +80,12 @@ export function metered<Input, Result>(
   { rate, audit }: { rate: TokenRate; audit: MintingAuditTrail },
 ): MeteredMint<Input, Result> {
   return async (input, caller, origin) => {
+    const resource = service.resourceField === undefined ? undefined : input[service.resourceField];
     const who = {
       clientId: caller.clientId,
       grantType: service.grantType,
       ip: origin.ip,
+      ...(typeof resource === 'string' ? { resource } : {}),
       ...(caller.person ? { userId: caller.person.id, groups: [...caller.person.groups] } : {}),
     };
     try {
@@ -93,10 +95,7 @@ export function metered<Input, Result>(
       audit.tokenIssued({ ...who, ...service.audited(result) });
       return result;
     } catch (error) {
-      if (error instanceof MintingError) {
-        const resource = service.resourceField === undefined ? undefined : input[service.resourceField];
-        audit.denied({ ...who, ...(typeof resource === 'string' ? { resource } : {}), reason: error.code, description: error.message });
-      }
+      if (error instanceof MintingError) audit.denied({ ...who, reason: error.code, description: error.message });
       throw error;
     }
   };

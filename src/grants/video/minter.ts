@@ -5,7 +5,7 @@ import { videoConfigSchema } from './config.js';
 import { videoTokenGrant } from './grant.js';
 import { VIDEO_RIGHTS } from './policy.js';
 import { VIDEO_ROLES } from './request.js';
-import { videoMintingService } from './service.js';
+import { VIDEO_GRANT_TYPE, videoMintingService } from './service.js';
 import { videoSessionRoutes } from './session-routes.js';
 import { videoSigners } from './signers.js';
 
@@ -14,6 +14,11 @@ export const videoMinter = defineMinter({
   section: videoConfigSchema.optional(),
   enabled: (video) => video !== undefined,
   policyMetadata: { [VIDEO_RIGHTS.roles]: VIDEO_ROLES },
+  example: (_video, { issuer, clientId, clientSecret }) => [
+    'Create a video session, then mint a token for it:',
+    `  curl -s -u ${clientId}:${clientSecret} -X POST ${issuer}/video/sessions`,
+    `  curl -s -u ${clientId}:${clientSecret} -d grant_type=${VIDEO_GRANT_TYPE} -d session_id=<session_id> ${issuer}/token`,
+  ],
   async create(video, { provider, clock, people }) {
     const applicationKey = video.privateKeyFile === undefined ? undefined : await loadRsaPrivateKey(video.privateKeyFile);
     const signers = videoSigners(video, applicationKey);
