@@ -309,4 +309,15 @@ describe.each([['memory', false], ['Redis', true]] as const)('a public client\'s
     expect(refused[0]!.headers.get('retry-after')).toBe('1');
     expect(refused.map((answer) => answer.body.error_description)).toContain('this client may make 5 failed requests per second with refresh_token from one address; retry after 1 s');
   });
+
+  it('a public client\'s users, each at their own address, are together still held to the client\'s own rate', async () => {
+    const grants = await Promise.all(Array.from({ length: 5 }, () => authorizationCodeTokens(publicRate.issuer, 'native')));
+    const answers = await inOneSecond(publicRate, () => Promise.all(grants.map(({ tokens }, i) => postForm(`${publicRate.issuer}/token`, {
+      grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: CLIENTS.native.client_id,
+    }, { 'x-forwarded-for': `203.0.113.${10 + i}` }))));
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(3);
+    const refused = answers.filter((answer) => answer.status === 429);
+    expect(refused).toHaveLength(2);
+    expect(refused[0]!.body.error_description).toBe('this client may obtain 3 tokens per second with refresh_token; retry after 1 s');
+  });
 });
