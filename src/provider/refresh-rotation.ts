@@ -1,5 +1,6 @@
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 
+import { unavailableAsProviderError } from '../http/store-unavailable.js';
 import type { Store } from '../store/store.js';
 import { type Clock, epochSeconds } from '../time/clock.js';
 import { contextOfCurrentRequest, GRANT_MODEL, grantIdOfPayload, wrapGrantHandlers } from './oidc-provider-internals.js';
@@ -41,14 +42,14 @@ export function answerRetriedRotations(provider: Provider, store: Store, clock: 
   wrapGrantHandlers(provider, (grantType, handler) => grantType !== 'refresh_token' ? handler : async (ctx) => {
     const presented = ctx.oidc.params?.refresh_token;
     if (typeof presented !== 'string') return handler(ctx);
-    const successor = await unusedSuccessorOf(store, presented, clock);
+    const successor = await unavailableAsProviderError(unusedSuccessorOf(store, presented, clock));
     if (successor !== undefined) {
       ctx.oidc.params!.refresh_token = successor;
       answeringRetries.add(ctx);
     }
     await handler(ctx);
     if (!(await answeredFirst(store, presented, successor !== undefined))) {
-      await revokeGrantOf(store, MODEL, presented);
+      await unavailableAsProviderError(revokeGrantOf(store, MODEL, presented));
       throw new errors.InvalidGrant('refresh token already used');
     }
   });

@@ -9,7 +9,7 @@ import { wrapGrantHandlers, type GrantHandler } from './oidc-provider-internals.
 export interface TokenEndpointLimits {
   /** Each client's token rate by grant type. */
   tokens: TokenRateLimiter;
-  /** Failed grants of a public client, per client and address, in buckets named `failed:<grant type>`. */
+  /** Failed grants of a public client, per address, in buckets named `failed:<grant type>`. */
   failedGrants: TokenRateLimiter;
 }
 
@@ -18,10 +18,11 @@ export interface TokenEndpointLimits {
  * token rate for the grant type (429 with Retry-After), and turns a store that stops answering
  * in the middle of a grant into a 503 rather than oidc-provider's server_error.
  *
- * A public client's id proves nothing, so anyone can send it: its rate, which every user of the
- * client shares, is spent only by grants that succeed (a failed one gives its token back), and
- * failed grants are counted apart, per address, so a caller sending junk in its name is refused
- * alone.
+ * A public client's id proves nothing, so anyone can send it: a public client's rate is counted
+ * per address as well as for the client, both spent only by grants that succeed (a failed one
+ * gives its places back), and its failed grants are counted apart, per address. A caller sending
+ * junk in a public client's name is refused alone; what it holds of the client's rate while its
+ * requests are being judged is bounded by its address's rates and given back when they fail.
  */
 export function guardTokenEndpoint(provider: Provider, limits: TokenEndpointLimits): void {
   wrapGrantHandlers(provider, (grantType, handler) => async (ctx) => {
@@ -33,13 +34,21 @@ export function guardTokenEndpoint(provider: Provider, limits: TokenEndpointLimi
     }
     const failures = await unavailableAsProviderError(limits.failedGrants.take(`${client.clientId} ${ctx.ip}`, `failed:${grantType}`));
     refuseOverRate(ctx, failures, (limit) => `this client may make ${limit} failed requests per second with ${grantType} from one address`);
-    const tokens = await unavailableAsProviderError(limits.tokens.take(client.clientId, grantType));
-    if (!tokens.allowed) failures.refund();
-    refuseOverRate(ctx, tokens, (limit) => `this client may obtain ${limit} tokens per second with ${grantType}`);
+    const fromAddress = await unavailableAsProviderError(limits.tokens.take(`${client.clientId} ${ctx.ip}`, grantType));
+    if (!fromAddress.allowed) failures.refund();
+    refuseOverRate(ctx, fromAddress, (limit) => `this client may obtain ${limit} tokens per second with ${grantType} from one address`);
+    // The client's own rate still bounds them all together (a minter's rate follows its vendor's quota).
+    const shared = await unavailableAsProviderError(limits.tokens.take(client.clientId, grantType));
+    if (!shared.allowed) {
+      failures.refund();
+      fromAddress.refund();
+    }
+    refuseOverRate(ctx, shared, (limit) => `this client may obtain ${limit} tokens per second with ${grantType}`);
     try {
       await runGrant(handler, ctx);
     } catch (error) {
-      tokens.refund();
+      fromAddress.refund();
+      shared.refund();
       throw error;
     }
     failures.refund();

@@ -92,12 +92,13 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   });
   const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), clock, people });
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
-  answerRetriedRotations(provider, store, clock);
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock);
   guardTokenEndpoint(provider, {
     tokens: tokenRate,
     failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }, clock),
   });
+  // Around the token-rate guard, not inside it: its store reads do not lengthen the time a refresh holds a place under its client's rate.
+  answerRetriedRotations(provider, store, clock);
   auditProviderEvents(provider, audit, logger);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {

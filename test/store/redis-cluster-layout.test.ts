@@ -41,15 +41,15 @@ const { service } = CLIENTS;
 
 describe('stagepass on a Redis Cluster of three masters', () => {
   it('spreads its records over every master: each holds between 20% and 47% of its keys', async () => {
-    await times(1000, 8, async () => {
+    await times(800, 8, async () => {
       const response = await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, basicAuth(service.client_id, service.client_secret));
       expect(response.status).toBe(200);
     });
-    await times(400, 8, async () => {
+    await times(300, 8, async () => {
       const response = await postForm(`${server.issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope: 'openid offline_access' });
       expect(response.status).toBe(200);
     });
-    await times(150, 8, async (i) => {
+    await times(120, 8, async (i) => {
       const response = await mint(server.issuer, LICENSE_CLIENTS.other, LICENSE_GRANT, { license_arn: i % 2 ? LICENSES.small : LICENSES.large, client_token: `mix-${i}` });
       expect(response.status).toBe(200);
     });
@@ -68,12 +68,12 @@ describe('stagepass on a Redis Cluster of three masters', () => {
     expect(masters).toHaveLength(3);
     const counts = await Promise.all(masters.map((port) => cluster.countKeys(port, prefix)));
     const total = counts.reduce((a, b) => a + b, 0);
-    expect(total).toBeGreaterThan(2_500);
+    expect(total).toBeGreaterThan(2_000);
     for (const count of counts) {
       expect(count / total).toBeGreaterThanOrEqual(0.2);
       expect(count / total).toBeLessThanOrEqual(0.47);
     }
-  }, 90_000);
+  }, 180_000);
 
   it('a token whose Grant record alone is gone no longer works at the token, introspection and userinfo endpoints', async () => {
     const { tokens } = await authorizationCodeTokens(server.issuer, 'confidential');
