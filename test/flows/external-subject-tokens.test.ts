@@ -72,6 +72,8 @@ describe.each([['memory', false], ['Redis', true]] as const)('subject tokens of 
         ivs: ivsConfig(keysDir),
         clients: [...Object.values(CLIENTS).filter((client) => client.client_id !== app.client_id), app, MINTING_CLIENTS.stageBackend],
         groups: GROUPS,
+        // Many refusals in a row from this one address, which the failed-grants limit would otherwise cut short.
+        limits: { failedGrantsPerSecondPerAddress: 10_000 },
         trustedIssuers: [
           // Its keys found through its discovery document.
           { id: 'corp', issuer: idp.issuer, audience: AUDIENCE, groupMap: { 'corp-hosts': 'hosts' } },
