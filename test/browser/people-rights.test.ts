@@ -1,39 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 
-import { hashPassword } from '../../src/accounts/password.js';
-import { encodeVideoSessionId } from '../../src/grants/video/session-id.js';
 import { launchChromium } from '../support/browser.js';
+import { GROUPS, PEOPLE, PEOPLE_APP, peopleAccounts, VIDEO_SESSION } from '../support/people.js';
 import {
-  ACCESS_TOKEN_TYPE, IVS_GRANT, ivsConfig, LICENSE_GRANT, LICENSES, mint, mintingNativeClient, STAGES, VIDEO_GRANT, VIDEO_PROJECT,
+  ACCESS_TOKEN_TYPE, IVS_GRANT, ivsConfig, LICENSE_GRANT, LICENSES, mint, STAGES, VIDEO_GRANT, VIDEO_PROJECT,
 } from '../support/minters.js';
 import { client, relyingParty } from '../support/relying-party.js';
 import { CLIENTS, newKeysDir, startStagepass, type RunningStagepass } from '../support/stagepass.js';
 
-const PEOPLE = {
-  host: { sub: 'sub-hana', username: 'hana', password: 'hana hosts the show', groups: ['hosts'] },
-  viewer: { sub: 'sub-victor', username: 'victor', password: 'victor only watches', groups: [] as string[] },
-};
-
-const GROUPS = {
-  '*': { ivs_stage_arns: [STAGES.main.arn], ivs_capabilities: ['SUBSCRIBE'], video_roles: ['subscriber'] },
-  hosts: { ivs_capabilities: ['PUBLISH', 'SUBSCRIBE'], video_roles: ['publisher', 'subscriber'], license_arns: [LICENSES.small] },
-};
-
-/** The TV app: a public client that may mint everything, so what a person gets is decided by the person's groups. */
-const app = mintingNativeClient([IVS_GRANT, VIDEO_GRANT, LICENSE_GRANT], {
-  ivs_stage_arns: ['*'], ivs_capabilities: ['PUBLISH', 'SUBSCRIBE'], video_roles: ['publisher', 'publisheronly', 'subscriber', 'moderator'], license_arns: ['*'],
-});
-
-const SESSION = encodeVideoSessionId({ apiKey: VIDEO_PROJECT.apiKey, createdAt: new Date(), mediaMode: 'routed' });
+const app = PEOPLE_APP;
+const SESSION = VIDEO_SESSION;
+const PEOPLE_ON_TV = { host: PEOPLE.host, viewer: PEOPLE.viewer };
 
 describe.each([['memory', false], ['Redis', true]] as const)('what a person signed in on a TV may mint, in Chromium, on the %s store', (_store, redis) => {
   let server: RunningStagepass;
   let browser: Browser;
-  const subjectTokens: Record<keyof typeof PEOPLE, string> = { host: '', viewer: '' };
+  const subjectTokens: Record<keyof typeof PEOPLE_ON_TV, string> = { host: '', viewer: '' };
 
   /** The TV shows a code; the person enters it in the browser, signs in and allows; the TV's poll gets the person's token. */
-  async function signInOnTheTv(who: keyof typeof PEOPLE): Promise<string> {
+  async function signInOnTheTv(who: keyof typeof PEOPLE_ON_TV): Promise<string> {
     const config = await relyingParty(server.issuer, 'native');
     const started = await client.initiateDeviceAuthorization(config, { scope: 'openid' });
     const polling = client.pollDeviceAuthorizationGrant(config, started);
@@ -53,7 +39,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('what a person sign
 
   beforeAll(async () => {
     const keysDir = await newKeysDir();
-    const accounts = await Promise.all(Object.values(PEOPLE).map(async (person) => ({ ...person, password: await hashPassword(person.password) })));
+    const accounts = await peopleAccounts();
     [server, browser] = await Promise.all([
       startStagepass({
         redis,
@@ -77,7 +63,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('what a person sign
     await server?.close();
   });
 
-  const asPerson = (who: keyof typeof PEOPLE) => ({ subject_token: subjectTokens[who], subject_token_type: ACCESS_TOKEN_TYPE });
+  const asPerson = (who: keyof typeof PEOPLE_ON_TV) => ({ subject_token: subjectTokens[who], subject_token_type: ACCESS_TOKEN_TYPE });
 
   it('a host may PUBLISH; a viewer asking PUBLISH is denied; a viewer asking nothing gets SUBSCRIBE only', async () => {
     const host = await mint(server.issuer, app, IVS_GRANT, { stage_arn: STAGES.main.arn, capabilities: 'PUBLISH', ...asPerson('host') });
@@ -90,7 +76,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('what a person sign
   });
 
   it('the same for video roles: a host gets publisher, a viewer subscriber, and a viewer asking publisher is denied', async () => {
-    const video = (who: keyof typeof PEOPLE, role?: string) =>
+    const video = (who: keyof typeof PEOPLE_ON_TV, role?: string) =>
       mint(server.issuer, app, VIDEO_GRANT, { session_id: SESSION, ...(role ? { role } : {}), ...asPerson(who) });
     expect((await video('host')).body.video_token).toMatchObject({ role: 'publisher' });
     expect((await video('viewer')).body.video_token).toMatchObject({ role: 'subscriber' });
@@ -98,7 +84,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('what a person sign
   });
 
   it('and for licenses: a host gets a seat, a viewer is denied', async () => {
-    const seat = (who: keyof typeof PEOPLE) =>
+    const seat = (who: keyof typeof PEOPLE_ON_TV) =>
       mint(server.issuer, app, LICENSE_GRANT, { license_arn: LICENSES.small, client_token: `${who}-tv-${Math.random()}`, ...asPerson(who) });
     expect((await seat('host')).status).toBe(200);
     const refused = await seat('viewer');

@@ -1,37 +1,21 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { hashPassword } from '../../src/accounts/password.js';
-import { encodeVideoSessionId } from '../../src/grants/video/session-id.js';
 import { createLogger } from '../../src/server/logger.js';
 import { authorizationCodeTokens } from '../support/flows.js';
+import { GROUPS, PEOPLE, PEOPLE_APP, peopleAccounts, VIDEO_SESSION } from '../support/people.js';
 import {
-  ACCESS_TOKEN_TYPE, IVS_GRANT, ivsConfig, LICENSE_GRANT, LICENSES, mint, mintingNativeClient, STAGES, VIDEO_GRANT, VIDEO_PROJECT,
+  ACCESS_TOKEN_TYPE, IVS_GRANT, ivsConfig, LICENSE_GRANT, LICENSES, mint, STAGES, VIDEO_GRANT, VIDEO_PROJECT,
 } from '../support/minters.js';
 import { CLIENTS, newKeysDir, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
 
-const PEOPLE = {
-  host: { sub: 'sub-hana', username: 'hana', password: 'hana hosts the show', groups: ['hosts'] },
-  viewer: { sub: 'sub-victor', username: 'victor', password: 'victor only watches', groups: [] as string[] },
-  cohost: { sub: 'sub-cora', username: 'cora', password: 'cora hosts the late show', groups: ['hosts'] },
-};
 const SEATS_PER_PERSON = 2;
 
-/** Everyone may watch the main stage; hosts may also publish there, publish video and hold seats of the small license. */
-const GROUPS = {
-  '*': { ivs_stage_arns: [STAGES.main.arn], ivs_capabilities: ['SUBSCRIBE'], video_roles: ['subscriber'] },
-  hosts: { ivs_capabilities: ['PUBLISH', 'SUBSCRIBE'], video_roles: ['publisher', 'subscriber'], license_arns: [LICENSES.small] },
-};
-
-/** A public app that may mint everything: what is minted for a person is decided by the person's groups. */
-const app = mintingNativeClient([IVS_GRANT, VIDEO_GRANT, LICENSE_GRANT], {
-  ivs_stage_arns: ['*'], ivs_capabilities: ['PUBLISH', 'SUBSCRIBE'], video_roles: ['publisher', 'publisheronly', 'subscriber', 'moderator'], license_arns: ['*'],
-});
-
-const SESSION = encodeVideoSessionId({ apiKey: VIDEO_PROJECT.apiKey, createdAt: new Date(), mediaMode: 'routed' });
+const app = PEOPLE_APP;
+const SESSION = VIDEO_SESSION;
 
 async function configFor(keysDir: string, groups: Record<string, unknown> | undefined) {
-  const accounts = await Promise.all(Object.values(PEOPLE).map(async (person) => ({ ...person, password: await hashPassword(person.password) })));
+  const accounts = await peopleAccounts();
   return {
     ivs: ivsConfig(keysDir),
     video: VIDEO_PROJECT,
