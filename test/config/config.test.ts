@@ -5,17 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/accounts/password.js';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from '../../src/config/load.js';
 import { SAMPLE_CREDENTIALS } from '../../src/config/sample-credentials.js';
+import { refusalOf } from '../support/config.js';
 import { startStagepass } from '../support/stagepass.js';
 
-const invalid = (raw: unknown) => {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('configuration was accepted');
-};
 
 describe('configuration', () => {
   it('an empty file gives safe defaults: port 3000, memory store, no clients, issuer on localhost', () => {
@@ -93,11 +85,11 @@ describe('configuration', () => {
     [{ groups: { 'two words': {} } }, 'groups'],
     [{ accounts: [{ sub: 'a', username: 'a', password: '$scrypt$', groups: ['*'] }] }, 'accounts.0.groups.0'],
   ])('%j is refused with a message naming %s', (raw, field) => {
-    expect(invalid(raw)).toContain(field);
+    expect(refusalOf(raw)).toContain(field);
   });
 
   it('redisUrl and redisSentinels together are refused with a message naming both', () => {
-    const message = invalid({ redisUrl: 'redis://localhost:6379', redisSentinels: [{ host: 'sentinel-1', port: 26379 }], redisSentinelName: 'mymaster' });
+    const message = refusalOf({ redisUrl: 'redis://localhost:6379', redisSentinels: [{ host: 'sentinel-1', port: 26379 }], redisSentinelName: 'mymaster' });
     expect(message).toContain('redisUrl');
     expect(message).toContain('redisSentinels');
   });

@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/load.js';
+import { refusalOf } from '../support/config.js';
 
 const provider = (overrides: Record<string, unknown> = {}) => ({
   id: 'corp', name: 'Corp', issuer: 'https://login.corp.example', clientId: 'stagepass', clientSecret: 'secret', ...overrides,
 });
 
-const refusal = (raw: unknown) => {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error('configuration was accepted');
-};
 
 describe('upstreamProviders configuration', () => {
   it('a provider gets the openid, email and profile scopes and the groups claim unless it names others', () => {
@@ -28,23 +20,23 @@ describe('upstreamProviders configuration', () => {
   });
 
   it.each(['http://login.corp.example', 'http://10.0.0.1', 'http://localhost.corp.example', 'http://127.0.0.1.nip.io'])('an http: issuer off loopback (%s) is refused', (issuer) => {
-    expect(refusal({ upstreamProviders: [provider({ issuer })] })).toMatch(/upstreamProviders\.0\.issuer: must be an https: URL/);
+    expect(refusalOf({ upstreamProviders: [provider({ issuer })] })).toMatch(/upstreamProviders\.0\.issuer: must be an https: URL/);
   });
 
   it.each(['Corp', 'corp_sso', '', 'a'.repeat(33)])('an id outside [a-z0-9-]{1,32} (%j) is refused', (id) => {
-    expect(refusal({ upstreamProviders: [provider({ id })] })).toMatch(/upstreamProviders\.0\.id: must be 1 to 32 lowercase letters, digits or dashes/);
+    expect(refusalOf({ upstreamProviders: [provider({ id })] })).toMatch(/upstreamProviders\.0\.id: must be 1 to 32 lowercase letters, digits or dashes/);
   });
 
   it('two providers with one id are refused', () => {
-    expect(refusal({ upstreamProviders: [provider(), provider({ name: 'Corp again' })] })).toMatch(/upstreamProviders\.1\.id: duplicate value "corp"/);
+    expect(refusalOf({ upstreamProviders: [provider(), provider({ name: 'Corp again' })] })).toMatch(/upstreamProviders\.1\.id: duplicate value "corp"/);
   });
 
   it('scopes without openid are refused', () => {
-    expect(refusal({ upstreamProviders: [provider({ scopes: ['email'] })] })).toMatch(/upstreamProviders\.0\.scopes: must include openid/);
+    expect(refusalOf({ upstreamProviders: [provider({ scopes: ['email'] })] })).toMatch(/upstreamProviders\.0\.scopes: must include openid/);
   });
 
   it('a local account whose subject looks like a provider\'s person is refused', () => {
-    const message = refusal({
+    const message = refusalOf({
       upstreamProviders: [provider()],
       accounts: [{ sub: 'corp:alice', username: 'alice', password: 'scrypt$x' }],
     });
