@@ -101,6 +101,14 @@ export class MemoryStore implements Store {
     this.#entries.delete(storeKeys.value(key));
   }
 
+  async replaceValue(key: string, expected: string | undefined, next: string | undefined, expiresIn: number): Promise<boolean> {
+    // No await between the comparison and the write: that is what makes it one step.
+    if (this.#live(storeKeys.value(key)) !== expected) return false;
+    if (next === undefined) this.#entries.delete(storeKeys.value(key));
+    else this.#entries.set(storeKeys.value(key), { value: next, expiresAt: this.#deadlineFor(expiresIn) });
+    return true;
+  }
+
   async incrementValue(key: string, expiresIn: number, by = 1): Promise<number> {
     const entry = this.#entries.get(storeKeys.value(key));
     const live = entry && !this.#isExpired(entry);

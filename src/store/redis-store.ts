@@ -145,6 +145,19 @@ local count = redis.call('INCRBY', KEYS[1], ARGV[2])
 if count == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count`,
   },
+  /** Compare and set. ARGV: '1' when a value is expected and then that value, '1' when one is to be written and then it, its lifetime. */
+  replaceValue: {
+    numberOfKeys: 1,
+    lua: `#!lua
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if current ~= ARGV[2] then return 0 end
+elseif current then
+  return 0
+end
+if ARGV[3] == '1' then redis.call('SET', KEYS[1], ARGV[4], 'EX', ARGV[5]) else redis.call('DEL', KEYS[1]) end
+return 1`,
+  },
   /**
    * KEYS (one hash tag): claim, counted set (a sorted set scored by expiry, epoch milliseconds),
    * record. ARGV: claim value, claim lifetime, limit, member, now and the member's expiry (epoch
@@ -351,6 +364,15 @@ export class RedisStore implements Store {
 
   async incrementValue(key: string, expiresIn: number, by = 1): Promise<number> {
     return this.#guard(async () => (await this.#scripts.incrementValue(storeKeys.value(key), expiresIn, by)) as number);
+  }
+
+  async replaceValue(key: string, expected: string | undefined, next: string | undefined, expiresIn: number): Promise<boolean> {
+    return this.#guard(async () => {
+      const replaced = await this.#scripts.replaceValue(
+        storeKeys.value(key), expected === undefined ? '0' : '1', expected ?? '', next === undefined ? '0' : '1', next ?? '', expiresIn,
+      );
+      return replaced === 1;
+    });
   }
 
   async removeFromSet(key: string, member: string): Promise<void> {

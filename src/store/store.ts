@@ -42,6 +42,12 @@ export interface Store {
    * counter is a window.
    */
   incrementValue(key: string, expiresIn: number, by?: number): Promise<number>;
+  /**
+   * Compare and set: writes `next` (deletes the value when `next` is undefined) only if the value
+   * is `expected` now (`undefined`: absent), in one atomic step, and says whether it did. Of two
+   * instances changing one value from what both read, exactly one succeeds.
+   */
+  replaceValue(key: string, expected: string | undefined, next: string | undefined, expiresIn: number): Promise<boolean>;
 
   /** Sets of names (registries of issued things); the set lives as long as its longest-lived addition. */
   addToSet(key: string, member: string, expiresIn: number): Promise<void>;

@@ -228,6 +228,26 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
     expect(await store.incrementValue('reset-me', 60)).toBe(1);
   });
 
+  it('a value is replaced only from what it is now, absent included, and of racing replacements exactly one wins', async ({ backend: { store } }) => {
+    expect(await store.replaceValue('cas', 'something', 'v1', 60)).toBe(false);
+    expect(await store.getValue('cas')).toBeUndefined();
+    expect(await store.replaceValue('cas', undefined, 'v1', 60)).toBe(true);
+    expect(await store.replaceValue('cas', undefined, 'v1 again', 60)).toBe(false);
+    const racing = await Promise.all(['a', 'b', 'c', 'd'].map((next) => store.replaceValue('cas', 'v1', `v2-${next}`, 60)));
+    expect(racing.filter(Boolean)).toHaveLength(1);
+    const winner = await store.getValue('cas');
+    expect(winner).toMatch(/^v2-[abcd]$/);
+    expect(await store.replaceValue('cas', 'v1', undefined, 60)).toBe(false);
+    expect(await store.replaceValue('cas', winner, undefined, 60)).toBe(true);
+    expect(await store.getValue('cas')).toBeUndefined();
+  });
+
+  it('a replaced value lives as long as its replacement asks', async ({ backend: { store, elapse } }) => {
+    await store.replaceValue('cas-life', undefined, 'short', 1);
+    await elapse(1100);
+    expect(await store.getValue('cas-life')).toBeUndefined();
+  });
+
   const seat = (name: string) => inGroup('license', name);
   const inserter = (store: Store) => (member: string, limit: number, expiresIn = 60, claim = `claim-${member}`) => store.insertCounted({
     claim: { key: seat(claim), value: `claimed-by-${member}`, expiresIn: 600 },
