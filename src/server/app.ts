@@ -9,7 +9,9 @@ import { AccountDirectory } from '../accounts/account-directory.js';
 import { GroupDirectory } from '../accounts/group-directory.js';
 import { ADMIN_SCOPES, adminAccess, configuredAdminClients } from '../admin/admin-access.js';
 import { adminRoutes } from '../admin/admin-api.js';
+import { accountOperations } from '../admin/accounts.js';
 import { groupOperations } from '../admin/groups.js';
+import { RuntimeAccounts } from '../accounts/runtime-accounts.js';
 import { TrustedIssuers } from '../accounts/trusted-issuers.js';
 import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import { awsApis } from '../aws/aws-apis.js';
@@ -80,7 +82,8 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     loadOrCreateCookieKeys(config.keys.cookieKeysFile),
   ]);
   const upstreamAccounts = new UpstreamAccounts(store, config.upstreamProviders.map(({ id }) => id));
-  const accounts = new AccountDirectory(config.accounts, upstreamAccounts);
+  const runtimeAccounts = new RuntimeAccounts(store);
+  const accounts = new AccountDirectory(config.accounts, { runtime: runtimeAccounts, upstream: upstreamAccounts });
   const upstreamProviders = new Map(config.upstreamProviders.map((settings) => [
     settings.id,
     new UpstreamProvider(settings, `${config.issuer}${upstreamRedirectPath(settings.id)}`, logger),
@@ -91,6 +94,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const groups = new GroupDirectory(config.groups, store);
   const people = peopleOf({
     groupsOf: (sub) => accounts.groupsOf(sub),
+    isActive: async (sub) => (await accounts.find(sub)) !== undefined,
     groupRights: () => groups.rightsByGroup(),
     rightsFields: Object.keys(MINTING_POLICY_METADATA),
     trustedIssuers: new TrustedIssuers(config.trustedIssuers),
@@ -130,7 +134,13 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     upstreamSignInRoutes({ provider, upstreamProviders, upstreamAccounts, store, render, audit, clock }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
     adminRoutes({
-      operations: [...groupOperations(groups)],
+      operations: [
+        ...accountOperations({
+          directory: accounts, runtime: runtimeAccounts, upstream: upstreamAccounts, reservedPrefixes: reservedSubjectPrefixes(config),
+          revokeGrantsOf: async () => {},
+        }),
+        ...groupOperations(groups),
+      ],
       authorize: adminAccess(provider, configuredAdminClients(config.clients)),
       maxBodyBytes: config.limits.maxBodyBytes,
       issuer: config.issuer,
@@ -158,6 +168,14 @@ export async function createStagepass(config: Config, options: StagepassOptions 
  */
 function tokenRates(configured: Readonly<Record<string, number>>): Record<string, number> {
   return { [DEVICE_CODE_GRANT_TYPE]: 0, ...MINTER_TOKENS_PER_SECOND, ...configured };
+}
+
+/** Subjects of the form `<id>:…` are an upstream provider's people or a trusted issuer's: no account made here takes one. */
+function reservedSubjectPrefixes(config: Config): Map<string, string> {
+  return new Map([
+    ...config.trustedIssuers.map(({ id }): [string, string] => [`${id}:`, `trusted issuer ${id}`]),
+    ...config.upstreamProviders.map(({ id }): [string, string] => [`${id}:`, `upstream provider ${id}`]),
+  ]);
 }
 
 /** Starts listening; resolves with the server once it accepts connections. */
