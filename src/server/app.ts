@@ -11,6 +11,9 @@ import { ADMIN_SCOPES, adminAccess, configuredAdminClients } from '../admin/admi
 import { adminRoutes } from '../admin/admin-api.js';
 import { accountOperations } from '../admin/accounts.js';
 import { groupOperations } from '../admin/groups.js';
+import { banOperations } from '../admin/bans.js';
+import { licenseOperations } from '../admin/licenses.js';
+import { BanList } from '../grants/common/ban-list.js';
 import { RuntimeAccounts } from '../accounts/runtime-accounts.js';
 import { TrustedIssuers } from '../accounts/trusted-issuers.js';
 import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
@@ -99,7 +102,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     rightsFields: Object.keys(MINTING_POLICY_METADATA),
     trustedIssuers: new TrustedIssuers(config.trustedIssuers),
   });
-  const minters = await createMinters(config, { provider, store, serverKey: serverSigningKey(jwks), clock, people });
+  const bans = new BanList(store, () => clock.now());
+  const adminClients = configuredAdminClients(config.clients);
+  const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: serverSigningKey(jwks), clock, people, bans });
+  const licenses = minters.find((minter) => minter.licenses)?.licenses;
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock);
   guardTokenEndpoint(provider, {
@@ -140,8 +146,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
           revokeGrantsOf: async () => {},
         }),
         ...groupOperations(groups),
+        ...(licenses ? licenseOperations(licenses) : []),
+        ...banOperations(bans),
       ],
-      authorize: adminAccess(provider, configuredAdminClients(config.clients)),
+      authorize: adminAccess(provider, adminClients),
       maxBodyBytes: config.limits.maxBodyBytes,
       issuer: config.issuer,
       tokenPath: new URL(provider.urlFor('token')).pathname,
@@ -168,6 +176,11 @@ export async function createStagepass(config: Config, options: StagepassOptions 
  */
 function tokenRates(configured: Readonly<Record<string, number>>): Record<string, number> {
   return { [DEVICE_CODE_GRANT_TYPE]: 0, ...MINTER_TOKENS_PER_SECOND, ...configured };
+}
+
+/** Whether the Admin API can be used: a client of the configuration file lists one of its scopes. */
+export function offersAdminApi(config: Config): boolean {
+  return configuredAdminClients(config.clients).size > 0;
 }
 
 /** Subjects of the form `<id>:…` are an upstream provider's people or a trusted issuer's: no account made here takes one. */

@@ -4,6 +4,7 @@ import { UpstreamAccounts } from '../../src/accounts/upstream-accounts.js';
 import { createLogger } from '../../src/server/logger.js';
 import { adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
 import { authorizationCodeTokens } from '../support/flows.js';
+import { expectAnswersMatch, validatedDocument, type LoggedAnswer } from '../support/openapi.js';
 import { client, relyingParty } from '../support/relying-party.js';
 import { ScriptedUser } from '../support/scripted-user.js';
 import { CLIENTS, REDIRECT_URI, startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
@@ -12,6 +13,7 @@ const logLines: Record<string, unknown>[] = [];
 const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) } });
 
 let server: RunningStagepass;
+const answers: LoggedAnswer[] = [];
 let admin: ReturnType<typeof adminApi>;
 let upstreamPeople: UpstreamAccounts;
 
@@ -30,7 +32,7 @@ beforeAll(async () => {
       groups: { crew: { video_roles: ['subscriber'] } },
     },
   });
-  admin = adminApi(server.issuer, await adminToken(server.issuer));
+  admin = adminApi(server.issuer, await adminToken(server.issuer), answers);
   upstreamPeople = new UpstreamAccounts(server.stagepass.store, ['corp']);
   await upstreamPeople.save(CAROL);
 });
@@ -264,7 +266,7 @@ describe('bad input', () => {
   });
 
   it('a token with only the read scope lists accounts but cannot create one', async () => {
-    const reader = adminApi(server.issuer, await adminToken(server.issuer, 'reader'));
+    const reader = adminApi(server.issuer, await adminToken(server.issuer, 'reader'), answers);
     expect((await reader.get('/accounts')).status).toBe(200);
     expect((await reader.post('/accounts', newPerson())).status).toBe(403);
   });
@@ -283,5 +285,13 @@ describe('audit', () => {
     const logged = JSON.stringify(logLines);
     expect(logged).not.toContain(person.password);
     expect(logged).not.toContain('another password for it');
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('describes the accounts calls, and every answer above matches it', async () => {
+    const document = await validatedDocument(server.issuer);
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/accounts', '/accounts/{sub}']));
+    expectAnswersMatch(document, answers);
   });
 });
