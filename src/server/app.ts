@@ -145,7 +145,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
       operations: [
         ...accountOperations({
           directory: accounts, runtime: runtimeAccounts, upstream: upstreamAccounts, reservedPrefixes: reservedSubjectPrefixes(config),
-          revokeGrantsOf: async () => {},
+          revokeGrantsOf: (sub) => grantIndex.revokeGrantsOfAccount(sub),
         }),
         ...groupOperations(groups),
         ...(licenses ? licenseOperations(licenses) : []),

@@ -144,25 +144,31 @@ describe('accounts made through the Admin API', () => {
     expect((await admin.delete(path, { 'if-match': updated.headers.get('etag')! })).status).toBe(204);
   });
 
-  it('a deleted account is gone: 404 to read, change or delete again, and it cannot sign in', async () => {
+  it('a deleted account is gone: 404 to read, change or delete again, its tokens are dead and it cannot sign in', async () => {
     const person = newPerson();
     const { body: { sub } } = await admin.post('/accounts', person);
+    const { config, tokens } = await authorizationCodeTokens(server.issuer, 'confidential', 'openid offline_access', person);
     expect((await admin.delete(`/accounts/${sub}`)).status).toBe(204);
+    expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await admin.get(`/accounts/${sub}`)).body).toEqual({ error: 'not_found', error_description: `account ${sub} does not exist` });
     expect((await admin.put(`/accounts/${sub}`, { username: person.username })).status).toBe(404);
     expect((await admin.delete(`/accounts/${sub}`)).status).toBe(404);
     expect(await signsIn(person.username, person.password)).toBe(false);
   });
 
-  it('a disabled account cannot sign in, its refresh token and userinfo are refused, and enabled again it signs in', async () => {
+  it('a disabled account cannot sign in, its access and refresh tokens are dead, and enabled again it signs in', async () => {
     const person = newPerson();
     const { body: { sub, username } } = await admin.post('/accounts', person);
     const { config, tokens } = await authorizationCodeTokens(server.issuer, 'confidential', 'openid offline_access', person);
+    expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
     const disabled = await admin.put(`/accounts/${sub}`, { username, disabled: true });
     expect(disabled.body.disabled).toBe(true);
     expect(await signsIn(person.username, person.password)).toBe(false);
     await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     await expect(client.fetchUserInfo(config, tokens.access_token, sub)).rejects.toThrow();
+    expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
+    expect((await client.tokenIntrospection(config, tokens.refresh_token!)).active).toBe(false);
     await admin.put(`/accounts/${sub}`, { username, disabled: false });
     expect(await signsIn(person.username, person.password)).toBe(true);
   });
