@@ -57,8 +57,9 @@ export class RuntimeAccounts {
 
   async findByUsername(username: string): Promise<RuntimeAccount | undefined> {
     const claim = await this.#claimOf(username);
-    const account = claim && (await this.#records.find(claim.sub));
-    return account?.item.username === username ? account.item : undefined;
+    // An unknown username reads a record too, so the time a sign-in takes does not tell whether the username exists.
+    const account = await this.#records.find(claim?.sub ?? '');
+    return claim && account?.item.username === username ? account.item : undefined;
   }
 
   page(limit: number, after?: string): Promise<{ items: Versioned<RuntimeAccount>[]; more: boolean }> {

@@ -86,6 +86,9 @@ describe('accounts made through the Admin API', () => {
     expect(again.status).toBe(409);
     expect(again.body.error_description).toBe('account member-0001 exists already');
     expect((await admin.post('/accounts', { sub: USERS.alice.sub, ...newPerson() })).status).toBe(409);
+    const awkward = await admin.post('/accounts', { sub: 'team/one?x=1#2%', ...newPerson() });
+    expect(awkward.headers.get('location')).toBe('/admin/v1/accounts/team%2Fone%3Fx%3D1%232%25');
+    expect((await admin.get('/accounts/team%2Fone%3Fx%3D1%232%25')).body.sub).toBe('team/one?x=1#2%');
     const upstream = await admin.post('/accounts', { sub: 'corp:someone', ...newPerson() });
     expect(upstream.status).toBe(400);
     expect(upstream.body.error_description).toBe('sub must not start with "corp:", the subjects of upstream provider corp');
