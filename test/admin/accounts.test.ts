@@ -112,6 +112,17 @@ describe('accounts made through the Admin API', () => {
     expect(answers.map(({ status }) => status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
   });
 
+  it('a username held by a creation that failed midway is taken once that creation is a minute old, not before', async () => {
+    const claimOf = (sub: string, at: number) => JSON.stringify({ sub, at });
+    const [abandoned, inFlight] = [newPerson(), newPerson()];
+    // What an instance that claimed the username and then failed to write the account leaves behind.
+    await server.stagepass.store.setValue(`account-username:${abandoned.username}`, claimOf('never-written', Date.now() - 61_000), 3600);
+    await server.stagepass.store.setValue(`account-username:${inFlight.username}`, claimOf('being-written', Date.now()), 3600);
+    expect((await admin.post('/accounts', abandoned)).status).toBe(201);
+    expect(await signsIn(abandoned.username, abandoned.password)).toBe(true);
+    expect((await admin.post('/accounts', inFlight)).status).toBe(409);
+  });
+
   it('a PUT without a password keeps the current one; with one, the new one signs in and the old one no longer does', async () => {
     const person = newPerson();
     const { body: { sub } } = await admin.post('/accounts', person);
