@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 
 import { hashPassword } from '../../src/accounts/password.js';
 import { parseConfig } from '../../src/config/load.js';
+import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../../src/keys/signing-keys.js';
 import { createStagepass, listen, type Stagepass } from '../../src/server/app.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { silentLogger } from '../../src/server/logger.js';
@@ -72,7 +73,7 @@ export interface StartOptions {
   redis?: boolean | { keyPrefix: string };
   /** Raw configuration merged over the test defaults, as a config file would hold it. */
   config?: Record<string, unknown> | ((keysDir: string) => Record<string, unknown>);
-  /** Where keys live; a fresh temporary folder unless given (to share keys across restarts). */
+  /** Where keys live; a fresh folder holding the test key set unless given (to share keys across restarts). */
   keysDir?: string;
   /** Silent unless given (to read what the server logs). */
   logger?: Logger;
@@ -115,8 +116,27 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
   };
 }
 
+const KEY_FILES = ['jwks.json', 'cookie-keys.json'] as const;
+
+/**
+ * One key set per test process, made by the server's own key generation: a new keys folder starts
+ * with a copy, so a server's first start does not generate an RSA key each time. The command-line
+ * tests start servers on empty folders and check the generation itself.
+ */
+let keySet: Promise<string> | undefined;
+function generatedKeySet(): Promise<string> {
+  keySet ??= mkdtemp(join(tmpdir(), 'stagepass-key-set-')).then(async (dir) => {
+    await Promise.all([loadOrCreateJwks(join(dir, KEY_FILES[0])), loadOrCreateCookieKeys(join(dir, KEY_FILES[1]))]);
+    return dir;
+  });
+  return keySet;
+}
+
+/** A keys folder of its own, holding the test key set; a server started on it reads those keys. */
 export async function newKeysDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'stagepass-keys-'));
+  const [dir, keys] = await Promise.all([mkdtemp(join(tmpdir(), 'stagepass-keys-')), generatedKeySet()]);
+  await Promise.all(KEY_FILES.map((file) => copyFile(join(keys, file), join(dir, file))));
+  return dir;
 }
 
 export function uniqueRedisPrefix(): string {
