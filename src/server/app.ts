@@ -9,6 +9,7 @@ import { AccountDirectory } from '../accounts/account-directory.js';
 import { GroupDirectory } from '../accounts/group-directory.js';
 import { ADMIN_SCOPES, adminAccess, configuredAdminClients } from '../admin/admin-access.js';
 import { adminRoutes } from '../admin/admin-api.js';
+import { clientOperations } from '../admin/clients.js';
 import { groupOperations } from '../admin/groups.js';
 import { banOperations } from '../admin/bans.js';
 import { licenseOperations } from '../admin/licenses.js';
@@ -25,6 +26,7 @@ import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { serverSigningKey } from '../keys/server-signing-key.js';
 import { clientDisplayer } from '../provider/client-display.js';
 import { assertStaticClientsValid, createProvider, GRANT_LIFETIME_SECONDS } from '../provider/create-provider.js';
+import { ApiClients } from '../provider/api-clients.js';
 import { GrantIndex } from '../provider/grant-index.js';
 import { DEVICE_CODE_GRANT_TYPE } from '../provider/oidc-provider-internals.js';
 import { AddressRate } from '../limits/address-rate.js';
@@ -92,7 +94,8 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   for (const upstream of upstreamProviders.values()) upstream.discoverInBackground();
   const render = createPageRenderer(VIEWS_DIR);
   const grantIndex = new GrantIndex(store, { longestLifetimeSeconds: GRANT_LIFETIME_SECONDS, clock });
-  const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex });
+  const apiClients = new ApiClients(store);
+  const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients });
   const groups = new GroupDirectory(config.groups, store);
   const people = peopleOf({
     groupsOf: (sub) => accounts.groupsOf(sub),
@@ -139,6 +142,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
     adminRoutes({
       operations: [
+        ...clientOperations({ provider, apiClients, configured: config.clients, grantIndex, reservedScopes: ADMIN_SCOPES }),
         ...groupOperations(groups),
         ...(licenses ? licenseOperations(licenses) : []),
         ...banOperations(bans),
