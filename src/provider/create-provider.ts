@@ -17,6 +17,8 @@ const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const INTERACTION_LIFETIME = HOUR;
+/** The longest-lived token oidc-provider signs with the server's keys. */
+export const ID_TOKEN_LIFETIME_SECONDS = HOUR;
 
 const ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES = new Set(['registration', 'client_update']);
 
@@ -77,7 +79,7 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       ClientCredentials: 10 * MINUTE,
       DeviceCode: config.deviceFlow.expiresIn,
       Grant: 14 * DAY,
-      IdToken: HOUR,
+      IdToken: ID_TOKEN_LIFETIME_SECONDS,
       Interaction: INTERACTION_LIFETIME,
       RefreshToken: 14 * DAY,
       // A page visit that signs nobody in (the device code entry page) keeps its session no longer than an interaction.

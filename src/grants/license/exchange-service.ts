@@ -60,7 +60,7 @@ export function licenseExchangeService({ issuer, serverKey, registry, now }: Lic
         refreshTokenId: record.TokenId,
         issuedAt,
         expiresAt: issuedAt + ACCESS_TOKEN_SECONDS,
-      }, serverKey);
+      }, serverKey.current());
       return { token, expiresIn: ACCESS_TOKEN_SECONDS };
     },
 

@@ -5,6 +5,7 @@ import { licensesConfigSchema } from './config.js';
 import { licenseExchangeService } from './exchange-service.js';
 import { licenseExchangeGrant, licenseTokenGrant } from './grant.js';
 import { LICENSE_RIGHTS } from './policy.js';
+import { MAX_EXPIRATION_DAYS } from './request.js';
 import { LICENSE_GRANT_TYPE, licenseMintingService } from './service.js';
 import { licenseTokenRoutes } from './token-routes.js';
 import { LicenseTokenRegistry } from './token-registry.js';
@@ -15,6 +16,8 @@ export const licenseMinter = defineMinter({
   aws: LICENSE_MANAGER_API,
   enabled: (licenses) => licenses.length > 0,
   policyMetadata: { [LICENSE_RIGHTS.licenseArns]: null },
+  // Refresh tokens outlive the hour-long access tokens exchanged for them.
+  serverKeyTokenSeconds: MAX_EXPIRATION_DAYS * 86_400,
   example: ([license], { issuer, clientId, clientSecret }) => license && [
     'Mint a license token (the same client_token again returns the same token):',
     `  curl -s -u ${clientId}:${clientSecret} -d grant_type=${LICENSE_GRANT_TYPE} -d license_arn=${license.arn} -d client_token=install-1 ${issuer}/token`,

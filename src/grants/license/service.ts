@@ -57,7 +57,7 @@ export function licenseMintingService({ licenses, issuer, serverKey, registry, n
     const token = await encodeLicenseToken({
       issuer, subject, licenseArn: license.arn, tokenProperties: request.tokenProperties, roleArns: request.roleArns,
       tokenId, issuedAt, expiresAt,
-    }, serverKey);
+    }, serverKey.current());
     const record: LicenseTokenRecord = {
       TokenId: tokenId,
       TokenType: 'REFRESH_TOKEN',
