@@ -4,6 +4,7 @@
  *
  *   main.ts, cli/       entry points
  *   server/             Koa host, composition root, request pipeline, routes, pages
+ *   admin/              the Admin API: its operations over the directories below, and their document
  *   aws/                AWS-compatible APIs, translated into the token endpoint and the minters
  *                       (a minter's minter.ts, which hands its API to the server, and the
  *                       plugin interface in grants/common/minter.ts are all of grants/ that
@@ -41,6 +42,19 @@ module.exports = {
       severity: 'error',
       from: {},
       to: { path: ['^src/main\\.ts$', layer('cli')] },
+    },
+    {
+      name: 'admin-below-server',
+      comment: 'The Admin API changes what the layers below keep; only the composition root mounts it.',
+      severity: 'error',
+      from: { path: layer('admin') },
+      to: { path: [layer('server'), layer('cli'), layer('aws')] },
+    },
+    {
+      name: 'only-the-server-mounts-the-admin-api',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/server/', '^src/admin/'] },
+      to: { path: layer('admin') },
     },
     {
       name: 'aws-below-server',

@@ -8,7 +8,7 @@ import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
 import { setMatchedRoute } from '../provider/oidc-provider-internals.js';
 import { type ErrorDialect } from './aws-error.js';
-import { parseJsonInput } from './json-input.js';
+import { parseJsonInput } from '../http/json-input.js';
 import { awsErrorBoundary } from './aws-error-boundary.js';
 
 export interface EndpointDependencies {

@@ -13,7 +13,7 @@ const clientSchema = z.looseObject({
 });
 
 /** A group's name; `"*"` is the group every person is in. */
-const groupName = z.string().regex(/^(\*|[A-Za-z0-9][A-Za-z0-9._:-]{0,63})$/, 'must be "*" or 1 to 64 letters, digits and . _ : - (starting with a letter or digit)');
+export const groupName = z.string().regex(/^(\*|[A-Za-z0-9][A-Za-z0-9._:-]{0,63})$/, 'must be "*" or 1 to 64 letters, digits and . _ : - (starting with a letter or digit)');
 
 const accountSchema = z.strictObject({
   sub: z.string().min(1),
@@ -52,7 +52,7 @@ const upstreamProviderSchema = z.strictObject({
  * What a group's members may mint: the clients' minting metadata fields with their vocabularies
  * (`"*"` in an open one, the ARNs, means every value).
  */
-const rightsSchema = z.strictObject(Object.fromEntries(Object.entries(MINTING_POLICY_METADATA).map(([field, vocabulary]) => [
+export const rightsSchema = z.strictObject(Object.fromEntries(Object.entries(MINTING_POLICY_METADATA).map(([field, vocabulary]) => [
   field,
   z.array(vocabulary === null ? z.string().min(1) : z.enum(vocabulary as [string, ...string[]])).optional(),
 ])));
@@ -236,5 +236,6 @@ export type ClientConfig = ParsedConfig['clients'][number];
 export type AccountConfig = ParsedConfig['accounts'][number];
 export type UpstreamProviderConfig = ParsedConfig['upstreamProviders'][number];
 export type TrustedIssuerConfig = ParsedConfig['trustedIssuers'][number];
+export type GroupRightsConfig = z.infer<typeof rightsSchema>;
 export type LimitsConfig = ParsedConfig['limits'];
 export type MetricsConfig = ParsedConfig['metrics'];

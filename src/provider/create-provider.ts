@@ -34,13 +34,18 @@ export interface ProviderDependencies {
   render: PageRenderer;
   /** Times device polls; oidc-provider's own lifetimes keep the system's time. */
   clock: Clock;
+  /**
+   * Scopes only the configuration file may give a client (the Admin API's): known to the provider,
+   * so a configured client obtains them, and refused in dynamic registration and client updates.
+   */
+  reservedScopes: readonly string[];
 }
 
 /**
  * Builds the provider with its device polling rules. Callers register the minting grants next and
  * then call `assertStaticClientsValid`, since clients may list those grants' types.
  */
-export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock }: ProviderDependencies): Provider {
+export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes }: ProviderDependencies): Provider {
   const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id)));
   const configuration: Configuration = {
     adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock }),
@@ -59,7 +64,7 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
         claims: () => ({ preferred_username: account.username, ...account.claims, groups: [...account.groups], sub: account.sub }),
       };
     },
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups'],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'groups', ...reservedScopes],
     claims: {
       openid: ['sub'],
       profile: ['name', 'given_name', 'family_name', 'nickname', 'preferred_username', 'picture', 'locale', 'zoneinfo', 'updated_at'],
@@ -90,9 +95,15 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       // The minters' policy fields and the resource server mark: only the operator sets them, in
       // the configuration file; dynamic registration and client updates may not.
       properties: [...Object.keys(MINTING_POLICY_METADATA), INTROSPECTION_ALLOWED],
-      validator(ctx, key, value) {
-        if (value === undefined) return;
+      validator(ctx, key, value, metadata) {
         const route = (ctx as KoaContextWithOIDC | undefined)?.oidc?.route;
+        // Called for every extra property of every client: the first one checks the scope once.
+        if (key === INTROSPECTION_ALLOWED && route && ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES.has(route)) {
+          const scopes = typeof metadata.scope === 'string' ? metadata.scope.split(' ') : [];
+          const reserved = scopes.find((scope) => reservedScopes.includes(scope));
+          if (reserved) throw new errors.InvalidClientMetadata(`scope ${reserved} can only be given in the server configuration`);
+        }
+        if (value === undefined) return;
         if (route && ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES.has(route)) {
           throw new errors.InvalidClientMetadata(`${key} can only be set in the server configuration`);
         }

@@ -6,6 +6,10 @@ import Koa from 'koa';
 import type { Provider } from 'oidc-provider';
 
 import { AccountDirectory } from '../accounts/account-directory.js';
+import { GroupDirectory } from '../accounts/group-directory.js';
+import { ADMIN_SCOPES, adminAccess, configuredAdminClients } from '../admin/admin-access.js';
+import { adminRoutes } from '../admin/admin-api.js';
+import { groupOperations } from '../admin/groups.js';
 import { TrustedIssuers } from '../accounts/trusted-issuers.js';
 import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import { awsApis } from '../aws/aws-apis.js';
@@ -88,12 +92,13 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   ]));
   for (const upstream of upstreamProviders.values()) upstream.discoverInBackground();
   const render = createPageRenderer(VIEWS_DIR);
-  const provider = createProvider({ config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock });
+  const provider = createProvider({ config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES });
   signingKeys.onChange(() => replaceSigningKeys(provider, signingKeys.publishedJwks()));
   signingKeys.start();
+  const groups = new GroupDirectory(config.groups, store);
   const people = peopleOf({
     groupsOf: (sub) => accounts.groupsOf(sub),
-    groupRights: () => config.groups,
+    groupRights: () => groups.rightsByGroup(),
     rightsFields: Object.keys(MINTING_POLICY_METADATA),
     trustedIssuers: new TrustedIssuers(config.trustedIssuers),
   });
@@ -131,6 +136,14 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     }),
     upstreamSignInRoutes({ provider, upstreamProviders, upstreamAccounts, store, render, audit, clock }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
+    adminRoutes({
+      operations: [...groupOperations(groups)],
+      authorize: adminAccess(provider, configuredAdminClients(config.clients)),
+      maxBodyBytes: config.limits.maxBodyBytes,
+      issuer: config.issuer,
+      tokenPath: new URL(provider.urlFor('token')).pathname,
+      audit,
+    }),
   ];
   const anonymousRates = {
     registrations: new AddressRate(store, 'registration', config.limits.registrationsPerMinutePerAddress, clock),

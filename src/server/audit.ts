@@ -23,6 +23,10 @@ export function createAudit(logger: Logger, metrics: Metrics): Audit {
       metrics.denied(fields.reason);
       record('request denied', { audit: 'denied', ...fields });
     },
+    adminChange(change) {
+      metrics.adminChange(change.resource, change.action);
+      record('admin change', { audit: 'admin_change', ...change });
+    },
   };
 }
 

@@ -13,6 +13,7 @@ export interface Metrics {
   observeRequest(labels: { route: string; method: string; status: number }, seconds: number): void;
   tokenIssued(grantType: string): void;
   denied(reason: string): void;
+  adminChange(resource: string, action: string): void;
   redisError(): void;
 }
 
@@ -44,6 +45,12 @@ export function createMetrics(): Metrics {
     labelNames: ['reason'],
     registers: [registry],
   });
+  const adminChanges = new Counter({
+    name: 'stagepass_admin_changes_total',
+    help: 'Changes made through the Admin API, by resource and action',
+    labelNames: ['resource', 'action'],
+    registers: [registry],
+  });
   const redisErrors = new Counter({
     name: 'stagepass_redis_errors_total',
     help: 'Redis connection errors and failed Redis commands',
@@ -58,6 +65,7 @@ export function createMetrics(): Metrics {
     },
     tokenIssued: (grantType) => tokens.inc({ grant_type: grantType }),
     denied: (reason) => denials.inc({ reason }),
+    adminChange: (resource, action) => adminChanges.inc({ resource, action }),
     redisError: () => redisErrors.inc(),
   };
 }

@@ -31,7 +31,8 @@ export interface People {
  */
 export function peopleOf({ groupsOf, groupRights, rightsFields, trustedIssuers }: {
   groupsOf: (id: string) => Promise<readonly string[]>;
-  groupRights: () => GroupRights | undefined;
+  /** Read at each minting; undefined while no group is defined anywhere. */
+  groupRights: () => Promise<GroupRights | undefined>;
   rightsFields: readonly string[];
   trustedIssuers: TrustedIssuers;
 }): People {
@@ -39,7 +40,7 @@ export function peopleOf({ groupsOf, groupRights, rightsFields, trustedIssuers }
     trustedIssuers,
     async find(id, knownGroups) {
       const groups = knownGroups ?? (await groupsOf(id));
-      const policies = groupRights();
+      const policies = await groupRights();
       if (policies === undefined) return { id, groups, rights: everyRight(rightsFields) };
       const held = [EVERYONE, ...groups].flatMap((group) => (Object.hasOwn(policies, group) ? [policies[group]!] : []));
       return { id, groups, rights: unionRights(held) };

@@ -38,6 +38,10 @@ const TYPE_NAMES: Record<string, string> = {
 function describe(issue: z.core.$ZodIssue | undefined, json: object): string {
   if (!issue) return 'the request is invalid';
   const field = issue.path.map(String).join('.') || 'the request body';
+  if (issue.code === 'unrecognized_keys') {
+    const named = issue.keys.map((key) => [...issue.path.map(String), key].join('.'));
+    return `${named.join(', ')} ${named.length === 1 ? 'is not a known field' : 'are not known fields'}`;
+  }
   if (issue.code === 'invalid_type') {
     if (valueAt(json, issue.path) === undefined) return `${field} is required`;
     return `${field} must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;

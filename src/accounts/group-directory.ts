@@ -1,0 +1,72 @@
+import type { GroupRightsConfig } from '../config/schema.js';
+import { RefreshedView } from '../store/refreshed-view.js';
+import type { Store } from '../store/store.js';
+import { VersionedCollection, type Versioned } from '../store/versioned-collection.js';
+
+export type GroupSource = 'config' | 'api';
+
+export interface Group {
+  name: string;
+  source: GroupSource;
+  rights: GroupRightsConfig;
+  /** The stored version, for the groups made at runtime. */
+  version?: string;
+}
+
+/**
+ * The groups of the configuration file, and those made at runtime (the Admin API), which apply
+ * beside them on every instance: the ones made elsewhere are seen here within half a second.
+ */
+export class GroupDirectory {
+  readonly #configured: Readonly<Record<string, GroupRightsConfig>> | undefined;
+  readonly #stored: VersionedCollection<GroupRightsConfig>;
+  readonly #view: RefreshedView<Versioned<GroupRightsConfig>[]>;
+
+  constructor(configured: Readonly<Record<string, GroupRightsConfig>> | undefined, store: Store) {
+    this.#configured = configured;
+    this.#stored = new VersionedCollection(store, { record: (name) => `group:${name}`, listing: 'groups' });
+    this.#view = new RefreshedView(() => this.#stored.list());
+  }
+
+  /**
+   * Group name → rights, of the configuration and the runtime groups (the configuration's win a
+   * name both define); undefined while neither defines any group, which means no group policy.
+   */
+  async rightsByGroup(): Promise<Readonly<Record<string, GroupRightsConfig>> | undefined> {
+    const stored = await this.#view.current();
+    if (this.#configured === undefined && stored.length === 0) return undefined;
+    return { ...Object.fromEntries(stored.map(({ name, item }) => [name, item])), ...this.#configured };
+  }
+
+  isConfigured(name: string): boolean {
+    return this.#configured !== undefined && Object.hasOwn(this.#configured, name);
+  }
+
+  async find(name: string): Promise<Group | undefined> {
+    if (this.isConfigured(name)) return { name, source: 'config', rights: this.#configured![name]! };
+    const stored = await this.#stored.find(name);
+    return stored && { name, source: 'api', rights: stored.item, version: stored.version };
+  }
+
+  /** The configuration's groups, then the runtime ones, each by name. */
+  async list(): Promise<Group[]> {
+    const configured = Object.entries(this.#configured ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([name, rights]): Group => ({ name, source: 'config', rights }));
+    const stored = (await this.#stored.list()).filter(({ name }) => !this.isConfigured(name))
+      .map(({ name, item, version }): Group => ({ name, source: 'api', rights: item, version }));
+    return [...configured, ...stored];
+  }
+
+  /** Creates or replaces a runtime group from the version read (`undefined`: it must not exist); false when it changed meanwhile. */
+  async put(name: string, rights: GroupRightsConfig, expected: string | undefined): Promise<Group | undefined> {
+    const written = await this.#stored.put(name, rights, expected);
+    this.#view.invalidate();
+    return written && { name, source: 'api', rights, version: written.version };
+  }
+
+  async remove(name: string, expected: string): Promise<boolean> {
+    const removed = await this.#stored.remove(name, expected);
+    this.#view.invalidate();
+    return removed;
+  }
+}

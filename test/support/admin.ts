@@ -1,0 +1,67 @@
+import * as client from 'openid-client';
+
+import { CLIENTS } from './stagepass.js';
+
+/** Clients of the configuration file that may administer: one reads and writes, one only reads. */
+export const ADMIN_CLIENTS = {
+  admin: {
+    client_id: 'admin-cli',
+    client_secret: 'admin-cli-secret-0123456789abcdef',
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    scope: 'stagepass:admin stagepass:admin:read',
+  },
+  reader: {
+    client_id: 'admin-reader',
+    client_secret: 'admin-reader-secret-0123456789abcd',
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    scope: 'stagepass:admin:read',
+  },
+} as const;
+
+/** The test defaults' clients and the admin ones, for a configuration's `clients`. */
+export const CLIENTS_WITH_ADMINS = [...Object.values(CLIENTS), ...Object.values(ADMIN_CLIENTS)];
+
+/** An access token from the client_credentials grant, as an operator's script gets one with openid-client. */
+export async function adminToken(issuer: string, who: keyof typeof ADMIN_CLIENTS = 'admin', scope?: string): Promise<string> {
+  const { client_id, client_secret, scope: listed } = ADMIN_CLIENTS[who];
+  const configuration = await client.discovery(new URL(issuer), client_id, client_secret, client.ClientSecretBasic(client_secret), {
+    execute: [client.allowInsecureRequests],
+  });
+  const tokens = await client.clientCredentialsGrant(configuration, { scope: scope ?? listed });
+  return tokens.access_token;
+}
+
+export interface AdminAnswer {
+  status: number;
+  headers: Headers;
+  // Tests read into answers freely; the OpenAPI check pins their shape.
+  body: any;
+}
+
+/** Calls of the Admin API with one bearer token. */
+export function adminApi(issuer: string, token: string | undefined) {
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<AdminAnswer> => {
+    const response = await fetch(`${issuer}/admin/v1${path}`, {
+      method,
+      headers: {
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
+  };
+  return {
+    get: (path: string, headers?: Record<string, string>) => call('GET', path, undefined, headers),
+    post: (path: string, body?: unknown, headers?: Record<string, string>) => call('POST', path, body ?? {}, headers),
+    put: (path: string, body: unknown, headers?: Record<string, string>) => call('PUT', path, body, headers),
+    delete: (path: string, headers?: Record<string, string>) => call('DELETE', path, undefined, headers),
+    call,
+  };
+}
