@@ -10,6 +10,7 @@ import { GroupDirectory } from '../accounts/group-directory.js';
 import { ADMIN_SCOPES, adminAccess, configuredAdminClients } from '../admin/admin-access.js';
 import { adminRoutes } from '../admin/admin-api.js';
 import { groupOperations } from '../admin/groups.js';
+import { keyOperations } from '../admin/keys.js';
 import { TrustedIssuers } from '../accounts/trusted-issuers.js';
 import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import { awsApis } from '../aws/aws-apis.js';
@@ -137,7 +138,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     upstreamSignInRoutes({ provider, upstreamProviders, upstreamAccounts, store, render, audit, clock }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
     adminRoutes({
-      operations: [...groupOperations(groups)],
+      operations: [...groupOperations(groups), ...keyOperations(signingKeys)],
       authorize: adminAccess(provider, configuredAdminClients(config.clients)),
       maxBodyBytes: config.limits.maxBodyBytes,
       issuer: config.issuer,
