@@ -6,7 +6,7 @@ import { SAMPLE_CREDENTIALS } from './config/sample-credentials.js';
 import type { Config } from './config/schema.js';
 import { enabledMinters } from './grants/index.js';
 import type { Logger } from './observability/logger.js';
-import { createStagepass, listen } from './server/app.js';
+import { createStagepass, listen, offersAdminApi } from './server/app.js';
 import { runClusterPrimary } from './server/cluster-primary.js';
 import { upstreamRedirectPath } from './server/upstream-sign-in-routes.js';
 import { shutDownGracefully } from './server/graceful-shutdown.js';
@@ -70,7 +70,7 @@ function banner(config: Config, withSamples: boolean): string {
     `  discovery: ${config.issuer}/.well-known/openid-configuration`,
     `  store:     ${config.redisUrl || config.redisSentinels ? 'redis' : 'in-memory (state is lost on restart)'}`,
     `  clients:   ${config.clients.map((c) => c.client_id).join(', ') || '(none)'}`,
-    `  minters:   ${enabledMinters(config).map(({ plugin }) => plugin.name).join(', ') || '(none configured)'}`,
+    `  minters:   ${enabledMinters(config, { adminApi: offersAdminApi(config) }).map(({ plugin }) => plugin.name).join(', ') || '(none configured)'}`,
     // The operator registers each redirect URI with its upstream provider.
     ...config.upstreamProviders.map(({ id, name }) => `  upstream:  ${name} (${id}), redirect URI ${config.issuer}${upstreamRedirectPath(id)}`),
   ];
@@ -88,7 +88,7 @@ function banner(config: Config, withSamples: boolean): string {
       `  then open verification_uri_complete in a browser and sign in as ${account.username}.`,
     );
     const sample = { issuer: config.issuer, clientId: confidentialClient.clientId, clientSecret: confidentialClient.clientSecret };
-    for (const { plugin, section } of enabledMinters(config)) {
+    for (const { plugin, section } of enabledMinters(config, { adminApi: offersAdminApi(config) })) {
       const example = plugin.example?.(section as never, sample);
       if (example) lines.push('', ...example);
     }

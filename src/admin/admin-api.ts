@@ -58,11 +58,15 @@ export function adminRoutes({ operations, authorize, maxBodyBytes, issuer, token
       }
     });
   }
-  router.use(router.allowedMethods({
-    throw: true,
-    methodNotAllowed: () => new AdminError(405, 'invalid_request', 'this path does not take that method'),
-    notImplemented: () => new AdminError(405, 'invalid_request', 'this path does not take that method'),
-  }));
+  // After every operation: a path they serve, asked with a method none of them takes.
+  const methodsByPath = new Map<string, string[]>();
+  for (const { path, method } of operations) methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), method]);
+  for (const [path, methods] of methodsByPath) {
+    router.all(path.replace(/\{([A-Za-z_]+)\}/g, ':$1'), (ctx) => {
+      ctx.set('Allow', [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].join(', '));
+      throw new AdminError(405, 'invalid_request', `${ctx.method} is not a method of this path; it takes ${methods.join(', ')}`);
+    });
+  }
   return router;
 }
 

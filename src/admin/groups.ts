@@ -5,7 +5,7 @@ import { groupName, rightsSchema } from '../config/schema.js';
 import { fromConfiguration, invalidRequest, notFound, preconditionFailed } from './admin-error.js';
 import { assertIfMatch, etagOf } from './etag.js';
 import { adminOperation, type AdminOperation } from './operation.js';
-import { pageQuery, pageRequest, pageSchema } from './paging.js';
+import { pageOfList, pageQuery, pageSchema } from './paging.js';
 
 const groupSchema = z.object({
   name: z.string(),
@@ -37,13 +37,7 @@ export function groupOperations(groups: GroupDirectory): AdminOperation[] {
       query: pageQuery,
       responses: { 200: { description: 'A page of groups', schema: pageSchema(groupSchema) } },
       async handle({ query }) {
-        const { limit, after } = pageRequest(query);
-        const all = await groups.list();
-        const from = after === undefined ? 0 : all.findIndex(({ name }) => name === after) + 1;
-        if (after !== undefined && from === 0) return { body: { items: [], next_cursor: null } };
-        const items = all.slice(from, from + limit);
-        const more = from + limit < all.length;
-        return { body: { items: items.map(view), next_cursor: more ? Buffer.from(items.at(-1)!.name).toString('base64url') : null } };
+        return { body: pageOfList(await groups.list(), ({ name }) => name, query, view) };
       },
     }),
     adminOperation({

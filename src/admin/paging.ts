@@ -34,6 +34,20 @@ export function pageAnswer<T>(page: { items: Versioned<T>[]; more: boolean }, vi
   };
 }
 
+/**
+ * A page of a listing already in order (the configuration's items, then the runtime ones): the
+ * cursor names the last item of the page before.
+ */
+export function pageOfList<T>(all: readonly T[], nameOf: (item: T) => string, query: Readonly<Record<string, unknown>>, view: (item: T) => unknown) {
+  const { limit, after } = pageRequest(query);
+  const from = after === undefined ? 0 : all.findIndex((item) => nameOf(item) === after) + 1;
+  // The item the cursor named is gone: there is no telling where it stood.
+  if (after !== undefined && from === 0) throw invalidRequest('cursor names an item that no longer exists; list from the start again');
+  const items = all.slice(from, from + limit);
+  const more = from + limit < all.length;
+  return { items: items.map(view), next_cursor: more ? Buffer.from(nameOf(items.at(-1)!), 'utf8').toString('base64url') : null };
+}
+
 /** The limit and the name to start after, from a parsed page query. */
 export function pageRequest(query: Readonly<Record<string, unknown>>): { limit: number; after: string | undefined } {
   return { limit: (query.limit as number | undefined) ?? DEFAULT_PAGE_SIZE, after: cursorAfter(query.cursor as string | undefined) };

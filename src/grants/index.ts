@@ -25,14 +25,14 @@ export const MINTER_CONFIG_SECTIONS = Object.fromEntries(
 const everyMinter = Object.entries(MINTERS) as [MinterKey, MinterPlugin][];
 
 /** The minters the configuration enables; a minter without configuration is not offered at all. */
-export function enabledMinters(config: MinterSections): { plugin: MinterPlugin; section: unknown }[] {
+export function enabledMinters(config: MinterSections, server: { adminApi: boolean }): { plugin: MinterPlugin; section: unknown }[] {
   return everyMinter
     .map(([key, plugin]) => ({ plugin, section: config[key] as z.output<z.ZodType> }))
-    .filter(({ plugin, section }) => plugin.enabled(section));
+    .filter(({ plugin, section }) => plugin.enabled(section, server));
 }
 
-export async function createMinters(config: MinterSections, deps: MinterDependencies): Promise<Minter[]> {
-  return Promise.all(enabledMinters(config).map(({ plugin, section }) => plugin.create(section as NonNullable<unknown>, deps)));
+export async function createMinters(config: MinterSections, server: { adminApi: boolean }, deps: MinterDependencies): Promise<Minter[]> {
+  return Promise.all(enabledMinters(config, server).map(({ plugin, section }) => plugin.create(section as NonNullable<unknown>, deps)));
 }
 
 /** Client metadata fields of every minter (enabled or not, so a configured client never loses them), with their vocabularies. */

@@ -10,7 +10,10 @@ import { GroupDirectory } from '../accounts/group-directory.js';
 import { ADMIN_SCOPES, adminAccess, configuredAdminClients } from '../admin/admin-access.js';
 import { adminRoutes } from '../admin/admin-api.js';
 import { groupOperations } from '../admin/groups.js';
+import { banOperations } from '../admin/bans.js';
 import { keyOperations } from '../admin/keys.js';
+import { licenseOperations } from '../admin/licenses.js';
+import { BanList } from '../grants/common/ban-list.js';
 import { TrustedIssuers } from '../accounts/trusted-issuers.js';
 import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import { awsApis } from '../aws/aws-apis.js';
@@ -103,7 +106,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     rightsFields: Object.keys(MINTING_POLICY_METADATA),
     trustedIssuers: new TrustedIssuers(config.trustedIssuers),
   });
-  const minters = await createMinters(config, { provider, store, serverKey: signingKeys.serverKey, clock, people });
+  const bans = new BanList(store, () => clock.now());
+  const adminClients = configuredAdminClients(config.clients);
+  const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: signingKeys.serverKey, clock, people, bans });
+  const licenses = minters.find((minter) => minter.licenses)?.licenses;
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock);
   guardTokenEndpoint(provider, {
@@ -138,8 +144,13 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     upstreamSignInRoutes({ provider, upstreamProviders, upstreamAccounts, store, render, audit, clock }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
     adminRoutes({
-      operations: [...groupOperations(groups), ...keyOperations(signingKeys)],
-      authorize: adminAccess(provider, configuredAdminClients(config.clients)),
+      operations: [
+        ...groupOperations(groups),
+        ...(licenses ? licenseOperations(licenses) : []),
+        ...keyOperations(signingKeys),
+        ...banOperations(bans),
+      ],
+      authorize: adminAccess(provider, adminClients),
       maxBodyBytes: config.limits.maxBodyBytes,
       issuer: config.issuer,
       tokenPath: new URL(provider.urlFor('token')).pathname,
@@ -188,6 +199,11 @@ async function openSigningKeys(
  */
 function tokenRates(configured: Readonly<Record<string, number>>): Record<string, number> {
   return { [DEVICE_CODE_GRANT_TYPE]: 0, ...MINTER_TOKENS_PER_SECOND, ...configured };
+}
+
+/** Whether the Admin API can be used: a client of the configuration file lists one of its scopes. */
+export function offersAdminApi(config: Config): boolean {
+  return configuredAdminClients(config.clients).size > 0;
 }
 
 /** Starts listening; resolves with the server once it accepts connections. */

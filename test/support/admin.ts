@@ -1,5 +1,6 @@
 import * as client from 'openid-client';
 
+import type { LoggedAnswer } from './openapi.js';
 import { CLIENTS } from './stagepass.js';
 
 /** Clients of the configuration file that may administer: one reads and writes, one only reads. */
@@ -42,8 +43,8 @@ export interface AdminAnswer {
   body: any;
 }
 
-/** Calls of the Admin API with one bearer token. */
-export function adminApi(issuer: string, token: string | undefined) {
+/** Calls of the Admin API with one bearer token; each answer joins `log` when given, to be checked against the document. */
+export function adminApi(issuer: string, token: string | undefined, log?: LoggedAnswer[]) {
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<AdminAnswer> => {
     const response = await fetch(`${issuer}/admin/v1${path}`, {
       method,
@@ -55,7 +56,9 @@ export function adminApi(issuer: string, token: string | undefined) {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
+    const answer = { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
+    log?.push({ method, path, answer });
+    return answer;
   };
   return {
     get: (path: string, headers?: Record<string, string>) => call('GET', path, undefined, headers),

@@ -7,7 +7,9 @@ import type { AwsApiDependencies } from '../../aws/aws-endpoint.js';
 import type { ServerSigningKey } from '../../keys/server-signing-key.js';
 import type { Store } from '../../store/store.js';
 import type { Clock } from '../../time/clock.js';
+import type { BanList } from './ban-list.js';
 import type { MintingGrant } from './minting-grant.js';
+import type { LicenseDirectory } from '../license/license-directory.js';
 import type { People } from './people.js';
 
 /** A running minter: its grants at the token endpoint, any routes of its own (keys, sessions, listings) and its AWS-compatible API. */
@@ -16,6 +18,8 @@ export interface Minter {
   routes?: Router;
   /** Mounted under /aws/ beside the other AWS-compatible APIs. */
   awsApi?: (deps: AwsApiDependencies) => Middleware | Promise<Middleware>;
+  /** The licenses it mints for, which the Admin API adds to (the license minter). */
+  licenses?: LicenseDirectory;
 }
 
 export interface MinterDependencies {
@@ -25,6 +29,8 @@ export interface MinterDependencies {
   clock: Clock;
   /** Whose groups decide what a person may mint. */
   people: People;
+  /** Who may no longer be minted for, and what. */
+  bans: BanList;
 }
 
 /** How a minter's AWS-compatible API is addressed, for those who call it (and the fuzz suite). */
@@ -58,7 +64,7 @@ export interface MinterPlugin<Section extends z.ZodType = z.ZodType> {
   /** The schema of its configuration section. */
   section: Section;
   /** Whether the parsed section offers the minter at all; a minter not configured is not offered. */
-  enabled(section: z.output<Section>): boolean;
+  enabled(section: z.output<Section>, server: { adminApi: boolean }): boolean;
   /**
    * Client metadata fields that grant the right to mint, each with its closed vocabulary, or null
    * for an open one (ARNs). Only the operator sets them, in the configuration file.

@@ -25,11 +25,11 @@ export const ivsMinter = defineMinter({
       `  curl -s -u ${clientId}:${clientSecret} -d grant_type=${IVS_GRANT_TYPE} -d stage_arn=${stage.arn} ${issuer}/token`,
     ];
   },
-  async create(ivs, { store, clock, people }) {
+  async create(ivs, { store, clock, people, bans }) {
     // Loaded once: the token endpoint signs with it and the IVS API lists its public half.
     const privateKey = await loadOrCreateP384Key(ivs.privateKeyFile);
     const stages = new IvsStageDirectory(ivs.stages, store);
-    const service = ivsMintingService(stages, { privateKey, publicKeyArn: ivs.publicKeyArn }, () => epochSeconds(clock));
+    const service = ivsMintingService(stages, { privateKey, publicKeyArn: ivs.publicKeyArn }, bans, () => epochSeconds(clock));
     return {
       grants: [ivsParticipantTokenGrant(service, people)],
       routes: ivsPublicKeyRoute(privateKey, ivs.publicKeyArn),

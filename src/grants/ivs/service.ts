@@ -1,5 +1,6 @@
 import { accessDenied, describe, field, invalidTarget } from '../common/minting-error.js';
 import { MINTING_GRANT_TYPE_PREFIX } from '../common/minting-grant.js';
+import type { BanList } from '../common/ban-list.js';
 import type { MintingCaller, MintingService } from '../common/minting-service.js';
 import { encodeIvsParticipantToken, newParticipantId, type IvsCapability, type IvsSigningKey } from './participant-token.js';
 import { authorizeIvsRequest, defaultCapabilities } from './policy.js';
@@ -25,7 +26,7 @@ export interface IvsParticipantToken {
 export type IvsMintingService = MintingService<IvsTokenInput, IvsParticipantToken>;
 
 /** IVS participant tokens for the stages of this server, within the caller's rights. */
-export function ivsMintingService(stages: IvsStageDirectory, signingKey: IvsSigningKey, now: () => number): IvsMintingService {
+export function ivsMintingService(stages: IvsStageDirectory, signingKey: IvsSigningKey, bans: BanList, now: () => number): IvsMintingService {
   return {
     grantType: IVS_GRANT_TYPE,
     resourceField: 'stageArn',
@@ -34,6 +35,7 @@ export function ivsMintingService(stages: IvsStageDirectory, signingKey: IvsSign
       const request = validateIvsRequest(input, defaultCapabilities(caller));
       // Policy first: a client may not learn which stages exist beyond those it is allowed.
       authorizeIvsRequest(caller, request);
+      await bans.refuse(caller.person?.id, request.stageArn);
       if (request.capabilities.length === 0 && input.capabilities === undefined) {
         throw accessDenied(describe`this person may grant no capability on stage ${request.stageArn}`);
       }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { ARN_MAX_LENGTH, LICENSE_ARN_RULE, LICENSE_ARN_SHAPE } from './request.js';
 
-const licenseSchema = z.strictObject({
+export const licenseSchema = z.strictObject({
   arn: z.string().max(ARN_MAX_LENGTH).regex(LICENSE_ARN_SHAPE, LICENSE_ARN_RULE),
   /** Live (unexpired, undeleted) refresh tokens allowed for this license at once. */
   maxTokens: z.int().min(1).max(10_000_000).default(100),

@@ -3,7 +3,9 @@ import { jwtVerify } from 'jose';
 import type { ServerSigningKey } from '../../keys/server-signing-key.js';
 import { describe, field, invalidGrant, invalidRequest } from '../common/minting-error.js';
 import type { MintingCaller, MintingService } from '../common/minting-service.js';
+import type { BanList } from '../common/ban-list.js';
 import { encodeLicenseAccessToken } from './license-token.js';
+import type { LicenseDirectory } from './license-directory.js';
 import type { LicenseExchangeInput } from './request.js';
 import type { LicenseTokenRegistry } from './token-registry.js';
 
@@ -24,6 +26,8 @@ export interface LicenseExchangeDependencies {
   issuer: string;
   serverKey: ServerSigningKey;
   registry: LicenseTokenRegistry;
+  licenses: LicenseDirectory;
+  bans: BanList;
   now: () => number;
 }
 
@@ -31,7 +35,7 @@ export interface LicenseExchangeDependencies {
  * The GetAccessToken step: a live license refresh token of this client, signed by this server,
  * becomes a one-hour access token with the same audience, properties (or a subset) and roles.
  */
-export function licenseExchangeService({ issuer, serverKey, registry, now }: LicenseExchangeDependencies): LicenseExchangeService {
+export function licenseExchangeService({ issuer, serverKey, registry, licenses, bans, now }: LicenseExchangeDependencies): LicenseExchangeService {
   return {
     grantType: JWT_BEARER_GRANT_TYPE,
 
@@ -45,6 +49,9 @@ export function licenseExchangeService({ issuer, serverKey, registry, now }: Lic
       const record = await registry.find(String(claims.jti));
       if (!record || record.Status !== 'AVAILABLE') throw invalidGrant(describe`the license token was deleted or has expired`);
       if (record.clientId !== caller.clientId) throw invalidGrant(describe`the license token was issued to another client`);
+      if (!(await licenses.find(record.LicenseArn))) throw invalidGrant(describe`license ${record.LicenseArn} no longer exists on this server`);
+      // A token minted for a person names them; one a client minted for itself names the client.
+      await bans.refuse(record.subject === record.clientId ? undefined : record.subject, record.LicenseArn);
 
       const outside = requested.filter((property) => !record.TokenProperties.includes(property));
       if (outside.length > 0) throw invalidRequest(describe`${field('tokenProperties')} must be among the token's own; not: ${outside.join(', ')}`);

@@ -3,6 +3,7 @@ import { epochSeconds } from '../../time/clock.js';
 import { defineMinter } from '../common/minter.js';
 import { licensesConfigSchema } from './config.js';
 import { licenseExchangeService } from './exchange-service.js';
+import { LicenseDirectory } from './license-directory.js';
 import { licenseExchangeGrant, licenseTokenGrant } from './grant.js';
 import { LICENSE_RIGHTS } from './policy.js';
 import { MAX_EXPIRATION_DAYS } from './request.js';
@@ -14,7 +15,8 @@ export const licenseMinter = defineMinter({
   name: 'license',
   section: licensesConfigSchema,
   aws: LICENSE_MANAGER_API,
-  enabled: (licenses) => licenses.length > 0,
+  // Licenses may also be added at runtime: offered too when the Admin API can add them.
+  enabled: (licenses, { adminApi }) => licenses.length > 0 || adminApi,
   policyMetadata: { [LICENSE_RIGHTS.licenseArns]: null },
   // Refresh tokens outlive the hour-long access tokens exchanged for them.
   serverKeyTokenSeconds: MAX_EXPIRATION_DAYS * 86_400,
@@ -22,16 +24,18 @@ export const licenseMinter = defineMinter({
     'Mint a license token (the same client_token again returns the same token):',
     `  curl -s -u ${clientId}:${clientSecret} -d grant_type=${LICENSE_GRANT_TYPE} -d license_arn=${license.arn} -d client_token=install-1 ${issuer}/token`,
   ],
-  async create(licenses, { provider, store, serverKey, clock, people }) {
+  async create(configured, { provider, store, serverKey, clock, people, bans }) {
+    const licenses = new LicenseDirectory(configured, store);
     const registry = new LicenseTokenRegistry(store, clock);
     const now = () => epochSeconds(clock);
     const issuer = provider.issuer;
-    const tokens = licenseMintingService({ licenses, issuer, serverKey, registry, now });
-    const exchange = licenseExchangeService({ issuer, serverKey, registry, now });
+    const tokens = licenseMintingService({ licenses, bans, issuer, serverKey, registry, now });
+    const exchange = licenseExchangeService({ issuer, serverKey, registry, licenses, bans, now });
     return {
       grants: [licenseTokenGrant(tokens, people), licenseExchangeGrant(exchange, people)],
       routes: licenseTokenRoutes(provider, registry),
       awsApi: (deps) => licenseManagerApi({ ...deps, tokens, exchange, registry }),
+      licenses,
     };
   },
 });

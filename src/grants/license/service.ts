@@ -3,6 +3,8 @@ import { MINTING_GRANT_TYPE_PREFIX } from '../common/minting-grant.js';
 import { describe, field, invalidRequest, invalidTarget, resourceLimitExceeded } from '../common/minting-error.js';
 import type { MintingCaller, MintingService } from '../common/minting-service.js';
 import type { LicenseConfig } from './config.js';
+import type { BanList } from '../common/ban-list.js';
+import type { LicenseDirectory } from './license-directory.js';
 import { clientTokenClaim, rememberIssued, replayIssued, type ClientTokenClaim, type IssuedLicenseToken } from './idempotency.js';
 import { encodeLicenseToken, newTokenId } from './license-token.js';
 import { authorizeLicenseRequest } from './policy.js';
@@ -23,7 +25,8 @@ export interface MintedLicenseToken {
 export type LicenseMintingService = MintingService<LicenseTokenInput, MintedLicenseToken>;
 
 export interface LicenseServiceDependencies {
-  licenses: LicenseConfig[];
+  licenses: LicenseDirectory;
+  bans: BanList;
   issuer: string;
   serverKey: ServerSigningKey;
   registry: LicenseTokenRegistry;
@@ -31,8 +34,7 @@ export interface LicenseServiceDependencies {
 }
 
 /** License refresh tokens as CreateToken issues them: idempotent by client token, at most maxTokens live per license. */
-export function licenseMintingService({ licenses, issuer, serverKey, registry, now }: LicenseServiceDependencies): LicenseMintingService {
-  const configured = new Map(licenses.map((license) => [license.arn, license]));
+export function licenseMintingService({ licenses, bans, issuer, serverKey, registry, now }: LicenseServiceDependencies): LicenseMintingService {
 
   /**
    * A retry within ten minutes gets the token the client_token first got, with the time it has
@@ -94,8 +96,9 @@ export function licenseMintingService({ licenses, issuer, serverKey, registry, n
       const subject = caller.person?.id ?? caller.clientId;
       // Policy first: a client may not learn which licenses exist beyond those it is allowed.
       authorizeLicenseRequest(caller, request.licenseArn);
-      const license = configured.get(request.licenseArn);
+      const license = await licenses.find(request.licenseArn);
       if (!license) throw invalidTarget(describe`license ${request.licenseArn} is not configured on this server`);
+      await bans.refuse(caller.person?.id, license.arn);
 
       // No lookup of the client_token first: the insert checks it atomically anyway, and a
       // retry, which then costs a signature in vain, is rarer than a new token, which would pay a

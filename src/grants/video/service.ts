@@ -1,5 +1,6 @@
 import { describe, field, invalidRequest, invalidTarget } from '../common/minting-error.js';
 import { MINTING_GRANT_TYPE_PREFIX } from '../common/minting-grant.js';
+import type { BanList } from '../common/ban-list.js';
 import type { MintingCaller, MintingService } from '../common/minting-service.js';
 import type { VideoConfig } from './config.js';
 import { authorizeVideoRole, defaultRole } from './policy.js';
@@ -28,6 +29,7 @@ export type VideoMintingService = MintingService<VideoTokenInput, MintedVideoTok
 export function videoMintingService(
   video: VideoConfig,
   signers: Partial<Record<VideoTokenFormat, VideoSigner>>,
+  bans: BanList,
   now: () => number,
 ): VideoMintingService {
   return {
@@ -47,6 +49,7 @@ export function videoMintingService(
         throw invalidTarget(describe`session ${request.sessionId} does not belong to this server's video ${request.tokenFormat === 'vonage' ? 'application' : 'API key'}`);
       }
       authorizeVideoRole(caller, request.role);
+      await bans.refuse(caller.person?.id, request.sessionId);
 
       const token = await signer.sign({
         sessionId: request.sessionId,

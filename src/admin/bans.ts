@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+import type { Ban, BanList } from '../grants/common/ban-list.js';
+import type { Versioned } from '../store/versioned-collection.js';
+import { invalidRequest, notFound, preconditionFailed } from './admin-error.js';
+import { assertIfMatch, etagOf } from './etag.js';
+import { adminOperation, type AdminOperation } from './operation.js';
+import { pageAnswer, pageQuery, pageRequest, pageSchema } from './paging.js';
+
+const banBody = z.strictObject({
+  resources: z.array(z.string().min(1).max(2048)).min(1).max(1000)
+    .meta({ description: 'Stage ARNs, license ARNs, video session ids, or "*" for every resource' }),
+  until: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date and time (2027-01-31T18:00:00Z) or null' }).nullable().default(null)
+    .meta({ description: 'When the ban ends; null (the default): when it is lifted' }),
+  reason: z.string().max(500).optional().meta({ description: 'Named in every refusal the ban causes' }),
+});
+
+const banSchema = z.object({
+  person: z.string().meta({ description: 'An account\'s sub: a local one, an upstream person (corp:…) or a trusted issuer\'s (shop:…)' }),
+  resources: z.array(z.string()),
+  until: z.string().nullable(),
+  reason: z.string().optional(),
+  holds: z.boolean().meta({ description: 'Whether it refuses minting now (false once until has passed)' }),
+});
+
+const PERSON = { person: 'The person\'s sub (URL-encoded)' };
+
+/** A person as subjects name them: printable, no spaces, at most 256 characters. */
+const validPerson = (person: string) => {
+  if (!/^[\x21-\x7e]{1,256}$/.test(person)) throw invalidRequest('the person must be a subject of 1 to 256 printable characters without spaces');
+  return person;
+};
+
+export function banOperations(bans: BanList): AdminOperation[] {
+  const view = ({ name, item }: Versioned<Ban>) => ({
+    person: name, resources: item.resources, until: item.until, ...(item.reason === undefined ? {} : { reason: item.reason }), holds: bans.holdsNow(item),
+  });
+  const existing = async (person: string) => {
+    const ban = await bans.find(person);
+    if (!ban) throw notFound(`a ban of ${person}`);
+    return ban;
+  };
+  return [
+    adminOperation({
+      method: 'GET', path: '/bans', resource: 'bans', operationId: 'listBans', access: 'read',
+      summary: 'List the bans, by person', query: pageQuery,
+      responses: { 200: { description: 'A page of bans', schema: pageSchema(banSchema) } },
+      async handle({ query }) {
+        const { limit, after } = pageRequest(query);
+        return { body: pageAnswer(await bans.page(limit, after), view) };
+      },
+    }),
+    adminOperation({
+      method: 'GET', path: '/bans/{person}', resource: 'bans', operationId: 'getBan', access: 'read',
+      summary: 'Read a person\'s ban', pathParameters: PERSON, errors: [404],
+      responses: { 200: { description: 'The ban', schema: banSchema, etag: true } },
+      async handle({ params }) {
+        const ban = await existing(validPerson(params.person!));
+        return { body: view(ban), etag: etagOf(ban.version) };
+      },
+    }),
+    adminOperation({
+      method: 'PUT', path: '/bans/{person}', resource: 'bans', operationId: 'putBan', access: 'write',
+      summary: 'Ban a person from minting for some resources (or all), or change their ban; every instance refuses them within a second',
+      pathParameters: PERSON, body: banBody, errors: [412, 415],
+      responses: {
+        200: { description: 'The ban, changed', schema: banSchema, etag: true },
+        201: { description: 'The ban, set', schema: banSchema, etag: true },
+      },
+      async handle({ params, body, ifMatch }) {
+        const person = validPerson(params.person!);
+        const current = await bans.find(person);
+        assertIfMatch(ifMatch, current && etagOf(current.version), `the ban of ${person}`);
+        const ban: Ban = { resources: [...new Set(body.resources)], until: body.until, ...(body.reason === undefined ? {} : { reason: body.reason }) };
+        const written = await bans.put(person, ban, current?.version);
+        if (!written) throw preconditionFailed(`the ban of ${person}`);
+        return { status: current ? 200 : 201, body: view(written), etag: etagOf(written.version), change: { id: person, action: current ? 'update' : 'create' } };
+      },
+    }),
+    adminOperation({
+      method: 'DELETE', path: '/bans/{person}', resource: 'bans', operationId: 'deleteBan', access: 'write',
+      summary: 'Lift a person\'s ban', pathParameters: PERSON, errors: [404, 412],
+      responses: { 204: { description: 'Lifted' } },
+      async handle({ params, ifMatch }) {
+        const person = validPerson(params.person!);
+        const current = await existing(person);
+        assertIfMatch(ifMatch, etagOf(current.version), `the ban of ${person}`);
+        if (!(await bans.remove(person, current.version))) throw preconditionFailed(`the ban of ${person}`);
+        return { status: 204, change: { id: person, action: 'delete' } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,70 @@
+import { RefreshedView } from '../../store/refreshed-view.js';
+import type { Store } from '../../store/store.js';
+import { VersionedCollection, type Versioned } from '../../store/versioned-collection.js';
+import { accessDenied, describe } from './minting-error.js';
+
+/** Every resource of every minter: a ban on `"*"` refuses a person everything. */
+export const EVERY_RESOURCE = '*';
+
+/** A refusal to mint for one person: for some resources (stage ARNs, license ARNs, video session ids), until a time or for good. */
+export interface Ban {
+  resources: string[];
+  /** ISO 8601; null: until lifted. */
+  until: string | null;
+  reason?: string;
+}
+
+/**
+ * Who may no longer be minted for, kept in the store and read by every instance within half a
+ * second of a change anywhere. Checked at every minting for a person, whichever way it is asked.
+ */
+export class BanList {
+  readonly #stored: VersionedCollection<Ban>;
+  readonly #view: RefreshedView<Map<string, Ban>>;
+
+  constructor(store: Store, private readonly now: () => number) {
+    this.#stored = new VersionedCollection(store, { record: (person) => `ban:${person}`, listing: 'bans' });
+    this.#view = new RefreshedView(async () => new Map((await this.#stored.list()).map(({ name, item }) => [name, item])));
+  }
+
+  /** Whether the ban holds now, at the clock's time. */
+  holdsNow(ban: Ban): boolean {
+    return ban.until === null || Date.parse(ban.until) > this.now();
+  }
+
+  /** The ban that refuses `person` the resource now, if any. */
+  async holding(person: string, resource: string): Promise<Ban | undefined> {
+    const ban = (await this.#view.current()).get(person);
+    if (!ban || !this.holdsNow(ban)) return undefined;
+    return ban.resources.includes(EVERY_RESOURCE) || ban.resources.includes(resource) ? ban : undefined;
+  }
+
+  /** Refuses, with an access_denied naming the ban, to mint for a banned person. */
+  async refuse(person: string | undefined, resource: string): Promise<void> {
+    if (person === undefined) return;
+    const ban = await this.holding(person, resource);
+    if (!ban) return;
+    const until = ban.until === null ? 'until the ban is lifted' : `until ${ban.until}`;
+    throw accessDenied(describe`this person is banned from ${resource} ${until}${ban.reason ? `: ${ban.reason}` : ''}`);
+  }
+
+  find(person: string): Promise<Versioned<Ban> | undefined> {
+    return this.#stored.find(person);
+  }
+
+  page(limit: number, after?: string) {
+    return this.#stored.page(limit, after);
+  }
+
+  async put(person: string, ban: Ban, expected: string | undefined): Promise<Versioned<Ban> | undefined> {
+    const written = await this.#stored.put(person, ban, expected);
+    this.#view.invalidate();
+    return written;
+  }
+
+  async remove(person: string, expected: string): Promise<boolean> {
+    const removed = await this.#stored.remove(person, expected);
+    this.#view.invalidate();
+    return removed;
+  }
+}
