@@ -38,7 +38,9 @@ async function stagepassRedisAdapter(url: string) {
   const store = new RedisStore({ url, keyPrefix: 'bare:', cluster: false });
   await store.connect();
   const { systemClock } = await import('../src/time/clock.js');
-  return adapterFor(store, { idleExpirySeconds: 30 * 86_400, clock: systemClock });
+  const { GrantIndex } = await import('../src/provider/grant-index.js');
+  const grantIndex = new GrantIndex(store, { longestLifetimeSeconds: 14 * 86_400, clock: systemClock });
+  return adapterFor(store, { idleExpirySeconds: 30 * 86_400, clock: systemClock, grantIndex });
 }
 
 async function refreshTokenOfNewGrant(): Promise<string> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-import type { KeyDescription, SigningKeyRing } from '../keys/signing-key-ring.js';
+import { RotationUnderWayError, type KeyDescription, type SigningKeyRing } from '../keys/signing-key-ring.js';
+import { conflict } from './admin-error.js';
 import { adminOperation, type AdminOperation } from './operation.js';
 
 const moment = z.iso.datetime();
@@ -47,8 +48,11 @@ export function keyOperations(signingKeys: SigningKeyRing): AdminOperation[] {
       method: 'POST', path: '/keys/rotate', resource: 'keys', operationId: 'rotateKeys', access: 'write',
       summary: 'Add a new ES256 and a new RS256 key: published by every instance at once, they sign keys.promoteAfterSeconds later, when the keys they replace retire',
       responses: { 201: { description: 'The new keys, next until their promotion', schema: keyListSchema } },
+      errors: [409],
       async handle() {
-        const added = await signingKeys.rotate();
+        const added = await signingKeys.rotate().catch((error: unknown) => {
+          throw error instanceof RotationUnderWayError ? conflict(error.message) : error;
+        });
         return { status: 201, body: { items: added.map(view) }, change: { id: added.map((key) => key.kid).join(','), action: 'rotate' } };
       },
     }),

@@ -59,29 +59,37 @@ export interface Rotation {
   newKeys: JWK[];
   now: number;
   promoteAfterSeconds: number;
+  /** Per algorithm, the longest a token signed with such a key stays valid: a retired key stays published that much longer. */
+  tokenLifetimeSeconds: Readonly<Record<string, number>>;
   /**
-   * Per algorithm, the longest a token signed with such a key stays valid (with the time
-   * instances may lag behind the ring): a retired key stays published that much longer.
+   * How far behind the ring an instance may be (it reads it again every so often, and clocks
+   * differ a little): a retired key stays published this much longer still, and a key due to
+   * sign within this is never taken for one that has not signed yet.
    */
-  retentionSeconds: Readonly<Record<string, number>>;
+  lagAllowanceSeconds: number;
 }
 
 /**
  * The ring after a rotation: the new keys are next from `now` and current `promoteAfterSeconds`
- * later, the moment the keys of their algorithms that sign until then are retired. A key still
- * waiting for a promotion that would come no sooner than the new keys' is dropped: it never
- * signed. Keys no longer published are dropped too.
+ * later, the moment the keys of their algorithms that sign until then are retired. A key of an
+ * earlier rotation still waiting for its promotion is replaced outright: it never signed, and
+ * rotating again means its successor should sign instead, so the ring does not grow by keys
+ * nobody used. Keys no longer published are dropped too.
  */
-export function rotate(ring: KeyRing, { newKeys, now, promoteAfterSeconds, retentionSeconds }: Rotation): KeyRing {
+export function rotate(ring: KeyRing, { newKeys, now, promoteAfterSeconds, tokenLifetimeSeconds, lagAllowanceSeconds }: Rotation): KeyRing {
   const promotion = now + promoteAfterSeconds * 1000;
+  const lagAllowance = lagAllowanceSeconds * 1000;
   const rotated = new Set(newKeys.map((jwk) => jwk.alg));
   const kept = ring.keys.flatMap((key): RingKey[] => {
     if (statusAt(key, now) === undefined) return [];
-    if (!rotated.has(key.alg) || key.retiredSince !== undefined) return [key];
-    if (key.currentSince > now && key.currentSince >= promotion) return [];
-    const retention = retentionSeconds[key.alg];
-    if (retention === undefined) throw new RangeError(`no token lifetime is known for ${key.alg} keys`);
-    return [{ ...key, retiredSince: promotion, publishedUntil: promotion + retention * 1000 }];
+    // Retired already: stays as it is. Still to retire at an earlier rotation's promotion: retires at this one's instead.
+    if (!rotated.has(key.alg) || statusAt(key, now) === 'retired') return [key];
+    if (key.currentSince > now + lagAllowance) return [];
+    const lifetime = tokenLifetimeSeconds[key.alg];
+    if (lifetime === undefined) throw new RangeError(`no token lifetime is known for ${key.alg} keys`);
+    // A key due to sign before the new ones retires when they take over, even if that is sooner than its own promotion.
+    const retiredSince = Math.max(promotion, key.currentSince);
+    return [{ ...key, retiredSince, publishedUntil: retiredSince + lifetime * 1000 + lagAllowance }];
   });
   const added = newKeys.map((jwk): RingKey => ({
     kid: jwk.kid!, alg: jwk.alg!, privateJwk: jwk, nextSince: now, currentSince: promotion,

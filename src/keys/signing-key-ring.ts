@@ -1,6 +1,6 @@
 import type { JWK, JWTVerifyGetKey } from 'jose';
 
-import type { Store } from '../store/store.js';
+import { StoreUnavailableError, type Store } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 import { openPrivateKey, sealPrivateKey, type SealedKey } from './key-encryption.js';
 import { publishedAt, ROTATED_ALGORITHMS, rotate, seededRing, signingKeyAt, statusAt, type KeyRing, type KeyStatus, type RingKey } from './key-ring.js';
@@ -36,6 +36,10 @@ interface StoredKey extends Omit<RingKey, 'privateJwk'> {
 
 interface StoredRing {
   keys: StoredKey[];
+}
+
+export class RotationUnderWayError extends Error {
+  override name = 'RotationUnderWayError';
 }
 
 /** What anyone may know of a key: never its private parts. */
@@ -89,6 +93,9 @@ export class SigningKeyRing {
   #view: View;
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
+  #rotating = false;
+  /** Each key's sealed form as stored: sealing again at every write would change every key's ciphertext for nothing. */
+  readonly #sealed = new Map<string, SealedKey>();
   /** Reported once per run of failed refreshes, not every half second of an outage. */
   #failing = false;
 
@@ -107,7 +114,7 @@ export class SigningKeyRing {
     const { store, clock, encryptionKey, seed } = options;
     let raw = await store.getValue(KEY_RING_RECORD);
     if (raw === undefined) {
-      const seeded = encodeRing(seededRing(seed.keys, clock.now()), encryptionKey);
+      const seeded = encodeRing(seededRing(seed.keys, clock.now()), (key) => sealPrivateKey(key.privateJwk, key.kid, encryptionKey));
       // Another instance seeding at the same moment wins or loses as a whole; everyone reads what won.
       if (await store.replaceValue(KEY_RING_RECORD, undefined, seeded, recordSeconds(seeded, clock.now()))) raw = seeded;
       else raw = await store.getValue(KEY_RING_RECORD);
@@ -178,21 +185,34 @@ export class SigningKeyRing {
    * from: a rotation racing on another instance is kept, and this one applied on top of it.
    */
   async rotate(): Promise<KeyDescription[]> {
-    const { store, clock, encryptionKey, promoteAfterSeconds, tokenLifetimeSeconds } = this.#options;
+    // A rotation takes a while (an RSA key is made): a second one asked for meanwhile is refused
+    // rather than queued, so only rotations on other instances race for the record.
+    if (this.#rotating) throw new RotationUnderWayError('a rotation is under way on this instance; try again once it is done');
+    this.#rotating = true;
+    try {
+      return await this.#rotate();
+    } finally {
+      this.#rotating = false;
+    }
+  }
+
+  async #rotate(): Promise<KeyDescription[]> {
+    const { store, clock, promoteAfterSeconds, tokenLifetimeSeconds } = this.#options;
     const newKeys = await Promise.all(ROTATED_ALGORITHMS.map(generateSigningJwk));
-    const retentionSeconds = Object.fromEntries(Object.entries(tokenLifetimeSeconds).map(([alg, seconds]) => [alg, seconds + LAG_ALLOWANCE_SECONDS]));
     for (let attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt += 1) {
       const expected = await store.getValue(KEY_RING_RECORD);
       const now = clock.now();
       // A record gone from the store (lost with Redis's data) is rebuilt from the keys this instance holds.
-      const rotated = rotate(this.#decode(expected ?? this.#raw), { newKeys, now, promoteAfterSeconds, retentionSeconds });
-      const next = encodeRing(rotated, encryptionKey);
+      const rotated = rotate(this.#decode(expected ?? this.#raw), {
+        newKeys, now, promoteAfterSeconds, tokenLifetimeSeconds, lagAllowanceSeconds: LAG_ALLOWANCE_SECONDS,
+      });
+      const next = this.#encode(rotated);
       if (await store.replaceValue(KEY_RING_RECORD, expected, next, recordSeconds(next, now))) {
         this.#apply(next);
         return this.list().filter((key) => newKeys.some((jwk) => jwk.kid === key.kid));
       }
     }
-    throw new Error('the signing keys changed under every rotation attempt');
+    throw new StoreUnavailableError('the signing keys changed under every rotation attempt; try again');
   }
 
   async #refresh(): Promise<void> {
@@ -225,26 +245,29 @@ export class SigningKeyRing {
     };
   }
 
-  /** Decrypting is cheap, but keys already open are taken as they are. */
+  /** Keys already open are taken as they are (a kid is its key's thumbprint). */
   #decode(raw: string): KeyRing {
     const known = new Map((this.#ring?.keys ?? []).map((key) => [key.kid, key.privateJwk]));
     const stored = JSON.parse(raw) as StoredRing;
     return {
-      keys: stored.keys.map(({ publicJwk: _public, sealed, ...times }) => ({
-        ...times,
-        privateJwk: known.get(times.kid) ?? openPrivateKey(sealed, times.kid, this.#options.encryptionKey),
-      })),
+      keys: stored.keys.map(({ publicJwk: _public, sealed, ...times }) => {
+        this.#sealed.set(times.kid, sealed);
+        return { ...times, privateJwk: known.get(times.kid) ?? openPrivateKey(sealed, times.kid, this.#options.encryptionKey) };
+      }),
     };
+  }
+
+  #encode(ring: KeyRing): string {
+    return encodeRing(ring, (key) => this.#sealed.get(key.kid) ?? sealPrivateKey(key.privateJwk, key.kid, this.#options.encryptionKey));
   }
 }
 
-function encodeRing(ring: KeyRing, encryptionKey: Buffer): string {
+function encodeRing(ring: KeyRing, seal: (key: RingKey) => SealedKey): string {
   const stored: StoredRing = {
-    keys: ring.keys.map(({ privateJwk, ...times }) => ({
-      ...times,
-      publicJwk: publicJwkOf(privateJwk),
-      sealed: sealPrivateKey(privateJwk, times.kid, encryptionKey),
-    })),
+    keys: ring.keys.map((key) => {
+      const { privateJwk, ...times } = key;
+      return { ...times, publicJwk: publicJwkOf(privateJwk), sealed: seal(key) };
+    }),
   };
   return JSON.stringify(stored);
 }

@@ -11,6 +11,7 @@ import { enforceDevicePollingInterval } from './device-polling.js';
 import { clientDisplayer } from './client-display.js';
 import { providerPages } from './provider-pages.js';
 import { rotatesRefreshToken } from './refresh-rotation.js';
+import type { GrantIndex } from './grant-index.js';
 import { adapterFor } from './store-adapter.js';
 
 const MINUTE = 60;
@@ -19,6 +20,8 @@ const DAY = 24 * HOUR;
 const INTERACTION_LIFETIME = HOUR;
 /** The longest-lived token oidc-provider signs with the server's keys. */
 export const ID_TOKEN_LIFETIME_SECONDS = HOUR;
+/** How long a grant lives, and its refresh tokens: the longest-lived record of the provider's. */
+export const GRANT_LIFETIME_SECONDS = 14 * DAY;
 
 const ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES = new Set(['registration', 'client_update']);
 
@@ -39,16 +42,18 @@ export interface ProviderDependencies {
    * so a configured client obtains them, and refused in dynamic registration and client updates.
    */
   reservedScopes: readonly string[];
+  /** Where the adapter notes each grant by its client and account (for revoking them all at once). */
+  grantIndex: GrantIndex;
 }
 
 /**
  * Builds the provider with its device polling rules. Callers register the minting grants next and
  * then call `assertStaticClientsValid`, since clients may list those grants' types.
  */
-export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes }: ProviderDependencies): Provider {
+export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex }: ProviderDependencies): Provider {
   const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id)));
   const configuration: Configuration = {
-    adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock }),
+    adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock, grantIndex }),
     clients: config.clients,
     jwks: jwks as Configuration['jwks'],
     cookies: {
@@ -83,10 +88,10 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       AuthorizationCode: MINUTE,
       ClientCredentials: 10 * MINUTE,
       DeviceCode: config.deviceFlow.expiresIn,
-      Grant: 14 * DAY,
+      Grant: GRANT_LIFETIME_SECONDS,
       IdToken: ID_TOKEN_LIFETIME_SECONDS,
       Interaction: INTERACTION_LIFETIME,
-      RefreshToken: 14 * DAY,
+      RefreshToken: GRANT_LIFETIME_SECONDS,
       // A page visit that signs nobody in (the device code entry page) keeps its session no longer than an interaction.
       Session: (_ctx, session) => (session.accountId ? 14 * DAY : INTERACTION_LIFETIME),
     },

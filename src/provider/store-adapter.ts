@@ -3,6 +3,7 @@ import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider'
 import { unavailableAsProviderError } from '../http/store-unavailable.js';
 import type { Store } from '../store/store.js';
 import { epochSeconds, type Clock } from '../time/clock.js';
+import type { GrantIndex } from './grant-index.js';
 import { alreadyConsumed } from './oidc-provider-internals.js';
 import { refreshTokenRotation, revokeGrantOf } from './refresh-rotation.js';
 
@@ -26,6 +27,8 @@ export interface AdapterOptions {
   /** Seconds a registered client (and its registration access token) lives unused. */
   idleExpirySeconds: number;
   clock: Clock;
+  /** Told of every record before it is saved, to find a client's or an account's grants again. */
+  grantIndex: GrantIndex;
 }
 
 /**
@@ -33,7 +36,7 @@ export interface AdapterOptions {
  * that cannot answer becomes a 503 temporarily_unavailable in oidc-provider's own error handling,
  * rather than the server_error it gives anything it does not know.
  */
-export function adapterFor(store: Store, { idleExpirySeconds, clock }: AdapterOptions): AdapterConstructor {
+export function adapterFor(store: Store, { idleExpirySeconds, clock, grantIndex }: AdapterOptions): AdapterConstructor {
   /** Idle expiry, never past a client secret's own expiry nor a lifetime the caller asked for. */
   const lifetimeWhileUsed = (payload: AdapterPayload, expiresIn: number | undefined) => {
     const secretExpiresAt = Number(payload.client_secret_expires_at ?? 0);
@@ -45,7 +48,9 @@ export function adapterFor(store: Store, { idleExpirySeconds, clock }: AdapterOp
     constructor(private readonly model: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      await unavailableAsProviderError(store.upsertModel(this.model, id, payload as Record<string, unknown>, this.#lifetime(payload, expiresIn)));
+      const lifetime = this.#lifetime(payload, expiresIn);
+      await unavailableAsProviderError(grantIndex.note(this.model, id, payload as Record<string, unknown>, lifetime));
+      await unavailableAsProviderError(store.upsertModel(this.model, id, payload as Record<string, unknown>, lifetime));
       const replaced = refreshTokenRotation.takeReplaced(this.model);
       if (replaced !== undefined) await this.#consume(replaced, id);
     }

@@ -26,7 +26,8 @@ import { peopleOf } from '../grants/common/people.js';
 import type { Minter } from '../grants/common/minter.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { clientDisplayer } from '../provider/client-display.js';
-import { assertStaticClientsValid, createProvider, ID_TOKEN_LIFETIME_SECONDS } from '../provider/create-provider.js';
+import { assertStaticClientsValid, createProvider, GRANT_LIFETIME_SECONDS, ID_TOKEN_LIFETIME_SECONDS } from '../provider/create-provider.js';
+import { GrantIndex } from '../provider/grant-index.js';
 import { DEVICE_CODE_GRANT_TYPE, replaceSigningKeys } from '../provider/oidc-provider-internals.js';
 import { AddressRate } from '../limits/address-rate.js';
 import { LoginThrottle } from '../limits/login-throttle.js';
@@ -96,7 +97,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   ]));
   for (const upstream of upstreamProviders.values()) upstream.discoverInBackground();
   const render = createPageRenderer(VIEWS_DIR);
-  const provider = createProvider({ config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES });
+  const grantIndex = new GrantIndex(store, { longestLifetimeSeconds: GRANT_LIFETIME_SECONDS, clock });
+  const provider = createProvider({
+    config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex,
+  });
   signingKeys.onChange(() => replaceSigningKeys(provider, signingKeys.publishedJwks()));
   signingKeys.start();
   const groups = new GroupDirectory(config.groups, store);

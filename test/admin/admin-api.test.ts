@@ -143,6 +143,41 @@ describe('bad input', () => {
   });
 });
 
+describe('whatever is sent', () => {
+  /** Values of every JSON kind, and of the kinds that trip parsers: deep, long, odd characters, prototypes. */
+  const ODD_VALUES: unknown[] = [
+    null, true, 0, -1, 1e308, 1.5, '', ' ', 'x'.repeat(3000), '\u0000', '\ud800', '../../etc', '%00', '*', [], [null], [[[[['deep']]]]], {},
+    { __proto__: { polluted: true } }, { constructor: { prototype: {} } }, ['PUBLISH', 7], { '': '' },
+  ];
+
+  it('every operation of the document answers below 500 to odd bodies, parameters and queries', async () => {
+    const document = await validatedDocument(server.issuer);
+    const spellings = ['x', '%2F', '%00', '..', '*', encodeURIComponent('a'.repeat(300)), '%E0%A4%A', 'corp%3Asomeone'];
+    const calls: { method: string; path: string; body?: string }[] = [];
+    for (const [template, operations] of Object.entries(document.paths)) {
+      for (const method of Object.keys(operations).map((name) => name.toUpperCase())) {
+        const withBody = method === 'PUT' || method === 'POST';
+        for (const spelling of spellings) {
+          calls.push({ method, path: `${template.replace(/\{[^}]+\}/g, spelling)}?limit=${spelling}`, ...(withBody ? { body: '{}' } : {}) });
+        }
+        if (withBody) for (const value of ODD_VALUES) calls.push({ method, path: template.replace(/\{[^}]+\}/g, 'x'), body: JSON.stringify(value) });
+      }
+    }
+    // A few at a time, as concurrent operators would send them.
+    for (let next = 0; next < calls.length; next += 16) {
+      await Promise.all(calls.slice(next, next + 16).map(async ({ method, path, body }) => {
+        const answer = await admin.call(method, path, body);
+        expect(answer.status, `${method} ${path} ${body?.slice(0, 40)}`).toBeLessThan(500);
+        expect(answer.status === 204 || answer.status < 300 || typeof answer.body?.error === 'string', `${method} ${path}`).toBe(true);
+      }));
+    }
+    expect(calls.length).toBeGreaterThan(150);
+    // Nothing was polluted, and the configured group is as it was.
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((await admin.get('/groups/hosts')).body.source).toBe('config');
+  });
+});
+
 describe('licenses', () => {
   it('a license added at runtime mints within its limit, and once deleted mints and exchanges no more', async () => {
     const encoded = encodeURIComponent(API_LICENSE);

@@ -109,6 +109,17 @@ describe('signing keys through the Admin API', () => {
     for (const secret of privateParts) expect(logged).not.toContain(secret);
   });
 
+  it('a second rotation asked for while one is under way on the instance is refused with 409, and adds no keys', async () => {
+    const before = await publishedKids(a);
+    const answers = await Promise.all([adminOnA.post('/keys/rotate'), adminOnA.post('/keys/rotate')]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409]);
+    const refused = answers.find((answer) => answer.status === 409)!;
+    expect(refused.body).toEqual({ error: 'conflict', error_description: 'a rotation is under way on this instance; try again once it is done' });
+    await a.stagepass.signingKeys.refresh();
+    const added = answers.find((answer) => answer.status === 201)!.body.items as ListedKey[];
+    expect((await publishedKids(a)).filter((kid) => !before.includes(kid))).toEqual(added.map((key) => key.kid));
+  });
+
   it('a token with only stagepass:admin:read lists the keys but may not rotate them; no token may do neither', async () => {
     expect((await adminOnB.get('/keys')).status).toBe(200);
     const refused = await adminOnB.post('/keys/rotate');

@@ -113,16 +113,6 @@ describe('rotating the signing keys on two instances sharing Redis', () => {
   });
 });
 
-describe('rotations at the same moment on both instances', () => {
-  it('keep the keys of both: neither overwrites the other', async () => {
-    const [onA, onB] = await Promise.all([a.stagepass.signingKeys.rotate(), b.stagepass.signingKeys.rotate()]);
-    await bothMoveOn(0);
-    const kids = [...onA, ...onB].map((key) => key.kid);
-    expect(new Set(kids).size).toBe(4);
-    for (const server of [a, b]) expect(await publishedKids(server)).toEqual(expect.arrayContaining(kids));
-  });
-});
-
 describe('the signing keys at rest', () => {
   it('the store holds every private key encrypted, none in clear', async () => {
     const store = new RedisStore({ url: inject('redisUrl'), keyPrefix });

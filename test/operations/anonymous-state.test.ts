@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
+import { GRANT_LIFETIME_SECONDS } from '../../src/provider/create-provider.js';
+import { GrantIndex } from '../../src/provider/grant-index.js';
 import { adapterFor } from '../../src/provider/store-adapter.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { Store } from '../../src/store/store.js';
-import { systemClock } from '../../src/time/clock.js';
+import { type Clock, systemClock } from '../../src/time/clock.js';
 import { TestClock } from '../support/clock.js';
 import { postForm } from '../support/relying-party.js';
 import { CLIENTS, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
@@ -74,6 +76,12 @@ describe.each([['memory', false], ['Redis', true]] as const)('what anonymous req
   });
 });
 
+/** The store adapter's Client model, as oidc-provider keeps registered clients in it. */
+function registeredClients(store: Store, idleExpirySeconds: number, clock: Clock) {
+  const grantIndex = new GrantIndex(store, { longestLifetimeSeconds: GRANT_LIFETIME_SECONDS, clock });
+  return new (adapterFor(store, { idleExpirySeconds, clock, grantIndex }))('Client');
+}
+
 describe('registered clients unused for their idle lifetime', () => {
   const client = { client_id: 'registered-client', client_secret_expires_at: 0, redirect_uris: ['https://app.example/cb'] };
 
@@ -82,7 +90,7 @@ describe('registered clients unused for their idle lifetime', () => {
 
     it('are forgotten, while one in use is kept past it', async () => {
       const clock = new TestClock();
-      const clients = new (adapterFor(new MemoryStore(clock), { idleExpirySeconds: 30 * 86_400, clock }))('Client');
+      const clients = registeredClients(new MemoryStore(clock), 30 * 86_400, clock);
       await clients.upsert('used', { ...client, client_id: 'used' });
       await clients.upsert('unused', { ...client, client_id: 'unused' });
       for (let day = 1; day <= 40; day += 1) {
@@ -94,7 +102,7 @@ describe('registered clients unused for their idle lifetime', () => {
 
     it('expire with their secret even when used', async () => {
       const clock = new TestClock();
-      const clients = new (adapterFor(new MemoryStore(clock), { idleExpirySeconds: 30 * 86_400, clock }))('Client');
+      const clients = registeredClients(new MemoryStore(clock), 30 * 86_400, clock);
       const secretExpiresAt = Math.floor(clock.now() / 1000) + 10 * 86_400;
       await clients.upsert('sso', { ...client, client_id: 'sso', client_secret_expires_at: secretExpiresAt }, 90 * 86_400);
       clock.advance(5 * DAY_MS);
@@ -115,7 +123,7 @@ describe('registered clients unused for their idle lifetime', () => {
 
     it('are forgotten, while one in use is kept past it', async () => {
       const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-      const clients = new (adapterFor(store, { idleExpirySeconds: 3, clock: systemClock }))('Client');
+      const clients = registeredClients(store, 3, systemClock);
       await clients.upsert('used', { ...client, client_id: 'used' });
       await clients.upsert('unused', { ...client, client_id: 'unused' });
       await sleep(2_000);

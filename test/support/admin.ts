@@ -57,7 +57,8 @@ export function adminApi(issuer: string, token: string | undefined, log?: Logged
     });
     const text = await response.text();
     const answer = { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
-    log?.push({ method, path, answer });
+    // As the server saw it: `..` and `.` resolved, as fetch resolves them.
+    log?.push({ method, path: new URL(response.url).pathname.replace(/^\/admin\/v1/, ''), answer });
     return answer;
   };
   return {
