@@ -1,9 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Tests that kill a Redis master and time the failover: they run after the rest, one at a time
- * (see vitest.failover.config.ts). `npm test` runs the Sentinel one; the Redis Cluster one runs
- * with `npm run test:cluster-failover` while its recovery is not reliable (see the README, Tests).
+ * Tests that kill a Redis master and time the failover: `npm test` runs them after the rest, one at
+ * a time (see vitest.failover.config.ts).
  */
 export const FAILOVER_TESTS = ['test/**/*-failover.test.ts'];
 

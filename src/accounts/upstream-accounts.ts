@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.js';
+import { VersionedCollection, type Versioned } from '../store/versioned-collection.js';
 
 /** A person who signed in through an upstream provider, as of their last sign-in there. */
 export interface UpstreamAccount {
@@ -9,24 +10,32 @@ export interface UpstreamAccount {
   groups: string[];
   /** Epoch seconds. */
   lastSignInAt: number;
+  /** Set through the Admin API: the person may not sign in, and what they hold is refused. */
+  disabled?: boolean;
 }
 
 /** Kept for a year past the last sign-in: tokens issued to the person read it until they expire. */
 const RECORD_LIFETIME_SECONDS = 365 * 24 * 60 * 60;
 
-const recordKey = (sub: string) => `upstream-account:${sub}`;
+/** A sign-in and an operator's change racing on one record: the sign-in reads again this often at most. */
+const SAVE_ATTEMPTS = 5;
 
 /**
  * Upstream people's records, in the store so that every instance reads the same. Each sign-in
- * replaces the whole record: what the upstream no longer says (a group, a claim) is gone.
+ * replaces the whole record: what the upstream no longer says (a group, a claim) is gone; only
+ * whether the person is disabled, which is this server's say, carries over.
  */
 export class UpstreamAccounts {
-  readonly #store: Store;
+  readonly #records: VersionedCollection<UpstreamAccount>;
   readonly #providerIds: ReadonlySet<string>;
 
   constructor(store: Store, providerIds: Iterable<string>) {
-    this.#store = store;
+    this.#records = new VersionedCollection(store, { record: (sub) => `upstream-account:${sub}`, listing: 'upstream-accounts' }, RECORD_LIFETIME_SECONDS);
     this.#providerIds = new Set(providerIds);
+  }
+
+  get providerIds(): ReadonlySet<string> {
+    return this.#providerIds;
   }
 
   /** Whether `sub` names a person of a configured provider (whether or not they have signed in). */
@@ -35,13 +44,37 @@ export class UpstreamAccounts {
     return separator > 0 && this.#providerIds.has(sub.slice(0, separator));
   }
 
-  async find(sub: string): Promise<UpstreamAccount | undefined> {
+  async find(sub: string): Promise<Versioned<UpstreamAccount> | undefined> {
     if (!this.isUpstreamSubject(sub)) return undefined;
-    const stored = await this.#store.getValue(recordKey(sub));
-    return stored === undefined ? undefined : (JSON.parse(stored) as UpstreamAccount);
+    return this.#records.find(sub);
   }
 
-  async save(account: UpstreamAccount): Promise<void> {
-    await this.#store.setValue(recordKey(account.sub), JSON.stringify(account), RECORD_LIFETIME_SECONDS);
+  /** Up to `limit` people whose subjects sort after `after`, and whether more follow. */
+  page(limit: number, after?: string): Promise<{ items: Versioned<UpstreamAccount>[]; more: boolean }> {
+    return this.#records.page(limit, after);
+  }
+
+  /**
+   * Records a sign-in, unless the person is disabled here: false then, and nothing changes. Written
+   * over the version read, so a disabling that lands in between is never undone by the sign-in.
+   */
+  async save(person: UpstreamAccount): Promise<boolean> {
+    for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt += 1) {
+      const current = await this.#records.find(person.sub);
+      if (current?.item.disabled) return false;
+      if (await this.#records.put(person.sub, person, current?.version)) return true;
+    }
+    throw new Error(`the record of ${person.sub} kept changing while a sign-in was being saved`);
+  }
+
+  /** Disables or enables the person from the version read; undefined when it changed meanwhile. */
+  async setDisabled(current: Versioned<UpstreamAccount>, disabled: boolean): Promise<Versioned<UpstreamAccount> | undefined> {
+    const { disabled: _previously, ...rest } = current.item;
+    return this.#records.put(current.name, disabled ? { ...rest, disabled } : rest, current.version);
+  }
+
+  /** Forgets the person (a later sign-in makes them anew); false when the record changed meanwhile. */
+  remove(current: Versioned<UpstreamAccount>): Promise<boolean> {
+    return this.#records.remove(current.name, current.version);
   }
 }

@@ -9,11 +9,13 @@ import { AccountDirectory } from '../accounts/account-directory.js';
 import { GroupDirectory } from '../accounts/group-directory.js';
 import { ADMIN_SCOPES, adminAccess, configuredAdminClients } from '../admin/admin-access.js';
 import { adminRoutes } from '../admin/admin-api.js';
+import { accountOperations } from '../admin/accounts.js';
 import { groupOperations } from '../admin/groups.js';
 import { banOperations } from '../admin/bans.js';
 import { keyOperations } from '../admin/keys.js';
 import { licenseOperations } from '../admin/licenses.js';
 import { BanList } from '../grants/common/ban-list.js';
+import { RuntimeAccounts } from '../accounts/runtime-accounts.js';
 import { TrustedIssuers } from '../accounts/trusted-issuers.js';
 import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import { awsApis } from '../aws/aws-apis.js';
@@ -90,7 +92,8 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   ]);
   const signingKeys = await openSigningKeys(config, { store, clock, logger, seed: jwks, encryptionKey });
   const upstreamAccounts = new UpstreamAccounts(store, config.upstreamProviders.map(({ id }) => id));
-  const accounts = new AccountDirectory(config.accounts, upstreamAccounts);
+  const runtimeAccounts = new RuntimeAccounts(store);
+  const accounts = new AccountDirectory(config.accounts, { runtime: runtimeAccounts, upstream: upstreamAccounts });
   const upstreamProviders = new Map(config.upstreamProviders.map((settings) => [
     settings.id,
     new UpstreamProvider(settings, `${config.issuer}${upstreamRedirectPath(settings.id)}`, logger),
@@ -106,6 +109,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const groups = new GroupDirectory(config.groups, store);
   const people = peopleOf({
     groupsOf: (sub) => accounts.groupsOf(sub),
+    isActive: async (sub) => (await accounts.find(sub)) !== undefined,
     groupRights: () => groups.rightsByGroup(),
     rightsFields: Object.keys(MINTING_POLICY_METADATA),
     trustedIssuers: new TrustedIssuers(config.trustedIssuers),
@@ -149,6 +153,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
     adminRoutes({
       operations: [
+        ...accountOperations({
+          directory: accounts, runtime: runtimeAccounts, upstream: upstreamAccounts, reservedPrefixes: reservedSubjectPrefixes(config),
+          revokeGrantsOf: (sub) => grantIndex.revokeGrantsOfAccount(sub),
+        }),
         ...groupOperations(groups),
         ...(licenses ? licenseOperations(licenses) : []),
         ...keyOperations(signingKeys),
@@ -208,6 +216,14 @@ function tokenRates(configured: Readonly<Record<string, number>>): Record<string
 /** Whether the Admin API can be used: a client of the configuration file lists one of its scopes. */
 export function offersAdminApi(config: Config): boolean {
   return configuredAdminClients(config.clients).size > 0;
+}
+
+/** Subjects of the form `<id>:…` are an upstream provider's people or a trusted issuer's: no account made here takes one. */
+function reservedSubjectPrefixes(config: Config): Map<string, string> {
+  return new Map([
+    ...config.trustedIssuers.map(({ id }): [string, string] => [`${id}:`, `trusted issuer ${id}`]),
+    ...config.upstreamProviders.map(({ id }): [string, string] => [`${id}:`, `upstream provider ${id}`]),
+  ]);
 }
 
 /** Starts listening; resolves with the server once it accepts connections. */

@@ -56,7 +56,7 @@ export function interactionRoutes(dependencies: InteractionRouteDependencies): R
       csrf: csrfToken(interaction.uid),
       error,
       username,
-      localSignIn: accounts.hasLocalAccounts,
+      localSignIn: await accounts.hasLocalAccounts(),
       upstreamSignIns: upstreamProviders.map(({ id, name }) => ({ name, href: `/interaction/${interaction.uid}/upstream/${id}` })),
     });
   };
@@ -113,7 +113,7 @@ export function interactionRoutes(dependencies: InteractionRouteDependencies): R
     const clientId = String(interaction.params.client_id);
     const attempt = await loginThrottle.attempt(username, ctx.ip);
     if (!attempt.allowed) {
-      audit.denied({ reason: 'login_locked_out', clientId, userId: accounts.subjectOf(username), ip: ctx.ip });
+      audit.denied({ reason: 'login_locked_out', clientId, userId: await accounts.subjectOf(username), ip: ctx.ip });
       ctx.status = 429;
       ctx.set('Retry-After', String(attempt.lockedFor));
       await renderLogin(ctx, interaction, `Too many failed sign-ins. Try again in ${describeWait(attempt.lockedFor)}.`, username);
@@ -121,7 +121,7 @@ export function interactionRoutes(dependencies: InteractionRouteDependencies): R
     }
     const account = await accounts.authenticate(username, form.password ?? '');
     if (!account) {
-      audit.denied({ reason: 'login_failed', clientId, userId: accounts.subjectOf(username), ip: ctx.ip });
+      audit.denied({ reason: 'login_failed', clientId, userId: await accounts.subjectOf(username), ip: ctx.ip });
       ctx.status = 401;
       await renderLogin(ctx, interaction, 'Wrong username or password.', username);
       return;

@@ -71,7 +71,9 @@ export function upstreamSignInRoutes(deps: UpstreamSignInDependencies): Router {
     const pending = await takePending(ctx, upstream.id);
     const claims = await upstream.finishSignIn(ctx.querystring, pending);
     const person = upstreamPerson(upstream.settings, claims, epochSeconds(clock));
-    await upstreamAccounts.save(person);
+    if (!(await upstreamAccounts.save(person))) {
+      throw new UpstreamSignInError(403, 'access_denied', 'This account is disabled here. Ask the operator of this service.');
+    }
     await finishLogin(ctx, pending.interactionUid, person.sub);
   });
 

@@ -20,6 +20,8 @@ export class VersionedCollection<T> {
   constructor(
     private readonly store: Store,
     private readonly names: { record: (name: string) => string; listing: string },
+    /** How long an item lives past its last write; until deleted unless given. */
+    private readonly lifetimeSeconds = UNTIL_DELETED_SECONDS,
   ) {}
 
   async find(name: string): Promise<Versioned<T> | undefined> {
@@ -52,14 +54,14 @@ export class VersionedCollection<T> {
    */
   async put(name: string, item: T, expected: string | undefined): Promise<Versioned<T> | undefined> {
     const version = JSON.stringify(item);
-    await this.store.addToSet(this.names.listing, name, UNTIL_DELETED_SECONDS);
-    const written = await this.store.replaceValue(this.names.record(name), expected, version, UNTIL_DELETED_SECONDS);
+    await this.store.addToSet(this.names.listing, name, this.lifetimeSeconds);
+    const written = await this.store.replaceValue(this.names.record(name), expected, version, this.lifetimeSeconds);
     return written ? { name, item, version } : undefined;
   }
 
   /** Deletes the item if it is still at `expected`; false when it changed or went in between. */
   async remove(name: string, expected: string): Promise<boolean> {
-    if (!(await this.store.replaceValue(this.names.record(name), expected, undefined, UNTIL_DELETED_SECONDS))) return false;
+    if (!(await this.store.replaceValue(this.names.record(name), expected, undefined, this.lifetimeSeconds))) return false;
     await this.store.removeFromSet(this.names.listing, name);
     return true;
   }

@@ -6,6 +6,7 @@ import {
   ACCESS_TOKEN_TYPE, IVS_GRANT, ivsConfig, JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, ROLE, STAGES, VIDEO_GRANT, VIDEO_PROJECT,
 } from '../support/minters.js';
 import { PEOPLE, PEOPLE_APP, peopleAccounts, VIDEO_SESSION } from '../support/people.js';
+import { client } from '../support/relying-party.js';
 import { sleep } from '../support/sleep.js';
 import { newKeysDir, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
 
@@ -95,6 +96,30 @@ describe('changes made on one instance apply on the other within a second', () =
     const refused = await seenWithinPropagation(exchange, ({ status }) => status === 400);
     expect(refused.body.error).toBe('invalid_grant');
     expect(refused.body.error_description).toContain('no longer exists');
+  });
+
+  it('an account created on A signs in on B; disabled on A, B refuses its tokens and its sign-in', async () => {
+    const person = { username: 'made-on-a', password: 'made on instance a, used on b' };
+    const created = await adminOnA.post('/accounts', person);
+    expect(created.status).toBe(201);
+    const { config, tokens } = await authorizationCodeTokens(b.issuer, 'native', 'openid offline_access', person);
+    expect(tokens.claims()?.sub).toBe(created.body.sub);
+    const mintOnB = () => mint(b.issuer, PEOPLE_APP, VIDEO_GRANT, { session_id: VIDEO_SESSION, subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN_TYPE });
+    expect((await mintOnB()).status).toBe(200);
+
+    expect((await adminOnA.put(`/accounts/${created.body.sub}`, { username: person.username, disabled: true })).status).toBe(200);
+    const refused = await seenWithinPropagation(mintOnB, ({ status }) => status === 400);
+    expect(refused.body.error).toBe('invalid_grant');
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // The sign-in page answers again, refusing the password, where it would have gone on to consent.
+    await expect(authorizationCodeTokens(b.issuer, 'native', 'openid', person)).rejects.toThrow('no form posting to …/confirm');
+  });
+
+  it('two operators creating one username on two instances at once: exactly one account is made', async () => {
+    const adminOnB = adminApi(b.issuer, await adminToken(b.issuer));
+    const account = { username: 'wanted-by-two', password: 'either of the two operators' };
+    const answers = await Promise.all([adminOnA.post('/accounts', account), adminOnB.post('/accounts', account)]);
+    expect(answers.map(({ status }) => status).sort()).toEqual([201, 409]);
   });
 
   it('two operators changing one group from the same ETag on two instances: one wins, the other is told 412', async () => {

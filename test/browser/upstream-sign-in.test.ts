@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 
 import type { UpstreamAccount } from '../../src/accounts/upstream-accounts.js';
+import { adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
 import { launchChromium } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { client, relyingParty } from '../support/relying-party.js';
@@ -80,7 +81,7 @@ describe.each([
   let server: RunningStagepass;
   let upstream: RunningUpstream;
   beforeAll(async () => {
-    const both = await startBoth(store);
+    const both = await startBoth(store, { config: { clients: CLIENTS_WITH_ADMINS } });
     server = both.server;
     upstream = both.upstream!;
   });
@@ -147,6 +148,28 @@ describe.each([
     await page.getByRole('link', { name: '[ Cancel ]' }).click();
     expect((await answer).status()).toBe(403);
     await expect(page.getByRole('alert').textContent()).resolves.toContain('Corp did not sign you in');
+  });
+
+  it('disabled through the Admin API, the person is refused at the next sign-in with a page saying so', async () => {
+    const admin = adminApi(server.issuer, await adminToken(server.issuer));
+    const signIn = async () => {
+      const { url } = await authorizationUrl(server.issuer);
+      const page = await newPage();
+      await page.goto(url.href);
+      await signInUpstream(page, upstream);
+      return page;
+    };
+    await expect((await signIn()).getByRole('heading').textContent()).resolves.toBe('Allow access?');
+    const listed = await admin.get('/accounts');
+    expect(listed.body.items).toContainEqual(expect.objectContaining({ sub: 'corp:carol', source: 'upstream:corp', groups: ['crew', 'accounting'] }));
+
+    expect((await admin.put('/accounts/corp%3Acarol', { disabled: true })).body.disabled).toBe(true);
+    const refused = await signIn();
+    await expect(refused.getByRole('heading').textContent()).resolves.toBe('Sign-in did not succeed');
+    await expect(refused.getByRole('alert').textContent()).resolves.toContain('This account is disabled here');
+
+    // Enabled again for the tests after this one, which sign carol in.
+    expect((await admin.put('/accounts/corp%3Acarol', { disabled: false })).body.disabled).toBe(false);
   });
 
   it('a callback whose state matches no sign-in is refused with a page', async () => {

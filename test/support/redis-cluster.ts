@@ -54,6 +54,9 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     }
     await cli(['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes']);
     await waitFor(async () => (await Promise.all(ports.map(clusterIsOk))).every(Boolean), 'redis cluster did not come up');
+    // The cluster says ok before its replicas have their masters' data; a replica that never synced
+    // refuses to fail over (its data is "too old"), so a master killed before then stays failed.
+    await waitFor(async () => (await Promise.all(ports.map(replicaIsSynced))).every(Boolean), 'redis cluster replicas did not sync');
   } catch (error) {
     await stop();
     throw error;
@@ -78,6 +81,8 @@ function spawnNode(port: number, dir: string): ChildProcess {
     '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
     '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(CLUSTER_NODE_TIMEOUT_MS),
     '--dir', dir, '--save', '', '--appendonly', 'no',
+    // A master otherwise waits 5 s for more replicas before it sends its data to the first.
+    '--repl-diskless-sync-delay', '0',
   ], { stdio: 'ignore' });
 }
 
@@ -101,6 +106,12 @@ async function ping(port: number): Promise<boolean> {
 
 async function clusterIsOk(port: number): Promise<boolean> {
   return (await cli(['-p', String(port), 'cluster', 'info'])).includes('cluster_state:ok');
+}
+
+/** A master, or a replica whose link to its master is up (it holds the master's data). */
+async function replicaIsSynced(port: number): Promise<boolean> {
+  const replication = await cli(['-p', String(port), 'info', 'replication']);
+  return replication.includes('role:master') || replication.includes('master_link_status:up');
 }
 
 async function waitFor(condition: () => Promise<boolean>, failure: string): Promise<void> {

@@ -21,6 +21,8 @@ export const EVERYONE = '*';
 export interface People {
   /** `groups` are the person's when the caller knows them (an external token carries them); else they are looked up. */
   find(id: string, groups?: readonly string[]): Promise<Person>;
+  /** Whether an account of this server may still be minted for: false once it is disabled or deleted. */
+  isActive(id: string): Promise<boolean>;
   /** The issuers whose JWTs name a person (RFC 8693 subject tokens of type jwt or id_token). */
   trustedIssuers: TrustedIssuers;
 }
@@ -29,8 +31,9 @@ export interface People {
  * Without group policies (`groups` not configured) a person may mint whatever the client may;
  * with them, a person has the rights of their groups and of `"*"`, and nothing else.
  */
-export function peopleOf({ groupsOf, groupRights, rightsFields, trustedIssuers }: {
+export function peopleOf({ groupsOf, isActive, groupRights, rightsFields, trustedIssuers }: {
   groupsOf: (id: string) => Promise<readonly string[]>;
+  isActive: (id: string) => Promise<boolean>;
   /** Read at each minting; undefined while no group is defined anywhere. */
   groupRights: () => Promise<GroupRights | undefined>;
   rightsFields: readonly string[];
@@ -38,6 +41,7 @@ export function peopleOf({ groupsOf, groupRights, rightsFields, trustedIssuers }
 }): People {
   return {
     trustedIssuers,
+    isActive,
     async find(id, knownGroups) {
       const groups = knownGroups ?? (await groupsOf(id));
       const policies = await groupRights();

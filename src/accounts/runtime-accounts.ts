@@ -1,0 +1,140 @@
+import { RefreshedView } from '../store/refreshed-view.js';
+import type { Store } from '../store/store.js';
+import { VersionedCollection, type Versioned } from '../store/versioned-collection.js';
+
+/** An account made at runtime (the Admin API), kept in the store for every instance. */
+export interface RuntimeAccount {
+  sub: string;
+  username: string;
+  /** The salted scrypt form (`hashPassword`), never the password. */
+  password: string;
+  claims: Record<string, unknown>;
+  groups: string[];
+  disabled: boolean;
+}
+
+/** Usernames are held until the account is deleted or renamed; the store wants a lifetime. */
+const HELD_SECONDS = 10 * 365 * 86_400;
+
+/**
+ * A username claim whose account never came (its creator failed between the two writes) is taken
+ * over once it is this old; younger, it may be a creation still in flight.
+ */
+const ABANDONED_CLAIM_MS = 60_000;
+
+/** Why a write did not happen: another account holds the username, or the record changed since it was read. */
+export type RuntimeAccountRefusal = 'username_taken' | 'sub_taken' | 'changed';
+
+export type RuntimeAccountWrite = { ok: true; account: Versioned<RuntimeAccount> } | { ok: false; refusal: RuntimeAccountRefusal };
+
+const usernameKey = (username: string) => `account-username:${username}`;
+
+/** What a username's key holds: the subject that holds it, and since when (epoch ms). */
+interface UsernameClaim {
+  sub: string;
+  at: number;
+}
+
+/**
+ * The runtime accounts, by subject, and the index of their usernames. A username is claimed with
+ * a compare-and-set before the account is written, so of two instances creating (or renaming to)
+ * one username at once exactly one wins.
+ */
+export class RuntimeAccounts {
+  readonly #store: Store;
+  readonly #records: VersionedCollection<RuntimeAccount>;
+  readonly #anyExists: RefreshedView<boolean>;
+
+  constructor(store: Store) {
+    this.#store = store;
+    this.#records = new VersionedCollection(store, { record: (sub) => `account:${sub}`, listing: 'accounts' });
+    this.#anyExists = new RefreshedView(async () => (await this.#records.page(1)).items.length > 0);
+  }
+
+  find(sub: string): Promise<Versioned<RuntimeAccount> | undefined> {
+    return this.#records.find(sub);
+  }
+
+  async findByUsername(username: string): Promise<RuntimeAccount | undefined> {
+    const claim = await this.#claimOf(username);
+    // An unknown username reads a record too, so the time a sign-in takes does not tell whether the username exists.
+    const account = await this.#records.find(claim?.sub ?? '');
+    return claim && account?.item.username === username ? account.item : undefined;
+  }
+
+  page(limit: number, after?: string): Promise<{ items: Versioned<RuntimeAccount>[]; more: boolean }> {
+    return this.#records.page(limit, after);
+  }
+
+  /** Whether any runtime account exists, as of half a second ago at most (at once after a change here). */
+  any(): Promise<boolean> {
+    return this.#anyExists.current();
+  }
+
+  async create(account: RuntimeAccount): Promise<RuntimeAccountWrite> {
+    if (!(await this.#claim(account.username, account.sub))) return { ok: false, refusal: 'username_taken' };
+    const written = await this.#releasingOnFailure(account.username, account.sub, () => this.#records.put(account.sub, account, undefined));
+    if (!written) {
+      await this.#release(account.username, account.sub);
+      return { ok: false, refusal: 'sub_taken' };
+    }
+    this.#anyExists.invalidate();
+    return { ok: true, account: written };
+  }
+
+  /** Replaces the account from the version read; a new username is claimed first and the old one released after. */
+  async replace(current: Versioned<RuntimeAccount>, next: RuntimeAccount): Promise<RuntimeAccountWrite> {
+    const renamed = next.username !== current.item.username;
+    if (renamed && !(await this.#claim(next.username, next.sub))) return { ok: false, refusal: 'username_taken' };
+    const write = () => this.#records.put(next.sub, next, current.version);
+    const written = renamed ? await this.#releasingOnFailure(next.username, next.sub, write) : await write();
+    if (!written) {
+      if (renamed) await this.#release(next.username, next.sub);
+      return { ok: false, refusal: 'changed' };
+    }
+    if (renamed) await this.#release(current.item.username, current.item.sub);
+    return { ok: true, account: written };
+  }
+
+  /** Deletes the account if it is still as read, and frees its username; false when it changed meanwhile. */
+  async remove(current: Versioned<RuntimeAccount>): Promise<boolean> {
+    if (!(await this.#records.remove(current.name, current.version))) return false;
+    this.#anyExists.invalidate();
+    await this.#release(current.item.username, current.item.sub);
+    return true;
+  }
+
+  async #claimOf(username: string): Promise<(UsernameClaim & { text: string }) | undefined> {
+    const text = await this.#store.getValue(usernameKey(username));
+    return text === undefined ? undefined : { ...(JSON.parse(text) as UsernameClaim), text };
+  }
+
+  /** Takes the username for `sub`: free, already its own, or abandoned by a creation that failed midway. */
+  async #claim(username: string, sub: string): Promise<boolean> {
+    const claim: UsernameClaim = { sub, at: Date.now() };
+    const held = await this.#claimOf(username);
+    if (held?.sub === sub) return true;
+    if (held && !(await this.#abandoned(held, username))) return false;
+    return this.#store.replaceValue(usernameKey(username), held?.text, JSON.stringify(claim), HELD_SECONDS);
+  }
+
+  async #abandoned(held: UsernameClaim, username: string): Promise<boolean> {
+    if (Date.now() - held.at < ABANDONED_CLAIM_MS) return false;
+    const holder = await this.#records.find(held.sub);
+    return holder?.item.username !== username;
+  }
+
+  async #release(username: string, sub: string): Promise<void> {
+    const held = await this.#claimOf(username);
+    if (held?.sub === sub) await this.#store.replaceValue(usernameKey(username), held.text, undefined, HELD_SECONDS);
+  }
+
+  async #releasingOnFailure<T>(username: string, sub: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      await this.#release(username, sub).catch(() => undefined);
+      throw error;
+    }
+  }
+}
