@@ -20,6 +20,8 @@ const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const INTERACTION_LIFETIME = HOUR;
+/** The longest-lived token oidc-provider signs with the server's keys. */
+export const ID_TOKEN_LIFETIME_SECONDS = HOUR;
 /** How long a grant lives, and its refresh tokens: the longest-lived record of the provider's. */
 export const GRANT_LIFETIME_SECONDS = 14 * DAY;
 
@@ -91,7 +93,7 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       ClientCredentials: 10 * MINUTE,
       DeviceCode: config.deviceFlow.expiresIn,
       Grant: GRANT_LIFETIME_SECONDS,
-      IdToken: HOUR,
+      IdToken: ID_TOKEN_LIFETIME_SECONDS,
       Interaction: INTERACTION_LIFETIME,
       RefreshToken: GRANT_LIFETIME_SECONDS,
       // A page visit that signs nobody in (the device code entry page) keeps its session no longer than an interaction.

@@ -91,7 +91,7 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
   const config = parseConfig({
     issuer,
     port,
-    keys: { jwksFile: join(keysDir, 'jwks.json'), cookieKeysFile: join(keysDir, 'cookie-keys.json') },
+    keys: keysIn(keysDir),
     clients: Object.values(CLIENTS),
     accounts: [{ ...USERS.alice, password: await aliceHash }],
     deviceFlow: { interval: 1, expiresIn: 600 },
@@ -110,8 +110,18 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      stagepass.signingKeys.stop();
       await stagepass.store.close();
     },
+  };
+}
+
+/** The key files of a server, all in one folder. */
+export function keysIn(keysDir: string): Record<string, string> {
+  return {
+    jwksFile: join(keysDir, 'jwks.json'),
+    cookieKeysFile: join(keysDir, 'cookie-keys.json'),
+    encryptionKeyFile: join(keysDir, 'key-encryption-key.json'),
   };
 }
 
