@@ -114,6 +114,13 @@ describe('clients made through the Admin API (memory store)', () => {
     expect(created.status).toBe(201);
     expect(created.body.client_secret).toBeUndefined();
     expect((await admin.post('/clients/runtime-tv/secret')).status).toBe(409);
+
+    // Made confidential, it gets a secret, answered this once.
+    const confidential = await admin.put('/clients/runtime-tv', SERVICE_METADATA);
+    expect(confidential.status).toBe(200);
+    const secret = confidential.body.client_secret as string;
+    expect(await active(await clientCredentialsToken(server.issuer, { client_id: 'runtime-tv', client_secret: secret }))).toBe(true);
+    expect((await admin.put('/clients/runtime-tv', SERVICE_METADATA)).body.client_secret).toBeUndefined();
   });
 
   it('replacing the secret answers the new one once; the old one stops authenticating at once', async () => {
