@@ -11,6 +11,8 @@ import { enforceDevicePollingInterval } from './device-polling.js';
 import { clientDisplayer } from './client-display.js';
 import { providerPages } from './provider-pages.js';
 import { rotatesRefreshToken } from './refresh-rotation.js';
+import { grantReservedScopesOnlyWhereListed } from './reserved-scopes.js';
+import type { ApiClients } from './api-clients.js';
 import type { GrantIndex } from './grant-index.js';
 import { adapterFor } from './store-adapter.js';
 
@@ -44,16 +46,18 @@ export interface ProviderDependencies {
   reservedScopes: readonly string[];
   /** Where the adapter notes each grant by its client and account (for revoking them all at once). */
   grantIndex: GrantIndex;
+  /** The clients made through the Admin API, which oidc-provider finds beside the registered ones. */
+  apiClients: ApiClients;
 }
 
 /**
  * Builds the provider with its device polling rules. Callers register the minting grants next and
  * then call `assertStaticClientsValid`, since clients may list those grants' types.
  */
-export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex }: ProviderDependencies): Provider {
+export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex, apiClients }: ProviderDependencies): Provider {
   const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id)));
   const configuration: Configuration = {
-    adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock, grantIndex }),
+    adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock, grantIndex, apiClients }),
     clients: config.clients,
     jwks: jwks as Configuration['jwks'],
     cookies: {
@@ -163,6 +167,7 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
 
   const provider = new Provider(config.issuer, configuration);
   enforceDevicePollingInterval(provider, store, config.deviceFlow.interval, clock);
+  grantReservedScopesOnlyWhereListed(provider, reservedScopes);
   return provider;
 }
 

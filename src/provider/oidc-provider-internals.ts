@@ -176,3 +176,12 @@ export function setMatchedRoute(ctx: Context, route: string): void {
 export function replaceSigningKeys(provider: Provider, jwks: { keys: readonly object[] }): void {
   initializeKeystore.call(provider, { keys: [...jwks.keys] });
 }
+
+/**
+ * Whether a client with this metadata needs a secret: it authenticates with one, or signs or
+ * encrypts with a key derived from it. oidc-provider's registration asks `Client.needsSecret`,
+ * which its types leave out.
+ */
+export function clientNeedsSecret(provider: Provider, metadata: Readonly<Record<string, unknown>>): boolean {
+  return (provider.Client as unknown as { needsSecret(metadata: object): boolean }).needsSecret(metadata);
+}

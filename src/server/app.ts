@@ -10,6 +10,7 @@ import { GroupDirectory } from '../accounts/group-directory.js';
 import { ADMIN_SCOPES, adminAccess, configuredAdminClients } from '../admin/admin-access.js';
 import { adminRoutes } from '../admin/admin-api.js';
 import { accountOperations } from '../admin/accounts.js';
+import { clientOperations } from '../admin/clients.js';
 import { groupOperations } from '../admin/groups.js';
 import { banOperations } from '../admin/bans.js';
 import { keyOperations } from '../admin/keys.js';
@@ -29,6 +30,7 @@ import type { Minter } from '../grants/common/minter.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { clientDisplayer } from '../provider/client-display.js';
 import { assertStaticClientsValid, createProvider, GRANT_LIFETIME_SECONDS, ID_TOKEN_LIFETIME_SECONDS } from '../provider/create-provider.js';
+import { ApiClients } from '../provider/api-clients.js';
 import { GrantIndex } from '../provider/grant-index.js';
 import { DEVICE_CODE_GRANT_TYPE, replaceSigningKeys } from '../provider/oidc-provider-internals.js';
 import { AddressRate } from '../limits/address-rate.js';
@@ -101,8 +103,9 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   for (const upstream of upstreamProviders.values()) upstream.discoverInBackground();
   const render = createPageRenderer(VIEWS_DIR);
   const grantIndex = new GrantIndex(store, { longestLifetimeSeconds: GRANT_LIFETIME_SECONDS, clock });
+  const apiClients = new ApiClients(store);
   const provider = createProvider({
-    config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex,
+    config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients,
   });
   signingKeys.onChange(() => replaceSigningKeys(provider, signingKeys.publishedJwks()));
   signingKeys.start();
@@ -153,6 +156,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
     adminRoutes({
       operations: [
+        ...clientOperations({ provider, apiClients, configured: config.clients, grantIndex, reservedScopes: ADMIN_SCOPES }),
         ...accountOperations({
           directory: accounts, runtime: runtimeAccounts, upstream: upstreamAccounts, reservedPrefixes: reservedSubjectPrefixes(config),
           revokeGrantsOf: (sub) => grantIndex.revokeGrantsOfAccount(sub),
