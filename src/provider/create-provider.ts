@@ -55,7 +55,7 @@ export interface ProviderDependencies {
  * then call `assertStaticClientsValid`, since clients may list those grants' types.
  */
 export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex, apiClients }: ProviderDependencies): Provider {
-  const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id)));
+  const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id), apiClients));
   const configuration: Configuration = {
     adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock, grantIndex, apiClients }),
     clients: config.clients,

@@ -149,7 +149,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     assetRoutes(VIEWS_DIR),
     interactionRoutes({
       provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login, clock), audit,
-      displayClient: clientDisplayer(config.clients.map((client) => client.client_id)),
+      displayClient: clientDisplayer(config.clients.map((client) => client.client_id), apiClients),
       upstreamProviders: [...upstreamProviders.values()],
     }),
     upstreamSignInRoutes({ provider, upstreamProviders, upstreamAccounts, store, render, audit, clock }),

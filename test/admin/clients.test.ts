@@ -114,6 +114,13 @@ describe('clients made through the Admin API (memory store)', () => {
     expect(created.status).toBe(201);
     expect(created.body.client_secret).toBeUndefined();
     expect((await admin.post('/clients/runtime-tv/secret')).status).toBe(409);
+
+    // Made confidential, it gets a secret, answered this once.
+    const confidential = await admin.put('/clients/runtime-tv', SERVICE_METADATA);
+    expect(confidential.status).toBe(200);
+    const secret = confidential.body.client_secret as string;
+    expect(await active(await clientCredentialsToken(server.issuer, { client_id: 'runtime-tv', client_secret: secret }))).toBe(true);
+    expect((await admin.put('/clients/runtime-tv', SERVICE_METADATA)).body.client_secret).toBeUndefined();
   });
 
   it('replacing the secret answers the new one once; the old one stops authenticating at once', async () => {
@@ -213,6 +220,18 @@ describe('clients made through the Admin API (memory store)', () => {
     await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     const again = await signedInTokens(server.issuer, credentials);
     expect((await client.fetchUserInfo(again.config, again.tokens.access_token, USERS.alice.sub)).sub).toBe(USERS.alice.sub);
+  });
+
+  it('the sign-in page names a client made here as the operator\'s, not as one that registered itself', async () => {
+    const credentials = { client_id: 'operators-app', client_secret: 'operators-app-secret-0123456789abcd' };
+    expect((await admin.post('/clients', { ...credentials, ...WEB_APP_METADATA, client_name: 'Operators App' })).status).toBe(201);
+    const config = await relyingPartyOf(server.issuer, credentials);
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+    });
+    const page = await new ScriptedUser().visit(url.href);
+    expect(page.html).toContain('Operators App');
+    expect(page.html).not.toMatch(/unverified/i);
   });
 
   it('bad input is refused with 400 invalid_request naming the field by its JSON path', async () => {
@@ -368,5 +387,19 @@ describe('clients made on one instance, used on another sharing its Redis', () =
     expect((await adminOnA.delete('/clients/stage-app')).status).toBe(204);
     expect(await activeOnB(tokenFromB)).toBe(false);
     expect((await seenWithinPropagation(() => mintOnB('SUBSCRIBE'), ({ status }) => status === 401)).body.error).toBe('invalid_client');
+  });
+
+  it('a person signed in on B at a client made on A: deleted on A, the grant is dead on B, and a client made again under its id does not revive it', async () => {
+    const credentials = { client_id: 'shared-app', client_secret: 'shared-app-secret-0123456789abcdefgh' };
+    expect((await adminOnA.post('/clients', { ...credentials, ...WEB_APP_METADATA })).status).toBe(201);
+    const { config, tokens } = await signedInTokens(b.issuer, credentials);
+    const activeOnB = introspector(b.issuer);
+    expect(await activeOnB(tokens.access_token)).toBe(true);
+
+    expect((await adminOnA.delete('/clients/shared-app')).status).toBe(204);
+    expect((await adminOnA.post('/clients', { ...credentials, ...WEB_APP_METADATA })).status).toBe(201);
+    expect(await activeOnB(tokens.access_token)).toBe(false);
+    await expect(client.fetchUserInfo(config, tokens.access_token, USERS.alice.sub)).rejects.toMatchObject({ status: 401 });
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 });
