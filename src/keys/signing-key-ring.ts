@@ -25,6 +25,8 @@ const RECORD_SECONDS = 10 * 365 * 86_400;
  */
 const LAG_ALLOWANCE_SECONDS = 60;
 
+const NO_ES256_KEY = 'the signing keys need a current ES256 (P-256) key with a kid to sign stagepass JWTs';
+
 /** Rotations racing on several instances each retry from what won; this many tries is far beyond any real race. */
 const MAX_ROTATION_ATTEMPTS = 20;
 
@@ -104,6 +106,7 @@ export class SigningKeyRing {
     this.#raw = raw;
     this.#ring = this.#decode(raw);
     this.#view = this.#viewAt(options.clock.now());
+    if (!this.#view.serverKey) throw new Error(NO_ES256_KEY);
   }
 
   /**
@@ -114,7 +117,10 @@ export class SigningKeyRing {
     const { store, clock, encryptionKey, seed } = options;
     let raw = await store.getValue(KEY_RING_RECORD);
     if (raw === undefined) {
-      const seeded = encodeRing(seededRing(seed.keys, clock.now()), (key) => sealPrivateKey(key.privateJwk, key.kid, encryptionKey));
+      const ring = seededRing(seed.keys, clock.now());
+      // Refused before it is stored, where it would refuse every instance after this one.
+      if (!signingKeyAt(ring, 'ES256', clock.now())) throw new Error(NO_ES256_KEY);
+      const seeded = encodeRing(ring, (key) => sealPrivateKey(key.privateJwk, key.kid, encryptionKey));
       // Another instance seeding at the same moment wins or loses as a whole; everyone reads what won.
       if (await store.replaceValue(KEY_RING_RECORD, undefined, seeded, recordSeconds(seeded, clock.now()))) raw = seeded;
       else raw = await store.getValue(KEY_RING_RECORD);

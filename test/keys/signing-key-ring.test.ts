@@ -59,4 +59,18 @@ describe('the key set shared through the store', () => {
       expect(ring.list().map((key) => key.kid)).toEqual(expect.arrayContaining([...rotatedHere, ...rotatedElsewhere]));
     }
   });
+
+  it('refuses to start from a JWKS file without an ES256 key, which stagepass\'s own JWTs need, naming it, and stores nothing', async () => {
+    const fresh = new RedisStore({ url: inject('redisUrl'), keyPrefix: uniqueRedisPrefix() });
+    await fresh.connect();
+    try {
+      await expect(SigningKeyRing.open({
+        store: fresh, clock: new TestClock(), encryptionKey: randomBytes(32), seed: { keys: [await generateSigningJwk('RS256')] },
+        promoteAfterSeconds: 0, tokenLifetimeSeconds: { RS256: 3600 },
+      })).rejects.toThrow(/ES256/);
+      expect(await fresh.getValue(KEY_RING_RECORD)).toBeUndefined();
+    } finally {
+      await fresh.close();
+    }
+  });
 });
