@@ -40,7 +40,8 @@ async function stagepassRedisAdapter(url: string) {
   const { systemClock } = await import('../src/time/clock.js');
   const { GrantIndex } = await import('../src/provider/grant-index.js');
   const grantIndex = new GrantIndex(store, { longestLifetimeSeconds: 14 * 86_400, clock: systemClock });
-  return adapterFor(store, { idleExpirySeconds: 30 * 86_400, clock: systemClock, grantIndex });
+  const { ApiClients } = await import('../src/provider/api-clients.js');
+  return adapterFor(store, { idleExpirySeconds: 30 * 86_400, clock: systemClock, grantIndex, apiClients: new ApiClients(store) });
 }
 
 async function refreshTokenOfNewGrant(): Promise<string> {

@@ -89,8 +89,13 @@ const trustedIssuerSchema = z.strictObject({
 });
 
 const keysSchema = z.strictObject({
+  /** The signing keys a server starts with; once the store holds a key set, it seeds nothing more. */
   jwksFile: z.string().min(1).default('.data/jwks.json'),
   cookieKeysFile: z.string().min(1).default('.data/cookie-keys.json'),
+  /** The AES-256 key the signing keys are encrypted under in the store; every instance must share it. */
+  encryptionKeyFile: z.string().min(1).default('.data/key-encryption-key.json'),
+  /** Seconds a rotated-in key is published as `next` before it signs, so that cached JWKS learn it first. */
+  promoteAfterSeconds: z.int().min(0).max(86_400).default(3600),
 });
 
 const deviceFlowSchema = z.strictObject({
@@ -177,7 +182,9 @@ export const configSchema = z.strictObject({
   metrics: metricsSchema.default({ enabled: true }),
   /** One worker process per core, sharing the port; state must then live in Redis. */
   cluster: z.boolean().default(false),
-  keys: keysSchema.default({ jwksFile: '.data/jwks.json', cookieKeysFile: '.data/cookie-keys.json' }),
+  keys: keysSchema.default({
+    jwksFile: '.data/jwks.json', cookieKeysFile: '.data/cookie-keys.json', encryptionKeyFile: '.data/key-encryption-key.json', promoteAfterSeconds: 3600,
+  }),
   clients: z.array(clientSchema).default([]),
   accounts: z.array(accountSchema).default([]),
   /** OpenID Connect providers people may sign in through, beside the local accounts. */

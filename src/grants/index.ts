@@ -41,6 +41,9 @@ export const MINTING_POLICY_METADATA: Readonly<Record<string, readonly string[] 
   ...everyMinter.map(([, plugin]) => plugin.policyMetadata),
 );
 
+/** The longest any minter's token signed with the server's key (ES256) stays valid, enabled or not. */
+export const LONGEST_SERVER_KEY_TOKEN_SECONDS = Math.max(0, ...everyMinter.map(([, plugin]) => plugin.serverKeyTokenSeconds ?? 0));
+
 /** The minters' default token rates, by grant type. */
 export const MINTER_TOKENS_PER_SECOND: Readonly<Record<string, number>> = Object.assign(
   {},

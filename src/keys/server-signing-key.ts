@@ -4,28 +4,50 @@ import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from 'jose';
 
 import type { PrivateJwks } from './signing-keys.js';
 
-export interface ServerSigningKey {
+/** One ES256 key, imported once, and the `kid` relying parties find it by in /jwks. */
+export interface SigningKey {
   privateKey: KeyObject;
   kid: string;
   alg: 'ES256';
+}
+
+/** The ES256 key stagepass signs its own JWTs (license tokens) with, and the keys it accepts them from. */
+export interface ServerSigningKey {
+  alg: 'ES256';
+  /** The key that signs now: after a rotation's promotion, the new one. */
+  current(): SigningKey;
   /**
-   * Every ES256 key of the JWKS, found by the `kid` a token names: a token signed before the
-   * newest key was added still verifies while its key stays in the file.
+   * Every published ES256 key, found by the `kid` a token names: a token signed before a rotation
+   * still verifies while its key stays published.
    */
   verificationKeys: JWTVerifyGetKey;
 }
 
-const isEs256 = (key: JWK) => key.alg === 'ES256' || (key.kty === 'EC' && key.crv === 'P-256');
+export const isEs256 = (key: JWK) => key.alg === 'ES256' || (key.kty === 'EC' && key.crv === 'P-256');
 
-/** The first ES256 key of the server's JWKS, imported once; relying parties find it in /jwks by its kid. */
+/** The private parts of a JWK, which /jwks and the admin answers never show. */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'priv', 'k'] as const;
+
+export function publicJwkOf(jwk: JWK): JWK {
+  const publicJwk: Record<string, unknown> = { ...jwk };
+  for (const member of PRIVATE_MEMBERS) delete publicJwk[member];
+  return publicJwk as JWK;
+}
+
+export function importSigningKey(jwk: JWK): SigningKey {
+  if (!jwk.kid) throw new Error('a signing key needs a kid');
+  return { privateKey: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }), kid: jwk.kid, alg: 'ES256' };
+}
+
+/** Verifies by the ES256 keys given (private or public), by the `kid` a token names. */
+export function es256VerificationKeys(keys: readonly JWK[]): JWTVerifyGetKey {
+  return createLocalJWKSet({ keys: keys.filter(isEs256).map((jwk) => ({ ...publicJwkOf(jwk), alg: 'ES256' })) });
+}
+
+/** The first ES256 key of a fixed JWKS, imported once; relying parties find it in /jwks by its kid. */
 export function serverSigningKey(jwks: PrivateJwks): ServerSigningKey {
   const jwk = jwks.keys.find(isEs256);
   if (!jwk?.kid) throw new Error('the JWKS needs an ES256 (P-256) key with a kid to sign stagepass JWTs');
-  const publicKeys = jwks.keys.filter(isEs256).map(({ d: _private, ...publicJwk }) => ({ ...publicJwk, alg: 'ES256' }));
-  return {
-    privateKey: createPrivateKey({ key: jwk as JsonWebKey, format: 'jwk' }),
-    kid: jwk.kid,
-    alg: 'ES256',
-    verificationKeys: createLocalJWKSet({ keys: publicKeys }),
-  };
+  const key = importSigningKey(jwk);
+  return { alg: 'ES256', current: () => key, verificationKeys: es256VerificationKeys(jwks.keys) };
 }

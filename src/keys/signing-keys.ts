@@ -34,7 +34,20 @@ export async function loadOrCreateCookieKeys(path: string): Promise<string[]> {
   return value as string[];
 }
 
-async function generateSigningJwk(alg: (typeof GENERATED_ALGORITHMS)[number]): Promise<JWK> {
+/**
+ * The AES-256 key that encrypts the signing keys kept in the store, as an `oct` JWK; every
+ * instance sharing the store must read the same file.
+ */
+export async function loadOrCreateKeyEncryptionKey(path: string): Promise<Buffer> {
+  const value = await loadOrCreateJson(path, async () => ({ kty: 'oct', alg: 'A256GCM', k: randomBytes(32).toString('base64url') }));
+  const { kty, k } = (value ?? {}) as { kty?: unknown; k?: unknown };
+  const key = kty === 'oct' && typeof k === 'string' ? Buffer.from(k, 'base64url') : undefined;
+  if (key?.length !== 32) throw new Error(`${path} must hold a JWK of "kty": "oct" whose "k" is 32 bytes (AES-256), base64url`);
+  return key;
+}
+
+/** A new private signing key, named by its thumbprint. */
+export async function generateSigningJwk(alg: (typeof GENERATED_ALGORITHMS)[number]): Promise<JWK> {
   const { privateKey } = await generateKeyPair(alg, { extractable: true });
   const jwk = await exportJWK(privateKey);
   return { ...jwk, kid: await calculateJwkThumbprint(jwk), alg, use: 'sig' };

@@ -1,3 +1,5 @@
+import type { ApiClients } from './api-clients.js';
+
 /** How a page names a client to the person asked to trust it. */
 export interface ClientDisplay {
   name: string;
@@ -15,12 +17,12 @@ interface NamedClient {
   clientName?: unknown;
 }
 
-/** Describes clients for the pages; only those in the configuration file count as verified. */
-export function clientDisplayer(configuredClientIds: Iterable<string>) {
+/** Describes clients for the pages; the operator's count as verified: the configuration file's and those made through the Admin API. */
+export function clientDisplayer(configuredClientIds: Iterable<string>, apiClients: Pick<ApiClients, 'metadataOf'>) {
   const configured = new Set(configuredClientIds);
-  return (client: NamedClient | undefined, clientId: string, redirectUri?: unknown): ClientDisplay => ({
+  return async (client: NamedClient | undefined, clientId: string, redirectUri?: unknown): Promise<ClientDisplay> => ({
     name: String(client?.clientName ?? clientId),
-    verified: configured.has(clientId),
+    verified: configured.has(clientId) || (await apiClients.metadataOf(clientId)) !== undefined,
     redirectHost: typeof redirectUri === 'string' && URL.canParse(redirectUri) ? new URL(redirectUri).host : '',
   });
 }

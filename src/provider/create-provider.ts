@@ -11,6 +11,8 @@ import { enforceDevicePollingInterval } from './device-polling.js';
 import { clientDisplayer } from './client-display.js';
 import { providerPages } from './provider-pages.js';
 import { rotatesRefreshToken } from './refresh-rotation.js';
+import { grantReservedScopesOnlyWhereListed } from './reserved-scopes.js';
+import type { ApiClients } from './api-clients.js';
 import type { GrantIndex } from './grant-index.js';
 import { adapterFor } from './store-adapter.js';
 
@@ -18,6 +20,8 @@ const MINUTE = 60;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const INTERACTION_LIFETIME = HOUR;
+/** The longest-lived token oidc-provider signs with the server's keys. */
+export const ID_TOKEN_LIFETIME_SECONDS = HOUR;
 /** How long a grant lives, and its refresh tokens: the longest-lived record of the provider's. */
 export const GRANT_LIFETIME_SECONDS = 14 * DAY;
 
@@ -42,16 +46,18 @@ export interface ProviderDependencies {
   reservedScopes: readonly string[];
   /** Where the adapter notes each grant by its client and account (for revoking them all at once). */
   grantIndex: GrantIndex;
+  /** The clients made through the Admin API, which oidc-provider finds beside the registered ones. */
+  apiClients: ApiClients;
 }
 
 /**
  * Builds the provider with its device polling rules. Callers register the minting grants next and
  * then call `assertStaticClientsValid`, since clients may list those grants' types.
  */
-export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex }: ProviderDependencies): Provider {
-  const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id)));
+export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex, apiClients }: ProviderDependencies): Provider {
+  const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id), apiClients));
   const configuration: Configuration = {
-    adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock, grantIndex }),
+    adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock, grantIndex, apiClients }),
     clients: config.clients,
     jwks: jwks as Configuration['jwks'],
     cookies: {
@@ -87,7 +93,7 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       ClientCredentials: 10 * MINUTE,
       DeviceCode: config.deviceFlow.expiresIn,
       Grant: GRANT_LIFETIME_SECONDS,
-      IdToken: HOUR,
+      IdToken: ID_TOKEN_LIFETIME_SECONDS,
       Interaction: INTERACTION_LIFETIME,
       RefreshToken: GRANT_LIFETIME_SECONDS,
       // A page visit that signs nobody in (the device code entry page) keeps its session no longer than an interaction.
@@ -161,6 +167,7 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
 
   const provider = new Provider(config.issuer, configuration);
   enforceDevicePollingInterval(provider, store, config.deviceFlow.interval, clock);
+  grantReservedScopesOnlyWhereListed(provider, reservedScopes);
   return provider;
 }
 

@@ -9,6 +9,7 @@ import * as deviceCodeGrant from 'oidc-provider/lib/actions/grants/device_code.j
 import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import providerRequestStorage from 'oidc-provider/lib/helpers/als.js';
 import * as userCodeErrors from 'oidc-provider/lib/helpers/re_render_errors.js';
+import initializeKeystore from 'oidc-provider/lib/helpers/initialize_keystore.js';
 import providerInternals from 'oidc-provider/lib/helpers/weak_cache.js';
 
 /**
@@ -163,4 +164,24 @@ export function matchedRouteOf(ctx: Context): string | undefined {
 
 export function setMatchedRoute(ctx: Context, route: string): void {
   (ctx as Context & { _matchedRoute?: string })._matchedRoute = route;
+}
+
+/**
+ * Replaces the provider's signing keys, as if it had been configured with `jwks`: it signs with
+ * the first key of each algorithm, verifies with all (an `id_token_hint` of a retired key) and
+ * publishes their public parts at /jwks. oidc-provider reads its keys at construction only, into
+ * its internal keystore and JWKS, which its own initialiser rebuilds here; a token being signed
+ * meanwhile keeps the key it took.
+ */
+export function replaceSigningKeys(provider: Provider, jwks: { keys: readonly object[] }): void {
+  initializeKeystore.call(provider, { keys: [...jwks.keys] });
+}
+
+/**
+ * Whether a client with this metadata needs a secret: it authenticates with one, or signs or
+ * encrypts with a key derived from it. oidc-provider's registration asks `Client.needsSecret`,
+ * which its types leave out.
+ */
+export function clientNeedsSecret(provider: Provider, metadata: Readonly<Record<string, unknown>>): boolean {
+  return (provider.Client as unknown as { needsSecret(metadata: object): boolean }).needsSecret(metadata);
 }

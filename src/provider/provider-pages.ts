@@ -45,11 +45,11 @@ export function providerPages(render: PageRenderer, displayClient: ClientDisplay
       });
     },
 
-    userCodeConfirmSource(ctx: KoaContextWithOIDC, form: string, _client: unknown, _deviceInfo: unknown, userCode: string) {
+    async userCodeConfirmSource(ctx: KoaContextWithOIDC, form: string, _client: unknown, _deviceInfo: unknown, userCode: string) {
       render(ctx, 'device-confirm', 'Confirm the device', {
         action: ctx.oidc.urlFor('code_verification'),
         xsrf: xsrfTokenFromForm(form),
-        client: displayClient(ctx.oidc.client, ctx.oidc.client?.clientId ?? ''),
+        client: await displayClient(ctx.oidc.client, ctx.oidc.client?.clientId ?? ''),
         userCode,
       });
     },

@@ -1,11 +1,12 @@
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
 
-import { unavailableAsProviderError } from '../http/store-unavailable.js';
+import { temporarilyUnavailable, unavailableAsProviderError } from '../http/store-unavailable.js';
 import type { Store } from '../store/store.js';
 import { epochSeconds, type Clock } from '../time/clock.js';
+import type { ApiClients } from './api-clients.js';
 import type { GrantIndex } from './grant-index.js';
 import { alreadyConsumed } from './oidc-provider-internals.js';
-import { refreshTokenRotation, revokeGrantOf } from './refresh-rotation.js';
+import { refreshTokenRotation, revokeGrantOf, rotatedWithinGrace } from './refresh-rotation.js';
 
 /**
  * oidc-provider asks the store to keep a device code exactly as long as it is valid, but answers
@@ -29,6 +30,8 @@ export interface AdapterOptions {
   clock: Clock;
   /** Told of every record before it is saved, to find a client's or an account's grants again. */
   grantIndex: GrantIndex;
+  /** The clients made through the Admin API, found before the registered ones. */
+  apiClients: ApiClients;
 }
 
 /**
@@ -36,7 +39,7 @@ export interface AdapterOptions {
  * that cannot answer becomes a 503 temporarily_unavailable in oidc-provider's own error handling,
  * rather than the server_error it gives anything it does not know.
  */
-export function adapterFor(store: Store, { idleExpirySeconds, clock, grantIndex }: AdapterOptions): AdapterConstructor {
+export function adapterFor(store: Store, { idleExpirySeconds, clock, grantIndex, apiClients }: AdapterOptions): AdapterConstructor {
   /** Idle expiry, never past a client secret's own expiry nor a lifetime the caller asked for. */
   const lifetimeWhileUsed = (payload: AdapterPayload, expiresIn: number | undefined) => {
     const secretExpiresAt = Number(payload.client_secret_expires_at ?? 0);
@@ -56,9 +59,19 @@ export function adapterFor(store: Store, { idleExpirySeconds, clock, grantIndex 
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.model === 'Client') {
+        const made = await unavailableAsProviderError(apiClients.metadataOf(id));
+        if (made) return made as AdapterPayload;
+      }
       const payload = (await unavailableAsProviderError(store.findModel(this.model, id))) as AdapterPayload | undefined;
+      if (payload && this.model === 'RegistrationAccessToken' && (await this.#namesApiClient(payload))) return undefined;
       if (payload && KEPT_WHILE_USED.has(this.model)) await unavailableAsProviderError(this.#renew(id, payload));
       return payload;
+    }
+
+    /** A client made through the Admin API changes only there, whatever registration access token is shown for its id. */
+    async #namesApiClient(payload: AdapterPayload): Promise<boolean> {
+      return typeof payload.clientId === 'string' && (await unavailableAsProviderError(apiClients.metadataOf(payload.clientId))) !== undefined;
     }
 
     #lifetime(payload: AdapterPayload, expiresIn: number | undefined): number | undefined {
@@ -97,7 +110,13 @@ export function adapterFor(store: Store, { idleExpirySeconds, clock, grantIndex 
 
     async #consume(id: string, successorId?: string): Promise<void> {
       if (await unavailableAsProviderError(store.consumeModel(this.model, id, successorId))) return;
-      if (this.model === 'RefreshToken') await unavailableAsProviderError(revokeGrantOf(store, this.model, id));
+      if (this.model === 'RefreshToken') {
+        // Another rotation of this token got there first, still unanswered-for: perhaps this
+        // client's own earlier attempt, whose write timed out and ran late. Retried, this request
+        // is answered with that rotation's successor; a real reuse is still found out then.
+        if (successorId !== undefined && (await unavailableAsProviderError(rotatedWithinGrace(store, id, clock)))) throw temporarilyUnavailable();
+        await unavailableAsProviderError(revokeGrantOf(store, this.model, id));
+      }
       throw alreadyConsumed(this.model);
     }
 

@@ -10,8 +10,10 @@ import { GroupDirectory } from '../accounts/group-directory.js';
 import { ADMIN_SCOPES, adminAccess, configuredAdminClients } from '../admin/admin-access.js';
 import { adminRoutes } from '../admin/admin-api.js';
 import { accountOperations } from '../admin/accounts.js';
+import { clientOperations } from '../admin/clients.js';
 import { groupOperations } from '../admin/groups.js';
 import { banOperations } from '../admin/bans.js';
+import { keyOperations } from '../admin/keys.js';
 import { licenseOperations } from '../admin/licenses.js';
 import { BanList } from '../grants/common/ban-list.js';
 import { RuntimeAccounts } from '../accounts/runtime-accounts.js';
@@ -19,16 +21,18 @@ import { TrustedIssuers } from '../accounts/trusted-issuers.js';
 import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import { awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
-import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../keys/signing-keys.js';
-import { createMinters, MINTER_TOKENS_PER_SECOND, MINTING_POLICY_METADATA } from '../grants/index.js';
+import { KeyDecryptionError } from '../keys/key-encryption.js';
+import { SigningKeyRing } from '../keys/signing-key-ring.js';
+import { loadOrCreateCookieKeys, loadOrCreateJwks, loadOrCreateKeyEncryptionKey, type PrivateJwks } from '../keys/signing-keys.js';
+import { createMinters, LONGEST_SERVER_KEY_TOKEN_SECONDS, MINTER_TOKENS_PER_SECOND, MINTING_POLICY_METADATA } from '../grants/index.js';
 import { peopleOf } from '../grants/common/people.js';
 import type { Minter } from '../grants/common/minter.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
-import { serverSigningKey } from '../keys/server-signing-key.js';
 import { clientDisplayer } from '../provider/client-display.js';
-import { assertStaticClientsValid, createProvider, GRANT_LIFETIME_SECONDS } from '../provider/create-provider.js';
+import { assertStaticClientsValid, createProvider, GRANT_LIFETIME_SECONDS, ID_TOKEN_LIFETIME_SECONDS } from '../provider/create-provider.js';
+import { ApiClients } from '../provider/api-clients.js';
 import { GrantIndex } from '../provider/grant-index.js';
-import { DEVICE_CODE_GRANT_TYPE } from '../provider/oidc-provider-internals.js';
+import { DEVICE_CODE_GRANT_TYPE, replaceSigningKeys } from '../provider/oidc-provider-internals.js';
 import { AddressRate } from '../limits/address-rate.js';
 import { LoginThrottle } from '../limits/login-throttle.js';
 import type { Logger } from '../observability/logger.js';
@@ -60,6 +64,8 @@ export interface Stagepass {
   lifecycle: Lifecycle;
   /** The running minters, with their grants, routes and AWS APIs. */
   minters: readonly Minter[];
+  /** The signing keys every instance shares; stopped with the app. */
+  signingKeys: SigningKeyRing;
 }
 
 export interface StagepassOptions {
@@ -81,10 +87,12 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const lifecycle: Lifecycle = { draining: false };
   const clock = options.clock ?? systemClock;
   const store = options.store ?? (await createStore(config, logger, metrics.redisError, clock));
-  const [jwks, cookieKeys] = await Promise.all([
+  const [jwks, cookieKeys, encryptionKey] = await Promise.all([
     loadOrCreateJwks(config.keys.jwksFile),
     loadOrCreateCookieKeys(config.keys.cookieKeysFile),
+    loadOrCreateKeyEncryptionKey(config.keys.encryptionKeyFile),
   ]);
+  const signingKeys = await openSigningKeys(config, { store, clock, logger, seed: jwks, encryptionKey });
   const upstreamAccounts = new UpstreamAccounts(store, config.upstreamProviders.map(({ id }) => id));
   const runtimeAccounts = new RuntimeAccounts(store);
   const accounts = new AccountDirectory(config.accounts, { runtime: runtimeAccounts, upstream: upstreamAccounts });
@@ -95,7 +103,12 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   for (const upstream of upstreamProviders.values()) upstream.discoverInBackground();
   const render = createPageRenderer(VIEWS_DIR);
   const grantIndex = new GrantIndex(store, { longestLifetimeSeconds: GRANT_LIFETIME_SECONDS, clock });
-  const provider = createProvider({ config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex });
+  const apiClients = new ApiClients(store);
+  const provider = createProvider({
+    config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients,
+  });
+  signingKeys.onChange(() => replaceSigningKeys(provider, signingKeys.publishedJwks()));
+  signingKeys.start();
   const groups = new GroupDirectory(config.groups, store);
   const people = peopleOf({
     groupsOf: (sub) => accounts.groupsOf(sub),
@@ -106,7 +119,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   });
   const bans = new BanList(store, () => clock.now());
   const adminClients = configuredAdminClients(config.clients);
-  const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: serverSigningKey(jwks), clock, people, bans });
+  const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: signingKeys.serverKey, clock, people, bans });
   const licenses = minters.find((minter) => minter.licenses)?.licenses;
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock);
@@ -136,19 +149,21 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     assetRoutes(VIEWS_DIR),
     interactionRoutes({
       provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login, clock), audit,
-      displayClient: clientDisplayer(config.clients.map((client) => client.client_id)),
+      displayClient: clientDisplayer(config.clients.map((client) => client.client_id), apiClients),
       upstreamProviders: [...upstreamProviders.values()],
     }),
     upstreamSignInRoutes({ provider, upstreamProviders, upstreamAccounts, store, render, audit, clock }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
     adminRoutes({
       operations: [
+        ...clientOperations({ provider, apiClients, configured: config.clients, grantIndex, reservedScopes: ADMIN_SCOPES }),
         ...accountOperations({
           directory: accounts, runtime: runtimeAccounts, upstream: upstreamAccounts, reservedPrefixes: reservedSubjectPrefixes(config),
           revokeGrantsOf: (sub) => grantIndex.revokeGrantsOfAccount(sub),
         }),
         ...groupOperations(groups),
         ...(licenses ? licenseOperations(licenses) : []),
+        ...keyOperations(signingKeys),
         ...banOperations(bans),
       ],
       authorize: adminAccess(provider, adminClients),
@@ -168,7 +183,29 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   });
   for (const middleware of pipeline) app.use(middleware);
 
-  return { app, provider, store, config, logger, metrics, lifecycle, minters };
+  return { app, provider, store, config, logger, metrics, lifecycle, minters, signingKeys };
+}
+
+/**
+ * The key set from the store (seeded from the JWKS file on the first start). ES256 keys sign ID
+ * tokens for clients that ask for them and the minters' own tokens; RS256 ones ID tokens only.
+ */
+async function openSigningKeys(
+  config: Config,
+  deps: { store: Store; clock: Clock; logger: Logger; seed: PrivateJwks; encryptionKey: Buffer },
+): Promise<SigningKeyRing> {
+  const { logger, ...options } = deps;
+  try {
+    return await SigningKeyRing.open({
+      ...options,
+      promoteAfterSeconds: config.keys.promoteAfterSeconds,
+      tokenLifetimeSeconds: { ES256: Math.max(ID_TOKEN_LIFETIME_SECONDS, LONGEST_SERVER_KEY_TOKEN_SECONDS), RS256: ID_TOKEN_LIFETIME_SECONDS },
+      onRefreshError: (error) => logger.warn('signing keys could not be read again; signing with the ones held', { error: error.message }),
+    });
+  } catch (error) {
+    if (!(error instanceof KeyDecryptionError)) throw error;
+    throw new Error(`the signing keys in the store do not decrypt with the key in ${config.keys.encryptionKeyFile}: every instance sharing the store must use the same file (${error.message})`);
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ export interface Stoppable {
   lifecycle: Lifecycle;
   logger: Logger;
   store: Store;
+  signingKeys: { stop(): void };
   config: Pick<Config, 'shutdownDrainSeconds' | 'shutdownGraceSeconds'>;
 }
 
@@ -29,7 +30,7 @@ export function closeConnectionsWhileDraining(lifecycle: Lifecycle): Middleware 
  * grace period) and closes the store. /readyz answers 503 from the first moment.
  */
 export async function shutDownGracefully(stagepass: Stoppable, servers: Server[]): Promise<void> {
-  const { lifecycle, logger, store, config } = stagepass;
+  const { lifecycle, logger, store, signingKeys, config } = stagepass;
   lifecycle.draining = true;
   logger.info('shutting down', { drainSeconds: config.shutdownDrainSeconds, graceSeconds: config.shutdownGraceSeconds });
   // A load balancer keeps sending until its next probe of /readyz, on new connections and on idle
@@ -45,6 +46,7 @@ export async function shutDownGracefully(stagepass: Stoppable, servers: Server[]
   }, config.shutdownGraceSeconds * 1000);
   await Promise.all(closed);
   clearTimeout(deadline);
+  signingKeys.stop();
   await store.close();
   logger.info('stopped');
 }

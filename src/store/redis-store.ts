@@ -1,3 +1,4 @@
+import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 
 import { epochSeconds, systemClock } from '../time/clock.js';
@@ -410,12 +411,28 @@ export class RedisStore implements Store {
   async health(): Promise<StoreHealth> {
     const answers = this.#client instanceof Cluster ? await this.#servesEverySlot(this.#client) : await answersPing(this.#client);
     if (!answers) return 'unreachable';
+    const probes = this.#client instanceof Cluster ? this.#probeKeysPerMaster(this.#client) : [storeKeys.value(HEALTH_PROBE_KEY)];
     try {
-      await this.#client.set(storeKeys.value(HEALTH_PROBE_KEY), '1', 'PX', 1_000);
+      await Promise.all(probes.map((key) => this.#client.set(key, '1', 'PX', 1_000)));
       return 'ok';
     } catch (error) {
       return error instanceof ReplyError && /^OOM\b/.test((error as Error).message) ? 'full' : 'unreachable';
     }
+  }
+
+  /**
+   * One probe key in a slot of each master, since each master fills up on its own: a key tagged
+   * `{n}` lives in the slot of `n`, and the first n whose slot a master serves stands for it.
+   */
+  #probeKeysPerMaster(cluster: Cluster): string[] {
+    const probes = new Map<string, string>();
+    const masters = new Set(cluster.slots.map((owners) => owners?.[0]).filter((owner) => owner !== undefined));
+    for (let tag = 0; probes.size < masters.size && tag < 100_000; tag += 1) {
+      // The prefix has no braces (the configuration refuses them on a cluster), so the tag alone decides.
+      const owner = cluster.slots[calculateSlot(String(tag))]?.[0];
+      if (owner !== undefined && !probes.has(owner)) probes.set(owner, storeKeys.value(`${HEALTH_PROBE_KEY}:{${tag}}`));
+    }
+    return [...probes.values()];
   }
 
   /**

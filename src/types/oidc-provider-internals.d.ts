@@ -27,3 +27,7 @@ declare module 'oidc-provider/lib/helpers/als.js' {
   const storage: AsyncLocalStorage<object>;
   export default storage;
 }
+declare module 'oidc-provider/lib/helpers/initialize_keystore.js' {
+  /** Called with the Provider as `this`: validates the JWKS and installs it as the provider's keystore and public JWKS. */
+  export default function initialize(this: unknown, jwks: { keys: object[] }): void;
+}

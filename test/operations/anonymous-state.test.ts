@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
+import { ApiClients } from '../../src/provider/api-clients.js';
 import { GRANT_LIFETIME_SECONDS } from '../../src/provider/create-provider.js';
 import { GrantIndex } from '../../src/provider/grant-index.js';
 import { adapterFor } from '../../src/provider/store-adapter.js';
@@ -79,7 +80,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('what anonymous req
 /** The store adapter's Client model, as oidc-provider keeps registered clients in it. */
 function registeredClients(store: Store, idleExpirySeconds: number, clock: Clock) {
   const grantIndex = new GrantIndex(store, { longestLifetimeSeconds: GRANT_LIFETIME_SECONDS, clock });
-  return new (adapterFor(store, { idleExpirySeconds, clock, grantIndex }))('Client');
+  return new (adapterFor(store, { idleExpirySeconds, clock, grantIndex, apiClients: new ApiClients(store) }))('Client');
 }
 
 describe('registered clients unused for their idle lifetime', () => {

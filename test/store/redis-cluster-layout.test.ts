@@ -40,6 +40,23 @@ async function times(count: number, concurrency: number, call: (i: number) => Pr
 const { service } = CLIENTS;
 
 describe('stagepass on a Redis Cluster of three masters', () => {
+  it('says it is full, and /readyz not ready, when any one master refuses writes, though the others take them', async () => {
+    const { store } = server.stagepass;
+    expect(await store.health()).toBe('ok');
+    for (const master of await cluster.masterPorts()) {
+      await cluster.configSet(master, 'maxmemory-policy', 'noeviction');
+      await cluster.configSet(master, 'maxmemory', '1');
+      try {
+        expect(await store.health(), `master ${master} full`).toBe('full');
+        const ready = await fetch(`${server.issuer}/readyz`);
+        expect(ready.status).toBe(503);
+      } finally {
+        await cluster.configSet(master, 'maxmemory', '0');
+      }
+    }
+    expect(await store.health()).toBe('ok');
+  });
+
   it('spreads its records over every master: each holds between 20% and 47% of its keys', async () => {
     await times(800, 8, async () => {
       const response = await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials' }, basicAuth(service.client_id, service.client_secret));

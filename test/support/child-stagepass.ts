@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { hashPassword } from '../../src/accounts/password.js';
 import { freePort } from './free-port.js';
-import { CLIENTS, TEST_ADDRESS_RATES, USERS } from './stagepass.js';
+import { CLIENTS, keysIn, TEST_ADDRESS_RATES, USERS } from './stagepass.js';
 
 
 export interface ChildStagepass {
@@ -40,7 +40,7 @@ export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, c
     port,
     redisUrl,
     redisKeyPrefix,
-    keys: { jwksFile: join(keysDir, 'jwks.json'), cookieKeysFile: join(keysDir, 'cookie-keys.json') },
+    keys: keysIn(keysDir),
     clients: Object.values(CLIENTS),
     accounts: [{ ...USERS.alice, password: await hashPassword(USERS.alice.password) }],
     deviceFlow: { interval: 1, expiresIn: 600 },

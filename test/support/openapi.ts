@@ -37,6 +37,7 @@ export function expectAnswersMatch(document: Document, log: readonly LoggedAnswe
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
   ajv.addSchema({ $id: 'doc', components: document.components });
+  const compiled = new Map<string, ReturnType<typeof ajv.compile>>();
   const templates = Object.keys(document.paths).map((template) => ({
     template,
     pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
@@ -68,7 +69,9 @@ export function expectAnswersMatch(document: Document, log: readonly LoggedAnswe
       expect(answer.body, `${method} ${bare} ${answer.status} has no body`).toBeUndefined();
       continue;
     }
-    const validate = ajv.compile(JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"doc#/components/')));
+    const text = JSON.stringify(schema).replaceAll('"#/components/', '"doc#/components/');
+    // Compiling is the slow part: answers of one operation and status share their validator.
+    const validate = compiled.get(text) ?? compiled.set(text, ajv.compile(JSON.parse(text))).get(text)!;
     const valid = validate(answer.body);
     expect(valid ? [] : validate.errors, `${method} ${bare} ${answer.status}: ${JSON.stringify(answer.body)}`).toEqual([]);
   }

@@ -19,6 +19,8 @@ export interface RedisCluster {
   masterPorts(): Promise<number[]>;
   /** How many keys starting with `prefix` a node holds. */
   countKeys(port: number, prefix: string): Promise<number>;
+  /** `CONFIG SET` on one node. */
+  configSet(port: number, name: string, value: string): Promise<void>;
   /** SIGKILLs one node, as a crashed machine. */
   kill(port: number): Promise<void>;
   stop(): Promise<void>;
@@ -70,6 +72,9 @@ export async function startRedisCluster(): Promise<RedisCluster> {
     },
     async countKeys(port, prefix) {
       return (await cli(['-p', String(port), '--scan', '--pattern', `${prefix}*`])).split('\n').filter(Boolean).length;
+    },
+    async configSet(port, name, value) {
+      await cli(['-p', String(port), 'config', 'set', name, value]);
     },
     kill,
     stop,

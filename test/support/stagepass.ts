@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 
 import { hashPassword } from '../../src/accounts/password.js';
 import { parseConfig } from '../../src/config/load.js';
-import { loadOrCreateCookieKeys, loadOrCreateJwks } from '../../src/keys/signing-keys.js';
+import { loadOrCreateJwks } from '../../src/keys/signing-keys.js';
 import { createStagepass, listen, type Stagepass } from '../../src/server/app.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { silentLogger } from '../../src/server/logger.js';
@@ -73,7 +73,7 @@ export interface StartOptions {
   redis?: boolean | { keyPrefix: string };
   /** Raw configuration merged over the test defaults, as a config file would hold it. */
   config?: Record<string, unknown> | ((keysDir: string) => Record<string, unknown>);
-  /** Where keys live; a fresh folder holding the test key set unless given (to share keys across restarts). */
+  /** Where keys live; a fresh folder holding the test JWKS unless given (to share keys across restarts). */
   keysDir?: string;
   /** Silent unless given (to read what the server logs). */
   logger?: Logger;
@@ -92,7 +92,7 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
   const config = parseConfig({
     issuer,
     port,
-    keys: { jwksFile: join(keysDir, 'jwks.json'), cookieKeysFile: join(keysDir, 'cookie-keys.json') },
+    keys: keysIn(keysDir),
     clients: Object.values(CLIENTS),
     accounts: [{ ...USERS.alice, password: await aliceHash }],
     deviceFlow: { interval: 1, expiresIn: 600 },
@@ -111,31 +111,41 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      stagepass.signingKeys.stop();
       await stagepass.store.close();
     },
   };
 }
 
-const KEY_FILES = ['jwks.json', 'cookie-keys.json'] as const;
-
-/**
- * One key set per test process, made by the server's own key generation: a new keys folder starts
- * with a copy, so a server's first start does not generate an RSA key each time. The command-line
- * tests start servers on empty folders and check the generation itself.
- */
-let keySet: Promise<string> | undefined;
-function generatedKeySet(): Promise<string> {
-  keySet ??= mkdtemp(join(tmpdir(), 'stagepass-key-set-')).then(async (dir) => {
-    await Promise.all([loadOrCreateJwks(join(dir, KEY_FILES[0])), loadOrCreateCookieKeys(join(dir, KEY_FILES[1]))]);
-    return dir;
-  });
-  return keySet;
+/** The key files of a server, all in one folder. */
+export function keysIn(keysDir: string): Record<string, string> {
+  return {
+    jwksFile: join(keysDir, 'jwks.json'),
+    cookieKeysFile: join(keysDir, 'cookie-keys.json'),
+    encryptionKeyFile: join(keysDir, 'key-encryption-key.json'),
+  };
 }
 
-/** A keys folder of its own, holding the test key set; a server started on it reads those keys. */
+/**
+ * One JWKS per test process, made by the server's own key generation: a new keys folder starts
+ * with a copy, so a server's first start does not generate an RSA key each time. Cookie and
+ * key-encryption keys stay the folder's own; the command-line tests start servers on empty
+ * folders and check the generation itself.
+ */
+let testJwks: Promise<string> | undefined;
+function generatedJwks(): Promise<string> {
+  testJwks ??= mkdtemp(join(tmpdir(), 'stagepass-test-jwks-')).then(async (dir) => {
+    const path = join(dir, 'jwks.json');
+    await loadOrCreateJwks(path);
+    return path;
+  });
+  return testJwks;
+}
+
+/** A keys folder of its own, holding the test JWKS; a server started on it seeds its signing keys from that. */
 export async function newKeysDir(): Promise<string> {
-  const [dir, keys] = await Promise.all([mkdtemp(join(tmpdir(), 'stagepass-keys-')), generatedKeySet()]);
-  await Promise.all(KEY_FILES.map((file) => copyFile(join(keys, file), join(dir, file))));
+  const [dir, jwks] = await Promise.all([mkdtemp(join(tmpdir(), 'stagepass-keys-')), generatedJwks()]);
+  await copyFile(jwks, keysIn(dir).jwksFile!);
   return dir;
 }
 

@@ -70,6 +70,11 @@ export interface MinterPlugin<Section extends z.ZodType = z.ZodType> {
    * for an open one (ARNs). Only the operator sets them, in the configuration file.
    */
   policyMetadata: Readonly<Record<string, readonly string[] | null>>;
+  /**
+   * The longest a token it signs with the server's key (`MinterDependencies.serverKey`) stays
+   * valid: a retired key stays published that long. None when it signs nothing with it.
+   */
+  serverKeyTokenSeconds?: number;
   /** Default tokens per second per client, by grant type, where the minter wants other than the default. */
   tokensPerSecond?: Readonly<Record<string, number>>;
   /** The AWS-compatible API the running minter mounts, if it has one. */

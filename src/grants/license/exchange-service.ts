@@ -67,7 +67,7 @@ export function licenseExchangeService({ issuer, serverKey, registry, licenses, 
         refreshTokenId: record.TokenId,
         issuedAt,
         expiresAt: issuedAt + ACCESS_TOKEN_SECONDS,
-      }, serverKey);
+      }, serverKey.current());
       return { token, expiresIn: ACCESS_TOKEN_SECONDS };
     },
 

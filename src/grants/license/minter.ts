@@ -6,6 +6,7 @@ import { licenseExchangeService } from './exchange-service.js';
 import { LicenseDirectory } from './license-directory.js';
 import { licenseExchangeGrant, licenseTokenGrant } from './grant.js';
 import { LICENSE_RIGHTS } from './policy.js';
+import { MAX_EXPIRATION_DAYS } from './request.js';
 import { LICENSE_GRANT_TYPE, licenseMintingService } from './service.js';
 import { licenseTokenRoutes } from './token-routes.js';
 import { LicenseTokenRegistry } from './token-registry.js';
@@ -17,6 +18,8 @@ export const licenseMinter = defineMinter({
   // Licenses may also be added at runtime: offered too when the Admin API can add them.
   enabled: (licenses, { adminApi }) => licenses.length > 0 || adminApi,
   policyMetadata: { [LICENSE_RIGHTS.licenseArns]: null },
+  // Refresh tokens outlive the hour-long access tokens exchanged for them.
+  serverKeyTokenSeconds: MAX_EXPIRATION_DAYS * 86_400,
   example: ([license], { issuer, clientId, clientSecret }) => license && [
     'Mint a license token (the same client_token again returns the same token):',
     `  curl -s -u ${clientId}:${clientSecret} -d grant_type=${LICENSE_GRANT_TYPE} -d license_arn=${license.arn} -d client_token=install-1 ${issuer}/token`,

@@ -13,7 +13,9 @@ export const LICENSE_ARN_RULE = 'must be a License Manager license ARN (arn:aws:
 /** AWS's general limit on an ARN's length. */
 export const ARN_MAX_LENGTH = 2048;
 const ROLE_ARN_SHAPE = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/;
-export const EXPIRATION_RULE = 'must be an integer from 1 to 3650';
+/** Days a license refresh token may be asked to last, at most. */
+export const MAX_EXPIRATION_DAYS = 3650;
+export const EXPIRATION_RULE = `must be an integer from 1 to ${MAX_EXPIRATION_DAYS}`;
 
 /** A license token request as a caller states it. */
 export interface LicenseTokenInput {
@@ -43,7 +45,7 @@ const licenseRequestSchema = z
         .max(ARN_MAX_LENGTH, `entries must be at most ${ARN_MAX_LENGTH} characters`)
         .regex(ROLE_ARN_SHAPE, 'entries must be IAM role ARNs (arn:aws:iam::<12-digit account>:role/<name>)'))
       .default([]),
-    expirationInDays: z.int(EXPIRATION_RULE).min(1, EXPIRATION_RULE).max(3650, EXPIRATION_RULE).default(365),
+    expirationInDays: z.int(EXPIRATION_RULE).min(1, EXPIRATION_RULE).max(MAX_EXPIRATION_DAYS, EXPIRATION_RULE).default(365),
     tokenProperties: tokenProperties.default([]),
     // Whitespace is refused as AWS refuses it.
     clientToken: z.string({ error: 'is required' }).regex(/^\S{1,2048}$/, 'must be 1 to 2048 characters without whitespace'),

@@ -59,7 +59,7 @@ export function licenseMintingService({ licenses, bans, issuer, serverKey, regis
     const token = await encodeLicenseToken({
       issuer, subject, licenseArn: license.arn, tokenProperties: request.tokenProperties, roleArns: request.roleArns,
       tokenId, issuedAt, expiresAt,
-    }, serverKey);
+    }, serverKey.current());
     const record: LicenseTokenRecord = {
       TokenId: tokenId,
       TokenType: 'REFRESH_TOKEN',

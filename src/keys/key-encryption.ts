@@ -1,0 +1,39 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+import type { JWK } from 'jose';
+
+/** A private key as it rests in the store: AES-256-GCM under the key-encryption key, bound to its kid. */
+export interface SealedKey {
+  iv: string;
+  ciphertext: string;
+  tag: string;
+}
+
+/** 96 bits, the IV length GCM is specified for; random per key, never reused under one key-encryption key. */
+const IV_BYTES = 12;
+
+export class KeyDecryptionError extends Error {
+  override name = 'KeyDecryptionError';
+}
+
+export function sealPrivateKey(jwk: JWK, kid: string, encryptionKey: Buffer): SealedKey {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', encryptionKey, iv);
+  // The kid is authenticated with it: a sealed key moved to another key's entry does not open.
+  cipher.setAAD(Buffer.from(kid));
+  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(jwk)), cipher.final()]);
+  return { iv: iv.toString('base64url'), ciphertext: ciphertext.toString('base64url'), tag: cipher.getAuthTag().toString('base64url') };
+}
+
+export function openPrivateKey(sealed: SealedKey, kid: string, encryptionKey: Buffer): JWK {
+  const decipher = createDecipheriv('aes-256-gcm', encryptionKey, Buffer.from(sealed.iv, 'base64url'));
+  decipher.setAAD(Buffer.from(kid));
+  decipher.setAuthTag(Buffer.from(sealed.tag, 'base64url'));
+  let plaintext: Buffer;
+  try {
+    plaintext = Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64url')), decipher.final()]);
+  } catch {
+    throw new KeyDecryptionError(`signing key ${kid} does not decrypt with this key-encryption key`);
+  }
+  return JSON.parse(plaintext.toString('utf8')) as JWK;
+}

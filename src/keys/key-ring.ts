@@ -1,0 +1,119 @@
+import type { JWK } from 'jose';
+
+/** The algorithms a rotation makes a new key for: RS256 for ID tokens, ES256 for stagepass's own JWTs. */
+export const ROTATED_ALGORITHMS = ['ES256', 'RS256'] as const;
+
+export type KeyStatus = 'next' | 'current' | 'retired';
+
+/**
+ * One signing key and the moments its statuses begin, in epoch milliseconds. Its status at any
+ * moment follows from these and the clock alone, so every instance holding the same ring agrees
+ * on which key signs without telling each other when a promotion happens.
+ */
+export interface RingKey {
+  kid: string;
+  alg: string;
+  /** The private JWK, with `kid`, `alg` and `use`. */
+  privateJwk: JWK;
+  /** Published from here on, before it signs: relying parties that cache the JWKS learn it in time. */
+  nextSince: number;
+  /** Signs from here on (the newest current key of its algorithm signs). */
+  currentSince: number;
+  /** Replaced from here on: no longer signs, still published. */
+  retiredSince?: number;
+  /** Unpublished from here on: every token it signed has expired. */
+  publishedUntil?: number;
+}
+
+export interface KeyRing {
+  keys: RingKey[];
+}
+
+/** A key's status at a moment; undefined once it is no longer published. */
+export function statusAt(key: RingKey, now: number): KeyStatus | undefined {
+  if (key.publishedUntil !== undefined && now >= key.publishedUntil) return undefined;
+  if (key.retiredSince !== undefined && now >= key.retiredSince) return 'retired';
+  return now >= key.currentSince ? 'current' : 'next';
+}
+
+/**
+ * The keys published at a moment, the signing ones first, newest first within a status: a
+ * verifier or signer that takes the first key of an algorithm takes the one that signs now.
+ */
+export function publishedAt(ring: KeyRing, now: number): RingKey[] {
+  const rank: Record<KeyStatus, number> = { current: 0, next: 1, retired: 2 };
+  return ring.keys
+    .map((key, order) => ({ key, order, status: statusAt(key, now) }))
+    .filter((entry): entry is { key: RingKey; order: number; status: KeyStatus } => entry.status !== undefined)
+    .sort((a, b) => rank[a.status] - rank[b.status] || b.key.currentSince - a.key.currentSince || a.order - b.order)
+    .map(({ key }) => key);
+}
+
+/** The key that signs with `alg` at a moment: the current one promoted last. */
+export function signingKeyAt(ring: KeyRing, alg: string, now: number): RingKey | undefined {
+  return publishedAt(ring, now).find((key) => key.alg === alg && statusAt(key, now) === 'current');
+}
+
+export interface Rotation {
+  /** The new keys, one per algorithm, each with its `kid`, `alg` and `use`. */
+  newKeys: JWK[];
+  now: number;
+  promoteAfterSeconds: number;
+  /** Per algorithm, the longest a token signed with such a key stays valid: a retired key stays published that much longer. */
+  tokenLifetimeSeconds: Readonly<Record<string, number>>;
+  /**
+   * How far behind the ring an instance may be (it reads it again every so often, and clocks
+   * differ a little): a retired key stays published this much longer still, and a key due to
+   * sign within this is never taken for one that has not signed yet.
+   */
+  lagAllowanceSeconds: number;
+}
+
+/**
+ * The ring after a rotation: the new keys are next from `now` and current `promoteAfterSeconds`
+ * later, the moment the keys of their algorithms that sign until then are retired. A key of an
+ * earlier rotation still waiting for its promotion is replaced outright: it never signed, and
+ * rotating again means its successor should sign instead, so the ring does not grow by keys
+ * nobody used. Keys no longer published are dropped too.
+ */
+export function rotate(ring: KeyRing, { newKeys, now, promoteAfterSeconds, tokenLifetimeSeconds, lagAllowanceSeconds }: Rotation): KeyRing {
+  const promotion = now + promoteAfterSeconds * 1000;
+  const lagAllowance = lagAllowanceSeconds * 1000;
+  const rotated = new Set(newKeys.map((jwk) => jwk.alg));
+  const kept = ring.keys.flatMap((key): RingKey[] => {
+    if (statusAt(key, now) === undefined) return [];
+    // Retired already: stays as it is. Still to retire at an earlier rotation's promotion: retires at this one's instead.
+    if (!rotated.has(key.alg) || statusAt(key, now) === 'retired') return [key];
+    if (key.currentSince > now + lagAllowance) return [];
+    const lifetime = tokenLifetimeSeconds[key.alg];
+    if (lifetime === undefined) throw new RangeError(`no token lifetime is known for ${key.alg} keys`);
+    // A key due to sign before the new ones retires when they take over, even if that is sooner than its own promotion.
+    const retiredSince = Math.max(promotion, key.currentSince);
+    return [{ ...key, retiredSince, publishedUntil: retiredSince + lifetime * 1000 + lagAllowance }];
+  });
+  const added = newKeys.map((jwk): RingKey => ({
+    kid: jwk.kid!, alg: jwk.alg!, privateJwk: jwk, nextSince: now, currentSince: promotion,
+  }));
+  return { keys: [...kept, ...added] };
+}
+
+/** The ring a server starts from when none is stored yet: the keys of its JWKS file, current at once. */
+export function seededRing(keys: readonly JWK[], now: number): KeyRing {
+  return {
+    keys: keys.map((jwk) => {
+      const alg = algorithmOf(jwk);
+      const kid = jwk.kid;
+      if (!kid) throw new Error('every key of the JWKS file needs a kid');
+      return { kid, alg, privateJwk: { ...jwk, alg, use: jwk.use ?? 'sig' }, nextSince: now, currentSince: now };
+    }),
+  };
+}
+
+/** A JWKS file's key may leave `alg` out; its type and curve then say what it signs. */
+function algorithmOf(jwk: JWK): string {
+  if (jwk.alg) return jwk.alg;
+  if (jwk.kty === 'RSA') return 'RS256';
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256';
+  if (jwk.kty === 'EC' && jwk.crv === 'P-384') return 'ES384';
+  throw new Error(`the JWKS file's key ${jwk.kid ?? ''} needs an "alg"`);
+}
