@@ -68,15 +68,17 @@ export class GrantIndex {
 
   async #revoke(owner: string): Promise<void> {
     const buckets = this.#liveBuckets(owner);
-    const entries = (await Promise.all(buckets.map((bucket) => this.#store.setMembers(bucket)))).flat();
-    await Promise.all(entries.map(async (entry) => {
+    const listed = await Promise.all(buckets.map(async (bucket) => ({ bucket, entries: await this.#store.setMembers(bucket) })));
+    await Promise.all(listed.flatMap(({ bucket, entries }) => entries.map(async (entry) => {
       const split = entry.indexOf(':');
       const model = entry.slice(0, split);
       const id = entry.slice(split + 1);
       // The Grant first, which every token of it needs: a revocation cut off halfway has still ended it.
       await this.#store.destroyModel(model, id);
       if (model === GRANT_MODEL) await this.#store.revokeGrant(id);
-    }));
+      // Unlisted once gone, so that revoking again reads only what came since.
+      await this.#store.removeFromSet(bucket, entry);
+    })));
   }
 
   #bucketOf(owner: string, lifetime: number): string {

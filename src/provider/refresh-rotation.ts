@@ -83,6 +83,11 @@ export function rotatesRefreshToken(ctx: KoaContextWithOIDC): boolean {
   return !answeringRetries.has(ctx);
 }
 
+/** Whether the token was rotated within the grace window to a successor still unused, which a retry is answered with. */
+export async function rotatedWithinGrace(store: Store, id: string, clock: Clock): Promise<boolean> {
+  return (await unusedSuccessorOf(store, id, clock)) !== undefined;
+}
+
 async function unusedSuccessorOf(store: Store, id: string, clock: Clock): Promise<string | undefined> {
   const successor = await store.findSuccessor(MODEL, id);
   if (successor === undefined || epochSeconds(clock) - successor.consumedAt > ROTATION_RETRY_GRACE_SECONDS) return undefined;

@@ -1,12 +1,12 @@
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
 
-import { unavailableAsProviderError } from '../http/store-unavailable.js';
+import { temporarilyUnavailable, unavailableAsProviderError } from '../http/store-unavailable.js';
 import type { Store } from '../store/store.js';
 import { epochSeconds, type Clock } from '../time/clock.js';
 import type { ApiClients } from './api-clients.js';
 import type { GrantIndex } from './grant-index.js';
 import { alreadyConsumed } from './oidc-provider-internals.js';
-import { refreshTokenRotation, revokeGrantOf } from './refresh-rotation.js';
+import { refreshTokenRotation, revokeGrantOf, rotatedWithinGrace } from './refresh-rotation.js';
 
 /**
  * oidc-provider asks the store to keep a device code exactly as long as it is valid, but answers
@@ -110,7 +110,13 @@ export function adapterFor(store: Store, { idleExpirySeconds, clock, grantIndex,
 
     async #consume(id: string, successorId?: string): Promise<void> {
       if (await unavailableAsProviderError(store.consumeModel(this.model, id, successorId))) return;
-      if (this.model === 'RefreshToken') await unavailableAsProviderError(revokeGrantOf(store, this.model, id));
+      if (this.model === 'RefreshToken') {
+        // Another rotation of this token got there first, still unanswered-for: perhaps this
+        // client's own earlier attempt, whose write timed out and ran late. Retried, this request
+        // is answered with that rotation's successor; a real reuse is still found out then.
+        if (successorId !== undefined && (await unavailableAsProviderError(rotatedWithinGrace(store, id, clock)))) throw temporarilyUnavailable();
+        await unavailableAsProviderError(revokeGrantOf(store, this.model, id));
+      }
       throw alreadyConsumed(this.model);
     }
 

@@ -66,6 +66,16 @@ describe.each(backends)('a refresh whose store fails halfway (%s store)', (_name
     await expectRetrySucceeds(tokens.refresh_token!);
   });
 
+  it('a rotation that timed out and ran late, beating the retry\'s own: the retry is told to retry, then answered with its successor', async () => {
+    const { tokens } = await authorizationCodeTokens(server.issuer, 'confidential');
+    await refreshFailingAt(tokens.refresh_token!, { method: 'consumeModel', model: 'RefreshToken', when: 'late' });
+    // This retry saves a successor of its own, then finds the old token consumed by the late write.
+    const raced = await refresh(tokens.refresh_token!);
+    expect(raced.status).toBe(503);
+    expect(raced.body.error).toBe('temporarily_unavailable');
+    await expectRetrySucceeds(tokens.refresh_token!);
+  });
+
   it('a retry that fails again is retried again, and never reads as reuse', async () => {
     const { tokens } = await authorizationCodeTokens(server.issuer, 'confidential');
     await refreshFailingAt(tokens.refresh_token!, { method: 'upsertModel', model: 'AccessToken', when: 'before' });

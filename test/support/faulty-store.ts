@@ -4,9 +4,11 @@ type Method = keyof Store;
 
 /**
  * `before`: the call fails and nothing is written. `after`: the call is made, then fails as if
- * Redis had run it and crashed before answering.
+ * Redis had run it and crashed before answering. `late`: the call fails as if it timed out, and is
+ * made just before the next call of the same method (a timed-out write that Redis ran later, while
+ * the client's retry was under way).
  */
-export type FaultMoment = 'before' | 'after';
+export type FaultMoment = 'before' | 'after' | 'late';
 
 export interface Fault {
   method: Method;
@@ -22,6 +24,7 @@ export interface FaultyStore extends Store {
 
 export function withFaults(store: Store): FaultyStore {
   const armed: Fault[] = [];
+  const late: { method: PropertyKey; run: () => Promise<unknown> }[] = [];
   const failure = () => new StoreUnavailableError('injected store failure');
   return new Proxy(store as FaultyStore, {
     get(target, property, receiver) {
@@ -29,10 +32,19 @@ export function withFaults(store: Store): FaultyStore {
       const original = Reflect.get(target, property, receiver) as unknown;
       if (typeof original !== 'function') return original;
       return async (...args: unknown[]) => {
+        const call = () => (original as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        for (const held of late.filter(({ method }) => method === property)) {
+          late.splice(late.indexOf(held), 1);
+          await held.run();
+        }
         const index = armed.findIndex((fault) => fault.method === property && (fault.model === undefined || fault.model === args[0]));
         const fault = index < 0 ? undefined : armed.splice(index, 1)[0];
         if (fault?.when === 'before') throw failure();
-        const result = await (original as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        if (fault?.when === 'late') {
+          late.push({ method: property, run: call });
+          throw failure();
+        }
+        const result = await call();
         if (fault?.when === 'after') throw failure();
         return result;
       };
