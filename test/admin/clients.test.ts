@@ -106,6 +106,23 @@ describe('clients made through the Admin API (memory store)', () => {
     expect(refused.body.error_description).toContain(taken);
   });
 
+  it('a client made here is not managed through RFC 7592, even with a registration access token left for its id', async () => {
+    const registered = await (await fetch(`${server.issuer}/reg`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(SERVICE_METADATA),
+    })).json() as { client_id: string; registration_access_token: string; registration_client_uri: string };
+    // The registered client is forgotten (as an unused one is) while its registration access token is not.
+    await server.stagepass.store.destroyModel('Client', registered.client_id);
+    const made = await admin.post('/clients', { ...SERVICE_METADATA, client_id: registered.client_id });
+    expect(made.status).toBe(201);
+    const management = { authorization: `Bearer ${registered.registration_access_token}` };
+    const read = await fetch(registered.registration_client_uri, { headers: management });
+    expect(read.status).toBe(401);
+    expect(await read.text()).not.toContain(made.body.client_secret);
+    const deleted = await fetch(registered.registration_client_uri, { method: 'DELETE', headers: management });
+    expect(deleted.status).toBe(401);
+    expect((await admin.get(`/clients/${registered.client_id}`)).status).toBe(200);
+  });
+
   it('a public client gets no secret', async () => {
     const created = await admin.post('/clients', {
       client_id: 'runtime-tv', application_type: 'native', token_endpoint_auth_method: 'none',
