@@ -42,7 +42,7 @@ export async function writeStagepassConfig(
     ...(redisCluster ? { redisCluster: true } : {}),
     // The limiter still counts every request (its cost is measured) but never refuses one.
     limits: { tokensPerSecond: { default: 1_000_000, [GRANTS.ivs]: 1_000_000 } },
-    keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookie-keys.json'), encryptionKeyFile: join(dir, 'key-encryption-key.json') },
+    keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookie-keys.json'), encryptionKeyFile: join(dir, 'key-encryption-key.json'), keySetFile: join(dir, 'key-set.json') },
     clients: [
       {
         client_id: BENCH_CLIENT.clientId,

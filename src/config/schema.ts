@@ -92,6 +92,8 @@ const keysSchema = z.strictObject({
   /** The signing keys a server starts with; once the store holds a key set, it seeds nothing more. */
   jwksFile: z.string().min(1).default('.data/jwks.json'),
   cookieKeysFile: z.string().min(1).default('.data/cookie-keys.json'),
+  /** Where a server on the memory store keeps its key set (encrypted), so that rotations outlive a restart; unused with Redis. */
+  keySetFile: z.string().min(1).default('.data/key-set.json'),
   /** The AES-256 key the signing keys are encrypted under in the store; every instance must share it. */
   encryptionKeyFile: z.string().min(1).default('.data/key-encryption-key.json'),
   /** Seconds a rotated-in key is published as `next` before it signs, so that cached JWKS learn it first. */
@@ -183,7 +185,7 @@ export const configSchema = z.strictObject({
   /** One worker process per core, sharing the port; state must then live in Redis. */
   cluster: z.boolean().default(false),
   keys: keysSchema.default({
-    jwksFile: '.data/jwks.json', cookieKeysFile: '.data/cookie-keys.json', encryptionKeyFile: '.data/key-encryption-key.json', promoteAfterSeconds: 3600,
+    jwksFile: '.data/jwks.json', cookieKeysFile: '.data/cookie-keys.json', keySetFile: '.data/key-set.json', encryptionKeyFile: '.data/key-encryption-key.json', promoteAfterSeconds: 3600,
   }),
   clients: z.array(clientSchema).default([]),
   accounts: z.array(accountSchema).default([]),

@@ -5,6 +5,7 @@ import type { Clock } from '../time/clock.js';
 import { openPrivateKey, sealPrivateKey, type SealedKey } from './key-encryption.js';
 import { publishedAt, ROTATED_ALGORITHMS, rotate, seededRing, signingKeyAt, statusAt, type KeyRing, type KeyStatus, type RingKey } from './key-ring.js';
 import { es256VerificationKeys, importSigningKey, publicJwkOf, type ServerSigningKey, type SigningKey } from './server-signing-key.js';
+import type { KeySetFile } from './key-set-file.js';
 import { generateSigningJwk, type PrivateJwks } from './signing-keys.js';
 
 /** The one store record every instance reads its signing keys from. */
@@ -67,6 +68,12 @@ export interface SigningKeyRingOptions {
   promoteAfterSeconds: number;
   /** Per algorithm, the longest a token signed with such a key stays valid. */
   tokenLifetimeSeconds: Readonly<Record<string, number>>;
+  /**
+   * Where the key set is also kept, encrypted as in the store, when the store does not outlive
+   * the process (the memory store): a restart then comes back to the rotated keys, not to the
+   * JWKS file's.
+   */
+  keptIn?: KeySetFile;
   /** The first of a run of failed refreshes (the store unreachable): the instance keeps the keys it has. */
   onRefreshError?: (error: Error) => void;
 }
@@ -114,8 +121,10 @@ export class SigningKeyRing {
    * not decrypt (another instance's key-encryption key): a server that cannot sign should not start.
    */
   static async open(options: SigningKeyRingOptions): Promise<SigningKeyRing> {
-    const { store, clock, encryptionKey, seed } = options;
+    const { store, clock, encryptionKey, seed, keptIn } = options;
     let raw = await store.getValue(KEY_RING_RECORD);
+    const kept = raw === undefined ? await keptIn?.read() : undefined;
+    if (kept !== undefined && (await store.replaceValue(KEY_RING_RECORD, undefined, kept, recordSeconds(kept, clock.now())))) raw = kept;
     if (raw === undefined) {
       const ring = seededRing(seed.keys, clock.now());
       // Refused before it is stored, where it would refuse every instance after this one.
@@ -215,6 +224,7 @@ export class SigningKeyRing {
       const next = this.#encode(rotated);
       if (await store.replaceValue(KEY_RING_RECORD, expected, next, recordSeconds(next, now))) {
         this.#apply(next);
+        await this.#options.keptIn?.write(next);
         return this.list().filter((key) => newKeys.some((jwk) => jwk.kid === key.kid));
       }
     }

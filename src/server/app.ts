@@ -22,6 +22,7 @@ import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import { awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { KeyDecryptionError } from '../keys/key-encryption.js';
+import { keySetFile } from '../keys/key-set-file.js';
 import { SigningKeyRing } from '../keys/signing-key-ring.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks, loadOrCreateKeyEncryptionKey, type PrivateJwks } from '../keys/signing-keys.js';
 import { createMinters, LONGEST_SERVER_KEY_TOKEN_SECONDS, MINTER_TOKENS_PER_SECOND, MINTING_POLICY_METADATA } from '../grants/index.js';
@@ -40,6 +41,7 @@ import { TokenRateLimiter } from '../limits/token-rate.js';
 import { answerRetriedRotations } from '../provider/refresh-rotation.js';
 import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
 import { createStore } from '../store/create-store.js';
+import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { UpstreamProvider } from '../upstream/upstream-provider.js';
@@ -198,6 +200,7 @@ async function openSigningKeys(
   try {
     return await SigningKeyRing.open({
       ...options,
+      ...(options.store instanceof MemoryStore ? { keptIn: keySetFile(config.keys.keySetFile) } : {}),
       promoteAfterSeconds: config.keys.promoteAfterSeconds,
       tokenLifetimeSeconds: { ES256: Math.max(ID_TOKEN_LIFETIME_SECONDS, LONGEST_SERVER_KEY_TOKEN_SECONDS), RS256: ID_TOKEN_LIFETIME_SECONDS },
       onRefreshError: (error) => logger.warn('signing keys could not be read again; signing with the ones held', { error: error.message }),

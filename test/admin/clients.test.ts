@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/server/logger.js';
-import { adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
+import { adminApi, adminToken, CLIENTS_WITH_ADMINS, seenWithinPropagation } from '../support/admin.js';
 import { signInAndApprove } from '../support/flows.js';
 import { IVS_GRANT, ivsConfig, mint, STAGES } from '../support/minters.js';
 import { expectAnswersMatch, validatedDocument, type LoggedAnswer } from '../support/openapi.js';
 import { basicAuth, client, postForm } from '../support/relying-party.js';
 import { ScriptedUser } from '../support/scripted-user.js';
-import { sleep } from '../support/sleep.js';
 import { CLIENTS, newKeysDir, REDIRECT_URI, startStagepass, uniqueRedisPrefix, USERS, type RunningStagepass } from '../support/stagepass.js';
 
 const RESOURCE_SERVER = {
@@ -104,6 +103,23 @@ describe('clients made through the Admin API (memory store)', () => {
     const refused = await admin.post('/clients', { ...SERVICE_METADATA, client_id: taken });
     expect(refused.status).toBe(409);
     expect(refused.body.error_description).toContain(taken);
+  });
+
+  it('a client made here is not managed through RFC 7592, even with a registration access token left for its id', async () => {
+    const registered = await (await fetch(`${server.issuer}/reg`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(SERVICE_METADATA),
+    })).json() as { client_id: string; registration_access_token: string; registration_client_uri: string };
+    // The registered client is forgotten (as an unused one is) while its registration access token is not.
+    await server.stagepass.store.destroyModel('Client', registered.client_id);
+    const made = await admin.post('/clients', { ...SERVICE_METADATA, client_id: registered.client_id });
+    expect(made.status).toBe(201);
+    const management = { authorization: `Bearer ${registered.registration_access_token}` };
+    const read = await fetch(registered.registration_client_uri, { headers: management });
+    expect(read.status).toBe(401);
+    expect(await read.text()).not.toContain(made.body.client_secret);
+    const deleted = await fetch(registered.registration_client_uri, { method: 'DELETE', headers: management });
+    expect(deleted.status).toBe(401);
+    expect((await admin.get(`/clients/${registered.client_id}`)).status).toBe(200);
   });
 
   it('a public client gets no secret', async () => {
@@ -332,19 +348,6 @@ describe('clients made through the Admin API (memory store)', () => {
     expectAnswersMatch(await validatedDocument(server.issuer), answers);
   });
 });
-
-/** What every instance must see of a change made on another, at the latest. */
-const PROPAGATION_MS = 1000;
-
-/** Asks `attempt` until `done` holds, for at most PROPAGATION_MS; answers the last result. */
-async function seenWithinPropagation<T>(attempt: () => Promise<T>, done: (result: T) => boolean): Promise<T> {
-  const deadline = performance.now() + PROPAGATION_MS;
-  for (;;) {
-    const result = await attempt();
-    if (done(result) || performance.now() > deadline) return result;
-    await sleep(50);
-  }
-}
 
 describe('clients made on one instance, used on another sharing its Redis', () => {
   let a: RunningStagepass;

@@ -61,7 +61,7 @@ describe('command line', () => {
     const port = await freePort();
     const config = JSON.parse(await readFile('config/default.json', 'utf8')) as Record<string, unknown>;
     const path = join(dir, 'config.json');
-    await writeFile(path, JSON.stringify({ ...config, keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json'), encryptionKeyFile: join(dir, 'key-encryption-key.json') } }));
+    await writeFile(path, JSON.stringify({ ...config, keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json'), encryptionKeyFile: join(dir, 'key-encryption-key.json'), keySetFile: join(dir, 'key-set.json') } }));
     const result = await startMain({ STAGEPASS_CONFIG: path, PORT: String(port) }, /sign in as alice/);
     expect(result.stdout).toContain(`discovery: http://localhost:${port}/.well-known/openid-configuration`);
     // Each configured minter shows how to mint with the sample client.
@@ -75,7 +75,7 @@ describe('command line', () => {
   it('a restarted server reuses the keys it created rather than making new ones', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stagepass-restart-'));
     const path = join(dir, 'config.json');
-    await writeFile(path, JSON.stringify({ keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json'), encryptionKeyFile: join(dir, 'key-encryption-key.json') } }));
+    await writeFile(path, JSON.stringify({ keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json'), encryptionKeyFile: join(dir, 'key-encryption-key.json'), keySetFile: join(dir, 'key-set.json') } }));
     await startMain({ STAGEPASS_CONFIG: path, PORT: String(await freePort()) }, /listening/);
     const created = await readFile(join(dir, 'jwks.json'), 'utf8');
     await startMain({ STAGEPASS_CONFIG: path, PORT: String(await freePort()) }, /listening/);
@@ -86,7 +86,7 @@ describe('command line', () => {
     await run('npm', ['run', 'build']);
     const dir = await mkdtemp(join(tmpdir(), 'stagepass-dist-'));
     const path = join(dir, 'config.json');
-    await writeFile(path, JSON.stringify({ keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json'), encryptionKeyFile: join(dir, 'key-encryption-key.json') } }));
+    await writeFile(path, JSON.stringify({ keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json'), encryptionKeyFile: join(dir, 'key-encryption-key.json'), keySetFile: join(dir, 'key-set.json') } }));
     const port = await freePort();
     const child = spawn(process.execPath, ['dist/main.js'], { env: { ...process.env, STAGEPASS_CONFIG: path, PORT: String(port) } });
     let discovery: Record<string, unknown>;

@@ -64,6 +64,7 @@ describe('configuration', () => {
     [{ keys: { jwksFile: '' } }, 'keys.jwksFile'],
     [{ keys: { promoteAfterSeconds: 86_401 } }, 'keys.promoteAfterSeconds'],
     [{ keys: { encryptionKeyFile: '' } }, 'keys.encryptionKeyFile'],
+    [{ keys: { keySetFile: '' } }, 'keys.keySetFile'],
     [{ clients: [{ client_id: 'a' }, { client_id: 'a' }] }, 'clients.1.client_id'],
     [{ ivs: { publicKeyArn: 'arn:aws:ivs:us-west-2:1:stage/x', privateKeyFile: 'k.pem' } }, 'ivs.publicKeyArn'],
     [{ licenses: [{ arn: 'arn:aws:iam::123456789012:role/x' }] }, 'licenses.0.arn'],

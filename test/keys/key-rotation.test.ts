@@ -158,4 +158,23 @@ describe('one instance on the memory store', () => {
       await alone.close();
     }
   });
+
+  it('comes back after a restart to the keys it rotated to, not to the JWKS file\'s', async () => {
+    const ownKeys = await newKeysDir();
+    const first = await startStagepass({ keysDir: ownKeys, config: { clients: [CLIENTS.confidential] } });
+    const [es256, rs256] = await first.stagepass.signingKeys.rotate();
+    const published = await publishedKids(first);
+    await first.close();
+
+    const again = await startStagepass({ keysDir: ownKeys, config: { clients: [CLIENTS.confidential] } });
+    try {
+      expect(await publishedKids(again)).toEqual(published);
+      expect(again.stagepass.signingKeys.list().find((key) => key.kid === es256!.kid)).toEqual(es256);
+      again.clock.advance(HOUR_MS);
+      await again.stagepass.signingKeys.refresh();
+      expect(kidOf(await idToken(again))).toBe(rs256!.kid);
+    } finally {
+      await again.close();
+    }
+  });
 });

@@ -123,6 +123,7 @@ export function keysIn(keysDir: string): Record<string, string> {
     jwksFile: join(keysDir, 'jwks.json'),
     cookieKeysFile: join(keysDir, 'cookie-keys.json'),
     encryptionKeyFile: join(keysDir, 'key-encryption-key.json'),
+    keySetFile: join(keysDir, 'key-set.json'),
   };
 }
 
