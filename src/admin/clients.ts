@@ -207,7 +207,7 @@ export function clientOperations({ provider, apiClients, configured, grantIndex,
       },
     }),
     adminOperation({
-      method: 'POST', path: '/clients/{client_id}/secret', resource: 'clients', operationId: 'replaceClientSecret', access: 'write',
+      method: 'POST', path: '/clients/{client_id}/secret', resource: 'clients', operationId: 'replaceClientSecret', access: 'write', ifMatch: true,
       summary: 'Replace a client\'s secret with a generated one, answered once; the old one stops working at once',
       pathParameters: CLIENT_ID, errors: [404, 409, 412],
       responses: { 200: { description: 'The new secret', schema: secretSchema, etag: true } },

@@ -42,7 +42,7 @@ export function openApiDocument(operations: readonly AdminOperation[], { issuer,
         name, in: 'query', required: !(schema as z.ZodType).safeParse(undefined).success, schema: jsonSchema(schema as z.ZodType, 'input'),
         ...((schema as z.ZodType).meta()?.description ? { description: (schema as z.ZodType).meta()!.description } : {}),
       })),
-      ...(operation.method === 'PUT' || operation.method === 'DELETE'
+      ...(operation.method === 'PUT' || operation.method === 'DELETE' || operation.ifMatch
         ? [{ name: 'If-Match', in: 'header', required: false, description: 'The ETag the change is based on; 412 when the resource has changed since', schema: { type: 'string' } }]
         : []),
     ];

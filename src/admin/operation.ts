@@ -54,6 +54,8 @@ export interface AdminOperation<Body = unknown> {
   body?: z.ZodType<Body>;
   /** Successful answers by status; the error answers every operation shares are added for it. */
   responses: Readonly<Record<number, AdminResponse>>;
+  /** Whether it honours `If-Match`; PUT and DELETE always do. */
+  ifMatch?: boolean;
   /** Error statuses beyond those of every call (400, 401, 403, 413, 503), for the document. */
   errors?: readonly number[];
   handle(request: AdminRequest<Body>): Promise<AdminAnswer>;

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/server/logger.js';
-import { adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
+import { adminApi, adminToken, CLIENTS_WITH_ADMINS, seenWithinPropagation } from '../support/admin.js';
 import { signInAndApprove } from '../support/flows.js';
 import { IVS_GRANT, ivsConfig, mint, STAGES } from '../support/minters.js';
 import { expectAnswersMatch, validatedDocument, type LoggedAnswer } from '../support/openapi.js';
 import { basicAuth, client, postForm } from '../support/relying-party.js';
 import { ScriptedUser } from '../support/scripted-user.js';
-import { sleep } from '../support/sleep.js';
 import { CLIENTS, newKeysDir, REDIRECT_URI, startStagepass, uniqueRedisPrefix, USERS, type RunningStagepass } from '../support/stagepass.js';
 
 const RESOURCE_SERVER = {
@@ -349,19 +348,6 @@ describe('clients made through the Admin API (memory store)', () => {
     expectAnswersMatch(await validatedDocument(server.issuer), answers);
   });
 });
-
-/** What every instance must see of a change made on another, at the latest. */
-const PROPAGATION_MS = 1000;
-
-/** Asks `attempt` until `done` holds, for at most PROPAGATION_MS; answers the last result. */
-async function seenWithinPropagation<T>(attempt: () => Promise<T>, done: (result: T) => boolean): Promise<T> {
-  const deadline = performance.now() + PROPAGATION_MS;
-  for (;;) {
-    const result = await attempt();
-    if (done(result) || performance.now() > deadline) return result;
-    await sleep(50);
-  }
-}
 
 describe('clients made on one instance, used on another sharing its Redis', () => {
   let a: RunningStagepass;

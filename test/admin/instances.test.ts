@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
+import { adminApi, adminToken, CLIENTS_WITH_ADMINS, seenWithinPropagation } from '../support/admin.js';
 import { authorizationCodeTokens } from '../support/flows.js';
 import {
   ACCESS_TOKEN_TYPE, IVS_GRANT, ivsConfig, JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, ROLE, STAGES, VIDEO_GRANT, VIDEO_PROJECT,
 } from '../support/minters.js';
 import { PEOPLE, PEOPLE_APP, peopleAccounts, VIDEO_SESSION } from '../support/people.js';
 import { client } from '../support/relying-party.js';
-import { sleep } from '../support/sleep.js';
 import { newKeysDir, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
-
-/** What every instance must see of a change made on another, at the latest. */
-const PROPAGATION_MS = 1000;
 
 let a: RunningStagepass;
 let b: RunningStagepass;
@@ -35,19 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([a?.close(), b?.close()]);
 });
-
-/**
- * Asks `attempt` until `done` holds, for at most PROPAGATION_MS after the change answered; fails
- * with the last answer when it never does.
- */
-async function seenWithinPropagation<T>(attempt: () => Promise<T>, done: (result: T) => boolean): Promise<T> {
-  const deadline = performance.now() + PROPAGATION_MS;
-  for (;;) {
-    const result = await attempt();
-    if (done(result) || performance.now() > deadline) return result;
-    await sleep(50);
-  }
-}
 
 const asViewer = () => ({ subject_token: viewerToken, subject_token_type: ACCESS_TOKEN_TYPE });
 const videoOnB = () => mint(b.issuer, PEOPLE_APP, VIDEO_GRANT, { session_id: VIDEO_SESSION, ...asViewer() });

@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 
 import type { LoggedAnswer } from './openapi.js';
+import { sleep } from './sleep.js';
 import { CLIENTS } from './stagepass.js';
 
 /** Clients of the configuration file that may administer: one reads and writes, one only reads. */
@@ -68,4 +69,21 @@ export function adminApi(issuer: string, token: string | undefined, log?: Logged
     delete: (path: string, headers?: Record<string, string>) => call('DELETE', path, undefined, headers),
     call,
   };
+}
+
+/** What every instance must see of a change made on another, at the latest. */
+export const PROPAGATION_MS = 1000;
+
+/**
+ * Asks `attempt` until `done` holds, for at most PROPAGATION_MS after the change answered, and
+ * answers the last result: the test then asserts on it, so a change never seen fails with what
+ * was answered instead.
+ */
+export async function seenWithinPropagation<T>(attempt: () => Promise<T>, done: (result: T) => boolean): Promise<T> {
+  const deadline = performance.now() + PROPAGATION_MS;
+  for (;;) {
+    const result = await attempt();
+    if (done(result) || performance.now() > deadline) return result;
+    await sleep(50);
+  }
 }
