@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 
 import { hashPassword } from '../../src/accounts/password.js';
 import { parseConfig } from '../../src/config/load.js';
+import { loadOrCreateJwks } from '../../src/keys/signing-keys.js';
 import { createStagepass, listen, type Stagepass } from '../../src/server/app.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { silentLogger } from '../../src/server/logger.js';
@@ -72,7 +73,7 @@ export interface StartOptions {
   redis?: boolean | { keyPrefix: string };
   /** Raw configuration merged over the test defaults, as a config file would hold it. */
   config?: Record<string, unknown> | ((keysDir: string) => Record<string, unknown>);
-  /** Where keys live; a fresh temporary folder unless given (to share keys across restarts). */
+  /** Where keys live; a fresh folder holding the test JWKS unless given (to share keys across restarts). */
   keysDir?: string;
   /** Silent unless given (to read what the server logs). */
   logger?: Logger;
@@ -126,8 +127,27 @@ export function keysIn(keysDir: string): Record<string, string> {
   };
 }
 
+/**
+ * One JWKS per test process, made by the server's own key generation: a new keys folder starts
+ * with a copy, so a server's first start does not generate an RSA key each time. Cookie and
+ * key-encryption keys stay the folder's own; the command-line tests start servers on empty
+ * folders and check the generation itself.
+ */
+let testJwks: Promise<string> | undefined;
+function generatedJwks(): Promise<string> {
+  testJwks ??= mkdtemp(join(tmpdir(), 'stagepass-test-jwks-')).then(async (dir) => {
+    const path = join(dir, 'jwks.json');
+    await loadOrCreateJwks(path);
+    return path;
+  });
+  return testJwks;
+}
+
+/** A keys folder of its own, holding the test JWKS; a server started on it seeds its signing keys from that. */
 export async function newKeysDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'stagepass-keys-'));
+  const [dir, jwks] = await Promise.all([mkdtemp(join(tmpdir(), 'stagepass-keys-')), generatedJwks()]);
+  await copyFile(jwks, keysIn(dir).jwksFile!);
+  return dir;
 }
 
 export function uniqueRedisPrefix(): string {
