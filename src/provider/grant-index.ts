@@ -26,6 +26,11 @@ export interface GrantIndexOptions {
   /** The longest lifetime of an indexed record (the Grant's): revocation looks no further ahead. */
   longestLifetimeSeconds: number;
   clock: Clock;
+  /**
+   * Clients whose grants and tokens are never revoked as a whole: the configuration file's, which
+   * cannot be deleted at runtime. Not indexing them keeps a store write off each of their tokens.
+   */
+  permanentClients?: ReadonlySet<string>;
 }
 
 /**
@@ -38,17 +43,20 @@ export class GrantIndex {
   readonly #store: Store;
   readonly #longest: number;
   readonly #clock: Clock;
+  readonly #permanentClients: ReadonlySet<string>;
 
-  constructor(store: Store, { longestLifetimeSeconds, clock }: GrantIndexOptions) {
+  constructor(store: Store, { longestLifetimeSeconds, clock, permanentClients = new Set() }: GrantIndexOptions) {
     this.#store = store;
+    this.#permanentClients = permanentClients;
     this.#longest = longestLifetimeSeconds;
     this.#clock = clock;
   }
 
   /** The store adapter's side: notes a record about to be saved for `expiresIn` seconds. */
   async note(model: string, id: string, payload: Record<string, unknown>, expiresIn: number | undefined): Promise<void> {
-    const owners = model === GRANT_MODEL ? [clientOwner(payload.clientId), accountOwner(payload.accountId)]
-      : HELD_WITHOUT_GRANT.has(model) && grantIdOfPayload(payload) === undefined ? [clientOwner(payload.clientId)]
+    const client = this.#permanentClients.has(String(payload.clientId)) ? undefined : clientOwner(payload.clientId);
+    const owners = model === GRANT_MODEL ? [client, accountOwner(payload.accountId)]
+      : HELD_WITHOUT_GRANT.has(model) && grantIdOfPayload(payload) === undefined ? [client]
         : [];
     const lifetime = Math.min(expiresIn ?? this.#longest, this.#longest);
     const entry = `${model}:${id}`;

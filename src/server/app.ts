@@ -104,7 +104,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   ]));
   for (const upstream of upstreamProviders.values()) upstream.discoverInBackground();
   const render = createPageRenderer(VIEWS_DIR);
-  const grantIndex = new GrantIndex(store, { longestLifetimeSeconds: GRANT_LIFETIME_SECONDS, clock });
+  // The configuration's clients cannot be deleted at runtime: their tokens need no index entry.
+  const grantIndex = new GrantIndex(store, {
+    longestLifetimeSeconds: GRANT_LIFETIME_SECONDS, clock, permanentClients: new Set(config.clients.map(({ client_id }) => client_id)),
+  });
   const apiClients = new ApiClients(store);
   const provider = createProvider({
     config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients,

@@ -3,7 +3,10 @@ import { once } from 'node:events';
 
 import type { Logger } from '../observability/logger.js';
 
-/** A worker that dies this soon after starting is failing to start, not crashing under load. */
+/**
+ * A worker that dies before it listens, or this soon after, is failing to start, not crashing
+ * under load: on a busy machine a worker can take longer than this to fail at start.
+ */
 const STARTUP_FAILURE_MS = 5_000;
 
 /**
@@ -16,7 +19,12 @@ export async function runClusterPrimary(workerCount: number, logger: Logger): Pr
   let stopping = false;
   const startedAt = new Map<Worker, number>();
 
-  const fork = () => startedAt.set(cluster.fork(), Date.now());
+  const listening = new WeakSet<Worker>();
+  const fork = () => {
+    const worker = cluster.fork();
+    startedAt.set(worker, Date.now());
+    worker.once('listening', () => listening.add(worker));
+  };
   cluster.on('exit', (worker, code, signal) => {
     const lived = Date.now() - (startedAt.get(worker) ?? 0);
     startedAt.delete(worker);
@@ -26,7 +34,7 @@ export async function runClusterPrimary(workerCount: number, logger: Logger): Pr
       return;
     }
     logger.error('worker exited', { pid: worker.process.pid, code, signal });
-    if (lived < STARTUP_FAILURE_MS) {
+    if (!listening.has(worker) || lived < STARTUP_FAILURE_MS) {
       stopping = true;
       for (const other of startedAt.keys()) other.kill('SIGTERM');
       process.exitCode = 1;

@@ -1,53 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/server/logger.js';
-import { adminApi, adminToken, CLIENTS_WITH_ADMINS, seenWithinPropagation } from '../support/admin.js';
-import { signInAndApprove } from '../support/flows.js';
+import {
+  adminApi, adminToken, clientCredentialsToken, CLIENTS_WITH_ADMINS, RESOURCE_SERVER, relyingPartyOf, seenWithinPropagation, SERVICE_METADATA, signedInTokens, WEB_APP_METADATA,
+} from '../support/admin.js';
 import { IVS_GRANT, ivsConfig, mint, STAGES } from '../support/minters.js';
 import { expectAnswersMatch, validatedDocument, type LoggedAnswer } from '../support/openapi.js';
 import { basicAuth, client, postForm } from '../support/relying-party.js';
 import { ScriptedUser } from '../support/scripted-user.js';
 import { CLIENTS, newKeysDir, REDIRECT_URI, startStagepass, uniqueRedisPrefix, USERS, type RunningStagepass } from '../support/stagepass.js';
-
-const RESOURCE_SERVER = {
-  client_id: 'resource-server', client_secret: 'resource-server-secret-0123456789', introspection_allowed: true,
-  grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
-};
-
-/** A backend that authenticates with a secret and obtains client_credentials tokens. */
-const SERVICE_METADATA = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
-
-/** An app that signs people in and keeps them signed in. */
-const WEB_APP_METADATA = {
-  client_name: 'Made at runtime',
-  grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
-  response_types: ['code'],
-  redirect_uris: [REDIRECT_URI],
-};
-
-type Credentials = { client_id: string; client_secret: string };
-
-async function relyingPartyOf(issuer: string, { client_id, client_secret }: Credentials) {
-  return client.discovery(new URL(issuer), client_id, client_secret, client.ClientSecretBasic(client_secret), {
-    execute: [client.allowInsecureRequests],
-  });
-}
-
-async function clientCredentialsToken(issuer: string, credentials: Credentials) {
-  return (await client.clientCredentialsGrant(await relyingPartyOf(issuer, credentials))).access_token;
-}
-
-/** Alice signs in at the client and approves it; answers its tokens. */
-async function signedInTokens(issuer: string, credentials: Credentials) {
-  const config = await relyingPartyOf(issuer, credentials);
-  const verifier = client.randomPKCECodeVerifier();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope: 'openid offline_access', prompt: 'consent',
-    code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-  });
-  const callback = await signInAndApprove(new ScriptedUser(), url.href);
-  return { config, tokens: await client.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier }) };
-}
 
 const introspector = (issuer: string) => async (token: string) =>
   (await postForm(`${issuer}/token/introspection`, { token }, basicAuth(RESOURCE_SERVER.client_id, RESOURCE_SERVER.client_secret))).body.active;

@@ -2,20 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { GRANT_LIFETIME_SECONDS } from '../../src/provider/create-provider.js';
 import { GrantIndex } from '../../src/provider/grant-index.js';
+import {
+  adminApi, adminToken, clientCredentialsToken, CLIENTS_WITH_ADMINS, RESOURCE_SERVER, signedInTokens, WEB_APP_METADATA,
+} from '../support/admin.js';
 import { authorizationCodeTokens } from '../support/flows.js';
 import { basicAuth, client, postForm, relyingParty } from '../support/relying-party.js';
-import { CLIENTS, startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
+import { startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
 
-const RESOURCE_SERVER = {
-  client_id: 'resource-server', client_secret: 'resource-server-secret-0123456789', introspection_allowed: true,
-  grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
-};
 
 describe.each([['memory', false], ['Redis', true]] as const)('revoking every grant of a client or an account (%s store)', (_store, redis) => {
   let server: RunningStagepass;
   let grants: GrantIndex;
   beforeAll(async () => {
-    server = await startStagepass({ redis, config: { clients: [...Object.values(CLIENTS), RESOURCE_SERVER] } });
+    server = await startStagepass({ redis, config: { clients: [...CLIENTS_WITH_ADMINS, RESOURCE_SERVER] } });
     // The index lives in the store: one made over the server's store sees what the server noted.
     grants = new GrantIndex(server.stagepass.store, { longestLifetimeSeconds: GRANT_LIFETIME_SECONDS, clock: server.clock });
   });
@@ -28,25 +27,31 @@ describe.each([['memory', false], ['Redis', true]] as const)('revoking every gra
     return (await client.clientCredentialsGrant(service)).access_token;
   };
 
+  /** Clients made through the Admin API: the configuration's cannot be deleted, so they are not indexed. */
+  const madeClient = async (name: string) => {
+    const admin = adminApi(server.issuer, await adminToken(server.issuer));
+    const created = await admin.post('/clients', { client_id: name, ...WEB_APP_METADATA });
+    expect(created.status).toBe(201);
+    return { client_id: name, client_secret: String(created.body.client_secret) };
+  };
+
   it('a client\'s grants and client_credentials tokens stop working at once; other clients\' go on', async () => {
-    const confidential = await authorizationCodeTokens(server.issuer, 'confidential');
-    const native = await authorizationCodeTokens(server.issuer, 'native');
-    const confidentialOwn = await (async () => {
-      const config = await relyingParty(server.issuer, 'confidential');
-      return (await client.clientCredentialsGrant(config)).access_token;
-    })();
+    const [revoked, other] = await Promise.all([madeClient('revoked-app'), madeClient('other-app')]);
+    const signedIn = await signedInTokens(server.issuer, revoked);
+    const otherSignedIn = await signedInTokens(server.issuer, other);
+    const revokedOwn = await clientCredentialsToken(server.issuer, revoked);
     const service = await serviceToken();
 
-    await grants.revokeGrantsOfClient(CLIENTS.confidential.client_id);
+    await grants.revokeGrantsOfClient(revoked.client_id);
 
-    expect(await active(confidential.tokens.access_token)).toBe(false);
-    expect(await active(confidentialOwn)).toBe(false);
-    await expect(client.fetchUserInfo(confidential.config, confidential.tokens.access_token, USERS.alice.sub))
+    expect(await active(signedIn.tokens.access_token)).toBe(false);
+    expect(await active(revokedOwn)).toBe(false);
+    await expect(client.fetchUserInfo(signedIn.config, signedIn.tokens.access_token, USERS.alice.sub))
       .rejects.toMatchObject({ status: 401 });
-    await expect(client.refreshTokenGrant(confidential.config, confidential.tokens.refresh_token!))
+    await expect(client.refreshTokenGrant(signedIn.config, signedIn.tokens.refresh_token!))
       .rejects.toMatchObject({ error: 'invalid_grant' });
-    expect(await active(native.tokens.access_token)).toBe(true);
-    expect((await client.refreshTokenGrant(native.config, native.tokens.refresh_token!)).access_token).toBeTruthy();
+    expect(await active(otherSignedIn.tokens.access_token)).toBe(true);
+    expect((await client.refreshTokenGrant(otherSignedIn.config, otherSignedIn.tokens.refresh_token!)).access_token).toBeTruthy();
     expect(await active(service)).toBe(true);
   });
 

@@ -1,8 +1,11 @@
 import * as client from 'openid-client';
 
+import { signInAndApprove } from './flows.js';
+
 import type { LoggedAnswer } from './openapi.js';
+import { ScriptedUser } from './scripted-user.js';
 import { sleep } from './sleep.js';
-import { CLIENTS } from './stagepass.js';
+import { CLIENTS, REDIRECT_URI } from './stagepass.js';
 
 /** Clients of the configuration file that may administer: one reads and writes, one only reads. */
 export const ADMIN_CLIENTS = {
@@ -86,4 +89,46 @@ export async function seenWithinPropagation<T>(attempt: () => Promise<T>, done: 
     if (done(result) || performance.now() > deadline) return result;
     await sleep(50);
   }
+}
+
+/** A resource server of the configuration, which may introspect every client's tokens. */
+export const RESOURCE_SERVER = {
+  client_id: 'resource-server', client_secret: 'resource-server-secret-0123456789', introspection_allowed: true,
+  grant_types: ['client_credentials'], response_types: [], redirect_uris: [],
+};
+
+/** A backend that authenticates with a secret and obtains client_credentials tokens. */
+export const SERVICE_METADATA = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
+
+/** An app that signs people in and keeps them signed in. */
+export const WEB_APP_METADATA = {
+  client_name: 'Made at runtime',
+  grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+  response_types: ['code'],
+  redirect_uris: [REDIRECT_URI],
+};
+
+export type Credentials = { client_id: string; client_secret: string };
+
+/** openid-client as a client made through the Admin API. */
+export async function relyingPartyOf(issuer: string, { client_id, client_secret }: Credentials) {
+  return client.discovery(new URL(issuer), client_id, client_secret, client.ClientSecretBasic(client_secret), {
+    execute: [client.allowInsecureRequests],
+  });
+}
+
+export async function clientCredentialsToken(issuer: string, credentials: Credentials) {
+  return (await client.clientCredentialsGrant(await relyingPartyOf(issuer, credentials))).access_token;
+}
+
+/** Alice signs in at the client and approves it; answers its tokens. */
+export async function signedInTokens(issuer: string, credentials: Credentials) {
+  const config = await relyingPartyOf(issuer, credentials);
+  const verifier = client.randomPKCECodeVerifier();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI, scope: 'openid offline_access', prompt: 'consent',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+  });
+  const callback = await signInAndApprove(new ScriptedUser(), url.href);
+  return { config, tokens: await client.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier }) };
 }
