@@ -112,7 +112,11 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const provider = createProvider({
     config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients,
   });
-  signingKeys.onChange(() => replaceSigningKeys(provider, signingKeys.publishedJwks()));
+  signingKeys.onChange(() => {
+    replaceSigningKeys(provider, signingKeys.publishedJwks());
+    const keys = signingKeys.list();
+    logger.info('signing keys changed', { signing: keys.filter((key) => key.status === 'current').map((key) => key.kid), published: keys.length });
+  });
   signingKeys.start();
   const groups = new GroupDirectory(config.groups, store);
   const people = peopleOf({

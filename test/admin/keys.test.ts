@@ -88,6 +88,8 @@ describe('signing keys through the Admin API', () => {
       server.clock.advance(PROMOTE_AFTER_SECONDS * 1000);
       await server.stagepass.signingKeys.refresh();
     }
+    // Each instance says when its signing keys change.
+    expect(lines.filter((line) => line.message === 'signing keys changed').at(-1)).toMatchObject({ signing: added.map((key) => key.kid) });
     const statuses = ((await adminOnB.get('/keys')).body.items as ListedKey[]).map(({ kid, status }) => ({ kid, status }));
     expect(statuses).toEqual([...added.map(({ kid }) => ({ kid, status: 'current' })), ...before.map(({ kid }) => ({ kid, status: 'retired' }))]);
 
