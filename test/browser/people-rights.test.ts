@@ -13,9 +13,17 @@ const app = PEOPLE_APP;
 const SESSION = VIDEO_SESSION;
 const PEOPLE_ON_TV = { host: PEOPLE.host, viewer: PEOPLE.viewer };
 
+// One Chromium for both stores: each sign-in has a context of its own.
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
 describe.each([['memory', false], ['Redis', true]] as const)('what a person signed in on a TV may mint, in Chromium, on the %s store', (_store, redis) => {
   let server: RunningStagepass;
-  let browser: Browser;
   const subjectTokens: Record<keyof typeof PEOPLE_ON_TV, string> = { host: '', viewer: '' };
 
   /** The TV shows a code; the person enters it in the browser, signs in and allows; the TV's poll gets the person's token. */
@@ -23,7 +31,8 @@ describe.each([['memory', false], ['Redis', true]] as const)('what a person sign
     const config = await relyingParty(server.issuer, 'native');
     const started = await client.initiateDeviceAuthorization(config, { scope: 'openid' });
     const polling = client.pollDeviceAuthorizationGrant(config, started);
-    const page = await (await browser.newContext()).newPage();
+    const context = await browser.newContext();
+    const page = await context.newPage();
     await page.goto(started.verification_uri_complete!);
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'Continue' }).click();
@@ -32,6 +41,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('what a person sign
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Allow' }).click();
     await expect(page.getByRole('heading').textContent()).resolves.toBe('Device connected');
+    await context.close();
     const tokens = await polling;
     expect(tokens.claims()?.sub).toBe(PEOPLE[who].sub);
     return tokens.access_token;
@@ -40,26 +50,22 @@ describe.each([['memory', false], ['Redis', true]] as const)('what a person sign
   beforeAll(async () => {
     const keysDir = await newKeysDir();
     const accounts = await peopleAccounts();
-    [server, browser] = await Promise.all([
-      startStagepass({
-        redis,
-        keysDir,
-        config: {
-          ivs: ivsConfig(keysDir),
-          video: VIDEO_PROJECT,
-          licenses: [{ arn: LICENSES.small, maxTokens: 100 }],
-          clients: [...Object.values(CLIENTS).filter((known) => known.client_id !== app.client_id), app],
-          accounts,
-          groups: GROUPS,
-        },
-      }),
-      launchChromium(),
-    ]);
+    server = await startStagepass({
+      redis,
+      keysDir,
+      config: {
+        ivs: ivsConfig(keysDir),
+        video: VIDEO_PROJECT,
+        licenses: [{ arn: LICENSES.small, maxTokens: 100 }],
+        clients: [...Object.values(CLIENTS).filter((known) => known.client_id !== app.client_id), app],
+        accounts,
+        groups: GROUPS,
+      },
+    });
     subjectTokens.host = await signInOnTheTv('host');
     subjectTokens.viewer = await signInOnTheTv('viewer');
   });
   afterAll(async () => {
-    await browser?.close();
     await server?.close();
   });
 

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import type { UpstreamAccount } from '../../src/accounts/upstream-accounts.js';
 import { adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
@@ -41,8 +41,15 @@ async function startBoth(store: Pick<StartOptions, 'redis'>, { upstreamRunning =
   return { server, upstream, startUpstream, redirectUri };
 }
 
+/** Each test's browser contexts, closed once it is over so that finished pages do not pile up in Chromium. */
+const contexts: BrowserContext[] = [];
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+});
+
 async function newPage(): Promise<Page> {
   const context = await browser.newContext();
+  contexts.push(context);
   return context.newPage();
 }
 
