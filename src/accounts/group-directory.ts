@@ -1,7 +1,6 @@
 import type { GroupRightsConfig } from '../config/schema.js';
-import { RefreshedView } from '../store/refreshed-view.js';
 import type { Store } from '../store/store.js';
-import { VersionedCollection, type Versioned } from '../store/versioned-collection.js';
+import { VersionedCollection } from '../store/versioned-collection.js';
 
 export type GroupSource = 'config' | 'api';
 
@@ -20,12 +19,10 @@ export interface Group {
 export class GroupDirectory {
   readonly #configured: Readonly<Record<string, GroupRightsConfig>> | undefined;
   readonly #stored: VersionedCollection<GroupRightsConfig>;
-  readonly #view: RefreshedView<Versioned<GroupRightsConfig>[]>;
 
   constructor(configured: Readonly<Record<string, GroupRightsConfig>> | undefined, store: Store) {
     this.#configured = configured;
     this.#stored = new VersionedCollection(store, { record: (name) => `group:${name}`, listing: 'groups' });
-    this.#view = new RefreshedView(() => this.#stored.list());
   }
 
   /**
@@ -33,9 +30,9 @@ export class GroupDirectory {
    * name both define); undefined while neither defines any group, which means no group policy.
    */
   async rightsByGroup(): Promise<Readonly<Record<string, GroupRightsConfig>> | undefined> {
-    const stored = await this.#view.current();
-    if (this.#configured === undefined && stored.length === 0) return undefined;
-    return { ...Object.fromEntries(stored.map(({ name, item }) => [name, item])), ...this.#configured };
+    const stored = await this.#stored.current();
+    if (this.#configured === undefined && stored.size === 0) return undefined;
+    return { ...Object.fromEntries(stored), ...this.#configured };
   }
 
   isConfigured(name: string): boolean {
@@ -60,13 +57,10 @@ export class GroupDirectory {
   /** Creates or replaces a runtime group from the version read (`undefined`: it must not exist); false when it changed meanwhile. */
   async put(name: string, rights: GroupRightsConfig, expected: string | undefined): Promise<Group | undefined> {
     const written = await this.#stored.put(name, rights, expected);
-    this.#view.invalidate();
     return written && { name, source: 'api', rights, version: written.version };
   }
 
-  async remove(name: string, expected: string): Promise<boolean> {
-    const removed = await this.#stored.remove(name, expected);
-    this.#view.invalidate();
-    return removed;
+  remove(name: string, expected: string): Promise<boolean> {
+    return this.#stored.remove(name, expected);
   }
 }

@@ -1,3 +1,4 @@
+import { RefreshedView } from './refreshed-view.js';
 import type { Store } from './store.js';
 
 /** Things kept until deleted; the store wants a lifetime, so one far beyond any such thing's use. */
@@ -17,6 +18,9 @@ export interface Versioned<T> {
  * forgotten before it is unlisted: the listing may run ahead of the records, never behind.
  */
 export class VersionedCollection<T> {
+  /** Read only when asked for (`current`), so a collection nobody reads that way costs nothing. */
+  readonly #view = new RefreshedView(async () => new Map((await this.list()).map(({ name, item }) => [name, item])));
+
   constructor(
     private readonly store: Store,
     private readonly names: { record: (name: string) => string; listing: string },
@@ -32,6 +36,14 @@ export class VersionedCollection<T> {
   /** Every item, by name. */
   async list(): Promise<Versioned<T>[]> {
     return this.#found(await this.#sortedNames());
+  }
+
+  /**
+   * Every item by name, as the store held them at most half a second ago: what the request paths
+   * read (a change made on another instance is seen within that; one made here, at once).
+   */
+  current(): Promise<ReadonlyMap<string, T>> {
+    return this.#view.current();
   }
 
   /** Up to `limit` items whose names sort after `after`, by name, and whether more follow. */
@@ -56,12 +68,14 @@ export class VersionedCollection<T> {
     const version = JSON.stringify(item);
     await this.store.addToSet(this.names.listing, name, this.lifetimeSeconds);
     const written = await this.store.replaceValue(this.names.record(name), expected, version, this.lifetimeSeconds);
+    this.#view.invalidate();
     return written ? { name, item, version } : undefined;
   }
 
   /** Deletes the item if it is still at `expected`; false when it changed or went in between. */
   async remove(name: string, expected: string): Promise<boolean> {
     if (!(await this.store.replaceValue(this.names.record(name), expected, undefined, this.lifetimeSeconds))) return false;
+    this.#view.invalidate();
     await this.store.removeFromSet(this.names.listing, name);
     return true;
   }

@@ -1,4 +1,3 @@
-import { RefreshedView } from '../../store/refreshed-view.js';
 import type { Store } from '../../store/store.js';
 import { VersionedCollection, type Versioned } from '../../store/versioned-collection.js';
 import { accessDenied, describe } from './minting-error.js';
@@ -20,11 +19,9 @@ export interface Ban {
  */
 export class BanList {
   readonly #stored: VersionedCollection<Ban>;
-  readonly #view: RefreshedView<Map<string, Ban>>;
 
   constructor(store: Store, private readonly now: () => number) {
     this.#stored = new VersionedCollection(store, { record: (person) => `ban:${person}`, listing: 'bans' });
-    this.#view = new RefreshedView(async () => new Map((await this.#stored.list()).map(({ name, item }) => [name, item])));
   }
 
   /** Whether the ban holds now, at the clock's time. */
@@ -34,7 +31,7 @@ export class BanList {
 
   /** The ban that refuses `person` the resource now, if any. */
   async holding(person: string, resource: string): Promise<Ban | undefined> {
-    const ban = (await this.#view.current()).get(person);
+    const ban = (await this.#stored.current()).get(person);
     if (!ban || !this.holdsNow(ban)) return undefined;
     return ban.resources.includes(EVERY_RESOURCE) || ban.resources.includes(resource) ? ban : undefined;
   }
@@ -56,15 +53,11 @@ export class BanList {
     return this.#stored.page(limit, after);
   }
 
-  async put(person: string, ban: Ban, expected: string | undefined): Promise<Versioned<Ban> | undefined> {
-    const written = await this.#stored.put(person, ban, expected);
-    this.#view.invalidate();
-    return written;
+  put(person: string, ban: Ban, expected: string | undefined): Promise<Versioned<Ban> | undefined> {
+    return this.#stored.put(person, ban, expected);
   }
 
-  async remove(person: string, expected: string): Promise<boolean> {
-    const removed = await this.#stored.remove(person, expected);
-    this.#view.invalidate();
-    return removed;
+  remove(person: string, expected: string): Promise<boolean> {
+    return this.#stored.remove(person, expected);
   }
 }

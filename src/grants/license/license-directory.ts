@@ -1,4 +1,3 @@
-import { RefreshedView } from '../../store/refreshed-view.js';
 import type { Store } from '../../store/store.js';
 import { VersionedCollection, type Versioned } from '../../store/versioned-collection.js';
 import type { LicenseConfig } from './config.js';
@@ -16,19 +15,17 @@ export interface License extends LicenseConfig {
 export class LicenseDirectory {
   readonly #configured: ReadonlyMap<string, LicenseConfig>;
   readonly #stored: VersionedCollection<LicenseConfig>;
-  readonly #view: RefreshedView<Map<string, LicenseConfig>>;
 
   constructor(configured: readonly LicenseConfig[], store: Store) {
     this.#configured = new Map(configured.map((license) => [license.arn, license]));
     this.#stored = new VersionedCollection(store, { record: (arn) => `license:${arn}`, listing: 'licenses' });
-    this.#view = new RefreshedView(async () => new Map((await this.#stored.list()).map(({ name, item }) => [name, item])));
   }
 
   /** The license as minting and exchange see it now. */
   async find(arn: string): Promise<License | undefined> {
     const configured = this.#configured.get(arn);
     if (configured) return { ...configured, source: 'config' };
-    const stored = (await this.#view.current()).get(arn);
+    const stored = (await this.#stored.current()).get(arn);
     return stored && { ...stored, source: 'api' };
   }
 
@@ -49,15 +46,11 @@ export class LicenseDirectory {
     return this.#stored.list();
   }
 
-  async put(license: LicenseConfig, expected: string | undefined): Promise<Versioned<LicenseConfig> | undefined> {
-    const written = await this.#stored.put(license.arn, license, expected);
-    this.#view.invalidate();
-    return written;
+  put(license: LicenseConfig, expected: string | undefined): Promise<Versioned<LicenseConfig> | undefined> {
+    return this.#stored.put(license.arn, license, expected);
   }
 
-  async remove(arn: string, expected: string): Promise<boolean> {
-    const removed = await this.#stored.remove(arn, expected);
-    this.#view.invalidate();
-    return removed;
+  remove(arn: string, expected: string): Promise<boolean> {
+    return this.#stored.remove(arn, expected);
   }
 }
