@@ -1,26 +1,25 @@
 import { createServer } from 'node:http';
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 
 import type { UpstreamAccount } from '../../src/accounts/upstream-accounts.js';
 import { adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
-import { launchChromium } from '../support/browser.js';
+import { chromiumPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
 import { client, relyingParty } from '../support/relying-party.js';
 import { CALLBACK_PORT, REDIRECT_URI, startStagepass, type RunningStagepass, type StartOptions } from '../support/stagepass.js';
 import { startUpstreamIdp, UPSTREAM_CLIENT, type RunningUpstream } from '../support/upstream-idp.js';
 
-let browser: Browser;
+// Each sign-in starts on a page as a new browser would show it: no cookies here nor upstream.
+const { freshPage } = chromiumPage();
 // The client's redirect URI answers as a real client's callback would.
 const callback = createServer((_req, res) => res.end('callback received'));
 beforeAll(async () => {
-  browser = await launchChromium();
   await new Promise<void>((resolve) => callback.listen(CALLBACK_PORT, '127.0.0.1', resolve));
 });
-afterAll(async () => {
+afterAll(() => {
   callback.close();
-  await browser?.close();
 });
 
 const GROUP_MAP = { 'stage-crew': 'crew', finance: 'accounting' };
@@ -39,18 +38,6 @@ async function startBoth(store: Pick<StartOptions, 'redis'>, { upstreamRunning =
   const startUpstream = () => startUpstreamIdp(upstreamPort, redirectUri);
   const upstream = upstreamRunning ? await startUpstream() : undefined;
   return { server, upstream, startUpstream, redirectUri };
-}
-
-/** Each test's browser contexts, closed once it is over so that finished pages do not pile up in Chromium. */
-const contexts: BrowserContext[] = [];
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
-
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext();
-  contexts.push(context);
-  return context.newPage();
 }
 
 /** Clicks "Sign in with Corp" and signs carol in on the upstream's own pages, consenting there. */
@@ -99,7 +86,7 @@ describe.each([
 
   it('a relying party\'s code flow with PKCE signs carol in through "Sign in with Corp" as corp:carol, her groups mapped', async () => {
     const { config, url, redeem } = await authorizationUrl(server.issuer);
-    const page = await newPage();
+    const page = await freshPage();
     await page.goto(url.href);
     await expect(page.getByLabel('Password').count()).resolves.toBe(1);
     await signInUpstream(page, upstream);
@@ -119,7 +106,7 @@ describe.each([
     upstream.people.carol.groups = ['stage-crew'];
     try {
       const { url, redeem } = await authorizationUrl(server.issuer);
-      const page = await newPage();
+      const page = await freshPage();
       await page.goto(url.href);
       await signInUpstream(page, upstream);
       await Promise.all([page.waitForURL(`${REDIRECT_URI}**`), page.getByRole('button', { name: 'Allow' }).click()]);
@@ -134,7 +121,7 @@ describe.each([
     const config = await relyingParty(server.issuer, 'native');
     const started = await client.initiateDeviceAuthorization(config, { scope: 'openid offline_access' });
     const polling = client.pollDeviceAuthorizationGrant(config, started);
-    const page = await newPage();
+    const page = await freshPage();
     await page.goto(started.verification_uri_complete!);
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'Continue' }).click();
@@ -148,7 +135,7 @@ describe.each([
 
   it('the upstream answering access_denied gives a page saying so, not a server error', async () => {
     const { url } = await authorizationUrl(server.issuer);
-    const page = await newPage();
+    const page = await freshPage();
     await page.goto(url.href);
     await Promise.all([page.waitForURL(`${upstream.issuer}/**`), page.getByRole('link', { name: 'Sign in with Corp' }).click()]);
     const answer = page.waitForResponse((response) => response.url().startsWith(`${server.issuer}/login/corp/callback`));
@@ -161,7 +148,7 @@ describe.each([
     const admin = adminApi(server.issuer, await adminToken(server.issuer));
     const signIn = async () => {
       const { url } = await authorizationUrl(server.issuer);
-      const page = await newPage();
+      const page = await freshPage();
       await page.goto(url.href);
       await signInUpstream(page, upstream);
       return page;
@@ -180,7 +167,7 @@ describe.each([
   });
 
   it('a callback whose state matches no sign-in is refused with a page', async () => {
-    const page = await newPage();
+    const page = await freshPage();
     const response = await page.goto(`${server.issuer}/login/corp/callback?code=forged-code&state=${client.randomState()}`);
     expect(response?.status()).toBe(400);
     await expect(page.getByRole('alert').textContent()).resolves.toContain('not in progress');
@@ -188,7 +175,7 @@ describe.each([
 
   it('a forged code under a real state is refused by the upstream and answered with a page', async () => {
     const { url } = await authorizationUrl(server.issuer);
-    const page = await newPage();
+    const page = await freshPage();
     const authorizationRequest = page.waitForRequest((request) => request.url().startsWith(`${upstream.issuer}/auth?`));
     await page.goto(url.href);
     await page.getByRole('link', { name: 'Sign in with Corp' }).click();
@@ -200,7 +187,7 @@ describe.each([
 
   it('a replayed callback is refused with a page', async () => {
     const { url } = await authorizationUrl(server.issuer);
-    const page = await newPage();
+    const page = await freshPage();
     let callbackUrl = '';
     page.on('request', (request) => {
       if (request.url().startsWith(`${server.issuer}/login/corp/callback`)) callbackUrl = request.url();
@@ -222,7 +209,7 @@ describe.each([
     const { server, startUpstream } = await startBoth(store, { upstreamRunning: false, config: { accounts: [] } });
     try {
       const { url } = await authorizationUrl(server.issuer);
-      const page = await newPage();
+      const page = await freshPage();
       await page.goto(url.href);
       // With no local accounts the provider is the only way in.
       await expect(page.getByLabel('Password').count()).resolves.toBe(0);
@@ -251,7 +238,7 @@ describe.each([
     try {
       await upstream!.publishWrongKey();
       const { url } = await authorizationUrl(server.issuer);
-      const page = await newPage();
+      const page = await freshPage();
       await page.goto(url.href);
       const answer = page.waitForResponse((response) => response.url().startsWith(`${server.issuer}/login/corp/callback`));
       await signInUpstream(page, upstream!);
@@ -268,7 +255,7 @@ describe.each([
     const { server, upstream } = await startBoth(store);
     try {
       const { url } = await authorizationUrl(server.issuer);
-      const page = await newPage();
+      const page = await freshPage();
       upstream!.goDownAfterNextSignIn();
       await page.goto(url.href);
       const answer = page.waitForResponse((response) => response.url().startsWith(`${server.issuer}/login/corp/callback`));

@@ -7,15 +7,27 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 import { verifyPassword } from '../../src/accounts/password.js';
+import { BUILT_MAIN, builtServer } from '../support/built-server.js';
 import { freePort } from '../support/free-port.js';
 
 const run = promisify(execFile);
 const TSX = join('node_modules', '.bin', 'tsx');
+// A server these tests stop has no traffic to drain: waiting out the 5-second default would only idle.
+const STOP_AT_ONCE = { shutdownDrainSeconds: 0 };
 
-/** Starts `src/main.ts` as `npm start` does and collects its output until it exits or `until` appears. */
-function startMain(env: Record<string, string>, until?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** The key files of a server started on an empty folder, all in that folder. */
+function keysIn(dir: string) {
+  return { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json'), encryptionKeyFile: join(dir, 'key-encryption-key.json'), keySetFile: join(dir, 'key-set.json') };
+}
+
+/**
+ * Starts stagepass (`src/main.ts` as `npm start` runs it, or the built server) and collects its
+ * output until it exits or `until` appears.
+ */
+function startServer(main: 'source' | 'built', env: Record<string, string>, until?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, ['src/main.ts'], { env: { ...process.env, ...env } });
+    const [command, ...args] = main === 'source' ? [TSX, 'src/main.ts'] : [process.execPath, BUILT_MAIN];
+    const child = spawn(command!, args, { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     const done = (code: number | null) => resolve({ code, stdout, stderr });
@@ -41,28 +53,13 @@ describe('command line', () => {
     expect(await verifyPassword('hunter3 with spaces', lines[0]!)).toBe(false);
   });
 
-  it('hashing the same password twice gives different salts', async () => {
-    const [a, b] = await Promise.all([run(TSX, ['src/cli/hash-password.ts', 'same']), run(TSX, ['src/cli/hash-password.ts', 'same'])]);
-    expect(a.stdout).not.toBe(b.stdout);
-  });
-
-  it('the server refuses to start on an invalid configuration, naming the field, and exits non-zero', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'stagepass-config-'));
-    const path = join(dir, 'bad.json');
-    await writeFile(path, JSON.stringify({ port: 'not a number', clients: [] }));
-    const result = await startMain({ STAGEPASS_CONFIG: path });
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain('port');
-    expect(result.stdout).not.toContain('listening');
-  });
-
   it('the server starts on the default configuration, prints the sample credentials and creates its keys', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stagepass-start-'));
     const port = await freePort();
     const config = JSON.parse(await readFile('config/default.json', 'utf8')) as Record<string, unknown>;
     const path = join(dir, 'config.json');
-    await writeFile(path, JSON.stringify({ ...config, keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json'), encryptionKeyFile: join(dir, 'key-encryption-key.json'), keySetFile: join(dir, 'key-set.json') } }));
-    const result = await startMain({ STAGEPASS_CONFIG: path, PORT: String(port) }, /sign in as alice/);
+    await writeFile(path, JSON.stringify({ ...config, ...STOP_AT_ONCE, keys: keysIn(dir) }));
+    const result = await startServer('source', { STAGEPASS_CONFIG: path, PORT: String(port) }, /sign in as alice/);
     expect(result.stdout).toContain(`discovery: http://localhost:${port}/.well-known/openid-configuration`);
     // Each configured minter shows how to mint with the sample client.
     for (const grantType of ['ivs-participant-token', 'license-token', 'video-token']) {
@@ -72,31 +69,57 @@ describe('command line', () => {
     expect(jwks.keys.map((k) => k.alg)).toEqual(['ES256', 'RS256']);
   });
 
-  it('a restarted server reuses the keys it created rather than making new ones', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'stagepass-restart-'));
-    const path = join(dir, 'config.json');
-    await writeFile(path, JSON.stringify({ keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json'), encryptionKeyFile: join(dir, 'key-encryption-key.json'), keySetFile: join(dir, 'key-set.json') } }));
-    await startMain({ STAGEPASS_CONFIG: path, PORT: String(await freePort()) }, /listening/);
-    const created = await readFile(join(dir, 'jwks.json'), 'utf8');
-    await startMain({ STAGEPASS_CONFIG: path, PORT: String(await freePort()) }, /listening/);
-    expect(await readFile(join(dir, 'jwks.json'), 'utf8')).toBe(created);
-  });
+  // The built server from here on: what `npm run build` gives (the global setup runs it once per
+  // run) is what the Docker image starts, and it starts at half the CPU of the source through tsx.
+  describe('the built server', () => {
+    it('npm run build gives a dist/main.js that serves the same server', async () => {
+      await builtServer();
+      const dir = await mkdtemp(join(tmpdir(), 'stagepass-dist-'));
+      const path = join(dir, 'config.json');
+      await writeFile(path, JSON.stringify({ ...STOP_AT_ONCE, keys: keysIn(dir) }));
+      const port = await freePort();
+      const child = spawn(process.execPath, [BUILT_MAIN], { env: { ...process.env, STAGEPASS_CONFIG: path, PORT: String(port) } });
+      let discovery: Record<string, unknown>;
+      try {
+        await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => String(chunk).includes('listening') && resolve()));
+        discovery = await (await fetch(`http://localhost:${port}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+      } finally {
+        child.kill('SIGTERM');
+      }
+      expect(discovery.issuer).toBe(`http://localhost:${port}`);
+      expect(discovery.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code']));
+    });
 
-  it('npm run build gives a dist/main.js that serves the same server', { timeout: 120_000 }, async () => {
-    await run('npm', ['run', 'build']);
-    const dir = await mkdtemp(join(tmpdir(), 'stagepass-dist-'));
-    const path = join(dir, 'config.json');
-    await writeFile(path, JSON.stringify({ keys: { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json'), encryptionKeyFile: join(dir, 'key-encryption-key.json'), keySetFile: join(dir, 'key-set.json') } }));
-    const port = await freePort();
-    const child = spawn(process.execPath, ['dist/main.js'], { env: { ...process.env, STAGEPASS_CONFIG: path, PORT: String(port) } });
-    let discovery: Record<string, unknown>;
-    try {
-      await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => String(chunk).includes('listening') && resolve()));
-      discovery = await (await fetch(`http://localhost:${port}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
-    } finally {
-      child.kill('SIGTERM');
-    }
-    expect(discovery.issuer).toBe(`http://localhost:${port}`);
-    expect(discovery.grant_types_supported).toEqual(expect.arrayContaining(['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code']));
+    it('hashing the same password twice gives different salts', async () => {
+      await builtServer();
+      const hash = () => run(process.execPath, ['dist/cli/hash-password.js', 'same']);
+      const [a, b] = await Promise.all([hash(), hash()]);
+      expect(a.stdout).toMatch(/^scrypt\$/);
+      expect(a.stdout).not.toBe(b.stdout);
+    });
+
+    it('the server refuses to start on an invalid configuration, naming the field, and exits non-zero', async () => {
+      await builtServer();
+      const dir = await mkdtemp(join(tmpdir(), 'stagepass-config-'));
+      const path = join(dir, 'bad.json');
+      await writeFile(path, JSON.stringify({ port: 'not a number', clients: [] }));
+      const result = await startServer('built', { STAGEPASS_CONFIG: path });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('port');
+      expect(result.stdout).not.toContain('listening');
+    });
+
+    it('a restarted server reuses the keys it created rather than making new ones', async () => {
+      await builtServer();
+      const dir = await mkdtemp(join(tmpdir(), 'stagepass-restart-'));
+      const path = join(dir, 'config.json');
+      await writeFile(path, JSON.stringify({ ...STOP_AT_ONCE, keys: keysIn(dir) }));
+      const { jwksFile, cookieKeysFile, encryptionKeyFile } = keysIn(dir);
+      const keyFiles = () => Promise.all([jwksFile, cookieKeysFile, encryptionKeyFile].map((file) => readFile(file, 'utf8')));
+      await startServer('built', { STAGEPASS_CONFIG: path, PORT: String(await freePort()) }, /listening/);
+      const created = await keyFiles();
+      await startServer('built', { STAGEPASS_CONFIG: path, PORT: String(await freePort()) }, /listening/);
+      expect(await keyFiles()).toEqual(created);
+    });
   });
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { bufferedDestination, createLogger } from '../../src/server/logger.js';
 import { signedPost } from '../support/aws.js';
+import { builtServer } from '../support/built-server.js';
 import { listenForMetrics, ownMetrics } from '../../src/server/metrics.js';
 import { approveDevice, authorizationCodeTokens } from '../support/flows.js';
 import { freePort } from '../support/free-port.js';
@@ -154,24 +155,27 @@ describe('logs', () => {
     expect(JSON.parse(written.at(-1)!)).toMatchObject({ message: 'line', i: 2_999 });
   });
 
+  // A process of its own loads the built logger: through tsx it would take longer to start than to run.
   it('buffered lines are written when the process exits without closing the log', async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'stagepass-log-')), 'log.jsonl');
-    const logger = fileURLToPath(new URL('../../src/server/logger.ts', import.meta.url));
+    await builtServer();
+    const logger = fileURLToPath(new URL('../../dist/server/logger.js', import.meta.url));
     const script = `import { bufferedDestination, createLogger } from ${JSON.stringify(logger)};
       createLogger({ destination: bufferedDestination(${JSON.stringify(file)}) }).error('failed to start', { step: 'redis' });
       process.exit(1);`;
-    const exit = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const exit = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(exit.status).toBe(1);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ level: 'error', message: 'failed to start', step: 'redis' });
   });
 
   it('a destination that fails at exit leaves the exit code as the process set it', async () => {
-    const logger = fileURLToPath(new URL('../../src/server/logger.ts', import.meta.url));
+    await builtServer();
+    const logger = fileURLToPath(new URL('../../dist/server/logger.js', import.meta.url));
     const script = `import { createLogger } from ${JSON.stringify(logger)};
       const broken = { write() {}, flushSync() { throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }); } };
       createLogger({ destination: broken }).error('failed to start');
       process.exit(3);`;
-    const exit = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const exit = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(exit.status).toBe(3);
     expect(exit.stderr).not.toContain('EPIPE');
   });

@@ -1,5 +1,5 @@
-import { chromium, type Browser } from 'playwright-core';
-import { inject } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, beforeAll, inject } from 'vitest';
 
 /** Debian's Chromium, headless, with nothing reaching beyond loopback. */
 export function launchChromium(): Promise<Browser> {
@@ -7,4 +7,32 @@ export function launchChromium(): Promise<Browser> {
     executablePath: inject('chromiumPath'),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
   });
+}
+
+/**
+ * Chromium for the tests of one file, driving one page. A context and a page of their own per
+ * sign-in cost Chromium about as much as the sign-in itself; `freshPage()` gives the page back
+ * as a new one would be: no cookies of any server, a blank document, no listeners left on it.
+ */
+export function chromiumPage(options: BrowserContextOptions = {}): { freshPage(): Promise<Page> } {
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+    context = await browser.newContext(options);
+    page = await context.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    async freshPage() {
+      if (!context || !page) throw new Error('chromiumPage() is used from a test of the file that called it');
+      await context.clearCookies();
+      for (const event of ['request', 'response', 'console'] as const) page.removeAllListeners(event);
+      await page.goto('about:blank');
+      return page;
+    },
+  };
 }

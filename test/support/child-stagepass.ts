@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { hashPassword } from '../../src/accounts/password.js';
+import { BUILT_MAIN, builtServer } from './built-server.js';
 import { freePort } from './free-port.js';
 import { CLIENTS, keysIn, TEST_ADDRESS_RATES, USERS } from './stagepass.js';
 
@@ -26,11 +27,14 @@ export interface ChildOptions {
   redisKeyPrefix: string;
   /** Raw configuration merged over the test defaults. */
   config?: Record<string, unknown>;
-  /** Run through `npm start`, as a user would, rather than the command it runs. */
+  /** Run the source through `npm start`, as a user would, rather than the built server. */
   npmStart?: boolean;
 }
 
-/** `src/main.ts` in a process of its own, as `npm start` runs it, on a spare port. */
+/**
+ * stagepass in a process of its own on a spare port: the built server, as the Docker image runs
+ * it (a server started from the source through tsx costs twice the CPU), or `npm start`.
+ */
 export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, config = {}, npmStart = false }: ChildOptions): Promise<ChildStagepass> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
@@ -49,7 +53,8 @@ export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, c
     ...config,
     limits: { ...TEST_ADDRESS_RATES, ...(config.limits as Record<string, unknown> | undefined) },
   }));
-  const [command, ...args] = npmStart ? ['npm', 'start', '--silent'] : [process.execPath, '--import', 'tsx', 'src/main.ts'];
+  if (!npmStart) await builtServer();
+  const [command, ...args] = npmStart ? ['npm', 'start', '--silent'] : [process.execPath, BUILT_MAIN];
   // A process group of its own, so that kill() reaches a server npm left behind.
   const child = spawn(command!, args, { env: { ...process.env, STAGEPASS_CONFIG: path }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';

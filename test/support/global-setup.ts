@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
@@ -11,17 +13,21 @@ declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
     chromiumPath: string;
+    /** Where the run's `npm run build` writes how it ended (see test/support/built-server.ts). */
+    buildReport: string;
   }
 }
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let ownedRedis: ChildProcess | undefined;
+let build: ChildProcess | undefined;
 
 /**
  * Finds the Redis the suites run against: REDIS_URL, else 127.0.0.1:6379, else a redis-server
  * started here on a spare port. A missing Redis or Chromium fails the run; nothing is skipped.
  */
 export async function setup(project: TestProject): Promise<void> {
+  project.provide('buildReport', startBuild());
   project.provide('redisUrl', await findOrStartRedis());
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
@@ -31,6 +37,29 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   ownedRedis?.kill('SIGTERM');
+  if (build?.exitCode === null) build.kill('SIGTERM');
+}
+
+/**
+ * Starts `npm run build` beside the tests rather than before them: the tests that run stagepass
+ * as a process of its own start the built server (what the Docker image runs), and wait for the
+ * report written here once the build has ended. Returns the report's path.
+ */
+function startBuild(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stagepass-build-'));
+  const report = join(dir, 'report.json');
+  const ended = (code: number | null, output: string) => {
+    // Written whole, then renamed: a reader never sees half a report.
+    writeFileSync(join(dir, 'report.tmp'), JSON.stringify({ code, output }));
+    renameSync(join(dir, 'report.tmp'), report);
+  };
+  let output = '';
+  build = spawn('npm', ['run', '--silent', 'build'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  build.stdout!.on('data', (chunk) => (output += chunk));
+  build.stderr!.on('data', (chunk) => (output += chunk));
+  build.once('error', (error) => ended(null, error.message));
+  build.once('exit', (code) => ended(code, output));
+  return report;
 }
 
 async function findOrStartRedis(): Promise<string> {
