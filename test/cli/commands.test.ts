@@ -4,21 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { verifyPassword } from '../../src/accounts/password.js';
 import { BUILT_MAIN, builtServer } from '../support/built-server.js';
 import { freePort } from '../support/free-port.js';
+import { keysIn } from '../support/stagepass.js';
 
 const run = promisify(execFile);
 const TSX = join('node_modules', '.bin', 'tsx');
 // A server these tests stop has no traffic to drain: waiting out the 5-second default would only idle.
 const STOP_AT_ONCE = { shutdownDrainSeconds: 0 };
-
-/** The key files of a server started on an empty folder, all in that folder. */
-function keysIn(dir: string) {
-  return { jwksFile: join(dir, 'jwks.json'), cookieKeysFile: join(dir, 'cookies.json'), encryptionKeyFile: join(dir, 'key-encryption-key.json'), keySetFile: join(dir, 'key-set.json') };
-}
 
 /**
  * Starts stagepass (`src/main.ts` as `npm start` runs it, or the built server) and collects its
@@ -72,8 +68,9 @@ describe('command line', () => {
   // The built server from here on: what `npm run build` gives (the global setup runs it once per
   // run) is what the Docker image starts, and it starts at half the CPU of the source through tsx.
   describe('the built server', () => {
+    beforeAll(builtServer);
+
     it('npm run build gives a dist/main.js that serves the same server', async () => {
-      await builtServer();
       const dir = await mkdtemp(join(tmpdir(), 'stagepass-dist-'));
       const path = join(dir, 'config.json');
       await writeFile(path, JSON.stringify({ ...STOP_AT_ONCE, keys: keysIn(dir) }));
@@ -91,7 +88,6 @@ describe('command line', () => {
     });
 
     it('hashing the same password twice gives different salts', async () => {
-      await builtServer();
       const hash = () => run(process.execPath, ['dist/cli/hash-password.js', 'same']);
       const [a, b] = await Promise.all([hash(), hash()]);
       expect(a.stdout).toMatch(/^scrypt\$/);
@@ -99,7 +95,6 @@ describe('command line', () => {
     });
 
     it('the server refuses to start on an invalid configuration, naming the field, and exits non-zero', async () => {
-      await builtServer();
       const dir = await mkdtemp(join(tmpdir(), 'stagepass-config-'));
       const path = join(dir, 'bad.json');
       await writeFile(path, JSON.stringify({ port: 'not a number', clients: [] }));
@@ -110,11 +105,11 @@ describe('command line', () => {
     });
 
     it('a restarted server reuses the keys it created rather than making new ones', async () => {
-      await builtServer();
       const dir = await mkdtemp(join(tmpdir(), 'stagepass-restart-'));
       const path = join(dir, 'config.json');
       await writeFile(path, JSON.stringify({ ...STOP_AT_ONCE, keys: keysIn(dir) }));
       const { jwksFile, cookieKeysFile, encryptionKeyFile } = keysIn(dir);
+      // The key set file is written at the first rotation only.
       const keyFiles = () => Promise.all([jwksFile, cookieKeysFile, encryptionKeyFile].map((file) => readFile(file, 'utf8')));
       await startServer('built', { STAGEPASS_CONFIG: path, PORT: String(await freePort()) }, /listening/);
       const created = await keyFiles();

@@ -156,11 +156,12 @@ describe('logs', () => {
   });
 
   // A process of its own loads the built logger: through tsx it would take longer to start than to run.
+  const builtLogger = fileURLToPath(new URL('../../dist/server/logger.js', import.meta.url));
+
   it('buffered lines are written when the process exits without closing the log', async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'stagepass-log-')), 'log.jsonl');
     await builtServer();
-    const logger = fileURLToPath(new URL('../../dist/server/logger.js', import.meta.url));
-    const script = `import { bufferedDestination, createLogger } from ${JSON.stringify(logger)};
+    const script = `import { bufferedDestination, createLogger } from ${JSON.stringify(builtLogger)};
       createLogger({ destination: bufferedDestination(${JSON.stringify(file)}) }).error('failed to start', { step: 'redis' });
       process.exit(1);`;
     const exit = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
@@ -170,8 +171,7 @@ describe('logs', () => {
 
   it('a destination that fails at exit leaves the exit code as the process set it', async () => {
     await builtServer();
-    const logger = fileURLToPath(new URL('../../dist/server/logger.js', import.meta.url));
-    const script = `import { createLogger } from ${JSON.stringify(logger)};
+    const script = `import { createLogger } from ${JSON.stringify(builtLogger)};
       const broken = { write() {}, flushSync() { throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }); } };
       createLogger({ destination: broken }).error('failed to start');
       process.exit(3);`;

@@ -1,4 +1,4 @@
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, inject } from 'vitest';
 
 /** Debian's Chromium, headless, with nothing reaching beyond loopback. */
@@ -12,15 +12,16 @@ export function launchChromium(): Promise<Browser> {
 /**
  * Chromium for the tests of one file, driving one page. A context and a page of their own per
  * sign-in cost Chromium about as much as the sign-in itself; `freshPage()` gives the page back
- * as a new one would be: no cookies of any server, a blank document, no listeners left on it.
+ * as a new one would be: no cookies of any server, a blank document, and none of the request,
+ * response or console listeners an earlier test put on it.
  */
-export function chromiumPage(options: BrowserContextOptions = {}): { freshPage(): Promise<Page> } {
+export function chromiumPage(): { freshPage(): Promise<Page> } {
   let browser: Browser | undefined;
   let context: BrowserContext | undefined;
   let page: Page | undefined;
   beforeAll(async () => {
     browser = await launchChromium();
-    context = await browser.newContext(options);
+    context = await browser.newContext();
     page = await context.newPage();
   });
   afterAll(async () => {

@@ -23,8 +23,9 @@ let ownedRedis: ChildProcess | undefined;
 let build: ChildProcess | undefined;
 
 /**
- * Finds the Redis the suites run against: REDIS_URL, else 127.0.0.1:6379, else a redis-server
- * started here on a spare port. A missing Redis or Chromium fails the run; nothing is skipped.
+ * Starts the build the process-starting tests wait for, and finds the Redis the suites run
+ * against: REDIS_URL, else 127.0.0.1:6379, else a redis-server started here on a spare port. A
+ * missing Redis or Chromium fails the run; nothing is skipped.
  */
 export async function setup(project: TestProject): Promise<void> {
   project.provide('buildReport', startBuild());

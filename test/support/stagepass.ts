@@ -118,7 +118,7 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
 }
 
 /** The key files of a server, all in one folder. */
-export function keysIn(keysDir: string): Record<string, string> {
+export function keysIn(keysDir: string): { jwksFile: string; cookieKeysFile: string; encryptionKeyFile: string; keySetFile: string } {
   return {
     jwksFile: join(keysDir, 'jwks.json'),
     cookieKeysFile: join(keysDir, 'cookie-keys.json'),
@@ -146,7 +146,7 @@ function generatedJwks(): Promise<string> {
 /** A keys folder of its own, holding the test JWKS; a server started on it seeds its signing keys from that. */
 export async function newKeysDir(): Promise<string> {
   const [dir, jwks] = await Promise.all([mkdtemp(join(tmpdir(), 'stagepass-keys-')), generatedJwks()]);
-  await copyFile(jwks, keysIn(dir).jwksFile!);
+  await copyFile(jwks, keysIn(dir).jwksFile);
   return dir;
 }
 
