@@ -48,7 +48,7 @@ export function answerRetriedRotations(provider: Provider, store: Store, clock: 
       answeringRetries.add(ctx);
     }
     await handler(ctx);
-    if (!(await answeredFirst(store, presented, successor !== undefined))) {
+    if (!(await answeredFirst(store, presented, successor !== undefined, ctx.oidc.entities.Grant?.jti))) {
       await unavailableAsProviderError(revokeGrantOf(store, MODEL, presented));
       throw new errors.InvalidGrant('refresh token already used');
     }
@@ -57,13 +57,16 @@ export function answerRetriedRotations(provider: Provider, store: Store, clock: 
 
 /**
  * Whether this request is the one to answer with the successor of `presented`, which it removes
- * the note of. The rotating request also answers when the old token is gone already (a racing
- * reuse revoked the grant: its tokens are dead, as they would be had it come later); a retry
- * answers only when it removed the note itself. A removal the store does not confirm answers.
+ * the note of. A retry answers only when it removed the note itself. The rotating request also
+ * answers when the old token went without its grant (it expired meanwhile), but not when the
+ * grant went too: a racing reuse revoked it, after another request (a retry) took the note and
+ * answered. A removal the store does not confirm answers.
  */
-async function answeredFirst(store: Store, presented: string, retry: boolean): Promise<boolean> {
+async function answeredFirst(store: Store, presented: string, retry: boolean, grantId: string | undefined): Promise<boolean> {
   const removal = await store.forgetSuccessor(MODEL, presented).catch(() => 'removed' as const);
-  return removal === 'removed' || (removal === 'gone' && !retry);
+  if (removal === 'removed') return true;
+  if (removal === 'absent' || retry || grantId === undefined) return false;
+  return (await store.findModel(GRANT_MODEL, grantId).catch(() => ({}))) !== undefined;
 }
 
 /**

@@ -107,6 +107,23 @@ describe.each(backends)('a refresh whose store fails halfway (%s store)', (_name
     expect(await active(next.body.access_token as string)).toBe(false);
   });
 
+  it('a rotation slow to answer, raced by a retry that takes its successor and a reuse that revokes the grant: one request of the three is answered', async () => {
+    const { tokens } = await authorizationCodeTokens(server.issuer, 'confidential');
+    // The rotation saves its successor and consumes the old token, then waits before its last step.
+    const slow = store.holdNext('forgetSuccessor');
+    const rotating = refresh(tokens.refresh_token!);
+    await slow.reached;
+    const retried = await refresh(tokens.refresh_token!);
+    const reused = await refresh(tokens.refresh_token!);
+    slow.release();
+    const answers = [await rotating, retried, reused];
+
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
+    expect(answers.filter((answer) => answer.status !== 200).map((answer) => answer.body.error)).toEqual(['invalid_grant', 'invalid_grant']);
+    expect(await active(tokens.access_token)).toBe(false);
+    expect((await refresh(retried.body.refresh_token as string)).body.error).toBe('invalid_grant');
+  });
+
   it(`a retry after the grace window (${ROTATION_RETRY_GRACE_SECONDS} s) is reuse, and revokes the grant`, async () => {
     const { tokens } = await authorizationCodeTokens(server.issuer, 'confidential');
     await refreshFailingAt(tokens.refresh_token!, { method: 'upsertModel', model: 'AccessToken', when: 'before' });

@@ -17,22 +17,48 @@ export interface Fault {
   model?: string;
 }
 
-/** A real store (memory, or Redis) with a fault injector in front: the armed calls fail as a store outage would, once each. */
+/** A call held before it is made, until the test releases it. */
+export interface HeldCall {
+  /** Settles once the call was reached. */
+  reached: Promise<void>;
+  release(): void;
+}
+
+/**
+ * A real store (memory, or Redis) with a fault injector in front: the armed calls fail as a store
+ * outage would, once each; a held call waits, as a slow one would, while other requests go on.
+ */
 export interface FaultyStore extends Store {
   failNext(fault: Fault): void;
+  holdNext(method: Method): HeldCall;
 }
 
 export function withFaults(store: Store): FaultyStore {
   const armed: Fault[] = [];
   const late: { method: PropertyKey; run: () => Promise<unknown> }[] = [];
+  const held = new Map<PropertyKey, { reached: () => void; released: Promise<void> }>();
   const failure = () => new StoreUnavailableError('injected store failure');
+  const holdNext = (method: Method): HeldCall => {
+    let reached!: () => void;
+    let release!: () => void;
+    const reachedPromise = new Promise<void>((resolve) => { reached = resolve; });
+    held.set(method, { reached, released: new Promise<void>((resolve) => { release = resolve; }) });
+    return { reached: reachedPromise, release };
+  };
   return new Proxy(store as FaultyStore, {
     get(target, property, receiver) {
       if (property === 'failNext') return (fault: Fault) => armed.push(fault);
+      if (property === 'holdNext') return holdNext;
       const original = Reflect.get(target, property, receiver) as unknown;
       if (typeof original !== 'function') return original;
       return async (...args: unknown[]) => {
         const call = () => (original as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        const hold = held.get(property);
+        if (hold !== undefined) {
+          held.delete(property);
+          hold.reached();
+          await hold.released;
+        }
         for (const held of late.filter(({ method }) => method === property)) {
           late.splice(late.indexOf(held), 1);
           await held.run();
