@@ -30,13 +30,15 @@ const consumesAwaitingSuccessor = new WeakMap<object, string>();
  * in the same atomic step: a failure before the consume leaves the old token as it was, and after
  * it a retry finds the successor. A rotation that was not answered keeps its note, and for
  * ROTATION_RETRY_GRACE_SECONDS a retry with the old token is answered with that same successor
- * (and a new access token) as long as the successor is unused. Whoever answers with a successor
- * removes the note as its last step: any later use of the old token is reuse, and revokes the
- * grant, and of two requests that both answered with it (a reuse racing the rotation) the second
- * to remove the note finds it absent and revokes the grant too. A removal the store fails to
- * confirm does not fail the answer, which a retry could only repeat: at worst the note stays, and
- * the window with it. After the window, or once the successor was used, the old token is reused,
- * and revokes the grant.
+ * (and a new access token) as long as the successor is unused. Of the requests that could answer
+ * with a successor (the rotation, and retries that found its note), the one that claims the old
+ * token first does: the others are a reuse racing it, and revoke the grant. The claim is a value
+ * of its own, not the note on the old token's record, since a racing reuse that oidc-provider finds
+ * itself deletes that record with the grant. Whoever answers also removes the note: any later use
+ * of the old token is reuse, and revokes the grant. A claim or removal the store fails to confirm
+ * does not fail the answer, which a retry could only repeat: at worst the note stays, and the window
+ * with it. After the window, or once the successor was used, the old token is reused, and revokes
+ * the grant.
  */
 export function answerRetriedRotations(provider: Provider, store: Store, clock: Clock): void {
   wrapGrantHandlers(provider, (grantType, handler) => grantType !== 'refresh_token' ? handler : async (ctx) => {
@@ -48,25 +50,15 @@ export function answerRetriedRotations(provider: Provider, store: Store, clock: 
       answeringRetries.add(ctx);
     }
     await handler(ctx);
-    if (!(await answeredFirst(store, presented, successor !== undefined, ctx.oidc.entities.Grant?.jti))) {
+    const [claimed] = await Promise.all([
+      store.replaceValue(`answered:${MODEL}:${presented}`, undefined, '1', ROTATION_RETRY_GRACE_SECONDS).catch(() => true),
+      store.forgetSuccessor(MODEL, presented).catch(() => undefined),
+    ]);
+    if (!claimed) {
       await unavailableAsProviderError(revokeGrantOf(store, MODEL, presented));
       throw new errors.InvalidGrant('refresh token already used');
     }
   });
-}
-
-/**
- * Whether this request is the one to answer with the successor of `presented`, which it removes
- * the note of. A retry answers only when it removed the note itself. The rotating request also
- * answers when the old token went without its grant (it expired meanwhile), but not when the
- * grant went too: a racing reuse revoked it, after another request (a retry) took the note and
- * answered. A removal the store does not confirm answers.
- */
-async function answeredFirst(store: Store, presented: string, retry: boolean, grantId: string | undefined): Promise<boolean> {
-  const removal = await store.forgetSuccessor(MODEL, presented).catch(() => 'removed' as const);
-  if (removal === 'removed') return true;
-  if (removal === 'absent' || retry || grantId === undefined) return false;
-  return (await store.findModel(GRANT_MODEL, grantId).catch(() => ({}))) !== undefined;
 }
 
 /**

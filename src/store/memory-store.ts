@@ -1,6 +1,6 @@
 import { type Clock, epochSeconds, systemClock } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
-import type { CountedInsert, CountedInsertOutcome, ModelPayload, Store, StoreHealth, Successor, SuccessorRemoval } from './store.js';
+import type { CountedInsert, CountedInsertOutcome, ModelPayload, Store, StoreHealth, Successor } from './store.js';
 
 interface Entry {
   value: unknown;
@@ -69,13 +69,9 @@ export class MemoryStore implements Store {
     return successor !== undefined && typeof consumed === 'number' ? { id: successor, consumedAt: consumed } : undefined;
   }
 
-  async forgetSuccessor(model: string, id: string): Promise<SuccessorRemoval> {
+  async forgetSuccessor(model: string, id: string): Promise<void> {
     const key = storeKeys.model(model, id);
-    const entry = this.#live(key) === undefined ? undefined : this.#entries.get(key);
-    if (entry === undefined) return 'gone';
-    if (entry.successor === undefined) return 'absent';
-    delete entry.successor;
-    return 'removed';
+    if (this.#live(key) !== undefined) delete this.#entries.get(key)!.successor;
   }
 
   async destroyModel(model: string, id: string): Promise<void> {

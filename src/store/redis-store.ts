@@ -4,7 +4,7 @@ import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 import { epochSeconds, systemClock } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
 import {
-  type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, StoreUnavailableError, type Successor, type SuccessorRemoval,
+  type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, StoreUnavailableError, type Successor,
 } from './store.js';
 
 export interface RedisStoreOptions {
@@ -129,14 +129,6 @@ if redis.call('HEXISTS', KEYS[1], '${PAYLOAD}') == 0 then return 0 end
 if redis.call('HSETNX', KEYS[1], '${CONSUMED}', ARGV[1]) == 0 then return 0 end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], '${SUCCESSOR}', ARGV[2]) end
 return 1`,
-  },
-  /** KEYS: the record. Answers what `forgetSuccessor` does. */
-  forgetSuccessor: {
-    numberOfKeys: 1,
-    lua: `#!lua
-if redis.call('HDEL', KEYS[1], '${SUCCESSOR}') == 1 then return 'removed' end
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'gone' end
-return 'absent'`,
   },
   /** Counters sit on the token endpoint's hot path; the lifetime is set with the first increment only, so a counter is a fixed window. */
   incrementValue: {
@@ -302,8 +294,8 @@ export class RedisStore implements Store {
     });
   }
 
-  async forgetSuccessor(model: string, id: string): Promise<SuccessorRemoval> {
-    return this.#guard(async () => (await this.#scripts.forgetSuccessor(storeKeys.model(model, id))) as SuccessorRemoval);
+  async forgetSuccessor(model: string, id: string): Promise<void> {
+    await this.#guard(() => this.#client.hdel(storeKeys.model(model, id), SUCCESSOR));
   }
 
   async destroyModel(model: string, id: string): Promise<void> {

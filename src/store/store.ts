@@ -22,11 +22,8 @@ export interface Store {
   consumeModel(model: string, id: string, successorId?: string): Promise<boolean>;
   /** The successor a rotation noted on a consumed record, and when that record was consumed. */
   findSuccessor(model: string, id: string): Promise<Successor | undefined>;
-  /**
-   * Removes the note of a record's successor, in one step: of two removers exactly one finds it
-   * (`removed`), the other finds it `absent`; `gone` when the record itself is.
-   */
-  forgetSuccessor(model: string, id: string): Promise<SuccessorRemoval>;
+  /** Removes the note of a record's successor, if it has one. */
+  forgetSuccessor(model: string, id: string): Promise<void>;
   destroyModel(model: string, id: string): Promise<void>;
   /** Destroys every record that belongs to the grant, whatever its model. */
   revokeGrant(grantId: string): Promise<void>;
@@ -88,8 +85,6 @@ export interface Successor {
   /** Epoch second the replaced record was consumed. */
   consumedAt: number;
 }
-
-export type SuccessorRemoval = 'removed' | 'absent' | 'gone';
 
 /** `full`: it answers but refuses writes (Redis at maxmemory with noeviction). */
 export type StoreHealth = 'ok' | 'unreachable' | 'full';
