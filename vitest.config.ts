@@ -2,16 +2,30 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Tests that kill a Redis master and wait for the election, mostly idle: they start first, so that
- * their waits overlap the rest of the suite instead of adding to it.
+ * Files that start first, in this order: the tests that kill a Redis master and wait for the
+ * election (mostly idle, so their waits overlap the rest of the suite), then the files that take
+ * longest, so that the run does not end waiting on one of them. Vitest orders the others by the
+ * durations it remembers, or, on a fresh clone, by file size.
  */
-const FAILOVER_TEST = /-failover\.test\.ts$/;
+const STARTED_FIRST = [
+  /-failover\.test\.ts$/,
+  /\/upstream-sign-in\.test\.ts$/,
+  /\/shutdown\.test\.ts$/,
+  /\/fuzz\.test\.ts$/,
+  /\/commands\.test\.ts$/,
+  /\/store-contract\.test\.ts$/,
+  /\/browser\/(pages|people-rights)\.test\.ts$/,
+  /\/redis-cluster-layout\.test\.ts$/,
+];
 
-class FailoverFirst extends BaseSequencer {
+class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const failover = (file: TestSpecification) => FAILOVER_TEST.test(file.moduleId);
-    return [...sorted.filter(failover), ...sorted.filter((file) => !failover(file))];
+    const rank = (file: TestSpecification) => {
+      const index = STARTED_FIRST.findIndex((pattern) => pattern.test(file.moduleId));
+      return index < 0 ? STARTED_FIRST.length : index;
+    };
+    return sorted.map((file, order) => ({ file, order })).sort((a, b) => rank(a.file) - rank(b.file) || a.order - b.order).map(({ file }) => file);
   }
 }
 
@@ -21,9 +35,10 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    sequence: { sequencer: FailoverFirst },
-    // Browser tests and Redis-backed suites share one machine of two cores.
-    maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
+    // Two cores: a third worker fills the time the others spend waiting on the servers, Redis and
+    // browsers they drive (a fourth made the run slower).
+    maxWorkers: 3,
     // The files of one worker share its loaded modules: loading oidc-provider, the AWS SDK clients
     // and the server afresh for every file cost more than most files' tests. No file leaves state
     // behind for the next: each starts its own servers on fresh Redis key prefixes and restores the

@@ -7,12 +7,17 @@ import { afterAll, beforeAll, inject } from 'vitest';
  * for a network this machine may not have.
  */
 const LOOPBACK_ONLY = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1';
+/**
+ * One renderer for the sites of a page rather than one per site: the tests visit only their own
+ * servers, and a process per site cost the two cores more than the sign-ins themselves.
+ */
+const ONE_RENDERER = ['--disable-features=site-per-process', '--disable-site-isolation-trials'];
 
 /** Debian's Chromium, headless, with nothing reaching beyond loopback. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: inject('chromiumPath'),
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', LOOPBACK_ONLY],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', ...ONE_RENDERER, LOOPBACK_ONLY],
   });
 }
 
