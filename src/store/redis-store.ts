@@ -361,6 +361,8 @@ export class RedisStore implements Store {
 
   async replaceValue(key: string, expected: string | undefined, next: string | undefined, expiresIn: number): Promise<boolean> {
     return this.#guard(async () => {
+      // Setting a value that must be absent is one SET NX, without the script's read.
+      if (expected === undefined && next !== undefined) return (await this.#client.set(storeKeys.value(key), next, 'EX', expiresIn, 'NX')) === 'OK';
       const replaced = await this.#scripts.replaceValue(
         storeKeys.value(key), expected === undefined ? '0' : '1', expected ?? '', next === undefined ? '0' : '1', next ?? '', expiresIn,
       );

@@ -241,6 +241,9 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
     expect(await store.replaceValue('cas', 'v1', undefined, 60)).toBe(false);
     expect(await store.replaceValue('cas', winner, undefined, 60)).toBe(true);
     expect(await store.getValue('cas')).toBeUndefined();
+    const claims = await Promise.all(['a', 'b', 'c', 'd'].map((next) => store.replaceValue('cas', undefined, `v3-${next}`, 60)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await store.getValue('cas')).toBe(`v3-${'abcd'[claims.indexOf(true)]}`);
   });
 
   it('a replaced value lives as long as its replacement asks', async ({ backend: { store, elapse } }) => {
