@@ -36,13 +36,13 @@ export interface FaultyStore extends Store {
 export function withFaults(store: Store): FaultyStore {
   const armed: Fault[] = [];
   const late: { method: PropertyKey; run: () => Promise<unknown> }[] = [];
-  const held = new Map<PropertyKey, { reached: () => void; released: Promise<void> }>();
+  const holds = new Map<PropertyKey, { reached: () => void; released: Promise<void> }>();
   const failure = () => new StoreUnavailableError('injected store failure');
   const holdNext = (method: Method): HeldCall => {
     let reached!: () => void;
     let release!: () => void;
     const reachedPromise = new Promise<void>((resolve) => { reached = resolve; });
-    held.set(method, { reached, released: new Promise<void>((resolve) => { release = resolve; }) });
+    holds.set(method, { reached, released: new Promise<void>((resolve) => { release = resolve; }) });
     return { reached: reachedPromise, release };
   };
   return new Proxy(store as FaultyStore, {
@@ -53,9 +53,9 @@ export function withFaults(store: Store): FaultyStore {
       if (typeof original !== 'function') return original;
       return async (...args: unknown[]) => {
         const call = () => (original as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        const hold = held.get(property);
+        const hold = holds.get(property);
         if (hold !== undefined) {
-          held.delete(property);
+          holds.delete(property);
           hold.reached();
           await hold.released;
         }
