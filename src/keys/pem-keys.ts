@@ -1,6 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+
+import { createFileOnce } from './create-file-once.js';
 
 /**
  * Loads a P-384 private key from a PEM file, creating one when the file is missing so that a
@@ -12,11 +13,8 @@ export async function loadOrCreateP384Key(path: string): Promise<KeyObject> {
     pem = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
-    await writeFile(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' }).catch((e) => {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    });
+    await createFileOnce(path, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
     pem = await readFile(path, 'utf8');
   }
   const key = createPrivateKey(pem);

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+
+import { createFileOnce } from './create-file-once.js';
 
 export interface PrivateJwks {
   keys: JWK[];
@@ -64,13 +65,7 @@ function parseJwks(value: unknown, path: string): PrivateJwks {
 async function loadOrCreateJson(path: string, create: () => Promise<unknown>): Promise<unknown> {
   const existing = await readJsonIfPresent(path);
   if (existing !== undefined) return existing;
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  try {
-    await writeFile(path, `${JSON.stringify(await create(), null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    // Another instance created the file first; everyone uses what it wrote.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
+  await createFileOnce(path, `${JSON.stringify(await create(), null, 2)}\n`);
   return readJsonIfPresent(path);
 }
 
