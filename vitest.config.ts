@@ -25,7 +25,8 @@ class LongestFirst extends BaseSequencer {
       const index = STARTED_FIRST.findIndex((pattern) => pattern.test(file.moduleId));
       return index < 0 ? STARTED_FIRST.length : index;
     };
-    return sorted.map((file, order) => ({ file, order })).sort((a, b) => rank(a.file) - rank(b.file) || a.order - b.order).map(({ file }) => file);
+    // Array sort is stable: files of one rank keep Vitest's order.
+    return [...sorted].sort((a, b) => rank(a) - rank(b));
   }
 }
 
