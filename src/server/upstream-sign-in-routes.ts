@@ -1,3 +1,5 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { errors, type Provider } from 'oidc-provider';
@@ -19,9 +21,13 @@ const PENDING_SIGN_IN_SECONDS = 10 * 60;
 interface PendingSignIn extends SignInChecks {
   provider: string;
   interactionUid: string;
+  /** SHA-256 of the secret in the cookie of the browser that started it (base64url). */
+  browserBinding: string;
 }
 
 const pendingKey = (state: string) => `upstream-sign-in:${state}`;
+const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+
 /** openid-client's states are 43 base64url characters; anything far from that matches nothing anyway. */
 const PLAUSIBLE_STATE = /^[A-Za-z0-9_-]{16,128}$/;
 
@@ -60,8 +66,10 @@ export function upstreamSignInRoutes(deps: UpstreamSignInDependencies): Router {
     if (interaction.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction does not match this browser session');
     if (interaction.prompt.name !== 'login') throw new errors.InvalidRequest('this sign-in step is already complete');
     const { url, checks } = await upstream.beginSignIn();
-    const pending: PendingSignIn = { provider: upstream.id, interactionUid: interaction.uid, ...checks };
+    const binding = randomBytes(32).toString('base64url');
+    const pending: PendingSignIn = { provider: upstream.id, interactionUid: interaction.uid, browserBinding: sha256(binding), ...checks };
     await store.setValue(pendingKey(checks.state), JSON.stringify(pending), PENDING_SIGN_IN_SECONDS);
+    bindingCookie(ctx, upstream.id, checks.state).set(binding);
     ctx.status = 303;
     ctx.redirect(url.href);
   });
@@ -77,15 +85,27 @@ export function upstreamSignInRoutes(deps: UpstreamSignInDependencies): Router {
     await finishLogin(ctx, pending.interactionUid, person.sub);
   });
 
-  /** One return per sign-in: a replayed or forged callback finds nothing. */
+  /**
+   * One return per sign-in, in the browser that started it (RFC 9700 §4.7.1): a replayed or forged
+   * callback finds nothing, and a sign-in link sent to someone else signs them in to nothing.
+   * Another browser's attempt leaves the sign-in to its own browser, which may still finish it.
+   */
   const takePending = async (ctx: Context, providerId: string): Promise<PendingSignIn> => {
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
     const stored = PLAUSIBLE_STATE.test(state) ? await store.getValue(pendingKey(state)) : undefined;
-    if (stored !== undefined) await store.deleteValue(pendingKey(state));
     const pending = stored === undefined ? undefined : (JSON.parse(stored) as PendingSignIn);
     if (!pending || pending.provider !== providerId) {
       throw new UpstreamSignInError(400, 'invalid_request', 'This sign-in is not in progress here: it finished, expired or never started. Go back to the application and start again.');
     }
+    const cookie = bindingCookie(ctx, providerId, state);
+    if (!sameSecret(sha256(cookie.get() ?? ''), pending.browserBinding)) {
+      throw new UpstreamSignInError(400, 'sign_in_started_elsewhere', 'This sign-in did not start in this browser, so it cannot finish here. If someone sent you this link, close this page. Otherwise go back to the application and start again.');
+    }
+    // Of two returns racing with the same state, the one that removes the record from what both read goes on.
+    if (!(await store.replaceValue(pendingKey(state), stored, undefined, PENDING_SIGN_IN_SECONDS))) {
+      throw new UpstreamSignInError(400, 'invalid_request', 'This sign-in is not in progress here: it finished, expired or never started. Go back to the application and start again.');
+    }
+    cookie.clear();
     return pending;
   };
 
@@ -104,6 +124,29 @@ export function upstreamSignInRoutes(deps: UpstreamSignInDependencies): Router {
   };
 
   return router;
+}
+
+/**
+ * The cookie that ties a pending sign-in to the browser that started it: HttpOnly, SameSite=Lax
+ * (the upstream's redirect back is a top-level navigation, which carries it), alive as long as
+ * the sign-in. Named after the state, so sign-ins started in two tabs keep a cookie each. Over
+ * https it is a `__Host-` cookie, which a sibling domain cannot plant; over plain http (loopback
+ * development) it is scoped to the callback's path instead.
+ */
+function bindingCookie(ctx: Context, providerId: string, state: string) {
+  const secure = ctx.secure;
+  const name = `${secure ? '__Host-' : ''}stagepass.upstream.${state}`;
+  const options = { httpOnly: true, sameSite: 'lax' as const, secure, signed: false, overwrite: true, path: secure ? '/' : upstreamRedirectPath(providerId) };
+  return {
+    get: () => ctx.cookies.get(name, { signed: false }),
+    set: (value: string) => ctx.cookies.set(name, value, { ...options, maxAge: PENDING_SIGN_IN_SECONDS * 1000 }),
+    clear: () => ctx.cookies.set(name, null, options),
+  };
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const [left, right] = [Buffer.from(a), Buffer.from(b)];
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function renderUpstreamFailures(render: PageRenderer, audit: Audit): Middleware {

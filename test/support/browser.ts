@@ -22,30 +22,42 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /**
- * Chromium for the tests of one file, driving one page. A context and a page of their own per
- * sign-in cost Chromium about as much as the sign-in itself; `freshPage()` gives the page back
- * as a new one would be: no cookies of any server, a blank document, and none of the request,
- * response or console listeners an earlier test put on it.
+ * Chromium for the tests of one file, driving one page per person. A context and a page of their
+ * own per sign-in cost Chromium about as much as the sign-in itself; `freshPage()` gives the page
+ * back as a new one would be: no cookies of any server, a blank document, and none of the request,
+ * response, console or route handlers an earlier test put on it. `freshPage('second person')` is
+ * another browser profile (its own cookies), made at its first use.
  */
-export function chromiumPage(): { freshPage(): Promise<Page> } {
+export function chromiumPage(): { freshPage(person?: Person): Promise<Page> } {
   let browser: Browser | undefined;
-  let context: BrowserContext | undefined;
-  let page: Page | undefined;
+  const pages = new Map<Person, Promise<{ context: BrowserContext; page: Page }>>();
+  const open = (person: Person) => {
+    let opened = pages.get(person);
+    if (!opened) {
+      if (!browser) throw new Error('chromiumPage() is used from a test of the file that called it');
+      opened = browser.newContext().then(async (context) => ({ context, page: await context.newPage() }));
+      pages.set(person, opened);
+    }
+    return opened;
+  };
   beforeAll(async () => {
     browser = await launchChromium();
-    context = await browser.newContext();
-    page = await context.newPage();
+    await open('first person');
   });
   afterAll(async () => {
     await browser?.close();
   });
   return {
-    async freshPage() {
-      if (!context || !page) throw new Error('chromiumPage() is used from a test of the file that called it');
+    async freshPage(person = 'first person') {
+      const { context, page } = await open(person);
       await context.clearCookies();
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
       for (const event of ['request', 'response', 'console'] as const) page.removeAllListeners(event);
       await page.goto('about:blank');
       return page;
     },
   };
 }
+
+/** Two contexts of one browser are two people: they share no cookies. */
+export type Person = 'first person' | 'second person';

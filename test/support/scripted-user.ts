@@ -15,7 +15,10 @@ export interface Page {
  * same forms a browser would (the real-browser suite covers rendering and clicking).
  */
 export class ScriptedUser {
-  readonly #cookies = new Map<string, string>();
+  /** Cookies by host name, as a browser keeps them apart (and, like one, whatever the port). */
+  readonly #cookies = new Map<string, Map<string, string>>();
+  /** Every Set-Cookie header the user's browser was sent, in order. */
+  readonly cookiesSet: string[] = [];
 
   /**
    * Follows redirects until a page answers or the browser would leave the server for another
@@ -48,15 +51,19 @@ export class ScriptedUser {
   }
 
   async #fetch(url: string, init: RequestInit): Promise<Response> {
-    const cookie = [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const { hostname } = new URL(url);
+    const jar = this.#cookies.get(hostname) ?? new Map<string, string>();
+    this.#cookies.set(hostname, jar);
+    const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
     const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) } });
     for (const header of response.headers.getSetCookie()) {
+      this.cookiesSet.push(header);
       const [pair] = header.split(';');
       const index = pair!.indexOf('=');
       const name = pair!.slice(0, index);
       const value = pair!.slice(index + 1);
-      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(header)) this.#cookies.delete(name);
-      else this.#cookies.set(name, value);
+      if (value === '' || /expires=Thu, 01 Jan 1970/i.test(header)) jar.delete(name);
+      else jar.set(name, value);
     }
     return response;
   }
