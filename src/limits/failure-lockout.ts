@@ -79,23 +79,32 @@ export class FailureLockout {
   async #refusal(subject: string, run: number, firstOfItsCount: boolean): Promise<number> {
     const now = this.clock.now();
     let record = parseRecord(await this.store.getValue(this.#key('lockout', subject)));
-    if (record && record.until > now) return Math.ceil((record.until - now) / 1000);
     // A lockout over whose failures are forgotten belongs to an earlier count, not this one.
-    if (record && firstOfItsCount) {
+    if (record && record.until <= now && firstOfItsCount) {
       await this.store.deleteValue(this.#key('lockout', subject));
       record = undefined;
     }
+    // A lockout holds back the runs after the one it ends, not that run's own attempts: under a
+    // burst, a later run may write it before the earlier attempts of its run have read it. The
+    // count lives as long as its lockouts (see #lock), so an active one is always of this count.
+    if (record && record.until > now) return run > record.run ? Math.ceil((record.until - now) / 1000) : 0;
     if (run === 0 || (record && record.run >= run - 1)) return 0;
-    // The previous run is full, but the attempt that filled it has not written its lockout yet
-    // (or stopped before it could): the lockout is due all the same.
-    return this.#lock(subject, run - 1);
+    // A full run's lockout is not written yet (the attempt that filled it is still on its way, or
+    // stopped before it could): it is due all the same. Only the run after the last one locked out
+    // is locked: a run's lockout is written once the one before it is over, never ahead of it.
+    return this.#lock(subject, record ? record.run + 1 : 0);
   }
 
   async #lock(subject: string, run: number): Promise<number> {
     const { lockoutSeconds, maxLockoutSeconds } = this.policy;
     const seconds = Math.min(maxLockoutSeconds, lockoutSeconds * 2 ** Math.min(run, 30));
     const record: LockoutRecord = { run, until: this.clock.now() + seconds * 1000 };
-    await this.store.setValue(this.#key('lockout', subject), JSON.stringify(record), Math.max(seconds, FAILURE_MEMORY_SECONDS));
+    await Promise.all([
+      this.store.setValue(this.#key('lockout', subject), JSON.stringify(record), Math.max(seconds, FAILURE_MEMORY_SECONDS)),
+      // The count the lockout's run is numbered in lives at least as long as the lockout: a count
+      // started afresh while it holds would number its attempts from run 0 again.
+      this.store.extendValue(this.#key('failures', subject), seconds + FAILURE_MEMORY_SECONDS),
+    ]);
     return seconds;
   }
 

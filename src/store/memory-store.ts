@@ -113,6 +113,12 @@ export class MemoryStore implements Store {
     return count;
   }
 
+  async extendValue(key: string, seconds: number): Promise<void> {
+    const entry = this.#entries.get(storeKeys.value(key));
+    if (!entry || this.#isExpired(entry) || entry.expiresAt === undefined) return;
+    entry.expiresAt = Math.max(entry.expiresAt, this.#deadlineFor(seconds)!);
+  }
+
   async addToSet(key: string, member: string, expiresIn: number): Promise<void> {
     this.#addMember(storeKeys.set(key), member, this.#deadlineFor(expiresIn));
   }

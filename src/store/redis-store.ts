@@ -343,6 +343,13 @@ export class RedisStore implements Store {
     });
   }
 
+  async extendValue(key: string, seconds: number): Promise<void> {
+    return this.#guard(async () => {
+      // GT: only a later expiry is set; a key without one counts as never expiring, an absent key is left absent.
+      await this.#client.expire(storeKeys.value(key), seconds, 'GT');
+    });
+  }
+
   async addToSet(key: string, member: string, expiresIn: number): Promise<void> {
     return this.#guard(async () => {
       await this.#scripts.addMember(storeKeys.set(key), member, expiresIn);

@@ -40,6 +40,11 @@ export interface Store {
    */
   incrementValue(key: string, expiresIn: number, by?: number): Promise<number>;
   /**
+   * Keeps a value at least `seconds` more: a value due to expire sooner lives that long, one that
+   * lives longer already keeps its lifetime, an absent one stays absent.
+   */
+  extendValue(key: string, seconds: number): Promise<void>;
+  /**
    * Compare and set: writes `next` (deletes the value when `next` is undefined) only if the value
    * is `expected` now (`undefined`: absent), in one atomic step, and says whether it did. Of two
    * instances changing one value from what both read, exactly one succeeds.

@@ -222,6 +222,16 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
     expect(await store.getValue('window')).toBeUndefined();
   });
 
+  it('an extended value outlives its first lifetime; a longer lifetime is kept, and an absent value stays absent', async ({ backend: { store, elapse } }) => {
+    await store.incrementValue('extended', 1);
+    await store.setValue('long-lived', 'kept', 60);
+    await Promise.all([store.extendValue('extended', 60), store.extendValue('long-lived', 1), store.extendValue('absent', 60)]);
+    await elapse(1_200);
+    expect(await store.getValue('extended')).toBe('1');
+    expect(await store.getValue('long-lived')).toBe('kept');
+    expect(await store.getValue('absent')).toBeUndefined();
+  });
+
   it('a deleted counter starts again from one', async ({ backend: { store } }) => {
     await store.incrementValue('reset-me', 60);
     await store.incrementValue('reset-me', 60);
