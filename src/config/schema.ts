@@ -149,8 +149,21 @@ const metricsSchema = z.strictObject({
   bearerToken: z.string().min(16).optional(),
 });
 
+/**
+ * The issuer is the exact `iss` of every token and the base every endpoint is appended to: an
+ * origin only, written as a URL parser writes it back, so that no two spellings name one server.
+ */
+const issuerOrigin = z.url({ protocol: /^https?$/ }).superRefine((issuer, ctx) => {
+  // Refinements run after a failed URL check too, which has said what is wrong already.
+  if (!URL.canParse(issuer)) return;
+  const { origin } = new URL(issuer);
+  if (issuer !== origin) ctx.addIssue({ code: 'custom', message: `must be an origin alone, without a path, trailing slash, query or fragment: "${origin}"` });
+});
+
 export const configSchema = z.strictObject({
-  issuer: z.url({ protocol: /^https?$/ }).optional(),
+  issuer: issuerOrigin.optional(),
+  /** The address to listen on: every IPv4 interface unless given (`::` for every interface, `127.0.0.1` for this machine only). */
+  host: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')], { error: 'must be an IPv4 or IPv6 address, or localhost' }).default('0.0.0.0'),
   port: z.int().min(0).max(65535).default(3000),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   /** Sentinels that know the master (one master with replicas), instead of redisUrl. */

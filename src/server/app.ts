@@ -242,7 +242,7 @@ function reservedSubjectPrefixes(config: Config): Map<string, string> {
 
 /** Starts listening; resolves with the server once it accepts connections. */
 export async function listen(stagepass: Stagepass, port = stagepass.config.port): Promise<Server> {
-  const server = stagepass.app.listen(port, '0.0.0.0');
+  const server = stagepass.app.listen(port, stagepass.config.host);
   // A client that trickles its request in (slowloris) is cut off rather than holding a socket.
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;

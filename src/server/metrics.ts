@@ -121,7 +121,7 @@ export function offerMetricsToClusterPrimary(metrics: Metrics): void {
 }
 
 /** A server of its own that answers /metrics only, for a port that stays inside the network. */
-export async function listenForMetrics(source: MetricsSource, config: MetricsConfig & { port: number }): Promise<Server> {
+export async function listenForMetrics(source: MetricsSource, config: MetricsConfig & { port: number; host: string }): Promise<Server> {
   const authorized = bearerCheck(config.bearerToken);
   const server = createServer((req, res) => {
     if (new URL(req.url ?? '/', 'http://metrics').pathname !== METRICS_PATH) {
@@ -137,7 +137,7 @@ export async function listenForMetrics(source: MetricsSource, config: MetricsCon
       () => res.writeHead(503).end(),
     );
   });
-  server.listen(config.port, '0.0.0.0');
+  server.listen(config.port, config.host);
   await once(server, 'listening');
   return server;
 }

@@ -91,6 +91,25 @@ describe('configuration', () => {
     expect(refusalOf(raw)).toContain(field);
   });
 
+  it.each([
+    ['http://localhost:3000/', 'http://localhost:3000'],
+    ['https://id.example.com/auth', 'https://id.example.com'],
+    ['https://id.example.com?tenant=1', 'https://id.example.com'],
+    ['https://ID.example.com', 'https://id.example.com'],
+  ])('issuer %s is refused, naming the origin it should be (%s)', (issuer, origin) => {
+    const message = refusalOf({ issuer });
+    expect(message).toContain('issuer');
+    expect(message).toContain(`"${origin}"`);
+    expect(() => parseConfig({}, { ISSUER: issuer })).toThrow(/issuer/);
+  });
+
+  it('the server listens on every IPv4 interface unless host names one; a host that is no address is refused', () => {
+    expect(parseConfig({}).host).toBe('0.0.0.0');
+    expect(parseConfig({ host: '127.0.0.1' }).host).toBe('127.0.0.1');
+    expect(parseConfig({ host: '::' }).host).toBe('::');
+    expect(refusalOf({ host: 'example.com' })).toContain('host: must be an IPv4 or IPv6 address, or localhost');
+  });
+
   it('redisUrl and redisSentinels together are refused with a message naming both', () => {
     const message = refusalOf({ redisUrl: 'redis://localhost:6379', redisSentinels: [{ host: 'sentinel-1', port: 26379 }], redisSentinelName: 'mymaster' });
     expect(message).toContain('redisUrl');

@@ -264,7 +264,7 @@ describe('metrics protection', () => {
   it('with a port of their own, metrics are served there and not on the main port', async () => {
     const port = await freePort();
     const separate = await startStagepass({ config: { metrics: { port } } });
-    const metricsServer = await listenForMetrics(ownMetrics(separate.stagepass.metrics), { ...separate.stagepass.config.metrics, port });
+    const metricsServer = await listenForMetrics(ownMetrics(separate.stagepass.metrics), { ...separate.stagepass.config.metrics, port, host: '127.0.0.1' });
     try {
       expect((await fetch(`${separate.issuer}/metrics`)).status).toBe(404);
       const scraped = await fetch(`http://127.0.0.1:${port}/metrics`);

@@ -231,3 +231,27 @@ describe('a client that registered itself under a configured client\'s name', ()
     expect(real.consent.html).not.toMatch(/unverified/i);
   });
 });
+
+describe('the listening address (host)', () => {
+  const reachableAt = async (address: string, port: number) => {
+    try {
+      return (await fetch(`http://${address}:${port}/healthz`)).status;
+    } catch {
+      return 'refused';
+    }
+  };
+
+  it('is every IPv4 interface by default, and only the one named when host is set', async () => {
+    const everywhere = await startStagepass();
+    const loopbackOnly = await startStagepass({ config: { host: '127.0.0.1' } });
+    try {
+      const port = (server: RunningStagepass) => (server.server.address() as { port: number }).port;
+      expect(await reachableAt('127.0.0.2', port(everywhere))).toBe(200);
+      expect((loopbackOnly.server.address() as { address: string }).address).toBe('127.0.0.1');
+      expect(await reachableAt('127.0.0.1', port(loopbackOnly))).toBe(200);
+      expect(await reachableAt('127.0.0.2', port(loopbackOnly))).toBe('refused');
+    } finally {
+      await Promise.all([everywhere.close(), loopbackOnly.close()]);
+    }
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+
+import { hashPassword } from '../../src/accounts/password.js';
+import { DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from '../../src/config/load.js';
+import { banner, samplesInUse } from '../../src/server/banner.js';
+
+const defaults = loadConfigFile(DEFAULT_CONFIG_PATH, {});
+
+describe('the start-up banner', () => {
+  it('on the default configuration shows where stagepass listens and every sample credential, with the device flow to try', async () => {
+    const text = banner(defaults, await samplesInUse(defaults));
+    expect(text).toContain('stagepass is listening on 0.0.0.0:3000');
+    expect(text).toContain('discovery: http://localhost:3000/.well-known/openid-configuration');
+    expect(text).toContain('confidential client: sample-backend / sample-backend-secret-change-me');
+    expect(text).toContain('public client:       sample-device');
+    expect(text).toContain('account:             alice / stagepass-demo');
+    expect(text).toContain('Try the device flow:');
+  });
+
+  it('offers no sample account a configuration does not have, nor the sample password of an account whose password is another', async () => {
+    const withoutAlice = parseConfig({ ...rawDefaults(), accounts: [] });
+    const otherPassword = parseConfig({
+      ...rawDefaults(),
+      accounts: [{ sub: 'sub-alice', username: 'alice', password: await hashPassword('a password of her own') }],
+    });
+    for (const config of [withoutAlice, otherPassword]) {
+      const text = banner(config, await samplesInUse(config));
+      expect(text).toContain('confidential client: sample-backend');
+      expect(text).not.toContain('stagepass-demo');
+      expect(text).not.toContain('sign in as alice');
+    }
+  });
+
+  it('without any sample credential shows none, and names the host it listens on', async () => {
+    const config = parseConfig({ host: '::1', port: 8443, issuer: 'https://id.example.com' });
+    const text = banner(config, await samplesInUse(config));
+    expect(text).toContain('stagepass is listening on [::1]:8443');
+    expect(text).toContain('discovery: https://id.example.com/.well-known/openid-configuration');
+    expect(text).not.toContain('Sample credentials');
+  });
+});
+
+function rawDefaults(): Record<string, unknown> {
+  const { issuer: _issuer, ...rest } = defaults;
+  return rest;
+}
