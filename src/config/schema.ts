@@ -173,6 +173,8 @@ export const configSchema = z.strictObject({
   redisSentinelPassword: z.string().min(1).optional(),
   redisKeyPrefix: z.string().default('stagepass:'),
   redisCluster: z.boolean().default(false),
+  /** Further seed nodes of the cluster beside redisUrl's, so that one node down does not stop a start. */
+  redisClusterNodes: z.array(z.strictObject({ host: z.string().min(1), port: z.int().min(1).max(65535) })).min(1).optional(),
   /** Milliseconds a Redis command may take before the request fails with 503. */
   redisCommandTimeoutMs: z.int().min(10).max(60_000).default(2000),
   /** Trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy (client IP, Secure cookies). */
@@ -238,6 +240,9 @@ export const configSchema = z.strictObject({
     if (provider) ctx.addIssue({ code: 'custom', path: ['accounts', index, 'sub'], message: `must not start with "${provider.id}:", the subjects of upstream provider ${provider.id}` });
   }
   if (config.redisSentinels !== undefined && config.redisCluster) issue('redisCluster', 'a Redis Cluster is reached through redisUrl, not redisSentinels');
+  if (config.redisClusterNodes !== undefined && !(config.redisCluster && config.redisUrl !== undefined)) {
+    issue('redisClusterNodes', 'names further seed nodes of a Redis Cluster: it needs redisCluster and redisUrl');
+  }
   if (config.redisCluster && /[{}]/.test(config.redisKeyPrefix)) {
     // A hash tag in the prefix would put every key in one slot of the cluster.
     issue('redisKeyPrefix', 'must not contain { or } with redisCluster: every key would land in one slot');

@@ -11,7 +11,7 @@ import type { Store } from './store.js';
  * by the request that met it).
  */
 export async function createStore(
-  config: Pick<Config, 'redisUrl' | 'redisSentinels' | 'redisSentinelName' | 'redisSentinelPassword' | 'redisKeyPrefix' | 'redisCluster' | 'redisCommandTimeoutMs'>,
+  config: Pick<Config, 'redisUrl' | 'redisSentinels' | 'redisSentinelName' | 'redisSentinelPassword' | 'redisKeyPrefix' | 'redisCluster' | 'redisClusterNodes' | 'redisCommandTimeoutMs'>,
   logger: Logger,
   countRedisError: () => void,
   clock: Clock,
@@ -25,11 +25,11 @@ export async function createStore(
     sentinel,
     keyPrefix: config.redisKeyPrefix,
     cluster: config.redisCluster,
+    clusterNodes: config.redisClusterNodes,
     commandTimeout: config.redisCommandTimeoutMs,
-    onConnectionError: (error) => {
-      countRedisError();
-      logger.error('redis connection error', { error: error.message });
-    },
+    onConnectionError: onceInAWhile(CONNECTION_ERROR_LOG_INTERVAL_MS, (error, repeated) => {
+      logger.error('redis connection error', { error: error.message, ...(repeated > 0 ? { repeatedSinceLastLogged: repeated } : {}) });
+    }, countRedisError),
     onCommandError: countRedisError,
   });
   try {
@@ -43,6 +43,28 @@ export async function createStore(
   }
   await warnOfEviction(store, logger);
   return store;
+}
+
+/**
+ * A node that stays down is retried by ioredis several times a second, each retry an error: each
+ * source's errors are logged once in this interval, with how many went unlogged in between.
+ */
+const CONNECTION_ERROR_LOG_INTERVAL_MS = 30_000;
+
+/** Calls `log` for a source's first error and then at most once per `intervalMs`; `count`, for every error. */
+function onceInAWhile(intervalMs: number, log: (error: Error, repeated: number) => void, count: () => void) {
+  const bySource = new Map<string, { loggedAt: number; unlogged: number }>();
+  return (error: Error, source = '') => {
+    count();
+    const now = performance.now();
+    const seen = bySource.get(source);
+    if (seen && now - seen.loggedAt < intervalMs) {
+      seen.unlogged += 1;
+      return;
+    }
+    log(error, seen?.unlogged ?? 0);
+    bySource.set(source, { loggedAt: now, unlogged: 0 });
+  };
 }
 
 /**

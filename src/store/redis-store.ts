@@ -11,6 +11,8 @@ export interface RedisStoreOptions {
   /** The server, or with `cluster` a seed node of the cluster; unused with `sentinel`. */
   url?: string;
   keyPrefix: string;
+  /** With `cluster`, further seed nodes beside `url`'s, tried in turn; `url`'s user, password and TLS apply to them. */
+  clusterNodes?: { host: string; port: number }[];
   /**
    * Treat `url` as a seed node of a Redis Cluster. Each record then lives in the slot of its own
    * key, so stagepass's keys spread over every master; only the keys of one atomic step share a
@@ -25,8 +27,11 @@ export interface RedisStoreOptions {
    * rather than piling up, and ioredis reconnects by itself.
    */
   commandTimeout?: number;
-  /** Connection errors: reported, not thrown, since ioredis reconnects by itself. */
-  onConnectionError?: (error: Error) => void;
+  /**
+   * Connection errors: reported, not thrown, since ioredis reconnects by itself; `source` names the
+   * node (a cluster's) or is absent (one server or its sentinels).
+   */
+  onConnectionError?: (error: Error, source?: string) => void;
   /** Commands that failed; the caller gets the error as well. */
   onCommandError?: (error: Error) => void;
 }
@@ -198,9 +203,9 @@ export class RedisStore implements Store {
     this.#onCommandError = options.onCommandError ?? (() => {});
     for (const [name, script] of Object.entries(SCRIPTS)) this.#client.defineCommand(name, script);
     const onConnectionError = options.onConnectionError ?? (() => {});
-    this.#client.on('error', onConnectionError);
+    this.#client.on('error', (error: Error) => onConnectionError(error));
     // A cluster reports a node it cannot reach here only, not as 'error'.
-    this.#client.on('node error', (error: Error, node: string) => onConnectionError(new Error(`node ${node}: ${error.message}`, { cause: error })));
+    this.#client.on('node error', (error: Error, node: string) => onConnectionError(new Error(`node ${node}: ${error.message}`, { cause: error }), node));
   }
 
   get #scripts(): Scripted {
@@ -523,7 +528,7 @@ function connectionFor(options: RedisStoreOptions): RedisClient {
   if (options.url === undefined) throw new Error('a Redis store needs a url or sentinels');
   if (!options.cluster) return new Redis(options.url, { ...common, ...perServer });
   const seed = new URL(options.url);
-  return new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }], {
+  return new Cluster([{ host: seed.hostname, port: Number(seed.port || 6379) }, ...(options.clusterNodes ?? [])], {
     ...common,
     redisOptions: {
       ...perServer,

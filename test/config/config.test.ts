@@ -82,6 +82,8 @@ describe('configuration', () => {
     [{ redisSentinels: [], redisSentinelName: 'mymaster' }, 'redisSentinels'],
     [{ redisSentinels: [{ host: 'sentinel-1' }], redisSentinelName: 'mymaster' }, 'redisSentinels.0.port'],
     [{ redisCluster: true, redisUrl: 'redis://seed:7000', redisKeyPrefix: '{stagepass}:' }, 'redisKeyPrefix'],
+    [{ redisUrl: 'redis://seed:7000', redisClusterNodes: [{ host: 'seed-2', port: 7001 }] }, 'redisClusterNodes: names further seed nodes of a Redis Cluster'],
+    [{ redisCluster: true, redisUrl: 'redis://seed:7000', redisClusterNodes: [{ host: 'seed-2' }] }, 'redisClusterNodes.0.port'],
     [{ licenses: [{ arn: 'arn:aws:license-manager:us-east-1:123456789012:' }] }, 'licenses.0.arn'],
     [{ groups: { hosts: { ivs_capabilities: ['ADMIN'] } } }, 'groups.hosts.ivs_capabilities.0'],
     [{ groups: { hosts: { stage_arns: ['*'] } } }, 'stage_arns'],

@@ -15,6 +15,8 @@ export const CLUSTER_NODE_TIMEOUT_MS = 2_000;
 
 export interface RedisCluster {
   seedUrl: string;
+  /** Every node's port; the first is the seed's. */
+  ports: number[];
   /** Ports of the nodes that are masters now. */
   masterPorts(): Promise<number[]>;
   /** How many keys starting with `prefix` a node holds. */
@@ -66,6 +68,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   const live = () => ports.filter((port) => { const node = nodes.get(port)!; return node.exitCode === null && node.signalCode === null; });
   return {
     seedUrl: `redis://127.0.0.1:${ports[0]}`,
+    ports,
     async masterPorts() {
       const roles = await Promise.all(live().map(async (port) => ({ port, role: (await cli(['-p', String(port), 'role'])).split('\n')[0] })));
       return roles.filter(({ role }) => role === 'master').map(({ port }) => port);
