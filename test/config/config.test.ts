@@ -63,6 +63,7 @@ describe('configuration', () => {
     [{ deviceFlow: { interval: 0 } }, 'deviceFlow.interval'],
     [{ keys: { jwksFile: '' } }, 'keys.jwksFile'],
     [{ keys: { promoteAfterSeconds: 86_401 } }, 'keys.promoteAfterSeconds'],
+    [{ keys: { promoteAfterSeconds: 119 } }, 'keys.promoteAfterSeconds'],
     [{ keys: { encryptionKeyFile: '' } }, 'keys.encryptionKeyFile'],
     [{ keys: { keySetFile: '' } }, 'keys.keySetFile'],
     [{ clients: [{ client_id: 'a' }, { client_id: 'a' }] }, 'clients.1.client_id'],
@@ -89,6 +90,11 @@ describe('configuration', () => {
     [{ accounts: [{ sub: 'a', username: 'a', password: '$scrypt$', groups: ['*'] }] }, 'accounts.0.groups.0'],
   ])('%j is refused with a message naming %s', (raw, field) => {
     expect(refusalOf(raw)).toContain(field);
+  });
+
+  it('a keys.promoteAfterSeconds that would let a new key sign before every instance publishes it is refused, naming the minimum', () => {
+    for (const promoteAfterSeconds of [0, 1, 60]) expect(refusalOf({ keys: { promoteAfterSeconds } })).toMatch(/keys\.promoteAfterSeconds.*120/);
+    expect(parseConfig({ keys: { promoteAfterSeconds: 120 } }).keys.promoteAfterSeconds).toBe(120);
   });
 
   it('redisUrl and redisSentinels together are refused with a message naming both', () => {
