@@ -64,6 +64,14 @@ export class KeySetStore {
     return { id, raw, keys: ring.keys.map(({ signedUntil: _notedInTheHead, ...key }) => key), sealed: sealedNow };
   }
 
+  /**
+   * Makes the key set's record outlive the tokens `signedUntil` notes, before a head noting them
+   * names it: only while it is still there, so that one a rotation deleted meanwhile stays gone.
+   */
+  async outlive(keySet: OpenedKeySet & { id: string }, signedUntil: Readonly<Record<string, number>>, now: number): Promise<void> {
+    await this.store.replaceValue(keySetRecord(keySet.id), keySet.raw, keySet.raw, recordSeconds(keySet.keys, signedUntil, now));
+  }
+
   /** Writes `head` only if the head is `from` now (`undefined`: absent); answers what it wrote, or undefined. */
   async replaceHead(from: string | undefined, head: KeySetHead, keys: readonly RingKey[], now: number): Promise<string | undefined> {
     const raw = JSON.stringify(head);

@@ -267,6 +267,7 @@ export class SigningKeyRing {
       if (snapshot === undefined) continue;
       if ((snapshot.head.signedUntil[kid] ?? 0) >= until) return;
       const head = { ...snapshot.head, signedUntil: { ...snapshot.head.signedUntil, [kid]: until } };
+      await this.#records.outlive({ ...snapshot.keySet, id: head.keySet }, head.signedUntil, this.#now());
       if (await this.#replaceHead(snapshot, head, snapshot.keySet)) return;
     }
     throw new StoreUnavailableError('the signing keys changed under every attempt to note what they signed; try again');

@@ -271,3 +271,26 @@ describe.each(stores)('the key set shared through the %s store', (_name, storeFo
     for (const alg of ['ES256', 'RS256']) expect(ring.list().filter((key) => key.alg === alg).length).toBeLessThanOrEqual(MAX_KEYS_PER_ALGORITHM);
   });
 });
+
+describe('the key set\'s records over the years (the memory store, whose expiry follows the test clock)', () => {
+  it('a key set\'s record outlives the long-lived tokens noted while it stands, however late they are signed', async () => {
+    const clock = new TestClock();
+    const store = new MemoryStore(clock);
+    opened.push(store);
+    const options = await optionsOn(store, clock);
+    const ring = await SigningKeyRing.open(options);
+    await ring.rotate();
+    clock.advance(PROMOTE_AFTER_SECONDS * 1000);
+    await ring.refresh();
+    const problems: (string | undefined)[] = [];
+    ring.onStoreStateChange((problem) => problems.push(problem));
+
+    const year = 365 * 86_400_000;
+    clock.advance(9 * year);
+    await ring.serverKey.keyFor(Math.floor(clock.now() / 1000) + 3650 * 86_400);
+    clock.advance(2 * year);
+    for (let refresh = 0; refresh < 2; refresh += 1) await ring.refresh();
+    expect(problems).toEqual([]);
+    await expect(SigningKeyRing.open(options)).resolves.toBeDefined();
+  });
+});
