@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { RotationUnderWayError, type KeyDescription, type SigningKeyRing } from '../keys/signing-key-ring.js';
+import { RotationUnderWayError, TooManyKeysError, type KeyDescription, type SigningKeyRing } from '../keys/signing-key-ring.js';
 import { conflict } from './admin-error.js';
 import { adminOperation, type AdminOperation } from './operation.js';
 
@@ -16,7 +16,7 @@ const keySchema = z.object({
   next_since: moment.meta({ description: 'When it was published' }),
   current_since: moment.meta({ description: 'When it signs from (in the future while next)' }),
   retired_since: moment.optional().meta({ description: 'When a newer key replaces it (in the future while it still signs)' }),
-  published_until: moment.optional().meta({ description: 'When it leaves /jwks' }),
+  published_until: moment.optional().meta({ description: 'When it leaves /jwks: once every token it signed has expired' }),
 });
 
 const keyListSchema = z.object({ items: z.array(keySchema) });
@@ -48,10 +48,11 @@ export function keyOperations(signingKeys: SigningKeyRing): AdminOperation[] {
       method: 'POST', path: '/keys/rotate', resource: 'keys', operationId: 'rotateKeys', access: 'write',
       summary: 'Add a new ES256 and a new RS256 key: published by every instance at once, they sign keys.promoteAfterSeconds later, when the keys they replace retire',
       responses: { 201: { description: 'The new keys, next until their promotion', schema: keyListSchema } },
+      // A rotation under way on this instance, or one that would publish more than 20 keys of an algorithm.
       errors: [409],
       async handle() {
         const added = await signingKeys.rotate().catch((error: unknown) => {
-          throw error instanceof RotationUnderWayError ? conflict(error.message) : error;
+          throw error instanceof RotationUnderWayError || error instanceof TooManyKeysError ? conflict(error.message) : error;
         });
         return { status: 201, body: { items: added.map(view) }, change: { id: added.map((key) => key.kid).join(','), action: 'rotate' } };
       },

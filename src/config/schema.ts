@@ -88,6 +88,8 @@ const trustedIssuerSchema = z.strictObject({
   maxTokenAgeSeconds: z.int().min(1).max(7 * 86_400).default(3600),
 });
 
+const MIN_PROMOTE_AFTER_SECONDS = 120;
+
 const keysSchema = z.strictObject({
   /** The signing keys a server starts with; once the store holds a key set, it seeds nothing more. */
   jwksFile: z.string().min(1).default('.data/jwks.json'),
@@ -96,8 +98,19 @@ const keysSchema = z.strictObject({
   keySetFile: z.string().min(1).default('.data/key-set.json'),
   /** The AES-256 key the signing keys are encrypted under in the store; every instance must share it. */
   encryptionKeyFile: z.string().min(1).default('.data/key-encryption-key.json'),
-  /** Seconds a rotated-in key is published as `next` before it signs, so that cached JWKS learn it first. */
-  promoteAfterSeconds: z.int().min(0).max(86_400).default(3600),
+  /**
+   * Where an instance remembers which generation of the Redis store it served, so that it notices
+   * a store that lost stagepass's state rather than starting afresh on it; unused on the memory store.
+   */
+  storeGenerationFile: z.string().min(1).default('.data/store-generation.json'),
+  /**
+   * Seconds a rotated-in key is published as `next` before it signs, so that cached JWKS learn it
+   * first. At least two minutes: every instance reads the key set every half second (a read may
+   * wait redisCommandTimeoutMs), and a key due to sign within a minute is taken for one that may
+   * sign already somewhere; below that, a new key could sign on one instance before another publishes it.
+   */
+  promoteAfterSeconds: z.int().min(MIN_PROMOTE_AFTER_SECONDS, `must be at least ${MIN_PROMOTE_AFTER_SECONDS}: every instance must publish a new key before any signs with it`)
+    .max(86_400).default(3600),
 });
 
 const deviceFlowSchema = z.strictObject({
@@ -200,7 +213,8 @@ export const configSchema = z.strictObject({
   /** One worker process per core, sharing the port; state must then live in Redis. */
   cluster: z.boolean().default(false),
   keys: keysSchema.default({
-    jwksFile: '.data/jwks.json', cookieKeysFile: '.data/cookie-keys.json', keySetFile: '.data/key-set.json', encryptionKeyFile: '.data/key-encryption-key.json', promoteAfterSeconds: 3600,
+    jwksFile: '.data/jwks.json', cookieKeysFile: '.data/cookie-keys.json', keySetFile: '.data/key-set.json', encryptionKeyFile: '.data/key-encryption-key.json',
+    storeGenerationFile: '.data/store-generation.json', promoteAfterSeconds: 3600,
   }),
   clients: z.array(clientSchema).default([]),
   accounts: z.array(accountSchema).default([]),

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 import type { JWK } from 'jose';
 
@@ -14,6 +14,15 @@ const IV_BYTES = 12;
 
 export class KeyDecryptionError extends Error {
   override name = 'KeyDecryptionError';
+}
+
+/**
+ * Names a key-encryption key without revealing it (an HMAC of a fixed label under it): what a
+ * record says it was sealed under, so that an instance holding another key can tell before it
+ * mixes its own ciphertext in.
+ */
+export function keyEncryptionKeyId(encryptionKey: Buffer): string {
+  return createHmac('sha256', encryptionKey).update('stagepass key-encryption key id').digest().subarray(0, 16).toString('base64url');
 }
 
 export function sealPrivateKey(jwk: JWK, kid: string, encryptionKey: Buffer): SealedKey {

@@ -21,17 +21,28 @@ export interface RingKey {
   currentSince: number;
   /** Replaced from here on: no longer signs, still published. */
   retiredSince?: number;
-  /** Unpublished from here on: every token it signed has expired. */
+  /** Unpublished from here on: every token it may have signed without noting it has expired. */
   publishedUntil?: number;
+  /**
+   * Published until then at least: the latest expiry of the long-lived tokens it signed, as noted
+   * before each was signed, and the lag allowance.
+   */
+  signedUntil?: number;
 }
 
 export interface KeyRing {
   keys: RingKey[];
 }
 
+/** When a retired key leaves the published set: once every token it signed, noted or not, has expired. */
+export function unpublishedAt(key: RingKey): number | undefined {
+  return key.publishedUntil === undefined ? undefined : Math.max(key.publishedUntil, key.signedUntil ?? 0);
+}
+
 /** A key's status at a moment; undefined once it is no longer published. */
 export function statusAt(key: RingKey, now: number): KeyStatus | undefined {
-  if (key.publishedUntil !== undefined && now >= key.publishedUntil) return undefined;
+  const until = unpublishedAt(key);
+  if (until !== undefined && now >= until) return undefined;
   if (key.retiredSince !== undefined && now >= key.retiredSince) return 'retired';
   return now >= key.currentSince ? 'current' : 'next';
 }
@@ -59,7 +70,10 @@ export interface Rotation {
   newKeys: JWK[];
   now: number;
   promoteAfterSeconds: number;
-  /** Per algorithm, the longest a token signed with such a key stays valid: a retired key stays published that much longer. */
+  /**
+   * Per algorithm, the longest a token signed with such a key stays valid unless its signing was
+   * noted (`signedUntil`): a retired key stays published that much longer.
+   */
   tokenLifetimeSeconds: Readonly<Record<string, number>>;
   /**
    * How far behind the ring an instance may be (it reads it again every so often, and clocks
@@ -67,6 +81,16 @@ export interface Rotation {
    * sign within this is never taken for one that has not signed yet.
    */
   lagAllowanceSeconds: number;
+  /**
+   * The most keys of one algorithm the ring may publish: relying parties fetch the whole set, and
+   * every instance holds it. A rotation that would publish more is refused.
+   */
+  maxKeysPerAlgorithm: number;
+}
+
+/** A rotation refused: it would publish more keys of an algorithm than the ring may hold. */
+export class TooManyKeysError extends Error {
+  override name = 'TooManyKeysError';
 }
 
 /**
@@ -76,14 +100,15 @@ export interface Rotation {
  * rotating again means its successor should sign instead, so the ring does not grow by keys
  * nobody used. Keys no longer published are dropped too.
  */
-export function rotate(ring: KeyRing, { newKeys, now, promoteAfterSeconds, tokenLifetimeSeconds, lagAllowanceSeconds }: Rotation): KeyRing {
+export function rotate(ring: KeyRing, rotation: Rotation): KeyRing {
+  const { newKeys, now, promoteAfterSeconds, tokenLifetimeSeconds, lagAllowanceSeconds } = rotation;
   const promotion = now + promoteAfterSeconds * 1000;
   const lagAllowance = lagAllowanceSeconds * 1000;
-  const rotated = new Set(newKeys.map((jwk) => jwk.alg));
+  const rotatedAlgorithms = new Set(newKeys.map((jwk) => jwk.alg));
   const kept = ring.keys.flatMap((key): RingKey[] => {
     if (statusAt(key, now) === undefined) return [];
     // Retired already: stays as it is. Still to retire at an earlier rotation's promotion: retires at this one's instead.
-    if (!rotated.has(key.alg) || statusAt(key, now) === 'retired') return [key];
+    if (!rotatedAlgorithms.has(key.alg) || statusAt(key, now) === 'retired') return [key];
     if (key.currentSince > now + lagAllowance) return [];
     const lifetime = tokenLifetimeSeconds[key.alg];
     if (lifetime === undefined) throw new RangeError(`no token lifetime is known for ${key.alg} keys`);
@@ -94,17 +119,33 @@ export function rotate(ring: KeyRing, { newKeys, now, promoteAfterSeconds, token
   const added = newKeys.map((jwk): RingKey => ({
     kid: jwk.kid!, alg: jwk.alg!, privateJwk: jwk, nextSince: now, currentSince: promotion,
   }));
-  return { keys: [...kept, ...added] };
+  const rotated = { keys: [...kept, ...added] };
+  assertWithinBound(rotated, rotation);
+  return rotated;
 }
 
-/** The ring a server starts from when none is stored yet: the keys of its JWKS file, current at once. */
-export function seededRing(keys: readonly JWK[], now: number): KeyRing {
+function assertWithinBound(ring: KeyRing, { now, maxKeysPerAlgorithm }: Rotation): void {
+  const published = publishedAt(ring, now);
+  for (const alg of new Set(published.map((key) => key.alg))) {
+    const ofAlgorithm = published.filter((key) => key.alg === alg);
+    if (ofAlgorithm.length <= maxKeysPerAlgorithm) continue;
+    const leaving = Math.min(...ofAlgorithm.map((key) => unpublishedAt(key) ?? Infinity));
+    const when = Number.isFinite(leaving) ? `the first of them leaves the set at ${new Date(leaving).toISOString()}` : 'none of them is due to leave yet';
+    throw new TooManyKeysError(`a rotation now would publish ${ofAlgorithm.length} ${alg} keys, more than ${maxKeysPerAlgorithm} keys of one algorithm: ${when}; rotate again after that`);
+  }
+}
+
+/**
+ * The ring a server starts from when none is stored yet: the keys of its JWKS file, current since
+ * the epoch, so that every instance finds them signing from its first moment, whatever its clock.
+ */
+export function seededRing(keys: readonly JWK[]): KeyRing {
   return {
     keys: keys.map((jwk) => {
       const alg = algorithmOf(jwk);
       const kid = jwk.kid;
       if (!kid) throw new Error('every key of the JWKS file needs a kid');
-      return { kid, alg, privateJwk: { ...jwk, alg, use: jwk.use ?? 'sig' }, nextSince: now, currentSince: now };
+      return { kid, alg, privateJwk: { ...jwk, alg, use: jwk.use ?? 'sig' }, nextSince: 0, currentSince: 0 };
     }),
   };
 }

@@ -14,8 +14,12 @@ export interface SigningKey {
 /** The ES256 key stagepass signs its own JWTs (license tokens) with, and the keys it accepts them from. */
 export interface ServerSigningKey {
   alg: 'ES256';
-  /** The key that signs now: after a rotation's promotion, the new one. */
-  current(): SigningKey;
+  /**
+   * The key that signs now (after a rotation's promotion, the new one), for a token valid until
+   * `expiresAt` (epoch seconds): a key set that retires keys by what they signed notes a
+   * long-lived token before answering, so ask for the key right before signing, with the token's expiry.
+   */
+  keyFor(expiresAt: number): Promise<SigningKey>;
   /**
    * Every published ES256 key, found by the `kid` a token names: a token signed before a rotation
    * still verifies while its key stays published.
@@ -49,5 +53,5 @@ export function serverSigningKey(jwks: PrivateJwks): ServerSigningKey {
   const jwk = jwks.keys.find(isEs256);
   if (!jwk?.kid) throw new Error('the JWKS needs an ES256 (P-256) key with a kid to sign stagepass JWTs');
   const key = importSigningKey(jwk);
-  return { alg: 'ES256', current: () => key, verificationKeys: es256VerificationKeys(jwks.keys) };
+  return { alg: 'ES256', keyFor: async () => key, verificationKeys: es256VerificationKeys(jwks.keys) };
 }

@@ -1,141 +1,137 @@
-import type { JWK, JWTVerifyGetKey } from 'jose';
+import type { JWK } from 'jose';
 
 import { StoreUnavailableError, type Store } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
-import { openPrivateKey, sealPrivateKey, type SealedKey } from './key-encryption.js';
-import { publishedAt, ROTATED_ALGORITHMS, rotate, seededRing, signingKeyAt, statusAt, type KeyRing, type KeyStatus, type RingKey } from './key-ring.js';
-import { es256VerificationKeys, importSigningKey, publicJwkOf, type ServerSigningKey, type SigningKey } from './server-signing-key.js';
-import type { KeySetFile } from './key-set-file.js';
+import { establishKeySet, NO_ES256_KEY } from './establish-key-set.js';
+import { ROTATED_ALGORITHMS, rotate, type KeyRing } from './key-ring.js';
+import { keptWithNotes, notesOf, parseHead, ringWithNotes, type KeySetHead, type OpenedKeySet } from './key-set-records.js';
+import { KeySetStore, type Snapshot } from './key-set-store.js';
+import { describeKey, viewAt, type KeyDescription, type PublishedView } from './published-view.js';
+import type { ServerSigningKey, SigningKey } from './server-signing-key.js';
 import { generateSigningJwk, type PrivateJwks } from './signing-keys.js';
+import { StoreLostError, type GenerationMemory, type StoreGeneration } from './store-generation.js';
+import type { WholeFile } from './whole-file.js';
 
-/** The one store record every instance reads its signing keys from. */
-export const KEY_RING_RECORD = 'signing-keys';
+export { KEY_RING_RECORD } from './key-set-records.js';
+export { TooManyKeysError } from './key-ring.js';
+export type { KeyDescription } from './published-view.js';
 
-/** How often an instance reads the key set again: a rotation elsewhere is published here within this. */
+/** How often an instance reads the key set's head again: a rotation elsewhere is published here within this. */
 export const KEY_RING_REFRESH_MS = 500;
 
 /**
- * Kept until replaced; rewritten at every rotation. The store wants a lifetime, so one far
- * beyond any key's, and never shorter than the longest-published key in it.
+ * A retired key stays published this much longer than the longest token it may have signed, and a
+ * key due to sign within this is taken for one that may sign already: an instance learns of a
+ * change at its next read of the key set, and a read may wait on the store.
  */
-const RECORD_SECONDS = 10 * 365 * 86_400;
+const LAG_ALLOWANCE_MS = 60_000;
 
-/**
- * A retired key stays published this much longer than the longest token it may have signed:
- * instances learn of a rotation up to a refresh later, and their clocks differ a little.
- */
-const LAG_ALLOWANCE_SECONDS = 60;
+/** Relying parties fetch the whole set, and every instance holds it. */
+const MAX_KEYS_PER_ALGORITHM = 20;
 
-const NO_ES256_KEY = 'the signing keys need a current ES256 (P-256) key with a kid to sign stagepass JWTs';
+/** What a long-lived token's expiry is rounded up to when noted: a key signing all day writes its note once. */
+const NOTE_GRANULARITY_SECONDS = 86_400;
 
-/** Rotations racing on several instances each retry from what won; this many tries is far beyond any real race. */
-const MAX_ROTATION_ATTEMPTS = 20;
-
-/** A key as the store keeps it: its public JWK and times in clear, its private JWK sealed. */
-interface StoredKey extends Omit<RingKey, 'privateJwk'> {
-  publicJwk: JWK;
-  sealed: SealedKey;
-}
-
-interface StoredRing {
-  keys: StoredKey[];
-}
+/** Writes racing on several instances each retry from what won; this many tries is far beyond any real race. */
+const MAX_WRITE_ATTEMPTS = 20;
 
 export class RotationUnderWayError extends Error {
   override name = 'RotationUnderWayError';
 }
 
-/** What anyone may know of a key: never its private parts. */
-export interface KeyDescription {
-  kid: string;
-  alg: string;
-  use: 'sig';
-  status: KeyStatus;
-  /** ISO 8601 times each status begins (in the future for one still to come). */
-  nextSince: string;
-  currentSince: string;
-  retiredSince?: string;
-  publishedUntil?: string;
-}
-
 export interface SigningKeyRingOptions {
   store: Store;
+  /** This process's clock; the ring reads it set right by the store's (`Store.clockOffset`). */
   clock: Clock;
   /** AES-256 key the private keys are encrypted under in the store. */
   encryptionKey: Buffer;
-  /** The keys of the JWKS file, which become the key set when the store holds none yet. */
+  /** The keys of the JWKS file, which become the key set when a store is first set up. */
   seed: PrivateJwks;
   promoteAfterSeconds: number;
-  /** Per algorithm, the longest a token signed with such a key stays valid. */
+  /**
+   * Per algorithm, the longest a token signed with such a key stays valid without being noted
+   * (`ServerSigningKey.keyFor` notes the longer ones): a retired key stays published that long.
+   */
   tokenLifetimeSeconds: Readonly<Record<string, number>>;
+  /**
+   * Per algorithm, the longest any token may stay valid: a key whose signing was never noted (the
+   * JWKS file's, or one of a key set written before notes were kept) is taken to have signed such.
+   */
+  longestTokenSeconds: Readonly<Record<string, number>>;
   /**
    * Where the key set is also kept, encrypted as in the store, when the store does not outlive
    * the process (the memory store): a restart then comes back to the rotated keys, not to the
    * JWKS file's.
    */
-  keptIn?: KeySetFile;
+  keptIn?: WholeFile;
+  /** Where the generation of a store that outlives the process is remembered, to notice one that lost it. */
+  generation?: GenerationMemory;
+  /** How a rotation makes its new keys: `generateSigningJwk` unless given. */
+  generateKey?: (alg: (typeof ROTATED_ALGORITHMS)[number]) => Promise<JWK>;
   /** The first of a run of failed refreshes (the store unreachable): the instance keeps the keys it has. */
   onRefreshError?: (error: Error) => void;
 }
 
-/** The keys as published at one moment, each part derived once. */
-interface View {
-  published: RingKey[];
-  /** The kids in published order with their statuses: what tells a change apart. */
-  fingerprint: string;
-  serverKey: SigningKey | undefined;
-  verificationKeys: JWTVerifyGetKey;
-}
-
 /**
- * The signing keys every instance shares through the store. Each instance reads them again every
- * `KEY_RING_REFRESH_MS` and derives, from the times in them and its clock, which keys are
- * published and which sign: a rotation on one instance is published by all within that, and a
- * promotion happens on all at the same moment without anyone announcing it.
+ * The signing keys every instance shares through the store. Each instance reads the store's small
+ * head record every `KEY_RING_REFRESH_MS`, and the key set itself only when the head names another
+ * one, and derives from the times in it and the store's clock which keys are published and which
+ * sign: a rotation on one instance is published by all within that, and a promotion happens on
+ * all at the same moment of the store's clock, without anyone announcing it.
+ *
+ * The head also names the store's generation: an instance that finds it gone or changed (the store
+ * lost its data) adopts nothing from the store and writes nothing to it, and says so
+ * (`onStoreStateChange`), until the same generation is back.
  */
 export class SigningKeyRing {
   readonly #options: SigningKeyRingOptions;
+  readonly #records: KeySetStore;
+  readonly #generation: StoreGeneration;
   readonly #listeners: (() => void)[] = [];
-  /** The record as last read, to tell whether it changed. */
-  #raw: string;
+  readonly #storeStateListeners: ((problem: string | undefined) => void)[] = [];
+  #snapshot: Snapshot;
   #ring: KeyRing;
-  #view: View;
+  #view: PublishedView | undefined;
+  /** Milliseconds the store's clock is ahead of this process's, as last measured. */
+  #clockOffset: number;
+  /** Why the store's state cannot be used now; undefined while it can. */
+  #storeProblem: string | undefined;
+  /** The head whose key set was missing at the last refresh: missing again, it was lost. */
+  #missingKeySetOf: string | undefined;
+  /** Reads are numbered as they start: what a later one found is never replaced by an earlier one's. */
+  #reads = 0;
+  #appliedRead = 0;
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
   #rotating = false;
-  /** Each key's sealed form as stored: sealing again at every write would change every key's ciphertext for nothing. */
-  readonly #sealed = new Map<string, SealedKey>();
+  #noting: { kid: string; until: number; done: Promise<void> } | undefined;
   /** Reported once per run of failed refreshes, not every half second of an outage. */
   #failing = false;
 
-  private constructor(options: SigningKeyRingOptions, raw: string) {
+  private constructor(options: SigningKeyRingOptions, records: KeySetStore, opened: { snapshot: Snapshot; generation: StoreGeneration; clockOffset: number }) {
     this.#options = options;
-    this.#raw = raw;
-    this.#ring = this.#decode(raw);
-    this.#view = this.#viewAt(options.clock.now());
-    if (!this.#view.serverKey) throw new Error(NO_ES256_KEY);
+    this.#records = records;
+    this.#generation = opened.generation;
+    this.#clockOffset = opened.clockOffset;
+    this.#snapshot = opened.snapshot;
+    this.#ring = this.#ringOf(opened.snapshot);
+    this.#updateView();
+    if (!this.#view!.serverKey) throw new Error(NO_ES256_KEY);
   }
 
   /**
-   * Reads the key set, storing the seed first when there is none. Fails when the stored keys do
-   * not decrypt (another instance's key-encryption key): a server that cannot sign should not start.
+   * Reads the key set, setting the store up first when it holds none and this instance served no
+   * generation of it. Fails when the store lost the generation this instance served, when its keys
+   * are sealed under another key-encryption key, or when no ES256 key signs: a server that cannot
+   * sign, or would sign with what a lost store forgot, should not start.
    */
   static async open(options: SigningKeyRingOptions): Promise<SigningKeyRing> {
-    const { store, clock, encryptionKey, seed, keptIn } = options;
-    let raw = await store.getValue(KEY_RING_RECORD);
-    const kept = raw === undefined ? await keptIn?.read() : undefined;
-    if (kept !== undefined && (await store.replaceValue(KEY_RING_RECORD, undefined, kept, recordSeconds(kept, clock.now())))) raw = kept;
-    if (raw === undefined) {
-      const ring = seededRing(seed.keys, clock.now());
-      // Refused before it is stored, where it would refuse every instance after this one.
-      if (!signingKeyAt(ring, 'ES256', clock.now())) throw new Error(NO_ES256_KEY);
-      const seeded = encodeRing(ring, (key) => sealPrivateKey(key.privateJwk, key.kid, encryptionKey));
-      // Another instance seeding at the same moment wins or loses as a whole; everyone reads what won.
-      if (await store.replaceValue(KEY_RING_RECORD, undefined, seeded, recordSeconds(seeded, clock.now()))) raw = seeded;
-      else raw = await store.getValue(KEY_RING_RECORD);
-      if (raw === undefined) throw new Error('the signing keys could not be stored');
-    }
-    return new SigningKeyRing(options, raw);
+    const records = new KeySetStore(options.store, options.encryptionKey);
+    const clockOffset = await records.clockOffset();
+    const opened = await establishKeySet({
+      records, startingKeys: options, keptIn: options.keptIn, generation: options.generation, now: () => options.clock.now() + clockOffset,
+    });
+    return new SigningKeyRing(options, records, { ...opened, clockOffset });
   }
 
   /** Refreshes every `KEY_RING_REFRESH_MS` until `stop`; the timer keeps no process alive. */
@@ -164,7 +160,15 @@ export class SigningKeyRing {
     this.#listeners.push(listener);
   }
 
-  /** Reads the store and the clock again; one refresh at a time. */
+  /**
+   * Called when the store's state can no longer be used (it lost this instance's generation, or
+   * its keys are sealed under another key-encryption key), with why, and with undefined once it can again.
+   */
+  onStoreStateChange(listener: (problem: string | undefined) => void): void {
+    this.#storeStateListeners.push(listener);
+  }
+
+  /** Reads the store and its clock again; one refresh at a time. */
   refresh(): Promise<void> {
     this.#refreshing ??= this.#refresh().finally(() => {
       this.#refreshing = undefined;
@@ -174,24 +178,20 @@ export class SigningKeyRing {
 
   /** The private keys published now, those that sign first: the JWKS oidc-provider is given. */
   publishedJwks(): PrivateJwks {
-    return { keys: this.#view.published.map((key) => key.privateJwk) };
+    return { keys: this.#view!.published.map((key) => key.privateJwk) };
   }
 
   /** Every published key with its status, newest signing keys first. */
   list(): KeyDescription[] {
-    const now = this.#options.clock.now();
-    return this.#view.published.map((key) => describeKey(key, statusAt(key, now) ?? 'retired'));
+    const now = this.#now();
+    return this.#view!.published.map((key) => describeKey(key, now));
   }
 
   /** The ES256 key of the moment for stagepass's own JWTs, and every published one for verifying them. */
   readonly serverKey: ServerSigningKey = {
     alg: 'ES256',
-    current: () => {
-      const key = this.#view.serverKey;
-      if (!key) throw new Error('no ES256 key signs now');
-      return key;
-    },
-    verificationKeys: (header, token) => this.#view.verificationKeys(header, token),
+    keyFor: (expiresAt) => this.#keyFor(expiresAt),
+    verificationKeys: (header, token) => this.#view!.verificationKeys(header, token),
   };
 
   /**
@@ -212,98 +212,150 @@ export class SigningKeyRing {
   }
 
   async #rotate(): Promise<KeyDescription[]> {
-    const { store, clock, promoteAfterSeconds, tokenLifetimeSeconds } = this.#options;
-    const newKeys = await Promise.all(ROTATED_ALGORITHMS.map(generateSigningJwk));
-    for (let attempt = 0; attempt < MAX_ROTATION_ATTEMPTS; attempt += 1) {
-      const expected = await store.getValue(KEY_RING_RECORD);
-      const now = clock.now();
-      // A record gone from the store (lost with Redis's data) is rebuilt from the keys this instance holds.
-      const rotated = rotate(this.#decode(expected ?? this.#raw), {
-        newKeys, now, promoteAfterSeconds, tokenLifetimeSeconds, lagAllowanceSeconds: LAG_ALLOWANCE_SECONDS,
+    const { promoteAfterSeconds, tokenLifetimeSeconds, generateKey = generateSigningJwk } = this.#options;
+    const newKeys = await Promise.all(ROTATED_ALGORITHMS.map(generateKey));
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
+      const snapshot = await this.#readUsable();
+      if (snapshot === undefined) continue;
+      const now = this.#now();
+      const rotated = rotate(this.#ringOf(snapshot), {
+        newKeys, now, promoteAfterSeconds, tokenLifetimeSeconds, lagAllowanceSeconds: LAG_ALLOWANCE_MS / 1000, maxKeysPerAlgorithm: MAX_KEYS_PER_ALGORITHM,
       });
-      const next = this.#encode(rotated);
-      if (await store.replaceValue(KEY_RING_RECORD, expected, next, recordSeconds(next, now))) {
-        this.#apply(next);
-        await this.#options.keptIn?.write(next);
+      const keySet = await this.#records.writeKeySet(rotated, snapshot.keySet.sealed, now);
+      const head = { ...snapshot.head, keySet: keySet.id, signedUntil: notesOf(rotated, snapshot.head.signedUntil) };
+      if (await this.#replaceHead(snapshot, head, keySet)) {
+        await this.#records.deleteKeySet(snapshot.head.keySet);
         return this.list().filter((key) => newKeys.some((jwk) => jwk.kid === key.kid));
       }
+      await this.#records.deleteKeySet(keySet.id);
     }
     throw new StoreUnavailableError('the signing keys changed under every rotation attempt; try again');
   }
 
-  async #refresh(): Promise<void> {
-    const raw = await this.#options.store.getValue(KEY_RING_RECORD);
-    this.#apply(raw ?? this.#raw);
+  /**
+   * The key that signs now, for a token valid until `expiresAt` (epoch seconds). A token that
+   * outlives the time a retired key stays published anyway is noted in the store first, so that
+   * its key stays published until it expires: noted before it is signed, never after.
+   */
+  async #keyFor(expiresAt: number): Promise<SigningKey> {
+    const key = this.#view!.serverKey;
+    if (!key) throw new Error('no ES256 key signs now');
+    if (expiresAt * 1000 > this.#now() + this.#options.tokenLifetimeSeconds.ES256! * 1000) await this.#noteSigned(key.kid, expiresAt);
+    return key;
   }
 
-  #apply(raw: string): void {
-    if (raw !== this.#raw) {
-      this.#ring = this.#decode(raw);
-      this.#raw = raw;
+  /** One note written at a time on an instance: the tokens signed meanwhile wait for it, and most need no other. */
+  async #noteSigned(kid: string, expiresAt: number): Promise<void> {
+    for (;;) {
+      if ((this.#snapshot.head.signedUntil[kid] ?? 0) >= expiresAt) return;
+      const noting = this.#noting;
+      if (noting === undefined) break;
+      if (noting.kid === kid && noting.until >= expiresAt) return noting.done;
+      await noting.done.catch(() => undefined);
     }
-    const view = this.#viewAt(this.#options.clock.now());
-    const changed = view.fingerprint !== this.#view.fingerprint;
+    const until = Math.ceil(expiresAt / NOTE_GRANULARITY_SECONDS) * NOTE_GRANULARITY_SECONDS;
+    const done = this.#raiseNote(kid, until).finally(() => {
+      if (this.#noting?.done === done) this.#noting = undefined;
+    });
+    this.#noting = { kid, until, done };
+    return done;
+  }
+
+  async #raiseNote(kid: string, until: number): Promise<void> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
+      const snapshot = await this.#readUsable();
+      if (snapshot === undefined) continue;
+      if ((snapshot.head.signedUntil[kid] ?? 0) >= until) return;
+      const head = { ...snapshot.head, signedUntil: { ...snapshot.head.signedUntil, [kid]: until } };
+      await this.#records.outlive({ ...snapshot.keySet, id: head.keySet }, head.signedUntil, this.#now());
+      if (await this.#replaceHead(snapshot, head, snapshot.keySet)) return;
+    }
+    throw new StoreUnavailableError('the signing keys changed under every attempt to note what they signed; try again');
+  }
+
+  async #refresh(): Promise<void> {
+    const read = ++this.#reads;
+    const [raw, clockOffset] = await Promise.all([this.#records.readHead(), this.#records.clockOffset()]);
+    this.#clockOffset = clockOffset;
+    const head = this.#usableHead(raw);
+    const snapshot = typeof head === 'string' ? undefined : await this.#records.snapshotOf(raw!, head, this.#snapshot);
+    const missing = typeof head !== 'string' && snapshot === undefined;
+    // Missing once, the key set was likely replaced since the head was read; missing twice under one head, it was lost.
+    const lostKeySet = missing && this.#missingKeySetOf === raw;
+    this.#missingKeySetOf = missing ? raw : undefined;
+    this.#setStoreProblem(typeof head === 'string' ? head : lostKeySet ? lost('the key set its head names is gone') : undefined);
+    if (snapshot !== undefined) this.#apply(snapshot, read);
+    else this.#updateView();
+  }
+
+  /**
+   * The head as the store holds it now, with the key set it names, when this instance may build
+   * on it; a store that lost its state is refused rather than written over.
+   */
+  async #readUsable(): Promise<Snapshot | undefined> {
+    const read = ++this.#reads;
+    const raw = await this.#records.readHead();
+    const head = this.#usableHead(raw);
+    if (typeof head === 'string') throw new StoreLostError(head);
+    const snapshot = await this.#records.snapshotOf(raw!, head, this.#snapshot);
+    if (snapshot !== undefined) this.#apply(snapshot, read);
+    return snapshot;
+  }
+
+  /** The head, or why the store's state cannot be used. */
+  #usableHead(raw: string | undefined): KeySetHead | string {
+    const served = `generation ${this.#generation.id} (set up ${new Date(this.#generation.since).toISOString()})`;
+    if (raw === undefined) return lost(`the store no longer holds ${served}`);
+    const head = parseHead(raw);
+    if ('earlier' in head) return lost(`an instance of an earlier stagepass wrote over ${served}`);
+    if (head.generation !== this.#generation.id) return lost(`the store holds generation ${head.generation} instead of ${served}`);
+    if (head.sealedUnder !== this.#records.sealedUnder) {
+      return 'the signing keys in the store are sealed under another key-encryption key than this instance\'s; it serves again once they are sealed under its own';
+    }
+    return head;
+  }
+
+  /** Writes the head over the snapshot it was computed from; the memory store's file follows. */
+  async #replaceHead(from: Snapshot, head: KeySetHead, keySet: OpenedKeySet): Promise<boolean> {
+    const read = ++this.#reads;
+    const raw = await this.#records.replaceHead(from.raw, head, keySet.keys, this.#now());
+    if (raw === undefined) return false;
+    this.#apply({ raw, head, keySet }, read);
+    await this.#options.keptIn?.write(keptWithNotes(keySet.raw, head.signedUntil));
+    return true;
+  }
+
+  #apply(snapshot: Snapshot, read: number): void {
+    // A read that started before the one applied last may have found an older state.
+    if (read < this.#appliedRead) return;
+    this.#appliedRead = read;
+    this.#snapshot = snapshot;
+    this.#ring = this.#ringOf(snapshot);
+    this.#updateView();
+  }
+
+  /** The ring as statuses are decided by: each key published until what it signed has expired. */
+  #ringOf({ keySet, head }: Snapshot): KeyRing {
+    return ringWithNotes(keySet.keys, head.signedUntil, LAG_ALLOWANCE_MS);
+  }
+
+  #setStoreProblem(problem: string | undefined): void {
+    if (problem === this.#storeProblem) return;
+    this.#storeProblem = problem;
+    for (const listener of this.#storeStateListeners) listener(problem);
+  }
+
+  /** This process's clock set right by the store's: the one clock every instance decides statuses by. */
+  #now(): number {
+    return this.#options.clock.now() + this.#clockOffset;
+  }
+
+  #updateView(): void {
+    const view = viewAt(this.#ring, this.#now(), this.#view);
+    const changed = view !== this.#view;
     this.#view = view;
     if (changed) for (const listener of this.#listeners) listener();
   }
-
-  #viewAt(now: number): View {
-    const published = publishedAt(this.#ring, now);
-    const serverKey = signingKeyAt(this.#ring, 'ES256', now);
-    const previous = this.#view as View | undefined;
-    const fingerprint = published.map((key) => `${key.kid}:${statusAt(key, now)}`).join(',');
-    if (previous?.fingerprint === fingerprint) return previous;
-    return {
-      published,
-      fingerprint,
-      serverKey: serverKey && (previous?.serverKey?.kid === serverKey.kid ? previous.serverKey : importSigningKey(serverKey.privateJwk)),
-      verificationKeys: es256VerificationKeys(published.map((key) => key.privateJwk)),
-    };
-  }
-
-  /** Keys already open are taken as they are (a kid is its key's thumbprint). */
-  #decode(raw: string): KeyRing {
-    const known = new Map((this.#ring?.keys ?? []).map((key) => [key.kid, key.privateJwk]));
-    const stored = JSON.parse(raw) as StoredRing;
-    return {
-      keys: stored.keys.map(({ publicJwk: _public, sealed, ...times }) => {
-        this.#sealed.set(times.kid, sealed);
-        return { ...times, privateJwk: known.get(times.kid) ?? openPrivateKey(sealed, times.kid, this.#options.encryptionKey) };
-      }),
-    };
-  }
-
-  #encode(ring: KeyRing): string {
-    return encodeRing(ring, (key) => this.#sealed.get(key.kid) ?? sealPrivateKey(key.privateJwk, key.kid, this.#options.encryptionKey));
-  }
 }
 
-function encodeRing(ring: KeyRing, seal: (key: RingKey) => SealedKey): string {
-  const stored: StoredRing = {
-    keys: ring.keys.map((key) => {
-      const { privateJwk, ...times } = key;
-      return { ...times, publicJwk: publicJwkOf(privateJwk), sealed: seal(key) };
-    }),
-  };
-  return JSON.stringify(stored);
-}
-
-/** The record outlives every key in it. */
-function recordSeconds(raw: string, now: number): number {
-  const until = Math.max(0, ...(JSON.parse(raw) as StoredRing).keys.map((key) => key.publishedUntil ?? 0));
-  return Math.max(RECORD_SECONDS, Math.ceil((until - now) / 1000));
-}
-
-function describeKey(key: RingKey, status: KeyStatus): KeyDescription {
-  const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-  return {
-    kid: key.kid,
-    alg: key.alg,
-    use: 'sig',
-    status,
-    nextSince: iso(key.nextSince)!,
-    currentSince: iso(key.currentSince)!,
-    ...(key.retiredSince !== undefined ? { retiredSince: iso(key.retiredSince) } : {}),
-    ...(key.publishedUntil !== undefined ? { publishedUntil: iso(key.publishedUntil) } : {}),
-  };
-}
+const lost = (what: string) => `the store lost stagepass's state: ${what}; this instance serves again once it is restored`;

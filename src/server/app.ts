@@ -22,8 +22,9 @@ import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import { awsApis } from '../aws/aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { KeyDecryptionError } from '../keys/key-encryption.js';
-import { keySetFile } from '../keys/key-set-file.js';
 import { SigningKeyRing } from '../keys/signing-key-ring.js';
+import { generationFile } from '../keys/store-generation.js';
+import { wholeFile } from '../keys/whole-file.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks, loadOrCreateKeyEncryptionKey, type PrivateJwks } from '../keys/signing-keys.js';
 import { createMinters, LONGEST_SERVER_KEY_TOKEN_SECONDS, MINTER_TOKENS_PER_SECOND, MINTING_POLICY_METADATA } from '../grants/index.js';
 import { peopleOf } from '../grants/common/people.js';
@@ -86,7 +87,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const metrics = createMetrics();
   const audit = createAudit(logger, metrics);
-  const lifecycle: Lifecycle = { draining: false };
+  const lifecycle: Lifecycle = { draining: false, storeLost: undefined };
   const clock = options.clock ?? systemClock;
   const store = options.store ?? (await createStore(config, logger, metrics.redisError, clock));
   const [jwks, cookieKeys, encryptionKey] = await Promise.all([
@@ -116,6 +117,11 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     replaceSigningKeys(provider, signingKeys.publishedJwks());
     const keys = signingKeys.list();
     logger.info('signing keys changed', { signing: keys.filter((key) => key.status === 'current').map((key) => key.kid), published: keys.length });
+  });
+  signingKeys.onStoreStateChange((problem) => {
+    lifecycle.storeLost = problem;
+    if (problem !== undefined) logger.error('refusing every request but health and metrics: the store\'s state cannot be used', { reason: problem });
+    else logger.info('the store\'s state is back: serving again');
   });
   signingKeys.start();
   const groups = new GroupDirectory(config.groups, store);
@@ -196,8 +202,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
 }
 
 /**
- * The key set from the store (seeded from the JWKS file on the first start). ES256 keys sign ID
- * tokens for clients that ask for them and the minters' own tokens; RS256 ones ID tokens only.
+ * The key set from the store (seeded from the JWKS file when a store is first set up). ES256 keys
+ * sign ID tokens for clients that ask for them and the minters' own tokens; RS256 ones ID tokens
+ * only. A store that outlives the process has its generation remembered beside the key files; the
+ * memory store, gone with the process by design, has its key set kept in a file instead.
  */
 async function openSigningKeys(
   config: Config,
@@ -207,9 +215,11 @@ async function openSigningKeys(
   try {
     return await SigningKeyRing.open({
       ...options,
-      ...(options.store instanceof MemoryStore ? { keptIn: keySetFile(config.keys.keySetFile) } : {}),
+      ...(options.store instanceof MemoryStore ? { keptIn: wholeFile(config.keys.keySetFile) } : { generation: generationFile(config.keys.storeGenerationFile) }),
       promoteAfterSeconds: config.keys.promoteAfterSeconds,
-      tokenLifetimeSeconds: { ES256: Math.max(ID_TOKEN_LIFETIME_SECONDS, LONGEST_SERVER_KEY_TOKEN_SECONDS), RS256: ID_TOKEN_LIFETIME_SECONDS },
+      // Only oidc-provider's ID tokens are signed without a note of what they signed; the minters note theirs.
+      tokenLifetimeSeconds: { ES256: ID_TOKEN_LIFETIME_SECONDS, RS256: ID_TOKEN_LIFETIME_SECONDS },
+      longestTokenSeconds: { ES256: Math.max(ID_TOKEN_LIFETIME_SECONDS, LONGEST_SERVER_KEY_TOKEN_SECONDS), RS256: ID_TOKEN_LIFETIME_SECONDS },
       onRefreshError: (error) => logger.warn('signing keys could not be read again; signing with the ones held', { error: error.message }),
     });
   } catch (error) {

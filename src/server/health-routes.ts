@@ -2,9 +2,12 @@ import type { Middleware } from 'koa';
 
 import type { Store, StoreHealth } from '../store/store.js';
 
-/** Set when the server begins to shut down, so load balancers stop sending it requests. */
+/** What keeps the server from taking requests, so load balancers stop sending it any. */
 export interface Lifecycle {
+  /** Set when the server begins to shut down. */
   draining: boolean;
+  /** Why the store's state cannot be used (it lost the generation this instance served); undefined while it can. */
+  storeLost: string | undefined;
 }
 
 export const HEALTH_PATHS = ['/healthz', '/readyz'];
@@ -12,8 +15,9 @@ export const HEALTH_PATHS = ['/healthz', '/readyz'];
 /**
  * `/healthz`: the process is up and its event loop answers (liveness: restart it if not).
  * `/readyz`: it can serve requests now, its store answering within the timeout and taking
- * writes, and no shutdown under way (readiness: send it traffic only if so). Its body says which
- * failed: `store` is `unreachable`, or `full` (Redis at maxmemory refuses writes).
+ * writes and holding the state this instance served, and no shutdown under way (readiness: send
+ * it traffic only if so). Its body says which failed: `store` is `unreachable`, `full` (Redis at
+ * maxmemory refuses writes) or `lost` (it lost stagepass's state).
  */
 export function healthRoutes(store: Store, lifecycle: Lifecycle, storeTimeoutMs: number): Middleware {
   return async (ctx, next) => {
@@ -26,6 +30,11 @@ export function healthRoutes(store: Store, lifecycle: Lifecycle, storeTimeoutMs:
     if (lifecycle.draining) {
       ctx.status = 503;
       ctx.body = { status: 'draining' };
+      return;
+    }
+    if (lifecycle.storeLost !== undefined) {
+      ctx.status = 503;
+      ctx.body = { status: 'unavailable', store: 'lost' };
       return;
     }
     const health = await withTimeout(store.health(), storeTimeoutMs);

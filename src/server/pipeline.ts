@@ -27,6 +27,7 @@ import { forPathsUnder, routerPrefixes } from './path-gate.js';
 import { requestId } from './request-context.js';
 import { logAndMeasureRequests } from './request-log.js';
 import { securityHeaders } from './security-headers.js';
+import { refuseWhileStoreLost } from './store-lost-gate.js';
 
 export interface PipelineDependencies {
   config: Config;
@@ -62,6 +63,7 @@ export function requestPipeline(deps: PipelineDependencies): Middleware[] {
     canonicalProviderPaths(provider),
     forPathsUnder(HEALTH_PATHS, [healthRoutes(store, lifecycle, config.redisCommandTimeoutMs)]),
     forPathsUnder([METRICS_PATH], [metricsRoute(metrics, config.metrics)]),
+    refuseWhileStoreLost(lifecycle),
     limitBodySize(config.limits.maxBodyBytes, { exceptUnder: AWS_APIS_PREFIX }),
     securityHeaders(),
     unauthorizedClientForDisallowedGrant([pathOf('token'), pathOf('device_authorization')]),

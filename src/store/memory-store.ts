@@ -163,6 +163,11 @@ export class MemoryStore implements Store {
     (this.#live(storeKeys.counted(key)) as Map<string, number> | undefined)?.delete(member);
   }
 
+  /** It keeps this process's time: the clock it was given. */
+  async clockOffset(): Promise<number> {
+    return 0;
+  }
+
   async health(): Promise<StoreHealth> {
     return 'ok';
   }

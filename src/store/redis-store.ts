@@ -57,6 +57,9 @@ const HEALTH_PROBE_KEY = 'health-probe';
 
 const CLUSTER_SLOTS = 16_384;
 
+/** Names the node whose clock `clockOffset` reads; nothing is stored under it. */
+const CLOCK_KEY = 'clock';
+
 type RedisClient = Redis | Cluster;
 
 /** Model records are hashes: the JSON payload, and `consumed` set apart so consuming is one HSETNX. */
@@ -185,6 +188,15 @@ if second then
 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return {'inserted'}`,
+  },
+  /**
+   * The server's clock as TIME answers it (seconds, microseconds). KEYS: one fixed key, never
+   * written: on a cluster it names the node whose clock every instance reads.
+   */
+  time: {
+    numberOfKeys: 1,
+    lua: `#!lua flags=no-writes
+return redis.call('TIME')`,
   },
 } as const;
 
@@ -406,6 +418,16 @@ export class RedisStore implements Store {
   async removeCounted(key: string, member: string): Promise<void> {
     return this.#guard(async () => {
       await this.#client.zrem(storeKeys.counted(key), member);
+    });
+  }
+
+  /** Measured against the middle of the round trip, which is as close as the answer can be placed. */
+  async clockOffset(): Promise<number> {
+    return this.#guard(async () => {
+      const sent = systemClock.now();
+      const [seconds, microseconds] = (await this.#scripts.time(storeKeys.value(CLOCK_KEY))) as [string, string];
+      const answered = systemClock.now();
+      return Number(seconds) * 1000 + Math.floor(Number(microseconds) / 1000) - (sent + answered) / 2;
     });
   }
 

@@ -65,6 +65,13 @@ export interface Store {
   insertCounted(insert: CountedInsert): Promise<CountedInsertOutcome>;
   removeCounted(key: string, member: string): Promise<void>;
 
+  /**
+   * Milliseconds the store's clock is ahead of this process's (negative: behind), measured now.
+   * Every instance of one store reads the same clock through it, whatever its own says: what must
+   * happen at one moment on all of them (a signing key's promotion) is timed by it.
+   */
+  clockOffset(): Promise<number>;
+
   /** Whether the backend answers and takes writes now. */
   health(): Promise<StoreHealth>;
   close(): Promise<void>;

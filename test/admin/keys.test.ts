@@ -4,7 +4,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/server/logger.js';
-import { ADMIN_CLIENTS, adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
+import { ADMIN_CLIENTS, adminApi, adminToken, CLIENTS_WITH_ADMINS, type AdminAnswer } from '../support/admin.js';
 import { authorizationCodeTokens } from '../support/flows.js';
 import { JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint } from '../support/minters.js';
 import { expectAnswersMatch, validatedDocument, type LoggedAnswer } from '../support/openapi.js';
@@ -131,6 +131,27 @@ describe('signing keys through the Admin API', () => {
     for (const answer of [await anonymous.get('/keys'), await anonymous.post('/keys/rotate')]) {
       expect(answer.status).toBe(401);
       expect(answer.body.error).toBe('invalid_token');
+    }
+  });
+
+  it('rotations that would publish more than 20 keys of an algorithm are refused with 409, saying when the first of them leaves', async () => {
+    const promoteAfterSeconds = 120;
+    const alone = await startStagepass({ config: (dir: string) => ({ keys: { ...keysIn(dir), promoteAfterSeconds }, clients: CLIENTS_WITH_ADMINS }) });
+    try {
+      let refused: AdminAnswer | undefined;
+      // Each promoted before the next: every rotation retires keys that stay published an hour and a minute.
+      for (let rotation = 0; rotation < 30 && refused === undefined; rotation += 1) {
+        // A token of its own each time: the moved clock expires the previous one.
+        const answer = await adminApi(alone.issuer, await adminToken(alone.issuer), answers).post('/keys/rotate');
+        if (answer.status !== 201) refused = answer;
+        alone.clock.advance(promoteAfterSeconds * 1000);
+        await alone.stagepass.signingKeys.refresh();
+      }
+      expect(refused?.status).toBe(409);
+      expect(refused?.body).toEqual({ error: 'conflict', error_description: expect.stringMatching(/more than 20 .*leaves the set at \d{4}-/) });
+      expect((await publishedKids(alone)).length).toBeLessThanOrEqual(40);
+    } finally {
+      await alone.close();
     }
   });
 

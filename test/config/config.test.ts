@@ -63,6 +63,7 @@ describe('configuration', () => {
     [{ deviceFlow: { interval: 0 } }, 'deviceFlow.interval'],
     [{ keys: { jwksFile: '' } }, 'keys.jwksFile'],
     [{ keys: { promoteAfterSeconds: 86_401 } }, 'keys.promoteAfterSeconds'],
+    [{ keys: { promoteAfterSeconds: 119 } }, 'keys.promoteAfterSeconds'],
     [{ keys: { encryptionKeyFile: '' } }, 'keys.encryptionKeyFile'],
     [{ keys: { keySetFile: '' } }, 'keys.keySetFile'],
     [{ clients: [{ client_id: 'a' }, { client_id: 'a' }] }, 'clients.1.client_id'],
@@ -110,6 +111,11 @@ describe('configuration', () => {
     expect(parseConfig({ host: '127.0.0.1' }).host).toBe('127.0.0.1');
     expect(parseConfig({ host: '::' }).host).toBe('::');
     expect(refusalOf({ host: 'example.com' })).toContain('host: must be an IPv4 or IPv6 address, or localhost');
+  });
+
+  it('a keys.promoteAfterSeconds that would let a new key sign before every instance publishes it is refused, naming the minimum', () => {
+    for (const promoteAfterSeconds of [0, 1, 60]) expect(refusalOf({ keys: { promoteAfterSeconds } })).toMatch(/keys\.promoteAfterSeconds.*120/);
+    expect(parseConfig({ keys: { promoteAfterSeconds: 120 } }).keys.promoteAfterSeconds).toBe(120);
   });
 
   it('redisUrl and redisSentinels together are refused with a message naming both', () => {

@@ -8,7 +8,7 @@ import { TestClock } from '../support/clock.js';
 const HOUR_MS = 3_600_000;
 const RETENTION = { ES256: 10 * 86_400, RS256: 3600 };
 const LAG_ALLOWANCE_SECONDS = 60;
-const LIFETIMES = { tokenLifetimeSeconds: RETENTION, lagAllowanceSeconds: LAG_ALLOWANCE_SECONDS };
+const LIFETIMES = { tokenLifetimeSeconds: RETENTION, lagAllowanceSeconds: LAG_ALLOWANCE_SECONDS, maxKeysPerAlgorithm: 20 };
 
 async function newKeys(): Promise<JWK[]> {
   return Promise.all([generateSigningJwk('ES256'), generateSigningJwk('RS256')]);
@@ -16,7 +16,7 @@ async function newKeys(): Promise<JWK[]> {
 
 async function startingRing(clock: TestClock): Promise<{ ring: KeyRing; original: JWK[] }> {
   const original = await newKeys();
-  return { ring: seededRing(original, clock.now()), original };
+  return { ring: seededRing(original), original };
 }
 
 /** A clock held still but for the test's own moves: the statuses at a moment are the model's, not the test's speed. */

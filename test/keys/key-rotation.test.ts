@@ -14,7 +14,7 @@ import { CLIENTS, newKeysDir, startStagepass, uniqueRedisPrefix, type RunningSta
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const ID_TOKEN_LIFETIME_MS = HOUR_MS;
-const LONGEST_LICENSE_TOKEN_MS = 3650 * DAY_MS;
+const DEFAULT_LICENSE_TOKEN_MS = 365 * DAY_MS;
 
 const licenseClient = LICENSE_CLIENTS.other;
 const keyPrefix = uniqueRedisPrefix();
@@ -92,7 +92,7 @@ describe('rotating the signing keys on two instances sharing Redis', () => {
     expect(kidOf(exchanged.body.access_token as string)).toBe(newKids.es256);
   });
 
-  it('a retired key leaves the JWKS only once every token it may have signed has expired', async () => {
+  it('a retired key leaves the JWKS only once every token it signed has expired', async () => {
     const before = await publishedKids(b);
     const rotated = await a.stagepass.signingKeys.rotate();
     await bothMoveOn(0);
@@ -101,15 +101,59 @@ describe('rotating the signing keys on two instances sharing Redis', () => {
 
     await bothMoveOn(HOUR_MS + ID_TOKEN_LIFETIME_MS);
     expect(await publishedKids(b)).toEqual(expect.arrayContaining([retiredEs256, retiredRs256]));
-    // The allowance for instances that learn of a rotation late, and clocks that differ a little.
+    // The allowance for instances that learn of a rotation late.
     await bothMoveOn(60_000);
     expect(await publishedKids(b)).not.toContain(retiredRs256);
     expect(await publishedKids(b)).toContain(retiredEs256);
 
-    // ES256 keys sign license tokens, which live up to ten years.
-    await bothMoveOn(LONGEST_LICENSE_TOKEN_MS - ID_TOKEN_LIFETIME_MS);
+    // The ES256 key signed a license token of the default 365 days in the test before: it stays
+    // until that expires (noted to the day), not the ten years a license token may be asked for.
+    await bothMoveOn(DEFAULT_LICENSE_TOKEN_MS - 5 * DAY_MS);
+    expect(await publishedKids(b)).toContain(retiredEs256);
+    await bothMoveOn(6 * DAY_MS);
     expect(await publishedKids(b)).not.toContain(retiredEs256);
     expect(await publishedKids(b)).toEqual(expect.arrayContaining(rotated.map((key) => key.kid)));
+  });
+});
+
+describe.each([['memory', false], ['Redis', true]] as const)('what a key signed decides how long it stays published (%s store)', (_store, redis) => {
+  let server: RunningStagepass;
+  beforeAll(async () => {
+    server = await startStagepass({
+      redis,
+      config: { licenses: [{ arn: LICENSES.large, maxTokens: 1000 }], clients: [CLIENTS.confidential, licenseClient] },
+    });
+  });
+  afterAll(() => server?.close());
+
+  const rotateAndPromote = async () => {
+    const [es256] = await server.stagepass.signingKeys.rotate();
+    server.clock.advance(HOUR_MS);
+    await server.stagepass.signingKeys.refresh();
+    return es256!.kid;
+  };
+  const mintFor = (days: number) => mint(server.issuer, licenseClient, LICENSE_GRANT, {
+    license_arn: LICENSES.large, client_token: randomUUID(), expiration_in_days: String(days),
+  });
+
+  it('a key that signed a license token stays published until that token expires; one that signed only hour-long tokens leaves an hour and a minute after it retires', async () => {
+    const signedLicense = await rotateAndPromote();
+    const thirtyDays = await mintFor(30);
+    expect(kidOf((thirtyDays.body.license_token as { Token: string }).Token)).toBe(signedLicense);
+    const signedAccessTokens = await rotateAndPromote();
+    const exchanged = await exchange(server, (thirtyDays.body.license_token as { Token: string }).Token);
+    expect(kidOf(exchanged.body.access_token as string)).toBe(signedAccessTokens);
+    await rotateAndPromote();
+
+    server.clock.advance(HOUR_MS + 61_000);
+    await server.stagepass.signingKeys.refresh();
+    expect(await publishedKids(server)).not.toContain(signedAccessTokens);
+    expect(await publishedKids(server)).toContain(signedLicense);
+    expect((await exchange(server, (thirtyDays.body.license_token as { Token: string }).Token)).status).toBe(200);
+
+    server.clock.advance(31 * DAY_MS);
+    await server.stagepass.signingKeys.refresh();
+    expect(await publishedKids(server)).not.toContain(signedLicense);
   });
 });
 

@@ -22,10 +22,10 @@ describe('the server signing key', () => {
     const newer = await es256Jwk('newer');
     const beforeRotation = serverSigningKey({ keys: [older] });
     const afterRotation = serverSigningKey({ keys: [newer, older] });
-    expect(afterRotation.current().kid).toBe('newer');
+    expect((await afterRotation.keyFor(claims.expiresAt)).kid).toBe('newer');
 
-    const signedBefore = await encodeLicenseToken(claims, beforeRotation.current());
-    const signedAfter = await encodeLicenseToken(claims, afterRotation.current());
+    const signedBefore = await encodeLicenseToken(claims, await beforeRotation.keyFor(claims.expiresAt));
+    const signedAfter = await encodeLicenseToken(claims, await afterRotation.keyFor(claims.expiresAt));
     for (const token of [signedBefore, signedAfter]) {
       const { payload } = await jwtVerify(token, afterRotation.verificationKeys, { issuer: claims.issuer, algorithms: ['ES256'] });
       expect(payload.jti).toBe('token-1');
@@ -35,7 +35,7 @@ describe('the server signing key', () => {
   it('refuses a token of a key the JWKS no longer holds', async () => {
     const removed = serverSigningKey({ keys: [await es256Jwk('removed')] });
     const current = serverSigningKey({ keys: [await es256Jwk('current')] });
-    await expect(jwtVerify(await encodeLicenseToken(claims, removed.current()), current.verificationKeys)).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    await expect(jwtVerify(await encodeLicenseToken(claims, await removed.keyFor(claims.expiresAt)), current.verificationKeys)).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
   });
 
   it('refuses a JWKS without an ES256 key, naming what it needs', async () => {

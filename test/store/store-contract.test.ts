@@ -374,6 +374,11 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
     expect(await store.getValue(seat('record-brief'))).toBeUndefined();
   });
 
+  it('tells how far its clock is from this process\'s, the one clock every instance can read alike', async ({ backend: { store } }) => {
+    // Every store here runs on this machine's clock; an instance set apart from it is tested in test/keys/clock-skew.test.ts.
+    expect(Math.abs(await store.clockOffset())).toBeLessThan(1_000);
+  });
+
   it('refuses a counted insert whose keys are not of one group, which a cluster could not write in one step', async ({ backend: { store } }) => {
     await expect(store.insertCounted({
       claim: { key: 'loose-claim', value: 'v', expiresIn: 60 }, countedIn: seat('seats'), limit: 1, member: 'm',

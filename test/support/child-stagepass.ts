@@ -29,13 +29,15 @@ export interface ChildOptions {
   config?: Record<string, unknown>;
   /** Run the source through `npm start`, as a user would, rather than the built server. */
   npmStart?: boolean;
+  /** The built server's clock set apart from the machine's, as libfaketime spells it (`-30s`, `+2m`). */
+  clockOffset?: string;
 }
 
 /**
  * stagepass in a process of its own on a spare port: the built server, as the Docker image runs
  * it (a server started from the source through tsx costs twice the CPU), or `npm start`.
  */
-export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, config = {}, npmStart = false }: ChildOptions): Promise<ChildStagepass> {
+export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, config = {}, npmStart = false, clockOffset }: ChildOptions): Promise<ChildStagepass> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const path = join(keysDir, `config-${port}.json`);
@@ -54,7 +56,8 @@ export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, c
     limits: { ...TEST_ADDRESS_RATES, ...(config.limits as Record<string, unknown> | undefined) },
   }));
   if (!npmStart) await builtServer();
-  const [command, ...args] = npmStart ? ['npm', 'start', '--silent'] : [process.execPath, BUILT_MAIN];
+  const built = [process.execPath, BUILT_MAIN];
+  const [command, ...args] = npmStart ? ['npm', 'start', '--silent'] : clockOffset === undefined ? built : ['faketime', '-f', clockOffset, ...built];
   // A process group of its own, so that kill() reaches a server npm left behind.
   const child = spawn(command!, args, { env: { ...process.env, STAGEPASS_CONFIG: path }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { Redis } from 'ioredis';
 
@@ -11,8 +14,11 @@ export interface OwnedRedis {
   url: string;
   /** Kills the server: connections drop and nothing answers on the port. */
   stop(): Promise<void>;
-  /** Starts it again on the same port (empty: nothing is persisted). */
-  start(): Promise<void>;
+  /**
+   * Starts it again on the same port with what it held (its append-only file, as stagepass needs
+   * Redis to be run), or empty: a Redis that lost its data.
+   */
+  start(options?: { empty?: boolean }): Promise<void>;
   /** Freezes the process (SIGSTOP): connections stay open and nothing answers, as a Redis stuck in a long command. */
   pause(): void;
   resume(): void;
@@ -28,10 +34,14 @@ export interface OwnedRedis {
 export async function startOwnedRedis(redisArgs: string[] = []): Promise<OwnedRedis> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
+  const dir = await mkdtemp(join(tmpdir(), 'stagepass-redis-'));
   let child: ChildProcess | undefined;
 
-  const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...redisArgs], { stdio: 'ignore' });
+  const start = async ({ empty = false } = {}) => {
+    if (empty) await rm(join(dir, 'appendonlydir'), { recursive: true, force: true });
+    child = spawn('redis-server', [
+      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', ...redisArgs,
+    ], { stdio: 'ignore' });
     const spawnFailed = new Promise<never>((_, reject) => child!.once('error', (error) =>
       reject(new Error(`redis-server could not start (apt-get install -y redis-server): ${error.message}`))));
     for (let attempt = 0; attempt < 100; attempt += 1) {

@@ -118,12 +118,15 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
 }
 
 /** The key files of a server, all in one folder. */
-export function keysIn(keysDir: string): { jwksFile: string; cookieKeysFile: string; encryptionKeyFile: string; keySetFile: string } {
+export function keysIn(keysDir: string): {
+  jwksFile: string; cookieKeysFile: string; encryptionKeyFile: string; keySetFile: string; storeGenerationFile: string;
+} {
   return {
     jwksFile: join(keysDir, 'jwks.json'),
     cookieKeysFile: join(keysDir, 'cookie-keys.json'),
     encryptionKeyFile: join(keysDir, 'key-encryption-key.json'),
     keySetFile: join(keysDir, 'key-set.json'),
+    storeGenerationFile: join(keysDir, 'store-generation.json'),
   };
 }
 

@@ -57,6 +57,7 @@ export function licenseExchangeService({ issuer, serverKey, registry, licenses, 
       if (outside.length > 0) throw invalidRequest(describe`${field('tokenProperties')} must be among the token's own; not: ${outside.join(', ')}`);
 
       const issuedAt = now();
+      const expiresAt = issuedAt + ACCESS_TOKEN_SECONDS;
       const token = await encodeLicenseAccessToken({
         issuer,
         subject: record.subject,
@@ -66,8 +67,8 @@ export function licenseExchangeService({ issuer, serverKey, registry, licenses, 
         roleArns: record.RoleArns,
         refreshTokenId: record.TokenId,
         issuedAt,
-        expiresAt: issuedAt + ACCESS_TOKEN_SECONDS,
-      }, serverKey.current());
+        expiresAt,
+      }, await serverKey.keyFor(expiresAt));
       return { token, expiresIn: ACCESS_TOKEN_SECONDS };
     },
 

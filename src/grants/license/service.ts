@@ -59,7 +59,7 @@ export function licenseMintingService({ licenses, bans, issuer, serverKey, regis
     const token = await encodeLicenseToken({
       issuer, subject, licenseArn: license.arn, tokenProperties: request.tokenProperties, roleArns: request.roleArns,
       tokenId, issuedAt, expiresAt,
-    }, serverKey.current());
+    }, await serverKey.keyFor(expiresAt));
     const record: LicenseTokenRecord = {
       TokenId: tokenId,
       TokenType: 'REFRESH_TOKEN',
