@@ -106,14 +106,11 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       properties: [...Object.keys(MINTING_POLICY_METADATA), INTROSPECTION_ALLOWED],
       validator(ctx, key, value, metadata) {
         const route = (ctx as KoaContextWithOIDC | undefined)?.oidc?.route;
-        // Called for every extra property of every client: the first one checks the scope once.
-        if (key === INTROSPECTION_ALLOWED && route && ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES.has(route)) {
-          const scopes = typeof metadata.scope === 'string' ? metadata.scope.split(' ') : [];
-          const reserved = scopes.find((scope) => reservedScopes.includes(scope));
-          if (reserved) throw new errors.InvalidClientMetadata(`scope ${reserved} can only be given in the server configuration`);
-        }
+        const describesItself = route !== undefined && ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES.has(route);
+        // Called for every extra property of every client: the first one checks the client as a whole, once.
+        if (key === INTROSPECTION_ALLOWED) assertWholeClientAllowed(metadata, { describesItself, reservedScopes });
         if (value === undefined) return;
-        if (route && ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES.has(route)) {
+        if (describesItself) {
           throw new errors.InvalidClientMetadata(`${key} can only be set in the server configuration`);
         }
         if (key === INTROSPECTION_ALLOWED) {
@@ -169,6 +166,28 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
   enforceDevicePollingInterval(provider, store, config.deviceFlow.interval, clock);
   grantReservedScopesOnlyWhereListed(provider, reservedScopes);
   return provider;
+}
+
+/**
+ * The rules on a client's metadata as a whole, wherever it comes from (the configuration file, the
+ * Admin API, registration): a public client proves nothing at the token endpoint, so a
+ * client_credentials token in its name would go to anyone who asks. A client describing itself
+ * may not take a scope only the configuration gives.
+ */
+function assertWholeClientAllowed(
+  metadata: Readonly<Record<string, unknown>>,
+  { describesItself, reservedScopes }: { describesItself: boolean; reservedScopes: readonly string[] },
+): void {
+  const grantTypes = Array.isArray(metadata.grant_types) ? metadata.grant_types : [];
+  if (metadata.token_endpoint_auth_method === 'none' && grantTypes.includes('client_credentials')) {
+    throw new errors.InvalidClientMetadata(
+      'grant_types may not include client_credentials for a public client (token_endpoint_auth_method none): anyone could obtain its tokens',
+    );
+  }
+  if (!describesItself) return;
+  const scopes = typeof metadata.scope === 'string' ? metadata.scope.split(' ') : [];
+  const reserved = scopes.find((scope) => reservedScopes.includes(scope));
+  if (reserved) throw new errors.InvalidClientMetadata(`scope ${reserved} can only be given in the server configuration`);
 }
 
 /** oidc-provider validates static clients lazily; stagepass refuses to start with a broken one. */
