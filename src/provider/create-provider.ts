@@ -1,6 +1,7 @@
 import { errors, Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import type { AccountDirectory } from '../accounts/account-directory.js';
+import { findClient } from '../grants/common/client-authentication.js';
 import { MINTING_POLICY_METADATA } from '../grants/index.js';
 import type { Config } from '../config/schema.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
@@ -13,6 +14,7 @@ import { providerPages } from './provider-pages.js';
 import { rotatesRefreshToken } from './refresh-rotation.js';
 import { grantReservedScopesOnlyWhereListed } from './reserved-scopes.js';
 import type { ApiClients } from './api-clients.js';
+import type { Endings } from './endings.js';
 import type { GrantIndex } from './grant-index.js';
 import { adapterFor } from './store-adapter.js';
 
@@ -48,16 +50,20 @@ export interface ProviderDependencies {
   grantIndex: GrantIndex;
   /** The clients made through the Admin API, which oidc-provider finds beside the registered ones. */
   apiClients: ApiClients;
+  /** What ends with a client that deletes its registration. */
+  endings: Endings;
 }
 
 /**
  * Builds the provider with its device polling rules. Callers register the minting grants next and
  * then call `assertStaticClientsValid`, since clients may list those grants' types.
  */
-export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex, apiClients }: ProviderDependencies): Provider {
+export function createProvider({
+  config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex, apiClients, endings,
+}: ProviderDependencies): Provider {
   const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id), apiClients));
   const configuration: Configuration = {
-    adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock, grantIndex, apiClients }),
+    adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock, grantIndex, apiClients, endings }),
     clients: config.clients,
     jwks: jwks as Configuration['jwks'],
     cookies: {
@@ -136,8 +142,13 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
         enabled: true,
         // oidc-provider's default answers any confidential client about any token: a client that
         // registered itself would read other clients' subjects and scopes.
-        allowedPolicy: (_ctx, client, token) =>
-          token.clientId === client.clientId || (client as unknown as Record<string, unknown>)[INTROSPECTION_ALLOWED] === true,
+        allowedPolicy: async (ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          if ((client as unknown as Record<string, unknown>)[INTROSPECTION_ALLOWED] !== true) return false;
+          // A token whose client is gone (forgotten unused, or deleted while it was being issued) is
+          // active no more; oidc-provider would go on to read the missing client's subject type.
+          return (await findClient(ctx.oidc.provider, token.clientId!)) !== undefined;
+        },
       },
       revocation: { enabled: true },
       userinfo: { enabled: true },

@@ -32,6 +32,7 @@ import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { clientDisplayer } from '../provider/client-display.js';
 import { assertStaticClientsValid, createProvider, GRANT_LIFETIME_SECONDS, ID_TOKEN_LIFETIME_SECONDS } from '../provider/create-provider.js';
 import { ApiClients } from '../provider/api-clients.js';
+import { Endings } from '../provider/endings.js';
 import { GrantIndex } from '../provider/grant-index.js';
 import { DEVICE_CODE_GRANT_TYPE, replaceSigningKeys } from '../provider/oidc-provider-internals.js';
 import { AddressRate } from '../limits/address-rate.js';
@@ -108,9 +109,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const grantIndex = new GrantIndex(store, {
     longestLifetimeSeconds: GRANT_LIFETIME_SECONDS, clock, permanentClients: new Set(config.clients.map(({ client_id }) => client_id)),
   });
+  const endings = new Endings(grantIndex);
   const apiClients = new ApiClients(store);
   const provider = createProvider({
-    config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients,
+    config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients, endings,
   });
   signingKeys.onChange(() => {
     replaceSigningKeys(provider, signingKeys.publishedJwks());
@@ -130,6 +132,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const adminClients = configuredAdminClients(config.clients);
   const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: signingKeys.serverKey, clock, people, bans });
   const licenses = minters.find((minter) => minter.licenses)?.licenses;
+  for (const { ends } of minters) if (ends) endings.add(ends);
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock);
   guardTokenEndpoint(provider, {
@@ -165,10 +168,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
     adminRoutes({
       operations: [
-        ...clientOperations({ provider, apiClients, configured: config.clients, grantIndex, reservedScopes: ADMIN_SCOPES }),
+        ...clientOperations({ provider, apiClients, configured: config.clients, endClient: (id) => endings.endClient(id), reservedScopes: ADMIN_SCOPES }),
         ...accountOperations({
           directory: accounts, runtime: runtimeAccounts, upstream: upstreamAccounts, reservedPrefixes: reservedSubjectPrefixes(config),
-          revokeGrantsOf: (sub) => grantIndex.revokeGrantsOfAccount(sub),
+          endPerson: (sub) => endings.endPerson(sub),
         }),
         ...groupOperations(groups),
         ...(licenses ? licenseOperations(licenses) : []),
