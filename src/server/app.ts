@@ -25,7 +25,7 @@ import { KeyDecryptionError } from '../keys/key-encryption.js';
 import { keySetFile } from '../keys/key-set-file.js';
 import { SigningKeyRing } from '../keys/signing-key-ring.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks, loadOrCreateKeyEncryptionKey, type PrivateJwks } from '../keys/signing-keys.js';
-import { createMinters, LONGEST_SERVER_KEY_TOKEN_SECONDS, MINTER_TOKENS_PER_SECOND, MINTING_POLICY_METADATA } from '../grants/index.js';
+import { canonicalResource, createMinters, LONGEST_SERVER_KEY_TOKEN_SECONDS, MINTER_TOKENS_PER_SECOND, MINTING_POLICY_METADATA } from '../grants/index.js';
 import { peopleOf } from '../grants/common/people.js';
 import type { Minter } from '../grants/common/minter.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
@@ -128,7 +128,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     rightsFields: Object.keys(MINTING_POLICY_METADATA),
     trustedIssuers: new TrustedIssuers(config.trustedIssuers),
   });
-  const bans = new BanList(store, () => clock.now());
+  const bans = new BanList(store, () => clock.now(), canonicalResource);
   const adminClients = configuredAdminClients(config.clients);
   const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: signingKeys.serverKey, clock, people, bans });
   const licenses = minters.find((minter) => minter.licenses)?.licenses;

@@ -85,6 +85,11 @@ export interface MinterPlugin<Section extends z.ZodType = z.ZodType> {
    * valid: a retired key stays published that long. None when it signs nothing with it.
    */
   serverKeyTokenSeconds?: number;
+  /**
+   * The one spelling of a resource of this minter that its vendor reads several ways (a video
+   * session id), so that a ban matches every spelling; undefined for a resource not its own.
+   */
+  canonicalResource?(resource: string): string | undefined;
   /** Default tokens per second per client, by grant type, where the minter wants other than the default. */
   tokensPerSecond?: Readonly<Record<string, number>>;
   /** The AWS-compatible API the running minter mounts, if it has one. */

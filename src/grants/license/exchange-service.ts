@@ -50,8 +50,7 @@ export function licenseExchangeService({ issuer, serverKey, registry, licenses, 
       if (!record || record.Status !== 'AVAILABLE') throw invalidGrant(describe`the license token was deleted or has expired`);
       if (record.clientId !== caller.clientId) throw invalidGrant(describe`the license token was issued to another client`);
       if (!(await licenses.find(record.LicenseArn))) throw invalidGrant(describe`license ${record.LicenseArn} no longer exists on this server`);
-      // A token minted for a person names them; one a client minted for itself names the client.
-      await bans.refuse(record.subject === record.clientId ? undefined : record.subject, record.LicenseArn);
+      await bans.refuse(record.person, record.LicenseArn);
 
       const outside = requested.filter((property) => !record.TokenProperties.includes(property));
       if (outside.length > 0) throw invalidRequest(describe`${field('tokenProperties')} must be among the token's own; not: ${outside.join(', ')}`);
@@ -59,7 +58,8 @@ export function licenseExchangeService({ issuer, serverKey, registry, licenses, 
       const issuedAt = now();
       const token = await encodeLicenseAccessToken({
         issuer,
-        subject: record.subject,
+        // A token minted for a person names them; one a client minted for itself names the client.
+        subject: record.person ?? record.clientId,
         clientId: record.clientId,
         licenseArn: record.LicenseArn,
         tokenProperties: requested.length > 0 ? [...requested] : record.TokenProperties,

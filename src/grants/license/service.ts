@@ -50,9 +50,10 @@ export function licenseMintingService({ licenses, bans, issuer, serverKey, regis
   };
 
   /** Signs a new token and records it with its client_token, unless an earlier request with it got there first. */
-  const issue = async ({ clientId, subject, forPerson, license, request, claim }: {
-    clientId: string; subject: string; forPerson: boolean; license: LicenseConfig; request: LicenseTokenRequest; claim: ClientTokenClaim;
+  const issue = async ({ clientId, person, license, request, claim }: {
+    clientId: string; person: string | undefined; license: LicenseConfig; request: LicenseTokenRequest; claim: ClientTokenClaim;
   }): Promise<IssuedLicenseToken> => {
+    const subject = person ?? clientId;
     const tokenId = newTokenId();
     const issuedAt = now();
     const expiresAt = issuedAt + request.expirationInDays * DAY;
@@ -69,12 +70,12 @@ export function licenseMintingService({ licenses, bans, issuer, serverKey, regis
       RoleArns: request.roleArns,
       Status: 'AVAILABLE',
       clientId,
-      subject,
+      ...(person === undefined ? {} : { person }),
     };
     const fresh = { tokenId, token, expiresAt };
     const inserted = await registry.insert(record, { key: claim.key, value: rememberIssued(claim, fresh) }, {
       maxTokens: license.maxTokens,
-      ...(forPerson && license.maxTokensPerPerson !== undefined ? { maxTokensOfPerson: license.maxTokensPerPerson } : {}),
+      ...(license.maxTokensPerPerson === undefined ? {} : { maxTokensOfPerson: license.maxTokensPerPerson }),
       expiresIn: expiresAt - issuedAt,
     });
     if (inserted.outcome === 'claimed') return replay(claim, inserted.value);
@@ -93,18 +94,18 @@ export function licenseMintingService({ licenses, bans, issuer, serverKey, regis
 
     async mint(input: LicenseTokenInput, caller: MintingCaller) {
       const request = validateLicenseRequest(input);
-      const subject = caller.person?.id ?? caller.clientId;
+      const person = caller.person?.id;
       // Policy first: a client may not learn which licenses exist beyond those it is allowed.
       authorizeLicenseRequest(caller, request.licenseArn);
       const license = await licenses.find(request.licenseArn);
       if (!license) throw invalidTarget(describe`license ${request.licenseArn} is not configured on this server`);
-      await bans.refuse(caller.person?.id, license.arn);
+      await bans.refuse(person, license.arn);
 
       // No lookup of the client_token first: the insert checks it atomically anyway, and a
       // retry, which then costs a signature in vain, is rarer than a new token, which would pay a
       // store round trip for the lookup.
-      const claim = clientTokenClaim(caller.clientId, subject, request);
-      const issued = await issue({ clientId: caller.clientId, subject, forPerson: caller.person !== undefined, license, request, claim });
+      const claim = clientTokenClaim(caller.clientId, person, request);
+      const issued = await issue({ clientId: caller.clientId, person, license, request, claim });
       return { tokenId: issued.tokenId, token: issued.token, expiresIn: Math.max(0, issued.expiresAt - now()) };
     },
 

@@ -14,7 +14,15 @@ export interface LicenseTokenRecord {
   Status: 'AVAILABLE' | 'DELETED';
   /** Who may list, delete and exchange it. */
   clientId: string;
-  subject: string;
+  /** The person it was minted for, its `sub`; absent when the client minted it for itself (its `sub` is then the client's id). */
+  person?: string;
+}
+
+/** A token as ListTokens shows it: neither whose it is nor the token itself. */
+export type ListedLicenseToken = Omit<LicenseTokenRecord, 'clientId' | 'person'>;
+
+export function listedToken({ clientId: _client, person: _person, ...listed }: LicenseTokenRecord): ListedLicenseToken {
+  return listed;
 }
 
 /**
@@ -26,7 +34,7 @@ export interface LicenseTokenRecord {
 const recordKey = (licenseArn: string, tokenId: string) => inGroup(licenseArn, `license-token:${tokenId}`);
 const liveOf = (licenseArn: string) => inGroup(licenseArn, 'license-live-tokens');
 /** A person's live tokens of the license, counted against its maxTokensPerPerson in the same step. */
-const liveOfPerson = (licenseArn: string, subject: string) => inGroup(licenseArn, `license-live-tokens-of:${subject}`);
+const liveOfPerson = (licenseArn: string, person: string) => inGroup(licenseArn, `license-live-tokens-of:${person}`);
 const claimOf = (licenseArn: string, claimKey: string) => inGroup(licenseArn, claimKey);
 const licenseOf = (tokenId: string) => `license-of-token:${tokenId}`;
 const byClient = (clientId: string) => `license-tokens-of-client:${clientId}`;
@@ -58,7 +66,8 @@ export class LicenseTokenRegistry {
       limit: maxTokens,
       member: token.TokenId,
       record: { key: recordKey(token.LicenseArn, token.TokenId), value: JSON.stringify(token) },
-      ...(maxTokensOfPerson === undefined ? {} : { alsoCountedIn: { key: liveOfPerson(token.LicenseArn, token.subject), limit: maxTokensOfPerson } }),
+      ...(maxTokensOfPerson === undefined || token.person === undefined
+        ? {} : { alsoCountedIn: { key: liveOfPerson(token.LicenseArn, token.person), limit: maxTokensOfPerson } }),
       expiresIn,
     });
     // Indices of a token that was never recorded would otherwise stay as long as a token would.
@@ -95,7 +104,7 @@ export class LicenseTokenRegistry {
       await this.store.setValue(recordKey(record.LicenseArn, tokenId), JSON.stringify({ ...record, Status: 'DELETED' }), secondsLeft);
     }
     await this.store.removeCounted(liveOf(record.LicenseArn), tokenId);
-    await this.store.removeCounted(liveOfPerson(record.LicenseArn, record.subject), tokenId);
+    if (record.person !== undefined) await this.store.removeCounted(liveOfPerson(record.LicenseArn, record.person), tokenId);
     return true;
   }
 }
