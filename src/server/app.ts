@@ -121,12 +121,14 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   });
   signingKeys.start();
   const groups = new GroupDirectory(config.groups, store);
+  const trustedIssuers = new TrustedIssuers(config.trustedIssuers);
   const people = peopleOf({
     groupsOf: (sub) => accounts.groupsOf(sub),
-    isActive: async (sub) => (await accounts.find(sub)) !== undefined,
+    isActive: async (sub) => trustedIssuers.vouchesFor(sub) || (await accounts.find(sub)) !== undefined,
+    isEnded: async (sub) => !trustedIssuers.vouchesFor(sub) && (await accounts.isEnded(sub)),
     groupRights: () => groups.rightsByGroup(),
     rightsFields: Object.keys(MINTING_POLICY_METADATA),
-    trustedIssuers: new TrustedIssuers(config.trustedIssuers),
+    trustedIssuers,
   });
   const bans = new BanList(store, () => clock.now(), canonicalResource);
   const adminClients = configuredAdminClients(config.clients);

@@ -4,17 +4,11 @@ import { hashPassword } from '../../src/accounts/password.js';
 import { adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
 import { authorizationCodeTokens } from '../support/flows.js';
 import {
-  ACCESS_TOKEN_TYPE, IVS_GRANT, ivsConfig, JWT_BEARER_GRANT, LICENSE_GRANT, LICENSES, mint, MINTING_CLIENTS, STAGES, VIDEO_GRANT, VIDEO_PROJECT,
+  ACCESS_TOKEN_TYPE, IVS_GRANT, ivsConfig, JWT_BEARER_GRANT, LICENSE_GRANT, LICENSES, LICENSING_APP, mint, MINTING_CLIENTS, STAGES, VIDEO_GRANT, VIDEO_PROJECT,
 } from '../support/minters.js';
 import { PEOPLE, PEOPLE_APP, peopleAccounts, VIDEO_SESSION } from '../support/people.js';
-import { CLIENTS, newKeysDir, startStagepass, type RunningStagepass } from '../support/stagepass.js';
+import { newKeysDir, startStagepass, type RunningStagepass } from '../support/stagepass.js';
 
-/** A confidential app that mints licenses for the people signed in at it, and exchanges them. */
-const LICENSING_APP = {
-  ...CLIENTS.confidential,
-  grant_types: [...CLIENTS.confidential.grant_types, LICENSE_GRANT, JWT_BEARER_GRANT],
-  license_arns: ['*'],
-};
 /** A person whose sub is the licensing app's own client id. */
 const NAMESAKE = { sub: LICENSING_APP.client_id, username: 'namesake', password: 'named like the app they use' };
 
