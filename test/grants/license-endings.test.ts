@@ -96,7 +96,7 @@ describe.each(backends)('what ends with a client or a person: their license toke
 
   describe('deleting a client', () => {
     it('ends its license tokens at once: they hold no seat any more', async () => {
-      const client = await madeClient(`seat-holder-${_name}`);
+      const client = await madeClient('seat-holder');
       for (let i = 0; i < SEATS; i += 1) expect((await createToken(client, LICENSES.clientDeleted)).status).toBe(200);
       expect(await seatsFree(LICENSES.clientDeleted)).toBe(0);
 
@@ -105,7 +105,7 @@ describe.each(backends)('what ends with a client or a person: their license toke
     });
 
     it('leaves nothing to a client made again under its id: it lists, exchanges, deletes and replays none of the old tokens', async () => {
-      const clientId = `reborn-${_name}`;
+      const clientId = 'reborn';
       const first = await madeClient(clientId);
       const clientToken = 'install-1';
       const old = tokenOf(await createToken(first, LICENSES.clientReborn, { client_token: clientToken }));
@@ -124,7 +124,7 @@ describe.each(backends)('what ends with a client or a person: their license toke
     });
 
     it('while one of its tokens is being recorded: that token is not kept and holds no seat', async () => {
-      const client = await madeClient(`racing-${_name}`);
+      const client = await madeClient('racing');
       const held = store.holdNext('insertCounted');
       const minting = createToken(client, LICENSES.clientRacing);
       await held.reached;
@@ -138,7 +138,7 @@ describe.each(backends)('what ends with a client or a person: their license toke
     });
 
     it('a token recorded after the deletion began but answered before the client was gone is ended by it all the same', async () => {
-      const client = await madeClient(`outrun-${_name}`);
+      const client = await madeClient('outrun');
       const recording = store.holdNext('insertCounted');
       const minting = createToken(client, LICENSES.clientOutrun);
       await recording.reached;
@@ -157,7 +157,7 @@ describe.each(backends)('what ends with a client or a person: their license toke
 
   describe('disabling or deleting a person', () => {
     it('disabled: their license tokens exchange no more at any API, are listed DELETED, hold no seat, and stay ended once they are enabled again', async () => {
-      const person = await madePerson(`dana-${_name}`);
+      const person = await madePerson('dana');
       const asPerson = await signedIn(person);
       const tokens: { TokenId: string; Token: string }[] = [];
       for (let i = 0; i < SEATS; i += 1) tokens.push(tokenOf(await createToken(LICENSING_APP, LICENSES.personDisabled, asPerson)));
@@ -178,7 +178,7 @@ describe.each(backends)('what ends with a client or a person: their license toke
     });
 
     it('deleted: their license tokens exchange no more and hold no seat, and an account made again under the sub inherits none', async () => {
-      const person = await madePerson(`dave-${_name}`);
+      const person = await madePerson('dave');
       const token = tokenOf(await createToken(LICENSING_APP, LICENSES.personDeleted, await signedIn(person)));
       expect(await seatsFree(LICENSES.personDeleted)).toBe(SEATS - 1);
 
@@ -191,7 +191,7 @@ describe.each(backends)('what ends with a client or a person: their license toke
     });
 
     it('disabled while a license token is being minted for them: that token is not kept and holds no seat', async () => {
-      const person = await madePerson(`rita-${_name}`);
+      const person = await madePerson('rita');
       const asPerson = await signedIn(person);
       const held = store.holdNext('insertCounted');
       const minting = createToken(LICENSING_APP, LICENSES.personRacing, asPerson);
