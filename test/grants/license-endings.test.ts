@@ -61,7 +61,7 @@ describe.each(backends)('what ends with a client or a person: their license toke
   });
   afterAll(() => server?.close());
 
-  const createToken = (client: { client_id: string; client_secret: string }, licenseArn: string, params: Record<string, string> = {}) =>
+  const createToken = (client: Client, licenseArn: string, params: Record<string, string> = {}) =>
     mint(server.issuer, client, LICENSE_GRANT, { license_arn: licenseArn, client_token: randomUUID(), ...params });
   const tokenOf = (response: { body: Record<string, unknown> }) => response.body.license_token as { TokenId: string; Token: string };
   const exchange = (client: Client, token: string) => mint(server.issuer, client, JWT_BEARER_GRANT, { assertion: token });
