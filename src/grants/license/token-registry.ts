@@ -42,11 +42,21 @@ const byPerson = (person: string) => `license-tokens-of-person:${person}`;
 
 /** A record as stored: the token's, and the key of the client_token it was issued for, forgotten with it. */
 interface StoredToken extends LicenseTokenRecord {
-  claimKey: string;
+  /** Absent from tokens recorded before it was kept: their client_token lapses on its own, within ten minutes. */
+  claimKey?: string;
 }
 
 function recordOf({ claimKey: _claim, ...record }: StoredToken): LicenseTokenRecord {
   return record;
+}
+
+/**
+ * A stored record. Tokens recorded before they named their person apart kept their `sub` as
+ * `subject`: it named their person unless it was the client's own id.
+ */
+function storedOf(json: string): StoredToken {
+  const { subject, ...stored } = JSON.parse(json) as StoredToken & { subject?: string };
+  return subject === undefined || subject === stored.clientId ? stored : { ...stored, person: subject };
 }
 
 /** Where an index entry leads: to the token, to a token still being recorded (its license known, no record yet), or nowhere. */
@@ -175,7 +185,7 @@ export class LicenseTokenRegistry {
     await this.store.deleteValue(licenseOf(stored.TokenId));
     await Promise.all([
       this.store.deleteValue(recordKey(stored.LicenseArn, stored.TokenId)),
-      this.store.deleteValue(claimOf(stored.LicenseArn, stored.claimKey)),
+      ...(stored.claimKey === undefined ? [] : [this.store.deleteValue(claimOf(stored.LicenseArn, stored.claimKey))]),
     ]);
   }
 
@@ -183,7 +193,7 @@ export class LicenseTokenRegistry {
     const licenseArn = await this.store.getValue(licenseOf(tokenId));
     if (licenseArn === undefined) return { gone: true };
     const json = await this.store.getValue(recordKey(licenseArn, tokenId));
-    return json === undefined ? { pending: true } : { stored: JSON.parse(json) as StoredToken };
+    return json === undefined ? { pending: true } : { stored: storedOf(json) };
   }
 
   #listingsOf(token: LicenseTokenRecord): string[] {
