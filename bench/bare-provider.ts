@@ -42,7 +42,8 @@ async function stagepassRedisAdapter(url: string) {
   // As stagepass does: a configured client is never revoked as a whole, so its tokens are not indexed.
   const grantIndex = new GrantIndex(store, { longestLifetimeSeconds: 14 * 86_400, clock: systemClock, permanentClients: new Set([BENCH_CLIENT.clientId]) });
   const { ApiClients } = await import('../src/provider/api-clients.js');
-  return adapterFor(store, { idleExpirySeconds: 30 * 86_400, clock: systemClock, grantIndex, apiClients: new ApiClients(store) });
+  const { Endings } = await import('../src/provider/endings.js');
+  return adapterFor(store, { idleExpirySeconds: 30 * 86_400, clock: systemClock, grantIndex, apiClients: new ApiClients(store), endings: new Endings(grantIndex) });
 }
 
 async function refreshTokenOfNewGrant(): Promise<string> {

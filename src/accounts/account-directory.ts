@@ -67,6 +67,18 @@ export class AccountDirectory {
   }
 
   /**
+   * Whether the account was ended here: disabled, deleted, or gone from the configuration. An
+   * upstream person whose record lapsed unused (a year past their last sign-in) was not: they may
+   * sign in again. Deleting one, unlike that, ends what they hold at once.
+   */
+  async isEnded(sub: string): Promise<boolean> {
+    if (this.#bySub.has(sub)) return false;
+    if (this.#upstream?.isUpstreamSubject(sub)) return (await this.#upstream.find(sub))?.item.disabled === true;
+    const runtime = (await this.#runtime?.find(sub))?.item;
+    return runtime === undefined || runtime.disabled;
+  }
+
+  /**
    * The person's groups: an account's, or those an upstream person's provider gave them at their
    * last sign-in; none for someone this directory does not know (or a disabled account).
    */

@@ -55,6 +55,11 @@ export class TrustedIssuers {
     return this.#byIssuer.size > 0;
   }
 
+  /** Whether `sub` names a person of a configured issuer (`<id>:…`), whom only that issuer vouches for. */
+  vouchesFor(sub: string): boolean {
+    return [...this.#byIssuer.values()].some(({ id }) => sub.startsWith(`${id}:`));
+  }
+
   async verify(token: string, clientId: string): Promise<ExternalPerson> {
     const trusted = this.#issuerOf(token);
     if (trusted.clients && !trusted.clients.includes(clientId)) {

@@ -74,11 +74,11 @@ export interface AccountOperationDependencies {
   upstream: UpstreamAccounts;
   /** Prefixes of subjects that are other people's (`<upstream or trusted issuer id>:`), by whom. */
   reservedPrefixes: ReadonlyMap<string, string>;
-  /** Ends every grant of the person at once: their access and refresh tokens stop working. */
-  revokeGrantsOf(sub: string): Promise<void>;
+  /** Ends everything of the person at once: every grant (their access and refresh tokens) and their license tokens. */
+  endPerson(sub: string): Promise<void>;
 }
 
-export function accountOperations({ directory, runtime, upstream, reservedPrefixes, revokeGrantsOf }: AccountOperationDependencies): AdminOperation[] {
+export function accountOperations({ directory, runtime, upstream, reservedPrefixes, endPerson }: AccountOperationDependencies): AdminOperation[] {
   const listed = {
     config: (account: Account): Listed => {
       const view = { ...account, groups: [...account.groups], source: 'config', disabled: false };
@@ -230,7 +230,7 @@ export function accountOperations({ directory, runtime, upstream, reservedPrefix
           };
           answer = listed.api(written(await runtime.replace(found.account, next), sub, body.username));
         }
-        if (answer.view.disabled) await revokeGrantsOf(sub);
+        if (answer.view.disabled) await endPerson(sub);
         return { body: answer.view, etag: answer.etag, change: { id: sub, action: 'update' } };
       },
     }),
@@ -247,7 +247,7 @@ export function accountOperations({ directory, runtime, upstream, reservedPrefix
         assertIfMatch(ifMatch, etagOf(current.version), `account ${sub}`);
         const removed = found.source === 'api' ? await runtime.remove(found.account) : await upstream.remove(found.person);
         if (!removed) throw preconditionFailed(`account ${sub}`);
-        await revokeGrantsOf(sub);
+        await endPerson(sub);
         return { status: 204, change: { id: sub, action: 'delete' } };
       },
     }),

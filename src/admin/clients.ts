@@ -5,7 +5,6 @@ import { z } from 'zod';
 
 import { MINTING_POLICY_METADATA } from '../grants/index.js';
 import type { ApiClient, ApiClients, ClientMetadataRecord } from '../provider/api-clients.js';
-import type { GrantIndex } from '../provider/grant-index.js';
 import { clientNeedsSecret } from '../provider/oidc-provider-internals.js';
 import { conflict, fromConfiguration, invalidRequest, notFound, preconditionFailed } from './admin-error.js';
 import { assertIfMatch, etagOf } from './etag.js';
@@ -85,12 +84,13 @@ export interface ClientOperationsDependencies {
   apiClients: ApiClients;
   /** The configuration file's clients: listed, never changed here. */
   configured: readonly ConfiguredClient[];
-  grantIndex: GrantIndex;
+  /** Ends every grant and token of the client, and what the minters keep in its name (license tokens and their seats). */
+  endClient(clientId: string): Promise<void>;
   /** Scopes only the configuration file gives (the Admin API's own). */
   reservedScopes: readonly string[];
 }
 
-export function clientOperations({ provider, apiClients, configured, grantIndex, reservedScopes }: ClientOperationsDependencies): AdminOperation[] {
+export function clientOperations({ provider, apiClients, configured, endClient, reservedScopes }: ClientOperationsDependencies): AdminOperation[] {
   const configuredById = new Map(configured.map((client) => [client.client_id, client]));
   const configuredIds = [...configuredById.keys()].sort();
 
@@ -159,8 +159,8 @@ export function clientOperations({ provider, apiClients, configured, grantIndex,
         if (configuredById.has(id)) throw conflict(`client ${id} is defined in the configuration file`);
         if ((await apiClients.find(id)) || (await apiClients.isRegistered(id))) throw conflict(`client ${id} exists already`);
         const { record, generated } = await validMetadata(id, body, undefined);
-        // Whatever an earlier client of this id left behind (a token saved as it was deleted) ends now.
-        await grantIndex.revokeGrantsOfClient(id);
+        // Whatever an earlier client of this id left behind (a token saved as it was deleted, a configuration client's license tokens) ends now.
+        await endClient(id);
         const created = await apiClients.put(record, undefined);
         if (!created) throw conflict(`client ${id} exists already`);
         return {
@@ -231,9 +231,9 @@ export function clientOperations({ provider, apiClients, configured, grantIndex,
         const id = params.client_id!;
         const current = await changeable(id, ifMatch);
         // Before, so that a failure leaves the client to delete again; after, for a token saved in between.
-        await grantIndex.revokeGrantsOfClient(id);
+        await endClient(id);
         if (!(await apiClients.remove(id, current.version))) throw preconditionFailed(`client ${id}`);
-        await grantIndex.revokeGrantsOfClient(id);
+        await endClient(id);
         return { status: 204, change: { id, action: 'delete' } };
       },
     }),

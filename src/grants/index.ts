@@ -44,6 +44,15 @@ export const MINTING_POLICY_METADATA: Readonly<Record<string, readonly string[] 
 /** The longest any minter's token signed with the server's key (ES256) stays valid, enabled or not. */
 export const LONGEST_SERVER_KEY_TOKEN_SECONDS = Math.max(0, ...everyMinter.map(([, plugin]) => plugin.serverKeyTokenSeconds ?? 0));
 
+/** A resource in its one spelling, as the minter it belongs to spells it (enabled or not); any other as it is. */
+export function canonicalResource(resource: string): string {
+  for (const [, plugin] of everyMinter) {
+    const canonical = plugin.canonicalResource?.(resource);
+    if (canonical !== undefined) return canonical;
+  }
+  return resource;
+}
+
 /** The minters' default token rates, by grant type. */
 export const MINTER_TOKENS_PER_SECOND: Readonly<Record<string, number>> = Object.assign(
   {},

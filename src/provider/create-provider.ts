@@ -1,6 +1,7 @@
 import { errors, Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import type { AccountDirectory } from '../accounts/account-directory.js';
+import { findClient } from '../grants/common/client-authentication.js';
 import { MINTING_POLICY_METADATA } from '../grants/index.js';
 import type { Config } from '../config/schema.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
@@ -13,6 +14,7 @@ import { providerPages } from './provider-pages.js';
 import { rotatesRefreshToken } from './refresh-rotation.js';
 import { grantReservedScopesOnlyWhereListed } from './reserved-scopes.js';
 import type { ApiClients } from './api-clients.js';
+import type { Endings } from './endings.js';
 import type { GrantIndex } from './grant-index.js';
 import { adapterFor } from './store-adapter.js';
 
@@ -48,16 +50,20 @@ export interface ProviderDependencies {
   grantIndex: GrantIndex;
   /** The clients made through the Admin API, which oidc-provider finds beside the registered ones. */
   apiClients: ApiClients;
+  /** What ends with a client that deletes its registration. */
+  endings: Endings;
 }
 
 /**
  * Builds the provider with its device polling rules. Callers register the minting grants next and
  * then call `assertStaticClientsValid`, since clients may list those grants' types.
  */
-export function createProvider({ config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex, apiClients }: ProviderDependencies): Provider {
+export function createProvider({
+  config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex, apiClients, endings,
+}: ProviderDependencies): Provider {
   const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id), apiClients));
   const configuration: Configuration = {
-    adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock, grantIndex, apiClients }),
+    adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock, grantIndex, apiClients, endings }),
     clients: config.clients,
     jwks: jwks as Configuration['jwks'],
     cookies: {
@@ -106,14 +112,11 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
       properties: [...Object.keys(MINTING_POLICY_METADATA), INTROSPECTION_ALLOWED],
       validator(ctx, key, value, metadata) {
         const route = (ctx as KoaContextWithOIDC | undefined)?.oidc?.route;
-        // Called for every extra property of every client: the first one checks the scope once.
-        if (key === INTROSPECTION_ALLOWED && route && ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES.has(route)) {
-          const scopes = typeof metadata.scope === 'string' ? metadata.scope.split(' ') : [];
-          const reserved = scopes.find((scope) => reservedScopes.includes(scope));
-          if (reserved) throw new errors.InvalidClientMetadata(`scope ${reserved} can only be given in the server configuration`);
-        }
+        const describesItself = route !== undefined && ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES.has(route);
+        // Called for every extra property of every client: the first one checks the client as a whole, once.
+        if (key === INTROSPECTION_ALLOWED) assertWholeClientAllowed(metadata, { describesItself, reservedScopes });
         if (value === undefined) return;
-        if (route && ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES.has(route)) {
+        if (describesItself) {
           throw new errors.InvalidClientMetadata(`${key} can only be set in the server configuration`);
         }
         if (key === INTROSPECTION_ALLOWED) {
@@ -139,8 +142,13 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
         enabled: true,
         // oidc-provider's default answers any confidential client about any token: a client that
         // registered itself would read other clients' subjects and scopes.
-        allowedPolicy: (_ctx, client, token) =>
-          token.clientId === client.clientId || (client as unknown as Record<string, unknown>)[INTROSPECTION_ALLOWED] === true,
+        allowedPolicy: async (ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          if ((client as unknown as Record<string, unknown>)[INTROSPECTION_ALLOWED] !== true) return false;
+          // A token whose client is gone (forgotten unused, or deleted while it was being issued) is
+          // active no more; oidc-provider would go on to read the missing client's subject type.
+          return (await findClient(ctx.oidc.provider, token.clientId!)) !== undefined;
+        },
       },
       revocation: { enabled: true },
       userinfo: { enabled: true },
@@ -169,6 +177,28 @@ export function createProvider({ config, store, jwks, cookieKeys, accounts, rend
   enforceDevicePollingInterval(provider, store, config.deviceFlow.interval, clock);
   grantReservedScopesOnlyWhereListed(provider, reservedScopes);
   return provider;
+}
+
+/**
+ * The rules on a client's metadata as a whole, wherever it comes from (the configuration file, the
+ * Admin API, registration): a public client proves nothing at the token endpoint, so a
+ * client_credentials token in its name would go to anyone who asks. A client describing itself
+ * may not take a scope only the configuration gives.
+ */
+function assertWholeClientAllowed(
+  metadata: Readonly<Record<string, unknown>>,
+  { describesItself, reservedScopes }: { describesItself: boolean; reservedScopes: readonly string[] },
+): void {
+  const grantTypes = Array.isArray(metadata.grant_types) ? metadata.grant_types : [];
+  if (metadata.token_endpoint_auth_method === 'none' && grantTypes.includes('client_credentials')) {
+    throw new errors.InvalidClientMetadata(
+      'grant_types may not include client_credentials for a public client (token_endpoint_auth_method none): anyone could obtain its tokens',
+    );
+  }
+  if (!describesItself) return;
+  const scopes = typeof metadata.scope === 'string' ? metadata.scope.split(' ') : [];
+  const reserved = scopes.find((scope) => reservedScopes.includes(scope));
+  if (reserved) throw new errors.InvalidClientMetadata(`scope ${reserved} can only be given in the server configuration`);
 }
 
 /** oidc-provider validates static clients lazily; stagepass refuses to start with a broken one. */

@@ -4,6 +4,7 @@ import { temporarilyUnavailable, unavailableAsProviderError } from '../http/stor
 import type { Store } from '../store/store.js';
 import { epochSeconds, type Clock } from '../time/clock.js';
 import type { ApiClients } from './api-clients.js';
+import type { Endings } from './endings.js';
 import type { GrantIndex } from './grant-index.js';
 import { alreadyConsumed } from './oidc-provider-internals.js';
 import { refreshTokenRotation, revokeGrantOf, rotatedWithinGrace } from './refresh-rotation.js';
@@ -32,6 +33,8 @@ export interface AdapterOptions {
   grantIndex: GrantIndex;
   /** The clients made through the Admin API, found before the registered ones. */
   apiClients: ApiClients;
+  /** What ends with a registered client that deletes itself (RFC 7592). */
+  endings: Endings;
 }
 
 /**
@@ -39,7 +42,7 @@ export interface AdapterOptions {
  * that cannot answer becomes a 503 temporarily_unavailable in oidc-provider's own error handling,
  * rather than the server_error it gives anything it does not know.
  */
-export function adapterFor(store: Store, { idleExpirySeconds, clock, grantIndex, apiClients }: AdapterOptions): AdapterConstructor {
+export function adapterFor(store: Store, { idleExpirySeconds, clock, grantIndex, apiClients, endings }: AdapterOptions): AdapterConstructor {
   /** Idle expiry, never past a client secret's own expiry nor a lifetime the caller asked for. */
   const lifetimeWhileUsed = (payload: AdapterPayload, expiresIn: number | undefined) => {
     const secretExpiresAt = Number(payload.client_secret_expires_at ?? 0);
@@ -120,8 +123,14 @@ export function adapterFor(store: Store, { idleExpirySeconds, clock, grantIndex,
       throw alreadyConsumed(this.model);
     }
 
+    /**
+     * A client deleting its registration (RFC 7592) ends as one deleted through the Admin API does:
+     * before, so that a failure leaves it to delete again; after, for a token saved in between.
+     */
     async destroy(id: string): Promise<void> {
+      if (this.model === 'Client') await unavailableAsProviderError(endings.endClient(id));
       await unavailableAsProviderError(store.destroyModel(this.model, id));
+      if (this.model === 'Client') await unavailableAsProviderError(endings.endClient(id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

@@ -26,13 +26,14 @@ import { SigningKeyRing } from '../keys/signing-key-ring.js';
 import { generationFile } from '../keys/store-generation.js';
 import { wholeFile } from '../keys/whole-file.js';
 import { loadOrCreateCookieKeys, loadOrCreateJwks, loadOrCreateKeyEncryptionKey, type PrivateJwks } from '../keys/signing-keys.js';
-import { createMinters, LONGEST_SERVER_KEY_TOKEN_SECONDS, MINTER_TOKENS_PER_SECOND, MINTING_POLICY_METADATA } from '../grants/index.js';
+import { canonicalResource, createMinters, LONGEST_SERVER_KEY_TOKEN_SECONDS, MINTER_TOKENS_PER_SECOND, MINTING_POLICY_METADATA } from '../grants/index.js';
 import { peopleOf } from '../grants/common/people.js';
 import type { Minter } from '../grants/common/minter.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
 import { clientDisplayer } from '../provider/client-display.js';
 import { assertStaticClientsValid, createProvider, GRANT_LIFETIME_SECONDS, ID_TOKEN_LIFETIME_SECONDS } from '../provider/create-provider.js';
 import { ApiClients } from '../provider/api-clients.js';
+import { Endings } from '../provider/endings.js';
 import { GrantIndex } from '../provider/grant-index.js';
 import { DEVICE_CODE_GRANT_TYPE, replaceSigningKeys } from '../provider/oidc-provider-internals.js';
 import { AddressRate } from '../limits/address-rate.js';
@@ -109,9 +110,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const grantIndex = new GrantIndex(store, {
     longestLifetimeSeconds: GRANT_LIFETIME_SECONDS, clock, permanentClients: new Set(config.clients.map(({ client_id }) => client_id)),
   });
+  const endings = new Endings(grantIndex);
   const apiClients = new ApiClients(store);
   const provider = createProvider({
-    config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients,
+    config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients, endings,
   });
   signingKeys.onChange(() => {
     replaceSigningKeys(provider, signingKeys.publishedJwks());
@@ -125,17 +127,20 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   });
   signingKeys.start();
   const groups = new GroupDirectory(config.groups, store);
+  const trustedIssuers = new TrustedIssuers(config.trustedIssuers);
   const people = peopleOf({
     groupsOf: (sub) => accounts.groupsOf(sub),
-    isActive: async (sub) => (await accounts.find(sub)) !== undefined,
+    isActive: async (sub) => trustedIssuers.vouchesFor(sub) || (await accounts.find(sub)) !== undefined,
+    isEnded: async (sub) => !trustedIssuers.vouchesFor(sub) && (await accounts.isEnded(sub)),
     groupRights: () => groups.rightsByGroup(),
     rightsFields: Object.keys(MINTING_POLICY_METADATA),
-    trustedIssuers: new TrustedIssuers(config.trustedIssuers),
+    trustedIssuers,
   });
-  const bans = new BanList(store, () => clock.now());
+  const bans = new BanList(store, () => clock.now(), canonicalResource);
   const adminClients = configuredAdminClients(config.clients);
   const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: signingKeys.serverKey, clock, people, bans });
   const licenses = minters.find((minter) => minter.licenses)?.licenses;
+  for (const { ends } of minters) if (ends) endings.add(ends);
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock);
   guardTokenEndpoint(provider, {
@@ -171,10 +176,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
     adminRoutes({
       operations: [
-        ...clientOperations({ provider, apiClients, configured: config.clients, grantIndex, reservedScopes: ADMIN_SCOPES }),
+        ...clientOperations({ provider, apiClients, configured: config.clients, endClient: (id) => endings.endClient(id), reservedScopes: ADMIN_SCOPES }),
         ...accountOperations({
           directory: accounts, runtime: runtimeAccounts, upstream: upstreamAccounts, reservedPrefixes: reservedSubjectPrefixes(config),
-          revokeGrantsOf: (sub) => grantIndex.revokeGrantsOfAccount(sub),
+          endPerson: (sub) => endings.endPerson(sub),
         }),
         ...groupOperations(groups),
         ...(licenses ? licenseOperations(licenses) : []),

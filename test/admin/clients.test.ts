@@ -235,6 +235,7 @@ describe('clients made through the Admin API (memory store)', () => {
       [{ colour: 'blue' }, /^colour is not a known field/],
       [{ scope: 'openid stagepass:admin' }, /^scope stagepass:admin can only be given in the server configuration/],
       [{ scope: 'stagepass:admin:read' }, /^scope stagepass:admin:read /],
+      [{ token_endpoint_auth_method: 'none' }, /^grant_types may not include client_credentials for a public client/],
     ];
     for (const [fields, expected] of cases) {
       for (const answer of [

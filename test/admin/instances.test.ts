@@ -1,28 +1,45 @@
+import type { AddressInfo } from 'node:net';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { adminApi, adminToken, CLIENTS_WITH_ADMINS, seenWithinPropagation } from '../support/admin.js';
+import { ADMIN_CLIENTS, adminApi, adminToken, CLIENTS_WITH_ADMINS, seenWithinPropagation } from '../support/admin.js';
 import { authorizationCodeTokens } from '../support/flows.js';
+import { hashPassword } from '../../src/accounts/password.js';
 import {
-  ACCESS_TOKEN_TYPE, IVS_GRANT, ivsConfig, JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, ROLE, STAGES, VIDEO_GRANT, VIDEO_PROJECT,
+  ACCESS_TOKEN_TYPE, IVS_GRANT, ivsConfig, JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, LICENSING_APP, mint, ROLE, STAGES, VIDEO_GRANT, VIDEO_PROJECT,
 } from '../support/minters.js';
 import { PEOPLE, PEOPLE_APP, peopleAccounts, VIDEO_SESSION } from '../support/people.js';
-import { client } from '../support/relying-party.js';
+import { basicAuth, client, postForm } from '../support/relying-party.js';
 import { newKeysDir, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
 
 let a: RunningStagepass;
 let b: RunningStagepass;
 let adminOnA: ReturnType<typeof adminApi>;
 let viewerToken: string;
+/** What a third instance starts with: the same store and keys, its own configuration. */
+let sharedWithA: { redis: { keyPrefix: string }; keysDir: string; config: Record<string, unknown> };
+
+/** A configured account that a later configuration removes. */
+const LEAVER = { sub: 'sub-leaver', username: 'leaver', password: 'leaving the configuration file' };
+/** The license the people's tokens hold their one seat of. */
+const SEAT_LICENSE = LICENSES.small;
+/** The license a client of the configuration holds the one seat of before it is removed from the file. */
+const FORMER_CLIENT_LICENSE = 'arn:aws:license-manager::123456789012:license:l-former-client';
 
 beforeAll(async () => {
   const keysDir = await newKeysDir();
   const redis = { keyPrefix: uniqueRedisPrefix() };
   const config = {
-    clients: [...CLIENTS_WITH_ADMINS.filter(({ client_id }) => client_id !== PEOPLE_APP.client_id), PEOPLE_APP, LICENSE_CLIENTS.other],
-    accounts: await peopleAccounts(),
+    clients: [
+      ...CLIENTS_WITH_ADMINS.filter(({ client_id }) => !([PEOPLE_APP.client_id, LICENSING_APP.client_id] as string[]).includes(client_id)),
+      PEOPLE_APP, LICENSING_APP, LICENSE_CLIENTS.other,
+    ],
+    accounts: [...(await peopleAccounts()), { ...LEAVER, password: await hashPassword(LEAVER.password) }],
     ivs: ivsConfig(keysDir),
     video: VIDEO_PROJECT,
+    licenses: [{ arn: SEAT_LICENSE, maxTokens: 1 }, { arn: FORMER_CLIENT_LICENSE, maxTokens: 1 }],
   };
+  sharedWithA = { redis, keysDir, config };
   a = await startStagepass({ redis, keysDir, config });
   b = await startStagepass({ redis, keysDir, config });
   adminOnA = adminApi(a.issuer, await adminToken(a.issuer));
@@ -35,6 +52,17 @@ afterAll(async () => {
 const asViewer = () => ({ subject_token: viewerToken, subject_token_type: ACCESS_TOKEN_TYPE });
 const videoOnB = () => mint(b.issuer, PEOPLE_APP, VIDEO_GRANT, { session_id: VIDEO_SESSION, ...asViewer() });
 const ivsOnB = (capabilities: string) => mint(b.issuer, PEOPLE_APP, IVS_GRANT, { stage_arn: STAGES.main.arn, capabilities, ...asViewer() });
+
+/**
+ * An instance on A's store and keys, started with a configuration changed from A's: it has A's
+ * issuer, as every instance behind one address has, and is reached at its own port (addressOf).
+ */
+function startedLikeA(change: (config: Record<string, unknown>) => Record<string, unknown>): Promise<RunningStagepass> {
+  const { config, ...shared } = sharedWithA;
+  return startStagepass({ ...shared, config: { ...change(config), issuer: a.issuer } });
+}
+
+const addressOf = (server: RunningStagepass) => `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
 
 describe('changes made on one instance apply on the other within a second', () => {
   it('a group made on A gives its rights on B, and once deleted takes them away', async () => {
@@ -96,6 +124,71 @@ describe('changes made on one instance apply on the other within a second', () =
     await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     // The sign-in page answers again, refusing the password, where it would have gone on to consent.
     await expect(authorizationCodeTokens(b.issuer, 'native', 'openid', person)).rejects.toThrow('no form posting to …/confirm');
+  });
+
+  it('an account deleted on A: its license tokens exchange no more on B, and their seat is free on B', async () => {
+    const person = { username: 'seat-holder', password: 'holds the one seat of the license' };
+    const created = await adminOnA.post('/accounts', person);
+    expect(created.status).toBe(201);
+    const { tokens } = await authorizationCodeTokens(b.issuer, 'confidential', 'openid', person);
+    const minted = await mint(b.issuer, LICENSING_APP, LICENSE_GRANT, {
+      license_arn: SEAT_LICENSE, client_token: 'seat-holder', subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN_TYPE,
+    });
+    expect(minted.status).toBe(200);
+    const exchangeOnB = () => mint(b.issuer, LICENSING_APP, JWT_BEARER_GRANT, { assertion: String(minted.body.access_token) });
+    expect((await exchangeOnB()).status).toBe(200);
+
+    expect((await adminOnA.delete(`/accounts/${created.body.sub}`)).status).toBe(204);
+    expect((await exchangeOnB()).body.error).toBe('invalid_grant');
+    const seat = await mint(b.issuer, LICENSE_CLIENTS.other, LICENSE_GRANT, { license_arn: SEAT_LICENSE, client_token: 'seat-taken-over' });
+    expect(seat.status).toBe(200);
+    expect((await mint(b.issuer, LICENSE_CLIENTS.other, JWT_BEARER_GRANT, { assertion: String(seat.body.access_token) })).status).toBe(200);
+    expect((await fetch(`${b.issuer}/licenses/tokens/${(seat.body.license_token as { TokenId: string }).TokenId}`, {
+      method: 'DELETE', headers: basicAuth(LICENSE_CLIENTS.other.client_id, LICENSE_CLIENTS.other.client_secret),
+    })).status).toBe(204);
+  });
+
+  it('an account removed from the configuration: its license tokens exchange no more on an instance started without it', async () => {
+    const { tokens } = await authorizationCodeTokens(a.issuer, 'confidential', 'openid', LEAVER);
+    const minted = await mint(a.issuer, LICENSING_APP, LICENSE_GRANT, {
+      license_arn: SEAT_LICENSE, client_token: 'leaver', subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN_TYPE,
+    });
+    expect(minted.status).toBe(200);
+    const exchange = (at: string) => mint(at, LICENSING_APP, JWT_BEARER_GRANT, { assertion: String(minted.body.access_token) });
+    expect((await exchange(a.issuer)).status).toBe(200);
+
+    const without = await startedLikeA((config) => ({ ...config, accounts: (config.accounts as { sub: string }[]).filter(({ sub }) => sub !== LEAVER.sub) }));
+    try {
+      const refused = await exchange(addressOf(without));
+      expect(refused.status).toBe(400);
+      expect(refused.body).toEqual({ error: 'invalid_grant', error_description: 'the license token was minted for an account that is disabled or deleted' });
+    } finally {
+      await without.close();
+    }
+  });
+
+  it('a client removed from the configuration: one made under its id through the Admin API inherits none of its license tokens', async () => {
+    const former = LICENSE_CLIENTS.other;
+    const minted = await mint(a.issuer, former, LICENSE_GRANT, { license_arn: FORMER_CLIENT_LICENSE, client_token: 'former' });
+    expect(minted.status).toBe(200);
+
+    const without = await startedLikeA((config) => ({ ...config, clients: (config.clients as { client_id: string }[]).filter(({ client_id }) => client_id !== former.client_id) }));
+    try {
+      const at = addressOf(without);
+      const admin = adminApi(at, String((await postForm(`${at}/token`, { grant_type: 'client_credentials', scope: 'stagepass:admin' },
+        basicAuth(ADMIN_CLIENTS.admin.client_id, ADMIN_CLIENTS.admin.client_secret))).body.access_token));
+      const { client_secret: _secret, ...metadata } = former;
+      const made = await admin.post('/clients', metadata);
+      expect(made.status).toBe(201);
+      const again = { client_id: former.client_id, client_secret: String(made.body.client_secret) };
+
+      const listed = await fetch(`${at}/licenses/tokens`, { headers: basicAuth(again.client_id, again.client_secret) });
+      expect(((await listed.json()) as { Tokens: unknown[] }).Tokens).toEqual([]);
+      expect((await mint(at, again, JWT_BEARER_GRANT, { assertion: String(minted.body.access_token) })).body.error).toBe('invalid_grant');
+      expect((await mint(at, again, LICENSE_GRANT, { license_arn: FORMER_CLIENT_LICENSE, client_token: 'former' })).status).toBe(200);
+    } finally {
+      await without.close();
+    }
   });
 
   it('two operators creating one username on two instances at once: exactly one account is made', async () => {

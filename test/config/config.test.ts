@@ -159,3 +159,11 @@ describe('minting policy in client metadata', () => {
     await expect(startStagepass({ config: { clients: [client] } })).rejects.toThrow(new RegExp(`clients\\.0 \\(misconfigured\\).*${field}`));
   });
 });
+
+describe('clients of the configuration file', () => {
+  it('a public client holding client_credentials stops the server from starting, naming the rule', async () => {
+    const client = { client_id: 'public-machine', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
+    await expect(startStagepass({ config: { clients: [client] } }))
+      .rejects.toThrow(/clients\.0 \(public-machine\): grant_types may not include client_credentials for a public client \(token_endpoint_auth_method none\)/);
+  });
+});

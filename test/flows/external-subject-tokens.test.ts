@@ -6,7 +6,9 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { freePort } from '../support/free-port.js';
-import { IVS_GRANT, ivsConfig, mint, mintingNativeClient, MINTING_CLIENTS, STAGES } from '../support/minters.js';
+import {
+  IVS_GRANT, ivsConfig, JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, mintingNativeClient, MINTING_CLIENTS, STAGES,
+} from '../support/minters.js';
 import { CLIENTS, newKeysDir, startStagepass, type RunningStagepass } from '../support/stagepass.js';
 
 const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
@@ -50,7 +52,7 @@ function unsignedToken(header: Record<string, unknown>, payload: Record<string, 
 
 const GROUPS = {
   '*': { ivs_stage_arns: [STAGES.main.arn], ivs_capabilities: ['SUBSCRIBE'] },
-  hosts: { ivs_capabilities: ['PUBLISH', 'SUBSCRIBE'] },
+  hosts: { ivs_capabilities: ['PUBLISH', 'SUBSCRIBE'], license_arns: [LICENSES.small] },
 };
 const app = mintingNativeClient([IVS_GRANT], { ivs_stage_arns: ['*'], ivs_capabilities: ['PUBLISH', 'SUBSCRIBE'] });
 
@@ -70,7 +72,8 @@ describe.each([['memory', false], ['Redis', true]] as const)('subject tokens of 
       keysDir,
       config: {
         ivs: ivsConfig(keysDir),
-        clients: [...Object.values(CLIENTS).filter((client) => client.client_id !== app.client_id), app, MINTING_CLIENTS.stageBackend],
+        clients: [...Object.values(CLIENTS).filter((client) => client.client_id !== app.client_id), app, MINTING_CLIENTS.stageBackend, LICENSE_CLIENTS.other],
+        licenses: [{ arn: LICENSES.small }],
         groups: GROUPS,
         // Many refusals in a row from this one address, which the failed-grants limit would otherwise cut short.
         limits: { failedGrantsPerSecondPerAddress: 10_000 },
@@ -95,6 +98,14 @@ describe.each([['memory', false], ['Redis', true]] as const)('subject tokens of 
     const response = await mintFor(await tokenOf(idp, key), { capabilities: 'PUBLISH' });
     expect(response.status).toBe(200);
     expect(response.body.participant_token).toMatchObject({ userId: 'corp:bob', capabilities: ['PUBLISH'] });
+  });
+
+  it('a license token minted for an issuer\'s person exchanges: they have no account here that could end', async () => {
+    const minted = await mint(server.issuer, LICENSE_CLIENTS.other, LICENSE_GRANT, {
+      license_arn: LICENSES.small, client_token: 'corp-bob', subject_token: await tokenOf(idp, key), subject_token_type: JWT_TYPE,
+    });
+    expect(minted.status).toBe(200);
+    expect((await mint(server.issuer, LICENSE_CLIENTS.other, JWT_BEARER_GRANT, { assertion: String(minted.body.access_token) })).status).toBe(200);
   });
 
   it('groups the map does not name are dropped: a token without corp-hosts gets what everyone gets', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { client } from '../support/relying-party.js';
+import { client, postForm } from '../support/relying-party.js';
 import { REDIRECT_URI, startStagepass, type RunningStagepass } from '../support/stagepass.js';
 
 const INITIAL_ACCESS_TOKEN = 'initial-access-token-for-tests-0123456789';
@@ -40,6 +40,28 @@ describe('dynamic client registration without an initial access token configured
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ error: 'invalid_client_metadata' });
     expect(response.body.error_description).toMatch(/ivs_stage_arns/);
+  });
+
+  it('a public client may not hold client_credentials, registered so or updated to it (RFC 7592)', async () => {
+    const machine = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
+    const refused = await registerRaw(server.issuer, { ...machine, token_endpoint_auth_method: 'none' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({
+      error: 'invalid_client_metadata',
+      error_description: 'grant_types may not include client_credentials for a public client (token_endpoint_auth_method none): anyone could obtain its tokens',
+    });
+
+    const created = await registerRaw(server.issuer, machine);
+    expect(created.status).toBe(201);
+    const updated = await fetch(String(created.body.registration_client_uri), {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${created.body.registration_access_token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...machine, client_id: created.body.client_id, token_endpoint_auth_method: 'none' }),
+    });
+    expect(updated.status).toBe(400);
+    expect(((await updated.json()) as Record<string, unknown>).error).toBe('invalid_client_metadata');
+    const token = await postForm(`${server.issuer}/token`, { grant_type: 'client_credentials', client_id: String(created.body.client_id) });
+    expect(token.status).toBe(401);
   });
 
   it('invalid metadata is refused with invalid_client_metadata or invalid_redirect_uri naming the problem', async () => {

@@ -55,6 +55,50 @@ describe.each([['memory', false], ['Redis', true]] as const)('revoking every gra
     expect(await active(service)).toBe(true);
   });
 
+  /** A client that registered itself (RFC 7591), with what RFC 7592 manages it by. */
+  const registeredClient = async () => {
+    const response = await fetch(`${server.issuer}/reg`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(WEB_APP_METADATA),
+    });
+    expect(response.status).toBe(201);
+    const body = (await response.json()) as Record<string, string>;
+    return {
+      credentials: { client_id: body.client_id!, client_secret: body.client_secret! },
+      manage: (method: string) => fetch(body.registration_client_uri!, { method, headers: { authorization: `Bearer ${body.registration_access_token}` } }),
+    };
+  };
+  const introspected = (token: string) =>
+    postForm(`${server.issuer}/token/introspection`, { token }, basicAuth(RESOURCE_SERVER.client_id, RESOURCE_SERVER.client_secret));
+
+  it('a client deleting its registration (RFC 7592) ends its grants and client_credentials tokens at once', async () => {
+    const { credentials, manage } = await registeredClient();
+    const signedIn = await signedInTokens(server.issuer, credentials);
+    const own = await clientCredentialsToken(server.issuer, credentials);
+    expect(await active(own)).toBe(true);
+
+    expect((await manage('DELETE')).status).toBe(204);
+
+    for (const token of [signedIn.tokens.access_token, signedIn.tokens.refresh_token!, own]) {
+      expect(await introspected(token)).toMatchObject({ status: 200, body: { active: false } });
+    }
+    // Opaque tokens are stored under their own value: none is kept past the client.
+    const { store } = server.stagepass;
+    expect(await store.findModel('ClientCredentials', own)).toBeUndefined();
+    expect(await store.findModel('AccessToken', signedIn.tokens.access_token)).toBeUndefined();
+    expect(await store.findModel('RefreshToken', signedIn.tokens.refresh_token!)).toBeUndefined();
+  });
+
+  it('the tokens of a client that is gone without a deletion (forgotten unused) introspect inactive', async () => {
+    const { credentials } = await registeredClient();
+    const signedIn = await signedInTokens(server.issuer, credentials);
+    const own = await clientCredentialsToken(server.issuer, credentials);
+    await server.stagepass.store.destroyModel('Client', credentials.client_id);
+
+    for (const token of [signedIn.tokens.access_token, own]) {
+      expect(await introspected(token)).toMatchObject({ status: 200, body: { active: false } });
+    }
+  });
+
   it('an account\'s grants stop working at once at every client; client_credentials tokens go on', async () => {
     const confidential = await authorizationCodeTokens(server.issuer, 'confidential');
     const native = await authorizationCodeTokens(server.issuer, 'native');

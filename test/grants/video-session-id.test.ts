@@ -1,7 +1,7 @@
 import OpenTok from 'opentok';
 import { describe, expect, it } from 'vitest';
 
-import { encodeVideoSessionId, videoSessionApiKey } from '../../src/grants/video/session-id.js';
+import { canonicalVideoSessionId, encodeVideoSessionId, videoSessionApiKey } from '../../src/grants/video/session-id.js';
 
 const API_KEY = '47521351';
 const API_SECRET = '0123456789abcdef0123456789abcdef01234567';
@@ -122,6 +122,26 @@ describe('API key of a video session id', () => {
       const length = Math.floor(random() * 80);
       const text = String.fromCharCode(...Array.from({ length }, () => Math.floor(random() * 0x10000)));
       expect(videoSessionApiKey(text)).toBeUndefined();
+    }
+  });
+});
+
+describe('canonical spelling of a video session id', () => {
+  it('is one for every spelling of the id: its prefix and the unused low bits of its last character are read by no one', () => {
+    // Vonage's own id ends in a character that carries 4 bits of its payload and 2 unused ones.
+    const body = ISSUED_BY_VONAGE.slice(2);
+    const spellings = ['1_', '2_', '9_'].flatMap((prefix) => ['4', '5', '6', '7'].map((last) => `${prefix}${body.slice(0, -1)}${last}`));
+    expect(new Set(spellings.map(videoSessionApiKey))).toEqual(new Set(['47521351']));
+    expect(new Set(spellings.map(canonicalVideoSessionId))).toEqual(new Set([ISSUED_BY_VONAGE]));
+  });
+
+  it('is the id itself for an id this server made', () => {
+    expect(canonicalVideoSessionId(routed)).toBe(routed);
+  });
+
+  it('is undefined for what is not a video session id', () => {
+    for (const text of ['', '1_', 'arn:aws:ivs:us-west-2:123456789012:stage/MainStage01', `1_${ISSUED_BY_VONAGE.slice(2)}==`]) {
+      expect(canonicalVideoSessionId(text)).toBeUndefined();
     }
   });
 });

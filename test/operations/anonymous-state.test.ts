@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { ApiClients } from '../../src/provider/api-clients.js';
 import { GRANT_LIFETIME_SECONDS } from '../../src/provider/create-provider.js';
+import { Endings } from '../../src/provider/endings.js';
 import { GrantIndex } from '../../src/provider/grant-index.js';
 import { adapterFor } from '../../src/provider/store-adapter.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
@@ -80,7 +81,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('what anonymous req
 /** The store adapter's Client model, as oidc-provider keeps registered clients in it. */
 function registeredClients(store: Store, idleExpirySeconds: number, clock: Clock) {
   const grantIndex = new GrantIndex(store, { longestLifetimeSeconds: GRANT_LIFETIME_SECONDS, clock });
-  return new (adapterFor(store, { idleExpirySeconds, clock, grantIndex, apiClients: new ApiClients(store) }))('Client');
+  return new (adapterFor(store, { idleExpirySeconds, clock, grantIndex, apiClients: new ApiClients(store), endings: new Endings(grantIndex) }))('Client');
 }
 
 describe('registered clients unused for their idle lifetime', () => {

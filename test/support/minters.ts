@@ -92,6 +92,13 @@ export const LICENSE_CLIENTS = {
   },
 };
 
+/** A confidential app that mints license tokens for the people signed in at it, and exchanges them. */
+export const LICENSING_APP = {
+  ...CLIENTS.confidential,
+  grant_types: [...CLIENTS.confidential.grant_types, LICENSE_GRANT, JWT_BEARER_GRANT],
+  license_arns: ['*'],
+};
+
 export const VIDEO_PROJECT = { apiKey: '47521351', apiSecret: '0123456789abcdef0123456789abcdef01234567' };
 export const VIDEO_APPLICATION_ID = '4f1a9c2e-7b3d-4e5f-8a6b-9c0d1e2f3a4b';
 

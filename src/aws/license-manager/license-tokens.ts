@@ -2,12 +2,10 @@ import type { MeteredMint, MintingCaller } from '../../grants/common/minting-ser
 import type { LicenseAccessToken } from '../../grants/license/exchange-service.js';
 import type { LicenseExchangeInput, LicenseTokenInput } from '../../grants/license/request.js';
 import type { MintedLicenseToken } from '../../grants/license/service.js';
-import type { LicenseTokenRecord, LicenseTokenRegistry } from '../../grants/license/token-registry.js';
+import { listedToken, type ListedLicenseToken, type LicenseTokenRegistry } from '../../grants/license/token-registry.js';
 import { pageOf } from '../pagination.js';
 import { LICENSE_MANAGER_ERRORS, licenseManagerError } from './errors.js';
 import type { CreateTokenInput, DeleteTokenInput, GetAccessTokenInput, ListTokensInput } from './inputs.js';
-
-type ListedToken = Omit<LicenseTokenRecord, 'clientId' | 'subject'>;
 
 /** A signed call: who signed it, their rights, and where it came from. */
 export interface LicenseManagerCall {
@@ -46,8 +44,8 @@ export function licenseTokenOperations({ createToken, getAccessToken, registry }
 
     async listTokens(input: ListTokensInput, { caller }: LicenseManagerCall) {
       const licenseArns = input.Filters?.flatMap((filter) => filter.Values ?? []);
-      const tokens: ListedToken[] = (await registry.listForClient(caller.clientId))
-        .map(({ clientId: _client, subject: _subject, ...listed }) => listed)
+      const tokens: ListedLicenseToken[] = (await registry.listForClient(caller.clientId))
+        .map(listedToken)
         .filter((token) => !input.TokenIds || input.TokenIds.includes(token.TokenId))
         .filter((token) => !licenseArns || licenseArns.includes(token.LicenseArn))
         .sort((a, b) => a.TokenId.localeCompare(b.TokenId));

@@ -20,7 +20,12 @@ export interface Ban {
 export class BanList {
   readonly #stored: VersionedCollection<Ban>;
 
-  constructor(store: Store, private readonly now: () => number) {
+  constructor(
+    store: Store,
+    private readonly now: () => number,
+    /** A resource in its one spelling (a video session id is spelt several ways); bans and requests are compared so. */
+    private readonly canonical: (resource: string) => string = (resource) => resource,
+  ) {
     this.#stored = new VersionedCollection(store, { record: (person) => `ban:${person}`, listing: 'bans' });
   }
 
@@ -29,11 +34,13 @@ export class BanList {
     return ban.until === null || Date.parse(ban.until) > this.now();
   }
 
-  /** The ban that refuses `person` the resource now, if any. */
+  /** The ban that refuses `person` the resource now, if any, however the ban or the request spells the resource. */
   async holding(person: string, resource: string): Promise<Ban | undefined> {
     const ban = (await this.#stored.current()).get(person);
     if (!ban || !this.holdsNow(ban)) return undefined;
-    return ban.resources.includes(EVERY_RESOURCE) || ban.resources.includes(resource) ? ban : undefined;
+    if (ban.resources.includes(EVERY_RESOURCE)) return ban;
+    const wanted = this.canonical(resource);
+    return ban.resources.some((banned) => this.canonical(banned) === wanted) ? ban : undefined;
   }
 
   /** Refuses, with an access_denied naming the ban, to mint for a banned person. */

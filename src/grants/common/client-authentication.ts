@@ -13,16 +13,20 @@ export async function authenticateClient(ctx: Context, provider: Provider): Prom
     ctx.set('WWW-Authenticate', 'Basic realm="stagepass"');
     throw new errors.InvalidClientAuth('client authentication with HTTP Basic (client_id and client_secret) is required');
   }
-  // A client whose stored metadata no longer validates is unknown; a store that cannot answer is not.
-  const client = await provider.Client.find(credentials.clientId).catch((error: unknown) => {
-    if (error instanceof errors.TemporarilyUnavailable) throw error;
-    return undefined;
-  });
+  const client = await findClient(provider, credentials.clientId);
   const secretMatches = client?.clientSecret !== undefined && client.compareClientSecret(credentials.clientSecret);
   if (!client || !(await secretMatches)) {
     throw new errors.InvalidClientAuth('client authentication failed');
   }
   return client;
+}
+
+/** The client, or undefined: one whose stored metadata no longer validates is unknown; a store that cannot answer is not. */
+export async function findClient(provider: Provider, clientId: string): Promise<Client | undefined> {
+  return provider.Client.find(clientId).catch((error: unknown) => {
+    if (error instanceof errors.TemporarilyUnavailable) throw error;
+    return undefined;
+  });
 }
 
 function basicCredentials(header: string): { clientId: string; clientSecret: string } | undefined {

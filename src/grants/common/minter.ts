@@ -12,6 +12,14 @@ import type { MintingGrant } from './minting-grant.js';
 import type { LicenseDirectory } from '../license/license-directory.js';
 import type { People } from './people.js';
 
+/** How a minter ends what it keeps in a client's or a person's name. */
+export interface MinterEnds {
+  /** The client is deleted, or a client is about to be made under the id of an earlier one. */
+  client(clientId: string): Promise<void>;
+  /** The person's account is disabled or deleted. */
+  person(sub: string): Promise<void>;
+}
+
 /** A running minter: its grants at the token endpoint, any routes of its own (keys, sessions, listings) and its AWS-compatible API. */
 export interface Minter {
   grants: MintingGrant[];
@@ -20,6 +28,8 @@ export interface Minter {
   awsApi?: (deps: AwsApiDependencies) => Middleware | Promise<Middleware>;
   /** The licenses it mints for, which the Admin API adds to (the license minter). */
   licenses?: LicenseDirectory;
+  /** What it keeps in clients' and people's names (the license minter's tokens), to end with them. */
+  ends?: MinterEnds;
 }
 
 export interface MinterDependencies {
@@ -75,6 +85,11 @@ export interface MinterPlugin<Section extends z.ZodType = z.ZodType> {
    * valid: a retired key stays published that long. None when it signs nothing with it.
    */
   serverKeyTokenSeconds?: number;
+  /**
+   * The one spelling of a resource of this minter that its vendor reads several ways (a video
+   * session id), so that a ban matches every spelling; undefined for a resource not its own.
+   */
+  canonicalResource?(resource: string): string | undefined;
   /** Default tokens per second per client, by grant type, where the minter wants other than the default. */
   tokensPerSecond?: Readonly<Record<string, number>>;
   /** The AWS-compatible API the running minter mounts, if it has one. */

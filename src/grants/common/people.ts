@@ -21,8 +21,18 @@ export const EVERYONE = '*';
 export interface People {
   /** `groups` are the person's when the caller knows them (an external token carries them); else they are looked up. */
   find(id: string, groups?: readonly string[]): Promise<Person>;
-  /** Whether an account of this server may still be minted for: false once it is disabled or deleted. */
+  /**
+   * Whether the person may still be minted for: an account of this server until it is disabled or
+   * deleted; a trusted issuer's person, who has no account here (a ban refuses them), while the
+   * issuer is configured.
+   */
   isActive(id: string): Promise<boolean>;
+  /**
+   * Whether the person's account here was ended (disabled, deleted, gone from the configuration),
+   * which ends what was minted for them before. Neither a trusted issuer's person (no account here)
+   * nor an upstream person whose record lapsed between sign-ins was.
+   */
+  isEnded(id: string): Promise<boolean>;
   /** The issuers whose JWTs name a person (RFC 8693 subject tokens of type jwt or id_token). */
   trustedIssuers: TrustedIssuers;
 }
@@ -31,9 +41,10 @@ export interface People {
  * Without group policies (`groups` not configured) a person may mint whatever the client may;
  * with them, a person has the rights of their groups and of `"*"`, and nothing else.
  */
-export function peopleOf({ groupsOf, isActive, groupRights, rightsFields, trustedIssuers }: {
+export function peopleOf({ groupsOf, isActive, isEnded, groupRights, rightsFields, trustedIssuers }: {
   groupsOf: (id: string) => Promise<readonly string[]>;
   isActive: (id: string) => Promise<boolean>;
+  isEnded: (id: string) => Promise<boolean>;
   /** Read at each minting; undefined while no group is defined anywhere. */
   groupRights: () => Promise<GroupRights | undefined>;
   rightsFields: readonly string[];
@@ -42,6 +53,7 @@ export function peopleOf({ groupsOf, isActive, groupRights, rightsFields, truste
   return {
     trustedIssuers,
     isActive,
+    isEnded,
     async find(id, knownGroups) {
       const groups = knownGroups ?? (await groupsOf(id));
       const policies = await groupRights();

@@ -35,19 +35,20 @@ export function ivsMintingService(stages: IvsStageDirectory, signingKey: IvsSign
       const request = validateIvsRequest(input, defaultCapabilities(caller));
       // Policy first: a client may not learn which stages exist beyond those it is allowed.
       authorizeIvsRequest(caller, request);
-      await bans.refuse(caller.person?.id, request.stageArn);
+      if (caller.person && request.userId !== undefined && request.userId !== caller.person.id) {
+        throw accessDenied(describe`${field('userId')} must be the user of the subject_token`);
+      }
+      // The person the token names: the subject_token's, or whom a client minting for itself names.
+      const userId = request.userId ?? caller.person?.id;
+      await bans.refuse(userId, request.stageArn);
       if (request.capabilities.length === 0 && input.capabilities === undefined) {
         throw accessDenied(describe`this person may grant no capability on stage ${request.stageArn}`);
       }
       const stage = await stages.find(request.stageArn);
       if (!stage) throw invalidTarget(describe`stage ${request.stageArn} does not exist on this server`);
-      if (caller.person && request.userId !== undefined && request.userId !== caller.person.id) {
-        throw accessDenied(describe`${field('userId')} must be the user of the subject_token`);
-      }
 
       const participantId = newParticipantId();
       const issuedAt = now();
-      const userId = request.userId ?? caller.person?.id;
       const token = await encodeIvsParticipantToken({
         participantId,
         stageArn: stage.arn,

@@ -22,10 +22,11 @@ export interface ClientTokenClaim {
   fingerprint: string;
 }
 
-export function clientTokenClaim(clientId: string, subject: string, request: LicenseTokenRequest): ClientTokenClaim {
+/** `person` undefined: the client mints for itself, which is another request than one for a person named like the client. */
+export function clientTokenClaim(clientId: string, person: string | undefined, request: LicenseTokenRequest): ClientTokenClaim {
   return {
     key: `license-idempotency:${clientId}:${sha256(request.clientToken)}`,
-    fingerprint: sha256(JSON.stringify([subject, request.licenseArn, request.roleArns, request.expirationInDays, request.tokenProperties])),
+    fingerprint: sha256(JSON.stringify([person ?? null, request.licenseArn, request.roleArns, request.expirationInDays, request.tokenProperties])),
   };
 }
 

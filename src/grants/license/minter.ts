@@ -1,5 +1,6 @@
 import { LICENSE_MANAGER_API, licenseManagerApi } from '../../aws/license-manager/api.js';
 import { epochSeconds } from '../../time/clock.js';
+import { findClient } from '../common/client-authentication.js';
 import { defineMinter } from '../common/minter.js';
 import { licensesConfigSchema } from './config.js';
 import { licenseExchangeService } from './exchange-service.js';
@@ -29,13 +30,15 @@ export const licenseMinter = defineMinter({
     const registry = new LicenseTokenRegistry(store, clock);
     const now = () => epochSeconds(clock);
     const issuer = provider.issuer;
-    const tokens = licenseMintingService({ licenses, bans, issuer, serverKey, registry, now });
-    const exchange = licenseExchangeService({ issuer, serverKey, registry, licenses, bans, now });
+    const clientExists = async (clientId: string) => (await findClient(provider, clientId)) !== undefined;
+    const tokens = licenseMintingService({ licenses, bans, people, clientExists, issuer, serverKey, registry, now });
+    const exchange = licenseExchangeService({ issuer, serverKey, registry, licenses, bans, people, now });
     return {
       grants: [licenseTokenGrant(tokens, people), licenseExchangeGrant(exchange, people)],
       routes: licenseTokenRoutes(provider, registry),
       awsApi: (deps) => licenseManagerApi({ ...deps, tokens, exchange, registry }),
       licenses,
+      ends: { client: (clientId) => registry.endTokensOfClient(clientId), person: (sub) => registry.endTokensOfPerson(sub) },
     };
   },
 });

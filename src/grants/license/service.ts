@@ -1,9 +1,10 @@
 import type { ServerSigningKey } from '../../keys/server-signing-key.js';
 import { MINTING_GRANT_TYPE_PREFIX } from '../common/minting-grant.js';
-import { describe, field, invalidRequest, invalidTarget, resourceLimitExceeded } from '../common/minting-error.js';
+import { describe, field, invalidGrant, invalidRequest, invalidTarget, resourceLimitExceeded } from '../common/minting-error.js';
 import type { MintingCaller, MintingService } from '../common/minting-service.js';
 import type { LicenseConfig } from './config.js';
 import type { BanList } from '../common/ban-list.js';
+import type { People } from '../common/people.js';
 import type { LicenseDirectory } from './license-directory.js';
 import { clientTokenClaim, rememberIssued, replayIssued, type ClientTokenClaim, type IssuedLicenseToken } from './idempotency.js';
 import { encodeLicenseToken, newTokenId } from './license-token.js';
@@ -27,6 +28,10 @@ export type LicenseMintingService = MintingService<LicenseTokenInput, MintedLice
 export interface LicenseServiceDependencies {
   licenses: LicenseDirectory;
   bans: BanList;
+  /** Whether a person may still be minted for (a license token minted for a person ends with their account). */
+  people: Pick<People, 'isActive'>;
+  /** Whether the client still exists (a license token ends with its client). */
+  clientExists(clientId: string): Promise<boolean>;
   issuer: string;
   serverKey: ServerSigningKey;
   registry: LicenseTokenRegistry;
@@ -34,7 +39,9 @@ export interface LicenseServiceDependencies {
 }
 
 /** License refresh tokens as CreateToken issues them: idempotent by client token, at most maxTokens live per license. */
-export function licenseMintingService({ licenses, bans, issuer, serverKey, registry, now }: LicenseServiceDependencies): LicenseMintingService {
+export function licenseMintingService({
+  licenses, bans, people, clientExists, issuer, serverKey, registry, now,
+}: LicenseServiceDependencies): LicenseMintingService {
 
   /**
    * A retry within ten minutes gets the token the client_token first got, with the time it has
@@ -50,9 +57,10 @@ export function licenseMintingService({ licenses, bans, issuer, serverKey, regis
   };
 
   /** Signs a new token and records it with its client_token, unless an earlier request with it got there first. */
-  const issue = async ({ clientId, subject, forPerson, license, request, claim }: {
-    clientId: string; subject: string; forPerson: boolean; license: LicenseConfig; request: LicenseTokenRequest; claim: ClientTokenClaim;
+  const issue = async ({ clientId, person, license, request, claim }: {
+    clientId: string; person: string | undefined; license: LicenseConfig; request: LicenseTokenRequest; claim: ClientTokenClaim;
   }): Promise<IssuedLicenseToken> => {
+    const subject = person ?? clientId;
     const tokenId = newTokenId();
     const issuedAt = now();
     const expiresAt = issuedAt + request.expirationInDays * DAY;
@@ -69,12 +77,12 @@ export function licenseMintingService({ licenses, bans, issuer, serverKey, regis
       RoleArns: request.roleArns,
       Status: 'AVAILABLE',
       clientId,
-      subject,
+      ...(person === undefined ? {} : { person }),
     };
     const fresh = { tokenId, token, expiresAt };
     const inserted = await registry.insert(record, { key: claim.key, value: rememberIssued(claim, fresh) }, {
       maxTokens: license.maxTokens,
-      ...(forPerson && license.maxTokensPerPerson !== undefined ? { maxTokensOfPerson: license.maxTokensPerPerson } : {}),
+      ...(license.maxTokensPerPerson === undefined ? {} : { maxTokensOfPerson: license.maxTokensPerPerson }),
       expiresIn: expiresAt - issuedAt,
     });
     if (inserted.outcome === 'claimed') return replay(claim, inserted.value);
@@ -87,24 +95,40 @@ export function licenseMintingService({ licenses, bans, issuer, serverKey, regis
     return fresh;
   };
 
+  /**
+   * Recorded first, then checked: a client deleted, or an account disabled or deleted, while the
+   * token was being recorded (after what they held was ended) keeps no token and no seat.
+   */
+  const assertHoldersRemain = async (tokenId: string, clientId: string, person: string | undefined): Promise<void> => {
+    if (!(await clientExists(clientId))) {
+      await registry.forget(tokenId);
+      throw invalidGrant(describe`this client was deleted while the license token was being issued`);
+    }
+    if (person !== undefined && !(await people.isActive(person))) {
+      await registry.retire(tokenId);
+      throw invalidGrant(describe`the person's account was disabled or deleted while the license token was being issued`);
+    }
+  };
+
   return {
     grantType: LICENSE_GRANT_TYPE,
     resourceField: 'licenseArn',
 
     async mint(input: LicenseTokenInput, caller: MintingCaller) {
       const request = validateLicenseRequest(input);
-      const subject = caller.person?.id ?? caller.clientId;
+      const person = caller.person?.id;
       // Policy first: a client may not learn which licenses exist beyond those it is allowed.
       authorizeLicenseRequest(caller, request.licenseArn);
       const license = await licenses.find(request.licenseArn);
       if (!license) throw invalidTarget(describe`license ${request.licenseArn} is not configured on this server`);
-      await bans.refuse(caller.person?.id, license.arn);
+      await bans.refuse(person, license.arn);
 
       // No lookup of the client_token first: the insert checks it atomically anyway, and a
       // retry, which then costs a signature in vain, is rarer than a new token, which would pay a
       // store round trip for the lookup.
-      const claim = clientTokenClaim(caller.clientId, subject, request);
-      const issued = await issue({ clientId: caller.clientId, subject, forPerson: caller.person !== undefined, license, request, claim });
+      const claim = clientTokenClaim(caller.clientId, person, request);
+      const issued = await issue({ clientId: caller.clientId, person, license, request, claim });
+      await assertHoldersRemain(issued.tokenId, caller.clientId, person);
       return { tokenId: issued.tokenId, token: issued.token, expiresIn: Math.max(0, issued.expiresAt - now()) };
     },
 

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Provider } from 'oidc-provider';
 
 import { authenticateClient } from '../common/client-authentication.js';
-import type { LicenseTokenRecord, LicenseTokenRegistry } from './token-registry.js';
+import { listedToken, type LicenseTokenRegistry } from './token-registry.js';
 
 /** ListTokens and DeleteToken for the calling client's own tokens. */
 export function licenseTokenRoutes(provider: Provider, registry: LicenseTokenRegistry): Router {
@@ -12,7 +12,7 @@ export function licenseTokenRoutes(provider: Provider, registry: LicenseTokenReg
     const client = await authenticateClient(ctx, provider);
     const tokens = await registry.listForClient(client.clientId);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { Tokens: tokens.map(listed) };
+    ctx.body = { Tokens: tokens.map(listedToken) };
   });
 
   router.delete('/:tokenId', async (ctx) => {
@@ -26,8 +26,4 @@ export function licenseTokenRoutes(provider: Provider, registry: LicenseTokenReg
   });
 
   return router;
-}
-
-function listed({ clientId: _client, subject: _subject, ...metadata }: LicenseTokenRecord) {
-  return metadata;
 }

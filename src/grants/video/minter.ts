@@ -6,6 +6,7 @@ import { videoTokenGrant } from './grant.js';
 import { VIDEO_RIGHTS } from './policy.js';
 import { VIDEO_ROLES } from './request.js';
 import { VIDEO_GRANT_TYPE, videoMintingService } from './service.js';
+import { canonicalVideoSessionId } from './session-id.js';
 import { videoSessionRoutes } from './session-routes.js';
 import { videoSigners } from './signers.js';
 
@@ -14,6 +15,7 @@ export const videoMinter = defineMinter({
   section: videoConfigSchema.optional(),
   enabled: (video) => video !== undefined,
   policyMetadata: { [VIDEO_RIGHTS.roles]: VIDEO_ROLES },
+  canonicalResource: canonicalVideoSessionId,
   example: (_video, { issuer, clientId, clientSecret }) => [
     'Create a video session, then mint a token for it:',
     `  curl -s -u ${clientId}:${clientSecret} -X POST ${issuer}/video/sessions`,

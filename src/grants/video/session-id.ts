@@ -56,14 +56,28 @@ export function encodeVideoSessionId(input: VideoSessionIdInput): string {
  * version other than 1, or an empty key.
  */
 export function videoSessionApiKey(sessionId: string): string | undefined {
+  return payloadOf(sessionId)?.apiKey;
+}
+
+/**
+ * The one spelling of a session id: what an SDK reads of it is its payload, and every id with that
+ * payload names the same session, whatever its prefix and whatever the unused low bits of its last
+ * base64 character hold. Undefined for what is not a session id.
+ */
+export function canonicalVideoSessionId(sessionId: string): string | undefined {
+  const payload = payloadOf(sessionId)?.bytes;
+  return payload && PREFIX + payload.toString('base64url');
+}
+
+function payloadOf(sessionId: string): { bytes: Buffer; apiKey: string } | undefined {
   if (!SESSION_ID_SHAPE.test(sessionId)) return undefined;
   const body = sessionId.slice(PREFIX.length);
   if (body.length % 4 === 1) return undefined;
-  const decoded = Buffer.from(body, 'base64url');
-  if (!decoded.every(isPrintableAscii)) return undefined;
-  const [version, apiKey, ...rest] = decoded.toString('ascii').split(SEPARATOR);
+  const bytes = Buffer.from(body, 'base64url');
+  if (!bytes.every(isPrintableAscii)) return undefined;
+  const [version, apiKey, ...rest] = bytes.toString('ascii').split(SEPARATOR);
   if (version !== LAYOUT_VERSION || !apiKey || rest.length === 0) return undefined;
-  return apiKey;
+  return { bytes, apiKey };
 }
 
 function checkedApiKey(apiKey: string): string {
