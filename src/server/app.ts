@@ -124,7 +124,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     isActive: async (sub) => (await accounts.find(sub)) !== undefined,
     groupRights: () => groups.rightsByGroup(),
     rightsFields: Object.keys(MINTING_POLICY_METADATA),
-    trustedIssuers: new TrustedIssuers(config.trustedIssuers),
+    trustedIssuers: new TrustedIssuers(config.trustedIssuers, clock),
   });
   const bans = new BanList(store, () => clock.now());
   const adminClients = configuredAdminClients(config.clients);
