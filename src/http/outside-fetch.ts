@@ -12,8 +12,9 @@ export class ResponseTooLarge extends Error {
   override name = 'ResponseTooLarge';
 }
 
-/** `fetch` as openid-client's `customFetch` and jose's `[customFetch]` call it. */
-export type OutsideFetch = (url: string, init: RequestInit) => Promise<Response>;
+/** A request as openid-client's `customFetch` and jose's `[customFetch]` make it: its body may be any byte array. */
+type OutsideRequest = Omit<RequestInit, 'body'> & { body?: BodyInit | Uint8Array | null };
+export type OutsideFetch = (url: string, init: OutsideRequest) => Promise<Response>;
 
 /** Statuses whose response may not be given a body, not even an empty one. */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -29,7 +30,8 @@ export function boundedFetch({ maxBytes, timeoutMs }: { maxBytes: number; timeou
   return async (url, init) => {
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
-    const response = await fetch(url, { ...init, redirect: 'manual', signal });
+    // fetch takes every byte array; only TypeScript's DOM and Node typings disagree on which.
+    const response = await fetch(url, { ...init, body: init.body as BodyInit | null | undefined, redirect: 'manual', signal });
     const body = await bodyOf(response, maxBytes, url);
     const headers = new Headers(response.headers);
     // The body handed on is the decoded one, of its own length.

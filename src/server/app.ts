@@ -100,7 +100,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const accounts = new AccountDirectory(config.accounts, { runtime: runtimeAccounts, upstream: upstreamAccounts });
   const upstreamProviders = new Map(config.upstreamProviders.map((settings) => [
     settings.id,
-    new UpstreamProvider(settings, `${config.issuer}${upstreamRedirectPath(settings.id)}`, logger),
+    new UpstreamProvider(settings, `${config.issuer}${upstreamRedirectPath(settings.id)}`, { logger, clock }),
   ]));
   for (const upstream of upstreamProviders.values()) upstream.discoverInBackground();
   const render = createPageRenderer(VIEWS_DIR);
