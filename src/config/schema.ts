@@ -43,6 +43,11 @@ const upstreamProviderSchema = z.strictObject({
   groupsClaim: z.string().min(1).default('groups'),
   /** Upstream group → stagepass group; with a map, unmapped upstream groups are dropped. */
   groupMap: z.record(z.string(), groupName.refine((name) => name !== '*', 'is every person\'s group already')).optional(),
+  /**
+   * Whether the provider's word that an email is the person's (`email_verified`) is passed on under
+   * stagepass's issuer; without it stagepass says `email_verified: false` of its people's emails.
+   */
+  trustEmail: z.boolean().default(false),
 });
 /**
  * What a group's members may mint: the clients' minting metadata fields with their vocabularies

@@ -95,7 +95,11 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     loadOrCreateKeyEncryptionKey(config.keys.encryptionKeyFile),
   ]);
   const signingKeys = await openSigningKeys(config, { store, clock, logger, seed: jwks, encryptionKey });
-  const upstreamAccounts = new UpstreamAccounts(store, config.upstreamProviders.map(({ id }) => id));
+  const upstreamAccounts = new UpstreamAccounts(
+    store,
+    config.upstreamProviders.map(({ id }) => id),
+    config.upstreamProviders.filter(({ trustEmail }) => trustEmail).map(({ id }) => id),
+  );
   const runtimeAccounts = new RuntimeAccounts(store);
   const accounts = new AccountDirectory(config.accounts, { runtime: runtimeAccounts, upstream: upstreamAccounts });
   const upstreamProviders = new Map(config.upstreamProviders.map((settings) => [

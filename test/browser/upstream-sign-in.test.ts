@@ -12,8 +12,8 @@ import { freePort } from '../support/free-port.js';
 import { MIB } from '../support/hostile-responses.js';
 import { ScriptedUser } from '../support/scripted-user.js';
 import { client, postForm, relyingParty } from '../support/relying-party.js';
-import { CALLBACK_PORT, REDIRECT_URI, startStagepass, type RunningStagepass, type StartOptions } from '../support/stagepass.js';
-import { startUpstreamIdp, UPSTREAM_CLIENT, type RunningUpstream, type UpstreamPeople } from '../support/upstream-idp.js';
+import { CALLBACK_PORT, REDIRECT_URI, startStagepass, USERS, type RunningStagepass, type StartOptions } from '../support/stagepass.js';
+import { startUpstreamIdp, UPSTREAM_CLIENT, upstreamPeople, type RunningUpstream, type UpstreamPeople } from '../support/upstream-idp.js';
 
 // Each sign-in starts on a page as a new browser would show it: no cookies here nor upstream.
 const { freshPage } = chromiumPage();
@@ -105,7 +105,7 @@ describe.each([
   let server: RunningStagepass;
   let upstream: RunningUpstream;
   beforeAll(async () => {
-    const both = await startBoth(store, { config: { clients: CLIENTS_WITH_ADMINS } });
+    const both = await startBoth(store, { config: { clients: CLIENTS_WITH_ADMINS }, provider: { trustEmail: true } });
     server = both.server;
     upstream = both.upstream!;
   });
@@ -503,6 +503,35 @@ describe.each([
       expect((await answer).status()).toBe(503);
       await expect(page.getByRole('alert').textContent()).resolves.toContain('Corp cannot be reached right now');
     } finally {
+      await server.close();
+    }
+  });
+});
+
+describe.each([
+  ['memory store', { redis: false }],
+  ['Redis', { redis: true }],
+] as const)('what stagepass says of a person an upstream signed in (%s)', (_name, store) => {
+  // Someone at the upstream who gave themselves a local person's email and username there.
+  const people = { ...upstreamPeople(), mallory: { name: 'Mallory', email: USERS.alice.claims.email, email_verified: true, preferred_username: USERS.alice.username, groups: [] } };
+
+  it.each([
+    ['by default', {}, false],
+    ['with trustEmail', { trustEmail: true }, true],
+  ])('%s, the email is as verified as stagepass trusts the provider to say, and the username is the provider\'s', async (_case, provider, verified) => {
+    const { server, upstream } = await startBoth(store, { provider, people });
+    try {
+      const { config, url, redeem } = await authorizationUrl(server.issuer);
+      const page = await freshPage();
+      await page.goto(url.href);
+      await signInUpstream(page, upstream!, 'mallory');
+      await Promise.all([page.waitForURL(`${REDIRECT_URI}**`), page.getByRole('button', { name: 'Allow' }).click()]);
+      const tokens = await redeem(page.url());
+      const said = { sub: 'corp:mallory', email: USERS.alice.claims.email, email_verified: verified, preferred_username: `corp:${USERS.alice.username}` };
+      expect(tokens.claims()).toMatchObject(said);
+      expect(await client.fetchUserInfo(config, tokens.access_token, 'corp:mallory')).toMatchObject(said);
+    } finally {
+      await upstream!.close();
       await server.close();
     }
   });

@@ -73,7 +73,7 @@ export async function startUpstreamIdp(port: number, redirectUri: string, people
     claims: {
       openid: ['sub'],
       email: ['email', 'email_verified'],
-      profile: ['name', 'groups'],
+      profile: ['name', 'preferred_username', 'groups'],
     },
     findAccount: (_ctx, sub) => {
       const person = people[sub as keyof typeof people];
