@@ -1,3 +1,5 @@
+import { isHttpsOrLoopback } from './outside-urls.js';
+
 /**
  * Bytes of a document from outside that stagepass reads (a discovery document, a JWKS, a token or
  * userinfo response): far more than any real one, little enough that a hostile server cannot make
@@ -12,6 +14,11 @@ export class ResponseTooLarge extends Error {
   override name = 'ResponseTooLarge';
 }
 
+/** A URL stagepass does not fetch from: plain http off loopback, or no http at all. */
+export class UrlRefused extends Error {
+  override name = 'UrlRefused';
+}
+
 /** A request as openid-client's `customFetch` and jose's `[customFetch]` make it: its body may be any byte array. */
 type OutsideRequest = Omit<RequestInit, 'body'> & { body?: BodyInit | Uint8Array | null };
 export type OutsideFetch = (url: string, init: OutsideRequest) => Promise<Response>;
@@ -20,14 +27,16 @@ export type OutsideFetch = (url: string, init: OutsideRequest) => Promise<Respon
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /**
- * `fetch` for servers stagepass does not run: the whole exchange, body included, ends within
- * `timeoutMs` (a body trickled a byte at a time ends with it); at most `maxBytes` of body are read,
- * counted after decompression, whatever Content-Length says or whether there is one; a redirect is
- * answered as it is, never followed, so a document cannot send stagepass to another host or to
- * plain http. The body is read whole before the response is handed on.
+ * `fetch` for servers stagepass does not run: only `https:` URLs, or `http:` ones on loopback,
+ * whoever named them (the configuration or a document); the whole exchange, body included, ends
+ * within `timeoutMs` (a body trickled a byte at a time ends with it); at most `maxBytes` of body
+ * are read, counted after decompression, whatever Content-Length says or whether there is one; a
+ * redirect is answered as it is, never followed, so a document cannot send stagepass to another
+ * host or to plain http. The body is read whole before the response is handed on.
  */
 export function boundedFetch({ maxBytes, timeoutMs }: { maxBytes: number; timeoutMs: number }): OutsideFetch {
   return async (url, init) => {
+    if (!isHttpsOrLoopback(new URL(url))) throw new UrlRefused(`${new URL(url).origin} is not https: (http: only on loopback)`);
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     // fetch takes every byte array; only TypeScript's DOM and Node typings disagree on which.

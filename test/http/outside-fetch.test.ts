@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { boundedFetch, ResponseTooLarge } from '../../src/http/outside-fetch.js';
+import { boundedFetch, ResponseTooLarge, UrlRefused } from '../../src/http/outside-fetch.js';
 import { MIB, OVERSIZE_SPELLINGS, sendPadded, trickle } from '../support/hostile-responses.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => unknown;
@@ -75,6 +75,12 @@ describe('the fetch for documents from outside', () => {
 
   it('gives up on a body trickled past the deadline, however lively each byte', async () => {
     await expect(bounded(outside.url('/trickle'), {})).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
+
+  it.each(['0.0.0.0', '[::ffff:127.0.0.1]'])('does not ask a server over plain http off the loopback names (%s)', async (host) => {
+    const before = outside.requested.length;
+    await expect(bounded(outside.url('/document').replace('127.0.0.1', host), {})).rejects.toThrow(UrlRefused);
+    expect(outside.requested.length).toBe(before);
   });
 
   it('answers a redirect as it is and never follows it', async () => {

@@ -26,25 +26,36 @@ export async function sendPadded(response: ServerResponse, document: object, byt
     return;
   }
   if (spelling === 'declaring its length') response.setHeader('content-length', bytes);
+  const hungUp = hangUpOf(response);
   response.write(head);
   const chunk = Buffer.alloc(64 * 1024, 'x');
-  for (let left = fill; left > 0 && !response.destroyed; left -= chunk.length) {
-    if (!response.write(left >= chunk.length ? chunk : chunk.subarray(0, left))) await drainedOrClosed(response);
+  for (let left = fill; left > 0 && !hungUp(); left -= chunk.length) {
+    if (!response.write(left >= chunk.length ? chunk : chunk.subarray(0, left))) await drainedOrClosed(response, hungUp);
   }
   response.end(tail);
 }
 
 /** Sends `text` a byte every `intervalMs`, each well within any timeout for one read; stops when the reader hangs up. */
 export async function trickle(response: ServerResponse, text: string, intervalMs: number): Promise<void> {
+  const hungUp = hangUpOf(response);
   response.setHeader('content-type', 'application/json');
   for (const byte of text) {
-    if (response.destroyed) return;
+    if (hungUp()) return;
     response.write(byte);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   response.end();
 }
 
-function drainedOrClosed(response: ServerResponse): Promise<unknown> {
-  return Promise.race([once(response, 'drain'), once(response, 'close')]);
+/** Whether the reader has hung up (or the response ended), asked at any time. */
+function hangUpOf(response: ServerResponse): () => boolean {
+  let closed = false;
+  response.once('close', () => {
+    closed = true;
+  });
+  return () => closed;
+}
+
+function drainedOrClosed(response: ServerResponse, hungUp: () => boolean): Promise<unknown> {
+  return hungUp() ? Promise.resolve() : Promise.race([once(response, 'drain'), once(response, 'close')]);
 }
