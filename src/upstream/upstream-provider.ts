@@ -147,13 +147,13 @@ export class UpstreamProvider {
     if (error instanceof oidc.ResponseBodyError) {
       return new UpstreamSignInError(400, 'invalid_grant', `${name} did not accept this sign-in (its code was forged, used already or expired). Start again from the application.`, { cause: error });
     }
-    if (causes(error).some(isUnreachable)) return this.#unreachable(error);
-    if (causes(error).some((cause) => cause instanceof ResponseTooLarge)) {
-      this.#logger.warn('upstream sign-in refused', { provider: this.id, error: describe(error) });
-      return new UpstreamSignInError(502, 'invalid_upstream_response', `${name} answered with more than stagepass reads (${MAX_OUTSIDE_DOCUMENT_BYTES / 1024 / 1024} MiB), so it cannot sign you in.`, { cause: error });
-    }
+    const chain = causes(error);
+    if (chain.some(isUnreachable)) return this.#unreachable(error);
     this.#logger.warn('upstream sign-in refused', { provider: this.id, error: describe(error) });
-    return new UpstreamSignInError(502, 'invalid_upstream_response', `${name} answered with a sign-in stagepass cannot accept (its ID token or userinfo failed validation).`, { cause: error });
+    const why = chain.some((cause) => cause instanceof ResponseTooLarge)
+      ? `answered with more than stagepass reads (${MAX_OUTSIDE_DOCUMENT_BYTES / 1024 / 1024} MiB)`
+      : 'answered with a sign-in stagepass cannot accept (its ID token or userinfo failed validation)';
+    return new UpstreamSignInError(502, 'invalid_upstream_response', `${name} ${why}.`, { cause: error });
   }
 }
 
