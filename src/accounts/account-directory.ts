@@ -60,7 +60,7 @@ export class AccountDirectory {
     if (this.#upstream?.isUpstreamSubject(sub)) {
       const upstream = (await this.#upstream.find(sub))?.item;
       if (!upstream || upstream.disabled) return undefined;
-      return { sub, username: upstreamUsername(upstream.sub, upstream.claims), claims: upstream.claims, groups: upstream.groups };
+      return { sub, username: upstreamUsername(upstream.sub, upstream.claims), claims: this.#upstream.claimsOf(upstream), groups: upstream.groups };
     }
     const runtime = (await this.#runtime?.find(sub))?.item;
     return runtime && !runtime.disabled ? publicView(runtime) : undefined;

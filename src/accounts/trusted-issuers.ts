@@ -1,6 +1,10 @@
-import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
+import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 
+import type { Clock } from '../time/clock.js';
+import { IssuerKeys, IssuerKeysUnavailable } from './issuer-keys.js';
 import { groupsFromClaim } from './upstream-groups.js';
+
+export { IssuerKeysUnavailable };
 
 /** A trusted issuer, as the configuration's `trustedIssuers` describes it. */
 export interface TrustedIssuerConfig {
@@ -20,11 +24,6 @@ export class ExternalTokenRefused extends Error {
   override name = 'ExternalTokenRefused';
 }
 
-/** The issuer's keys cannot be had now (its JWKS or discovery does not answer); the request may be retried. */
-export class IssuerKeysUnavailable extends Error {
-  override name = 'IssuerKeysUnavailable';
-}
-
 /** Someone vouched for by a trusted issuer: `<id>:<sub>`, with the stagepass groups their token gives. */
 export interface ExternalPerson {
   id: string;
@@ -33,22 +32,20 @@ export interface ExternalPerson {
 
 /** Leeway for clocks that disagree, on `exp`, `nbf` and `iat`. */
 const CLOCK_TOLERANCE_SECONDS = 60;
-/** A key the issuer adds is looked for at most this often, so unknown `kid`s cannot make us hammer its JWKS. */
-const JWKS_REFETCH_SECONDS = 30;
-const FETCH_TIMEOUT_MS = 5000;
 
 /**
  * JWTs of the identity providers the configuration trusts (RFC 8693 subject tokens of type jwt or
  * id_token): a backend whose users sign in elsewhere, or a public app holding its own IdP's token,
  * mints for that person. The issuer is picked by the token's `iss`, exactly; its keys come from its
- * JWKS (from `jwksUri` or its discovery document), cached, and fetched again on an unknown `kid`.
+ * JWKS (IssuerKeys).
  */
 export class TrustedIssuers {
   readonly #byIssuer: ReadonlyMap<string, TrustedIssuerConfig>;
-  readonly #keySets = new Map<string, Promise<ReturnType<typeof createRemoteJWKSet>>>();
+  readonly #keys: ReadonlyMap<string, IssuerKeys>;
 
-  constructor(issuers: readonly TrustedIssuerConfig[]) {
+  constructor(issuers: readonly TrustedIssuerConfig[], clock: Clock) {
     this.#byIssuer = new Map(issuers.map((issuer) => [issuer.issuer, issuer]));
+    this.#keys = new Map(issuers.map((issuer) => [issuer.id, new IssuerKeys(issuer, clock)]));
   }
 
   get configured(): boolean {
@@ -83,9 +80,8 @@ export class TrustedIssuers {
   }
 
   async #verified(token: string, trusted: TrustedIssuerConfig): Promise<JWTPayload> {
-    const keys = await this.#keysOf(trusted);
     try {
-      const { payload } = await jwtVerify(token, keys, {
+      const { payload } = await jwtVerify(token, this.#keys.get(trusted.id)!.lookup, {
         issuer: trusted.issuer,
         audience: trusted.audience,
         algorithms: trusted.algorithms,
@@ -98,37 +94,11 @@ export class TrustedIssuers {
       throw refusalOf(error);
     }
   }
-
-  /** Discovery, when the issuer names no jwksUri, happens at the first token, and again after a failure. */
-  #keysOf(trusted: TrustedIssuerConfig): Promise<ReturnType<typeof createRemoteJWKSet>> {
-    let keys = this.#keySets.get(trusted.id);
-    if (!keys) {
-      keys = jwksUriOf(trusted).then((uri) => createRemoteJWKSet(new URL(uri), {
-        cooldownDuration: JWKS_REFETCH_SECONDS * 1000,
-        timeoutDuration: FETCH_TIMEOUT_MS,
-      }));
-      keys.catch(() => this.#keySets.delete(trusted.id));
-      this.#keySets.set(trusted.id, keys);
-    }
-    return keys;
-  }
-}
-
-async function jwksUriOf(trusted: TrustedIssuerConfig): Promise<string> {
-  if (trusted.jwksUri) return trusted.jwksUri;
-  const discovery = `${trusted.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-  try {
-    const response = await fetch(discovery, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-    const document = (await response.json()) as { jwks_uri?: unknown };
-    if (!response.ok || typeof document.jwks_uri !== 'string') throw new Error(`discovery answered ${response.status} without a jwks_uri`);
-    return document.jwks_uri;
-  } catch (error) {
-    throw new IssuerKeysUnavailable(`the keys of issuer ${trusted.id} cannot be fetched now (${(error as Error).message})`);
-  }
 }
 
 /** jose's error as the check that failed, or the issuer's keys being out of reach. */
 function refusalOf(error: unknown): Error {
+  if (error instanceof IssuerKeysUnavailable) return error;
   // jose reports a token older than maxTokenAge as expired too, naming iat.
   if (error instanceof errors.JWTExpired && error.claim === 'iat') return new ExternalTokenRefused('subject_token is too old (iat)');
   if (error instanceof errors.JWTExpired) return new ExternalTokenRefused('subject_token has expired (exp)');
@@ -147,9 +117,6 @@ function refusalOf(error: unknown): Error {
   }
   if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
     return new ExternalTokenRefused('subject_token has no valid signature of its issuer');
-  }
-  if (error instanceof errors.JWKSTimeout || error instanceof TypeError || (error instanceof errors.JOSEError && error.code === 'ERR_JWKS_INVALID')) {
-    return new IssuerKeysUnavailable('the issuer\'s keys cannot be fetched now');
   }
   if (error instanceof errors.JOSEError) return new ExternalTokenRefused('subject_token is not a valid JWT');
   return new IssuerKeysUnavailable('the issuer\'s keys cannot be fetched now');

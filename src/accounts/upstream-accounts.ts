@@ -28,10 +28,13 @@ const SAVE_ATTEMPTS = 5;
 export class UpstreamAccounts {
   readonly #records: VersionedCollection<UpstreamAccount>;
   readonly #providerIds: ReadonlySet<string>;
+  readonly #trustingEmail: ReadonlySet<string>;
 
-  constructor(store: Store, providerIds: Iterable<string>) {
+  /** `trustingEmail`: the providers whose word on an email being the person's is passed on (`trustEmail`). */
+  constructor(store: Store, providerIds: Iterable<string>, trustingEmail: Iterable<string> = []) {
     this.#records = new VersionedCollection(store, { record: (sub) => `upstream-account:${sub}`, listing: 'upstream-accounts' }, RECORD_LIFETIME_SECONDS);
     this.#providerIds = new Set(providerIds);
+    this.#trustingEmail = new Set(trustingEmail);
   }
 
   get providerIds(): ReadonlySet<string> {
@@ -47,6 +50,23 @@ export class UpstreamAccounts {
   async find(sub: string): Promise<Versioned<UpstreamAccount> | undefined> {
     if (!this.isUpstreamSubject(sub)) return undefined;
     return this.#records.find(sub);
+  }
+
+  /**
+   * What stagepass says of the person under its own issuer (ID tokens, userinfo): the provider's
+   * claims, but nothing that would pass for stagepass's own word. Their username is the provider's,
+   * `<id>:<preferred_username>` (their subject when it gives none), since a bare one could be a
+   * local account's; their email is verified only when the configuration trusts the provider's say.
+   * Read at each use, so a change of `trustEmail` holds for records made before it.
+   */
+  claimsOf(person: UpstreamAccount): Record<string, unknown> {
+    const { preferred_username: username, email_verified: verified, ...claims } = person.claims;
+    const trusted = this.#trustingEmail.has(person.provider) && (verified === true || verified === 'true');
+    return {
+      ...claims,
+      preferred_username: typeof username === 'string' && username !== '' ? `${person.provider}:${username}` : person.sub,
+      ...(claims.email === undefined ? {} : { email_verified: trusted }),
+    };
   }
 
   /** Up to `limit` people whose subjects sort after `after`, and whether more follow. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { isStoredPassword } from '../accounts/password.js';
+import { isHttpsOrLoopback } from '../http/outside-urls.js';
 import { MINTER_CONFIG_SECTIONS, MINTING_POLICY_METADATA } from '../grants/index.js';
 
 /**
@@ -24,18 +25,13 @@ const accountSchema = z.strictObject({
   groups: z.array(groupName.refine((name) => name !== '*', 'is every person\'s group already; name it in groups, not here')).default([]),
 });
 
-/** Hosts an `http:` issuer may name: a development machine or a test, never a network. */
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
 const upstreamProviderSchema = z.strictObject({
   /** Names the provider in subjects (`<id>:<upstream sub>`) and in its redirect URI. */
   id: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be 1 to 32 lowercase letters, digits or dashes'),
   /** Shown on the sign-in page: "Sign in with <name>". */
   name: z.string().min(1).max(64),
   issuer: z.url({ protocol: /^https?$/ }).refine(
-    (issuer) => new URL(issuer).protocol === 'https:' || isLoopbackHost(new URL(issuer).hostname),
+    (issuer) => isHttpsOrLoopback(new URL(issuer)),
     'must be an https: URL (http: only for localhost, 127.0.0.0/8 or [::1])',
   ),
   clientId: z.string().min(1),
@@ -47,6 +43,11 @@ const upstreamProviderSchema = z.strictObject({
   groupsClaim: z.string().min(1).default('groups'),
   /** Upstream group → stagepass group; with a map, unmapped upstream groups are dropped. */
   groupMap: z.record(z.string(), groupName.refine((name) => name !== '*', 'is every person\'s group already')).optional(),
+  /**
+   * Whether the provider's word that an email is the person's (`email_verified`) is passed on under
+   * stagepass's issuer; without it stagepass says `email_verified: false` of its people's emails.
+   */
+  trustEmail: z.boolean().default(false),
 });
 /**
  * What a group's members may mint: the clients' minting metadata fields with their vocabularies
@@ -60,12 +61,10 @@ export const rightsSchema = z.strictObject(Object.fromEntries(Object.entries(MIN
 /** Asymmetric signatures only: never `none`, never a MAC keyed with something the issuer shares. */
 const TRUSTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
-const loopbackHosts = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
-/** `https:`, or `http:` on a loopback host (development and tests). */
-const issuerUrl = z.url({ protocol: /^https?$/ }).refine((url) => {
-  const { protocol, hostname } = new URL(url);
-  return protocol === 'https:' || loopbackHosts.test(hostname);
-}, 'must be an https: URL (http: only for localhost, 127.0.0.0/8 and [::1])');
+const issuerUrl = z.url({ protocol: /^https?$/ }).refine(
+  (url) => isHttpsOrLoopback(new URL(url)),
+  'must be an https: URL (http: only for localhost, 127.0.0.0/8 and [::1])',
+);
 
 /** Upstream group → stagepass group. */
 const groupMapSchema = z.record(z.string().min(1), groupName.refine((name) => name !== '*', 'maps to a group a person can be put in, not "*"'));

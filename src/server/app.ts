@@ -97,12 +97,16 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     loadOrCreateKeyEncryptionKey(config.keys.encryptionKeyFile),
   ]);
   const signingKeys = await openSigningKeys(config, { store, clock, logger, seed: jwks, encryptionKey });
-  const upstreamAccounts = new UpstreamAccounts(store, config.upstreamProviders.map(({ id }) => id));
+  const upstreamAccounts = new UpstreamAccounts(
+    store,
+    config.upstreamProviders.map(({ id }) => id),
+    config.upstreamProviders.filter(({ trustEmail }) => trustEmail).map(({ id }) => id),
+  );
   const runtimeAccounts = new RuntimeAccounts(store);
   const accounts = new AccountDirectory(config.accounts, { runtime: runtimeAccounts, upstream: upstreamAccounts });
   const upstreamProviders = new Map(config.upstreamProviders.map((settings) => [
     settings.id,
-    new UpstreamProvider(settings, `${config.issuer}${upstreamRedirectPath(settings.id)}`, logger),
+    new UpstreamProvider(settings, `${config.issuer}${upstreamRedirectPath(settings.id)}`, { logger, clock }),
   ]));
   for (const upstream of upstreamProviders.values()) upstream.discoverInBackground();
   const render = createPageRenderer(VIEWS_DIR);
@@ -127,7 +131,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   });
   signingKeys.start();
   const groups = new GroupDirectory(config.groups, store);
-  const trustedIssuers = new TrustedIssuers(config.trustedIssuers);
+  const trustedIssuers = new TrustedIssuers(config.trustedIssuers, clock);
   const people = peopleOf({
     groupsOf: (sub) => accounts.groupsOf(sub),
     isActive: async (sub) => trustedIssuers.vouchesFor(sub) || (await accounts.find(sub)) !== undefined,

@@ -1,12 +1,13 @@
 import * as oidc from 'openid-client';
 
 import type { UpstreamProviderConfig } from '../config/schema.js';
+import { MAX_OUTSIDE_DOCUMENT_BYTES, OUTSIDE_REQUEST_SECONDS, outsideFetch, ResponseTooLarge } from '../http/outside-fetch.js';
 import type { Logger } from '../observability/logger.js';
+import { Backoff } from '../time/backoff.js';
+import type { Clock } from '../time/clock.js';
 
-/** Seconds an upstream request may take: a person waits for it, so it gives up long before they do. */
-const UPSTREAM_TIMEOUT_SECONDS = 5;
-/** Discovery that failed is retried after 1, 2, 4 … seconds, then every minute. */
-const MAX_RETRY_DELAY_SECONDS = 60;
+/** The longest a provider whose discovery failed is left alone: one that recovers is used again within this. */
+const MAX_DISCOVERY_PAUSE_SECONDS = 30;
 
 /** What the browser's round trip to the upstream must bring back, kept by stagepass until it does. */
 export interface SignInChecks {
@@ -27,21 +28,22 @@ export class UpstreamSignInError extends Error {
 /**
  * One upstream OpenID Connect provider, with stagepass as its relying party (openid-client):
  * discovery in the background, then the authorization code flow with PKCE, state and nonce, the
- * ID token validated against the upstream's JWKS.
+ * ID token validated against the upstream's JWKS. Every request to the upstream goes through the
+ * bounded fetch: 5 seconds and 1 MiB each, redirects not followed.
  */
 export class UpstreamProvider {
   readonly #settings: UpstreamProviderConfig;
   readonly #logger: Logger;
+  /** After a failed discovery, the provider is left alone for a pause: a click meanwhile is answered at once. */
+  readonly #pause: Backoff;
   #discovered: oidc.Configuration | undefined;
   #discovering: Promise<oidc.Configuration> | undefined;
-  #retry: NodeJS.Timeout | undefined;
-  #failures = 0;
-  #stopped = false;
 
   /** `redirectUri` is stagepass's callback for this provider, registered with the upstream. */
-  constructor(settings: UpstreamProviderConfig, readonly redirectUri: string, logger: Logger) {
+  constructor(settings: UpstreamProviderConfig, readonly redirectUri: string, { logger, clock }: { logger: Logger; clock: Clock }) {
     this.#settings = settings;
     this.#logger = logger;
+    this.#pause = new Backoff(clock, MAX_DISCOVERY_PAUSE_SECONDS);
   }
 
   get id(): string {
@@ -59,11 +61,6 @@ export class UpstreamProvider {
   /** Starts discovery without waiting for it: an upstream that is down must not stop stagepass. */
   discoverInBackground(): void {
     this.#configuration().catch(() => undefined);
-  }
-
-  stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#retry);
   }
 
   /** Where to send the browser, and the checks its return must pass. */
@@ -108,6 +105,7 @@ export class UpstreamProvider {
 
   async #configuration(): Promise<oidc.Configuration> {
     if (this.#discovered) return this.#discovered;
+    if (!this.#discovering && this.#pause.secondsLeft() > 0) throw this.#unreachable();
     this.#discovering ??= this.#discover().finally(() => {
       this.#discovering = undefined;
     });
@@ -119,32 +117,23 @@ export class UpstreamProvider {
     const loopbackHttp = new URL(issuer).protocol === 'http:';
     try {
       this.#discovered = await oidc.discovery(new URL(issuer), clientId, { client_secret: clientSecret }, oidc.ClientSecretBasic(clientSecret), {
-        timeout: UPSTREAM_TIMEOUT_SECONDS,
+        timeout: OUTSIDE_REQUEST_SECONDS,
+        [oidc.customFetch]: outsideFetch,
         // ID tokens are checked against the upstream's JWKS, not only trusted for arriving over TLS.
         execute: [oidc.enableNonRepudiationChecks, ...(loopbackHttp ? [oidc.allowInsecureRequests] : [])],
       });
-      clearTimeout(this.#retry);
-      this.#retry = undefined;
-      this.#failures = 0;
+      this.#pause.succeeded();
       this.#logger.info('upstream provider discovered', { provider: this.id, issuer });
       return this.#discovered;
     } catch (error) {
-      this.#logger.warn('upstream provider unreachable', { provider: this.id, issuer, error: describe(error) });
-      this.#scheduleRetry();
-      throw new UpstreamSignInError(503, 'temporarily_unavailable', `${this.name} cannot be reached right now. Try again in a moment.`, { cause: error });
+      this.#pause.failed();
+      this.#logger.warn('upstream provider unreachable', { provider: this.id, issuer, error: describe(error), retryInSeconds: this.#pause.secondsLeft() });
+      throw this.#unreachable(error);
     }
   }
 
-  #scheduleRetry(): void {
-    if (this.#stopped || this.#retry) return;
-    const delaySeconds = Math.min(MAX_RETRY_DELAY_SECONDS, 2 ** this.#failures);
-    this.#failures += 1;
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined;
-      this.discoverInBackground();
-    }, delaySeconds * 1000);
-    // A retry pending must not keep a stopping process alive.
-    this.#retry.unref();
+  #unreachable(cause?: unknown): UpstreamSignInError {
+    return new UpstreamSignInError(503, 'temporarily_unavailable', `${this.name} cannot be reached right now. Try again in a moment.`, { cause });
   }
 
   /** Whatever went wrong, the person gets a page saying what, never a server error. */
@@ -158,15 +147,24 @@ export class UpstreamProvider {
     if (error instanceof oidc.ResponseBodyError) {
       return new UpstreamSignInError(400, 'invalid_grant', `${name} did not accept this sign-in (its code was forged, used already or expired). Start again from the application.`, { cause: error });
     }
-    if (isUnreachable(error)) {
-      return new UpstreamSignInError(503, 'temporarily_unavailable', `${name} cannot be reached right now. Try again in a moment.`, { cause: error });
-    }
+    const chain = causes(error);
+    if (chain.some(isUnreachable)) return this.#unreachable(error);
     this.#logger.warn('upstream sign-in refused', { provider: this.id, error: describe(error) });
-    return new UpstreamSignInError(502, 'invalid_upstream_response', `${name} answered with a sign-in stagepass cannot accept (its ID token or userinfo failed validation).`, { cause: error });
+    const why = chain.some((cause) => cause instanceof ResponseTooLarge)
+      ? `answered with more than stagepass reads (${MAX_OUTSIDE_DOCUMENT_BYTES / 1024 / 1024} MiB)`
+      : 'answered with a sign-in stagepass cannot accept (its ID token or userinfo failed validation)';
+    return new UpstreamSignInError(502, 'invalid_upstream_response', `${name} ${why}.`, { cause: error });
   }
 }
 
-/** A request that got no answer: refused, reset, timed out. */
+/** The error and what caused it, and what caused that: openid-client wraps what fetch throws. */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let cause = error; cause !== undefined && !chain.includes(cause); cause = (cause as { cause?: unknown } | null)?.cause) chain.push(cause);
+  return chain;
+}
+
+/** A request that got no answer in time: refused, reset, timed out. */
 function isUnreachable(error: unknown): boolean {
   if (error instanceof DOMException) return error.name === 'TimeoutError' || error.name === 'AbortError';
   return error instanceof TypeError && error.message === 'fetch failed';

@@ -1,16 +1,19 @@
 import { createServer } from 'node:http';
 
+import type { Middleware } from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 
 import type { UpstreamAccount } from '../../src/accounts/upstream-accounts.js';
+import { createLogger } from '../../src/server/logger.js';
 import { adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
 import { chromiumPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';
+import { MIB } from '../support/hostile-responses.js';
 import { ScriptedUser } from '../support/scripted-user.js';
 import { client, postForm, relyingParty } from '../support/relying-party.js';
-import { CALLBACK_PORT, REDIRECT_URI, startStagepass, type RunningStagepass, type StartOptions } from '../support/stagepass.js';
-import { startUpstreamIdp, UPSTREAM_CLIENT, type RunningUpstream } from '../support/upstream-idp.js';
+import { CALLBACK_PORT, REDIRECT_URI, startStagepass, USERS, type RunningStagepass, type StartOptions } from '../support/stagepass.js';
+import { startUpstreamIdp, UPSTREAM_CLIENT, upstreamPeople, type RunningUpstream, type UpstreamPeople } from '../support/upstream-idp.js';
 
 // Each sign-in starts on a page as a new browser would show it: no cookies here nor upstream.
 const { freshPage } = chromiumPage();
@@ -25,26 +28,52 @@ afterAll(() => {
 
 const GROUP_MAP = { 'stage-crew': 'crew', finance: 'accounting' };
 
-function upstreamProvider(port: number) {
+function upstreamProvider(port: number, settings: Record<string, unknown>) {
   return {
-    id: 'corp', name: 'Corp', issuer: `http://localhost:${port}`, ...UPSTREAM_CLIENT, groupMap: GROUP_MAP,
+    id: 'corp', name: 'Corp', issuer: `http://localhost:${port}`, ...UPSTREAM_CLIENT, groupMap: GROUP_MAP, ...settings,
   };
 }
 
-/** stagepass with the upstream at `upstreamPort` (running or not), and the upstream started after it when asked. */
-async function startBoth(store: Pick<StartOptions, 'redis'>, { upstreamRunning = true, config = {} } = {}) {
-  const upstreamPort = await freePort();
-  const server = await startStagepass({ ...store, config: { upstreamProviders: [upstreamProvider(upstreamPort)], ...config } });
-  const redirectUri = `${server.issuer}/login/corp/callback`;
-  const startUpstream = () => startUpstreamIdp(upstreamPort, redirectUri);
-  const upstream = upstreamRunning ? await startUpstream() : undefined;
-  return { server, upstream, startUpstream, redirectUri };
+/** Longer than stagepass leaves a provider alone after a failed discovery. */
+const PAST_THE_PAUSE_MS = 31_000;
+
+interface BothOptions {
+  upstreamRunning?: boolean;
+  config?: Record<string, unknown>;
+  /** Settings of the provider beside its id, name, issuer, client and group map. */
+  provider?: Record<string, unknown>;
+  people?: UpstreamPeople;
 }
 
-/** Clicks "Sign in with Corp" and signs carol in on the upstream's own pages, consenting there. */
-async function signInUpstream(page: Page, upstream: RunningUpstream) {
+/**
+ * stagepass with the upstream at `upstreamPort` (running or not), and the upstream started after
+ * it when asked: stagepass's discovery at start finds nothing (waited for, so that it cannot reach
+ * what a test puts on the port), so its clock is then moved past the pause it leaves the provider
+ * alone for.
+ */
+async function startBoth(store: Pick<StartOptions, 'redis'>, { upstreamRunning = true, config = {}, provider = {}, people }: BothOptions = {}) {
+  const upstreamPort = await freePort();
+  let discoveryFailed!: () => void;
+  const firstDiscovery = new Promise<void>((resolve) => {
+    discoveryFailed = resolve;
+  });
+  const logger = createLogger({
+    level: 'warn',
+    destination: { write: (line: string) => void (JSON.parse(line).message === 'upstream provider unreachable' && discoveryFailed()) },
+  });
+  const server = await startStagepass({ ...store, logger, config: { upstreamProviders: [upstreamProvider(upstreamPort, provider)], ...config } });
+  await firstDiscovery;
+  const redirectUri = `${server.issuer}/login/corp/callback`;
+  const startUpstream = () => startUpstreamIdp(upstreamPort, redirectUri, people);
+  const upstream = upstreamRunning ? await startUpstream() : undefined;
+  if (upstream) server.clock.advance(PAST_THE_PAUSE_MS);
+  return { server, upstream, startUpstream, redirectUri, upstreamPort };
+}
+
+/** Clicks "Sign in with Corp" and signs the person in on the upstream's own pages, consenting there. */
+async function signInUpstream(page: Page, upstream: RunningUpstream, login = 'carol') {
   await Promise.all([page.waitForURL(`${upstream.issuer}/**`), page.getByRole('link', { name: 'Sign in with Corp' }).click()]);
-  await page.locator('input[name=login]').fill('carol');
+  await page.locator('input[name=login]').fill(login);
   await page.locator('input[name=password]').fill('any password');
   await page.getByRole('button', { name: 'Sign-in' }).click();
   await page.getByRole('button', { name: 'Continue' }).click();
@@ -76,7 +105,7 @@ describe.each([
   let server: RunningStagepass;
   let upstream: RunningUpstream;
   beforeAll(async () => {
-    const both = await startBoth(store, { config: { clients: CLIENTS_WITH_ADMINS } });
+    const both = await startBoth(store, { config: { clients: CLIENTS_WITH_ADMINS }, provider: { trustEmail: true } });
     server = both.server;
     upstream = both.upstream!;
   });
@@ -332,6 +361,8 @@ describe.each([
 
       const upstream = await startUpstream();
       try {
+        // A provider that failed is asked again once a pause (up to 30 seconds) has passed.
+        server.clock.advance(PAST_THE_PAUSE_MS);
         await page.goBack();
         await signInUpstream(page, upstream);
         await expect(page.getByRole('heading').textContent()).resolves.toBe('Allow access?');
@@ -339,6 +370,105 @@ describe.each([
         await upstream.close();
       }
     } finally {
+      await server.close();
+    }
+  });
+
+  it('a provider whose discovery fails is asked again only after a pause, not at every click, and used once it answers', async () => {
+    const { server, upstreamPort, startUpstream } = await startBoth(store, { upstreamRunning: false });
+    let discoveries = 0;
+    const failing = createServer((_req, res) => {
+      discoveries += 1;
+      res.statusCode = 500;
+      res.end();
+    });
+    await new Promise<void>((resolve) => failing.listen(upstreamPort, '127.0.0.1', resolve));
+    let upstream: RunningUpstream | undefined;
+    try {
+      const { url } = await authorizationUrl(server.issuer);
+      const page = await freshPage();
+      await page.goto(url.href);
+      const button = new URL((await page.getByRole('link', { name: 'Sign in with Corp' }).getAttribute('href'))!, server.issuer).href;
+      await server.clock.stoppedDuring(async () => {
+        // Past the pause after stagepass's discovery at start, which found nothing on the port.
+        server.clock.advance(PAST_THE_PAUSE_MS);
+        expect((await page.goto(button))?.status()).toBe(503);
+        expect(discoveries).toBe(1);
+        expect((await page.goto(button))?.status()).toBe(503);
+        await expect(page.getByRole('alert').textContent()).resolves.toContain('Corp cannot be reached right now');
+        expect(discoveries).toBe(1);
+
+        failing.closeAllConnections();
+        await new Promise((resolve) => failing.close(resolve));
+        upstream = await startUpstream();
+        server.clock.advance(PAST_THE_PAUSE_MS);
+        await page.goto(button);
+        expect(page.url().startsWith(upstream.issuer)).toBe(true);
+      });
+    } finally {
+      failing.close();
+      await upstream?.close();
+      await server.close();
+    }
+  });
+
+  it('a discovery document larger than 1 MiB is not taken: the button leads to a page saying the provider cannot be reached', async () => {
+    const { server, upstream } = await startBoth(store);
+    try {
+      upstream!.answer('/.well-known/openid-configuration', padded);
+      const { url } = await authorizationUrl(server.issuer);
+      const page = await freshPage();
+      await page.goto(url.href);
+      const [answer] = await Promise.all([
+        page.waitForResponse((response) => response.url().includes('/upstream/corp')),
+        page.getByRole('link', { name: 'Sign in with Corp' }).click(),
+      ]);
+      expect(answer.status()).toBe(503);
+      await expect(page.getByRole('alert').textContent()).resolves.toContain('Corp cannot be reached right now');
+      // The server answers on, and the provider is used again once its document is.
+      upstream!.answer('/.well-known/openid-configuration', undefined);
+      server.clock.advance(PAST_THE_PAUSE_MS);
+      await page.goBack();
+      await signInUpstream(page, upstream!);
+      await expect(page.getByRole('heading').textContent()).resolves.toBe('Allow access?');
+    } finally {
+      await upstream!.close();
+      await server.close();
+    }
+  });
+
+  it('a token response larger than 1 MiB is not taken: a page says so and nobody is signed in', async () => {
+    const { server, upstream } = await startBoth(store);
+    try {
+      upstream!.answer('/token', padded);
+      const { url } = await authorizationUrl(server.issuer);
+      const page = await freshPage();
+      await page.goto(url.href);
+      const answer = page.waitForResponse((response) => response.url().startsWith(`${server.issuer}/login/corp/callback`));
+      await signInUpstream(page, upstream!);
+      expect((await answer).status()).toBe(502);
+      await expect(page.getByRole('alert').textContent()).resolves.toContain('more than stagepass reads');
+      expect(await storedAccount(server, 'corp:carol')).toBeUndefined();
+    } finally {
+      await upstream!.close();
+      await server.close();
+    }
+  });
+
+  it('a token endpoint that does not answer in time gives a page saying the provider cannot be reached', async () => {
+    const { server, upstream } = await startBoth(store);
+    try {
+      // Held past stagepass's 5 seconds, then let go.
+      upstream!.answer('/token', () => new Promise((resolve) => setTimeout(resolve, 7000)));
+      const { url } = await authorizationUrl(server.issuer);
+      const page = await freshPage();
+      await page.goto(url.href);
+      const answer = page.waitForResponse((response) => response.url().startsWith(`${server.issuer}/login/corp/callback`));
+      await signInUpstream(page, upstream!);
+      expect((await answer).status()).toBe(503);
+      await expect(page.getByRole('alert').textContent()).resolves.toContain('Corp cannot be reached right now');
+    } finally {
+      await upstream!.close();
       await server.close();
     }
   });
@@ -377,3 +507,38 @@ describe.each([
     }
   });
 });
+
+describe.each([
+  ['memory store', { redis: false }],
+  ['Redis', { redis: true }],
+] as const)('what stagepass says of a person an upstream signed in (%s)', (_name, store) => {
+  // Someone at the upstream who gave themselves a local person's email and username there.
+  const people = { ...upstreamPeople(), mallory: { name: 'Mallory', email: USERS.alice.claims.email, email_verified: true, preferred_username: USERS.alice.username, groups: [] } };
+
+  it.each([
+    ['by default', {}, false],
+    ['with trustEmail', { trustEmail: true }, true],
+  ])('%s, the email is as verified as stagepass trusts the provider to say, and the username is the provider\'s', async (_case, provider, verified) => {
+    const { server, upstream } = await startBoth(store, { provider, people });
+    try {
+      const { config, url, redeem } = await authorizationUrl(server.issuer);
+      const page = await freshPage();
+      await page.goto(url.href);
+      await signInUpstream(page, upstream!, 'mallory');
+      await Promise.all([page.waitForURL(`${REDIRECT_URI}**`), page.getByRole('button', { name: 'Allow' }).click()]);
+      const tokens = await redeem(page.url());
+      const said = { sub: 'corp:mallory', email: USERS.alice.claims.email, email_verified: verified, preferred_username: `corp:${USERS.alice.username}` };
+      expect(tokens.claims()).toMatchObject(said);
+      expect(await client.fetchUserInfo(config, tokens.access_token, 'corp:mallory')).toMatchObject(said);
+    } finally {
+      await upstream!.close();
+      await server.close();
+    }
+  });
+});
+
+/** A document of the upstream's, padded with a field past 1 MiB: valid, and more than stagepass reads. */
+const padded: Middleware = async (ctx, next) => {
+  await next();
+  ctx.body = { ...(ctx.body as object), padding: 'x'.repeat(2 * MIB) };
+};

@@ -9,9 +9,9 @@ const provider = (overrides: Record<string, unknown> = {}) => ({
 
 
 describe('upstreamProviders configuration', () => {
-  it('a provider gets the openid, email and profile scopes and the groups claim unless it names others', () => {
+  it('a provider gets the openid, email and profile scopes and the groups claim unless it names others, and is not trusted on emails', () => {
     const [parsed] = parseConfig({ upstreamProviders: [provider()] }).upstreamProviders;
-    expect(parsed).toMatchObject({ scopes: ['openid', 'email', 'profile'], groupsClaim: 'groups' });
+    expect(parsed).toMatchObject({ scopes: ['openid', 'email', 'profile'], groupsClaim: 'groups', trustEmail: false });
     expect(parsed!.groupMap).toBeUndefined();
   });
 

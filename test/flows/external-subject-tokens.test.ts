@@ -1,11 +1,12 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { freePort } from '../support/free-port.js';
+import { MIB, OVERSIZE_SPELLINGS, sendPadded } from '../support/hostile-responses.js';
 import {
   IVS_GRANT, ivsConfig, JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, mintingNativeClient, MINTING_CLIENTS, STAGES,
 } from '../support/minters.js';
@@ -14,23 +15,49 @@ import { CLIENTS, newKeysDir, startStagepass, type RunningStagepass } from '../s
 const JWT_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
 const AUDIENCE = 'stagepass';
+const DISCOVERY_PATH = '/.well-known/openid-configuration';
 
-/** An identity provider of the organization's: its JWKS on loopback, keys added as it rotates them. */
+type Handler = (request: IncomingMessage, response: ServerResponse) => unknown;
+
+/**
+ * An identity provider of the organization's: its JWKS on loopback, keys added as it rotates them.
+ * Under any path `<prefix>` it is an issuer of its own too (`<prefix>/.well-known/openid-configuration`,
+ * `<prefix>/jwks`); a test may have any path answer otherwise, and reads how often each was asked.
+ */
 async function identityProvider() {
   const keys: JWK[] = [];
+  const answers = new Map<string, Handler>();
+  const requests = new Map<string, number>();
   const server: Server = createServer((request, response) => {
+    const path = request.url!;
+    requests.set(path, (requests.get(path) ?? 0) + 1);
+    const answer = answers.get(path);
+    if (answer) return void answer(request, response);
     response.setHeader('content-type', 'application/json');
-    response.end(JSON.stringify(request.url === '/.well-known/openid-configuration' ? { issuer, jwks_uri: `${issuer}/jwks` } : { keys }));
+    const discovery = path.endsWith(DISCOVERY_PATH) ? path.slice(0, -DISCOVERY_PATH.length) : undefined;
+    response.end(JSON.stringify(discovery !== undefined ? { issuer: `${issuer}${discovery}`, jwks_uri: `${issuer}${discovery}/jwks` } : { keys }));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const addKey = async (kid: string) => {
+  const addKey = async (kid: string, { publish = true } = {}) => {
     const pair = await generateKeyPair('RS256', { extractable: true });
-    keys.push({ ...(await exportJWK(pair.publicKey)), kid, alg: 'RS256', use: 'sig' });
-    return { ...pair, kid };
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid, alg: 'RS256', use: 'sig' };
+    if (publish) keys.push(jwk);
+    return { ...pair, kid, jwk };
   };
-  return { issuer, server, addKey };
+  return {
+    issuer,
+    server,
+    addKey,
+    keys,
+    /** Has `path` answer with `handler`, or as it did at first when `handler` is undefined. */
+    answer(path: string, handler: Handler | undefined) {
+      if (handler) answers.set(path, handler);
+      else answers.delete(path);
+    },
+    requestsFor: (path: string) => requests.get(path) ?? 0,
+  };
 }
 
 type IdP = Awaited<ReturnType<typeof identityProvider>>;
@@ -171,6 +198,144 @@ describe.each([['memory', false], ['Redis', true]] as const)('subject tokens of 
     try {
       const response = await mintFor(await tokenOf(idp, rotated));
       expect(response.status).toBe(200);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+const failing = (status: number): Handler => (_request, response) => {
+  response.statusCode = status;
+  response.end('{}');
+};
+
+/** Key sets that cannot be had, each its own issuer's (at `/<name>/jwks`, named in the configuration). */
+const JWKS_FAULTS: Record<string, (idp: IdP) => Handler> = {
+  'jwks-error': () => failing(500),
+  'jwks-not-json': () => (_request, response) => response.end('<html>maintenance</html>'),
+  'jwks-no-key-set': () => (_request, response) => response.end(JSON.stringify({ keys: 'none' })),
+  'jwks-redirect': (idp) => (_request, response) => {
+    response.writeHead(302, { location: `${idp.issuer}/jwks` });
+    response.end();
+  },
+  ...Object.fromEntries(OVERSIZE_SPELLINGS.map((spelling) => [
+    `jwks-oversized-${spelling.split(' ')[0]}`,
+    (idp: IdP): Handler => (_request, response) => sendPadded(response, { keys: idp.keys }, 4 * MIB, spelling),
+  ])),
+};
+
+/** Discovery documents that must not be followed, each its own issuer's (at `/<name>/.well-known/openid-configuration`). */
+const DISCOVERY_FAULTS: Record<string, (idp: IdP) => Handler> = {
+  // 0.0.0.0 reaches this machine as well as 127.0.0.1 does, but is no loopback name.
+  'keys-over-plain-http': (idp) => json({ issuer: `${idp.issuer}/keys-over-plain-http`, jwks_uri: `${idp.issuer.replace('127.0.0.1', '0.0.0.0')}/keys-over-plain-http/jwks` }),
+  'keys-not-a-url': (idp) => json({ issuer: `${idp.issuer}/keys-not-a-url`, jwks_uri: 'keys' }),
+  'another-issuer': (idp) => json({ issuer: 'https://login.elsewhere.example', jwks_uri: `${idp.issuer}/jwks` }),
+  'discovery-redirect': (idp) => (_request, response) => {
+    response.writeHead(302, { location: `${idp.issuer}${DISCOVERY_PATH}` });
+    response.end();
+  },
+  'discovery-oversized': (idp) => (_request, response) => sendPadded(
+    response, { issuer: `${idp.issuer}/discovery-oversized`, jwks_uri: `${idp.issuer}/jwks` }, 4 * MIB, 'without a length',
+  ),
+};
+
+function json(document: object): Handler {
+  return (_request, response) => {
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify(document));
+  };
+}
+
+describe.each([['memory', false], ['Redis', true]] as const)('trusted issuers whose documents cannot be trusted, on the %s store', (_store, redis) => {
+  let idp: IdP;
+  let key: SigningKey;
+  let server: RunningStagepass;
+  const issuerOf = (name: string) => `${idp.issuer}/${name}`;
+  const tokenOfIssuer = (name: string, claims: Record<string, unknown> = {}, signingKey = key) => tokenOf(idp, signingKey, { iss: issuerOf(name), ...claims });
+
+  beforeAll(async () => {
+    idp = await identityProvider();
+    key = await idp.addKey('key-1');
+    for (const [name, fault] of Object.entries(JWKS_FAULTS)) idp.answer(`/${name}/jwks`, fault(idp));
+    for (const [name, fault] of Object.entries(DISCOVERY_FAULTS)) idp.answer(`/${name}${DISCOVERY_PATH}`, fault(idp));
+    const keysDir = await newKeysDir();
+    const configured = (name: string) => ({ id: name, issuer: issuerOf(name), audience: AUDIENCE, jwksUri: `${issuerOf(name)}/jwks` });
+    const discovered = (name: string) => ({ id: name, issuer: issuerOf(name), audience: AUDIENCE });
+    server = await startStagepass({
+      redis,
+      keysDir,
+      config: {
+        ivs: ivsConfig(keysDir),
+        clients: [...Object.values(CLIENTS).filter((client) => client.client_id !== app.client_id), app],
+        limits: { failedGrantsPerSecondPerAddress: 10_000 },
+        trustedIssuers: [
+          discovered('corp'),
+          ...Object.keys(JWKS_FAULTS).map(configured),
+          ...Object.keys(DISCOVERY_FAULTS).map(discovered),
+          configured('flaky-keys'),
+          discovered('flaky-discovery'),
+          discovered('moving'),
+        ],
+      },
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    idp?.server.closeAllConnections();
+    idp?.server.close();
+  });
+
+  const mintFor = (token: string) => mint(server.issuer, app, IVS_GRANT, { stage_arn: STAGES.main.arn, subject_token: token, subject_token_type: JWT_TYPE });
+  const expectUnavailable = async (response: Awaited<ReturnType<typeof mintFor>>) => {
+    expect(response.status).toBe(503);
+    expect(response.body).toMatchObject({ error: 'temporarily_unavailable', error_description: expect.stringContaining('keys') });
+  };
+
+  it.each(Object.keys(JWKS_FAULTS))('an issuer whose JWKS cannot be used (%s) answers 503 temporarily_unavailable, and others still mint', async (name) => {
+    await expectUnavailable(await mintFor(await tokenOfIssuer(name)));
+    expect((await mintFor(await tokenOfIssuer('corp'))).status).toBe(200);
+  });
+
+  it.each(Object.keys(DISCOVERY_FAULTS))('an issuer whose discovery cannot be followed (%s) answers 503 temporarily_unavailable, and others still mint', async (name) => {
+    await expectUnavailable(await mintFor(await tokenOfIssuer(name)));
+    expect((await mintFor(await tokenOfIssuer('corp'))).status).toBe(200);
+  });
+
+  it('a discovered jwks_uri over plain http off loopback is never fetched', async () => {
+    await mintFor(await tokenOfIssuer('keys-over-plain-http'));
+    expect(idp.requestsFor('/keys-over-plain-http/jwks')).toBe(0);
+  });
+
+  it.each([
+    ['JWKS', 'flaky-keys', '/flaky-keys/jwks'],
+    ['discovery document', 'flaky-discovery', `/flaky-discovery${DISCOVERY_PATH}`],
+  ])('a %s that fails is asked again only after a pause, and used once it answers', async (_document, name, path) => {
+    idp.answer(path, failing(500));
+    await server.clock.stoppedDuring(async () => {
+      await expectUnavailable(await mintFor(await tokenOfIssuer(name)));
+      expect(idp.requestsFor(path)).toBe(1);
+      idp.answer(path, undefined);
+      await expectUnavailable(await mintFor(await tokenOfIssuer(name)));
+      expect(idp.requestsFor(path)).toBe(1);
+
+      server.clock.advance(1000);
+      expect((await mintFor(await tokenOfIssuer(name))).status).toBe(200);
+      expect(idp.requestsFor(path)).toBe(2);
+    });
+  });
+
+  it('keys that move are found again through discovery once the JWKS it named stops answering', async () => {
+    expect((await mintFor(await tokenOfIssuer('moving'))).status).toBe(200);
+    const rotated = await idp.addKey('key-moved', { publish: false });
+    idp.answer('/moving/jwks', failing(404));
+    idp.answer(`/moving${DISCOVERY_PATH}`, json({ issuer: issuerOf('moving'), jwks_uri: `${issuerOf('moving')}/keys` }));
+    idp.answer('/moving/keys', json({ keys: [rotated.jwk] }));
+    // A kid not seen yet sends stagepass to the JWKS again, once its 30 seconds' wait is over.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 31_000 });
+    try {
+      await expectUnavailable(await mintFor(await tokenOfIssuer('moving', {}, rotated)));
+      server.clock.advance(1000);
+      expect((await mintFor(await tokenOfIssuer('moving', {}, rotated))).status).toBe(200);
     } finally {
       vi.useRealTimers();
     }

@@ -2,7 +2,17 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 
 import { exportJWK, generateKeyPair } from 'jose';
+import type { Middleware } from 'koa';
 import Provider from 'oidc-provider';
+
+/** What the upstream says of a person: its own sign-in name is the key they are kept under. */
+export interface UpstreamPerson {
+  name: string;
+  email: string;
+  email_verified: boolean;
+  preferred_username?: string;
+  groups: string[];
+}
 
 /** The people the upstream knows; a test may change their groups between sign-ins. */
 export function upstreamPeople() {
@@ -12,17 +22,25 @@ export function upstreamPeople() {
       email: 'carol@corp.example',
       email_verified: true,
       groups: ['stage-crew', 'finance', 'visitors'] as string[],
-    },
+    } as UpstreamPerson,
   };
 }
+
+export type UpstreamPeople = ReturnType<typeof upstreamPeople> & Record<string, UpstreamPerson>;
 
 export const UPSTREAM_CLIENT = { clientId: 'stagepass', clientSecret: 'upstream-client-secret-0123456789' };
 
 export interface RunningUpstream {
   issuer: string;
-  people: ReturnType<typeof upstreamPeople>;
+  people: UpstreamPeople;
   /** Stops the server once it has sent the browser back with a code, before anyone redeems it. */
   goDownAfterNextSignIn(): void;
+  /**
+   * Has requests for `path` ('/token', '/.well-known/openid-configuration' …) answered by
+   * `middleware`, which may call `next` for the upstream's own answer and change it; undefined
+   * gives the path back to the upstream.
+   */
+  answer(path: string, middleware: Middleware | undefined): void;
   /** Publishes another key under the signing key's id: its ID tokens then fail signature checks. */
   publishWrongKey(): Promise<void>;
   close(): Promise<void>;
@@ -38,7 +56,7 @@ const signingKey = generateKeyPair('RS256', { extractable: true }).then(async ({
  * pages (any password), at `http://localhost:<port>`: stagepass runs at 127.0.0.1, so a browser
  * keeps the two servers' cookies apart.
  */
-export async function startUpstreamIdp(port: number, redirectUri: string, people = upstreamPeople()): Promise<RunningUpstream> {
+export async function startUpstreamIdp(port: number, redirectUri: string, people: UpstreamPeople = upstreamPeople()): Promise<RunningUpstream> {
   const issuer = `http://localhost:${port}`;
   const provider = new Provider(issuer, {
     clients: [{
@@ -55,7 +73,7 @@ export async function startUpstreamIdp(port: number, redirectUri: string, people
     claims: {
       openid: ['sub'],
       email: ['email', 'email_verified'],
-      profile: ['name', 'groups'],
+      profile: ['name', 'preferred_username', 'groups'],
     },
     findAccount: (_ctx, sub) => {
       const person = people[sub as keyof typeof people];
@@ -63,11 +81,8 @@ export async function startUpstreamIdp(port: number, redirectUri: string, people
     },
     features: { devInteractions: { enabled: true } },
   });
-  let publishedKeys: unknown;
-  provider.use(async (ctx, next) => {
-    if (ctx.path !== '/jwks' || publishedKeys === undefined) return next();
-    ctx.body = publishedKeys;
-  });
+  const answers = new Map<string, Middleware>();
+  provider.use((ctx, next) => (answers.get(ctx.path) ?? ((_ctx, own) => own()))(ctx, next));
   const server: Server = provider.listen(port, '127.0.0.1');
   await once(server, 'listening');
   const close = async () => {
@@ -80,9 +95,16 @@ export async function startUpstreamIdp(port: number, redirectUri: string, people
     goDownAfterNextSignIn() {
       provider.once('authorization.success', (ctx) => ctx.res.once('finish', () => void close()));
     },
+    answer(path, middleware) {
+      if (middleware) answers.set(path, middleware);
+      else answers.delete(path);
+    },
     async publishWrongKey() {
       const { publicKey } = await generateKeyPair('RS256', { extractable: true });
-      publishedKeys = { keys: [{ ...(await exportJWK(publicKey)), kid: SIGNING_KEY_ID, alg: 'RS256', use: 'sig' }] };
+      const keys = { keys: [{ ...(await exportJWK(publicKey)), kid: SIGNING_KEY_ID, alg: 'RS256', use: 'sig' }] };
+      answers.set('/jwks', (ctx) => {
+        ctx.body = keys;
+      });
     },
     close,
   };

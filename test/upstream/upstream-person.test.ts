@@ -39,4 +39,22 @@ describe('the record of a person an upstream signed in', () => {
     expect(upstreamPerson(roles, { sub: 'u', groups: ['ignored'], roles: ['admin', 7, null] }, SIGNED_IN_AT).groups).toEqual(['admin']);
     expect(upstreamPerson(roles, { sub: 'u', roles: { admin: true } }, SIGNED_IN_AT).groups).toEqual([]);
   });
+
+  it('keeps at most 100 groups, the first the claim names, however many it names', () => {
+    const named = Array.from({ length: 150_000 }, (_, index) => `group-${index}`);
+    const { groups } = upstreamPerson(corp, { sub: 'u', groups: named }, SIGNED_IN_AT);
+    expect(groups).toEqual(named.slice(0, 100));
+  });
+
+  it('keeps at most 100 groups through a map as well', () => {
+    const named = Array.from({ length: 150 }, (_, index) => `upstream-${index}`);
+    const mapped = { ...corp, groupMap: Object.fromEntries(named.map((name, index) => [name, `crew-${index}`])) };
+    expect(upstreamPerson(mapped, { sub: 'u', groups: named }, SIGNED_IN_AT).groups).toHaveLength(100);
+  });
+
+  it('drops a name longer than a group\'s 64 characters when it is taken as it is, and maps a long one through the map', () => {
+    const long = `CN=Stage Crew,OU=Groups,DC=${'corp,DC='.repeat(8)}example`;
+    expect(upstreamPerson(corp, { sub: 'u', groups: ['crew', long, 'x'.repeat(65), 'y'.repeat(64)] }, SIGNED_IN_AT).groups).toEqual(['crew', 'y'.repeat(64)]);
+    expect(upstreamPerson({ ...corp, groupMap: { [long]: 'crew' } }, { sub: 'u', groups: [long] }, SIGNED_IN_AT).groups).toEqual(['crew']);
+  });
 });
