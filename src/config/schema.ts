@@ -219,10 +219,18 @@ export const configSchema = z.strictObject({
   if (config.redisSentinels !== undefined && config.redisSentinelName === undefined) {
     issue('redisSentinelName', 'redisSentinels needs redisSentinelName, the master\'s name as the sentinels know it');
   }
+  // Upstream and trusted issuers' people are `<id>:<their sub>`: each id is one source's namespace.
+  const namespaces = [
+    ...config.upstreamProviders.map(({ id }) => ({ id, owner: `upstream provider ${id}` })),
+    ...config.trustedIssuers.map(({ id }) => ({ id, owner: `trusted issuer ${id}` })),
+  ];
+  for (const [index, trusted] of config.trustedIssuers.entries()) {
+    if (!config.upstreamProviders.some(({ id }) => id === trusted.id)) continue;
+    ctx.addIssue({ code: 'custom', path: ['trustedIssuers', index, 'id'], message: `must differ from the id of upstream provider ${trusted.id}: both would name their people "${trusted.id}:<sub>"` });
+  }
   for (const [index, account] of config.accounts.entries()) {
-    // Upstream people's subjects are `<id>:<upstream sub>`: a local one of that form would be theirs too.
-    const provider = config.upstreamProviders.find(({ id }) => account.sub.startsWith(`${id}:`));
-    if (provider) ctx.addIssue({ code: 'custom', path: ['accounts', index, 'sub'], message: `must not start with "${provider.id}:", the subjects of upstream provider ${provider.id}` });
+    const namespace = namespaces.find(({ id }) => account.sub.startsWith(`${id}:`));
+    if (namespace) ctx.addIssue({ code: 'custom', path: ['accounts', index, 'sub'], message: `must not start with "${namespace.id}:", the subjects of ${namespace.owner}` });
   }
   if (config.redisSentinels !== undefined && config.redisCluster) issue('redisCluster', 'a Redis Cluster is reached through redisUrl, not redisSentinels');
   if (config.redisCluster && /[{}]/.test(config.redisKeyPrefix)) {
