@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 
+import { subjectProblem } from './subject.js';
 import { groupsFromClaim } from './upstream-groups.js';
 
 /** A trusted issuer, as the configuration's `trustedIssuers` describes it. */
@@ -62,6 +63,8 @@ export class TrustedIssuers {
     }
     const payload = await this.#verified(token, trusted);
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new ExternalTokenRefused('subject_token names no subject (sub)');
+    const problem = subjectProblem(payload.sub);
+    if (problem !== undefined) throw new ExternalTokenRefused(`subject_token's sub ${problem}`);
     return { id: `${trusted.id}:${payload.sub}`, groups: groupsFromClaim(payload[trusted.groupsClaim], trusted.groupMap) };
   }
 

@@ -6,14 +6,14 @@ import { type Account, type AccountDirectory, upstreamUsername } from '../accoun
 import { hashPassword } from '../accounts/password.js';
 import type { RuntimeAccount, RuntimeAccounts, RuntimeAccountWrite } from '../accounts/runtime-accounts.js';
 import type { UpstreamAccount, UpstreamAccounts } from '../accounts/upstream-accounts.js';
-import { groupName } from '../config/schema.js';
+import { groupName, subjectSchema } from '../config/schema.js';
 import type { Versioned } from '../store/versioned-collection.js';
 import { conflict, fromConfiguration, invalidRequest, notFound, preconditionFailed } from './admin-error.js';
 import { assertIfMatch, etagOf } from './etag.js';
 import { adminOperation, type AdminOperation } from './operation.js';
 import { pageQuery, pageRequest, pageSchema } from './paging.js';
 
-const subSchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters, without spaces');
+
 const usernameSchema = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters')
   .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters')
   .regex(/^(?!\s).*(?<!\s)$/s, 'must not begin or end with a space');
@@ -23,7 +23,7 @@ const groupsSchema = z.array(groupName.refine((name) => name !== '*', 'is every 
   .max(256, 'must list at most 256 groups').meta({ description: 'The groups whose rights the person has, beside those of "*"' });
 
 const createSchema = z.strictObject({
-  sub: subSchema.optional().meta({ description: 'The subject; a random UUID when not given' }),
+  sub: subjectSchema.optional().meta({ description: 'The subject, 1 to 255 characters without control characters; a random UUID when not given' }),
   username: usernameSchema,
   password: passwordSchema,
   claims: claimsSchema.default({}),
@@ -36,7 +36,7 @@ const createSchema = z.strictObject({
  * person's username, claims and groups come from their provider, so for them only `disabled`.
  */
 const replaceSchema = z.strictObject({
-  sub: subSchema.optional().meta({ description: 'When given, the path\'s' }),
+  sub: subjectSchema.optional().meta({ description: 'When given, the path\'s' }),
   username: usernameSchema.optional().meta({ description: 'Required for an account made here' }),
   password: passwordSchema.optional().meta({ description: 'Plain text; kept as it is when not given' }),
   claims: claimsSchema.optional(),

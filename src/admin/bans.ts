@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { personProblem } from '../accounts/subject.js';
 import type { Ban, BanList } from '../grants/common/ban-list.js';
 import type { Versioned } from '../store/versioned-collection.js';
 import { invalidRequest, notFound, preconditionFailed } from './admin-error.js';
@@ -25,9 +26,10 @@ const banSchema = z.object({
 
 const PERSON = { person: 'The person\'s sub (URL-encoded)' };
 
-/** A person as subjects name them: printable, no spaces, at most 256 characters. */
+/** A person as subjects name them: any person who can exist can be banned. */
 const validPerson = (person: string) => {
-  if (!/^[\x21-\x7e]{1,256}$/.test(person)) throw invalidRequest('the person must be a subject of 1 to 256 printable characters without spaces');
+  const problem = personProblem(person);
+  if (problem !== undefined) throw invalidRequest(`the person ${problem}`);
   return person;
 };
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { isStoredPassword } from '../accounts/password.js';
+import { subjectProblem } from '../accounts/subject.js';
 import { MINTER_CONFIG_SECTIONS, MINTING_POLICY_METADATA } from '../grants/index.js';
 
 /**
@@ -15,8 +16,14 @@ const clientSchema = z.looseObject({
 /** A group's name; `"*"` is the group every person is in. */
 export const groupName = z.string().regex(/^(\*|[A-Za-z0-9][A-Za-z0-9._:-]{0,63})$/, 'must be "*" or 1 to 64 letters, digits and . _ : - (starting with a letter or digit)');
 
+/** An account's subject, by the rule every subject keeps (src/accounts/subject.ts). */
+export const subjectSchema = z.string().superRefine((sub, ctx) => {
+  const problem = subjectProblem(sub);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const accountSchema = z.strictObject({
-  sub: z.string().min(1),
+  sub: subjectSchema,
   username: z.string().min(1),
   password: z.string().refine(isStoredPassword, 'must be the output of `npm run --silent hash-password -- <password>`'),
   claims: z.record(z.string(), z.unknown()).default({}),
