@@ -291,6 +291,20 @@ describe('bad input', () => {
     expect((await admin.put(`/accounts/${sub}`, 'not json')).body.error_description).toBe('the request body is not valid JSON');
   });
 
+  it('a body nesting deeper than 32 levels answers 400 naming the field, however deep; 32 levels are kept', async () => {
+    const withClaimNested = (lists: number) =>
+      JSON.stringify({ ...newPerson(), claims: { x: 'here' } }).replace('"here"', `${'['.repeat(lists)}"core"${']'.repeat(lists)}`);
+    // The body, claims and 30 lists: 32 levels.
+    const kept = await admin.post('/accounts', withClaimNested(30));
+    expect(kept.status).toBe(201);
+    expect(JSON.stringify(kept.body.claims.x)).toContain('[[["core"]]]');
+    for (const lists of [20_000, 31]) {
+      const answer = await admin.post('/accounts', withClaimNested(lists));
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({ error: 'invalid_request', error_description: 'the request body nests deeper than 32 levels (in claims)' });
+    }
+  });
+
   it('a body over limits.maxBodyBytes answers 413', async () => {
     const answer = await admin.post('/accounts', { ...newPerson(), claims: { note: 'x'.repeat(70 * 1024) } });
     expect(answer.status).toBe(413);

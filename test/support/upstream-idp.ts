@@ -25,6 +25,8 @@ export interface RunningUpstream {
   goDownAfterNextSignIn(): void;
   /** Publishes another key under the signing key's id: its ID tokens then fail signature checks. */
   publishWrongKey(): Promise<void>;
+  /** Answers userinfo with this JSON text, as a hostile or broken upstream would (its own answer again when undefined). */
+  answerUserinfoWith(json: string | undefined): void;
   close(): Promise<void>;
 }
 
@@ -64,9 +66,16 @@ export async function startUpstreamIdp(port: number, redirectUri: string, people
     features: { devInteractions: { enabled: true } },
   });
   let publishedKeys: unknown;
+  let userinfo: string | undefined;
   provider.use(async (ctx, next) => {
-    if (ctx.path !== '/jwks' || publishedKeys === undefined) return next();
-    ctx.body = publishedKeys;
+    if (ctx.path === '/jwks' && publishedKeys !== undefined) {
+      ctx.body = publishedKeys;
+    } else if (ctx.path === new URL(provider.urlFor('userinfo')).pathname && userinfo !== undefined) {
+      ctx.type = 'application/json';
+      ctx.body = userinfo;
+    } else {
+      await next();
+    }
   });
   const server: Server = provider.listen(port, '127.0.0.1');
   await once(server, 'listening');
@@ -83,6 +92,9 @@ export async function startUpstreamIdp(port: number, redirectUri: string, people
     async publishWrongKey() {
       const { publicKey } = await generateKeyPair('RS256', { extractable: true });
       publishedKeys = { keys: [{ ...(await exportJWK(publicKey)), kid: SIGNING_KEY_ID, alg: 'RS256', use: 'sig' }] };
+    },
+    answerUserinfoWith(json) {
+      userinfo = json;
     },
     close,
   };
