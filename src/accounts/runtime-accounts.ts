@@ -77,7 +77,7 @@ export class RuntimeAccounts {
   async create(account: RuntimeAccount): Promise<RuntimeAccountWrite> {
     const claim = await this.#claim(account.username, account.sub);
     if (claim === 'refused') return { ok: false, refusal: 'username_taken' };
-    const written = await this.#releasingOnFailure(claim, account, () => this.#records.put(account.sub, account, undefined));
+    const written = await this.#releasingIfRefused(claim, account, () => this.#records.put(account.sub, account, undefined));
     if (!written) return { ok: false, refusal: 'sub_taken' };
     this.#anyExists.invalidate();
     return { ok: true, account: written };
@@ -87,7 +87,7 @@ export class RuntimeAccounts {
   async replace(current: Versioned<RuntimeAccount>, next: RuntimeAccount): Promise<RuntimeAccountWrite> {
     const claim = next.username === current.item.username ? 'held' : await this.#claim(next.username, next.sub);
     if (claim === 'refused') return { ok: false, refusal: 'username_taken' };
-    const written = await this.#releasingOnFailure(claim, next, () => this.#records.put(next.sub, next, current.version));
+    const written = await this.#releasingIfRefused(claim, next, () => this.#records.put(next.sub, next, current.version));
     if (!written) return { ok: false, refusal: 'changed' };
     if (next.username !== current.item.username) await this.#release(current.item.username, current.item.sub);
     return { ok: true, account: written };
@@ -99,6 +99,16 @@ export class RuntimeAccounts {
     this.#anyExists.invalidate();
     await this.#release(current.item.username, current.item.sub);
     return true;
+  }
+
+  /** The subject a username is claimed for, whether or not its account was written. */
+  async holderOf(username: string): Promise<string | undefined> {
+    return (await this.#claimOf(username))?.sub;
+  }
+
+  /** Frees the username if `sub` still holds it: what a deletion or a rename that stopped short left held. */
+  releaseUsername(username: string, sub: string): Promise<void> {
+    return this.#release(username, sub);
   }
 
   async #claimOf(username: string): Promise<(UsernameClaim & { text: string }) | undefined> {
@@ -129,17 +139,14 @@ export class RuntimeAccounts {
     if (held?.sub === sub) await this.#store.replaceValue(usernameKey(username), held.text, undefined, HELD_SECONDS);
   }
 
-  /** Runs the account's write; a username this call took is given back when the write fails or is refused. */
-  async #releasingOnFailure<T>(claim: UsernameClaimOutcome, { username, sub }: RuntimeAccount, write: () => Promise<T | undefined>): Promise<T | undefined> {
-    const release = () => (claim === 'taken' ? this.#release(username, sub) : Promise.resolve());
-    let written: T | undefined;
-    try {
-      written = await write();
-    } catch (error) {
-      await release().catch(() => undefined);
-      throw error;
-    }
-    if (written === undefined) await release();
+  /**
+   * Runs the account's write; a username this call took is given back when the write is refused.
+   * A write that fails may have been made all the same (a timeout after it landed), so the claim
+   * stays: the account's retry finds it its own, and one never written is taken over once abandoned.
+   */
+  async #releasingIfRefused<T>(claim: UsernameClaimOutcome, { username, sub }: RuntimeAccount, write: () => Promise<T | undefined>): Promise<T | undefined> {
+    const written = await write();
+    if (written === undefined && claim === 'taken') await this.#release(username, sub);
     return written;
   }
 }
