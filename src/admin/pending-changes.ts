@@ -80,13 +80,14 @@ export class ChangeJournal {
     const text = await this.store.getValue(key);
     if (text === undefined) return undefined;
     const pending = JSON.parse(text) as PendingChange;
-    const made = await complete(pending);
-    if (made) {
-      const { clientId, action, ip, auditId } = pending;
-      this.audit.adminChange({ clientId, resource: this.call.resource, id: auditId ?? id, action, ...(ip ? { ip } : {}) });
-    }
-    await this.store.replaceValue(key, text, undefined, PENDING_SECONDS);
-    return made ? pending : undefined;
+    const forget = () => this.store.replaceValue(key, text, undefined, PENDING_SECONDS);
+    // A write that timed out may land while its note is being forgotten: it is looked for once more after.
+    const made = (await complete(pending)) || ((await forget()) && (await complete(pending)));
+    if (!made) return undefined;
+    const { clientId, action, ip, auditId } = pending;
+    this.audit.adminChange({ clientId, resource: this.call.resource, id: auditId ?? id, action, ...(ip ? { ip } : {}) });
+    await forget();
+    return pending;
   }
 
   /** Notes the change this call is about to make, before its deciding write. */

@@ -213,6 +213,17 @@ describe.each(backends)('Admin API calls sent again (%s store)', (_name, createS
     });
   });
 
+  it('an account\'s deletion that timed out and landed while its retry was under way: the retry answers 204, audited once', async () => {
+    const person = newPerson();
+    await admin.post('/accounts', person);
+    const { tokens } = await authorizationCodeTokens(server.issuer, 'confidential', 'openid offline_access', person);
+    await failingAt({ method: 'replaceValue', when: 'late', key: `account:${person.sub}` }, () => admin.delete(`/accounts/${person.sub}`));
+    expect((await admin.delete(`/accounts/${person.sub}`)).status).toBe(204);
+    expect(await active(tokens.access_token)).toBe(false);
+    expect((await admin.post('/accounts', { ...newPerson(), username: person.username })).status).toBe(201);
+    expect(changesOf(person.sub)).toEqual(['create by admin-cli', 'delete by admin-cli']);
+  });
+
   describe('a change answered 503 before its write was made is made by its retry', () => {
     it('an account\'s creation without a sub, failed at the account\'s write: the retry creates it at once, under the username its first attempt took', async () => {
       const { username, password } = newPerson();
