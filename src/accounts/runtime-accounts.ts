@@ -29,6 +29,9 @@ export type RuntimeAccountWrite = { ok: true; account: Versioned<RuntimeAccount>
 
 const usernameKey = (username: string) => `account-username:${username}`;
 
+/** `taken` by this call, `held` already by the same account, or `refused`: another account holds it. */
+type UsernameClaimOutcome = 'taken' | 'held' | 'refused';
+
 /** What a username's key holds: the subject that holds it, and since when (epoch ms). */
 interface UsernameClaim {
   sub: string;
@@ -72,27 +75,21 @@ export class RuntimeAccounts {
   }
 
   async create(account: RuntimeAccount): Promise<RuntimeAccountWrite> {
-    if (!(await this.#claim(account.username, account.sub))) return { ok: false, refusal: 'username_taken' };
-    const written = await this.#releasingOnFailure(account.username, account.sub, () => this.#records.put(account.sub, account, undefined));
-    if (!written) {
-      await this.#release(account.username, account.sub);
-      return { ok: false, refusal: 'sub_taken' };
-    }
+    const claim = await this.#claim(account.username, account.sub);
+    if (claim === 'refused') return { ok: false, refusal: 'username_taken' };
+    const written = await this.#releasingIfRefused(claim, account, () => this.#records.put(account.sub, account, undefined));
+    if (!written) return { ok: false, refusal: 'sub_taken' };
     this.#anyExists.invalidate();
     return { ok: true, account: written };
   }
 
   /** Replaces the account from the version read; a new username is claimed first and the old one released after. */
   async replace(current: Versioned<RuntimeAccount>, next: RuntimeAccount): Promise<RuntimeAccountWrite> {
-    const renamed = next.username !== current.item.username;
-    if (renamed && !(await this.#claim(next.username, next.sub))) return { ok: false, refusal: 'username_taken' };
-    const write = () => this.#records.put(next.sub, next, current.version);
-    const written = renamed ? await this.#releasingOnFailure(next.username, next.sub, write) : await write();
-    if (!written) {
-      if (renamed) await this.#release(next.username, next.sub);
-      return { ok: false, refusal: 'changed' };
-    }
-    if (renamed) await this.#release(current.item.username, current.item.sub);
+    const claim = next.username === current.item.username ? 'held' : await this.#claim(next.username, next.sub);
+    if (claim === 'refused') return { ok: false, refusal: 'username_taken' };
+    const written = await this.#releasingIfRefused(claim, next, () => this.#records.put(next.sub, next, current.version));
+    if (!written) return { ok: false, refusal: 'changed' };
+    if (next.username !== current.item.username) await this.#release(current.item.username, current.item.sub);
     return { ok: true, account: written };
   }
 
@@ -104,18 +101,31 @@ export class RuntimeAccounts {
     return true;
   }
 
+  /** The subject a username is claimed for, whether or not its account was written. */
+  async holderOf(username: string): Promise<string | undefined> {
+    return (await this.#claimOf(username))?.sub;
+  }
+
+  /** Frees the username if `sub` still holds it: what a deletion or a rename that stopped short left held. */
+  releaseUsername(username: string, sub: string): Promise<void> {
+    return this.#release(username, sub);
+  }
+
   async #claimOf(username: string): Promise<(UsernameClaim & { text: string }) | undefined> {
     const text = await this.#store.getValue(usernameKey(username));
     return text === undefined ? undefined : { ...(JSON.parse(text) as UsernameClaim), text };
   }
 
-  /** Takes the username for `sub`: free, already its own, or abandoned by a creation that failed midway. */
-  async #claim(username: string, sub: string): Promise<boolean> {
+  /**
+   * Takes the username for `sub` when it is free or abandoned by a creation that failed midway;
+   * `held` when `sub` held it already (an account sent again), which a failure then leaves held.
+   */
+  async #claim(username: string, sub: string): Promise<UsernameClaimOutcome> {
     const claim: UsernameClaim = { sub, at: Date.now() };
     const held = await this.#claimOf(username);
-    if (held?.sub === sub) return true;
-    if (held && !(await this.#abandoned(held, username))) return false;
-    return this.#store.replaceValue(usernameKey(username), held?.text, JSON.stringify(claim), HELD_SECONDS);
+    if (held?.sub === sub) return 'held';
+    if (held && !(await this.#abandoned(held, username))) return 'refused';
+    return (await this.#store.replaceValue(usernameKey(username), held?.text, JSON.stringify(claim), HELD_SECONDS)) ? 'taken' : 'refused';
   }
 
   async #abandoned(held: UsernameClaim, username: string): Promise<boolean> {
@@ -129,12 +139,14 @@ export class RuntimeAccounts {
     if (held?.sub === sub) await this.#store.replaceValue(usernameKey(username), held.text, undefined, HELD_SECONDS);
   }
 
-  async #releasingOnFailure<T>(username: string, sub: string, write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (error) {
-      await this.#release(username, sub).catch(() => undefined);
-      throw error;
-    }
+  /**
+   * Runs the account's write; a username this call took is given back when the write is refused.
+   * A write that fails may have been made all the same (a timeout after it landed), so the claim
+   * stays: the account's retry finds it its own, and one never written is taken over once abandoned.
+   */
+  async #releasingIfRefused<T>(claim: UsernameClaimOutcome, { username, sub }: RuntimeAccount, write: () => Promise<T | undefined>): Promise<T | undefined> {
+    const written = await write();
+    if (written === undefined && claim === 'taken') await this.#release(username, sub);
+    return written;
   }
 }

@@ -2,6 +2,7 @@ import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 
 import type { Clock } from '../time/clock.js';
 import { IssuerKeys, IssuerKeysUnavailable } from './issuer-keys.js';
+import { subjectProblem } from './subject.js';
 import { groupsFromClaim } from './upstream-groups.js';
 
 export { IssuerKeysUnavailable };
@@ -64,6 +65,8 @@ export class TrustedIssuers {
     }
     const payload = await this.#verified(token, trusted);
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new ExternalTokenRefused('subject_token names no subject (sub)');
+    const problem = subjectProblem(payload.sub);
+    if (problem !== undefined) throw new ExternalTokenRefused(`subject_token's sub ${problem}`);
     return { id: `${trusted.id}:${payload.sub}`, groups: groupsFromClaim(payload[trusted.groupsClaim], trusted.groupMap) };
   }
 

@@ -87,14 +87,19 @@ export class UpstreamAccounts {
     throw new Error(`the record of ${person.sub} kept changing while a sign-in was being saved`);
   }
 
-  /** Disables or enables the person from the version read; undefined when it changed meanwhile. */
+  /** Disables or enables the person from the version read (`withDisabled`); undefined when it changed meanwhile. */
   async setDisabled(current: Versioned<UpstreamAccount>, disabled: boolean): Promise<Versioned<UpstreamAccount> | undefined> {
-    const { disabled: _previously, ...rest } = current.item;
-    return this.#records.put(current.name, disabled ? { ...rest, disabled } : rest, current.version);
+    return this.#records.put(current.name, withDisabled(current.item, disabled), current.version);
   }
 
   /** Forgets the person (a later sign-in makes them anew); false when the record changed meanwhile. */
   remove(current: Versioned<UpstreamAccount>): Promise<boolean> {
     return this.#records.remove(current.name, current.version);
   }
+}
+
+/** The person's record disabled or enabled: `disabled` is kept only while true. */
+export function withDisabled(person: UpstreamAccount, disabled: boolean): UpstreamAccount {
+  const { disabled: _previously, ...rest } = person;
+  return disabled ? { ...rest, disabled } : rest;
 }

@@ -1,67 +1,17 @@
 import { randomUUID } from 'node:crypto';
 
-import { z } from 'zod';
-
-import { type Account, type AccountDirectory, upstreamUsername } from '../accounts/account-directory.js';
+import type { AccountDirectory } from '../accounts/account-directory.js';
 import { hashPassword } from '../accounts/password.js';
-import type { RuntimeAccount, RuntimeAccounts, RuntimeAccountWrite } from '../accounts/runtime-accounts.js';
-import type { UpstreamAccount, UpstreamAccounts } from '../accounts/upstream-accounts.js';
-import { groupName } from '../config/schema.js';
-import type { Versioned } from '../store/versioned-collection.js';
+import type { RuntimeAccount, RuntimeAccounts } from '../accounts/runtime-accounts.js';
+import type { UpstreamAccounts } from '../accounts/upstream-accounts.js';
+import { versionOf } from '../store/versioned-collection.js';
+import { accountChanges } from './account-changes.js';
+import { accountSchema, answerOf, createSchema, listed, type Listed, replaceSchema } from './account-views.js';
 import { conflict, fromConfiguration, invalidRequest, notFound, preconditionFailed } from './admin-error.js';
 import { assertIfMatch, etagOf } from './etag.js';
 import { adminOperation, type AdminOperation } from './operation.js';
 import { pageQuery, pageRequest, pageSchema } from './paging.js';
-
-const subSchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters, without spaces');
-const usernameSchema = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters')
-  .regex(/^[^\x00-\x1f\x7f]*$/, 'must not contain control characters')
-  .regex(/^(?!\s).*(?<!\s)$/s, 'must not begin or end with a space');
-const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(1024, 'must be at most 1024 characters').meta({ description: 'Plain text; stored in the salted scrypt form and never answered' });
-const claimsSchema = z.record(z.string(), z.unknown()).meta({ description: 'Released by scope, as a configured account\'s claims' });
-const groupsSchema = z.array(groupName.refine((name) => name !== '*', 'is every person\'s group already; name it in groups, not here'))
-  .max(256, 'must list at most 256 groups').meta({ description: 'The groups whose rights the person has, beside those of "*"' });
-
-const createSchema = z.strictObject({
-  sub: subSchema.optional().meta({ description: 'The subject; a random UUID when not given' }),
-  username: usernameSchema,
-  password: passwordSchema,
-  claims: claimsSchema.default({}),
-  groups: groupsSchema.default([]),
-  disabled: z.boolean().default(false),
-});
-
-/**
- * A replacement: what is not given is emptied, except the password, which is kept. An upstream
- * person's username, claims and groups come from their provider, so for them only `disabled`.
- */
-const replaceSchema = z.strictObject({
-  sub: subSchema.optional().meta({ description: 'When given, the path\'s' }),
-  username: usernameSchema.optional().meta({ description: 'Required for an account made here' }),
-  password: passwordSchema.optional().meta({ description: 'Plain text; kept as it is when not given' }),
-  claims: claimsSchema.optional(),
-  groups: groupsSchema.optional(),
-  disabled: z.boolean().optional(),
-});
-
-const accountSchema = z.object({
-  sub: z.string(),
-  source: z.string().meta({ description: 'config: from the configuration file, read-only here; api: made here; upstream:<id>: signed in through that provider' }),
-  username: z.string(),
-  claims: z.record(z.string(), z.unknown()),
-  groups: z.array(z.string()),
-  disabled: z.boolean(),
-});
-
-type AccountView = z.infer<typeof accountSchema>;
-
-/** An account as answered, with its ETag and its place in the listing. */
-interface Listed {
-  view: AccountView;
-  etag: string;
-  /** Listings go through the configured accounts, those made here, then upstream people, each by subject. */
-  cursor: string;
-}
+import { ABSENT } from './pending-changes.js';
 
 const SOURCES = ['config', 'api', 'upstream'] as const;
 type SourceKind = (typeof SOURCES)[number];
@@ -79,24 +29,9 @@ export interface AccountOperationDependencies {
 }
 
 export function accountOperations({ directory, runtime, upstream, reservedPrefixes, endPerson }: AccountOperationDependencies): AdminOperation[] {
-  const listed = {
-    config: (account: Account): Listed => {
-      const view = { ...account, groups: [...account.groups], source: 'config', disabled: false };
-      return { view, etag: etagOf(JSON.stringify(view)), cursor: `config:${account.sub}` };
-    },
-    api: ({ item, version }: Versioned<RuntimeAccount>): Listed => ({
-      view: { sub: item.sub, source: 'api', username: item.username, claims: item.claims, groups: item.groups, disabled: item.disabled },
-      etag: etagOf(version),
-      cursor: `api:${item.sub}`,
-    }),
-    upstream: ({ item, version }: Versioned<UpstreamAccount>): Listed => ({
-      view: {
-        sub: item.sub, source: `upstream:${item.provider}`, username: upstreamUsername(item.sub, item.claims), claims: item.claims, groups: item.groups, disabled: item.disabled ?? false,
-      },
-      etag: etagOf(version),
-      cursor: `upstream:${item.sub}`,
-    }),
-  };
+  const { storedRecord, settle, earlierCreation, assertUsernameFree, written, setUpstreamDisabled, replaceAccount } = accountChanges({
+    directory, runtime, upstream, endPerson,
+  });
 
   const pageOf = async (source: SourceKind, limit: number, after: string | undefined): Promise<{ items: Listed[]; more: boolean }> => {
     if (source === 'api') {
@@ -129,15 +64,6 @@ export function accountOperations({ directory, runtime, upstream, reservedPrefix
     const prefix = [...reservedPrefixes.keys()].find((reserved) => sub.startsWith(reserved));
     if (prefix) throw invalidRequest(`sub must not start with "${prefix}", the subjects of ${reservedPrefixes.get(prefix)}`);
     if (directory.configured(sub)) throw conflict(`account ${sub} is defined in the configuration file`);
-  };
-  const assertUsernameFree = (username: string) => {
-    if (directory.configuredUsername(username) !== undefined) throw conflict(`username ${username} belongs to an account of the configuration file`);
-  };
-  const written = (write: RuntimeAccountWrite, sub: string, username: string): Versioned<RuntimeAccount> => {
-    if (write.ok) return write.account;
-    if (write.refusal === 'username_taken') throw conflict(`username ${username} is taken by another account`);
-    if (write.refusal === 'sub_taken') throw conflict(`account ${sub} exists already`);
-    throw preconditionFailed(`account ${sub}`);
   };
 
   return [
@@ -172,26 +98,28 @@ export function accountOperations({ directory, runtime, upstream, reservedPrefix
       summary: 'Create an account that signs in on the pages like a configured one, on every instance at once',
       body: createSchema, errors: [409, 415],
       responses: { 201: { description: 'The account, created', schema: accountSchema, etag: true } },
-      async handle({ body }) {
-        const sub = body.sub ?? randomUUID();
-        assertSubFree(sub);
+      async handle({ body, journal }) {
+        if (body.sub !== undefined) assertSubFree(body.sub);
         assertUsernameFree(body.username);
+        const location = (sub: string) => ({ Location: `/admin/v1/accounts/${encodeURIComponent(sub)}` });
+        // This call sent again after its answer was lost: answered as it would have been.
+        const earlier = await earlierCreation(body, journal);
+        if (earlier.made) return { ...answerOf(listed.api(earlier.made)), status: 201, headers: location(earlier.made.name) };
+        const sub = earlier.sub ?? randomUUID();
         const account: RuntimeAccount = {
           sub, username: body.username, password: await hashPassword(body.password), claims: body.claims, groups: body.groups, disabled: body.disabled,
         };
+        await journal.begin(sub, { action: 'create', to: etagOf(versionOf(account)) });
         const created = listed.api(written(await runtime.create(account), sub, body.username));
-        return {
-          status: 201, body: created.view, etag: created.etag,
-          headers: { Location: `/admin/v1/accounts/${encodeURIComponent(sub)}` },
-          change: { id: sub, action: 'create' },
-        };
+        return { status: 201, body: created.view, etag: created.etag, headers: location(sub), change: { id: sub, action: 'create' } };
       },
     }),
     adminOperation({
       method: 'GET', path: '/accounts/{sub}', resource: 'accounts', operationId: 'getAccount', access: 'read',
       summary: 'Read an account', pathParameters: SUB, errors: [404],
       responses: { 200: { description: 'The account', schema: accountSchema, etag: true } },
-      async handle({ params }) {
+      async handle({ params, journal }) {
+        await settle(params.sub!, journal);
         const found = await existing(params.sub!);
         const answer = found.source === 'config' ? listed.config(found.account)
           : found.source === 'api' ? listed.api(found.account) : listed.upstream(found.person);
@@ -203,35 +131,14 @@ export function accountOperations({ directory, runtime, upstream, reservedPrefix
       summary: 'Replace an account made here (the password is kept when not given), or disable or enable an upstream person; disabling revokes every grant of the account at once',
       pathParameters: SUB, body: replaceSchema, errors: [404, 409, 412, 415],
       responses: { 200: { description: 'The account, replaced', schema: accountSchema, etag: true } },
-      async handle({ params, body, ifMatch }) {
-        const sub = params.sub!;
+      async handle(request) {
+        const { params: { sub }, body, journal } = request;
         if (body.sub !== undefined && body.sub !== sub) throw invalidRequest(`sub must be the path's, ${sub}`);
-        const found = await existing(sub);
+        const finished = await settle(sub!, journal);
+        const found = await existing(sub!);
         if (found.source === 'config') throw fromConfiguration(`account ${sub}`);
-        let answer: Listed;
-        if (found.source === 'upstream') {
-          const fromProvider = (['username', 'password', 'claims', 'groups'] as const).find((field) => body[field] !== undefined);
-          if (fromProvider) throw conflict(`${fromProvider} of ${sub} comes from upstream provider ${found.person.item.provider}; only disabled is set here`);
-          assertIfMatch(ifMatch, etagOf(found.person.version), `account ${sub}`);
-          const changed = await upstream.setDisabled(found.person, body.disabled ?? false);
-          if (!changed) throw preconditionFailed(`account ${sub}`);
-          answer = listed.upstream(changed);
-        } else {
-          if (body.username === undefined) throw invalidRequest('username is required');
-          assertIfMatch(ifMatch, etagOf(found.account.version), `account ${sub}`);
-          if (body.username !== found.account.item.username) assertUsernameFree(body.username);
-          const next: RuntimeAccount = {
-            sub,
-            username: body.username,
-            password: body.password === undefined ? found.account.item.password : await hashPassword(body.password),
-            claims: body.claims ?? {},
-            groups: body.groups ?? [],
-            disabled: body.disabled ?? false,
-          };
-          answer = listed.api(written(await runtime.replace(found.account, next), sub, body.username));
-        }
-        if (answer.view.disabled) await endPerson(sub);
-        return { body: answer.view, etag: answer.etag, change: { id: sub, action: 'update' } };
+        const sentAgain = journal.isOwn(finished) && finished.action === 'update';
+        return found.source === 'upstream' ? setUpstreamDisabled(found.person, request, sentAgain) : replaceAccount(found.account, request, sentAgain);
       },
     }),
     adminOperation({
@@ -239,15 +146,23 @@ export function accountOperations({ directory, runtime, upstream, reservedPrefix
       summary: 'Delete an account made here, or forget an upstream person (who may sign in again unless disabled); every grant of it is revoked at once',
       pathParameters: SUB, errors: [404, 409, 412],
       responses: { 204: { description: 'Deleted' } },
-      async handle({ params, ifMatch }) {
+      async handle({ params, ifMatch, journal }) {
         const sub = params.sub!;
+        const finished = await settle(sub, journal);
+        if (journal.isOwn(finished) && finished.action === 'delete') return { status: 204 };
         const found = await existing(sub);
         if (found.source === 'config') throw fromConfiguration(`account ${sub}`);
         const current = found.source === 'api' ? found.account : found.person;
         assertIfMatch(ifMatch, etagOf(current.version), `account ${sub}`);
-        const removed = found.source === 'api' ? await runtime.remove(found.account) : await upstream.remove(found.person);
-        if (!removed) throw preconditionFailed(`account ${sub}`);
+        // Before, so that the tokens end even when the deletion's answer is lost; after, for a grant made in between.
         await endPerson(sub);
+        const username = found.source === 'api' ? found.account.item.username : undefined;
+        await journal.begin(sub, { action: 'delete', to: ABSENT, ...(username === undefined ? {} : { details: { username } }) });
+        const removed = found.source === 'api' ? await runtime.remove(found.account) : await upstream.remove(found.person);
+        // Gone meanwhile counts as deleted: an earlier attempt's removal may have landed late.
+        if (!removed && (await storedRecord(sub))) throw preconditionFailed(`account ${sub}`);
+        await endPerson(sub);
+        if (!removed && username !== undefined) await runtime.releaseUsername(username, sub);
         return { status: 204, change: { id: sub, action: 'delete' } };
       },
     }),

@@ -8,6 +8,7 @@ import { readRawBody } from '../http/raw-body.js';
 import { AdminError, invalidRequest } from './admin-error.js';
 import type { AdminAccess, AdminOperation } from './operation.js';
 import { ADMIN_PREFIX, openApiDocument } from './openapi.js';
+import type { ChangeJournal, PendingChanges } from './pending-changes.js';
 
 export interface AdminApiDependencies {
   operations: readonly AdminOperation[];
@@ -18,13 +19,15 @@ export interface AdminApiDependencies {
   /** The token endpoint's path, where admin tokens come from (for the document). */
   tokenPath: string;
   audit: Audit;
+  /** Changes begun and not answered, which the next call naming their item finishes. */
+  pendingChanges: PendingChanges;
 }
 
 /**
  * The Admin API under /admin/v1: every operation of the table, each behind the access check, and
  * the OpenAPI document generated from the same table.
  */
-export function adminRoutes({ operations, authorize, maxBodyBytes, issuer, tokenPath, audit }: AdminApiDependencies): Router {
+export function adminRoutes({ operations, authorize, maxBodyBytes, issuer, tokenPath, audit, pendingChanges }: AdminApiDependencies): Router {
   const router = new Router({ prefix: ADMIN_PREFIX });
   const document = JSON.stringify(openApiDocument(operations, { issuer, tokenPath }));
   router.get('/openapi.json', (ctx) => {
@@ -34,16 +37,19 @@ export function adminRoutes({ operations, authorize, maxBodyBytes, issuer, token
   for (const operation of operations) {
     const path = operation.path.replace(/\{([A-Za-z_]+)\}/g, ':$1');
     router.register(path, [operation.method], async (ctx: Context) => {
+      let journal: ChangeJournal | undefined;
       try {
         const actor = await authorize(ctx.get('Authorization') || undefined, operation.access);
         const body = operation.body ? await jsonBody(ctx, operation.body, maxBodyBytes) : undefined;
         const query = operation.query ? parsed(operation.query, ctx.query, 'query parameter') : {};
+        journal = pendingChanges.forCall(operation.resource, actor, ctx.ip);
         const answer = await operation.handle({
           params: (ctx as Context & { params: Record<string, string> }).params,
           query,
           body,
           ifMatch: ctx.get('If-Match') || undefined,
           actor,
+          journal,
         });
         ctx.status = answer.status ?? 200;
         ctx.set('Cache-Control', 'no-store');
@@ -51,9 +57,14 @@ export function adminRoutes({ operations, authorize, maxBodyBytes, issuer, token
         for (const [name, value] of Object.entries(answer.headers ?? {})) ctx.set(name, value);
         if (answer.body !== undefined) ctx.body = answer.body;
         if (answer.change) audit.adminChange({ clientId: actor, resource: operation.resource, ...answer.change, ip: ctx.ip });
+        await journal.close();
       } catch (error) {
         // The error boundary writes the body (and audits 401 and 403); the headers are the call's own.
-        if (error instanceof AdminError) for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
+        if (error instanceof AdminError) {
+          for (const [name, value] of Object.entries(error.headers)) ctx.set(name, value);
+          // Refused before its write: nothing is left to finish. Any other failure may follow a write that was made.
+          await journal?.close();
+        }
         throw error;
       }
     });

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 
+import { personProblem } from '../accounts/subject.js';
 import type { Ban, BanList } from '../grants/common/ban-list.js';
-import type { Versioned } from '../store/versioned-collection.js';
+import { type Versioned, versionOf } from '../store/versioned-collection.js';
 import { invalidRequest, notFound, preconditionFailed } from './admin-error.js';
 import { assertIfMatch, etagOf } from './etag.js';
 import { adminOperation, type AdminOperation } from './operation.js';
 import { pageAnswer, pageQuery, pageRequest, pageSchema } from './paging.js';
+import { ABSENT, type ChangeJournal, madeBy } from './pending-changes.js';
 
 const banBody = z.strictObject({
   resources: z.array(z.string().min(1).max(2048)).min(1).max(1000)
@@ -25,9 +27,10 @@ const banSchema = z.object({
 
 const PERSON = { person: 'The person\'s sub (URL-encoded)' };
 
-/** A person as subjects name them: printable, no spaces, at most 256 characters. */
+/** A person as subjects name them: any person who can exist can be banned. */
 const validPerson = (person: string) => {
-  if (!/^[\x21-\x7e]{1,256}$/.test(person)) throw invalidRequest('the person must be a subject of 1 to 256 printable characters without spaces');
+  const problem = personProblem(person);
+  if (problem !== undefined) throw invalidRequest(`the person ${problem}`);
   return person;
 };
 
@@ -35,8 +38,12 @@ export function banOperations(bans: BanList): AdminOperation[] {
   const view = ({ name, item }: Versioned<Ban>) => ({
     person: name, resources: item.resources, until: item.until, ...(item.reason === undefined ? {} : { reason: item.reason }), holds: bans.holdsNow(item),
   });
-  const existing = async (person: string) => {
-    const ban = await bans.find(person);
+  /** The person's ban, once a change left pending on it is finished. */
+  const settled = async (person: string, journal: ChangeJournal) => {
+    const finished = await journal.settle(person, async (pending) => madeBy(pending, await bans.find(person)));
+    return { finished, current: await bans.find(person) };
+  };
+  const existing = (ban: Versioned<Ban> | undefined, person: string) => {
     if (!ban) throw notFound(`a ban of ${person}`);
     return ban;
   };
@@ -54,8 +61,9 @@ export function banOperations(bans: BanList): AdminOperation[] {
       method: 'GET', path: '/bans/{person}', resource: 'bans', operationId: 'getBan', access: 'read',
       summary: 'Read a person\'s ban', pathParameters: PERSON, errors: [404],
       responses: { 200: { description: 'The ban', schema: banSchema, etag: true } },
-      async handle({ params }) {
-        const ban = await existing(validPerson(params.person!));
+      async handle({ params, journal }) {
+        const person = validPerson(params.person!);
+        const ban = existing((await settled(person, journal)).current, person);
         return { body: view(ban), etag: etagOf(ban.version) };
       },
     }),
@@ -67,25 +75,36 @@ export function banOperations(bans: BanList): AdminOperation[] {
         200: { description: 'The ban, changed', schema: banSchema, etag: true },
         201: { description: 'The ban, set', schema: banSchema, etag: true },
       },
-      async handle({ params, body, ifMatch }) {
+      async handle({ params, body, ifMatch, journal }) {
         const person = validPerson(params.person!);
-        const current = await bans.find(person);
-        assertIfMatch(ifMatch, current && etagOf(current.version), `the ban of ${person}`);
+        const { finished, current } = await settled(person, journal);
         const ban: Ban = { resources: [...new Set(body.resources)], until: body.until, ...(body.reason === undefined ? {} : { reason: body.reason }) };
+        const to = etagOf(versionOf(ban));
+        // This call sent again after its answer was lost: answered as it would have been.
+        if (journal.isOwn(finished) && current && etagOf(current.version) === to) {
+          return { status: finished.action === 'create' ? 201 : 200, body: view(current), etag: to };
+        }
+        assertIfMatch(ifMatch, current && etagOf(current.version), `the ban of ${person}`);
+        const action = current ? 'update' : 'create';
+        await journal.begin(person, { action, to });
         const written = await bans.put(person, ban, current?.version);
         if (!written) throw preconditionFailed(`the ban of ${person}`);
-        return { status: current ? 200 : 201, body: view(written), etag: etagOf(written.version), change: { id: person, action: current ? 'update' : 'create' } };
+        return { status: current ? 200 : 201, body: view(written), etag: etagOf(written.version), change: { id: person, action } };
       },
     }),
     adminOperation({
       method: 'DELETE', path: '/bans/{person}', resource: 'bans', operationId: 'deleteBan', access: 'write',
       summary: 'Lift a person\'s ban', pathParameters: PERSON, errors: [404, 412],
       responses: { 204: { description: 'Lifted' } },
-      async handle({ params, ifMatch }) {
+      async handle({ params, ifMatch, journal }) {
         const person = validPerson(params.person!);
-        const current = await existing(person);
-        assertIfMatch(ifMatch, etagOf(current.version), `the ban of ${person}`);
-        if (!(await bans.remove(person, current.version))) throw preconditionFailed(`the ban of ${person}`);
+        const { finished, current } = await settled(person, journal);
+        if (journal.isOwn(finished) && finished.action === 'delete') return { status: 204 };
+        const ban = existing(current, person);
+        assertIfMatch(ifMatch, etagOf(ban.version), `the ban of ${person}`);
+        await journal.begin(person, { action: 'delete', to: ABSENT });
+        // Gone meanwhile counts as lifted: an earlier attempt's removal may have landed late.
+        if (!(await bans.remove(person, ban.version)) && (await bans.find(person))) throw preconditionFailed(`the ban of ${person}`);
         return { status: 204, change: { id: person, action: 'delete' } };
       },
     }),

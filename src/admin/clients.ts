@@ -6,10 +6,12 @@ import { z } from 'zod';
 import { MINTING_POLICY_METADATA } from '../grants/index.js';
 import type { ApiClient, ApiClients, ClientMetadataRecord } from '../provider/api-clients.js';
 import { clientNeedsSecret } from '../provider/oidc-provider-internals.js';
+import { versionOf } from '../store/versioned-collection.js';
 import { conflict, fromConfiguration, invalidRequest, notFound, preconditionFailed } from './admin-error.js';
 import { assertIfMatch, etagOf } from './etag.js';
 import { adminOperation, type AdminOperation } from './operation.js';
 import { cursorAfter, DEFAULT_PAGE_SIZE, pageQuery, pageSchema } from './paging.js';
+import { ABSENT, type ChangeJournal, madeBy, type PendingChange } from './pending-changes.js';
 
 const strings = z.array(z.string());
 const uris = z.array(z.string().min(1));
@@ -94,16 +96,35 @@ export function clientOperations({ provider, apiClients, configured, endClient, 
   const configuredById = new Map(configured.map((client) => [client.client_id, client]));
   const configuredIds = [...configuredById.keys()].sort();
 
-  const existing = async (id: string) => {
-    const client = await apiClients.find(id);
+  /**
+   * The client made here, once a change left pending on it is finished: a deletion whose removal
+   * was made has its grants revoked (again, for a token saved in between).
+   */
+  const settled = async (id: string, journal: ChangeJournal) => {
+    const finished = await journal.settle(id, async (pending) => {
+      if (!madeBy(pending, await apiClients.find(id))) return false;
+      if (pending.to === ABSENT) await endClient(id);
+      return true;
+    });
+    return { finished, current: await apiClients.find(id) };
+  };
+  const existing = (client: ApiClient | undefined, id: string) => {
     if (!client) throw notFound(`client ${id}`);
     return client;
   };
-  const changeable = async (id: string, ifMatch: string | undefined) => {
+  const changeable = (client: ApiClient | undefined, id: string, ifMatch: string | undefined) => {
     if (configuredById.has(id)) throw fromConfiguration(`client ${id}`);
-    const client = await existing(id);
-    assertIfMatch(ifMatch, apiEtag(client), `client ${id}`);
-    return client;
+    assertIfMatch(ifMatch, apiEtag(existing(client, id)), `client ${id}`);
+    return client!;
+  };
+  /**
+   * This call sent again after its answer was lost, when the client is what it asks for: answered
+   * as it would have been, with a secret that call generated, which nobody was shown.
+   */
+  const answerAgain = (finished: PendingChange | undefined, current: ApiClient | undefined, asked: { record: ClientMetadataRecord; given: string | undefined }, journal: ChangeJournal) => {
+    if (!journal.isOwn(finished) || !current || !sameMetadata(current.item.metadata, asked.record, asked.given)) return undefined;
+    const generated = finished.details?.generated === 'yes' ? { client_secret: current.item.metadata.client_secret } : {};
+    return { status: finished.action === 'create' ? 201 : 200, body: { ...apiView(current), ...generated }, etag: apiEtag(current) };
   };
 
   /** The metadata to store, validated as the provider validates its configured clients; the secret when one was generated. */
@@ -154,14 +175,19 @@ export function clientOperations({ provider, apiClients, configured, endClient, 
       summary: 'Make a client; it can sign people in and mint by its rights on every instance at once',
       body: createSchema, errors: [409, 415],
       responses: { 201: { description: 'The client, with its generated client_secret when it needs one and none was given', schema: withSecretSchema, etag: true } },
-      async handle({ body }) {
+      async handle({ body, journal }) {
         const id = body.client_id ?? generatedId();
         if (configuredById.has(id)) throw conflict(`client ${id} is defined in the configuration file`);
-        if ((await apiClients.find(id)) || (await apiClients.isRegistered(id))) throw conflict(`client ${id} exists already`);
+        const { finished, current } = await settled(id, journal);
         const { record, generated } = await validMetadata(id, body, undefined);
+        const again = answerAgain(finished, current, { record, given: body.client_secret }, journal);
+        if (again) return { ...again, headers: { Location: `/admin/v1/clients/${encodeURIComponent(id)}` } };
+        if (current || (await apiClients.isRegistered(id))) throw conflict(`client ${id} exists already`);
         // Whatever an earlier client of this id left behind (a token saved as it was deleted, a configuration client's license tokens) ends now.
         await endClient(id);
-        const created = await apiClients.put(record, undefined);
+        const stored = apiClients.recordOf(record);
+        await journal.begin(id, { action: 'create', to: etagOf(versionOf(stored)), ...(generated === undefined ? {} : { details: { generated: 'yes' } }) });
+        const created = await apiClients.put(stored, undefined);
         if (!created) throw conflict(`client ${id} exists already`);
         return {
           status: 201,
@@ -176,14 +202,14 @@ export function clientOperations({ provider, apiClients, configured, endClient, 
       method: 'GET', path: '/clients/{client_id}', resource: 'clients', operationId: 'getClient', access: 'read',
       summary: 'Read a client (never its secret)', pathParameters: CLIENT_ID, errors: [404],
       responses: { 200: { description: 'The client', schema: viewSchema, etag: true } },
-      async handle({ params }) {
+      async handle({ params, journal }) {
         const id = params.client_id!;
         const fromConfig = configuredById.get(id);
         if (fromConfig) {
           const view = configuredView(fromConfig);
           return { body: view, etag: etagOf(JSON.stringify(view)) };
         }
-        const client = await existing(id);
+        const client = existing((await settled(id, journal)).current, id);
         return { body: apiView(client), etag: apiEtag(client) };
       },
     }),
@@ -192,12 +218,19 @@ export function clientOperations({ provider, apiClients, configured, endClient, 
       summary: 'Replace a client\'s metadata and rights (its secret stays unless one is given); every instance applies it at once',
       pathParameters: CLIENT_ID, body: replaceSchema, errors: [404, 409, 412, 415],
       responses: { 200: { description: 'The client, replaced; client_secret only when this call generated one', schema: withSecretSchema, etag: true } },
-      async handle({ params, body, ifMatch }) {
+      async handle({ params, body, ifMatch, journal }) {
         const id = params.client_id!;
-        const current = await changeable(id, ifMatch);
+        if (configuredById.has(id)) throw fromConfiguration(`client ${id}`);
+        const { finished, current: found } = await settled(id, journal);
+        const currentSecret = existing(found, id).item.metadata.client_secret;
         if (body.client_id !== undefined && body.client_id !== id) throw invalidRequest('client_id must be the client\'s id in the path');
-        const { record, generated } = await validMetadata(id, body, current.item.metadata.client_secret);
-        const written = await apiClients.put(record, current.version);
+        const { record, generated } = await validMetadata(id, body, currentSecret);
+        const again = answerAgain(finished, found, { record, given: body.client_secret }, journal);
+        if (again) return again;
+        const current = changeable(found, id, ifMatch);
+        const stored = apiClients.recordOf(record);
+        await journal.begin(id, { action: 'update', to: etagOf(versionOf(stored)), ...(generated === undefined ? {} : { details: { generated: 'yes' } }) });
+        const written = await apiClients.put(stored, current.version);
         if (!written) throw preconditionFailed(`client ${id}`);
         return {
           body: { ...apiView(written), ...(generated === undefined ? {} : { client_secret: generated }) },
@@ -211,13 +244,21 @@ export function clientOperations({ provider, apiClients, configured, endClient, 
       summary: 'Replace a client\'s secret with a generated one, answered once; the old one stops working at once',
       pathParameters: CLIENT_ID, errors: [404, 409, 412],
       responses: { 200: { description: 'The new secret', schema: secretSchema, etag: true } },
-      async handle({ params, ifMatch }) {
+      async handle({ params, ifMatch, journal }) {
         const id = params.client_id!;
-        const current = await changeable(id, ifMatch);
+        if (configuredById.has(id)) throw fromConfiguration(`client ${id}`);
+        const { finished, current: found } = await settled(id, journal);
+        // This call sent again after its answer was lost: the secret it wrote was never shown.
+        if (journal.isOwn(finished) && finished.action === 'replace_secret' && found) {
+          return { body: { client_id: id, client_secret: found.item.metadata.client_secret }, etag: apiEtag(found) };
+        }
+        const current = changeable(found, id, ifMatch);
         const { client_secret: _old, ...metadata } = current.item.metadata;
         if (!clientNeedsSecret(provider, metadata)) throw conflict(`client ${id} authenticates without a secret`);
         const secret = generatedSecret();
-        const written = await apiClients.put({ ...metadata, client_secret: secret }, current.version);
+        const stored = apiClients.recordOf({ ...metadata, client_secret: secret });
+        await journal.begin(id, { action: 'replace_secret', to: etagOf(versionOf(stored)) });
+        const written = await apiClients.put(stored, current.version);
         if (!written) throw preconditionFailed(`client ${id}`);
         return { body: { client_id: id, client_secret: secret }, etag: apiEtag(written), change: { id, action: 'replace_secret' } };
       },
@@ -227,12 +268,17 @@ export function clientOperations({ provider, apiClients, configured, endClient, 
       summary: 'Delete a client made here; its grants and tokens stop working at once, on every instance',
       pathParameters: CLIENT_ID, errors: [404, 409, 412],
       responses: { 204: { description: 'Deleted' } },
-      async handle({ params, ifMatch }) {
+      async handle({ params, ifMatch, journal }) {
         const id = params.client_id!;
-        const current = await changeable(id, ifMatch);
+        if (configuredById.has(id)) throw fromConfiguration(`client ${id}`);
+        const { finished, current: found } = await settled(id, journal);
+        if (journal.isOwn(finished) && finished.action === 'delete') return { status: 204 };
+        const current = changeable(found, id, ifMatch);
         // Before, so that a failure leaves the client to delete again; after, for a token saved in between.
         await endClient(id);
-        if (!(await apiClients.remove(id, current.version))) throw preconditionFailed(`client ${id}`);
+        await journal.begin(id, { action: 'delete', to: ABSENT });
+        // Gone meanwhile counts as deleted: an earlier attempt's removal may have landed late.
+        if (!(await apiClients.remove(id, current.version)) && (await apiClients.find(id))) throw preconditionFailed(`client ${id}`);
         await endClient(id);
         return { status: 204, change: { id, action: 'delete' } };
       },
@@ -242,6 +288,12 @@ export function clientOperations({ provider, apiClients, configured, endClient, 
 
 function withoutSecret({ client_secret: _secret, ...metadata }: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return metadata;
+}
+
+/** Whether stored metadata is what a call asks for; when the call gives no secret, any secret matches. */
+function sameMetadata(stored: ClientMetadataRecord, asked: ClientMetadataRecord, givenSecret: string | undefined): boolean {
+  return JSON.stringify(withoutSecret(stored)) === JSON.stringify(withoutSecret(asked))
+    && (givenSecret === undefined || givenSecret === stored.client_secret);
 }
 
 const configuredView = (client: ConfiguredClient) => ({ client_id: client.client_id, source: 'config' as const, ...withoutSecret(client) });

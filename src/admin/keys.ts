@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { RotationUnderWayError, TooManyKeysError, type KeyDescription, type SigningKeyRing } from '../keys/signing-key-ring.js';
 import { conflict } from './admin-error.js';
 import { adminOperation, type AdminOperation } from './operation.js';
+import type { ChangeJournal } from './pending-changes.js';
 
 const moment = z.iso.datetime();
 
@@ -33,15 +34,26 @@ const view = (key: KeyDescription) => ({
   ...(key.publishedUntil ? { published_until: key.publishedUntil } : {}),
 });
 
+/** The item a rotation left pending is noted under: the key set as a whole. */
+const KEY_SET = 'key-set';
+
 export function keyOperations(signingKeys: SigningKeyRing): AdminOperation[] {
+  /** The keys as the store holds them, once a rotation left pending is finished: made when its keys are in the set. */
+  const settled = async (journal: ChangeJournal) => {
+    await signingKeys.refresh();
+    const finished = await journal.settle(KEY_SET, async (pending) => {
+      const listed = new Set(signingKeys.list().map((key) => key.kid));
+      return pending.to.split(',').every((kid) => listed.has(kid));
+    });
+    return { finished, keys: signingKeys.list() };
+  };
   return [
     adminOperation({
       method: 'GET', path: '/keys', resource: 'keys', operationId: 'listKeys', access: 'read',
       summary: 'List the published signing keys, those that sign first, with their statuses and when each begins',
       responses: { 200: { description: 'Every key /jwks publishes now', schema: keyListSchema } },
-      async handle() {
-        await signingKeys.refresh();
-        return { body: { items: signingKeys.list().map(view) } };
+      async handle({ journal }) {
+        return { body: { items: (await settled(journal)).keys.map(view) } };
       },
     }),
     adminOperation({
@@ -50,11 +62,22 @@ export function keyOperations(signingKeys: SigningKeyRing): AdminOperation[] {
       responses: { 201: { description: 'The new keys, next until their promotion', schema: keyListSchema } },
       // A rotation under way on this instance, or one that would publish more than 20 keys of an algorithm.
       errors: [409],
-      async handle() {
-        const added = await signingKeys.rotate().catch((error: unknown) => {
+      async handle({ journal }) {
+        const { finished, keys } = await settled(journal);
+        // This call sent again after its answer was lost: answered with the keys it added.
+        if (journal.isOwn(finished) && finished.action === 'rotate') {
+          const kids = finished.to.split(',');
+          return { status: 201, body: { items: keys.filter((key) => kids.includes(key.kid)).map(view) } };
+        }
+        let id = '';
+        const noted = (kids: string[]) => {
+          id = kids.join(',');
+          return journal.begin(KEY_SET, { action: 'rotate', to: id, auditId: id });
+        };
+        const added = await signingKeys.rotate(noted).catch((error: unknown) => {
           throw error instanceof RotationUnderWayError || error instanceof TooManyKeysError ? conflict(error.message) : error;
         });
-        return { status: 201, body: { items: added.map(view) }, change: { id: added.map((key) => key.kid).join(','), action: 'rotate' } };
+        return { status: 201, body: { items: added.map(view) }, change: { id, action: 'rotate' } };
       },
     }),
   ];

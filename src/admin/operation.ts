@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 
 import type { AdminChange } from '../observability/audit.js';
+import type { ChangeJournal } from './pending-changes.js';
 
 /** `read`: a token with `stagepass:admin:read` or `stagepass:admin`; `write`: only `stagepass:admin`. */
 export type AdminAccess = 'read' | 'write';
@@ -16,6 +17,8 @@ export interface AdminRequest<Body> {
   ifMatch: string | undefined;
   /** The client whose token the call carries. */
   actor: string;
+  /** Where a change notes itself before its deciding write, and finds the change its item was left with. */
+  journal: ChangeJournal;
 }
 
 export interface AdminAnswer {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { isStoredPassword } from '../accounts/password.js';
+import { subjectProblem } from '../accounts/subject.js';
 import { isHttpsOrLoopback } from '../http/outside-urls.js';
 import { MINTER_CONFIG_SECTIONS, MINTING_POLICY_METADATA } from '../grants/index.js';
 
@@ -16,8 +17,14 @@ const clientSchema = z.looseObject({
 /** A group's name; `"*"` is the group every person is in. */
 export const groupName = z.string().regex(/^(\*|[A-Za-z0-9][A-Za-z0-9._:-]{0,63})$/, 'must be "*" or 1 to 64 letters, digits and . _ : - (starting with a letter or digit)');
 
+/** An account's subject, by the rule every subject keeps (src/accounts/subject.ts). */
+export const subjectSchema = z.string().superRefine((sub, ctx) => {
+  const problem = subjectProblem(sub);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const accountSchema = z.strictObject({
-  sub: z.string().min(1),
+  sub: subjectSchema,
   username: z.string().min(1),
   password: z.string().refine(isStoredPassword, 'must be the output of `npm run --silent hash-password -- <password>`'),
   claims: z.record(z.string(), z.unknown()).default({}),
@@ -247,10 +254,18 @@ export const configSchema = z.strictObject({
   if (config.redisSentinels !== undefined && config.redisSentinelName === undefined) {
     issue('redisSentinelName', 'redisSentinels needs redisSentinelName, the master\'s name as the sentinels know it');
   }
+  // Upstream and trusted issuers' people are `<id>:<their sub>`: each id is one source's namespace.
+  const namespaces = [
+    ...config.upstreamProviders.map(({ id }) => ({ id, owner: `upstream provider ${id}` })),
+    ...config.trustedIssuers.map(({ id }) => ({ id, owner: `trusted issuer ${id}` })),
+  ];
+  for (const [index, trusted] of config.trustedIssuers.entries()) {
+    if (!config.upstreamProviders.some(({ id }) => id === trusted.id)) continue;
+    ctx.addIssue({ code: 'custom', path: ['trustedIssuers', index, 'id'], message: `must differ from the id of upstream provider ${trusted.id}: both would name their people "${trusted.id}:<sub>"` });
+  }
   for (const [index, account] of config.accounts.entries()) {
-    // Upstream people's subjects are `<id>:<upstream sub>`: a local one of that form would be theirs too.
-    const provider = config.upstreamProviders.find(({ id }) => account.sub.startsWith(`${id}:`));
-    if (provider) ctx.addIssue({ code: 'custom', path: ['accounts', index, 'sub'], message: `must not start with "${provider.id}:", the subjects of upstream provider ${provider.id}` });
+    const namespace = namespaces.find(({ id }) => account.sub.startsWith(`${id}:`));
+    if (namespace) ctx.addIssue({ code: 'custom', path: ['accounts', index, 'sub'], message: `must not start with "${namespace.id}:", the subjects of ${namespace.owner}` });
   }
   if (config.redisSentinels !== undefined && config.redisCluster) issue('redisCluster', 'a Redis Cluster is reached through redisUrl, not redisSentinels');
   if (config.redisClusterNodes !== undefined && !(config.redisCluster && config.redisUrl !== undefined)) {

@@ -198,22 +198,24 @@ export class SigningKeyRing {
    * Adds a new key per rotated algorithm, next from now and current `promoteAfterSeconds` later,
    * retiring the keys they replace at that moment. Written only over the key set it was computed
    * from: a rotation racing on another instance is kept, and this one applied on top of it.
+   * `beforeWrite` learns the new keys' ids before the key set is written.
    */
-  async rotate(): Promise<KeyDescription[]> {
+  async rotate(beforeWrite?: (kids: string[]) => Promise<void>): Promise<KeyDescription[]> {
     // A rotation takes a while (an RSA key is made): a second one asked for meanwhile is refused
     // rather than queued, so only rotations on other instances race for the record.
     if (this.#rotating) throw new RotationUnderWayError('a rotation is under way on this instance; try again once it is done');
     this.#rotating = true;
     try {
-      return await this.#rotate();
+      return await this.#rotate(beforeWrite);
     } finally {
       this.#rotating = false;
     }
   }
 
-  async #rotate(): Promise<KeyDescription[]> {
+  async #rotate(beforeWrite: ((kids: string[]) => Promise<void>) | undefined): Promise<KeyDescription[]> {
     const { promoteAfterSeconds, tokenLifetimeSeconds, generateKey = generateSigningJwk } = this.#options;
     const newKeys = await Promise.all(ROTATED_ALGORITHMS.map(generateKey));
+    await beforeWrite?.(newKeys.map((jwk) => jwk.kid!));
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
       const snapshot = await this.#readUsable();
       if (snapshot === undefined) continue;

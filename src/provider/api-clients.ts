@@ -51,12 +51,17 @@ export class ApiClients {
     return (await this.#store.findModel(REGISTERED_CLIENT_MODEL, clientId)) !== undefined;
   }
 
+  /** The record a write of this metadata stores, with a revision of its own. */
+  recordOf(metadata: ClientMetadataRecord): ApiClientRecord {
+    return { metadata, revision: randomUUID() };
+  }
+
   /**
    * Creates the client (`expected` undefined) or replaces it from the version read; undefined when
    * it changed (or was made) in between.
    */
-  async put(metadata: ClientMetadataRecord, expected: string | undefined): Promise<ApiClient | undefined> {
-    return this.#stored.put(metadata.client_id, { metadata, revision: randomUUID() }, expected);
+  async put(record: ApiClientRecord, expected: string | undefined): Promise<ApiClient | undefined> {
+    return this.#stored.put(record.metadata.client_id, record, expected);
   }
 
   /** Deletes the client if it is still at `expected`; false when it changed or went in between. */

@@ -9,6 +9,7 @@ import type { PageRenderer } from '../http/page-renderer.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 import { enforceDevicePollingInterval } from './device-polling.js';
+import { signInAgainWhenAccountGone } from './gone-account-policy.js';
 import { clientDisplayer } from './client-display.js';
 import { providerPages } from './provider-pages.js';
 import { rotatesRefreshToken } from './refresh-rotation.js';
@@ -105,7 +106,7 @@ export function createProvider({
       // A page visit that signs nobody in (the device code entry page) keeps its session no longer than an interaction.
       Session: (_ctx, session) => (session.accountId ? 14 * DAY : INTERACTION_LIFETIME),
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: signInAgainWhenAccountGone() },
     extraClientMetadata: {
       // The minters' policy fields and the resource server mark: only the operator sets them, in
       // the configuration file; dynamic registration and client updates may not.

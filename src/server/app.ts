@@ -15,6 +15,7 @@ import { groupOperations } from '../admin/groups.js';
 import { banOperations } from '../admin/bans.js';
 import { keyOperations } from '../admin/keys.js';
 import { licenseOperations } from '../admin/licenses.js';
+import { PendingChanges } from '../admin/pending-changes.js';
 import { BanList } from '../grants/common/ban-list.js';
 import { RuntimeAccounts } from '../accounts/runtime-accounts.js';
 import { TrustedIssuers } from '../accounts/trusted-issuers.js';
@@ -195,6 +196,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
       issuer: config.issuer,
       tokenPath: new URL(provider.urlFor('token')).pathname,
       audit,
+      pendingChanges: new PendingChanges(store, audit),
     }),
   ];
   const anonymousRates = {

@@ -4,6 +4,9 @@ import type { Store } from './store.js';
 /** Things kept until deleted; the store wants a lifetime, so one far beyond any such thing's use. */
 const UNTIL_DELETED_SECONDS = 10 * 365 * 86_400;
 
+/** The exact text an item is stored as: its version. */
+export const versionOf = (item: unknown): string => JSON.stringify(item);
+
 /** An item with the exact text it is stored as, which changes whenever the item does (its version). */
 export interface Versioned<T> {
   name: string;
@@ -65,7 +68,7 @@ export class VersionedCollection<T> {
    * answers the new version; `undefined` when the record changed in between.
    */
   async put(name: string, item: T, expected: string | undefined): Promise<Versioned<T> | undefined> {
-    const version = JSON.stringify(item);
+    const version = versionOf(item);
     await this.store.addToSet(this.names.listing, name, this.lifetimeSeconds);
     const written = await this.store.replaceValue(this.names.record(name), expected, version, this.lifetimeSeconds);
     this.#view.invalidate();

@@ -1,6 +1,9 @@
+import { subjectProblem } from '../accounts/subject.js';
 import type { UpstreamAccount } from '../accounts/upstream-accounts.js';
 import { groupsFromClaim } from '../accounts/upstream-groups.js';
 import type { UpstreamProviderConfig } from '../config/schema.js';
+import { MAX_JSON_DEPTH, pathDeeperThan } from '../http/json-input.js';
+import { UpstreamSignInError } from './upstream-provider.js';
 
 /** The OpenID Connect standard claims (Core §5.1) an upstream person's record carries over. */
 const STANDARD_CLAIMS = [
@@ -9,19 +12,31 @@ const STANDARD_CLAIMS = [
   'phone_number_verified', 'address', 'updated_at',
 ] as const;
 
+/** The most a person's claims may take in their record, as JSON: the record is read at every token of theirs. */
+const MAX_CLAIMS_BYTES = 16 * 1024;
+
 /**
  * The record of a person the upstream just signed in, from its ID token claims and userinfo (which
- * speaks last when both say something). Pure: the caller saves it.
+ * speaks last when both say something). Pure: the caller saves it. An upstream's answer that no
+ * person here may have (a subject outside the rule, claims too deep or too large to keep) is
+ * refused with a page saying what.
  */
 export function upstreamPerson(
-  provider: Pick<UpstreamProviderConfig, 'id' | 'groupsClaim' | 'groupMap'>,
+  provider: Pick<UpstreamProviderConfig, 'id' | 'name' | 'groupsClaim' | 'groupMap'>,
   upstreamClaims: Record<string, unknown>,
   signedInAt: number,
 ): UpstreamAccount {
+  const refused = (problem: string) =>
+    new UpstreamSignInError(502, 'invalid_upstream_response', `${provider.name} answered with a person stagepass cannot keep: ${problem}.`);
+  const subject = subjectProblem(String(upstreamClaims.sub));
+  if (subject !== undefined) throw refused(`its subject (sub) ${subject}`);
   const claims: Record<string, unknown> = {};
   for (const name of STANDARD_CLAIMS) {
-    if (upstreamClaims[name] !== undefined) claims[name] = upstreamClaims[name];
+    if (upstreamClaims[name] === undefined) continue;
+    if (pathDeeperThan(upstreamClaims[name], MAX_JSON_DEPTH)) throw refused(`its ${name} claim nests deeper than ${MAX_JSON_DEPTH} levels`);
+    claims[name] = upstreamClaims[name];
   }
+  if (Buffer.byteLength(JSON.stringify(claims)) > MAX_CLAIMS_BYTES) throw refused(`its claims take more than ${MAX_CLAIMS_BYTES} bytes`);
   return {
     sub: `${provider.id}:${String(upstreamClaims.sub)}`,
     provider: provider.id,

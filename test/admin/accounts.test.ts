@@ -95,6 +95,16 @@ describe('accounts made through the Admin API', () => {
     expect((await admin.post('/accounts', { sub: 'ext:someone', ...newPerson() })).body.error_description).toContain('trusted issuer ext');
   });
 
+  it('a subject with spaces and letters beyond ASCII, up to 255 characters, is an account\'s like any other', async () => {
+    for (const sub of ['Zoë Müller', `${'ñ'.repeat(250)} 😀😀`]) {
+      const created = await admin.post('/accounts', { sub, ...newPerson() });
+      expect(created.status).toBe(201);
+      expect(created.headers.get('location')).toBe(`/admin/v1/accounts/${encodeURIComponent(sub)}`);
+      expect((await admin.get(`/accounts/${encodeURIComponent(sub)}`)).body.sub).toBe(sub);
+      expect((await admin.delete(`/accounts/${encodeURIComponent(sub)}`)).status).toBe(204);
+    }
+  });
+
   it('a username is one account\'s: a second account with it, or with a configured account\'s, is refused with 409', async () => {
     const person = newPerson();
     expect((await admin.post('/accounts', person)).status).toBe(201);
@@ -262,7 +272,9 @@ describe('bad input', () => {
     [{ username: 'x', password: 'long enough password', groups: ['*'] }, 'groups.0 is every person\'s group already'],
     [{ username: 'x', password: 'long enough password', claims: ['name'] }, 'claims must be an object'],
     [{ username: 'x', password: 'long enough password', disabled: 'yes' }, 'disabled must be true or false'],
-    [{ username: 'x', password: 'long enough password', sub: 'has a space' }, 'sub must be 1 to 255 printable ASCII characters'],
+    [{ username: 'x', password: 'long enough password', sub: 'rings a \u0007 bell' }, 'sub must not contain control characters'],
+    [{ username: 'x', password: 'long enough password', sub: 'x'.repeat(256) }, 'sub must be 1 to 255 characters'],
+    [{ username: 'x', password: 'long enough password', sub: 'half \ud800 a pair' }, 'sub must be well-formed Unicode'],
     [{ username: 'x', password: 'long enough password', role: 'admin' }, 'role is not a known field'],
   ])('POST %j is refused: %s', async (body, message) => {
     const answer = await admin.post('/accounts', body);
@@ -277,6 +289,20 @@ describe('bad input', () => {
     expect((await admin.put(`/accounts/${sub}`, { username, groups: [7] })).body.error_description).toBe('groups.0 must be a string');
     expect((await admin.put(`/accounts/${sub}`, { username, sub: 'another' })).body.error_description).toBe(`sub must be the path's, ${sub}`);
     expect((await admin.put(`/accounts/${sub}`, 'not json')).body.error_description).toBe('the request body is not valid JSON');
+  });
+
+  it('a body nesting deeper than 32 levels answers 400 naming the field, however deep; 32 levels are kept', async () => {
+    const withClaimNested = (lists: number) =>
+      JSON.stringify({ ...newPerson(), claims: { x: 'here' } }).replace('"here"', `${'['.repeat(lists)}"core"${']'.repeat(lists)}`);
+    // The body, claims and 30 lists: 32 levels.
+    const kept = await admin.post('/accounts', withClaimNested(30));
+    expect(kept.status).toBe(201);
+    expect(JSON.stringify(kept.body.claims.x)).toContain('[[["core"]]]');
+    for (const lists of [20_000, 31]) {
+      const answer = await admin.post('/accounts', withClaimNested(lists));
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({ error: 'invalid_request', error_description: 'the request body nests deeper than 32 levels (in claims)' });
+    }
   });
 
   it('a body over limits.maxBodyBytes answers 413', async () => {

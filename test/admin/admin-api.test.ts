@@ -241,6 +241,21 @@ describe.each([['memory', false], ['Redis', true]] as const)('the Admin API on t
       expect(decodeJwt(String(minted.body.access_token)).user_id).toBe(PEOPLE.host.sub);
     });
 
+    it('any person who can exist can be banned, whatever their subject holds; what no subject can be is refused', async () => {
+      for (const person of ['Zoë Müller', 'corp:' + 'ñ'.repeat(250) + ' 😀😀', 'ext:' + 'x'.repeat(255)]) {
+        const set = await admin.put(`/bans/${encodeURIComponent(person)}`, { resources: ['*'] });
+        expect(set.status, person).toBe(201);
+        expect(set.body.person).toBe(person);
+        expect((await admin.get(`/bans/${encodeURIComponent(person)}`)).body.person).toBe(person);
+        expect((await admin.delete(`/bans/${encodeURIComponent(person)}`)).status).toBe(204);
+      }
+      for (const person of ['ext:' + 'x'.repeat(256), 'rings a \u0007 bell']) {
+        const refused = await admin.put(`/bans/${encodeURIComponent(person)}`, { resources: ['*'] });
+        expect(refused.status, person).toBe(400);
+        expect(refused.body.error_description).toMatch(/^the person must be a subject, or <id>:<subject>, with 1 to 255 characters/);
+      }
+    });
+
     it('a ban on "*" refuses everything; one whose time has passed refuses nothing', async () => {
       await admin.put(`/bans/${PEOPLE.host.sub}`, { resources: ['*'] });
       expect((await mint(server.issuer, PEOPLE_APP, LICENSE_GRANT, { license_arn: LICENSES.small, client_token: 'ban-all', role_arns: ROLE, ...asHost() })).status).toBe(403);

@@ -90,6 +90,8 @@ describe('configuration', () => {
     [{ groups: { hosts: { stage_arns: ['*'] } } }, 'stage_arns'],
     [{ groups: { 'two words': {} } }, 'groups'],
     [{ accounts: [{ sub: 'a', username: 'a', password: '$scrypt$', groups: ['*'] }] }, 'accounts.0.groups.0'],
+    [{ accounts: [{ sub: 'rings a \u0007 bell', username: 'a', password: '$scrypt$' }] }, 'accounts.0.sub: must not contain control characters'],
+    [{ accounts: [{ sub: 'x'.repeat(256), username: 'a', password: '$scrypt$' }] }, 'accounts.0.sub: must be 1 to 255 characters'],
   ])('%j is refused with a message naming %s', (raw, field) => {
     expect(refusalOf(raw)).toContain(field);
   });

@@ -43,3 +43,22 @@ describe('upstreamProviders configuration', () => {
     expect(message).toMatch(/accounts\.0\.sub: must not start with "corp:"/);
   });
 });
+
+describe('the namespaces of upstream providers and trusted issuers', () => {
+  const trustedIssuer = (overrides: Record<string, unknown> = {}) => ({ id: 'shop', issuer: 'https://login.shop.example', audience: 'stagepass', ...overrides });
+
+  it('a trusted issuer with an upstream provider\'s id is refused: both would name their people corp:<sub>', () => {
+    expect(refusalOf({ upstreamProviders: [provider()], trustedIssuers: [trustedIssuer({ id: 'corp' })] }))
+      .toMatch(/trustedIssuers\.0\.id: must differ from the id of upstream provider corp: both would name their people "corp:<sub>"/);
+  });
+
+  it('a local account whose subject looks like a trusted issuer\'s person is refused', () => {
+    const message = refusalOf({ trustedIssuers: [trustedIssuer()], accounts: [{ sub: 'shop:alice', username: 'alice', password: 'scrypt$x' }] });
+    expect(message).toMatch(/accounts\.0\.sub: must not start with "shop:", the subjects of trusted issuer shop/);
+  });
+
+  it('distinct ids, and accounts outside both namespaces, are accepted', () => {
+    const config = parseConfig({ upstreamProviders: [provider()], trustedIssuers: [trustedIssuer()] });
+    expect([config.upstreamProviders[0]!.id, config.trustedIssuers[0]!.id]).toEqual(['corp', 'shop']);
+  });
+});

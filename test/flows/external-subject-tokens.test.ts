@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { ADMIN_CLIENTS, adminApi, adminToken } from '../support/admin.js';
 import { freePort } from '../support/free-port.js';
 import { MIB, OVERSIZE_SPELLINGS, sendPadded } from '../support/hostile-responses.js';
 import {
@@ -99,7 +100,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('subject tokens of 
       keysDir,
       config: {
         ivs: ivsConfig(keysDir),
-        clients: [...Object.values(CLIENTS).filter((client) => client.client_id !== app.client_id), app, MINTING_CLIENTS.stageBackend, LICENSE_CLIENTS.other],
+        clients: [...Object.values(CLIENTS).filter((client) => client.client_id !== app.client_id), app, MINTING_CLIENTS.stageBackend, LICENSE_CLIENTS.other, ADMIN_CLIENTS.admin],
         licenses: [{ arn: LICENSES.small }],
         groups: GROUPS,
         // Many refusals in a row from this one address, which the failed-grants limit would otherwise cut short.
@@ -167,6 +168,26 @@ describe.each([['memory', false], ['Redis', true]] as const)('subject tokens of 
     const response = await mintFor(await make());
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ error: 'invalid_grant', error_description: expect.stringMatching(description) });
+  });
+
+  it('a person whose subject holds spaces and letters beyond ASCII can be banned, and the ban refuses them', async () => {
+    const sub = 'Zoë Müller';
+    expect((await mintFor(await tokenOf(idp, key, { sub }))).body.participant_token).toMatchObject({ userId: `corp:${sub}` });
+    const admin = adminApi(server.issuer, await adminToken(server.issuer));
+    expect((await admin.put(`/bans/${encodeURIComponent(`corp:${sub}`)}`, { resources: ['*'], reason: 'testing' })).status).toBe(201);
+    const refused = await mintFor(await tokenOf(idp, key, { sub }));
+    expect(refused.status).toBe(403);
+    expect(refused.body.error_description).toMatch(/banned .*: testing$/);
+    expect((await mintFor(await tokenOf(idp, key))).status).toBe(200);
+  });
+
+  it.each([
+    ['of 256 characters', 'x'.repeat(256), 'subject_token\'s sub must be 1 to 255 characters'],
+    ['with a control character', 'bob\u0000', 'subject_token\'s sub must not contain control characters'],
+  ])('a token with a sub %s, which no person here can have, is refused with invalid_grant naming sub', async (_case, sub, description) => {
+    const response = await mintFor(await tokenOf(idp, key, { sub }));
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: 'invalid_grant', error_description: description });
   });
 
   it('an issuer limited to some clients refuses its tokens from any other client', async () => {

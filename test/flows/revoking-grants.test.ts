@@ -5,9 +5,10 @@ import { GrantIndex } from '../../src/provider/grant-index.js';
 import {
   adminApi, adminToken, clientCredentialsToken, CLIENTS_WITH_ADMINS, RESOURCE_SERVER, signedInTokens, WEB_APP_METADATA,
 } from '../support/admin.js';
-import { authorizationCodeTokens } from '../support/flows.js';
+import { authorizationCodeTokens, signInAndApprove } from '../support/flows.js';
 import { basicAuth, client, postForm, relyingParty } from '../support/relying-party.js';
-import { startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
+import { ScriptedUser, type Page } from '../support/scripted-user.js';
+import { CLIENTS, REDIRECT_URI, startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
 
 
 describe.each([['memory', false], ['Redis', true]] as const)('revoking every grant of a client or an account (%s store)', (_store, redis) => {
@@ -113,5 +114,53 @@ describe.each([['memory', false], ['Redis', true]] as const)('revoking every gra
     expect(await active(service)).toBe(true);
     const again = await authorizationCodeTokens(server.issuer, 'native');
     expect(await active(again.tokens.access_token)).toBe(true);
+  });
+
+  describe('a browser still signed in as a person who was disabled or deleted since', () => {
+    let people = 0;
+    /** A browser that signed a new person in at the confidential client, and that person's subject. */
+    const signedInBrowser = async () => {
+      people += 1;
+      const person = { username: `gone-${people}`, password: `the password of gone ${people}` };
+      const admin = adminApi(server.issuer, await adminToken(server.issuer));
+      const created = await admin.post('/accounts', person);
+      const browser = new ScriptedUser();
+      await signInAndApprove(browser, await authorizationUrl('confidential'), { as: person });
+      return { admin, browser, person, sub: String(created.body.sub) };
+    };
+    const authorizationUrl = async (name: 'confidential' | 'native') => client.buildAuthorizationUrl(await relyingParty(server.issuer, name), {
+      redirect_uri: REDIRECT_URI, scope: 'openid', state: client.randomState(),
+      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+    }).href;
+    const asksToSignIn = (page: Page) => {
+      expect(page.status).toBe(200);
+      expect(page.html).toContain('name="password"');
+    };
+    const endings: [string, (admin: ReturnType<typeof adminApi>, sub: string, username: string) => Promise<unknown>][] = [
+      ['disabled', (admin, sub, username) => admin.put(`/accounts/${sub}`, { username, disabled: true })],
+      ['deleted', (admin, sub) => admin.delete(`/accounts/${sub}`)],
+    ];
+
+    it.each(endings)('%s: every client\'s authorization request asks the browser to sign in again', async (_ending, end) => {
+      const { admin, browser, person, sub } = await signedInBrowser();
+      await end(admin, sub, person.username);
+      asksToSignIn(await browser.visit(await authorizationUrl('confidential')));
+      asksToSignIn(await browser.visit(await authorizationUrl('native')));
+      const silent = await browser.visit(`${await authorizationUrl('confidential')}&prompt=none`);
+      expect(new URL(silent.url).searchParams.get('error')).toBe('login_required');
+    });
+
+    it.each(endings)('%s: the device pages ask the browser to sign in again, and another person can', async (_ending, end) => {
+      const { admin, browser, person, sub } = await signedInBrowser();
+      await end(admin, sub, person.username);
+      const started = await postForm(`${server.issuer}/device/auth`, { client_id: CLIENTS.native.client_id, scope: 'openid' });
+      const entry = await browser.visit(String(started.body.verification_uri_complete));
+      const confirm = await browser.submit(entry, '/device');
+      const login = await browser.submit(confirm, '/device', {}, 'confirm');
+      asksToSignIn(login);
+      const consent = await browser.submit(login, '/login', { username: USERS.alice.username, password: USERS.alice.password });
+      const done = await browser.submit(consent, '/confirm');
+      expect(done.html).toContain('Device connected');
+    });
   });
 });

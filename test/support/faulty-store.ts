@@ -30,19 +30,20 @@ export interface HeldCall {
  */
 export interface FaultyStore extends Store {
   failNext(fault: Fault): void;
-  holdNext(method: Method): HeldCall;
+  /** Holds the next call of the method (only one whose first argument is `model`, when given). */
+  holdNext(method: Method, model?: string): HeldCall;
 }
 
 export function withFaults(store: Store): FaultyStore {
   const armed: Fault[] = [];
   const late: { method: PropertyKey; run: () => Promise<unknown> }[] = [];
-  const holds = new Map<PropertyKey, { reached: () => void; released: Promise<void> }>();
+  const holds = new Map<PropertyKey, { model: string | undefined; reached: () => void; released: Promise<void> }>();
   const failure = () => new StoreUnavailableError('injected store failure');
-  const holdNext = (method: Method): HeldCall => {
+  const holdNext = (method: Method, model?: string): HeldCall => {
     let reached!: () => void;
     let release!: () => void;
     const reachedPromise = new Promise<void>((resolve) => { reached = resolve; });
-    holds.set(method, { reached, released: new Promise<void>((resolve) => { release = resolve; }) });
+    holds.set(method, { model, reached, released: new Promise<void>((resolve) => { release = resolve; }) });
     return { reached: reachedPromise, release };
   };
   return new Proxy(store as FaultyStore, {
@@ -54,7 +55,7 @@ export function withFaults(store: Store): FaultyStore {
       return async (...args: unknown[]) => {
         const call = () => (original as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         const hold = holds.get(property);
-        if (hold !== undefined) {
+        if (hold !== undefined && (hold.model === undefined || hold.model === args[0])) {
           holds.delete(property);
           hold.reached();
           await hold.released;

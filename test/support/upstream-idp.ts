@@ -43,6 +43,8 @@ export interface RunningUpstream {
   answer(path: string, middleware: Middleware | undefined): void;
   /** Publishes another key under the signing key's id: its ID tokens then fail signature checks. */
   publishWrongKey(): Promise<void>;
+  /** Answers userinfo with this JSON text, as a hostile or broken upstream would (its own answer again when undefined). */
+  answerUserinfoWith(json: string | undefined): void;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,10 @@ export async function startUpstreamIdp(port: number, redirectUri: string, people
   });
   const answers = new Map<string, Middleware>();
   provider.use((ctx, next) => (answers.get(ctx.path) ?? ((_ctx, own) => own()))(ctx, next));
+  const answer = (path: string, middleware: Middleware | undefined) => {
+    if (middleware) answers.set(path, middleware);
+    else answers.delete(path);
+  };
   const server: Server = provider.listen(port, '127.0.0.1');
   await once(server, 'listening');
   const close = async () => {
@@ -95,15 +101,18 @@ export async function startUpstreamIdp(port: number, redirectUri: string, people
     goDownAfterNextSignIn() {
       provider.once('authorization.success', (ctx) => ctx.res.once('finish', () => void close()));
     },
-    answer(path, middleware) {
-      if (middleware) answers.set(path, middleware);
-      else answers.delete(path);
-    },
+    answer,
     async publishWrongKey() {
       const { publicKey } = await generateKeyPair('RS256', { extractable: true });
       const keys = { keys: [{ ...(await exportJWK(publicKey)), kid: SIGNING_KEY_ID, alg: 'RS256', use: 'sig' }] };
       answers.set('/jwks', (ctx) => {
         ctx.body = keys;
+      });
+    },
+    answerUserinfoWith(json) {
+      answer(new URL(provider.urlFor('userinfo')).pathname, json === undefined ? undefined : (ctx) => {
+        ctx.type = 'application/json';
+        ctx.body = json;
       });
     },
     close,

@@ -5,7 +5,7 @@ import { UpstreamAccounts } from '../../src/accounts/upstream-accounts.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { upstreamPerson } from '../../src/upstream/upstream-person.js';
 
-const corp = { id: 'corp', groupsClaim: 'groups', groupMap: undefined };
+const corp = { id: 'corp', name: 'Corp', groupsClaim: 'groups', groupMap: undefined };
 
 /** The claims ID tokens and userinfo carry for a person, as the directory hands them to oidc-provider. */
 async function claimsSaid(upstream: UpstreamAccounts, sub: string) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { upstreamPerson } from '../../src/upstream/upstream-person.js';
 
 const SIGNED_IN_AT = 1_800_000_000;
-const corp = { id: 'corp', groupsClaim: 'groups', groupMap: undefined };
+const corp = { id: 'corp', name: 'Corp', groupsClaim: 'groups', groupMap: undefined };
 
 describe('the record of a person an upstream signed in', () => {
   it('is the account <id>:<upstream sub> with the standard claims copied and the others left out', () => {
