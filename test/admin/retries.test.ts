@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { MemoryStore } from '../../src/store/memory-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
-import type { Store } from '../../src/store/store.js';
 import { createLogger } from '../../src/server/logger.js';
 import {
   adminApi, adminToken, clientCredentialsToken, CLIENTS_WITH_ADMINS, RESOURCE_SERVER, SERVICE_METADATA, signedInTokens, WEB_APP_METADATA,
@@ -14,19 +12,9 @@ import { startOwnedRedis, type OwnedRedis } from '../support/redis-server.js';
 import { basicAuth, client, postForm, relyingParty } from '../support/relying-party.js';
 import { ScriptedUser } from '../support/scripted-user.js';
 import { REDIRECT_URI, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
+import { STORE_BACKENDS } from '../support/stores.js';
 
-async function redisStore(): Promise<Store> {
-  const store = new RedisStore({ url: inject('redisUrl'), keyPrefix: uniqueRedisPrefix() });
-  await store.connect();
-  return store;
-}
-
-const backends: [string, () => Promise<Store>][] = [
-  ['memory', async () => new MemoryStore()],
-  ['redis', redisStore],
-];
-
-describe.each(backends)('Admin API calls sent again (%s store)', (_name, createStore) => {
+describe.each(STORE_BACKENDS)('Admin API calls sent again (%s store)', (_name, createStore) => {
   let store: FaultyStore;
   let server: RunningStagepass;
   let admin: ReturnType<typeof adminApi>;

@@ -79,6 +79,15 @@ async function signInUpstream(page: Page, upstream: RunningUpstream, login = 'ca
   await page.getByRole('button', { name: 'Continue' }).click();
 }
 
+/** Starts a code flow at stagepass and signs carol in at the upstream: stagepass's answer to the upstream's callback. */
+async function callbackAfterSignIn(page: Page, server: RunningStagepass, upstream: RunningUpstream) {
+  const { url } = await authorizationUrl(server.issuer);
+  await page.goto(url.href);
+  const answer = page.waitForResponse((response) => response.url().startsWith(`${server.issuer}/login/corp/callback`));
+  await signInUpstream(page, upstream);
+  return answer;
+}
+
 async function authorizationUrl(issuer: string) {
   const config = await relyingParty(issuer, 'confidential');
   const verifier = client.randomPKCECodeVerifier();
@@ -441,12 +450,9 @@ describe.each([
     const { server, upstream } = await startBoth(store);
     try {
       upstream!.answer('/token', padded);
-      const { url } = await authorizationUrl(server.issuer);
       const page = await freshPage();
-      await page.goto(url.href);
-      const answer = page.waitForResponse((response) => response.url().startsWith(`${server.issuer}/login/corp/callback`));
-      await signInUpstream(page, upstream!);
-      expect((await answer).status()).toBe(502);
+      const answer = await callbackAfterSignIn(page, server, upstream!);
+      expect(answer.status()).toBe(502);
       await expect(page.getByRole('alert').textContent()).resolves.toContain('more than stagepass reads');
       expect(await storedAccount(server, 'corp:carol')).toBeUndefined();
     } finally {
@@ -460,12 +466,9 @@ describe.each([
     try {
       // Held past stagepass's 5 seconds, then let go.
       upstream!.answer('/token', () => new Promise((resolve) => setTimeout(resolve, 7000)));
-      const { url } = await authorizationUrl(server.issuer);
       const page = await freshPage();
-      await page.goto(url.href);
-      const answer = page.waitForResponse((response) => response.url().startsWith(`${server.issuer}/login/corp/callback`));
-      await signInUpstream(page, upstream!);
-      expect((await answer).status()).toBe(503);
+      const answer = await callbackAfterSignIn(page, server, upstream!);
+      expect(answer.status()).toBe(503);
       await expect(page.getByRole('alert').textContent()).resolves.toContain('Corp cannot be reached right now');
     } finally {
       await upstream!.close();
@@ -477,12 +480,9 @@ describe.each([
     const { server, upstream } = await startBoth(store);
     try {
       await upstream!.publishWrongKey();
-      const { url } = await authorizationUrl(server.issuer);
       const page = await freshPage();
-      await page.goto(url.href);
-      const answer = page.waitForResponse((response) => response.url().startsWith(`${server.issuer}/login/corp/callback`));
-      await signInUpstream(page, upstream!);
-      expect((await answer).status()).toBe(502);
+      const answer = await callbackAfterSignIn(page, server, upstream!);
+      expect(answer.status()).toBe(502);
       await expect(page.getByRole('alert').textContent()).resolves.toContain('failed validation');
       expect(await storedAccount(server, 'corp:carol')).toBeUndefined();
     } finally {
@@ -494,13 +494,10 @@ describe.each([
   it('an upstream that goes down while the person signs in there gives a page saying so', async () => {
     const { server, upstream } = await startBoth(store);
     try {
-      const { url } = await authorizationUrl(server.issuer);
-      const page = await freshPage();
       upstream!.goDownAfterNextSignIn();
-      await page.goto(url.href);
-      const answer = page.waitForResponse((response) => response.url().startsWith(`${server.issuer}/login/corp/callback`));
-      await signInUpstream(page, upstream!);
-      expect((await answer).status()).toBe(503);
+      const page = await freshPage();
+      const answer = await callbackAfterSignIn(page, server, upstream!);
+      expect(answer.status()).toBe(503);
       await expect(page.getByRole('alert').textContent()).resolves.toContain('Corp cannot be reached right now');
     } finally {
       await server.close();

@@ -1,26 +1,13 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { MemoryStore } from '../../src/store/memory-store.js';
-import { RedisStore } from '../../src/store/redis-store.js';
-import type { Store } from '../../src/store/store.js';
 import { ROTATION_RETRY_GRACE_SECONDS } from '../../src/provider/refresh-rotation.js';
 import { withFaults, type Fault, type FaultyStore } from '../support/faulty-store.js';
 import { authorizationCodeTokens } from '../support/flows.js';
 import { basicAuth, postForm } from '../support/relying-party.js';
-import { CLIENTS, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
+import { CLIENTS, startStagepass, type RunningStagepass } from '../support/stagepass.js';
+import { STORE_BACKENDS } from '../support/stores.js';
 
-async function redisStore(): Promise<Store> {
-  const store = new RedisStore({ url: inject('redisUrl'), keyPrefix: uniqueRedisPrefix() });
-  await store.connect();
-  return store;
-}
-
-const backends: [string, () => Promise<Store>][] = [
-  ['memory', async () => new MemoryStore()],
-  ['redis', redisStore],
-];
-
-describe.each(backends)('a refresh whose store fails halfway (%s store)', (_name, createStore) => {
+describe.each(STORE_BACKENDS)('a refresh whose store fails halfway (%s store)', (_name, createStore) => {
   let store: FaultyStore;
   let server: RunningStagepass;
   beforeAll(async () => {

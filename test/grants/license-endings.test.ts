@@ -1,29 +1,16 @@
 import { randomUUID } from 'node:crypto';
 
 import { AuthorizationException, GetAccessTokenCommand, LicenseManagerClient, ListTokensCommand } from '@aws-sdk/client-license-manager';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { MemoryStore } from '../../src/store/memory-store.js';
-import { RedisStore } from '../../src/store/redis-store.js';
-import type { Store } from '../../src/store/store.js';
 import { adminApi, adminToken, CLIENTS_WITH_ADMINS, type Credentials } from '../support/admin.js';
 import { sdkConfig } from '../support/aws.js';
 import { withFaults, type FaultyStore } from '../support/faulty-store.js';
 import { authorizationCodeTokens } from '../support/flows.js';
 import { ACCESS_TOKEN_TYPE, JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSING_APP, mint } from '../support/minters.js';
 import { basicAuth } from '../support/relying-party.js';
-import { startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
-
-async function redisStore(): Promise<Store> {
-  const store = new RedisStore({ url: inject('redisUrl'), keyPrefix: uniqueRedisPrefix() });
-  await store.connect();
-  return store;
-}
-
-const backends: [string, () => Promise<Store>][] = [
-  ['memory', async () => new MemoryStore()],
-  ['Redis', redisStore],
-];
+import { startStagepass, type RunningStagepass } from '../support/stagepass.js';
+import { STORE_BACKENDS } from '../support/stores.js';
 
 /** A license of two seats for each test, so that one test's tokens never fill another's. */
 const SEATS = 2;
@@ -43,7 +30,7 @@ const LICENSE_BACKEND_METADATA = { grant_types: [LICENSE_GRANT, JWT_BEARER_GRANT
 
 type Client = { client_id: string; client_secret: string };
 
-describe.each(backends)('what ends with a client or a person: their license tokens (%s store)', (_name, createStore) => {
+describe.each(STORE_BACKENDS)('what ends with a client or a person: their license tokens (%s store)', (_name, createStore) => {
   let store: FaultyStore;
   let server: RunningStagepass;
   let admin: ReturnType<typeof adminApi>;

@@ -1,17 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
 import type { JWK } from 'jose';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import { sealPrivateKey } from '../../src/keys/key-encryption.js';
 import { publicJwkOf } from '../../src/keys/server-signing-key.js';
 import { SigningKeyRing, KEY_RING_RECORD, type SigningKeyRingOptions } from '../../src/keys/signing-key-ring.js';
 import { generateSigningJwk } from '../../src/keys/signing-keys.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { RedisStore } from '../../src/store/redis-store.js';
 import type { Store } from '../../src/store/store.js';
 import { TestClock } from '../support/clock.js';
-import { uniqueRedisPrefix } from '../support/stagepass.js';
+import { STORE_BACKENDS } from '../support/stores.js';
 
 const HOUR_MS = 3_600_000;
 const PROMOTE_AFTER_SECONDS = 600;
@@ -22,15 +21,6 @@ const opened: Store[] = [];
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((store) => store.close()));
 });
-
-const stores: [string, (clock: TestClock) => Promise<Store>][] = [
-  ['memory', async (clock) => new MemoryStore(clock)],
-  ['Redis', async () => {
-    const store = new RedisStore({ url: inject('redisUrl'), keyPrefix: uniqueRedisPrefix() });
-    await store.connect();
-    return store;
-  }],
-];
 
 /** The store, but the first write of the key set waits until `meanwhile` has run: another instance's rotation lands between this one's read and its write. */
 function withRotationInBetween(real: Store, meanwhile: () => Promise<unknown>): Store {
@@ -107,7 +97,7 @@ async function optionsOn(store: Store, clock: TestClock): Promise<SigningKeyRing
   };
 }
 
-describe.each(stores)('the key set shared through the %s store', (_name, storeFor) => {
+describe.each(STORE_BACKENDS)('the key set shared through the %s store', (_name, storeFor) => {
   const freshStore = async (clock: TestClock) => {
     const store = await storeFor(clock);
     opened.push(store);

@@ -1,23 +1,14 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import { FailureLockout } from '../../src/limits/failure-lockout.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { RedisStore } from '../../src/store/redis-store.js';
-import type { Store } from '../../src/store/store.js';
 import { TestClock } from '../support/clock.js';
 import { withFaults, type FaultyStore } from '../support/faulty-store.js';
-import { uniqueRedisPrefix } from '../support/stagepass.js';
+import { STORE_BACKENDS } from '../support/stores.js';
 
 const POLICY = { maxFailures: 5, lockoutSeconds: 60, maxLockoutSeconds: 7 * 86_400 };
 
-describe.each([
-  ['memory', async (clock: TestClock): Promise<Store> => new MemoryStore(clock)],
-  ['Redis', async (): Promise<Store> => {
-    const store = new RedisStore({ url: inject('redisUrl'), keyPrefix: uniqueRedisPrefix() });
-    await store.connect();
-    return store;
-  }],
-] as const)('the failure lockout (%s store)', (_name, create) => {
+describe.each(STORE_BACKENDS)('the failure lockout (%s store)', (_name, create) => {
   let store: FaultyStore;
   afterEach(() => store?.close());
 
