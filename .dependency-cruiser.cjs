@@ -1,25 +1,36 @@
 /**
- * The directions imports may take between stagepass's layers. `npm run depcheck` (run by .ci/run)
- * fails on an import that breaks one. From the top:
- *
- *   main.ts, cli/       entry points
- *   server/             Koa host, composition root, request pipeline, routes, pages
- *   admin/              the Admin API: its operations over the directories below, and their document
- *   aws/                AWS-compatible APIs, translated into the token endpoint and the minters
- *                       (a minter's minter.ts, which hands its API to the server, and the
- *                       plugin interface in grants/common/minter.ts are all of grants/ that
- *                       sees aws/)
- *   provider/           oidc-provider's configuration and patches
- *   grants/             the minters, one folder each
- *   limits/             throttles and rate limits, kept in the store
- *   accounts/, keys/    people who sign in; signing and cookie keys
- *   config/             the typed configuration (takes in the minters' section schemas)
- *   store/              the storage port and its backends
- *   http/, observability/, time/  what every layer shares: body and form reading, the bearer
- *                       check, the store-unavailable answer; the Logger and Audit types; the clock
+ * The directions imports may take between stagepass's folders. `npm run depcheck` (run by .ci/run)
+ * fails on an import that breaks one, and on any folder that imports a folder importing it back
+ * (scripts/folder-cycles.mjs). Each layer builds only on the layers listed after it.
  */
-const layer = (name) => `^src/${name}/`;
-const shared = [layer('http'), layer('observability'), layer('time')];
+const LAYERS = [
+  ['entry points', ['^src/main\\.ts$', '^src/cli/'], 'what a process starts'],
+  ['app', ['^src/app/'], 'the composition root and the process lifecycle: it builds every dependency once and says in what order a request meets them'],
+  ['admin', ['^src/admin/'], 'the Admin API: its operations over the directories below, and their document'],
+  ['sign-in', ['^src/sign-in/'], 'the pages a person signs in and consents on, and sign-in through upstream providers'],
+  ['sso-oidc', ['^src/aws/sso-oidc/'], 'the IAM Identity Center OIDC API, answered by the token endpoint and oidc-provider\'s device flow'],
+  ['provider', ['^src/provider/'], 'oidc-provider\'s configuration and patches: it is configured without knowing who else answers requests'],
+  ['grants', ['^src/grants/'], 'the minters, one folder each with its AWS API in aws/: they register with oidc-provider through its public API only'],
+  ['aws', ['^src/aws/[^/]+$'], 'the AWS protocol kit: SigV4, signed clients, endpoints, errors, paging; it knows no minter'],
+  ['config', ['^src/config/'], 'the typed configuration: it checks against the shapes the layers below declare'],
+  ['limits', ['^src/limits/'], 'throttles and rate limits, kept in the store: a limit is told its rates'],
+  ['accounts', ['^src/accounts/'], 'the people who sign in, and who vouches for them'],
+  ['keys', ['^src/keys/'], 'signing, cookie and key-encryption keys'],
+  ['http', ['^src/http/'], 'the HTTP kit every layer shares: bodies, forms, pages, protocol-neutral middleware, bounded fetches of outside documents'],
+  ['store', ['^src/store/'], 'the storage ports and their backends'],
+  ['observability', ['^src/observability/'], 'logs, the audit trail and metrics: each port beside its implementation'],
+  ['time', ['^src/time/'], 'the clock'],
+];
+
+const below = (index) => LAYERS.slice(index + 1).flatMap(([, paths]) => paths);
+
+const layerRules = LAYERS.slice(1).map(([name, paths, why], index) => ({
+  name: `${name}-builds-only-on-what-is-below-it`,
+  severity: 'error',
+  comment: `${name}: ${why}. It imports only itself and the layers after it.`,
+  from: { path: paths },
+  to: { path: '^src/', pathNot: [...paths, ...below(index + 1), ...(name === 'config' ? ['^src/grants/index\\.ts$'] : [])] },
+}));
 
 module.exports = {
   forbidden: [
@@ -31,92 +42,25 @@ module.exports = {
       to: { circular: true },
     },
     {
-      name: 'server-is-the-top',
-      severity: 'error',
-      comment: 'Only the entry point builds on src/server; what other layers need of it belongs in src/http or src/observability.',
-      from: { path: '^src/', pathNot: ['^src/server/', '^src/main\\.ts$'] },
-      to: { path: layer('server') },
-    },
-    {
       name: 'entry-points-are-not-imported',
       severity: 'error',
       from: {},
-      to: { path: ['^src/main\\.ts$', layer('cli')] },
+      to: { path: LAYERS[0][1] },
     },
-    {
-      name: 'admin-below-server',
-      comment: 'The Admin API changes what the layers below keep; only the composition root mounts it.',
-      severity: 'error',
-      from: { path: layer('admin') },
-      to: { path: [layer('server'), layer('cli'), layer('aws')] },
-    },
-    {
-      name: 'only-the-server-mounts-the-admin-api',
-      severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/server/', '^src/admin/'] },
-      to: { path: layer('admin') },
-    },
-    {
-      name: 'aws-below-server',
-      severity: 'error',
-      from: { path: layer('aws') },
-      to: { path: [layer('server'), layer('cli')] },
-    },
-    {
-      name: 'provider-below-aws',
-      severity: 'error',
-      comment: 'oidc-provider is configured without knowing who else answers requests.',
-      from: { path: layer('provider') },
-      to: { path: [layer('aws'), layer('server')] },
-    },
-    {
-      name: 'grants-below-provider',
-      severity: 'error',
-      comment: 'A minter registers with oidc-provider through its public API; it knows nothing of how the provider is configured or hosted.',
-      from: { path: layer('grants') },
-      to: { path: [layer('provider'), layer('server')] },
-    },
+    ...layerRules,
     {
       name: 'grants-offer-aws-apis-only-from-their-plugin',
       severity: 'error',
-      comment: 'A minter\'s plugin (its minter.ts, and the plugin interface) hands the server its AWS-compatible API; the rest of the minter knows nothing of AWS.',
-      from: { path: layer('grants'), pathNot: ['^src/grants/[^/]+/minter\\.ts$'] },
-      to: { path: layer('aws') },
-    },
-    {
-      name: 'limits-know-only-the-store',
-      severity: 'error',
-      comment: 'A limit is told its rates; the composition root knows who sets them.',
-      from: { path: layer('limits') },
-      to: { path: '^src/', pathNot: [layer('limits'), layer('store'), layer('config'), ...shared] },
-    },
-    {
-      name: 'accounts-and-keys-build-only-on-the-store',
-      severity: 'error',
-      comment: 'People and keys are looked up by every layer above them; they use only the store, the configuration and the shared modules.',
-      from: { path: [layer('accounts'), layer('keys')] },
-      to: { path: '^src/', pathNot: [layer('accounts'), layer('keys'), layer('store'), ...shared, '^src/config/schema\\.ts$'] },
+      comment: 'A minter\'s AWS API (its aws/ folder) and its plugin (minter.ts), the plugin interface and the AWS error dialect of minting are all of grants/ that sees the AWS kit.',
+      from: { path: '^src/grants/', pathNot: ['^src/grants/[^/]+/aws/', '^src/grants/[^/]+/minter\\.ts$', '^src/grants/common/minting-dialect\\.ts$'] },
+      to: { path: '^src/aws/' },
     },
     {
       name: 'config-takes-in-only-what-it-validates',
       severity: 'error',
       comment: 'The schema uses the stored-password check, the subject rule, the rule for URLs documents are fetched from, and the minters\' own section schemas, nothing else.',
-      from: { path: layer('config') },
-      to: { path: '^src/', pathNot: [layer('config'), '^src/accounts/password\\.ts$', '^src/accounts/subject\\.ts$', '^src/http/outside-urls\\.ts$', '^src/grants/index\\.ts$'] },
-    },
-    {
-      name: 'store-is-the-bottom',
-      severity: 'error',
-      comment: 'The storage port serves every layer and uses none but the configuration and the shared modules.',
-      from: { path: layer('store') },
-      to: { path: '^src/', pathNot: [layer('store'), ...shared, '^src/config/schema\\.ts$'] },
-    },
-    {
-      name: 'shared-modules-are-neutral',
-      severity: 'error',
-      comment: 'src/http, src/observability and src/time are shared by every layer, so they build on none (but the store error they answer).',
-      from: { path: shared },
-      to: { path: '^src/', pathNot: [...shared, '^src/store/store\\.ts$'] },
+      from: { path: '^src/config/' },
+      to: { path: '^src/', pathNot: ['^src/config/', '^src/accounts/password\\.ts$', '^src/accounts/subject\\.ts$', '^src/http/outside-urls\\.ts$', '^src/grants/index\\.ts$'] },
     },
     {
       name: 'one-seam-into-oidc-provider',

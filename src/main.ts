@@ -4,12 +4,13 @@ import { availableParallelism } from 'node:os';
 import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from './config/load.js';
 import type { Config } from './config/schema.js';
 import type { Logger } from './observability/logger.js';
-import { createStagepass, listen } from './server/app.js';
-import { banner, samplesInUse } from './server/banner.js';
-import { runClusterPrimary } from './server/cluster-primary.js';
-import { shutDownGracefully } from './server/graceful-shutdown.js';
-import { createLogger } from './server/logger.js';
-import { clusterMetrics, listenForMetrics, offerMetricsToClusterPrimary, ownMetrics } from './server/metrics.js';
+import { createStagepass, listen } from './app/app.js';
+import { banner, samplesInUse } from './app/banner.js';
+import { runClusterPrimary } from './app/cluster-primary.js';
+import { shutDownGracefully } from './app/graceful-shutdown.js';
+import { createLogger } from './observability/logger.js';
+import { listenForMetrics } from './app/metrics-routes.js';
+import { clusterMetrics, offerMetricsToClusterPrimary, ownMetrics } from './observability/metrics.js';
 
 const configPath = process.env.STAGEPASS_CONFIG ?? DEFAULT_CONFIG_PATH;
 

@@ -1,7 +1,15 @@
-import type { AccountConfig } from '../config/schema.js';
 import { hashPassword, verifyPassword } from './password.js';
 import type { RuntimeAccounts } from './runtime-accounts.js';
 import type { UpstreamAccounts } from './upstream-accounts.js';
+
+/** An account of the configuration file, as it reads it: the password is the stored (scrypt) form. */
+export interface ConfiguredAccount {
+  sub: string;
+  username: string;
+  password: string;
+  claims: Record<string, unknown>;
+  groups: string[];
+}
 
 export interface Account {
   sub: string;
@@ -17,14 +25,14 @@ export interface Account {
  * unknown here: it does not sign in, and tokens naming it find no one.
  */
 export class AccountDirectory {
-  readonly #bySub: Map<string, AccountConfig>;
-  readonly #byUsername: Map<string, AccountConfig>;
+  readonly #bySub: Map<string, ConfiguredAccount>;
+  readonly #byUsername: Map<string, ConfiguredAccount>;
   readonly #runtime: RuntimeAccounts | undefined;
   readonly #upstream: UpstreamAccounts | undefined;
   /** Verified against when the username is unknown, so both cases take the same time. */
   readonly #decoyHash: Promise<string>;
 
-  constructor(accounts: AccountConfig[], { runtime, upstream }: { runtime?: RuntimeAccounts; upstream?: UpstreamAccounts } = {}) {
+  constructor(accounts: ConfiguredAccount[], { runtime, upstream }: { runtime?: RuntimeAccounts; upstream?: UpstreamAccounts } = {}) {
     this.#runtime = runtime;
     this.#upstream = upstream;
     this.#bySub = new Map(accounts.map((a) => [a.sub, a]));
@@ -92,14 +100,14 @@ export class AccountDirectory {
   }
 
   async authenticate(username: string, password: string): Promise<Account | undefined> {
-    const account: (AccountConfig & { disabled?: boolean }) | undefined = this.#byUsername.get(username)
+    const account: (ConfiguredAccount & { disabled?: boolean }) | undefined = this.#byUsername.get(username)
       ?? (await this.#runtime?.findByUsername(username));
     const matches = await verifyPassword(password, account?.password ?? (await this.#decoyHash));
     return account && matches && !account.disabled ? publicView(account) : undefined;
   }
 }
 
-function publicView({ sub, username, claims, groups }: Pick<AccountConfig, 'sub' | 'username' | 'claims' | 'groups'>): Account {
+function publicView({ sub, username, claims, groups }: Pick<ConfiguredAccount, 'sub' | 'username' | 'claims' | 'groups'>): Account {
   return { sub, username, claims, groups };
 }
 

@@ -1,13 +1,15 @@
-import type { GroupRightsConfig } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import { VersionedCollection } from '../store/versioned-collection.js';
+
+/** What a group's members may mint: client metadata fields (the minters' rights) and their values. */
+export type GroupRights = { [field: string]: string[] | undefined };
 
 export type GroupSource = 'config' | 'api';
 
 export interface Group {
   name: string;
   source: GroupSource;
-  rights: GroupRightsConfig;
+  rights: GroupRights;
   /** The stored version, for the groups made at runtime. */
   version?: string;
 }
@@ -17,10 +19,10 @@ export interface Group {
  * beside them on every instance: the ones made elsewhere are seen here within half a second.
  */
 export class GroupDirectory {
-  readonly #configured: Readonly<Record<string, GroupRightsConfig>> | undefined;
-  readonly #stored: VersionedCollection<GroupRightsConfig>;
+  readonly #configured: Readonly<Record<string, GroupRights>> | undefined;
+  readonly #stored: VersionedCollection<GroupRights>;
 
-  constructor(configured: Readonly<Record<string, GroupRightsConfig>> | undefined, store: Store) {
+  constructor(configured: Readonly<Record<string, GroupRights>> | undefined, store: Store) {
     this.#configured = configured;
     this.#stored = new VersionedCollection(store, { record: (name) => `group:${name}`, listing: 'groups' });
   }
@@ -29,7 +31,7 @@ export class GroupDirectory {
    * Group name → rights, of the configuration and the runtime groups (the configuration's win a
    * name both define); undefined while neither defines any group, which means no group policy.
    */
-  async rightsByGroup(): Promise<Readonly<Record<string, GroupRightsConfig>> | undefined> {
+  async rightsByGroup(): Promise<Readonly<Record<string, GroupRights>> | undefined> {
     const stored = await this.#stored.current();
     if (this.#configured === undefined && stored.size === 0) return undefined;
     return { ...Object.fromEntries(stored), ...this.#configured };
@@ -55,7 +57,7 @@ export class GroupDirectory {
   }
 
   /** Creates or replaces a runtime group from the version read (`undefined`: it must not exist); false when it changed meanwhile. */
-  async put(name: string, rights: GroupRightsConfig, expected: string | undefined): Promise<Group | undefined> {
+  async put(name: string, rights: GroupRights, expected: string | undefined): Promise<Group | undefined> {
     const written = await this.#stored.put(name, rights, expected);
     return written && { name, source: 'api', rights, version: written.version };
   }

@@ -1,12 +1,10 @@
 import type { Context, Middleware } from 'koa';
-import type { Provider } from 'oidc-provider';
 import type { z } from 'zod';
 
-import type { TokenRate } from '../grants/common/minting-service.js';
 import { readRawBody } from '../http/raw-body.js';
 import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
-import { setMatchedRoute } from '../provider/oidc-provider-internals.js';
+import { setMatchedRoute } from '../http/matched-route.js';
 import { type ErrorDialect } from './aws-error.js';
 import { parseJsonInput } from '../http/json-input.js';
 import { awsErrorBoundary } from './aws-error-boundary.js';
@@ -15,12 +13,6 @@ export interface EndpointDependencies {
   logger: Logger;
   audit: Audit;
   maxBodyBytes: number;
-}
-
-/** What a minter's AWS-compatible API is given: the endpoint's needs, the clients, and the token rate minting is held to. */
-export interface AwsApiDependencies extends EndpointDependencies {
-  provider: Provider;
-  rate: TokenRate;
 }
 
 /** Answers one AWS operation: the request with its exact body bytes in, the output shape out. */

@@ -1,4 +1,3 @@
-import type { MintingError } from '../grants/common/minting-error.js';
 import type { InternalAnswer } from './in-process-dispatch.js';
 
 /**
@@ -39,19 +38,13 @@ export interface OAuthDialect extends ErrorDialect {
   fromOAuth(answer: InternalAnswer): AwsError;
 }
 
-/** A service whose operations call the minting services (IVS real-time, License Manager). */
-export interface MintingDialect extends ErrorDialect {
-  /** A minting service's refusal, as this service's exception, its fields named as this service names them. */
-  fromMinting(error: MintingError): AwsError;
-}
-
 export type ExceptionTable = Readonly<Record<string, readonly [exception: string, status: number]>>;
 
 /**
  * Error answers every service shares: stagepass's rate limit (429) and a store that cannot answer
  * (503). The SDKs retry both with backoff, by status and by these names.
  */
-const SHARED_OAUTH_ERRORS: ExceptionTable = {
+export const SHARED_OAUTH_ERRORS: ExceptionTable = {
   rate_limit_exceeded: ['ThrottlingException', 429],
   temporarily_unavailable: ['ServiceUnavailableException', 503],
 };
@@ -81,20 +74,4 @@ export function oauthTranslator(
 
 function renameFields(text: string, fieldNames: Readonly<Record<string, string>>): string {
   return Object.entries(fieldNames).reduce((renamed, [form, aws]) => renamed.replace(new RegExp(`\\b${form}\\b`, 'g'), aws), text);
-}
-
-/** Builds a dialect's minting translation: the service's exception for each code, its field names in the text. */
-export function mintingTranslator(
-  table: ExceptionTable,
-  fallback: readonly [string, number],
-  fieldNames: Readonly<Record<string, string>> = {},
-): (error: MintingError) => AwsError {
-  return (error) => {
-    const [exception, status] = table[error.code] ?? SHARED_OAUTH_ERRORS[error.code] ?? fallback;
-    return new AwsError(exception, status, error.description.render(fieldNames), {
-      oauthError: error.code,
-      audited: true,
-      ...(error.retryAfter === undefined ? {} : { retryAfter: String(error.retryAfter) }),
-    });
-  };
 }

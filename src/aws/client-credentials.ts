@@ -1,4 +1,4 @@
-import type { Client } from '../grants/common/client-authentication.js';
+import type { Client } from './signed-client.js';
 
 export interface PresentedCredentials {
   form: Record<string, string>;

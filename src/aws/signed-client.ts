@@ -1,8 +1,10 @@
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 
-import type { Client } from '../grants/common/client-authentication.js';
 import { assertSignatureMatches, readSigV4Authorization, SigV4Error, type SignedRequest } from './sigv4.js';
+
+/** A client as oidc-provider finds it. */
+export type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
 
 export interface SignedClient {
   client: Client;

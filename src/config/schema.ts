@@ -137,7 +137,7 @@ const limitsSchema = z.strictObject({
   maxBodyBytes: z.int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   /**
    * Tokens per second each client may obtain, by grant type; `default` covers the grant types not
-   * named. 0 means unlimited. Merged over the defaults (`tokenRates` in src/server/app.ts).
+   * named. 0 means unlimited. Merged over the defaults (`tokenRates` in src/app/app.ts).
    */
   tokensPerSecond: z.record(z.string().min(1), z.int().min(0).max(1_000_000)).default({}),
   /**

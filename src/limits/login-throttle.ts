@@ -1,7 +1,14 @@
-import type { LimitsConfig } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 import { FailureLockout, type AttemptDecision } from './failure-lockout.js';
+
+/** How many failed sign-ins lock out an account and an address, and for how long. */
+export interface LoginLimits {
+  maxFailuresPerAccount: number;
+  maxFailuresPerIp: number;
+  lockoutSeconds: number;
+  maxLockoutSeconds: number;
+}
 
 export type SignInDecision =
   | { allowed: true; /** The password was right: the account is no longer being guessed at. */ succeeded(): Promise<void> }
@@ -16,7 +23,7 @@ export class LoginThrottle {
   readonly #byAccount: FailureLockout;
   readonly #byIp: FailureLockout;
 
-  constructor(store: Store, { maxFailuresPerAccount, maxFailuresPerIp, lockoutSeconds, maxLockoutSeconds }: LimitsConfig['login'], clock: Clock) {
+  constructor(store: Store, { maxFailuresPerAccount, maxFailuresPerIp, lockoutSeconds, maxLockoutSeconds }: LoginLimits, clock: Clock) {
     this.#byAccount = new FailureLockout(store, 'login-account', { maxFailures: maxFailuresPerAccount, lockoutSeconds, maxLockoutSeconds }, clock);
     this.#byIp = new FailureLockout(store, 'login-ip', { maxFailures: maxFailuresPerIp, lockoutSeconds, maxLockoutSeconds }, clock);
   }

@@ -1,3 +1,6 @@
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
 /** Who did what, for the audit trail: identifiers and names only, never a token or a secret. */
 export interface AuditFields {
   clientId?: string;
@@ -15,7 +18,6 @@ export interface AuditFields {
   description?: string;
 }
 
-/** The audit trail every layer records to; `src/server/audit.ts` writes it as log lines and metrics. */
 /** A change an operator made through the Admin API: who, to which resource, and what; never its content. */
 export interface AdminChange {
   /** The client whose token made the change. */
@@ -28,8 +30,34 @@ export interface AdminChange {
   ip?: string;
 }
 
+/** The audit trail every layer records to; `createAudit` below writes it as log lines and metrics. */
 export interface Audit {
   tokenIssued(fields: AuditFields): void;
   denied(fields: AuditFields & { reason: string }): void;
   adminChange(change: AdminChange): void;
+}
+
+/**
+ * Audit events are log lines with an `audit` field (the line's time is when), and metrics. An
+ * event `deferToRequestLine` takes is written as the log line of the request it happened in,
+ * which then names the event; one it leaves is logged at once.
+ */
+export function createAudit(logger: Logger, metrics: Pick<Metrics, 'tokenIssued' | 'denied' | 'adminChange'>, deferToRequestLine: (line: { message: string; fields: Record<string, unknown> }) => boolean = () => false): Audit {
+  const record = (message: string, fields: Record<string, unknown>) => {
+    if (!deferToRequestLine({ message, fields })) logger.info(message, fields);
+  };
+  return {
+    tokenIssued(fields) {
+      metrics.tokenIssued(fields.grantType ?? 'unknown');
+      record('token issued', { audit: 'token_issued', ...fields });
+    },
+    denied(fields) {
+      metrics.denied(fields.reason);
+      record('request denied', { audit: 'denied', ...fields });
+    },
+    adminChange(change) {
+      metrics.adminChange(change.resource, change.action);
+      record('admin change', { audit: 'admin_change', ...change });
+    },
+  };
 }

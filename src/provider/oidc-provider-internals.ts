@@ -154,19 +154,6 @@ export function alreadyConsumed(model: string): Error {
 }
 
 /**
- * @koa/router leaves the path template of the route that answered in `ctx._matchedRoute`; the
- * request log labels requests by it, and routes of stagepass's own set it the same way.
- */
-export function matchedRouteOf(ctx: Context): string | undefined {
-  const route = (ctx as Context & { _matchedRoute?: string | RegExp })._matchedRoute;
-  return typeof route === 'string' ? route : undefined;
-}
-
-export function setMatchedRoute(ctx: Context, route: string): void {
-  (ctx as Context & { _matchedRoute?: string })._matchedRoute = route;
-}
-
-/**
  * Replaces the provider's signing keys, as if it had been configured with `jwks`: it signs with
  * the first key of each algorithm, verifies with all (an `id_token_hint` of a retired key) and
  * publishes their public parts at /jwks. oidc-provider reads its keys at construction only, into

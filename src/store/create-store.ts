@@ -1,9 +1,20 @@
-import type { Config } from '../config/schema.js';
 import { MemoryStore } from './memory-store.js';
 import { RedisStore } from './redis-store.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../time/clock.js';
 import type { Store } from './store.js';
+
+/** Where the store is: the configuration's Redis settings, none of them for the memory store. */
+export interface StoreSettings {
+  redisUrl?: string | undefined;
+  redisSentinels?: { host: string; port: number }[] | undefined;
+  redisSentinelName?: string | undefined;
+  redisSentinelPassword?: string | undefined;
+  redisKeyPrefix: string;
+  redisCluster: boolean;
+  redisClusterNodes?: { host: string; port: number }[] | undefined;
+  redisCommandTimeoutMs: number;
+}
 
 /**
  * Redis when the configuration names one, memory otherwise (expiring by `clock`; Redis keeps its
@@ -11,7 +22,7 @@ import type { Store } from './store.js';
  * by the request that met it).
  */
 export async function createStore(
-  config: Pick<Config, 'redisUrl' | 'redisSentinels' | 'redisSentinelName' | 'redisSentinelPassword' | 'redisKeyPrefix' | 'redisCluster' | 'redisClusterNodes' | 'redisCommandTimeoutMs'>,
+  config: StoreSettings,
   logger: Logger,
   countRedisError: () => void,
   clock: Clock,

@@ -227,7 +227,9 @@ export class RedisStore implements Store {
   /** Connects and checks the server answers, so a wrong URL fails at start, not at first request. */
   async connect(): Promise<void> {
     await this.#client.connect();
-    await this.#client.ping();
+    // Within the command timeout: a cluster's ping may go to a master that is down but not yet
+    // failed over, where it would wait for ever.
+    await this.#guard(() => this.#client.ping());
   }
 
   async upsertModel(model: string, id: string, payload: ModelPayload, expiresIn?: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { UpstreamAccounts } from '../../src/accounts/upstream-accounts.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
 import { authorizationCodeTokens } from '../support/flows.js';
 import { expectAnswersMatch, validatedDocument, type LoggedAnswer } from '../support/openapi.js';

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { ADMIN_CLIENTS, adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
 import { authorizationCodeTokens } from '../support/flows.js';
 import {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import {
   adminApi, adminToken, clientCredentialsToken, CLIENTS_WITH_ADMINS, RESOURCE_SERVER, relyingPartyOf, seenWithinPropagation, SERVICE_METADATA, signedInTokens, WEB_APP_METADATA,
 } from '../support/admin.js';

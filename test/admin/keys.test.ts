@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { ADMIN_CLIENTS, adminApi, adminToken, CLIENTS_WITH_ADMINS, type AdminAnswer } from '../support/admin.js';
 import { authorizationCodeTokens } from '../support/flows.js';
 import { JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint } from '../support/minters.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 
 import type { UpstreamAccount } from '../../src/accounts/upstream-accounts.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
 import { chromiumPage } from '../support/browser.js';
 import { freePort } from '../support/free-port.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { hashPassword } from '../../src/accounts/password.js';
 import { DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from '../../src/config/load.js';
-import { banner, samplesInUse } from '../../src/server/banner.js';
+import { banner, samplesInUse } from '../../src/app/banner.js';
 
 const defaults = loadConfigFile(DEFAULT_CONFIG_PATH, {});
 

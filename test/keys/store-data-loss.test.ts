@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { loadOrCreateKeyEncryptionKey } from '../../src/keys/signing-keys.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { startOwnedRedis } from '../support/redis-server.js';
 import { basicAuth, postForm } from '../support/relying-party.js';
 import { CLIENTS, keysIn, newKeysDir, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { ivsConfig, MINTING_CLIENTS } from '../support/minters.js';
 import { sleep } from '../support/sleep.js';
 import { CLIENTS, startStagepass, type RunningStagepass } from '../support/stagepass.js';

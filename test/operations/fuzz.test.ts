@@ -10,7 +10,7 @@ import {
   IVS_GRANT, ivsConfig, LICENSE_CLIENTS, LICENSES, mint, MINTING_CLIENTS, STAGES, VIDEO_CLIENTS, VIDEO_PROJECT,
 } from '../support/minters.js';
 import { basicAuth, postForm } from '../support/relying-party.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { ScriptedUser } from '../support/scripted-user.js';
 import { CLIENTS, startStagepass, type RunningStagepass } from '../support/stagepass.js';
 

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { CLIENTS, startStagepass, type RunningStagepass } from '../support/stagepass.js';
 
 type LogLine = Record<string, unknown>;

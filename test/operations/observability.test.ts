@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { bufferedDestination, createLogger } from '../../src/server/logger.js';
+import { bufferedDestination, createLogger } from '../../src/observability/logger.js';
 import { signedPost } from '../support/aws.js';
 import { builtServer } from '../support/built-server.js';
-import { listenForMetrics, ownMetrics } from '../../src/server/metrics.js';
+import { listenForMetrics } from '../../src/app/metrics-routes.js';
+import { ownMetrics } from '../../src/observability/metrics.js';
 import { approveDevice, authorizationCodeTokens } from '../support/flows.js';
 import { freePort } from '../support/free-port.js';
 import { IVS_GRANT, ivsConfig, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, MINTING_CLIENTS, ROLE, STAGES } from '../support/minters.js';
@@ -156,7 +157,7 @@ describe('logs', () => {
   });
 
   // A process of its own loads the built logger: through tsx it would take longer to start than to run.
-  const builtLogger = fileURLToPath(new URL('../../dist/server/logger.js', import.meta.url));
+  const builtLogger = fileURLToPath(new URL('../../dist/observability/logger.js', import.meta.url));
 
   it('buffered lines are written when the process exits without closing the log', async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'stagepass-log-')), 'log.jsonl');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { signInAndApprove } from '../support/flows.js';
 import { basicAuth, client, postForm, relyingParty } from '../support/relying-party.js';
 import { startOwnedRedis, type OwnedRedis } from '../support/redis-server.js';

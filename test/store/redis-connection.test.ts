@@ -40,7 +40,9 @@ async function untilAnswering(store: Store): Promise<void> {
 describe('a Redis Cluster with a node down', () => {
   it('an instance starts while the seed node of redisUrl is down, through another of redisClusterNodes; with the seed alone it cannot', async () => {
     const [seed, ...others] = cluster.ports;
+    // Down for good: the cluster has moved on without it.
     await cluster.kill(seed!);
+    await cluster.recovered();
     const { logger } = capturingLogger();
     await expect(createStore(clusterSettings(), logger, () => {}, systemClock)).rejects.toThrow(/cannot reach Redis/);
 

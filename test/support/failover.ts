@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { Logger } from '../../src/observability/logger.js';
-import { createLogger } from '../../src/server/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
 import { authorizationCodeTokens } from './flows.js';
 import { JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES } from './minters.js';
 import { basicAuth, postForm } from './relying-party.js';

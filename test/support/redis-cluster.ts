@@ -25,6 +25,8 @@ export interface RedisCluster {
   configSet(port: number, name: string, value: string): Promise<void>;
   /** SIGKILLs one node, as a crashed machine. */
   kill(port: number): Promise<void>;
+  /** Until every node still up says the cluster is ok again (a dead master's replica promoted). */
+  recovered(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,13 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       await cli(['-p', String(port), 'config', 'set', name, value]);
     },
     kill,
+    async recovered() {
+      const dead = ports.filter((port) => !live().includes(port));
+      await waitFor(async () => {
+        const states = await Promise.all(live().map(async (port) => (await clusterIsOk(port)) && !servesSlots(await cli(['-p', String(port), 'cluster', 'slots']), dead)));
+        return states.every(Boolean);
+      }, 'redis cluster did not recover');
+    },
     stop,
   };
 }
@@ -114,6 +123,11 @@ async function ping(port: number): Promise<boolean> {
 
 async function clusterIsOk(port: number): Promise<boolean> {
   return (await cli(['-p', String(port), 'cluster', 'info'])).includes('cluster_state:ok');
+}
+
+/** Whether a CLUSTER SLOTS answer (as redis-cli prints it, one value a line) names one of the ports as serving slots. */
+function servesSlots(slots: string, ports: number[]): boolean {
+  return slots.split('\n').some((line) => ports.includes(Number(line.trim())));
 }
 
 /** A master, or a replica whose link to its master is up (it holds the master's data). */

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AccountDirectory } from '../../src/accounts/account-directory.js';
 import { UpstreamAccounts } from '../../src/accounts/upstream-accounts.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { upstreamPerson } from '../../src/upstream/upstream-person.js';
+import { upstreamPerson } from '../../src/sign-in/upstream/upstream-person.js';
 
 const corp = { id: 'corp', name: 'Corp', groupsClaim: 'groups', groupMap: undefined };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { upstreamPerson } from '../../src/upstream/upstream-person.js';
+import { upstreamPerson } from '../../src/sign-in/upstream/upstream-person.js';
 
 const SIGNED_IN_AT = 1_800_000_000;
 const corp = { id: 'corp', name: 'Corp', groupsClaim: 'groups', groupMap: undefined };

@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
 import type { z } from 'zod';
 
-import type { AwsApiDependencies } from '../../aws/aws-endpoint.js';
+import type { EndpointDependencies } from '../../aws/aws-endpoint.js';
 import type { ServerSigningKey } from '../../keys/server-signing-key.js';
 import type { Store } from '../../store/store.js';
 import type { Clock } from '../../time/clock.js';
@@ -11,6 +11,7 @@ import type { BanList } from './ban-list.js';
 import type { MintingGrant } from './minting-grant.js';
 import type { LicenseDirectory } from '../license/license-directory.js';
 import type { People } from './people.js';
+import type { TokenRate } from './minting-service.js';
 
 /** How a minter ends what it keeps in a client's or a person's name. */
 export interface MinterEnds {
@@ -30,6 +31,12 @@ export interface Minter {
   licenses?: LicenseDirectory;
   /** What it keeps in clients' and people's names (the license minter's tokens), to end with them. */
   ends?: MinterEnds;
+}
+
+/** What a minter's AWS-compatible API is given: the endpoint's needs, the clients, and the token rate minting is held to. */
+export interface AwsApiDependencies extends EndpointDependencies {
+  provider: Provider;
+  rate: TokenRate;
 }
 
 export interface MinterDependencies {

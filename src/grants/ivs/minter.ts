@@ -1,5 +1,5 @@
 import { loadOrCreateP384Key } from '../../keys/pem-keys.js';
-import { IVS_REALTIME_API, ivsRealtimeApi } from '../../aws/ivs-realtime/api.js';
+import { IVS_REALTIME_API, ivsRealtimeApi } from './aws/api.js';
 import { epochSeconds } from '../../time/clock.js';
 import { defineMinter } from '../common/minter.js';
 import { ivsConfigSchema } from './config.js';

@@ -1,4 +1,4 @@
-import { LICENSE_MANAGER_API, licenseManagerApi } from '../../aws/license-manager/api.js';
+import { LICENSE_MANAGER_API, licenseManagerApi } from './aws/api.js';
 import { epochSeconds } from '../../time/clock.js';
 import { findClient } from '../common/client-authentication.js';
 import { defineMinter } from '../common/minter.js';

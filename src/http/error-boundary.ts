@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 
-import { answerStoreUnavailable, isStoreUnavailable, STORE_RETRY_AFTER_SECONDS } from '../http/store-unavailable.js';
+import { answerStoreUnavailable, isStoreUnavailable, STORE_RETRY_AFTER_SECONDS } from './store-unavailable.js';
 import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
 

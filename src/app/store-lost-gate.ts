@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 
-import { AWS_APIS_PREFIX } from '../aws/aws-apis.js';
+import { AWS_APIS_PREFIX } from './aws-apis.js';
 import type { Lifecycle } from './health-routes.js';
 
 /**

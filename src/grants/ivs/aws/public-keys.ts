@@ -1,5 +1,5 @@
-import { newParticipantId } from '../../grants/ivs/participant-token.js';
-import { pageOf } from '../pagination.js';
+import { newParticipantId } from '../participant-token.js';
+import { pageOf } from '../../../aws/pagination.js';
 import { assertMayManageIvs, type IvsCall } from './access.js';
 import { assertArnUsable, IVS_ERRORS, ivsError } from './errors.js';
 import { publicKeyArn, type ImportPublicKeyInput, type ListInput } from './inputs.js';

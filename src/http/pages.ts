@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Router from '@koa/router';
 import ejs from 'ejs';
 
-import type { PageRenderer } from '../http/page-renderer.js';
+import type { PageRenderer } from './page-renderer.js';
 
 /**
  * Compiles every view once at start. Pages share one layout and one stylesheet served from

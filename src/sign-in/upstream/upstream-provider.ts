@@ -1,10 +1,10 @@
 import * as oidc from 'openid-client';
 
-import type { UpstreamProviderConfig } from '../config/schema.js';
-import { MAX_OUTSIDE_DOCUMENT_BYTES, OUTSIDE_REQUEST_SECONDS, outsideFetch, ResponseTooLarge } from '../http/outside-fetch.js';
-import type { Logger } from '../observability/logger.js';
-import { Backoff } from '../time/backoff.js';
-import type { Clock } from '../time/clock.js';
+import type { UpstreamProviderConfig } from '../../config/schema.js';
+import { MAX_OUTSIDE_DOCUMENT_BYTES, OUTSIDE_REQUEST_SECONDS, outsideFetch, ResponseTooLarge } from '../../http/outside-fetch.js';
+import type { Logger } from '../../observability/logger.js';
+import { Backoff } from '../../time/backoff.js';
+import type { Clock } from '../../time/clock.js';
 
 /** The longest a provider whose discovery failed is left alone: one that recovers is used again within this. */
 const MAX_DISCOVERY_PAUSE_SECONDS = 30;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Middleware } from 'koa';
 
+import type { Logger, LogMethod } from '../observability/logger.js';
 import { contextOfCurrentRequest, runInProviderRequestStorage } from '../provider/oidc-provider-internals.js';
 
 /** A line to be logged with the request's own line, when the request ends. */
@@ -63,4 +64,16 @@ export function requestId(): Middleware {
     (ctx as { [REQUEST_CONTEXT]?: RequestContext })[REQUEST_CONTEXT] = { requestId: id, deferredLines: [] };
     return runInProviderRequestStorage(ctx, next);
   };
+}
+
+/**
+ * The logger, each line written while a request is handled carrying its request id. A line that
+ * names its request already (every request's own line does) is written as given.
+ */
+export function withRequestIds(logger: Logger): Logger {
+  const method = (log: LogMethod): LogMethod => (message, fields) => {
+    const requestId = fields?.requestId === undefined ? currentRequestId() : undefined;
+    log(message, requestId === undefined ? fields : { requestId, ...fields });
+  };
+  return { debug: method(logger.debug), info: method(logger.info), warn: method(logger.warn), error: method(logger.error), close: () => logger.close() };
 }

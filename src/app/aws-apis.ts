@@ -9,8 +9,8 @@ import type { TokenRate } from '../grants/common/minting-service.js';
 import type { AddressRate } from '../limits/address-rate.js';
 import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
-import { inProcessDispatch } from './in-process-dispatch.js';
-import { ssoOidcApi } from './sso-oidc/api.js';
+import { inProcessDispatch } from '../aws/in-process-dispatch.js';
+import { ssoOidcApi } from '../aws/sso-oidc/api.js';
 
 /** Every AWS-compatible API lives under this path, one service per folder below it. */
 export const AWS_APIS_PREFIX = '/aws/';

@@ -1,9 +1,10 @@
 import type { Context, Middleware } from 'koa';
 
-import { matchedRouteOf } from '../provider/oidc-provider-internals.js';
+import { matchedRouteOf } from '../http/matched-route.js';
 import { HEALTH_PATHS } from './health-routes.js';
 import type { Logger } from '../observability/logger.js';
-import { METRICS_PATH, type Metrics } from './metrics.js';
+import type { Metrics } from '../observability/metrics.js';
+import { METRICS_PATH } from './metrics-routes.js';
 import { CLIENT_CLOSED_REQUEST } from '../http/raw-body.js';
 import { takeDeferredLines } from './request-context.js';
 

@@ -3,32 +3,6 @@ import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import { mintingAuditOf } from '../grants/common/minting-audit.js';
 import type { Audit, AuditFields } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
-import type { Metrics } from './metrics.js';
-import { deferToRequestLine } from './request-context.js';
-
-/**
- * Audit events are log lines with an `audit` field (the line's time is when), and metrics. An
- * event during a request is written as that request's log line, which then names the event.
- */
-export function createAudit(logger: Logger, metrics: Metrics): Audit {
-  const record = (message: string, fields: Record<string, unknown>) => {
-    if (!deferToRequestLine({ message, fields })) logger.info(message, fields);
-  };
-  return {
-    tokenIssued(fields) {
-      metrics.tokenIssued(fields.grantType ?? 'unknown');
-      record('token issued', { audit: 'token_issued', ...fields });
-    },
-    denied(fields) {
-      metrics.denied(fields.reason);
-      record('request denied', { audit: 'denied', ...fields });
-    },
-    adminChange(change) {
-      metrics.adminChange(change.resource, change.action);
-      record('admin change', { audit: 'admin_change', ...change });
-    },
-  };
-}
 
 /** oidc-provider endpoints whose refusals are denials of a client or a person. */
 const DENIAL_EVENTS = [

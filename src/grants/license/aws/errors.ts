@@ -1,4 +1,5 @@
-import { AwsError, mintingTranslator, type ExceptionTable, type MintingDialect } from '../aws-error.js';
+import { AwsError, type ExceptionTable } from '../../../aws/aws-error.js';
+import { mintingTranslator, type MintingDialect } from '../../common/minting-dialect.js';
 
 /** Statuses as the License Manager model defines them. */
 const STATUSES = {

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 
-import type { Store } from '../../store/store.js';
-import { StoredCollection } from '../../store/stored-collection.js';
+import type { Store } from '../../../store/store.js';
+import { StoredCollection } from '../../../store/stored-collection.js';
 
 export interface IvsPublicKey {
   arn: string;

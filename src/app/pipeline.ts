@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
 
-import { AWS_APIS_PREFIX } from '../aws/aws-apis.js';
+import { AWS_APIS_PREFIX } from './aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { limitAnonymousRequests, type AnonymousRequestRates } from '../provider/anonymous-request-limits.js';
 import { canonicalProviderPaths } from '../provider/canonical-paths.js';
@@ -15,18 +15,19 @@ import { throttleUserCodeEntry } from '../provider/user-code-throttle.js';
 import type { Store } from '../store/store.js';
 import type { Audit } from '../observability/audit.js';
 import type { Clock } from '../time/clock.js';
-import { limitBodySize } from './body-limit.js';
-import { errorBoundary } from './error-boundary.js';
+import { limitBodySize } from '../http/body-limit.js';
+import { errorBoundary } from '../http/error-boundary.js';
 import { closeConnectionsWhileDraining } from './graceful-shutdown.js';
 import { HEALTH_PATHS, healthRoutes, type Lifecycle } from './health-routes.js';
 import { addressedAsIssuer } from './issuer-address.js';
 import type { Logger } from '../observability/logger.js';
-import { METRICS_PATH, metricsRoute, type Metrics } from './metrics.js';
+import type { Metrics } from '../observability/metrics.js';
+import { METRICS_PATH, metricsRoute } from './metrics-routes.js';
 import type { PageRenderer } from '../http/page-renderer.js';
-import { forPathsUnder, routerPrefixes } from './path-gate.js';
+import { forPathsUnder, routerPrefixes } from '../http/path-gate.js';
 import { requestId } from './request-context.js';
 import { logAndMeasureRequests } from './request-log.js';
-import { securityHeaders } from './security-headers.js';
+import { securityHeaders } from '../http/security-headers.js';
 import { refuseWhileStoreLost } from './store-lost-gate.js';
 
 export interface PipelineDependencies {

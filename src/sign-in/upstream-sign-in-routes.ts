@@ -10,8 +10,8 @@ import { withStatus } from '../http/with-status.js';
 import type { Audit } from '../observability/audit.js';
 import type { Store } from '../store/store.js';
 import { type Clock, epochSeconds } from '../time/clock.js';
-import { upstreamPerson } from '../upstream/upstream-person.js';
-import { type SignInChecks, type UpstreamProvider, UpstreamSignInError } from '../upstream/upstream-provider.js';
+import { upstreamPerson } from './upstream/upstream-person.js';
+import { type SignInChecks, type UpstreamProvider, UpstreamSignInError } from './upstream/upstream-provider.js';
 import { renderErrorsAsPage } from './interaction-routes.js';
 
 /** Seconds a person has at the upstream before their return is no longer expected. */

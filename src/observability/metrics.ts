@@ -1,11 +1,4 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-
-import type { Middleware } from 'koa';
 import { AggregatorRegistry, collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-
-import type { MetricsConfig } from '../config/schema.js';
-import { bearerCheck } from '../http/bearer-check.js';
 
 /** What stagepass counts, in one registry per server (tests run several servers in one process). */
 export interface Metrics {
@@ -70,30 +63,6 @@ export function createMetrics(): Metrics {
   };
 }
 
-export const METRICS_PATH = '/metrics';
-
-/** GET /metrics on the main port, unless the configuration gives metrics a port of their own. */
-export function metricsRoute(metrics: Metrics, config: MetricsConfig): Middleware {
-  const authorized = bearerCheck(config.bearerToken);
-  return async (ctx, next) => {
-    if (ctx.path !== METRICS_PATH || !config.enabled || config.port !== undefined) return next();
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      ctx.status = 405;
-      ctx.set('Allow', 'GET, HEAD');
-      return;
-    }
-    if (!authorized(ctx.get('authorization'))) {
-      ctx.status = 401;
-      ctx.set('WWW-Authenticate', 'Bearer realm="metrics"');
-      ctx.body = { error: 'invalid_token', error_description: 'metrics need the configured bearer token' };
-      return;
-    }
-    ctx.set('Cache-Control', 'no-store');
-    ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
-  };
-}
-
 /** Where a metrics server reads the text it serves. */
 export interface MetricsSource {
   contentType: string;
@@ -118,26 +87,4 @@ export function offerMetricsToClusterPrimary(metrics: Metrics): void {
   AggregatorRegistry.setRegistries([metrics.registry]);
   // prom-client answers the primary's requests once an aggregator exists in the worker.
   new AggregatorRegistry();
-}
-
-/** A server of its own that answers /metrics only, for a port that stays inside the network. */
-export async function listenForMetrics(source: MetricsSource, config: MetricsConfig & { port: number; host: string }): Promise<Server> {
-  const authorized = bearerCheck(config.bearerToken);
-  const server = createServer((req, res) => {
-    if (new URL(req.url ?? '/', 'http://metrics').pathname !== METRICS_PATH) {
-      res.writeHead(404).end();
-      return;
-    }
-    if (!authorized(req.headers.authorization ?? '')) {
-      res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="metrics"' }).end();
-      return;
-    }
-    source.text().then(
-      (body) => res.writeHead(200, { 'Content-Type': source.contentType, 'Cache-Control': 'no-store' }).end(body),
-      () => res.writeHead(503).end(),
-    );
-  });
-  server.listen(config.port, config.host);
-  await once(server, 'listening');
-  return server;
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
-import { PUBLIC_KEY_ARN_SHAPE } from '../../grants/ivs/config.js';
-import { STAGE_ARN_SHAPE } from '../../grants/ivs/request.js';
-import { IVS_CAPABILITIES } from '../../grants/ivs/participant-token.js';
+import { PUBLIC_KEY_ARN_SHAPE } from '../config.js';
+import { STAGE_ARN_SHAPE } from '../request.js';
+import { IVS_CAPABILITIES } from '../participant-token.js';
 
 const arn = (shape: RegExp, example: string) =>
   z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters').regex(shape, `must be an IVS ${example} ARN`);

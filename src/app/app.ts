@@ -20,7 +20,7 @@ import { BanList } from '../grants/common/ban-list.js';
 import { RuntimeAccounts } from '../accounts/runtime-accounts.js';
 import { TrustedIssuers } from '../accounts/trusted-issuers.js';
 import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
-import { awsApis } from '../aws/aws-apis.js';
+import { awsApis } from './aws-apis.js';
 import type { Config } from '../config/schema.js';
 import { KeyDecryptionError } from '../keys/key-encryption.js';
 import { SigningKeyRing } from '../keys/signing-key-ring.js';
@@ -39,7 +39,10 @@ import { GrantIndex } from '../provider/grant-index.js';
 import { DEVICE_CODE_GRANT_TYPE, replaceSigningKeys } from '../provider/oidc-provider-internals.js';
 import { AddressRate } from '../limits/address-rate.js';
 import { LoginThrottle } from '../limits/login-throttle.js';
-import type { Logger } from '../observability/logger.js';
+import { createAudit } from '../observability/audit.js';
+import { createLogger, type Logger } from '../observability/logger.js';
+import { auditProviderEvents } from '../provider/provider-audit.js';
+import { deferToRequestLine, withRequestIds } from './request-context.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
 import { answerRetriedRotations } from '../provider/refresh-rotation.js';
 import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
@@ -47,15 +50,13 @@ import { createStore } from '../store/create-store.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
 import { type Clock, systemClock } from '../time/clock.js';
-import { UpstreamProvider } from '../upstream/upstream-provider.js';
-import { auditProviderEvents, createAudit } from './audit.js';
+import { UpstreamProvider } from '../sign-in/upstream/upstream-provider.js';
 import type { Lifecycle } from './health-routes.js';
-import { interactionRoutes } from './interaction-routes.js';
-import { createLogger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
-import { assetRoutes, createPageRenderer } from './pages.js';
+import { interactionRoutes } from '../sign-in/interaction-routes.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { assetRoutes, createPageRenderer } from '../http/pages.js';
 import { requestPipeline } from './pipeline.js';
-import { upstreamRedirectPath, upstreamSignInRoutes } from './upstream-sign-in-routes.js';
+import { upstreamRedirectPath, upstreamSignInRoutes } from '../sign-in/upstream-sign-in-routes.js';
 
 export const VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url));
 
@@ -86,9 +87,9 @@ export interface StagepassOptions {
  * the request pipeline (`pipeline.ts`), which says in what order a request meets them.
  */
 export async function createStagepass(config: Config, options: StagepassOptions = {}): Promise<Stagepass> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const logger = withRequestIds(options.logger ?? createLogger({ level: config.logLevel }));
   const metrics = createMetrics();
-  const audit = createAudit(logger, metrics);
+  const audit = createAudit(logger, metrics, deferToRequestLine);
   const lifecycle: Lifecycle = { draining: false, storeLost: undefined };
   const clock = options.clock ?? systemClock;
   const store = options.store ?? (await createStore(config, logger, metrics.redisError, clock));

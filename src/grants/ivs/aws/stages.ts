@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 
-import type { MeteredMint } from '../../grants/common/minting-service.js';
-import { newParticipantId } from '../../grants/ivs/participant-token.js';
-import { mayUseStage } from '../../grants/ivs/policy.js';
-import type { IvsTokenInput } from '../../grants/ivs/request.js';
-import type { IvsParticipantToken } from '../../grants/ivs/service.js';
-import type { IvsStage, IvsStageDirectory } from '../../grants/ivs/stage-directory.js';
-import { pageOf } from '../pagination.js';
+import type { MeteredMint } from '../../common/minting-service.js';
+import { newParticipantId } from '../participant-token.js';
+import { mayUseStage } from '../policy.js';
+import type { IvsTokenInput } from '../request.js';
+import type { IvsParticipantToken } from '../service.js';
+import type { IvsStage, IvsStageDirectory } from '../stage-directory.js';
+import { pageOf } from '../../../aws/pagination.js';
 import { assertMayManageIvs, type IvsCall } from './access.js';
 import { assertArnUsable, IVS_ERRORS, ivsError } from './errors.js';
 import { stageArn, type CreateStageInput, type ListInput } from './inputs.js';

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 
-import { AwsError, mintingTranslator, type ExceptionTable, type MintingDialect } from '../aws-error.js';
+import { AwsError, type ExceptionTable } from '../../../aws/aws-error.js';
+import { mintingTranslator, type MintingDialect } from '../../common/minting-dialect.js';
 
 /** Statuses as the IVS real-time model defines them. */
 const STATUSES = {

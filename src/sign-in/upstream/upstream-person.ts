@@ -1,8 +1,8 @@
-import { subjectProblem } from '../accounts/subject.js';
-import type { UpstreamAccount } from '../accounts/upstream-accounts.js';
-import { groupsFromClaim } from '../accounts/upstream-groups.js';
-import type { UpstreamProviderConfig } from '../config/schema.js';
-import { MAX_JSON_DEPTH, pathDeeperThan } from '../http/json-input.js';
+import { subjectProblem } from '../../accounts/subject.js';
+import type { UpstreamAccount } from '../../accounts/upstream-accounts.js';
+import { groupsFromClaim } from '../../accounts/upstream-groups.js';
+import type { UpstreamProviderConfig } from '../../config/schema.js';
+import { MAX_JSON_DEPTH, pathDeeperThan } from '../../http/json-input.js';
 import { UpstreamSignInError } from './upstream-provider.js';
 
 /** The OpenID Connect standard claims (Core §5.1) an upstream person's record carries over. */

@@ -1,9 +1,9 @@
-import type { MeteredMint, MintingCaller } from '../../grants/common/minting-service.js';
-import type { LicenseAccessToken } from '../../grants/license/exchange-service.js';
-import type { LicenseExchangeInput, LicenseTokenInput } from '../../grants/license/request.js';
-import type { MintedLicenseToken } from '../../grants/license/service.js';
-import { listedToken, type ListedLicenseToken, type LicenseTokenRegistry } from '../../grants/license/token-registry.js';
-import { pageOf } from '../pagination.js';
+import type { MeteredMint, MintingCaller } from '../../common/minting-service.js';
+import type { LicenseAccessToken } from '../exchange-service.js';
+import type { LicenseExchangeInput, LicenseTokenInput } from '../request.js';
+import type { MintedLicenseToken } from '../service.js';
+import { listedToken, type ListedLicenseToken, type LicenseTokenRegistry } from '../token-registry.js';
+import { pageOf } from '../../../aws/pagination.js';
 import { LICENSE_MANAGER_ERRORS, licenseManagerError } from './errors.js';
 import type { CreateTokenInput, DeleteTokenInput, GetAccessTokenInput, ListTokensInput } from './inputs.js';
 

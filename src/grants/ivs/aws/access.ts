@@ -1,6 +1,6 @@
-import type { MintingCaller } from '../../grants/common/minting-service.js';
-import { mayManageStages } from '../../grants/ivs/policy.js';
-import type { SignedClient } from '../signed-client.js';
+import type { MintingCaller } from '../../common/minting-service.js';
+import { mayManageStages } from '../policy.js';
+import type { SignedClient } from '../../../aws/signed-client.js';
 import { ivsError } from './errors.js';
 
 /** A signed call: who signed it, their rights, and where it came from. */
