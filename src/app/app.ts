@@ -14,7 +14,7 @@ import { clientOperations } from '../admin/clients.js';
 import { groupOperations } from '../admin/groups.js';
 import { banOperations } from '../admin/bans.js';
 import { keyOperations } from '../admin/keys.js';
-import { licenseOperations } from '../admin/licenses.js';
+import { versionedResourceOperations } from '../admin/versioned-resource.js';
 import { PendingChanges } from '../admin/pending-changes.js';
 import { BanList } from '../grants/common/ban-list.js';
 import { RuntimeAccounts } from '../accounts/runtime-accounts.js';
@@ -145,7 +145,6 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const bans = new BanList(store, () => clock.now(), canonicalResource);
   const adminClients = configuredAdminClients(config.clients);
   const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: signingKeys.serverKey, clock, people, bans });
-  const licenses = minters.find((minter) => minter.licenses)?.licenses;
   for (const { ends } of minters) if (ends) endings.add(ends);
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock);
@@ -188,7 +187,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
           endPerson: (sub) => endings.endPerson(sub),
         }),
         ...groupOperations(groups),
-        ...(licenses ? licenseOperations(licenses) : []),
+        ...minters.flatMap((minter) => minter.adminResources ?? []).flatMap(versionedResourceOperations),
         ...keyOperations(signingKeys),
         ...banOperations(bans),
       ],

@@ -4,7 +4,7 @@ import { findClient } from '../common/client-authentication.js';
 import { defineMinter } from '../common/minter.js';
 import { licensesConfigSchema } from './config.js';
 import { licenseExchangeService } from './exchange-service.js';
-import { LicenseDirectory } from './license-directory.js';
+import { licenseAdminResource, LicenseDirectory } from './license-directory.js';
 import { licenseExchangeGrant, licenseTokenGrant } from './grant.js';
 import { LICENSE_RIGHTS } from './policy.js';
 import { MAX_EXPIRATION_DAYS } from './request.js';
@@ -37,7 +37,7 @@ export const licenseMinter = defineMinter({
       grants: [licenseTokenGrant(tokens, people), licenseExchangeGrant(exchange, people)],
       routes: licenseTokenRoutes(provider, registry),
       awsApi: (deps) => licenseManagerApi({ ...deps, tokens, exchange, registry }),
-      licenses,
+      adminResources: [licenseAdminResource(licenses)],
       ends: { client: (clientId) => registry.endTokensOfClient(clientId), person: (sub) => registry.endTokensOfPerson(sub) },
     };
   },
