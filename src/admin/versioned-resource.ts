@@ -9,6 +9,15 @@ import { adminOperation, type AdminAnswer, type AdminOperation, type AdminReques
 import { DEFAULT_PAGE_SIZE, pageQuery, pageSchema } from './paging.js';
 import { ABSENT, type ChangeJournal, madeBy, type PendingChange } from './pending-changes.js';
 
+/**
+ * What an item's answer holds and a write does not set, sent back with a write (GET, edit, PUT):
+ * taken as long as it is what it is, and refused, naming it, when it was changed.
+ */
+export function assertSentBackUnchanged(id: { field: string; given: unknown; id: string }, source: { given: unknown; source: string }): void {
+  if (id.given !== undefined && id.given !== id.id) throw invalidRequest(`${id.field} must be the path's, ${id.id}`);
+  if (source.given !== undefined && source.given !== source.source) throw invalidRequest(`source is read-only: it is ${JSON.stringify(source.source)} here`);
+}
+
 /** The layer changes through the Admin API write to. */
 export const API_SOURCE = 'api';
 
@@ -28,10 +37,12 @@ export class VersionedItems<T> {
     private readonly describe: (id: string) => string,
     /** Finishes what a change made besides its write (ending a deleted client's tokens); none by default. */
     private readonly complete: (pending: PendingChange, id: string) => Promise<void> = async () => {},
+    /** What an item's ETag is made of: its stored text unless the item keeps a revision of its own. */
+    private readonly etagBasis: (entry: Layered<T>) => string = (entry) => entry.version,
   ) {}
 
   etag(entry: Layered<T>): string {
-    return etagOf(entry.version);
+    return etagOf(this.etagBasis(entry));
   }
 
   /** The item as the path names it, once a change left pending on it is finished. */
@@ -69,8 +80,8 @@ export class VersionedItems<T> {
   }
 
   /** Creates (`expected` undefined) or replaces the item in the API's layer, noted first; 412 when it changed in between. */
-  async write(id: string, item: T, expected: Layered<T> | undefined, journal: ChangeJournal, action: 'create' | 'update'): Promise<Layered<T>> {
-    await journal.begin(id, { action, to: etagOf(versionOf(item)) });
+  async write(id: string, item: T, expected: Layered<T> | undefined, journal: ChangeJournal, change: Pick<PendingChange, 'action' | 'details'>): Promise<Layered<T>> {
+    await journal.begin(id, { ...change, to: etagOf(versionOf(item)) });
     const written = await this.collection.layer(API_SOURCE).put(id, item, expected?.version);
     if (!written) throw expected ? preconditionFailed(this.describe(id)) : conflict(`${this.describe(id)} exists already`);
     return { ...written, source: API_SOURCE, stored: true };
@@ -123,9 +134,7 @@ export function versionedResourceOperations<T>(resource: AdminResource<T>): Admi
   /** The item a write asks for; its id and `source`, when sent back, must be what they are. */
   const askedFor = (id: string, body: Record<string, unknown>, current: Layered<T> | undefined): T => {
     const { [idField]: givenId, source, ...fields } = body;
-    if (givenId !== undefined && givenId !== id) throw invalidRequest(`${idField} must be the path's, ${id}`);
-    const now = current?.source ?? API_SOURCE;
-    if (source !== undefined && source !== now) throw invalidRequest(`source is read-only: it is ${JSON.stringify(now)} here`);
+    assertSentBackUnchanged({ field: idField, given: givenId, id }, { given: source, source: current?.source ?? API_SOURCE });
     return resource.itemOf(id, fields);
   };
 
@@ -138,10 +147,10 @@ export function versionedResourceOperations<T>(resource: AdminResource<T>): Admi
     if (items.sentAgain(finished, current, journal, asked)) return answerOf(current!, finished.action === 'create' ? 201 : 200);
     if (current === undefined && mayCreate) {
       assertIfMatch(ifMatch, undefined, describe(id));
-      const created = await items.write(id, asked, undefined, journal, 'create');
+      const created = await items.write(id, asked, undefined, journal, { action: 'create' });
       return { ...answerOf(created, 201), change: { id, action: 'create' } };
     }
-    const replaced = await items.write(id, asked, items.changeable(current, id, ifMatch), journal, 'update');
+    const replaced = await items.write(id, asked, items.changeable(current, id, ifMatch), journal, { action: 'update' });
     return { ...answerOf(replaced), change: { id, action: 'update' } };
   };
 
@@ -166,7 +175,7 @@ export function versionedResourceOperations<T>(resource: AdminResource<T>): Admi
         const asked = askedFor(id, body, current);
         if (items.sentAgain(finished, current, journal, asked)) return answerOf(current!, 201);
         if (current) throw conflict(`${describe(id)} exists already`);
-        const created = await items.write(id, asked, undefined, journal, 'create');
+        const created = await items.write(id, asked, undefined, journal, { action: 'create' });
         return { ...answerOf(created, 201), change: { id, action: 'create' } };
       },
     })] : []),

@@ -117,7 +117,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     longestLifetimeSeconds: GRANT_LIFETIME_SECONDS, clock, permanentClients: new Set(config.clients.map(({ client_id }) => client_id)),
   });
   const endings = new Endings(grantIndex);
-  const apiClients = new ApiClients(store);
+  const apiClients = new ApiClients(store, config.clients);
   const provider = createProvider({
     config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients, endings,
   });
@@ -181,7 +181,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
     adminRoutes({
       operations: [
-        ...clientOperations({ provider, apiClients, configured: config.clients, endClient: (id) => endings.endClient(id), reservedScopes: ADMIN_SCOPES }),
+        ...clientOperations({ provider, apiClients, endClient: (id) => endings.endClient(id), reservedScopes: ADMIN_SCOPES }),
         ...accountOperations({
           directory: accounts, runtime: runtimeAccounts, upstream: upstreamAccounts, reservedPrefixes: reservedSubjectPrefixes(config),
           endPerson: (sub) => endings.endPerson(sub),
