@@ -148,6 +148,8 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   for (const { ends } of minters) if (ends) endings.add(ends);
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock);
+  // Wraps the grant handlers registered so far, so after all of them: oidc-provider's, those
+  // createProvider registers over its own (refresh_token, device code) and the minting grants.
   guardTokenEndpoint(provider, {
     tokens: tokenRate,
     failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }, clock),

@@ -98,7 +98,11 @@ export interface RefreshGrantConfiguration {
   };
 }
 
-/** The configuration as oidc-provider 9 resolved it at construction, which its handlers read from its internal instance rather than the options given. */
+/**
+ * The configuration as oidc-provider resolved it at construction, defaults filled in: its handlers
+ * read it from the provider's internal instance (weak_cache's `configuration`, in oidc-provider 9),
+ * not from the options given.
+ */
 export function refreshGrantConfiguration(provider: Provider): RefreshGrantConfiguration {
   return (providerInternals(provider) as { configuration: RefreshGrantConfiguration }).configuration;
 }
@@ -116,7 +120,8 @@ export function builtInGrantParameters(provider: Provider, grantType: string): S
 
 // The steps of oidc-provider 9's own grant handlers, under the names its refresh_token handler
 // imports them by: a handler forked from it calls them as upstream does, so that what the fork does
-// not change behaves as upstream's, and an upgrade compares the two line by line.
+// not change behaves as upstream's, and an upgrade compares the two line by line. Each assumes the
+// module, export and signature it has in oidc-provider 9.13.3, the fork's base.
 
 /** lib/helpers/validate_presence.js: invalid_request naming the missing parameters. */
 export const presence = validatePresence;
