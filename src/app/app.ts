@@ -44,7 +44,6 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { auditProviderEvents } from '../provider/provider-audit.js';
 import { deferToRequestLine, withRequestIds } from './request-context.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
-import { answerRetriedRotations } from '../provider/refresh-rotation.js';
 import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
 import { createStore } from '../store/create-store.js';
 import { MemoryStore } from '../store/memory-store.js';
@@ -148,12 +147,12 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   for (const { ends } of minters) if (ends) endings.add(ends);
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock);
+  // Wraps the grant handlers registered so far, so after all of them: oidc-provider's, those
+  // createProvider registers over its own (refresh_token, device code) and the minting grants.
   guardTokenEndpoint(provider, {
     tokens: tokenRate,
     failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }, clock),
   });
-  // Around the token-rate guard, not inside it: its store reads do not lengthen the time a refresh holds a place under its client's rate.
-  answerRetriedRotations(provider, store, clock);
   auditProviderEvents(provider, audit, logger);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
