@@ -31,6 +31,7 @@ import { canonicalResource, createMinters, LONGEST_SERVER_KEY_TOKEN_SECONDS, MIN
 import { peopleOf } from '../grants/common/people.js';
 import type { Minter } from '../grants/common/minter.js';
 import { registerMintingGrants } from '../grants/common/minting-grant.js';
+import { MintingGateway } from '../grants/common/minting-gateway.js';
 import { clientDisplayer } from '../provider/client-display.js';
 import { assertStaticClientsValid, createProvider, GRANT_LIFETIME_SECONDS, ID_TOKEN_LIFETIME_SECONDS } from '../provider/create-provider.js';
 import { ApiClients } from '../provider/api-clients.js';
@@ -43,8 +44,9 @@ import { createAudit } from '../observability/audit.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { auditProviderEvents } from '../provider/provider-audit.js';
 import { deferToRequestLine, withRequestIds } from './request-context.js';
+import { ClientTokenRate } from '../limits/client-token-rate.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
-import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
+import { heldToTokenRate, installTokenEndpointSteps, reservedScopesOnlyWhereListed, storeOutageAnswered } from '../provider/token-endpoint.js';
 import { createStore } from '../store/create-store.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
@@ -143,16 +145,23 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   });
   const bans = new BanList(store, () => clock.now(), canonicalResource);
   const adminClients = configuredAdminClients(config.clients);
-  const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: signingKeys.serverKey, clock, people, bans });
-  for (const { ends } of minters) if (ends) endings.add(ends);
-  registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
-  const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock);
-  // Wraps the grant handlers registered so far, so after all of them: oidc-provider's, those
-  // createProvider registers over its own (refresh_token, device code) and the minting grants.
-  guardTokenEndpoint(provider, {
-    tokens: tokenRate,
+  const tokenRate = new ClientTokenRate({
+    tokens: new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock),
     failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }, clock),
   });
+  const gateway = new MintingGateway(tokenRate, audit);
+  const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: signingKeys.serverKey, clock, people, bans, gateway });
+  for (const { ends } of minters) if (ends) endings.add(ends);
+  const mintingGrants = minters.flatMap((minter) => minter.grants);
+  registerMintingGrants(provider, mintingGrants);
+  const mintingGrantTypes = new Set(mintingGrants.map(({ grantType }) => grantType));
+  // Once every grant is registered (oidc-provider's, those createProvider registers over its own,
+  // the minting grants): what the token endpoint runs around each, the first outermost.
+  installTokenEndpointSteps(provider, [
+    storeOutageAnswered,
+    heldToTokenRate(tokenRate, (grantType) => mintingGrantTypes.has(grantType)),
+    reservedScopesOnlyWhereListed(ADMIN_SCOPES),
+  ]);
   auditProviderEvents(provider, audit, logger);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
@@ -204,7 +213,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   };
   const pipeline = requestPipeline({
     config, logger, metrics, audit, store, lifecycle, provider, render, clock, anonymousRates, routers,
-    awsApis: await awsApis({ config, provider, logger, audit, rate: tokenRate, registrations: anonymousRates.registrations, minters, app }),
+    awsApis: await awsApis({ config, provider, logger, audit, registrations: anonymousRates.registrations, minters, app }),
   });
   for (const middleware of pipeline) app.use(middleware);
 

@@ -5,7 +5,6 @@ import type { Provider } from 'oidc-provider';
 
 import type { Config } from '../config/schema.js';
 import type { Minter } from '../grants/common/minter.js';
-import type { TokenRate } from '../grants/common/minting-service.js';
 import type { AddressRate } from '../limits/address-rate.js';
 import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
@@ -20,8 +19,6 @@ export interface AwsApisDependencies {
   provider: Provider;
   logger: Logger;
   audit: Audit;
-  /** The token rate the token endpoint holds clients to; minting through an AWS API counts against it too. */
-  rate: TokenRate;
   /** Client registrations per address, shared with `/reg`. */
   registrations: AddressRate;
   /** The running minters; those with an AWS-compatible API offer it here. */
@@ -34,12 +31,12 @@ export interface AwsApisDependencies {
  * The AWS-compatible APIs, each under /aws/<service>: AWS SDK clients work against stagepass by
  * changing only their endpoint. SSO OIDC is always offered; the minters offer their own.
  */
-export async function awsApis({ config, provider, logger, audit, rate, registrations, minters, app }: AwsApisDependencies): Promise<Middleware> {
+export async function awsApis({ config, provider, logger, audit, registrations, minters, app }: AwsApisDependencies): Promise<Middleware> {
   const endpoint = { logger, audit, maxBodyBytes: config.limits.maxBodyBytes };
   const sso = ssoOidcApi({
     ...endpoint, provider, dispatch: inProcessDispatch(() => app.callback()), issuer: config.issuer, initialAccessToken: config.registration.initialAccessToken,
     registrations,
   });
-  const minterApis = await Promise.all(minters.flatMap(({ awsApi }) => (awsApi ? [awsApi({ ...endpoint, provider, rate })] : [])));
+  const minterApis = await Promise.all(minters.flatMap(({ awsApi }) => (awsApi ? [awsApi({ ...endpoint, provider })] : [])));
   return compose([sso, ...minterApis]);
 }

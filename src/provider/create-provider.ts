@@ -13,7 +13,6 @@ import { signInAgainWhenAccountGone } from './gone-account-policy.js';
 import { clientDisplayer } from './client-display.js';
 import { providerPages } from './provider-pages.js';
 import { registerRefreshTokenGrant } from './refresh-token-grant.js';
-import { grantReservedScopesOnlyWhereListed } from './reserved-scopes.js';
 import type { ApiClients } from './api-clients.js';
 import type { Endings } from './endings.js';
 import type { GrantIndex } from './grant-index.js';
@@ -178,7 +177,6 @@ export function createProvider({
   const provider = new Provider(config.issuer, configuration);
   registerRefreshTokenGrant(provider, store, clock);
   enforceDevicePollingInterval(provider, store, config.deviceFlow.interval, clock);
-  grantReservedScopesOnlyWhereListed(provider, reservedScopes);
   return provider;
 }
 

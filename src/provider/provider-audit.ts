@@ -1,6 +1,6 @@
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
-import { mintingAuditOf } from '../grants/common/minting-audit.js';
+import { auditedByMintingGateway } from '../grants/common/minting-grant.js';
 import type { Audit, AuditFields } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
 
@@ -24,12 +24,15 @@ const DENIAL_EVENTS = [
  * that cannot answer refused no one: it is an operational warning, not an event of the trail.
  */
 export function auditProviderEvents(provider: Provider, audit: Audit, logger: Logger): void {
-  provider.on('grant.success', (ctx: KoaContextWithOIDC) => audit.tokenIssued(requestFields(ctx)));
+  // A minting grant's outcome is recorded by the minting gateway, as for every way of minting.
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    if (!auditedByMintingGateway(ctx)) audit.tokenIssued(requestFields(ctx));
+  });
   for (const event of DENIAL_EVENTS) {
     // Typed per event by @types/oidc-provider; every one of these passes (ctx, error).
     (provider.on as (name: string, listener: (ctx: KoaContextWithOIDC, error: ProviderError) => void) => void)(event, (ctx, error) => {
       if (error.error === STORE_OUTAGE) logger.warn('store unavailable', { path: ctx.path, method: ctx.method, error: error.error_description });
-      else audit.denied({ ...requestFields(ctx), reason: error.error ?? 'unknown', description: error.error_description });
+      else if (!auditedByMintingGateway(ctx)) audit.denied({ ...requestFields(ctx), reason: error.error ?? 'unknown', description: error.error_description });
     });
   }
 }
@@ -43,24 +46,14 @@ type ProviderError = { error?: string; error_description?: string };
 function requestFields(ctx: KoaContextWithOIDC): AuditFields {
   const params = (ctx.oidc?.params ?? {}) as Params;
   const body = (typeof ctx.body === 'object' && ctx.body !== null ? ctx.body : {}) as Params;
-  // A minting grant records what its token is for and allows; the minters say which fields those are.
-  const minted = mintingAuditOf(ctx);
   return {
     clientId: ctx.oidc?.client?.clientId ?? text(params.client_id),
-    userId: ctx.oidc?.account?.accountId ?? subjectUserOf(ctx) ?? text(minted?.userId),
+    userId: ctx.oidc?.account?.accountId,
     grantType: text(params.grant_type),
-    resource: text(minted?.resource) ?? text(params.resource),
-    capabilities: minted?.capabilities,
-    groups: minted?.groups,
+    resource: text(params.resource),
     scope: text(body.scope) ?? text(params.scope),
     ip: ctx.ip,
   };
-}
-
-/** The user a minting grant minted for, from the subject_token it resolved. */
-function subjectUserOf(ctx: KoaContextWithOIDC): string | undefined {
-  const subjectToken = (ctx.oidc?.entities as Params | undefined)?.SubjectToken as { accountId?: unknown } | undefined;
-  return text(subjectToken?.accountId);
 }
 
 function text(value: unknown): string | undefined {

@@ -4,7 +4,11 @@ import { exportSPKI, importSPKI, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 
 import { describe as describeError, field, MintingError } from '../../src/grants/common/minting-error.js';
-import { metered, type MintingAuditFields } from '../../src/grants/common/minting-service.js';
+import { MintingGateway, type MintingCall, type MintingClient } from '../../src/grants/common/minting-gateway.js';
+import type { IvsTokenInput } from '../../src/grants/ivs/request.js';
+import { ClientTokenRate } from '../../src/limits/client-token-rate.js';
+import { TokenRateLimiter } from '../../src/limits/token-rate.js';
+import { systemClock } from '../../src/time/clock.js';
 import { ivsMintingService } from '../../src/grants/ivs/service.js';
 import { IvsStageDirectory } from '../../src/grants/ivs/stage-directory.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
@@ -50,20 +54,43 @@ describe('a minting service, called without any HTTP request', () => {
     expect(minted.capabilities).toEqual([]);
   });
 
-  it('metered, counts against the token rate and records one audit event per request, issued or denied', async () => {
-    const events: (MintingAuditFields & { reason?: string })[] = [];
-    let asked = 0;
-    const mint = metered(service, {
-      rate: { take: async () => (++asked <= 1 ? { allowed: true } : { allowed: false, limit: 1, retryAfter: 1 }) },
-      audit: { tokenIssued: (fields) => events.push(fields), denied: (fields) => events.push(fields) },
+  describe('through the minting gateway', () => {
+    const stageBackend = (grantTypes: string[]): MintingClient => ({
+      clientId: 'stage-backend', isPublic: false, registeredFor: (grantType) => grantTypes.includes(grantType), rights: () => backend.rights,
     });
-    await mint({ stageArn: STAGES.main.arn, capabilities: ['SUBSCRIBE'] }, backend, { ip: '192.0.2.1' });
-    const throttled = await refusal(mint({ stageArn: STAGES.main.arn, capabilities: ['SUBSCRIBE'] }, backend, { ip: '192.0.2.1' }));
-    expect(throttled).toMatchObject({ code: 'rate_limit_exceeded', retryAfter: 1 });
-    expect(events).toEqual([
-      { clientId: 'stage-backend', grantType: service.grantType, ip: '192.0.2.1', resource: STAGES.main.arn, capabilities: ['SUBSCRIBE'] },
-      expect.objectContaining({ clientId: 'stage-backend', resource: STAGES.main.arn, reason: 'rate_limit_exceeded' }),
-    ]);
+    const gatewayOf = (tokensPerSecond: number) => {
+      const events: Record<string, unknown>[] = [];
+      const store = new MemoryStore();
+      const rate = new ClientTokenRate({
+        tokens: new TokenRateLimiter(store, { [service.grantType]: tokensPerSecond }, systemClock),
+        failedGrants: new TokenRateLimiter(store, { default: 10 }, systemClock),
+      });
+      const audit = { tokenIssued: (fields: object) => events.push({ ...fields }), denied: (fields: object) => events.push({ ...fields }), adminChange: () => {} };
+      return { gateway: new MintingGateway(rate, audit), events };
+    };
+    const call = (client: MintingClient): MintingCall<IvsTokenInput> => ({
+      client, ip: '192.0.2.1', resource: STAGES.main.arn, rightsFields: ['ivs_stage_arns', 'ivs_capabilities'],
+      request: async () => ({ input: { stageArn: STAGES.main.arn, capabilities: ['SUBSCRIBE'] } }),
+    });
+
+    it('counts against the token rate and records one audit event per request, issued or denied', async () => {
+      const { gateway, events } = gatewayOf(1);
+      await gateway.mint(service, call(stageBackend([service.grantType])));
+      const throttled = await refusal(gateway.mint(service, call(stageBackend([service.grantType]))));
+      expect(throttled).toMatchObject({ code: 'rate_limit_exceeded', retryAfter: 1, message: `this client may obtain 1 tokens per second with ${service.grantType}; retry after 1 s` });
+      expect(events).toEqual([
+        { clientId: 'stage-backend', grantType: service.grantType, ip: '192.0.2.1', resource: STAGES.main.arn, capabilities: ['SUBSCRIBE'] },
+        expect.objectContaining({ clientId: 'stage-backend', resource: STAGES.main.arn, reason: 'rate_limit_exceeded' }),
+      ]);
+    });
+
+    it('refuses a client not registered for the grant type before it spends any of its rate', async () => {
+      const { gateway, events } = gatewayOf(1);
+      const refused = await refusal(gateway.mint(service, call(stageBackend(['client_credentials']))));
+      expect(refused).toMatchObject({ code: 'unauthorized_client', message: `this client is not registered for ${service.grantType}` });
+      expect(events).toEqual([expect.objectContaining({ clientId: 'stage-backend', reason: 'unauthorized_client' })]);
+      await gateway.mint(service, call(stageBackend([service.grantType])));
+    });
   });
 });
 

@@ -72,7 +72,14 @@ describe('token rate per client and grant type', () => {
     const answers = await inOneSecond(server, () => Promise.all(Array.from({ length: 60 }, () =>
       mint(server.issuer, MINTING_CLIENTS.viewerBackend, IVS_GRANT, { stage_arn: STAGES.main.arn, capabilities: 'SUBSCRIBE' }))));
     expect(answers.filter((r) => r.status === 200)).toHaveLength(50);
-    expect(answers.filter((r) => r.status === 429)).toHaveLength(10);
+    const refused = answers.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(10);
+    expect(refused[0]!.headers.get('retry-after')).toBe('1');
+    expect(refused[0]!.body).toEqual({ error: 'rate_limit_exceeded', error_description: `this client may obtain 50 tokens per second with ${IVS_GRANT}; retry after 1 s` });
+  });
+
+  it('a grant registered once the token endpoint\'s steps are installed is refused, naming them, rather than running without a rate', () => {
+    expect(() => server.stagepass.provider.registerGrantType('urn:example:late-grant', async () => {})).toThrow(/urn:example:late-grant is registered after the token endpoint's steps \(store outage answered 503, token rate, reserved scopes\)/);
   });
 });
 

@@ -1,6 +1,9 @@
 import type { Context } from 'koa';
 import { errors, type Provider } from 'oidc-provider';
 
+import type { MintingClient } from './minting-gateway.js';
+import { rightsOfClient } from './rights.js';
+
 export type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
 
 /**
@@ -19,6 +22,16 @@ export async function authenticateClient(ctx: Context, provider: Provider): Prom
     throw new errors.InvalidClientAuth('client authentication failed');
   }
   return client;
+}
+
+/** A client as the minting gateway asks after it. */
+export function mintingClientOf(client: Client): MintingClient {
+  return {
+    clientId: client.clientId,
+    isPublic: client.clientAuthMethod === 'none',
+    registeredFor: (grantType) => client.grantTypeAllowed(grantType),
+    rights: (fields) => rightsOfClient(client, fields),
+  };
 }
 
 /** The client, or undefined: one whose stored metadata no longer validates is unknown; a store that cannot answer is not. */

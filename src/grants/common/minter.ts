@@ -11,7 +11,7 @@ import type { BanList } from './ban-list.js';
 import type { MintingGrant } from './minting-grant.js';
 import type { AdminResource } from './admin-resource.js';
 import type { People } from './people.js';
-import type { TokenRate } from './minting-service.js';
+import type { MintingGateway } from './minting-gateway.js';
 
 /** How a minter ends what it keeps in a client's or a person's name. */
 export interface MinterEnds {
@@ -33,10 +33,9 @@ export interface Minter {
   ends?: MinterEnds;
 }
 
-/** What a minter's AWS-compatible API is given: the endpoint's needs, the clients, and the token rate minting is held to. */
+/** What a minter's AWS-compatible API is given: the endpoint's needs and the clients. */
 export interface AwsApiDependencies extends EndpointDependencies {
   provider: Provider;
-  rate: TokenRate;
 }
 
 export interface MinterDependencies {
@@ -48,6 +47,8 @@ export interface MinterDependencies {
   people: People;
   /** Who may no longer be minted for, and what. */
   bans: BanList;
+  /** What every way of asking for a minted token goes through: the grant check, the token rate, the audit trail. */
+  gateway: MintingGateway;
 }
 
 /** How a minter's AWS-compatible API is addressed, for those who call it (and the fuzz suite). */

@@ -1,12 +1,12 @@
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
+import { mintingClientOf } from './client-authentication.js';
 import { readParams, type RawParams } from './form-params.js';
 import { providerErrorOf } from './grant-errors.js';
-import { recordMintingAudit } from './minting-audit.js';
 import { MintingError, type FieldNames } from './minting-error.js';
-import type { MintingCaller, MintingService } from './minting-service.js';
+import type { MintingGateway } from './minting-gateway.js';
+import type { MintingService } from './minting-service.js';
 import type { People } from './people.js';
-import { rightsOfClient } from './rights.js';
 import { resolveSubject } from './subject-token.js';
 
 /** One grant type of a minter, as the token endpoint sees it. */
@@ -26,7 +26,21 @@ export function registerMintingGrants(provider: Provider, grants: readonly Minti
   for (const grant of grants) provider.registerGrantType(grant.grantType, (ctx) => grant.handle(ctx));
 }
 
-export interface TokenEndpointGrant<Input, Result> {
+/** Token endpoint requests whose outcome the minting gateway recorded: oidc-provider's events then record nothing more. */
+const auditedByTheGateway = new WeakSet<object>();
+
+export function auditedByMintingGateway(ctx: object): boolean {
+  return auditedByTheGateway.has(ctx);
+}
+
+/** What every minting grant at the token endpoint is built with. */
+export interface MintingGrantDependencies {
+  /** Whose groups decide what a person may mint. */
+  people: People;
+  gateway: MintingGateway;
+}
+
+export interface TokenEndpointGrant<Input, Result> extends MintingGrantDependencies {
   service: MintingService<Input, Result>;
   parameters: readonly string[];
   /** List parameters that may also come space-separated in one value. */
@@ -35,8 +49,6 @@ export interface TokenEndpointGrant<Input, Result> {
   formNames: FieldNames;
   /** The rights fields the service checks, read from the client's metadata. */
   rightsFields: readonly string[];
-  /** Whose groups decide what a person may mint. */
-  people: People;
   /** The form, decoded into the service's request. */
   decode(raw: RawParams): Input;
   /** The answer: RFC 8693's shape, or RFC 6749's for the license exchange. */
@@ -44,11 +56,12 @@ export interface TokenEndpointGrant<Input, Result> {
 }
 
 /**
- * A minting service at the token endpoint: the form is read and decoded, the subject token names
- * the person, the service decides, and its refusals become RFC 6749 errors naming form fields.
+ * A minting service at the token endpoint, through the minting gateway: the form is read and
+ * decoded and the subject token names the person once the client's rate allows it, the service
+ * decides, and its refusals become RFC 6749 errors naming form fields.
  */
 export function tokenEndpointGrant<Input, Result>(grant: TokenEndpointGrant<Input, Result>): MintingGrant {
-  const { service, parameters, spaceSeparated = [], formNames, rightsFields } = grant;
+  const { service, gateway, parameters, spaceSeparated = [], formNames, rightsFields } = grant;
   const resourceParameter = service.resourceField === undefined ? undefined : formNames[service.resourceField] ?? service.resourceField;
   return {
     grantType: service.grantType,
@@ -56,18 +69,20 @@ export function tokenEndpointGrant<Input, Result>(grant: TokenEndpointGrant<Inpu
     async handle(ctx) {
       const raw = readParams(ctx, parameters, spaceSeparated);
       const resource = resourceParameter === undefined ? undefined : raw[resourceParameter];
-      if (typeof resource === 'string') recordMintingAudit(ctx, { resource });
       try {
-        const input = grant.decode(raw);
-        const person = await resolveSubject(ctx, grant.people);
-        const client = ctx.oidc.client!;
-        if (person) recordMintingAudit(ctx, { userId: person.id, groups: [...person.groups] });
-        const caller: MintingCaller = { clientId: client.clientId, rights: rightsOfClient(client, rightsFields), ...(person ? { person } : {}) };
-        const result = await service.mint(input, caller);
-        recordMintingAudit(ctx, service.audited(result));
+        const result = await gateway.mint(service, {
+          client: mintingClientOf(ctx.oidc.client!),
+          ip: ctx.ip,
+          resource: typeof resource === 'string' ? resource : undefined,
+          rightsFields,
+          request: async () => ({ input: grant.decode(raw), person: await resolveSubject(ctx, grant.people) }),
+          audited: () => auditedByTheGateway.add(ctx),
+        });
         ctx.body = grant.answer(result);
       } catch (error) {
-        throw error instanceof MintingError ? providerErrorOf(error, formNames) : error;
+        if (!(error instanceof MintingError)) throw error;
+        if (error.retryAfter !== undefined) ctx.set('Retry-After', String(error.retryAfter));
+        throw providerErrorOf(error, formNames);
       }
     },
   };

@@ -43,8 +43,6 @@ export async function resolveSubject(ctx: KoaContextWithOIDC, people: People): P
   if (!accessToken.accountId) throw invalidGrant('subject_token does not name a user');
   // Its grant is revoked when the account ends; this holds meanwhile, and for a token that outran the revocation.
   if (!(await people.isActive(accessToken.accountId))) throw invalidGrant('subject_token names an account that is disabled or deleted');
-  // Named for the audit trail, which records whom a token was minted for.
-  ctx.oidc.entity('SubjectToken', accessToken);
   return people.find(accessToken.accountId);
 }
 

@@ -1,15 +1,15 @@
 import { JWT_TOKEN_TYPE, mintedTokenAnswer } from '../common/minted-response.js';
-import { tokenEndpointGrant, type MintingGrant } from '../common/minting-grant.js';
-import type { People } from '../common/people.js';
+import { tokenEndpointGrant, type MintingGrant, type MintingGrantDependencies } from '../common/minting-grant.js';
 import { decodeIvsForm, IVS_FORM_NAMES, IVS_PARAMETERS, IVS_SPACE_SEPARATED } from './params.js';
 import { IVS_RIGHTS_FIELDS } from './policy.js';
 import type { IvsMintingService } from './service.js';
 
 /** IVS participant tokens at the token endpoint; the answer carries IVS's participantToken shape beside RFC 8693's. */
-export function ivsParticipantTokenGrant(service: IvsMintingService, people: People): MintingGrant {
+export function ivsParticipantTokenGrant(service: IvsMintingService, { people, gateway }: MintingGrantDependencies): MintingGrant {
   return tokenEndpointGrant({
     service,
     people,
+    gateway,
     parameters: IVS_PARAMETERS,
     spaceSeparated: IVS_SPACE_SEPARATED,
     formNames: IVS_FORM_NAMES,

@@ -25,15 +25,15 @@ export const ivsMinter = defineMinter({
       `  curl -s -u ${clientId}:${clientSecret} -d grant_type=${IVS_GRANT_TYPE} -d stage_arn=${stage.arn} ${issuer}/token`,
     ];
   },
-  async create(ivs, { store, clock, people, bans }) {
+  async create(ivs, { store, clock, people, bans, gateway }) {
     // Loaded once: the token endpoint signs with it and the IVS API lists its public half.
     const privateKey = await loadOrCreateP384Key(ivs.privateKeyFile);
     const stages = new IvsStageDirectory(ivs.stages, store);
     const service = ivsMintingService(stages, { privateKey, publicKeyArn: ivs.publicKeyArn }, bans, () => epochSeconds(clock));
     return {
-      grants: [ivsParticipantTokenGrant(service, people)],
+      grants: [ivsParticipantTokenGrant(service, { people, gateway })],
       routes: ivsPublicKeyRoute(privateKey, ivs.publicKeyArn),
-      awsApi: (deps) => ivsRealtimeApi({ ...deps, ivs, service, stages, privateKey, store }),
+      awsApi: (deps) => ivsRealtimeApi({ ...deps, ivs, service, stages, privateKey, store, gateway }),
     };
   },
 });

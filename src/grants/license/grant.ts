@@ -1,17 +1,17 @@
 import { ACCESS_TOKEN_TYPE } from '../common/subject-token.js';
 import { JWT_TOKEN_TYPE, mintedTokenAnswer } from '../common/minted-response.js';
-import { tokenEndpointGrant, type MintingGrant } from '../common/minting-grant.js';
-import type { People } from '../common/people.js';
+import { tokenEndpointGrant, type MintingGrant, type MintingGrantDependencies } from '../common/minting-grant.js';
 import type { LicenseExchangeService } from './exchange-service.js';
 import { decodeExchangeForm, decodeLicenseForm, EXCHANGE_FORM_NAMES, EXCHANGE_PARAMETERS, LICENSE_FORM_NAMES, LICENSE_PARAMETERS, LICENSE_SPACE_SEPARATED } from './params.js';
 import { LICENSE_RIGHTS_FIELDS } from './policy.js';
 import type { LicenseMintingService } from './service.js';
 
 /** License refresh tokens at the token endpoint, with CreateToken's answer beside RFC 8693's. */
-export function licenseTokenGrant(service: LicenseMintingService, people: People): MintingGrant {
+export function licenseTokenGrant(service: LicenseMintingService, { people, gateway }: MintingGrantDependencies): MintingGrant {
   return tokenEndpointGrant({
     service,
     people,
+    gateway,
     parameters: LICENSE_PARAMETERS,
     spaceSeparated: LICENSE_SPACE_SEPARATED,
     formNames: LICENSE_FORM_NAMES,
@@ -25,10 +25,11 @@ export function licenseTokenGrant(service: LicenseMintingService, people: People
 }
 
 /** The exchange at the token endpoint (RFC 7523), answered as an OAuth access token. */
-export function licenseExchangeGrant(service: LicenseExchangeService, people: People): MintingGrant {
+export function licenseExchangeGrant(service: LicenseExchangeService, { people, gateway }: MintingGrantDependencies): MintingGrant {
   return tokenEndpointGrant({
     service,
     people,
+    gateway,
     parameters: EXCHANGE_PARAMETERS,
     formNames: EXCHANGE_FORM_NAMES,
     rightsFields: [],

@@ -25,7 +25,7 @@ export const licenseMinter = defineMinter({
     'Mint a license token (the same client_token again returns the same token):',
     `  curl -s -u ${clientId}:${clientSecret} -d grant_type=${LICENSE_GRANT_TYPE} -d license_arn=${license.arn} -d client_token=install-1 ${issuer}/token`,
   ],
-  async create(configured, { provider, store, serverKey, clock, people, bans }) {
+  async create(configured, { provider, store, serverKey, clock, people, bans, gateway }) {
     const licenses = new LicenseDirectory(configured, store);
     const registry = new LicenseTokenRegistry(store, clock);
     const now = () => epochSeconds(clock);
@@ -34,9 +34,9 @@ export const licenseMinter = defineMinter({
     const tokens = licenseMintingService({ licenses, bans, people, clientExists, issuer, serverKey, registry, now });
     const exchange = licenseExchangeService({ issuer, serverKey, registry, licenses, bans, people, now });
     return {
-      grants: [licenseTokenGrant(tokens, people), licenseExchangeGrant(exchange, people)],
+      grants: [licenseTokenGrant(tokens, { people, gateway }), licenseExchangeGrant(exchange, { people, gateway })],
       routes: licenseTokenRoutes(provider, registry),
-      awsApi: (deps) => licenseManagerApi({ ...deps, tokens, exchange, registry }),
+      awsApi: (deps) => licenseManagerApi({ ...deps, tokens, exchange, registry, gateway }),
       adminResources: [licenseAdminResource(licenses)],
       ends: { client: (clientId) => registry.endTokensOfClient(clientId), person: (sub) => registry.endTokensOfPerson(sub) },
     };

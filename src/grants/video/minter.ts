@@ -21,13 +21,13 @@ export const videoMinter = defineMinter({
     `  curl -s -u ${clientId}:${clientSecret} -X POST ${issuer}/video/sessions`,
     `  curl -s -u ${clientId}:${clientSecret} -d grant_type=${VIDEO_GRANT_TYPE} -d session_id=<session_id> ${issuer}/token`,
   ],
-  async create(video, { provider, clock, people, bans }) {
+  async create(video, { provider, clock, people, bans, gateway }) {
     const applicationKey = video.privateKeyFile === undefined ? undefined : await loadRsaPrivateKey(video.privateKeyFile);
     const signers = videoSigners(video, applicationKey);
     // Sessions are created for the default format's credentials, so its tokens fit them.
     const sessionOwner = signers[video.tokenFormat]!.sessionOwner;
     return {
-      grants: [videoTokenGrant(videoMintingService(video, signers, bans, () => epochSeconds(clock)), people)],
+      grants: [videoTokenGrant(videoMintingService(video, signers, bans, () => epochSeconds(clock)), { people, gateway })],
       routes: videoSessionRoutes(provider, sessionOwner, () => new Date(clock.now())),
     };
   },

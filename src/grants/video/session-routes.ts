@@ -4,8 +4,10 @@ import { isIPv4 } from 'node:net';
 import type { Provider } from 'oidc-provider';
 
 import { readForm } from '../../http/form-body.js';
-import { authenticateClient } from '../common/client-authentication.js';
-import { invalidRequest, unauthorizedClient } from '../common/grant-errors.js';
+import { authenticateClient, mintingClientOf } from '../common/client-authentication.js';
+import { invalidRequest, providerErrorOf } from '../common/grant-errors.js';
+import { MintingError } from '../common/minting-error.js';
+import { assertRegisteredFor } from '../common/minting-gateway.js';
 import { VIDEO_GRANT_TYPE } from './service.js';
 import { encodeVideoSessionId } from './session-id.js';
 
@@ -22,8 +24,10 @@ export function videoSessionRoutes(provider: Provider, sessionOwner: string, now
 
   router.post('/', async (ctx) => {
     const client = await authenticateClient(ctx, provider);
-    if (!client.grantTypes?.includes(VIDEO_GRANT_TYPE)) {
-      throw unauthorizedClient(`this client is not registered for ${VIDEO_GRANT_TYPE}`);
+    try {
+      assertRegisteredFor(mintingClientOf(client), VIDEO_GRANT_TYPE);
+    } catch (error) {
+      throw error instanceof MintingError ? providerErrorOf(error, {}) : error;
     }
     const form = hasBody(ctx) ? await readForm(ctx) : {};
     const unknown = Object.keys(form).find((name) => !KNOWN_FIELDS.has(name));

@@ -1,3 +1,4 @@
+import type { MintingClient } from '../../common/minting-gateway.js';
 import type { MintingCaller } from '../../common/minting-service.js';
 import { mayManageStages } from '../policy.js';
 import type { SignedClient } from '../../../aws/signed-client.js';
@@ -6,6 +7,8 @@ import { ivsError } from './errors.js';
 /** A signed call: who signed it, their rights, and where it came from. */
 export interface IvsCall {
   signed: SignedClient;
+  /** The signed client as the minting gateway asks after it. */
+  client: MintingClient;
   caller: MintingCaller;
   ip: string;
 }

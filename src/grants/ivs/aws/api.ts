@@ -3,8 +3,8 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Middleware } from 'koa';
 
 import { MintingError } from '../../common/minting-error.js';
-import { metered } from '../../common/minting-service.js';
-import { rightsOfClient } from '../../common/rights.js';
+import { assertRegisteredFor, mintThrough, type MintingGateway } from '../../common/minting-gateway.js';
+import { mintingClientOf } from '../../common/client-authentication.js';
 import type { IvsConfig } from '../config.js';
 import { IVS_RIGHTS_FIELDS } from '../policy.js';
 import { IVS_GRANT_TYPE, type IvsMintingService } from '../service.js';
@@ -16,7 +16,7 @@ import type { Store } from '../../../store/store.js';
 import { AwsError } from '../../../aws/aws-error.js';
 import { authenticateSignedClient, signedRequestOf } from '../../../aws/signed-client.js';
 import type { IvsCall } from './access.js';
-import { IVS_ERRORS, ivsError } from './errors.js';
+import { IVS_ERRORS } from './errors.js';
 import { createParticipantTokenInput, createStageInput, importPublicKeyInput, listInput, publicKeyArnInput, stageArnInput } from './inputs.js';
 import { describePublicKey, IvsPublicKeyDirectory } from './public-key-directory.js';
 import { publicKeyOperations } from './public-keys.js';
@@ -39,6 +39,7 @@ export interface IvsRealtimeDependencies extends AwsApiDependencies {
   privateKey: KeyObject;
   /** Where imported public keys are kept. */
   store: Store;
+  gateway: MintingGateway;
 }
 
 /**
@@ -47,9 +48,9 @@ export interface IvsRealtimeDependencies extends AwsApiDependencies {
  * ivs_stage_arns and ivs_capabilities decide as they do at the token endpoint.
  */
 export function ivsRealtimeApi(deps: IvsRealtimeDependencies): Middleware {
-  const { ivs, provider, store, service, stages, privateKey } = deps;
+  const { ivs, provider, store, service, stages, privateKey, gateway } = deps;
   const account = /^arn:aws:ivs:[^:]+:([0-9]+):/.exec(ivs.publicKeyArn)![1]!;
-  const mint = metered(service, deps);
+  const mint = mintThrough(gateway, service, IVS_RIGHTS_FIELDS);
   const keys = new IvsPublicKeyDirectory(
     { arn: ivs.publicKeyArn, name: 'stagepass-participant-tokens', tags: {}, ...describePublicKey(createPublicKey(privateKey)) },
     store,
@@ -59,7 +60,7 @@ export function ivsRealtimeApi(deps: IvsRealtimeDependencies): Middleware {
 
   const byName: Record<(typeof OPERATIONS)[number], AwsOperation<IvsCall>> = {
     CreateParticipantToken: operation(createParticipantTokenInput, async (input, call) => {
-      const { expiresIn: _seconds, ...participantToken } = await mint(input, call.caller, call);
+      const { expiresIn: _seconds, ...participantToken } = await mint(input, call);
       return { participantToken };
     }),
     CreateStage: operation(createStageInput, stageOps.createStage),
@@ -78,12 +79,12 @@ export function ivsRealtimeApi(deps: IvsRealtimeDependencies): Middleware {
     const found = ctx.method === 'POST' ? operations.get(name) : undefined;
     if (!found) throw new AwsError('UnknownOperationException', 404, `IVS real-time has no operation at ${ctx.method} ${ctx.path} here`);
     nameRoute(ctx, `${IVS_REALTIME_PREFIX}/${name}`);
-    if (!signed.client.grantTypeAllowed(IVS_GRANT_TYPE)) {
-      throw ivsError('AccessDeniedException', `client ${signed.client.clientId} is not registered for IVS participant tokens`);
-    }
-    const caller = { clientId: signed.client.clientId, rights: rightsOfClient(signed.client, IVS_RIGHTS_FIELDS) };
+    const client = mintingClientOf(signed.client);
+    const caller = { clientId: client.clientId, rights: client.rights(IVS_RIGHTS_FIELDS) };
     try {
-      return await runOperation(found, body, IVS_ERRORS, { signed, caller, ip: ctx.ip });
+      // Every operation of the API is the IVS minter's: each takes a client registered for its tokens.
+      assertRegisteredFor(client, IVS_GRANT_TYPE);
+      return await runOperation(found, body, IVS_ERRORS, { signed, client, caller, ip: ctx.ip });
     } catch (error) {
       throw error instanceof MintingError ? IVS_ERRORS.fromMinting(error) : error;
     }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import type { MeteredMint } from '../../common/minting-service.js';
+import type { GatewayMint } from '../../common/minting-gateway.js';
 import { newParticipantId } from '../participant-token.js';
 import { mayUseStage } from '../policy.js';
 import type { IvsTokenInput } from '../request.js';
@@ -19,7 +19,7 @@ export interface StageOperationsDependencies {
   stages: IvsStageDirectory;
   /** The account in the configured public key's ARN: this server's account. */
   account: string;
-  mint: MeteredMint<IvsTokenInput, IvsParticipantToken>;
+  mint: GatewayMint<IvsTokenInput, IvsParticipantToken>;
 }
 
 /** CreateStage, GetStage, ListStages and DeleteStage over the stage directory the token endpoint reads. */
@@ -38,7 +38,7 @@ export function stageOperations({ stages, account, mint }: StageOperationsDepend
       try {
         const participantTokens = [];
         for (const configuration of input.participantTokenConfigurations ?? []) {
-          const { expiresIn: _seconds, ...participantToken } = await mint({ ...configuration, stageArn: arn }, call.caller, call);
+          const { expiresIn: _seconds, ...participantToken } = await mint({ ...configuration, stageArn: arn }, call);
           participantTokens.push(participantToken);
         }
         return { stage: stageShape(stage), participantTokens };

@@ -2,8 +2,8 @@ import type { Middleware } from 'koa';
 import type { z } from 'zod';
 
 import { MintingError } from '../../common/minting-error.js';
-import { metered } from '../../common/minting-service.js';
-import { rightsOfClient } from '../../common/rights.js';
+import { mintingClientOf } from '../../common/client-authentication.js';
+import { assertRegisteredFor, mintThrough, type MintingGateway } from '../../common/minting-gateway.js';
 import type { LicenseExchangeService } from '../exchange-service.js';
 import { LICENSE_RIGHTS_FIELDS } from '../policy.js';
 import type { LicenseMintingService } from '../service.js';
@@ -13,7 +13,7 @@ import { awsEndpoint, awsOperation, nameRoute, runOperation, type AwsOperation }
 import type { AwsApiDependencies } from '../../common/minter.js';
 import { AwsError } from '../../../aws/aws-error.js';
 import { authenticateSignedClient, signedRequestOf } from '../../../aws/signed-client.js';
-import { LICENSE_MANAGER_ERRORS, licenseManagerError } from './errors.js';
+import { LICENSE_MANAGER_ERRORS } from './errors.js';
 import { createTokenInput, deleteTokenInput, getAccessTokenInput, listTokensInput } from './inputs.js';
 import { licenseTokenOperations, type LicenseManagerCall } from './license-tokens.js';
 
@@ -28,6 +28,7 @@ const SERVICE = LICENSE_MANAGER_API.signingName;
 const TARGET_PREFIX = LICENSE_MANAGER_API.targetPrefix!;
 
 export interface LicenseManagerDependencies extends AwsApiDependencies {
+  gateway: MintingGateway;
   tokens: LicenseMintingService;
   exchange: LicenseExchangeService;
   registry: LicenseTokenRegistry;
@@ -46,8 +47,10 @@ const operation = <T>(schema: z.ZodType<T>, run: (input: T, call: LicenseManager
  * `POST /` with the operation in X-Amz-Target.
  */
 export function licenseManagerApi(deps: LicenseManagerDependencies): Middleware {
-  const { provider, tokens, exchange, registry } = deps;
-  const operations = licenseTokenOperations({ createToken: metered(tokens, deps), getAccessToken: metered(exchange, deps), registry });
+  const { provider, tokens, exchange, registry, gateway } = deps;
+  const operations = licenseTokenOperations({
+    createToken: mintThrough(gateway, tokens, LICENSE_RIGHTS_FIELDS), getAccessToken: mintThrough(gateway, exchange, LICENSE_RIGHTS_FIELDS), registry,
+  });
   const byName = new Map<string, Operation>(Object.entries({
     CreateToken: operation(createTokenInput, operations.createToken, tokens.grantType),
     GetAccessToken: operation(getAccessTokenInput, operations.getAccessToken, exchange.grantType),
@@ -63,12 +66,11 @@ export function licenseManagerApi(deps: LicenseManagerDependencies): Middleware 
     const found = ctx.method === 'POST' && ['', '/'].includes(ctx.path.slice(LICENSE_MANAGER_PREFIX.length)) ? byName.get(name) : undefined;
     if (!found) throw new AwsError('UnknownOperationException', 400, `License Manager has no operation ${target || '(no X-Amz-Target)'} at ${ctx.method} ${ctx.path} here`);
     nameRoute(ctx, `${LICENSE_MANAGER_PREFIX}#${name}`);
-    if (found.grantType !== undefined && !signed.client.grantTypeAllowed(found.grantType)) {
-      throw licenseManagerError('AccessDeniedException', 'this client is not registered for the requested grant_type');
-    }
-    const caller = { clientId: signed.client.clientId, rights: rightsOfClient(signed.client, LICENSE_RIGHTS_FIELDS) };
+    const client = mintingClientOf(signed.client);
     try {
-      return await runOperation(found, body, LICENSE_MANAGER_ERRORS, { caller, ip: ctx.ip });
+      // Before the input is read: a client that may not mint is told so whatever it sent.
+      if (found.grantType !== undefined) assertRegisteredFor(client, found.grantType);
+      return await runOperation(found, body, LICENSE_MANAGER_ERRORS, { client, ip: ctx.ip });
     } catch (error) {
       throw error instanceof MintingError ? LICENSE_MANAGER_ERRORS.fromMinting(error) : error;
     }

@@ -1,4 +1,4 @@
-import type { MeteredMint, MintingCaller } from '../../common/minting-service.js';
+import type { GatewayMint, MintingClient } from '../../common/minting-gateway.js';
 import type { LicenseAccessToken } from '../exchange-service.js';
 import type { LicenseExchangeInput, LicenseTokenInput } from '../request.js';
 import type { MintedLicenseToken } from '../service.js';
@@ -9,13 +9,13 @@ import type { CreateTokenInput, DeleteTokenInput, GetAccessTokenInput, ListToken
 
 /** A signed call: who signed it, their rights, and where it came from. */
 export interface LicenseManagerCall {
-  caller: MintingCaller;
+  client: MintingClient;
   ip: string;
 }
 
 export interface LicenseTokenOperationsDependencies {
-  createToken: MeteredMint<LicenseTokenInput, MintedLicenseToken>;
-  getAccessToken: MeteredMint<LicenseExchangeInput, LicenseAccessToken>;
+  createToken: GatewayMint<LicenseTokenInput, MintedLicenseToken>;
+  getAccessToken: GatewayMint<LicenseExchangeInput, LicenseAccessToken>;
   registry: LicenseTokenRegistry;
 }
 
@@ -26,25 +26,25 @@ export interface LicenseTokenOperationsDependencies {
  */
 export function licenseTokenOperations({ createToken, getAccessToken, registry }: LicenseTokenOperationsDependencies) {
   return {
-    async createToken(input: CreateTokenInput, { caller, ip }: LicenseManagerCall) {
+    async createToken(input: CreateTokenInput, call: LicenseManagerCall) {
       const minted = await createToken({
         licenseArn: input.LicenseArn,
         roleArns: input.RoleArns,
         expirationInDays: input.ExpirationInDays,
         tokenProperties: input.TokenProperties,
         clientToken: input.ClientToken,
-      }, caller, { ip });
+      }, call);
       return { TokenId: minted.tokenId, TokenType: 'REFRESH_TOKEN', Token: minted.token };
     },
 
-    async getAccessToken(input: GetAccessTokenInput, { caller, ip }: LicenseManagerCall) {
-      const exchanged = await getAccessToken({ assertion: input.Token, tokenProperties: input.TokenProperties }, caller, { ip });
+    async getAccessToken(input: GetAccessTokenInput, call: LicenseManagerCall) {
+      const exchanged = await getAccessToken({ assertion: input.Token, tokenProperties: input.TokenProperties }, call);
       return { AccessToken: exchanged.token };
     },
 
-    async listTokens(input: ListTokensInput, { caller }: LicenseManagerCall) {
+    async listTokens(input: ListTokensInput, { client }: LicenseManagerCall) {
       const licenseArns = input.Filters?.flatMap((filter) => filter.Values ?? []);
-      const tokens: ListedLicenseToken[] = (await registry.listForClient(caller.clientId))
+      const tokens: ListedLicenseToken[] = (await registry.listForClient(client.clientId))
         .map(listedToken)
         .filter((token) => !input.TokenIds || input.TokenIds.includes(token.TokenId))
         .filter((token) => !licenseArns || licenseArns.includes(token.LicenseArn))
@@ -53,8 +53,8 @@ export function licenseTokenOperations({ createToken, getAccessToken, registry }
       return { Tokens: page.items, ...(page.nextToken === undefined ? {} : { NextToken: page.nextToken }) };
     },
 
-    async deleteToken(input: DeleteTokenInput, { caller }: LicenseManagerCall) {
-      if (!(await registry.delete(input.TokenId, caller.clientId))) {
+    async deleteToken(input: DeleteTokenInput, { client }: LicenseManagerCall) {
+      if (!(await registry.delete(input.TokenId, client.clientId))) {
         throw licenseManagerError('ResourceNotFoundException', `this client has no license token ${input.TokenId}`);
       }
       return {};
