@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { SetStore, ValueStore } from '../store/store.js';
 import { VersionedCollection } from '../store/versioned-collection.js';
 
 /** What a group's members may mint: client metadata fields (the minters' rights) and their values. */
@@ -22,7 +22,7 @@ export class GroupDirectory {
   readonly #configured: Readonly<Record<string, GroupRights>> | undefined;
   readonly #stored: VersionedCollection<GroupRights>;
 
-  constructor(configured: Readonly<Record<string, GroupRights>> | undefined, store: Store) {
+  constructor(configured: Readonly<Record<string, GroupRights>> | undefined, store: ValueStore & SetStore) {
     this.#configured = configured;
     this.#stored = new VersionedCollection(store, { record: (name) => `group:${name}`, listing: 'groups' });
   }

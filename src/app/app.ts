@@ -104,7 +104,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     config.upstreamProviders.map(({ id }) => id),
     config.upstreamProviders.filter(({ trustEmail }) => trustEmail).map(({ id }) => id),
   );
-  const runtimeAccounts = new RuntimeAccounts(store);
+  const runtimeAccounts = new RuntimeAccounts(store, clock);
   const accounts = new AccountDirectory(config.accounts, { runtime: runtimeAccounts, upstream: upstreamAccounts });
   const upstreamProviders = new Map(config.upstreamProviders.map((settings) => [
     settings.id,

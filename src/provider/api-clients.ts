@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Store } from '../store/store.js';
+import type { ModelStore, SetStore, ValueStore } from '../store/store.js';
 import { VersionedCollection, type Versioned } from '../store/versioned-collection.js';
 
 /** A client's metadata as oidc-provider takes it, `client_secret` included. */
@@ -24,10 +24,10 @@ const REGISTERED_CLIENT_MODEL = 'Client';
  * and the adapter refuses any that names one of them).
  */
 export class ApiClients {
-  readonly #store: Store;
+  readonly #store: ModelStore;
   readonly #stored: VersionedCollection<ApiClientRecord>;
 
-  constructor(store: Store) {
+  constructor(store: ModelStore & ValueStore & SetStore) {
     this.#store = store;
     this.#stored = new VersionedCollection(store, { record: (id) => `api-client:${id}`, listing: 'api-clients' });
   }

@@ -1,7 +1,7 @@
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 
 import { unavailableAsProviderError } from '../http/store-unavailable.js';
-import type { Store } from '../store/store.js';
+import type { ModelStore, RotationNotes, ValueStore } from '../store/store.js';
 import { type Clock, epochSeconds } from '../time/clock.js';
 import { contextOfCurrentRequest, GRANT_MODEL, grantIdOfPayload, wrapGrantHandlers } from './oidc-provider-internals.js';
 
@@ -40,7 +40,7 @@ const consumesAwaitingSuccessor = new WeakMap<object, string>();
  * with it. After the window, or once the successor was used, the old token is reused, and revokes
  * the grant.
  */
-export function answerRetriedRotations(provider: Provider, store: Store, clock: Clock): void {
+export function answerRetriedRotations(provider: Provider, store: ModelStore & RotationNotes & ValueStore, clock: Clock): void {
   wrapGrantHandlers(provider, (grantType, handler) => grantType !== 'refresh_token' ? handler : async (ctx) => {
     const presented = ctx.oidc.params?.refresh_token;
     if (typeof presented !== 'string') return handler(ctx);
@@ -66,7 +66,7 @@ export function answerRetriedRotations(provider: Provider, store: Store, clock: 
  * whose Grant is gone is refused everywhere), then its records, so that a revocation cut off
  * halfway has still ended the grant.
  */
-export async function revokeGrantOf(store: Store, model: string, id: string): Promise<void> {
+export async function revokeGrantOf(store: ModelStore, model: string, id: string): Promise<void> {
   const grantId = grantIdOfPayload(await store.findModel(model, id));
   if (grantId === undefined) return;
   await store.destroyModel(GRANT_MODEL, grantId);
@@ -79,11 +79,11 @@ export function rotatesRefreshToken(ctx: KoaContextWithOIDC): boolean {
 }
 
 /** Whether the token was rotated within the grace window to a successor still unused, which a retry is answered with. */
-export async function rotatedWithinGrace(store: Store, id: string, clock: Clock): Promise<boolean> {
+export async function rotatedWithinGrace(store: ModelStore & RotationNotes, id: string, clock: Clock): Promise<boolean> {
   return (await unusedSuccessorOf(store, id, clock)) !== undefined;
 }
 
-async function unusedSuccessorOf(store: Store, id: string, clock: Clock): Promise<string | undefined> {
+async function unusedSuccessorOf(store: ModelStore & RotationNotes, id: string, clock: Clock): Promise<string | undefined> {
   const successor = await store.findSuccessor(MODEL, id);
   if (successor === undefined || epochSeconds(clock) - successor.consumedAt > ROTATION_RETRY_GRACE_SECONDS) return undefined;
   const record = await store.findModel(MODEL, successor.id);

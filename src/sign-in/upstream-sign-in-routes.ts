@@ -8,7 +8,7 @@ import type { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import type { PageRenderer } from '../http/page-renderer.js';
 import { withStatus } from '../http/with-status.js';
 import type { Audit } from '../observability/audit.js';
-import type { Store } from '../store/store.js';
+import type { ValueStore } from '../store/store.js';
 import { type Clock, epochSeconds } from '../time/clock.js';
 import { upstreamPerson } from './upstream/upstream-person.js';
 import { type SignInChecks, type UpstreamProvider, UpstreamSignInError } from './upstream/upstream-provider.js';
@@ -35,7 +35,7 @@ export interface UpstreamSignInDependencies {
   provider: Provider;
   upstreamProviders: ReadonlyMap<string, UpstreamProvider>;
   upstreamAccounts: UpstreamAccounts;
-  store: Store;
+  store: ValueStore;
   render: PageRenderer;
   audit: Audit;
   clock: Clock;

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 
 import type { EndpointDependencies } from '../../aws/aws-endpoint.js';
 import type { ServerSigningKey } from '../../keys/server-signing-key.js';
-import type { Store } from '../../store/store.js';
+import type { CountedSets, SetStore, ValueStore } from '../../store/store.js';
 import type { Clock } from '../../time/clock.js';
 import type { BanList } from './ban-list.js';
 import type { MintingGrant } from './minting-grant.js';
@@ -41,7 +41,8 @@ export interface AwsApiDependencies extends EndpointDependencies {
 
 export interface MinterDependencies {
   provider: Provider;
-  store: Store;
+  /** What a minter keeps: its directories and registries, never oidc-provider's records. */
+  store: ValueStore & SetStore & CountedSets;
   serverKey: ServerSigningKey;
   clock: Clock;
   /** Whose groups decide what a person may mint. */

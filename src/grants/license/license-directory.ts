@@ -1,4 +1,4 @@
-import type { Store } from '../../store/store.js';
+import type { SetStore, ValueStore } from '../../store/store.js';
 import { VersionedCollection, type Versioned } from '../../store/versioned-collection.js';
 import type { LicenseConfig } from './config.js';
 
@@ -16,7 +16,7 @@ export class LicenseDirectory {
   readonly #configured: ReadonlyMap<string, LicenseConfig>;
   readonly #stored: VersionedCollection<LicenseConfig>;
 
-  constructor(configured: readonly LicenseConfig[], store: Store) {
+  constructor(configured: readonly LicenseConfig[], store: ValueStore & SetStore) {
     this.#configured = new Map(configured.map((license) => [license.arn, license]));
     this.#stored = new VersionedCollection(store, { record: (arn) => `license:${arn}`, listing: 'licenses' });
   }

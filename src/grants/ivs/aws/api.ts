@@ -12,7 +12,7 @@ import type { IvsStageDirectory } from '../stage-directory.js';
 import type { AwsApiDescription } from '../../common/minter.js';
 import { awsEndpoint, awsOperation as operation, nameRoute, runOperation, type AwsOperation } from '../../../aws/aws-endpoint.js';
 import type { AwsApiDependencies } from '../../common/minter.js';
-import type { Store } from '../../../store/store.js';
+import type { SetStore, ValueStore } from '../../../store/store.js';
 import { AwsError } from '../../../aws/aws-error.js';
 import { authenticateSignedClient, signedRequestOf } from '../../../aws/signed-client.js';
 import type { IvsCall } from './access.js';
@@ -38,7 +38,7 @@ export interface IvsRealtimeDependencies extends AwsApiDependencies {
   /** The participant-token key, whose public half the API lists first. */
   privateKey: KeyObject;
   /** Where imported public keys are kept. */
-  store: Store;
+  store: ValueStore & SetStore;
 }
 
 /**
