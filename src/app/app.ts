@@ -206,7 +206,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   };
   const pipeline = requestPipeline({
     config, logger, metrics, audit, store, lifecycle, provider, render, clock, anonymousRates, routers,
-    awsApis: await awsApis({ config, provider, logger, audit, rate: tokenRate, registrations: anonymousRates.registrations, minters, app }),
+    awsApis: await awsApis({ config, provider, logger, audit, rate: tokenRate, registrations: anonymousRates.registrations, minters, app, clock }),
   });
   for (const middleware of pipeline) app.use(middleware);
 

@@ -12,6 +12,13 @@ export interface Clock {
 /** The machine's clock: the one the composition root hands out unless a test gives its own. */
 export const systemClock: Clock = { now: () => Date.now() };
 
+/**
+ * oidc-provider's time (9.x reads `Date.now()` for its tokens' iat and exp and to check a client
+ * secret's expiry): what stagepass writes for oidc-provider to judge, or judges as oidc-provider
+ * does, is dated by it, whatever clock a test gave the rest.
+ */
+export const oidcProviderClock: Clock = systemClock;
+
 /** The clock's time in whole epoch seconds, as JWT claims and stored timestamps count it. */
 export function epochSeconds(clock: Clock): number {
   return Math.floor(clock.now() / 1000);

@@ -33,10 +33,11 @@ export interface Minter {
   ends?: MinterEnds;
 }
 
-/** What a minter's AWS-compatible API is given: the endpoint's needs, the clients, and the token rate minting is held to. */
+/** What a minter's AWS-compatible API is given: the endpoint's needs, the clients, the token rate minting is held to, and the server's clock that signed requests are dated by. */
 export interface AwsApiDependencies extends EndpointDependencies {
   provider: Provider;
   rate: TokenRate;
+  clock: Clock;
 }
 
 export interface MinterDependencies {

@@ -47,7 +47,7 @@ export interface IvsRealtimeDependencies extends AwsApiDependencies {
  * ivs_stage_arns and ivs_capabilities decide as they do at the token endpoint.
  */
 export function ivsRealtimeApi(deps: IvsRealtimeDependencies): Middleware {
-  const { ivs, provider, store, service, stages, privateKey } = deps;
+  const { ivs, provider, store, service, stages, privateKey, clock } = deps;
   const account = /^arn:aws:ivs:[^:]+:([0-9]+):/.exec(ivs.publicKeyArn)![1]!;
   const mint = metered(service, deps);
   const keys = new IvsPublicKeyDirectory(
@@ -73,7 +73,7 @@ export function ivsRealtimeApi(deps: IvsRealtimeDependencies): Middleware {
   const operations = new Map<string, AwsOperation<IvsCall>>(Object.entries(byName));
 
   return awsEndpoint(IVS_REALTIME_PREFIX, IVS_ERRORS, deps, async (ctx, body) => {
-    const signed = await authenticateSignedClient(signedRequestOf(ctx, body), provider, SERVICE);
+    const signed = await authenticateSignedClient(signedRequestOf(ctx, body), provider, SERVICE, clock);
     const name = ctx.path.slice(IVS_REALTIME_PREFIX.length + 1);
     const found = ctx.method === 'POST' ? operations.get(name) : undefined;
     if (!found) throw new AwsError('UnknownOperationException', 404, `IVS real-time has no operation at ${ctx.method} ${ctx.path} here`);
