@@ -35,9 +35,9 @@ const client = (await provider.Client.find(BENCH_CLIENT.clientId))!;
 async function stagepassRedisAdapter(url: string) {
   const { RedisStore } = await import('../src/store/redis-store.js');
   const { adapterFor } = await import('../src/provider/store-adapter.js');
-  const store = new RedisStore({ url, keyPrefix: 'bare:', cluster: false });
-  await store.connect();
   const { systemClock } = await import('../src/time/clock.js');
+  const store = new RedisStore({ url, keyPrefix: 'bare:', cluster: false, clock: systemClock });
+  await store.connect();
   const { GrantIndex } = await import('../src/provider/grant-index.js');
   // As stagepass does: a configured client is never revoked as a whole, so its tokens are not indexed.
   const grantIndex = new GrantIndex(store, { longestLifetimeSeconds: 14 * 86_400, clock: systemClock, permanentClients: new Set([BENCH_CLIENT.clientId]) });

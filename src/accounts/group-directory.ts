@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { SetStore, ValueStore } from '../store/store.js';
 import { LayeredCollection } from '../store/layered-collection.js';
 import { VersionedCollection } from '../store/versioned-collection.js';
 
@@ -13,7 +13,7 @@ export class GroupDirectory {
   readonly #anyConfigured: boolean;
   readonly collection: LayeredCollection<GroupRights>;
 
-  constructor(configured: Readonly<Record<string, GroupRights>> | undefined, store: Store) {
+  constructor(configured: Readonly<Record<string, GroupRights>> | undefined, store: ValueStore & SetStore) {
     this.#anyConfigured = configured !== undefined;
     this.collection = new LayeredCollection(Object.entries(configured ?? {}), [
       { source: 'api', items: new VersionedCollection(store, { record: (name) => `group:${name}`, listing: 'groups' }) },

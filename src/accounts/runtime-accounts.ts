@@ -1,6 +1,7 @@
 import { RefreshedView } from '../store/refreshed-view.js';
-import type { Store } from '../store/store.js';
+import type { SetStore, ValueStore } from '../store/store.js';
 import { VersionedCollection, type Versioned } from '../store/versioned-collection.js';
+import type { Clock } from '../time/clock.js';
 
 /** An account made at runtime (the Admin API), kept in the store for every instance. */
 export interface RuntimeAccount {
@@ -12,9 +13,6 @@ export interface RuntimeAccount {
   groups: string[];
   disabled: boolean;
 }
-
-/** Usernames are held until the account is deleted or renamed; the store wants a lifetime. */
-const HELD_SECONDS = 10 * 365 * 86_400;
 
 /**
  * A username claim whose account never came (its creator failed between the two writes) is taken
@@ -32,7 +30,7 @@ const usernameKey = (username: string) => `account-username:${username}`;
 /** `taken` by this call, `held` already by the same account, or `refused`: another account holds it. */
 type UsernameClaimOutcome = 'taken' | 'held' | 'refused';
 
-/** What a username's key holds: the subject that holds it, and since when (epoch ms). */
+/** What a username's key holds (until the account is deleted or renamed): the subject that holds it, and since when (epoch ms). */
 interface UsernameClaim {
   sub: string;
   at: number;
@@ -44,12 +42,14 @@ interface UsernameClaim {
  * one username at once exactly one wins.
  */
 export class RuntimeAccounts {
-  readonly #store: Store;
+  readonly #store: ValueStore;
+  readonly #clock: Clock;
   readonly #records: VersionedCollection<RuntimeAccount>;
   readonly #anyExists: RefreshedView<boolean>;
 
-  constructor(store: Store) {
+  constructor(store: ValueStore & SetStore, clock: Clock) {
     this.#store = store;
+    this.#clock = clock;
     this.#records = new VersionedCollection(store, { record: (sub) => `account:${sub}`, listing: 'accounts' });
     this.#anyExists = new RefreshedView(async () => (await this.#records.page(1)).items.length > 0);
   }
@@ -122,22 +122,22 @@ export class RuntimeAccounts {
    * `held` when `sub` held it already (an account sent again), which a failure then leaves held.
    */
   async #claim(username: string, sub: string): Promise<UsernameClaimOutcome> {
-    const claim: UsernameClaim = { sub, at: Date.now() };
+    const claim: UsernameClaim = { sub, at: this.#clock.now() };
     const held = await this.#claimOf(username);
     if (held?.sub === sub) return 'held';
     if (held && !(await this.#abandoned(held, username))) return 'refused';
-    return (await this.#store.replaceValue(usernameKey(username), held?.text, JSON.stringify(claim), HELD_SECONDS)) ? 'taken' : 'refused';
+    return (await this.#store.replaceValue(usernameKey(username), held?.text, JSON.stringify(claim))) ? 'taken' : 'refused';
   }
 
   async #abandoned(held: UsernameClaim, username: string): Promise<boolean> {
-    if (Date.now() - held.at < ABANDONED_CLAIM_MS) return false;
+    if (this.#clock.now() - held.at < ABANDONED_CLAIM_MS) return false;
     const holder = await this.#records.find(held.sub);
     return holder?.item.username !== username;
   }
 
   async #release(username: string, sub: string): Promise<void> {
     const held = await this.#claimOf(username);
-    if (held?.sub === sub) await this.#store.replaceValue(usernameKey(username), held.text, undefined, HELD_SECONDS);
+    if (held?.sub === sub) await this.#store.replaceValue(usernameKey(username), held.text, undefined);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { SetStore, ValueStore } from '../store/store.js';
 import { VersionedCollection, type Versioned } from '../store/versioned-collection.js';
 
 /** A person who signed in through an upstream provider, as of their last sign-in there. */
@@ -31,7 +31,7 @@ export class UpstreamAccounts {
   readonly #trustingEmail: ReadonlySet<string>;
 
   /** `trustingEmail`: the providers whose word on an email being the person's is passed on (`trustEmail`). */
-  constructor(store: Store, providerIds: Iterable<string>, trustingEmail: Iterable<string> = []) {
+  constructor(store: ValueStore & SetStore, providerIds: Iterable<string>, trustingEmail: Iterable<string> = []) {
     this.#records = new VersionedCollection(store, { record: (sub) => `upstream-account:${sub}`, listing: 'upstream-accounts' }, RECORD_LIFETIME_SECONDS);
     this.#providerIds = new Set(providerIds);
     this.#trustingEmail = new Set(trustingEmail);

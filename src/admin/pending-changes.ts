@@ -1,5 +1,5 @@
 import type { AdminChange, Audit } from '../observability/audit.js';
-import type { Store } from '../store/store.js';
+import type { ValueStore } from '../store/store.js';
 import { etagOf } from './etag.js';
 
 /** Long enough for an operator to retry, or to read the item again, after an outage. */
@@ -47,7 +47,7 @@ export type Completion = (pending: PendingChange) => Promise<boolean>;
  * made is forgotten, and the retry makes it.
  */
 export class PendingChanges {
-  constructor(private readonly store: Store, private readonly audit: Audit) {}
+  constructor(private readonly store: ValueStore, private readonly audit: Audit) {}
 
   /** The journal of one call: what it begins is forgotten once it is answered. */
   forCall(resource: string, clientId: string, ip: string | undefined): ChangeJournal {
@@ -59,7 +59,7 @@ export class ChangeJournal {
   readonly #begun = new Map<string, string>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: ValueStore,
     private readonly audit: Audit,
     private readonly call: { resource: string; clientId: string; ip: string | undefined },
   ) {}
@@ -80,7 +80,7 @@ export class ChangeJournal {
     const text = await this.store.getValue(key);
     if (text === undefined) return undefined;
     const pending = JSON.parse(text) as PendingChange;
-    const forget = () => this.store.replaceValue(key, text, undefined, PENDING_SECONDS);
+    const forget = () => this.store.replaceValue(key, text, undefined);
     // A write that timed out may land while its note is being forgotten: it is looked for once more after.
     const made = (await complete(pending)) || ((await forget()) && (await complete(pending)));
     if (!made) return undefined;
@@ -109,7 +109,7 @@ export class ChangeJournal {
    */
   async close(): Promise<void> {
     await Promise.all([...this.#begun].map(([id, text]) =>
-      this.store.replaceValue(pendingKey(this.call.resource, id), text, undefined, PENDING_SECONDS).catch(() => false)));
+      this.store.replaceValue(pendingKey(this.call.resource, id), text, undefined).catch(() => false)));
     this.#begun.clear();
   }
 }

@@ -105,7 +105,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     config.upstreamProviders.map(({ id }) => id),
     config.upstreamProviders.filter(({ trustEmail }) => trustEmail).map(({ id }) => id),
   );
-  const runtimeAccounts = new RuntimeAccounts(store);
+  const runtimeAccounts = new RuntimeAccounts(store, clock);
   const accounts = new AccountDirectory(config.accounts, { runtime: runtimeAccounts, upstream: upstreamAccounts });
   const upstreamProviders = new Map(config.upstreamProviders.map((settings) => [
     settings.id,
@@ -213,7 +213,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   };
   const pipeline = requestPipeline({
     config, logger, metrics, audit, store, lifecycle, provider, render, clock, anonymousRates, routers,
-    awsApis: await awsApis({ config, provider, logger, audit, registrations: anonymousRates.registrations, minters, app }),
+    awsApis: await awsApis({ config, provider, logger, audit, registrations: anonymousRates.registrations, minters, app, clock }),
   });
   for (const middleware of pipeline) app.use(middleware);
 

@@ -8,6 +8,7 @@ import type { Minter } from '../grants/common/minter.js';
 import type { AddressRate } from '../limits/address-rate.js';
 import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
+import type { Clock } from '../time/clock.js';
 import { inProcessDispatch } from '../aws/in-process-dispatch.js';
 import { ssoOidcApi } from '../aws/sso-oidc/api.js';
 
@@ -25,18 +26,20 @@ export interface AwsApisDependencies {
   minters: readonly Minter[];
   /** The app SSO OIDC's requests are handed to, so they pass through every middleware. */
   app: Koa;
+  /** The server's clock, which signed requests are dated by. */
+  clock: Clock;
 }
 
 /**
  * The AWS-compatible APIs, each under /aws/<service>: AWS SDK clients work against stagepass by
  * changing only their endpoint. SSO OIDC is always offered; the minters offer their own.
  */
-export async function awsApis({ config, provider, logger, audit, registrations, minters, app }: AwsApisDependencies): Promise<Middleware> {
+export async function awsApis({ config, provider, logger, audit, registrations, minters, app, clock }: AwsApisDependencies): Promise<Middleware> {
   const endpoint = { logger, audit, maxBodyBytes: config.limits.maxBodyBytes };
   const sso = ssoOidcApi({
     ...endpoint, provider, dispatch: inProcessDispatch(() => app.callback()), issuer: config.issuer, initialAccessToken: config.registration.initialAccessToken,
     registrations,
   });
-  const minterApis = await Promise.all(minters.flatMap(({ awsApi }) => (awsApi ? [awsApi({ ...endpoint, provider })] : [])));
+  const minterApis = await Promise.all(minters.flatMap(({ awsApi }) => (awsApi ? [awsApi({ ...endpoint, provider, clock })] : [])));
   return compose([sso, ...minterApis]);
 }

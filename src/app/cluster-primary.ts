@@ -5,7 +5,8 @@ import type { Logger } from '../observability/logger.js';
 
 /**
  * A worker that dies before it listens, or this soon after, is failing to start, not crashing
- * under load: on a busy machine a worker can take longer than this to fail at start.
+ * under load: on a busy machine a worker can take longer than this to fail at start. Real elapsed
+ * time (performance.now), which a change of the machine's clock does not move.
  */
 const STARTUP_FAILURE_MS = 5_000;
 
@@ -22,11 +23,11 @@ export async function runClusterPrimary(workerCount: number, logger: Logger): Pr
   const listening = new WeakSet<Worker>();
   const fork = () => {
     const worker = cluster.fork();
-    startedAt.set(worker, Date.now());
+    startedAt.set(worker, performance.now());
     worker.once('listening', () => listening.add(worker));
   };
   cluster.on('exit', (worker, code, signal) => {
-    const lived = Date.now() - (startedAt.get(worker) ?? 0);
+    const lived = performance.now() - (startedAt.get(worker) ?? -Infinity);
     startedAt.delete(worker);
     if (stopping) {
       // A worker that failed to start set the exit code before the others were stopped.

@@ -5,14 +5,14 @@ import type { Middleware } from 'koa';
 
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
-import type { Store } from '../store/store.js';
+import type { StoreLifecycle } from '../store/store.js';
 import type { Lifecycle } from './health-routes.js';
 
 /** The parts of a running stagepass that a shutdown stops. */
 export interface Stoppable {
   lifecycle: Lifecycle;
   logger: Logger;
-  store: Store;
+  store: StoreLifecycle;
   signingKeys: { stop(): void };
   config: Pick<Config, 'shutdownDrainSeconds' | 'shutdownGraceSeconds'>;
 }

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 
-import type { Store, StoreHealth } from '../store/store.js';
+import type { StoreHealth, StoreLifecycle } from '../store/store.js';
 
 /** What keeps the server from taking requests, so load balancers stop sending it any. */
 export interface Lifecycle {
@@ -19,7 +19,7 @@ export const HEALTH_PATHS = ['/healthz', '/readyz'];
  * it traffic only if so). Its body says which failed: `store` is `unreachable`, `full` (Redis at
  * maxmemory refuses writes) or `lost` (it lost stagepass's state).
  */
-export function healthRoutes(store: Store, lifecycle: Lifecycle, storeTimeoutMs: number): Middleware {
+export function healthRoutes(store: StoreLifecycle, lifecycle: Lifecycle, storeTimeoutMs: number): Middleware {
   return async (ctx, next) => {
     if (ctx.path !== '/healthz' && ctx.path !== '/readyz') return next();
     ctx.set('Cache-Control', 'no-store');

@@ -12,7 +12,7 @@ import { providerMiddleware } from '../provider/oidc-provider-internals.js';
 import { prefillUserCode } from '../provider/prefilled-user-code.js';
 import { unauthorizedClientForDisallowedGrant } from '../provider/unauthorized-client.js';
 import { throttleUserCodeEntry } from '../provider/user-code-throttle.js';
-import type { Store } from '../store/store.js';
+import type { StoreLifecycle, ValueStore } from '../store/store.js';
 import type { Audit } from '../observability/audit.js';
 import type { Clock } from '../time/clock.js';
 import { limitBodySize } from '../http/body-limit.js';
@@ -35,7 +35,7 @@ export interface PipelineDependencies {
   logger: Logger;
   metrics: Metrics;
   audit: Audit;
-  store: Store;
+  store: StoreLifecycle & ValueStore;
   lifecycle: Lifecycle;
   provider: Provider;
   render: PageRenderer;

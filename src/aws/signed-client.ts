@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 
+import { type Clock, epochSeconds, oidcProviderClock } from '../time/clock.js';
 import { assertSignatureMatches, readSigV4Authorization, SigV4Error, type SignedRequest } from './sigv4.js';
 
 /** A client as oidc-provider finds it. */
@@ -16,16 +17,19 @@ export interface SignedClient {
 
 /**
  * SigV4 with stagepass clients as the keys: the access key id is a client_id and the secret access
- * key its client_secret. Public clients and clients whose secret expired have no key.
+ * key its client_secret. Public clients and clients whose secret expired have no key. The request's
+ * date is held to the server's `clock`.
  */
-export async function authenticateSignedClient(request: SignedRequest, provider: Provider, service: string): Promise<SignedClient> {
-  const authorization = readSigV4Authorization(request, service, new Date());
+export async function authenticateSignedClient(request: SignedRequest, provider: Provider, service: string, clock: Clock): Promise<SignedClient> {
+  const authorization = readSigV4Authorization(request, service, new Date(clock.now()));
   const client = await provider.Client.find(authorization.accessKeyId);
   const clientSecret = client?.clientSecret;
   if (!client || clientSecret === undefined || client.clientAuthMethod === 'none') {
     throw new SigV4Error('UnrecognizedClientException', `the access key id ${authorization.accessKeyId} is not a client of this server with a secret`);
   }
-  if (client.clientSecretExpiresAt && client.clientSecretExpiresAt <= Math.floor(Date.now() / 1000)) {
+  // The expiry is oidc-provider's, which the token endpoint checks by its own clock: judged by the
+  // same one here, a secret has expired for both or for neither.
+  if (client.clientSecretExpiresAt && client.clientSecretExpiresAt <= epochSeconds(oidcProviderClock)) {
     throw new SigV4Error('UnrecognizedClientException', `the secret of client ${client.clientId} has expired`);
   }
   await assertSignatureMatches(request, authorization, service, clientSecret);

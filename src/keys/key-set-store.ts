@@ -1,6 +1,6 @@
-import type { Store } from '../store/store.js';
+import type { StoreClock, ValueStore } from '../store/store.js';
 import { keyEncryptionKeyId, sealPrivateKey, type SealedKey } from './key-encryption.js';
-import type { KeyRing, RingKey } from './key-ring.js';
+import type { KeyRing } from './key-ring.js';
 import {
   encodeKeySet, KEY_RING_RECORD, keySetRecord, newRecordId, openKeySet, type KeySetHead, type OpenedKeySet,
 } from './key-set-records.js';
@@ -14,22 +14,17 @@ export interface Snapshot {
 }
 
 /**
- * Kept until replaced. The store wants a lifetime, so one far beyond any key's, and never shorter
- * than the longest-published key in it or the longest-lived token noted.
- */
-const RECORD_SECONDS = 10 * 365 * 86_400;
-
-/**
- * The key set's records in the store: the small head every instance reads at each refresh, and
- * the key set it names, written once under a new id and deleted once no head names it. A head is
- * only ever written over the one it was computed from, so racing writers never lose each other's change.
+ * The key set's records in the store, kept until replaced or deleted: the small head every
+ * instance reads at each refresh, and the key set it names, written once under a new id and
+ * deleted once no head names it. A head is only ever written over the one it was computed from,
+ * so racing writers never lose each other's change.
  */
 export class KeySetStore {
   /** The key-encryption key this instance seals under, by its id. */
   readonly sealedUnder: string;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: ValueStore & StoreClock,
     private readonly encryptionKey: Buffer,
   ) {
     this.sealedUnder = keyEncryptionKeyId(encryptionKey);
@@ -56,26 +51,28 @@ export class KeySetStore {
   }
 
   /** A new key set's record; each key is sealed once, and kept as it was sealed after. */
-  async writeKeySet(ring: KeyRing, sealed: ReadonlyMap<string, SealedKey>, now: number): Promise<OpenedKeySet & { id: string }> {
+  async writeKeySet(ring: KeyRing, sealed: ReadonlyMap<string, SealedKey>): Promise<OpenedKeySet & { id: string }> {
     const sealedNow = new Map(ring.keys.map((key) => [key.kid, sealed.get(key.kid) ?? sealPrivateKey(key.privateJwk, key.kid, this.encryptionKey)]));
     const raw = encodeKeySet(ring.keys, this.sealedUnder, (key) => sealedNow.get(key.kid)!);
     const id = newRecordId();
-    await this.store.setValue(keySetRecord(id), raw, recordSeconds(ring.keys, {}, now));
+    await this.store.setValue(keySetRecord(id), raw);
     return { id, raw, keys: ring.keys.map(({ signedUntil: _notedInTheHead, ...key }) => key), sealed: sealedNow };
   }
 
   /**
-   * Makes the key set's record outlive the tokens `signedUntil` notes, before a head noting them
-   * names it: only while it is still there, so that one a rotation deleted meanwhile stays gone.
+   * Keeps the key set's record until it is deleted, before a head noting tokens it signed names
+   * it: one an earlier stagepass wrote has a lifetime of its own (ten years from its writing),
+   * which tokens noted since may outlive. Only while it is still there, so that one a rotation
+   * deleted meanwhile stays gone.
    */
-  async outlive(keySet: OpenedKeySet & { id: string }, signedUntil: Readonly<Record<string, number>>, now: number): Promise<void> {
-    await this.store.replaceValue(keySetRecord(keySet.id), keySet.raw, keySet.raw, recordSeconds(keySet.keys, signedUntil, now));
+  async keepUntilDeleted(keySet: OpenedKeySet & { id: string }): Promise<void> {
+    await this.store.replaceValue(keySetRecord(keySet.id), keySet.raw, keySet.raw);
   }
 
   /** Writes `head` only if the head is `from` now (`undefined`: absent); answers what it wrote, or undefined. */
-  async replaceHead(from: string | undefined, head: KeySetHead, keys: readonly RingKey[], now: number): Promise<string | undefined> {
+  async replaceHead(from: string | undefined, head: KeySetHead): Promise<string | undefined> {
     const raw = JSON.stringify(head);
-    return (await this.store.replaceValue(KEY_RING_RECORD, from, raw, recordSeconds(keys, head.signedUntil, now))) ? raw : undefined;
+    return (await this.store.replaceValue(KEY_RING_RECORD, from, raw)) ? raw : undefined;
   }
 
   /**
@@ -83,18 +80,13 @@ export class KeySetStore {
    * (absent unless given). Of several instances racing to, one wins whole; the others' key sets go.
    */
   async createGeneration({ ring, signedUntil }: StartingKeySet, now: number, replacing?: string): Promise<void> {
-    const keySet = await this.writeKeySet(ring, new Map(), now);
+    const keySet = await this.writeKeySet(ring, new Map());
     const head: KeySetHead = { generation: newRecordId(), generationSince: now, keySet: keySet.id, sealedUnder: this.sealedUnder, signedUntil };
-    if ((await this.replaceHead(replacing, head, ring.keys, now)) === undefined) await this.deleteKeySet(keySet.id);
+    if ((await this.replaceHead(replacing, head)) === undefined) await this.deleteKeySet(keySet.id);
   }
 
-  /** A key set no head names any more; one left behind by a failure here expires with its lifetime. */
+  /** A key set no head names any more; one a failure here leaves behind is never read again. */
   async deleteKeySet(id: string): Promise<void> {
     await this.store.deleteValue(keySetRecord(id)).catch(() => undefined);
   }
-}
-
-function recordSeconds(keys: readonly RingKey[], signedUntil: Readonly<Record<string, number>>, now: number): number {
-  const until = Math.max(0, ...keys.map((key) => key.publishedUntil ?? 0), ...Object.values(signedUntil).map((seconds) => seconds * 1000));
-  return Math.max(RECORD_SECONDS, Math.ceil((until - now) / 1000));
 }

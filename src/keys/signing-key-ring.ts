@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
 
-import { StoreUnavailableError, type Store } from '../store/store.js';
+import { StoreUnavailableError, type StoreClock, type ValueStore } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 import { establishKeySet, NO_ES256_KEY } from './establish-key-set.js';
 import { ROTATED_ALGORITHMS, rotate, type KeyRing } from './key-ring.js';
@@ -40,8 +40,8 @@ export class RotationUnderWayError extends Error {
 }
 
 export interface SigningKeyRingOptions {
-  store: Store;
-  /** This process's clock; the ring reads it set right by the store's (`Store.clockOffset`). */
+  store: ValueStore & StoreClock;
+  /** This process's clock; the ring reads it set right by the store's (`StoreClock.clockOffset`). */
   clock: Clock;
   /** AES-256 key the private keys are encrypted under in the store. */
   encryptionKey: Buffer;
@@ -223,7 +223,7 @@ export class SigningKeyRing {
       const rotated = rotate(this.#ringOf(snapshot), {
         newKeys, now, promoteAfterSeconds, tokenLifetimeSeconds, lagAllowanceSeconds: LAG_ALLOWANCE_MS / 1000, maxKeysPerAlgorithm: MAX_KEYS_PER_ALGORITHM,
       });
-      const keySet = await this.#records.writeKeySet(rotated, snapshot.keySet.sealed, now);
+      const keySet = await this.#records.writeKeySet(rotated, snapshot.keySet.sealed);
       const head = { ...snapshot.head, keySet: keySet.id, signedUntil: notesOf(rotated, snapshot.head.signedUntil) };
       if (await this.#replaceHead(snapshot, head, keySet)) {
         await this.#records.deleteKeySet(snapshot.head.keySet);
@@ -269,7 +269,7 @@ export class SigningKeyRing {
       if (snapshot === undefined) continue;
       if ((snapshot.head.signedUntil[kid] ?? 0) >= until) return;
       const head = { ...snapshot.head, signedUntil: { ...snapshot.head.signedUntil, [kid]: until } };
-      await this.#records.outlive({ ...snapshot.keySet, id: head.keySet }, head.signedUntil, this.#now());
+      await this.#records.keepUntilDeleted({ ...snapshot.keySet, id: head.keySet });
       if (await this.#replaceHead(snapshot, head, snapshot.keySet)) return;
     }
     throw new StoreUnavailableError('the signing keys changed under every attempt to note what they signed; try again');
@@ -320,7 +320,7 @@ export class SigningKeyRing {
   /** Writes the head over the snapshot it was computed from; the memory store's file follows. */
   async #replaceHead(from: Snapshot, head: KeySetHead, keySet: OpenedKeySet): Promise<boolean> {
     const read = ++this.#reads;
-    const raw = await this.#records.replaceHead(from.raw, head, keySet.keys, this.#now());
+    const raw = await this.#records.replaceHead(from.raw, head);
     if (raw === undefined) return false;
     this.#apply({ raw, head, keySet }, read);
     await this.#options.keptIn?.write(keptWithNotes(keySet.raw, head.signedUntil));

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { ValueStore } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 
 export type AddressRateDecision = { allowed: true } | { allowed: false; limit: number; retryAfter: number };
@@ -10,7 +10,7 @@ export type AddressRateDecision = { allowed: true } | { allowed: false; limit: n
  */
 export class AddressRate {
   constructor(
-    private readonly store: Store,
+    private readonly store: ValueStore,
     private readonly name: string,
     private readonly perMinute: number,
     private readonly clock: Clock,

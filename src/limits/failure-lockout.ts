@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import type { Store } from '../store/store.js';
+import type { ValueStore } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 
 export interface LockoutPolicy {
@@ -41,7 +41,7 @@ const FAILURE_MEMORY_SECONDS = 86_400;
  */
 export class FailureLockout {
   constructor(
-    private readonly store: Store,
+    private readonly store: ValueStore,
     private readonly name: string,
     private readonly policy: LockoutPolicy,
     private readonly clock: Clock,

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { ValueStore } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 import { FailureLockout, type AttemptDecision } from './failure-lockout.js';
 
@@ -23,7 +23,7 @@ export class LoginThrottle {
   readonly #byAccount: FailureLockout;
   readonly #byIp: FailureLockout;
 
-  constructor(store: Store, { maxFailuresPerAccount, maxFailuresPerIp, lockoutSeconds, maxLockoutSeconds }: LoginLimits, clock: Clock) {
+  constructor(store: ValueStore, { maxFailuresPerAccount, maxFailuresPerIp, lockoutSeconds, maxLockoutSeconds }: LoginLimits, clock: Clock) {
     this.#byAccount = new FailureLockout(store, 'login-account', { maxFailures: maxFailuresPerAccount, lockoutSeconds, maxLockoutSeconds }, clock);
     this.#byIp = new FailureLockout(store, 'login-ip', { maxFailures: maxFailuresPerIp, lockoutSeconds, maxLockoutSeconds }, clock);
   }

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { ValueStore } from '../store/store.js';
 import { type Clock, epochSeconds } from '../time/clock.js';
 
 /** Tokens per second per client for a grant type given no rate of its own. */
@@ -38,7 +38,7 @@ export class TokenRateLimiter {
   #windowsSecond = 0;
 
   /** `limits`: tokens per second per client, by grant type, `default` for the rest; 0 means unlimited. */
-  constructor(private readonly store: Store, limits: Readonly<Record<string, number>>, private readonly clock: Clock) {
+  constructor(private readonly store: ValueStore, limits: Readonly<Record<string, number>>, private readonly clock: Clock) {
     this.#limits = { default: DEFAULT_TOKENS_PER_SECOND, ...limits };
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { LayeredCollection } from '../store/layered-collection.js';
-import type { Store } from '../store/store.js';
+import type { ModelStore, SetStore, ValueStore } from '../store/store.js';
 import { VersionedCollection, type Versioned } from '../store/versioned-collection.js';
 
 /** A client's metadata as oidc-provider takes it, `client_secret` included. */
@@ -25,12 +25,12 @@ const REGISTERED_CLIENT_MODEL = 'Client';
  * and the adapter refuses any that names one of them).
  */
 export class ApiClients {
-  readonly #store: Store;
+  readonly #store: ModelStore;
   readonly #stored: VersionedCollection<ApiClientRecord>;
   /** The configuration file's clients (their secrets left out), then those made here. */
   readonly collection: LayeredCollection<ApiClientRecord>;
 
-  constructor(store: Store, configured: readonly ClientMetadataRecord[] = []) {
+  constructor(store: ModelStore & ValueStore & SetStore, configured: readonly ClientMetadataRecord[] = []) {
     this.#store = store;
     this.#stored = new VersionedCollection(store, { record: (id) => `api-client:${id}`, listing: 'api-clients' });
     this.collection = new LayeredCollection(

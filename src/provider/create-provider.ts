@@ -6,7 +6,7 @@ import { MINTING_POLICY_METADATA } from '../grants/index.js';
 import type { Config } from '../config/schema.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
 import type { PageRenderer } from '../http/page-renderer.js';
-import type { Store } from '../store/store.js';
+import type { ModelStore, RotationNotes, ValueStore } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 import { enforceDevicePollingInterval } from './device-polling.js';
 import { signInAgainWhenAccountGone } from './gone-account-policy.js';
@@ -34,7 +34,7 @@ const INTROSPECTION_ALLOWED = 'introspection_allowed';
 
 export interface ProviderDependencies {
   config: Config;
-  store: Store;
+  store: ModelStore & RotationNotes & ValueStore;
   jwks: PrivateJwks;
   cookieKeys: string[];
   accounts: AccountDirectory;

@@ -1,7 +1,7 @@
 import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 import type { Middleware } from 'koa';
 
-import type { Store } from '../store/store.js';
+import type { ValueStore } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 import { builtInDeviceCodeGrant, DEVICE_CODE_GRANT_TYPE } from './oidc-provider-internals.js';
 
@@ -18,7 +18,7 @@ interface PollState {
  * code grant so that each device code carries an interval, kept in the store (so every instance
  * sees it), and a device that polls sooner than its interval is told to slow down.
  */
-export function enforceDevicePollingInterval(provider: Provider, store: Store, defaultInterval: number, clock: Clock): void {
+export function enforceDevicePollingInterval(provider: Provider, store: ValueStore, defaultInterval: number, clock: Clock): void {
   const builtIn = builtInDeviceCodeGrant(provider);
   provider.registerGrantType(
     DEVICE_CODE_GRANT_TYPE,
@@ -43,7 +43,7 @@ export function announceDevicePollingInterval(deviceAuthorizationPath: string, i
 async function checkPollingInterval(
   ctx: KoaContextWithOIDC,
   provider: Provider,
-  store: Store,
+  store: ValueStore,
   defaultInterval: number,
   clock: Clock,
 ): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js';
+import type { ModelStore, SetStore } from '../store/store.js';
 import { epochSeconds, type Clock } from '../time/clock.js';
 import { GRANT_MODEL, grantIdOfPayload } from './oidc-provider-internals.js';
 
@@ -40,12 +40,12 @@ export interface GrantIndexOptions {
  * before it saves it, so an index may name a record that is gone, never miss one that exists.
  */
 export class GrantIndex {
-  readonly #store: Store;
+  readonly #store: ModelStore & SetStore;
   readonly #longest: number;
   readonly #clock: Clock;
   readonly #permanentClients: ReadonlySet<string>;
 
-  constructor(store: Store, { longestLifetimeSeconds, clock, permanentClients = new Set() }: GrantIndexOptions) {
+  constructor(store: ModelStore & SetStore, { longestLifetimeSeconds, clock, permanentClients = new Set() }: GrantIndexOptions) {
     this.#store = store;
     this.#permanentClients = permanentClients;
     this.#longest = longestLifetimeSeconds;

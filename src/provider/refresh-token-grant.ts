@@ -38,7 +38,7 @@
 import { errors, type Account, type Grant, type KoaContextWithOIDC, type Provider, type RefreshToken } from 'oidc-provider';
 
 import { temporarilyUnavailable, unavailableAsProviderError } from '../http/store-unavailable.js';
-import type { Store } from '../store/store.js';
+import type { ModelStore, RotationNotes, ValueStore } from '../store/store.js';
 import { type Clock, epochSeconds } from '../time/clock.js';
 import {
   applyMtlsBinding, boolean, builtInGrantParameters, certificateThumbprint, checkAccountMismatch, checkAttestBinding,
@@ -53,6 +53,9 @@ import {
  * time obtains the successor.
  */
 export const ROTATION_RETRY_GRACE_SECONDS = 60;
+
+/** What the refresh grant keeps in the store: the tokens, the rotations' notes, and which request answered. */
+type RefreshStore = ModelStore & RotationNotes & ValueStore;
 
 const gty = 'refresh_token';
 const MODEL = 'RefreshToken';
@@ -70,19 +73,19 @@ interface Usable {
 }
 
 /** Registers the grant over oidc-provider's built-in one: before any wrapper of grant handlers is installed, so that it wraps this one. */
-export function registerRefreshTokenGrant(provider: Provider, store: Store, clock: Clock): void {
+export function registerRefreshTokenGrant(provider: Provider, store: RefreshStore, clock: Clock): void {
   const grant = new RefreshTokenGrant(provider, store, clock);
   provider.registerGrantType(gty, (ctx) => grant.handle(ctx), builtInGrantParameters(provider, gty));
 }
 
 class RefreshTokenGrant {
   readonly #provider: Provider;
-  readonly #store: Store;
+  readonly #store: RefreshStore;
   readonly #clock: Clock;
   readonly #helpers: GrantHelpers;
   readonly #configuration: RefreshGrantConfiguration;
 
-  constructor(provider: Provider, store: Store, clock: Clock) {
+  constructor(provider: Provider, store: RefreshStore, clock: Clock) {
     this.#provider = provider;
     this.#store = store;
     this.#clock = clock;
@@ -280,7 +283,7 @@ function checkRequestedScope(ctx: KoaContextWithOIDC, refreshToken: RefreshToken
  * Removes a grant: the Grant first, which every token of it needs (a token whose Grant is gone is
  * refused everywhere), then its records, so that a revocation cut off halfway has still ended it.
  */
-async function revokeGrant(store: Store, grantId: string | undefined): Promise<void> {
+async function revokeGrant(store: ModelStore, grantId: string | undefined): Promise<void> {
   if (grantId === undefined) return;
   await store.destroyModel(GRANT_MODEL, grantId);
   await store.revokeGrant(grantId);

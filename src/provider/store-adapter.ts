@@ -1,7 +1,7 @@
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
 
 import { unavailableAsProviderError } from '../http/store-unavailable.js';
-import type { Store } from '../store/store.js';
+import type { ModelStore, ValueStore } from '../store/store.js';
 import { epochSeconds, type Clock } from '../time/clock.js';
 import type { ApiClients } from './api-clients.js';
 import type { Endings } from './endings.js';
@@ -41,7 +41,7 @@ export interface AdapterOptions {
  * that cannot answer becomes a 503 temporarily_unavailable in oidc-provider's own error handling,
  * rather than the server_error it gives anything it does not know.
  */
-export function adapterFor(store: Store, { idleExpirySeconds, clock, grantIndex, apiClients, endings }: AdapterOptions): AdapterConstructor {
+export function adapterFor(store: ModelStore & ValueStore, { idleExpirySeconds, clock, grantIndex, apiClients, endings }: AdapterOptions): AdapterConstructor {
   /** Idle expiry, never past a client secret's own expiry nor a lifetime the caller asked for. */
   const lifetimeWhileUsed = (payload: AdapterPayload, expiresIn: number | undefined) => {
     const secretExpiresAt = Number(payload.client_secret_expires_at ?? 0);

@@ -5,7 +5,7 @@ import { describeWait, FailureLockout } from '../limits/failure-lockout.js';
 import type { LimitsConfig } from '../config/schema.js';
 import type { PageRenderer } from '../http/page-renderer.js';
 import type { Audit } from '../observability/audit.js';
-import type { Store } from '../store/store.js';
+import type { ValueStore } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 import { UNKNOWN_USER_CODE } from './provider-pages.js';
 
@@ -16,7 +16,7 @@ import { UNKNOWN_USER_CODE } from './provider-pages.js';
  */
 export function throttleUserCodeEntry(
   provider: Provider,
-  store: Store,
+  store: ValueStore,
   policy: LimitsConfig['userCodeEntry'],
   { render, audit, clock }: { render: PageRenderer; audit: Audit; clock: Clock },
 ): Middleware {

@@ -8,8 +8,8 @@ import type { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import type { PageRenderer } from '../http/page-renderer.js';
 import { withStatus } from '../http/with-status.js';
 import type { Audit } from '../observability/audit.js';
-import type { Store } from '../store/store.js';
-import { type Clock, epochSeconds } from '../time/clock.js';
+import type { ValueStore } from '../store/store.js';
+import { type Clock, epochSeconds, oidcProviderClock } from '../time/clock.js';
 import { upstreamPerson } from './upstream/upstream-person.js';
 import { type SignInChecks, type UpstreamProvider, UpstreamSignInError } from './upstream/upstream-provider.js';
 import { renderErrorsAsPage } from './interaction-routes.js';
@@ -35,7 +35,7 @@ export interface UpstreamSignInDependencies {
   provider: Provider;
   upstreamProviders: ReadonlyMap<string, UpstreamProvider>;
   upstreamAccounts: UpstreamAccounts;
-  store: Store;
+  store: ValueStore;
   render: PageRenderer;
   audit: Audit;
   clock: Clock;
@@ -117,8 +117,8 @@ export function upstreamSignInRoutes(deps: UpstreamSignInDependencies): Router {
     const interaction = await provider.Interaction.find(interactionUid);
     if (!interaction) throw new errors.SessionNotFound('the interaction expired');
     interaction.result = { login: { accountId } };
-    // The interaction's expiry is oidc-provider's, which counts by the system's time.
-    await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+    // The interaction's expiry is oidc-provider's, dated by its own clock: what is left of it is too.
+    await interaction.save(interaction.exp - epochSeconds(oidcProviderClock));
     ctx.status = 303;
     ctx.redirect(interaction.returnTo);
   };

@@ -17,9 +17,9 @@ export interface StoreSettings {
 }
 
 /**
- * Redis when the configuration names one, memory otherwise (expiring by `clock`; Redis keeps its
- * own). Every Redis error is counted; connection errors are logged too (a failed command is logged
- * by the request that met it).
+ * Redis when the configuration names one, memory otherwise. Either stamps what it writes by
+ * `clock`; the memory store expires by it too, Redis by its own. Every Redis error is counted;
+ * connection errors are logged too (a failed command is logged by the request that met it).
  */
 export async function createStore(
   config: StoreSettings,
@@ -35,6 +35,7 @@ export async function createStore(
     url: config.redisUrl,
     sentinel,
     keyPrefix: config.redisKeyPrefix,
+    clock,
     cluster: config.redisCluster,
     clusterNodes: config.redisClusterNodes,
     commandTimeout: config.redisCommandTimeoutMs,

@@ -1,4 +1,4 @@
-import { type Clock, epochSeconds, systemClock } from '../time/clock.js';
+import { type Clock, epochSeconds } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
 import type { CountedInsert, CountedInsertOutcome, ModelPayload, Store, StoreHealth, Successor } from './store.js';
 
@@ -13,15 +13,15 @@ interface Entry {
 const SWEEP_INTERVAL_MS = 60_000;
 
 /**
- * A single-process store for development and tests. Expiry follows the clock it is given: an entry
- * is invisible from the moment its clock passes its deadline, and expired entries are swept every
- * minute (of real time) so that memory does not grow with dead records.
+ * A single-process store for development and tests. Expiry and stamps follow the clock it is
+ * given: an entry is invisible from the moment its clock passes its deadline, and expired entries
+ * are swept every minute (of real time) so that memory does not grow with dead records.
  */
 export class MemoryStore implements Store {
   readonly #entries = new Map<string, Entry>();
   readonly #sweeper = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS).unref();
 
-  constructor(private readonly clock: Clock = systemClock) {}
+  constructor(private readonly clock: Clock) {}
 
   async upsertModel(model: string, id: string, payload: ModelPayload, expiresIn?: number): Promise<void> {
     const key = storeKeys.model(model, id);
@@ -89,7 +89,7 @@ export class MemoryStore implements Store {
     return this.#live(storeKeys.value(key)) as string | undefined;
   }
 
-  async setValue(key: string, value: string, expiresIn: number): Promise<void> {
+  async setValue(key: string, value: string, expiresIn?: number): Promise<void> {
     this.#entries.set(storeKeys.value(key), { value, expiresAt: this.#deadlineFor(expiresIn) });
   }
 
@@ -97,7 +97,7 @@ export class MemoryStore implements Store {
     this.#entries.delete(storeKeys.value(key));
   }
 
-  async replaceValue(key: string, expected: string | undefined, next: string | undefined, expiresIn: number): Promise<boolean> {
+  async replaceValue(key: string, expected: string | undefined, next: string | undefined, expiresIn?: number): Promise<boolean> {
     // No await between the comparison and the write: that is what makes it one step.
     if (this.#live(storeKeys.value(key)) !== expected) return false;
     if (next === undefined) this.#entries.delete(storeKeys.value(key));
@@ -119,7 +119,7 @@ export class MemoryStore implements Store {
     entry.expiresAt = Math.max(entry.expiresAt, this.#deadlineFor(seconds)!);
   }
 
-  async addToSet(key: string, member: string, expiresIn: number): Promise<void> {
+  async addToSet(key: string, member: string, expiresIn?: number): Promise<void> {
     this.#addMember(storeKeys.set(key), member, this.#deadlineFor(expiresIn));
   }
 
@@ -163,7 +163,7 @@ export class MemoryStore implements Store {
     (this.#live(storeKeys.counted(key)) as Map<string, number> | undefined)?.delete(member);
   }
 
-  /** It keeps this process's time: the clock it was given. */
+  /** It keeps the time of the clock it was given, which stands for the machine's. */
   async clockOffset(): Promise<number> {
     return 0;
   }

@@ -1,7 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 
-import { epochSeconds, systemClock } from '../time/clock.js';
+import { type Clock, epochSeconds, offsetFromMachine } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
 import {
   type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, StoreUnavailableError, type Successor,
@@ -11,6 +11,8 @@ export interface RedisStoreOptions {
   /** The server, or with `cluster` a seed node of the cluster; unused with `sentinel`. */
   url?: string;
   keyPrefix: string;
+  /** What the store stamps by (a consumed record's second, a counted member's end); Redis expires keys by its own. */
+  clock: Clock;
   /** With `cluster`, further seed nodes beside `url`'s, tried in turn; `url`'s user, password and TLS apply to them. */
   clusterNodes?: { host: string; port: number }[];
   /**
@@ -69,6 +71,18 @@ const CONSUMED = 'consumed';
 const SUCCESSOR = 'successor';
 
 /**
+ * Lua: adds a member to a set that lives as long as its longest-lived member, `ttl` seconds (nil:
+ * until deleted). A new set takes the member's lifetime; GT extends an older one's, and leaves one
+ * kept until deleted (Redis counts no expiry as an infinite one) as it is.
+ */
+const addMemberLua = (key: string, member: string) => `
+local fresh = redis.call('EXISTS', ${key}) == 0
+redis.call('SADD', ${key}, ${member})
+if not ttl then redis.call('PERSIST', ${key})
+elseif fresh then redis.call('EXPIRE', ${key}, ttl)
+else redis.call('EXPIRE', ${key}, ttl, 'GT') end`;
+
+/**
  * Scripts run as one command each: atomic like MULTI, and one round trip and one reply to decode
  * where a MULTI costs five. ioredis sends them by SHA and loads them where the server lacks them.
  * Each declares itself a writer (`#!lua`, Redis 7): a full Redis then refuses it whole with OOM
@@ -94,14 +108,7 @@ for i = 2, 3 do
     if ttl then redis.call('SET', KEYS[i], ARGV[4], 'EX', ttl) else redis.call('SET', KEYS[i], ARGV[4]) end
   end
 end
-if ARGV[8] ~= '-' then
-  redis.call('SADD', KEYS[4], ARGV[5])
-  if ttl then
-    redis.call('EXPIRE', KEYS[4], ttl, 'NX')
-    redis.call('EXPIRE', KEYS[4], ttl, 'GT')
-  else
-    redis.call('PERSIST', KEYS[4])
-  end
+if ARGV[8] ~= '-' then${addMemberLua('KEYS[4]', 'ARGV[5]')}
 end`,
   },
   /** One record alone, as `upsertModel` writes it on a cluster. ARGV: payload JSON, consumed or '', lifetime or ''. */
@@ -113,17 +120,11 @@ redis.call('HSET', KEYS[1], '${PAYLOAD}', ARGV[1])
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], '${CONSUMED}', ARGV[2]) end
 if ARGV[3] ~= '' then redis.call('EXPIRE', KEYS[1], ARGV[3]) end`,
   },
-  /** Adds a member to a set that lives as long as its longest-lived member (NX sets a first expiry, GT extends it). ARGV: member, lifetime or ''. */
+  /** Adds a member to a set (see `addMemberLua`). ARGV: member, lifetime or ''. */
   addMember: {
     numberOfKeys: 1,
     lua: `#!lua
-redis.call('SADD', KEYS[1], ARGV[1])
-if ARGV[2] == '' then
-  redis.call('PERSIST', KEYS[1])
-else
-  redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX')
-  redis.call('EXPIRE', KEYS[1], ARGV[2], 'GT')
-end`,
+local ttl = tonumber(ARGV[2])${addMemberLua('KEYS[1]', 'ARGV[1]')}`,
   },
   /**
    * Marks a record consumed only if it exists and is not consumed yet, in one step: HSETNX alone
@@ -146,7 +147,7 @@ local count = redis.call('INCRBY', KEYS[1], ARGV[2])
 if count == tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return count`,
   },
-  /** Compare and set. ARGV: '1' when a value is expected and then that value, '1' when one is to be written and then it, its lifetime. */
+  /** Compare and set. ARGV: '1' when a value is expected and then that value, '1' when one is to be written and then it, its lifetime or ''. */
   replaceValue: {
     numberOfKeys: 1,
     lua: `#!lua
@@ -156,7 +157,13 @@ if ARGV[1] == '1' then
 elseif current then
   return 0
 end
-if ARGV[3] == '1' then redis.call('SET', KEYS[1], ARGV[4], 'EX', ARGV[5]) else redis.call('DEL', KEYS[1]) end
+if ARGV[3] ~= '1' then
+  redis.call('DEL', KEYS[1])
+elseif ARGV[5] == '' then
+  redis.call('SET', KEYS[1], ARGV[4])
+else
+  redis.call('SET', KEYS[1], ARGV[4], 'EX', ARGV[5])
+end
 return 1`,
   },
   /**
@@ -203,14 +210,20 @@ return redis.call('TIME')`,
 type ScriptArgument = string | number;
 type Scripted = { [name in keyof typeof SCRIPTS]: (...args: ScriptArgument[]) => Promise<unknown> };
 
-/** Redis expires keys by its own clock, so the times this store writes beside them are the system's. */
+/**
+ * Redis expires keys by its own clock; the times this store writes itself (a consumed record's
+ * second, a counted member's end) are read from the clock it is given, as the memory store's are,
+ * so that what compares them with that clock compares like with like.
+ */
 export class RedisStore implements Store {
   readonly #client: RedisClient;
+  readonly #clock: Clock;
   readonly #onCommandError: (error: Error) => void;
   readonly #commandTimeout: number;
 
   constructor(options: RedisStoreOptions) {
     this.#client = connectionFor(options);
+    this.#clock = options.clock;
     this.#commandTimeout = options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.#onCommandError = options.onCommandError ?? (() => {});
     for (const [name, script] of Object.entries(SCRIPTS)) this.#client.defineCommand(name, script);
@@ -302,7 +315,7 @@ export class RedisStore implements Store {
 
   async consumeModel(model: string, id: string, successorId?: string): Promise<boolean> {
     return this.#guard(async () => {
-      return (await this.#scripts.consumeModel(storeKeys.model(model, id), String(epochSeconds(systemClock)), successorId ?? '')) === 1;
+      return (await this.#scripts.consumeModel(storeKeys.model(model, id), String(epochSeconds(this.#clock)), successorId ?? '')) === 1;
     });
   }
 
@@ -350,9 +363,11 @@ export class RedisStore implements Store {
     });
   }
 
-  async setValue(key: string, value: string, expiresIn: number): Promise<void> {
+  async setValue(key: string, value: string, expiresIn?: number): Promise<void> {
     return this.#guard(async () => {
-      await this.#client.set(storeKeys.value(key), value, 'EX', expiresIn);
+      // A SET without EX drops any lifetime the value had: it is kept until deleted.
+      if (expiresIn === undefined) await this.#client.set(storeKeys.value(key), value);
+      else await this.#client.set(storeKeys.value(key), value, 'EX', expiresIn);
     });
   }
 
@@ -369,9 +384,9 @@ export class RedisStore implements Store {
     });
   }
 
-  async addToSet(key: string, member: string, expiresIn: number): Promise<void> {
+  async addToSet(key: string, member: string, expiresIn?: number): Promise<void> {
     return this.#guard(async () => {
-      await this.#scripts.addMember(storeKeys.set(key), member, expiresIn);
+      await this.#scripts.addMember(storeKeys.set(key), member, expiresIn ?? '');
     });
   }
 
@@ -385,15 +400,19 @@ export class RedisStore implements Store {
     return this.#guard(async () => (await this.#scripts.incrementValue(storeKeys.value(key), expiresIn, by)) as number);
   }
 
-  async replaceValue(key: string, expected: string | undefined, next: string | undefined, expiresIn: number): Promise<boolean> {
+  async replaceValue(key: string, expected: string | undefined, next: string | undefined, expiresIn?: number): Promise<boolean> {
     return this.#guard(async () => {
       // Setting a value that must be absent is one SET NX, without the script's read.
-      if (expected === undefined && next !== undefined) return (await this.#client.set(storeKeys.value(key), next, 'EX', expiresIn, 'NX')) === 'OK';
+      if (expected === undefined && next !== undefined) return (await this.#setIfAbsent(storeKeys.value(key), next, expiresIn)) === 'OK';
       const replaced = await this.#scripts.replaceValue(
-        storeKeys.value(key), expected === undefined ? '0' : '1', expected ?? '', next === undefined ? '0' : '1', next ?? '', expiresIn,
+        storeKeys.value(key), expected === undefined ? '0' : '1', expected ?? '', next === undefined ? '0' : '1', next ?? '', expiresIn ?? '',
       );
       return replaced === 1;
     });
+  }
+
+  #setIfAbsent(key: string, value: string, expiresIn: number | undefined): Promise<'OK' | null> {
+    return expiresIn === undefined ? this.#client.set(key, value, 'NX') : this.#client.set(key, value, 'EX', expiresIn, 'NX');
   }
 
   async removeFromSet(key: string, member: string): Promise<void> {
@@ -405,7 +424,7 @@ export class RedisStore implements Store {
   async insertCounted({ claim, countedIn, limit, member, record, alsoCountedIn, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
     assertOneGroup(claim.key, countedIn, record.key, ...(alsoCountedIn ? [alsoCountedIn.key] : []));
     return this.#guard(async () => {
-      const now = Date.now();
+      const now = this.#clock.now();
       // Without a second set, the first stands in its place (same slot) and is not counted twice.
       const [outcome, value] = (await this.#scripts.insertCounted(
         storeKeys.value(claim.key), storeKeys.counted(countedIn), storeKeys.value(record.key), storeKeys.counted(alsoCountedIn?.key ?? countedIn),
@@ -423,14 +442,11 @@ export class RedisStore implements Store {
     });
   }
 
-  /** Measured against the middle of the round trip, which is as close as the answer can be placed. */
   async clockOffset(): Promise<number> {
-    return this.#guard(async () => {
-      const sent = systemClock.now();
+    return this.#guard(() => offsetFromMachine(async () => {
       const [seconds, microseconds] = (await this.#scripts.time(storeKeys.value(CLOCK_KEY))) as [string, string];
-      const answered = systemClock.now();
-      return Number(seconds) * 1000 + Math.floor(Number(microseconds) / 1000) - (sent + answered) / 2;
-    });
+      return Number(seconds) * 1000 + Math.floor(Number(microseconds) / 1000);
+    }));
   }
 
   /**

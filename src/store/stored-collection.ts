@@ -1,7 +1,5 @@
-import type { Store } from './store.js';
-
-/** Things kept until deleted; the store wants a lifetime, so one far beyond any such thing's use. */
-const UNTIL_DELETED_SECONDS = 10 * 365 * 86_400;
+import type { SetStore } from './set-store.js';
+import type { ValueStore } from './value-store.js';
 
 /**
  * Named records kept in the store until deleted, with a listing of their names, so that every
@@ -12,7 +10,7 @@ const UNTIL_DELETED_SECONDS = 10 * 365 * 86_400;
  */
 export class StoredCollection<T> {
   constructor(
-    private readonly store: Store,
+    private readonly store: ValueStore & SetStore,
     private readonly names: { record: (name: string) => string; listing: string },
   ) {}
 
@@ -29,8 +27,8 @@ export class StoredCollection<T> {
   }
 
   async add(name: string, item: T): Promise<void> {
-    await this.store.addToSet(this.names.listing, name, UNTIL_DELETED_SECONDS);
-    await this.store.setValue(this.names.record(name), JSON.stringify(item), UNTIL_DELETED_SECONDS);
+    await this.store.addToSet(this.names.listing, name);
+    await this.store.setValue(this.names.record(name), JSON.stringify(item));
   }
 
   /** False when there was no such item. */

@@ -1,8 +1,6 @@
 import { RefreshedView } from './refreshed-view.js';
-import type { Store } from './store.js';
-
-/** Things kept until deleted; the store wants a lifetime, so one far beyond any such thing's use. */
-const UNTIL_DELETED_SECONDS = 10 * 365 * 86_400;
+import type { SetStore } from './set-store.js';
+import type { ValueStore } from './value-store.js';
 
 /** The exact text an item is stored as: its version. */
 export const versionOf = (item: unknown): string => JSON.stringify(item);
@@ -25,10 +23,10 @@ export class VersionedCollection<T> {
   readonly #view = new RefreshedView(async () => new Map((await this.list()).map(({ name, item }) => [name, item])));
 
   constructor(
-    private readonly store: Store,
+    private readonly store: ValueStore & SetStore,
     private readonly names: { record: (name: string) => string; listing: string },
     /** How long an item lives past its last write; until deleted unless given. */
-    private readonly lifetimeSeconds = UNTIL_DELETED_SECONDS,
+    private readonly lifetimeSeconds?: number,
   ) {}
 
   async find(name: string): Promise<Versioned<T> | undefined> {
@@ -77,7 +75,7 @@ export class VersionedCollection<T> {
 
   /** Deletes the item if it is still at `expected`; false when it changed or went in between. */
   async remove(name: string, expected: string): Promise<boolean> {
-    if (!(await this.store.replaceValue(this.names.record(name), expected, undefined, this.lifetimeSeconds))) return false;
+    if (!(await this.store.replaceValue(this.names.record(name), expected, undefined))) return false;
     this.#view.invalidate();
     await this.store.removeFromSet(this.names.listing, name);
     return true;

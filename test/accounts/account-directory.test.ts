@@ -4,6 +4,7 @@ import { AccountDirectory } from '../../src/accounts/account-directory.js';
 import { RuntimeAccounts, type RuntimeAccountWrite } from '../../src/accounts/runtime-accounts.js';
 import { UpstreamAccounts } from '../../src/accounts/upstream-accounts.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { TestClock } from '../support/clock.js';
 
 const ACCOUNT = { username: 'u', password: 'scrypt$stored', claims: {}, groups: [] };
 
@@ -13,9 +14,10 @@ afterEach(async () => {
 });
 
 function directory() {
-  const store = new MemoryStore();
+  const clock = new TestClock();
+  const store = new MemoryStore(clock);
   stores.push(store);
-  const runtime = new RuntimeAccounts(store);
+  const runtime = new RuntimeAccounts(store, clock);
   const upstream = new UpstreamAccounts(store, ['corp']);
   const accounts = new AccountDirectory([{ ...ACCOUNT, sub: 'configured', username: 'configured' }], { runtime, upstream });
   return { accounts, runtime, upstream };

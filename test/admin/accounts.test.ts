@@ -133,6 +133,16 @@ describe('accounts made through the Admin API', () => {
     expect((await admin.post('/accounts', inFlight)).status).toBe(409);
   });
 
+  it('a creation that failed midway is a minute old by the server\'s clock, whatever the machine\'s says', async () => {
+    const person = newPerson();
+    const claim = JSON.stringify({ sub: 'never-written', at: server.clock.now() });
+    await server.stagepass.store.setValue(`account-username:${person.username}`, claim, 3600);
+    expect((await admin.post('/accounts', person)).status).toBe(409);
+    server.clock.advance(61_000);
+    expect((await admin.post('/accounts', person)).status).toBe(201);
+    expect(await signsIn(person.username, person.password)).toBe(true);
+  });
+
   it('a PUT without a password keeps the current one; with one, the new one signs in and the old one no longer does', async () => {
     const person = newPerson();
     const { body: { sub } } = await admin.post('/accounts', person);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { RedisStore } from '../../src/store/redis-store.js';
+import { systemClock } from '../../src/time/clock.js';
 import { createLogger } from '../../src/observability/logger.js';
 import {
   adminApi, adminToken, clientCredentialsToken, CLIENTS_WITH_ADMINS, RESOURCE_SERVER, SERVICE_METADATA, signedInTokens, WEB_APP_METADATA,
@@ -244,7 +245,7 @@ describe('an account deleted while Redis stalls at the removal', () => {
   let server: RunningStagepass;
   beforeAll(async () => {
     redis = await startOwnedRedis();
-    const redisStore = new RedisStore({ url: redis.url, keyPrefix: uniqueRedisPrefix(), commandTimeout: 300 });
+    const redisStore = new RedisStore({ url: redis.url, keyPrefix: uniqueRedisPrefix(), commandTimeout: 300, clock: systemClock });
     await redisStore.connect();
     store = withFaults(redisStore);
     server = await startStagepass({ store, config: { clients: [...CLIENTS_WITH_ADMINS, RESOURCE_SERVER] } });

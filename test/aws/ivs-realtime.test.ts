@@ -360,3 +360,21 @@ describe('IVS real-time on Redis', () => {
     expect(refusals[0]).toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } });
   });
 });
+
+describe('IVS real-time on a server whose clock is not the machine\'s', () => {
+  const AHEAD_MS = 20 * 60_000;
+  let ahead: RunningStagepass;
+  beforeAll(async () => {
+    ahead = await startStagepass({ config: (keysDir) => ({ ivs: ivsConfig(keysDir), clients: [STAGE_ADMIN] }) });
+    ahead.clock.advance(AHEAD_MS);
+  });
+  afterAll(() => ahead.close());
+
+  const createToken = (extra: Record<string, unknown>) =>
+    new IVSRealTimeClient(sdkConfig(ahead.issuer, 'ivs-realtime', STAGE_ADMIN, extra)).send(new CreateParticipantTokenCommand({ stageArn: STAGES.main.arn }));
+
+  it('takes a request signed at the server\'s time, and refuses one signed at the machine\'s, 20 minutes from it', async () => {
+    await expect(createToken({ systemClockOffset: AHEAD_MS })).resolves.toMatchObject({ participantToken: { token: expect.any(String) } });
+    await expect(createToken({})).rejects.toMatchObject({ name: 'InvalidSignatureException', $metadata: { httpStatusCode: 403 }, message: expect.stringMatching(/signature expired/) });
+  });
+});

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ROTATION_RETRY_GRACE_SECONDS } from '../../src/provider/refresh-token-grant.js';
+import { TestClock } from '../support/clock.js';
 import { withFaults, type Fault, type FaultyStore } from '../support/faulty-store.js';
 import { authorizationCodeTokens } from '../support/flows.js';
 import { basicAuth, postForm } from '../support/relying-party.js';
@@ -11,8 +12,9 @@ describe.each(STORE_BACKENDS)('a refresh whose store fails halfway (%s store)', 
   let store: FaultyStore;
   let server: RunningStagepass;
   beforeAll(async () => {
-    store = withFaults(await createStore());
-    server = await startStagepass({ store });
+    const clock = new TestClock();
+    store = withFaults(await createStore(clock));
+    server = await startStagepass({ store, clock });
   });
   afterAll(() => server?.close());
 
@@ -133,5 +135,12 @@ describe.each(STORE_BACKENDS)('a refresh whose store fails halfway (%s store)', 
     server.clock.advance((ROTATION_RETRY_GRACE_SECONDS + 1) * 1000);
     expect((await refresh(tokens.refresh_token!)).body.error).toBe('invalid_grant');
     expect(await active(tokens.access_token)).toBe(false);
+  });
+
+  it('a retry within the grace window by the server\'s clock succeeds, however far that clock is from the machine\'s', async () => {
+    server.clock.advance(10 * 60_000);
+    const { tokens } = await authorizationCodeTokens(server.issuer, 'confidential');
+    await refreshFailingAt(tokens.refresh_token!, { method: 'upsertModel', model: 'AccessToken', when: 'before' });
+    await expectRetrySucceeds(tokens.refresh_token!);
   });
 });

@@ -25,9 +25,10 @@ async function recordedEarlier(store: MemoryStore, tokenId: string, clientId: st
 
 describe('license tokens recorded before tokens named their person apart', () => {
   it('are their person\'s when their sub was not the client\'s id, and list without it', async () => {
-    const store = new MemoryStore();
+    const clock = new TestClock();
+    const store = new MemoryStore(clock);
     stores.push(store);
-    const registry = new LicenseTokenRegistry(store, new TestClock());
+    const registry = new LicenseTokenRegistry(store, clock);
     await recordedEarlier(store, 'for-a-person', 'backend', 'sub-alice');
     await recordedEarlier(store, 'for-itself', 'backend', 'backend');
 

@@ -8,16 +8,16 @@ import { MintingGateway, type MintingCall, type MintingClient } from '../../src/
 import type { IvsTokenInput } from '../../src/grants/ivs/request.js';
 import { ClientTokenRate } from '../../src/limits/client-token-rate.js';
 import { TokenRateLimiter } from '../../src/limits/token-rate.js';
-import { systemClock } from '../../src/time/clock.js';
 import { ivsMintingService } from '../../src/grants/ivs/service.js';
 import { IvsStageDirectory } from '../../src/grants/ivs/stage-directory.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { systemClock } from '../../src/time/clock.js';
 import { BanList } from '../../src/grants/common/ban-list.js';
 import { PUBLIC_KEY_ARN, STAGES } from '../support/minters.js';
 
 const NOW = 1_800_000_000;
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-const service = ivsMintingService(new IvsStageDirectory(Object.values(STAGES), new MemoryStore()), { privateKey, publicKeyArn: PUBLIC_KEY_ARN }, new BanList(new MemoryStore(), () => NOW * 1000), () => NOW);
+const service = ivsMintingService(new IvsStageDirectory(Object.values(STAGES), new MemoryStore(systemClock)), { privateKey, publicKeyArn: PUBLIC_KEY_ARN }, new BanList(new MemoryStore(systemClock), () => NOW * 1000), () => NOW);
 const backend = { clientId: 'stage-backend', rights: { ivs_stage_arns: [STAGES.main.arn], ivs_capabilities: ['SUBSCRIBE'] } };
 
 async function refusal(promise: Promise<unknown>): Promise<MintingError> {
@@ -60,7 +60,7 @@ describe('a minting service, called without any HTTP request', () => {
     });
     const gatewayOf = (tokensPerSecond: number) => {
       const events: Record<string, unknown>[] = [];
-      const store = new MemoryStore();
+      const store = new MemoryStore(systemClock);
       const rate = new ClientTokenRate({
         tokens: new TokenRateLimiter(store, { [service.grantType]: tokensPerSecond }, systemClock),
         failedGrants: new TokenRateLimiter(store, { default: 10 }, systemClock),

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { KEY_RING_RECORD } from '../../src/keys/signing-key-ring.js';
 import { RedisStore } from '../../src/store/redis-store.js';
+import { systemClock } from '../../src/time/clock.js';
 import { authorizationCodeTokens } from '../support/flows.js';
 import { JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint } from '../support/minters.js';
 import { CLIENTS, newKeysDir, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
@@ -159,7 +160,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('what a key signed 
 
 describe('the signing keys at rest', () => {
   it('the store holds every private key encrypted, none in clear', async () => {
-    const store = new RedisStore({ url: inject('redisUrl'), keyPrefix });
+    const store = new RedisStore({ url: inject('redisUrl'), keyPrefix, clock: systemClock });
     await store.connect();
     try {
       const record = (await store.getValue(KEY_RING_RECORD))!;
@@ -175,7 +176,7 @@ describe('the signing keys at rest', () => {
   });
 
   it('an instance with another key-encryption key refuses to start, naming the file to share', async () => {
-    const store = new RedisStore({ url: inject('redisUrl'), keyPrefix });
+    const store = new RedisStore({ url: inject('redisUrl'), keyPrefix, clock: systemClock });
     await store.connect();
     try {
       await expect(startStagepass({ redis: { keyPrefix }, store })).rejects.toThrow(/do not decrypt with the key in .*key-encryption-key\.json: every instance sharing the store must use the same file/);

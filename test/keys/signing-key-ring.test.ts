@@ -8,7 +8,7 @@ import { publicJwkOf } from '../../src/keys/server-signing-key.js';
 import { SigningKeyRing, KEY_RING_RECORD, type SigningKeyRingOptions } from '../../src/keys/signing-key-ring.js';
 import { generateSigningJwk } from '../../src/keys/signing-keys.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store, ValueStore } from '../../src/store/store.js';
 import { TestClock } from '../support/clock.js';
 import { STORE_BACKENDS } from '../support/stores.js';
 
@@ -23,17 +23,17 @@ afterEach(async () => {
 });
 
 /** The store, but the first write of the key set waits until `meanwhile` has run: another instance's rotation lands between this one's read and its write. */
-function withRotationInBetween(real: Store, meanwhile: () => Promise<unknown>): Store {
+function withRotationInBetween<S extends ValueStore>(real: S, meanwhile: () => Promise<unknown>): S {
   let pending: (() => Promise<unknown>) | undefined = meanwhile;
   return new Proxy(real, {
     get(target, property, receiver) {
       const original = Reflect.get(target, property, receiver) as unknown;
       if (property !== 'replaceValue' || typeof original !== 'function') return typeof original === 'function' ? original.bind(target) : original;
-      return async (...args: Parameters<Store['replaceValue']>) => {
+      return async (...args: Parameters<ValueStore['replaceValue']>) => {
         const run = args[0] === KEY_RING_RECORD ? pending : undefined;
         pending = undefined;
         await run?.();
-        return (original as Store['replaceValue']).apply(target, args);
+        return (original as ValueStore['replaceValue']).apply(target, args);
       };
     },
   });
@@ -279,6 +279,29 @@ describe('the key set\'s records over the years (the memory store, whose expiry 
     clock.advance(9 * year);
     await ring.serverKey.keyFor(Math.floor(clock.now() / 1000) + 3650 * 86_400);
     clock.advance(2 * year);
+    for (let refresh = 0; refresh < 2; refresh += 1) await ring.refresh();
+    expect(problems).toEqual([]);
+    await expect(SigningKeyRing.open(options)).resolves.toBeDefined();
+  });
+  it('a key set\'s record an earlier stagepass wrote with a ten-year lifetime outlives a long-lived token noted later', async () => {
+    const clock = new TestClock();
+    const store = new MemoryStore(clock);
+    opened.push(store);
+    const options = await optionsOn(store, clock);
+    const ring = await SigningKeyRing.open(options);
+    await ring.rotate();
+    clock.advance(PROMOTE_AFTER_SECONDS * 1000);
+    await ring.refresh();
+    const problems: (string | undefined)[] = [];
+    ring.onStoreStateChange((problem) => problems.push(problem));
+    const { keySet } = JSON.parse((await store.getValue(KEY_RING_RECORD))!) as { keySet: string };
+    const record = `${KEY_RING_RECORD}:${keySet}`;
+    const year = 365 * 86_400_000;
+    await store.setValue(record, (await store.getValue(record))!, (10 * year) / 1000);
+
+    clock.advance(5 * year);
+    await ring.serverKey.keyFor(Math.floor(clock.now() / 1000) + 3650 * 86_400);
+    clock.advance(6 * year);
     for (let refresh = 0; refresh < 2; refresh += 1) await ring.refresh();
     expect(problems).toEqual([]);
     await expect(SigningKeyRing.open(options)).resolves.toBeDefined();

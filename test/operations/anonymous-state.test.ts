@@ -117,7 +117,7 @@ describe('registered clients unused for their idle lifetime', () => {
   describe('on Redis', () => {
     let store: Store;
     beforeAll(async () => {
-      const redisStore = new RedisStore({ url: inject('redisUrl'), keyPrefix: uniqueRedisPrefix(), cluster: false });
+      const redisStore = new RedisStore({ url: inject('redisUrl'), keyPrefix: uniqueRedisPrefix(), cluster: false, clock: systemClock });
       await redisStore.connect();
       store = redisStore;
     });

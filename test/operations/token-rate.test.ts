@@ -7,7 +7,7 @@ import { systemClock } from '../../src/time/clock.js';
 
 /** A store that counts the increments it is asked for: each is a round trip on Redis. */
 function countingStore() {
-  const store = new MemoryStore();
+  const store = new MemoryStore(systemClock);
   let increments = 0;
   const incrementValue = store.incrementValue.bind(store);
   store.incrementValue = (...args) => {
@@ -90,7 +90,7 @@ describe('the token rate limiter', () => {
   });
 
   it('a store that fails refuses every waiting request with its error, and the next request asks again', async () => {
-    const store = new MemoryStore();
+    const store = new MemoryStore(systemClock);
     const limiter = new TokenRateLimiter(store, { client_credentials: 100 }, systemClock);
     const incrementValue = store.incrementValue.bind(store);
     store.incrementValue = () => Promise.reject(new StoreUnavailableError('redis is unavailable'));

@@ -79,6 +79,8 @@ export interface StartOptions {
   logger?: Logger;
   /** The store the server runs on, instead of the one the configuration names. */
   store?: Store;
+  /** The server's clock, when a store made before the server must stamp by it; a new one unless given. */
+  clock?: TestClock;
 }
 
 export async function startStagepass(options: StartOptions = {}): Promise<RunningStagepass> {
@@ -100,7 +102,7 @@ export async function startStagepass(options: StartOptions = {}): Promise<Runnin
     ...extra,
     limits: { ...TEST_ADDRESS_RATES, ...(extra.limits as Record<string, unknown> | undefined) },
   });
-  const clock = new TestClock();
+  const clock = options.clock ?? new TestClock();
   const stagepass = await createStagepass(config, { logger: options.logger ?? silentLogger, clock, store: options.store });
   const server = await listen(stagepass, port);
   return {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AccountDirectory } from '../../src/accounts/account-directory.js';
 import { UpstreamAccounts } from '../../src/accounts/upstream-accounts.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import { systemClock } from '../../src/time/clock.js';
 import { upstreamPerson } from '../../src/sign-in/upstream/upstream-person.js';
 
 const corp = { id: 'corp', name: 'Corp', groupsClaim: 'groups', groupMap: undefined };
@@ -13,7 +14,7 @@ async function claimsSaid(upstream: UpstreamAccounts, sub: string) {
 }
 
 describe('what stagepass says of a person an upstream signed in', () => {
-  const store = new MemoryStore();
+  const store = new MemoryStore(systemClock);
   const said = { name: 'Mallory', email: 'alice@example.test', email_verified: true, preferred_username: 'alice' };
   beforeAll(async () => {
     await new UpstreamAccounts(store, ['corp']).save(upstreamPerson(corp, { sub: 'u-7', ...said }, 1_800_000_000));

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClientMetadata, Provider } from 'oidc-provider';
 
 import { DEVICE_CODE_GRANT_TYPE, saveClientWithLifetime } from '../../provider/oidc-provider-internals.js';
-import { epochSeconds, systemClock } from '../../time/clock.js';
+import { epochSeconds, oidcProviderClock } from '../../time/clock.js';
 import { ssoOidcError, type SsoOidcErrorCode } from './errors.js';
 import type { RegisterClientInput } from './inputs.js';
 
@@ -33,8 +33,8 @@ export async function registerClient(input: RegisterClientInput, provider: Provi
   const unsupported = grantTypes.find((grantType) => !GRANT_TYPES.includes(grantType));
   if (unsupported !== undefined) throw ssoOidcError('unsupported_grant_type', `grantTypes may only contain ${GRANT_TYPES.join(', ')} (not ${unsupported})`);
 
-  // Client metadata is oidc-provider's, which keeps the system's time.
-  const issuedAt = epochSeconds(systemClock);
+  // Client metadata is oidc-provider's, which checks the secret's expiry by its own clock.
+  const issuedAt = epochSeconds(oidcProviderClock);
   const metadata = {
     client_id: randomBytes(16).toString('base64url'),
     client_secret: randomBytes(32).toString('base64url'),

@@ -1,4 +1,4 @@
-import type { Store } from '../../store/store.js';
+import type { SetStore, ValueStore } from '../../store/store.js';
 import { VersionedCollection, type Versioned } from '../../store/versioned-collection.js';
 import { accessDenied, describe } from './minting-error.js';
 
@@ -21,7 +21,7 @@ export class BanList {
   readonly #stored: VersionedCollection<Ban>;
 
   constructor(
-    store: Store,
+    store: ValueStore & SetStore,
     private readonly now: () => number,
     /** A resource in its one spelling (a video session id is spelt several ways); bans and requests are compared so. */
     private readonly canonical: (resource: string) => string = (resource) => resource,

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 
 import type { EndpointDependencies } from '../../aws/aws-endpoint.js';
 import type { ServerSigningKey } from '../../keys/server-signing-key.js';
-import type { Store } from '../../store/store.js';
+import type { CountedSets, SetStore, ValueStore } from '../../store/store.js';
 import type { Clock } from '../../time/clock.js';
 import type { BanList } from './ban-list.js';
 import type { MintingGrant } from './minting-grant.js';
@@ -33,14 +33,16 @@ export interface Minter {
   ends?: MinterEnds;
 }
 
-/** What a minter's AWS-compatible API is given: the endpoint's needs and the clients. */
+/** What a minter's AWS-compatible API is given: the endpoint's needs, the clients, and the server's clock that signed requests are dated by. */
 export interface AwsApiDependencies extends EndpointDependencies {
   provider: Provider;
+  clock: Clock;
 }
 
 export interface MinterDependencies {
   provider: Provider;
-  store: Store;
+  /** What a minter keeps: its directories and registries, never oidc-provider's records. */
+  store: ValueStore & SetStore & CountedSets;
   serverKey: ServerSigningKey;
   clock: Clock;
   /** Whose groups decide what a person may mint. */

@@ -1,5 +1,5 @@
 import type { IvsConfig } from './config.js';
-import type { Store } from '../../store/store.js';
+import type { SetStore, ValueStore } from '../../store/store.js';
 import { StoredCollection } from '../../store/stored-collection.js';
 
 export interface IvsStage {
@@ -20,7 +20,7 @@ export class IvsStageDirectory {
   readonly #configured: ReadonlyMap<string, IvsStage>;
   readonly #created: StoredCollection<IvsStage>;
 
-  constructor(configured: IvsConfig['stages'], store: Store) {
+  constructor(configured: IvsConfig['stages'], store: ValueStore & SetStore) {
     this.#configured = new Map(configured.map((stage) => [stage.arn, { ...stage, name: '', tags: {}, configured: true }]));
     this.#created = new StoredCollection(store, { record: (arn) => `ivs-stage:${arn}`, listing: 'ivs-stages' });
   }

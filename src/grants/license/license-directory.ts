@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import type { Store } from '../../store/store.js';
+import type { SetStore, ValueStore } from '../../store/store.js';
 import { LayeredCollection } from '../../store/layered-collection.js';
 import { VersionedCollection } from '../../store/versioned-collection.js';
 import type { AdminResource } from '../common/admin-resource.js';
@@ -13,7 +13,7 @@ import { type LicenseConfig, licenseSchema } from './config.js';
 export class LicenseDirectory {
   readonly collection: LayeredCollection<LicenseConfig>;
 
-  constructor(configured: readonly LicenseConfig[], store: Store) {
+  constructor(configured: readonly LicenseConfig[], store: ValueStore & SetStore) {
     this.collection = new LayeredCollection(configured.map((license) => [license.arn, license] as const), [
       { source: 'api', items: new VersionedCollection(store, { record: (arn) => `license:${arn}`, listing: 'licenses' }) },
     ]);

@@ -1,5 +1,5 @@
 import { inGroup } from '../../store/keys.js';
-import type { CountedInsertOutcome, Store } from '../../store/store.js';
+import type { CountedInsertOutcome, CountedSets, SetStore, ValueStore } from '../../store/store.js';
 import type { Clock } from '../../time/clock.js';
 import { IDEMPOTENCY_WINDOW_SECONDS } from './idempotency.js';
 
@@ -68,7 +68,7 @@ type Located = { stored: StoredToken } | { pending: true } | { gone: true };
  * deleted client held is forgotten, so that a client made again under its id finds none of it.
  */
 export class LicenseTokenRegistry {
-  constructor(private readonly store: Store, private readonly clock: Clock) {}
+  constructor(private readonly store: ValueStore & SetStore & CountedSets, private readonly clock: Clock) {}
 
   /**
    * Records a signed token, its place among the license's live tokens and its client_token in one

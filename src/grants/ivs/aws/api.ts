@@ -12,7 +12,7 @@ import type { IvsStageDirectory } from '../stage-directory.js';
 import type { AwsApiDescription } from '../../common/minter.js';
 import { awsEndpoint, awsOperation as operation, nameRoute, runOperation, type AwsOperation } from '../../../aws/aws-endpoint.js';
 import type { AwsApiDependencies } from '../../common/minter.js';
-import type { Store } from '../../../store/store.js';
+import type { SetStore, ValueStore } from '../../../store/store.js';
 import { AwsError } from '../../../aws/aws-error.js';
 import { authenticateSignedClient, signedRequestOf } from '../../../aws/signed-client.js';
 import type { IvsCall } from './access.js';
@@ -38,7 +38,7 @@ export interface IvsRealtimeDependencies extends AwsApiDependencies {
   /** The participant-token key, whose public half the API lists first. */
   privateKey: KeyObject;
   /** Where imported public keys are kept. */
-  store: Store;
+  store: ValueStore & SetStore;
   gateway: MintingGateway;
 }
 
@@ -48,7 +48,7 @@ export interface IvsRealtimeDependencies extends AwsApiDependencies {
  * ivs_stage_arns and ivs_capabilities decide as they do at the token endpoint.
  */
 export function ivsRealtimeApi(deps: IvsRealtimeDependencies): Middleware {
-  const { ivs, provider, store, service, stages, privateKey, gateway } = deps;
+  const { ivs, provider, store, service, stages, privateKey, gateway, clock } = deps;
   const account = /^arn:aws:ivs:[^:]+:([0-9]+):/.exec(ivs.publicKeyArn)![1]!;
   const mint = mintThrough(gateway, service, IVS_RIGHTS_FIELDS);
   const keys = new IvsPublicKeyDirectory(
@@ -74,7 +74,7 @@ export function ivsRealtimeApi(deps: IvsRealtimeDependencies): Middleware {
   const operations = new Map<string, AwsOperation<IvsCall>>(Object.entries(byName));
 
   return awsEndpoint(IVS_REALTIME_PREFIX, IVS_ERRORS, deps, async (ctx, body) => {
-    const signed = await authenticateSignedClient(signedRequestOf(ctx, body), provider, SERVICE);
+    const signed = await authenticateSignedClient(signedRequestOf(ctx, body), provider, SERVICE, clock);
     const name = ctx.path.slice(IVS_REALTIME_PREFIX.length + 1);
     const found = ctx.method === 'POST' ? operations.get(name) : undefined;
     if (!found) throw new AwsError('UnknownOperationException', 404, `IVS real-time has no operation at ${ctx.method} ${ctx.path} here`);

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 
-import type { Store } from '../../../store/store.js';
+import type { SetStore, ValueStore } from '../../../store/store.js';
 import { StoredCollection } from '../../../store/stored-collection.js';
 
 export interface IvsPublicKey {
@@ -18,7 +18,7 @@ export interface IvsPublicKey {
 export class IvsPublicKeyDirectory {
   readonly #imported: StoredCollection<IvsPublicKey>;
 
-  constructor(private readonly serverKey: IvsPublicKey, store: Store) {
+  constructor(private readonly serverKey: IvsPublicKey, store: ValueStore & SetStore) {
     this.#imported = new StoredCollection(store, { record: (arn) => `ivs-public-key:${arn}`, listing: 'ivs-public-keys' });
   }
 

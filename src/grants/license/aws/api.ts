@@ -47,7 +47,7 @@ const operation = <T>(schema: z.ZodType<T>, run: (input: T, call: LicenseManager
  * `POST /` with the operation in X-Amz-Target.
  */
 export function licenseManagerApi(deps: LicenseManagerDependencies): Middleware {
-  const { provider, tokens, exchange, registry, gateway } = deps;
+  const { provider, tokens, exchange, registry, gateway, clock } = deps;
   const operations = licenseTokenOperations({
     createToken: mintThrough(gateway, tokens, LICENSE_RIGHTS_FIELDS), getAccessToken: mintThrough(gateway, exchange, LICENSE_RIGHTS_FIELDS), registry,
   });
@@ -60,7 +60,7 @@ export function licenseManagerApi(deps: LicenseManagerDependencies): Middleware 
 
   return awsEndpoint(LICENSE_MANAGER_PREFIX, LICENSE_MANAGER_ERRORS, deps, async (ctx, body) => {
     ctx.type = 'application/x-amz-json-1.1';
-    const signed = await authenticateSignedClient(signedRequestOf(ctx, body), provider, SERVICE);
+    const signed = await authenticateSignedClient(signedRequestOf(ctx, body), provider, SERVICE, clock);
     const target = ctx.get('x-amz-target');
     const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
     const found = ctx.method === 'POST' && ['', '/'].includes(ctx.path.slice(LICENSE_MANAGER_PREFIX.length)) ? byName.get(name) : undefined;
