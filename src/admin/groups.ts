@@ -1,13 +1,17 @@
 import { z } from 'zod';
 
 import type { Group, GroupDirectory } from '../accounts/group-directory.js';
-import { groupName, rightsSchema } from '../config/schema.js';
+import { rightsSchemaFor } from '../config/people.js';
+import { groupName } from '../config/rules.js';
+import { MINTING_POLICY_METADATA } from '../grants/config.js';
 import { versionOf } from '../store/versioned-collection.js';
 import { fromConfiguration, invalidRequest, notFound, preconditionFailed } from './admin-error.js';
 import { assertIfMatch, etagOf } from './etag.js';
 import { adminOperation, type AdminOperation } from './operation.js';
 import { pageOfList, pageQuery, pageSchema } from './paging.js';
 import { ABSENT, type ChangeJournal, madeBy } from './pending-changes.js';
+
+const rightsSchema = rightsSchemaFor(MINTING_POLICY_METADATA);
 
 const groupSchema = z.object({
   name: z.string(),
