@@ -31,7 +31,7 @@ export const accountSchema = z.strictObject({
 
 export const upstreamProviderSchema = z.strictObject({
   id: providerId.meta({ description: 'the prefix of its people\'s subjects (`<id>:<upstream sub>`) and part of the redirect URI `<issuer>/login/<id>/callback`' }),
-  name: z.string().min(1).max(64).meta({ description: 'shown on the sign-in page: "Sign in with <name>"' }),
+  name: z.string().min(1).max(64).meta({ description: 'shown on the sign-in page: `Sign in with <name>`' }),
   issuer: httpsOrLoopbackUrl.meta({ description: 'the provider\'s issuer; its discovery document is `<issuer>/.well-known/openid-configuration`' }),
   clientId: z.string().min(1).meta({ description: 'stagepass\'s client id at the provider' }),
   clientSecret: z.string().min(1).meta({ description: 'its secret (`client_secret_basic`)' }),

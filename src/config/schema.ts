@@ -112,7 +112,7 @@ const GROUPS = {
 
 const upstreamProvidersSchema = z.array(upstreamProviderSchema).default([]).meta({
   title: 'Upstream providers',
-  description: 'OpenID Connect providers people may sign in through: the sign-in page shows "Sign in with <name>" beside the username and password form '
+  description: 'OpenID Connect providers people may sign in through: the sign-in page shows `Sign in with <name>` beside the username and password form '
     + '(alone when there are no `accounts`). Register the redirect URI `<issuer>/login/<id>/callback` with the provider; stagepass prints it at start. '
     + 'The person is the account `<id>:<upstream sub>`, with the provider\'s standard claims and groups.',
 });
