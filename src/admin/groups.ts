@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import type { Group, GroupDirectory } from '../accounts/group-directory.js';
-import { rightsSchemaFor } from '../config/people.js';
+import { rightsSchemaFor } from '../config/rights.js';
 import { groupName } from '../config/rules.js';
 import { MINTING_POLICY_METADATA } from '../grants/config.js';
 import { versionOf } from '../store/versioned-collection.js';

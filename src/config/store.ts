@@ -27,3 +27,24 @@ export const storeSettingsSchema = z.strictObject({
     description: 'milliseconds a store call may wait on Redis, counted from when it is made (commands queued behind others included), before the request fails with 503',
   }),
 }) satisfies z.ZodType<StoreSettings>;
+
+/** The rules between the store's settings, and cluster mode's need of Redis. */
+export function checkStoreSettings(
+  config: z.output<typeof storeSettingsSchema> & { cluster: boolean },
+  issue: (path: string[], message: string) => void,
+): void {
+  const usesRedis = config.redisUrl !== undefined || config.redisSentinels !== undefined;
+  if (config.cluster && !usesRedis) issue(['cluster'], 'cluster mode needs redisUrl: workers share their state through Redis');
+  if (config.redisUrl !== undefined && config.redisSentinels !== undefined) issue(['redisSentinels'], 'give either redisUrl or redisSentinels, not both');
+  if (config.redisSentinels !== undefined && config.redisSentinelName === undefined) {
+    issue(['redisSentinelName'], 'redisSentinels needs redisSentinelName, the master\'s name as the sentinels know it');
+  }
+  if (config.redisSentinels !== undefined && config.redisCluster) issue(['redisCluster'], 'a Redis Cluster is reached through redisUrl, not redisSentinels');
+  if (config.redisClusterNodes !== undefined && !(config.redisCluster && config.redisUrl !== undefined)) {
+    issue(['redisClusterNodes'], 'names further seed nodes of a Redis Cluster: it needs redisCluster and redisUrl');
+  }
+  if (config.redisCluster && /[{}]/.test(config.redisKeyPrefix)) {
+    // A hash tag in the prefix would put every key in one slot of the cluster.
+    issue(['redisKeyPrefix'], 'must not contain { or } with redisCluster: every key would land in one slot');
+  }
+}

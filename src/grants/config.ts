@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 
-import type { MintingPolicyMetadata } from '../config/people.js';
+import type { MintingPolicyMetadata } from '../config/rights.js';
 import { ivsConfiguration } from './ivs/config.js';
 import { licenseConfiguration } from './license/config.js';
 import { videoConfiguration } from './video/config.js';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 
-import type { MintingPolicyMetadata } from '../../config/people.js';
+import type { MintingPolicyMetadata } from '../../config/rights.js';
 
 /**
  * What the configuration takes from a minter, kept apart from the minter so that reading the

@@ -1,35 +1,9 @@
 import { z } from 'zod';
 
-import type { ConfiguredAccount } from '../accounts/account-directory.js';
-import type { GroupRights } from '../accounts/group-directory.js';
-import { isStoredPassword } from '../accounts/password.js';
 import type { TrustedIssuerConfig } from '../accounts/trusted-issuers.js';
-import { groupMapSchema, groupName, groupsClaimSchema, httpsOrLoopbackUrl, providerId, subjectSchema } from './rules.js';
+import { groupMapSchema, groupsClaimSchema, httpsOrLoopbackUrl, providerId } from './rules.js';
 
-/**
- * Client metadata fields that grant the right to mint, each with its closed vocabulary, or null
- * for an open one (ARNs), as the minters declare them.
- */
-export type MintingPolicyMetadata = Readonly<Record<string, readonly string[] | null>>;
-
-export const accountSchema = z.strictObject({
-  sub: subjectSchema.meta({
-    description: 'the subject: 1 to 255 characters, none a control character; not starting with an upstream provider\'s or a trusted issuer\'s `<id>:`',
-  }),
-  username: z.string().min(1).meta({ description: 'what the person types to sign in' }),
-  password: z.string().refine(isStoredPassword, 'must be the output of `npm run --silent hash-password -- <password>`').meta({
-    description: 'the output of `npm run --silent hash-password -- \'<password>\'`; plain text is refused',
-  }),
-  claims: z.record(z.string(), z.unknown()).default({}).meta({
-    description: 'released by scope: `profile` (name, given_name, family_name, nickname, preferred_username, picture, locale, zoneinfo, updated_at), '
-      + '`email` (email, email_verified); `preferred_username` is the username unless named here',
-  }),
-  groups: z.array(groupName.refine((name) => name !== '*', 'is every person\'s group already; name it in groups, not here')).default([]).meta({
-    description: 'the groups whose rights the person has, beside those of `"*"`; released under the `groups` scope',
-  }),
-}) satisfies z.ZodType<ConfiguredAccount>;
-
-export const upstreamProviderSchema = z.strictObject({
+const upstreamProviderSchema = z.strictObject({
   id: providerId.meta({ description: 'the prefix of its people\'s subjects (`<id>:<upstream sub>`) and part of the redirect URI `<issuer>/login/<id>/callback`' }),
   name: z.string().min(1).max(64).meta({ description: 'shown on the sign-in page: `Sign in with <name>`' }),
   issuer: httpsOrLoopbackUrl.meta({ description: 'the provider\'s issuer; its discovery document is `<issuer>/.well-known/openid-configuration`' }),
@@ -50,7 +24,7 @@ export const upstreamProviderSchema = z.strictObject({
 /** Asymmetric signatures only: never `none`, never a MAC keyed with something the issuer shares. */
 const TRUSTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
-export const trustedIssuerSchema = z.strictObject({
+const trustedIssuerSchema = z.strictObject({
   id: providerId.meta({ description: 'the prefix of the people it names: `<id>:<sub>`' }),
   issuer: httpsOrLoopbackUrl.meta({ description: 'its tokens\' `iss`, exactly' }),
   audience: z.string().min(1).meta({ description: 'a token\'s `aud` must contain it' }),
@@ -67,15 +41,18 @@ export const trustedIssuerSchema = z.strictObject({
   maxTokenAgeSeconds: z.int().min(1).max(7 * 86_400).default(3600).meta({ description: 'a token issued (`iat`) longer ago than this is refused' }),
 }) satisfies z.ZodType<TrustedIssuerConfig>;
 
-/**
- * What a group's members may mint: the clients' minting metadata fields with their vocabularies
- * (`"*"` in an open one, the ARNs, means every value).
- */
-export function rightsSchemaFor(metadata: MintingPolicyMetadata) {
-  return z.strictObject(Object.fromEntries(Object.entries(metadata).map(([field, vocabulary]) => [
-    field,
-    vocabulary === null
-      ? z.array(z.string().min(1)).optional().meta({ description: 'the values members may mint for; `"*"` for every one' })
-      : z.array(z.enum(vocabulary as [string, ...string[]])).optional().meta({ description: 'the values members may mint with' }),
-  ]))) satisfies z.ZodType<GroupRights>;
-}
+export const upstreamProvidersSchema = z.array(upstreamProviderSchema).default([]).meta({
+  title: 'Upstream providers',
+  description: 'OpenID Connect providers people may sign in through: the sign-in page shows `Sign in with <name>` beside the username and password form '
+    + '(alone when there are no `accounts`). Register the redirect URI `<issuer>/login/<id>/callback` with the provider; stagepass prints it at start. '
+    + 'The person is the account `<id>:<upstream sub>`, with the provider\'s standard claims and groups.',
+});
+
+export const trustedIssuersSchema = z.array(trustedIssuerSchema).default([]).meta({
+  title: 'Trusted issuers',
+  description: 'Identity providers whose JWTs a client may send as a minting grant\'s `subject_token`, for the person they name: `<id>:<sub>`. '
+    + 'Tokens must carry `exp`, and a `sub` of 1 to 255 characters without control characters; 60 s of clock difference is tolerated. '
+    + 'An entry may not take an upstream provider\'s `id`: both would name their people `<id>:<sub>`.',
+});
+
+export type UpstreamProviderConfig = z.output<typeof upstreamProviderSchema>;
