@@ -189,6 +189,13 @@ describe('one rule, one message', () => {
     expect(jwks).toBe(upstream);
   });
 
+  it('an id outside [a-z0-9-]{1,32} is refused in the same words for upstream providers and trusted issuers', () => {
+    const upstream = messageAt({ upstreamProviders: [upstreamProvider({ id: 'Corp' })] }, 'upstreamProviders.0.id');
+    const trusted = messageAt({ trustedIssuers: [trustedIssuer({ id: 'Shop' })] }, 'trustedIssuers.0.id');
+    expect(upstream).toBe('must be 1 to 32 lowercase letters, digits or dashes');
+    expect(trusted).toBe(upstream);
+  });
+
   it('a group map that maps to "*" is refused in the same words for upstream providers and trusted issuers', () => {
     const upstream = messageAt({ upstreamProviders: [upstreamProvider({ groupMap: { staff: '*' } })] }, 'upstreamProviders.0.groupMap.staff');
     const trusted = messageAt({ trustedIssuers: [trustedIssuer({ groupMap: { staff: '*' } })] }, 'trustedIssuers.0.groupMap.staff');
