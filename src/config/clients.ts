@@ -15,7 +15,7 @@ export function clientsSchemaFor(rightsFields: readonly string[]) {
       'Static clients. Each entry is [oidc-provider client metadata](https://github.com/panva/node-oidc-provider/blob/main/docs/README.md#clients), '
       + 'validated in full at start: `client_id`, `client_secret`, `client_name`, `grant_types`, `response_types`, `redirect_uris`, '
       + '`token_endpoint_auth_method` (`none` for public clients), `application_type` (`native` for apps on a device), `scope`, and so on.',
-      `The fields ${rightsFields.map((field) => `\`${field}\``).join(', ')} are the minting policy, with the vocabularies of a group's rights (below): `
+      `The fields ${inWords(rightsFields.map((field) => `\`${field}\``))} are the minting policy, with the vocabularies of a group's rights (below): `
       + 'only the operator sets them (here or through the Admin API, never dynamic registration), and an entry outside a field\'s vocabulary stops the server at start. '
       + '`"introspection_allowed": true` (the operator\'s, as well) makes a client a resource server that may introspect every client\'s tokens.',
     ].join('\n\n'),
@@ -29,4 +29,8 @@ export function clientsSchemaFor(rightsFields: readonly string[]) {
       redirect_uris: [],
     }]],
   });
+}
+
+function inWords(names: string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }

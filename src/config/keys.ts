@@ -24,5 +24,5 @@ export const keysSchema = z.strictObject({
     .meta({ description: 'seconds a rotated-in key is published as `next` in `/jwks` before it signs, so that every instance and cached JWKS learn it first' }),
 }).prefault({}).meta({
   title: 'Key files',
-  description: 'Where the keys are kept. Relative paths are resolved from the working directory; generated key files are written with mode 0600 in a directory of mode 0700.',
+  description: 'Where the keys are kept. Generated key files are written with mode 0600 in a directory of mode 0700.',
 });
