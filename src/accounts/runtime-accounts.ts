@@ -65,8 +65,9 @@ export class RuntimeAccounts {
     return claim && account?.item.username === username ? account.item : undefined;
   }
 
-  page(limit: number, after?: string): Promise<{ items: Versioned<RuntimeAccount>[]; more: boolean }> {
-    return this.#records.page(limit, after);
+  /** Every account made here, for listings. */
+  get stored(): VersionedCollection<RuntimeAccount> {
+    return this.#records;
   }
 
   /** Whether any runtime account exists, as of half a second ago at most (at once after a change here). */

@@ -69,9 +69,9 @@ export class UpstreamAccounts {
     };
   }
 
-  /** Up to `limit` people whose subjects sort after `after`, and whether more follow. */
-  page(limit: number, after?: string): Promise<{ items: Versioned<UpstreamAccount>[]; more: boolean }> {
-    return this.#records.page(limit, after);
+  /** Every upstream person who signed in, for listings. */
+  get stored(): VersionedCollection<UpstreamAccount> {
+    return this.#records;
   }
 
   /**

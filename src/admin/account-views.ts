@@ -31,6 +31,7 @@ export const createSchema = z.strictObject({
  */
 export const replaceSchema = z.strictObject({
   sub: subjectSchema.optional().meta({ description: 'When given, the path\'s' }),
+  source: z.string().optional().meta({ description: 'Read-only; when given, the account\'s' }),
   username: usernameSchema.optional().meta({ description: 'Required for an account made here' }),
   password: passwordSchema.optional().meta({ description: 'Plain text; kept as it is when not given' }),
   claims: claimsSchema.optional(),

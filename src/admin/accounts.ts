@@ -1,20 +1,22 @@
 import { randomUUID } from 'node:crypto';
 
-import type { AccountDirectory } from '../accounts/account-directory.js';
+import type { Account, AccountDirectory } from '../accounts/account-directory.js';
 import { hashPassword } from '../accounts/password.js';
 import type { RuntimeAccount, RuntimeAccounts } from '../accounts/runtime-accounts.js';
-import type { UpstreamAccounts } from '../accounts/upstream-accounts.js';
+import type { UpstreamAccount, UpstreamAccounts } from '../accounts/upstream-accounts.js';
+import { type Layered, LayeredCollection } from '../store/layered-collection.js';
 import { versionOf } from '../store/versioned-collection.js';
 import { accountChanges } from './account-changes.js';
 import { accountSchema, answerOf, createSchema, listed, type Listed, replaceSchema } from './account-views.js';
 import { conflict, fromConfiguration, invalidRequest, notFound, preconditionFailed } from './admin-error.js';
 import { assertIfMatch, etagOf } from './etag.js';
 import { adminOperation, type AdminOperation } from './operation.js';
-import { pageQuery, pageRequest, pageSchema } from './paging.js';
+import { pageQuery, pageSchema } from './paging.js';
 import { ABSENT } from './pending-changes.js';
+import { assertSentBackUnchanged, VersionedItems } from './versioned-resource.js';
 
-const SOURCES = ['config', 'api', 'upstream'] as const;
-type SourceKind = (typeof SOURCES)[number];
+/** An account as one of its layers keeps it. */
+type ListedAccount = Account | RuntimeAccount | UpstreamAccount;
 
 const SUB = { sub: 'The account\'s subject (URL-encoded)' };
 
@@ -33,18 +35,17 @@ export function accountOperations({ directory, runtime, upstream, reservedPrefix
     directory, runtime, upstream, endPerson,
   });
 
-  const pageOf = async (source: SourceKind, limit: number, after: string | undefined): Promise<{ items: Listed[]; more: boolean }> => {
-    if (source === 'api') {
-      const page = await runtime.page(limit, after);
-      return { items: page.items.map(listed.api), more: page.more };
-    }
-    if (source === 'upstream') {
-      const page = await upstream.page(limit, after);
-      return { items: page.items.map(listed.upstream), more: page.more };
-    }
-    const all = directory.configuredAccounts().filter(({ sub }) => after === undefined || sub > after);
-    return { items: all.slice(0, limit).map(listed.config), more: all.length > limit };
-  };
+  /** Every account, layer by layer: the configuration file's, those made here, then upstream people, each by subject. */
+  const everyone = new VersionedItems<ListedAccount>(
+    new LayeredCollection<ListedAccount>(directory.configuredAccounts().map((account) => [account.sub, account]), [
+      { source: 'api', items: runtime.stored },
+      { source: 'upstream', items: upstream.stored },
+    ]),
+    (sub) => `account ${sub}`,
+  );
+  const listedOf = ({ name, item, version, source }: Layered<ListedAccount>): Listed => (source === 'config'
+    ? listed.config(item as Account)
+    : source === 'api' ? listed.api({ name, item: item as RuntimeAccount, version }) : listed.upstream({ name, item: item as UpstreamAccount, version }));
 
   /** The account a path names, wherever it comes from. */
   const existing = async (sub: string) => {
@@ -73,24 +74,8 @@ export function accountOperations({ directory, runtime, upstream, reservedPrefix
       query: pageQuery,
       responses: { 200: { description: 'A page of accounts', schema: pageSchema(accountSchema) } },
       async handle({ query }) {
-        const { limit, after } = pageRequest(query);
-        const { source: from, sub: afterSub } = parseCursor(after);
-        const items: Listed[] = [];
-        let more = false;
-        for (const source of SOURCES.slice(SOURCES.indexOf(from))) {
-          const sourceAfter = source === from ? afterSub : undefined;
-          // A full page still says whether anything follows, so the last page's cursor is null.
-          const page = await pageOf(source, Math.max(1, limit - items.length), sourceAfter);
-          if (items.length === limit) {
-            more = page.items.length > 0;
-          } else {
-            items.push(...page.items);
-            more = page.more;
-          }
-          if (more) break;
-        }
-        const last = items.at(-1);
-        return { body: { items: items.map(({ view }) => view), next_cursor: more && last ? Buffer.from(last.cursor, 'utf8').toString('base64url') : null } };
+        const page = await everyone.page(query);
+        return { body: { items: page.items.map((entry) => listedOf(entry).view), next_cursor: page.nextCursor } };
       },
     }),
     adminOperation({
@@ -133,10 +118,11 @@ export function accountOperations({ directory, runtime, upstream, reservedPrefix
       responses: { 200: { description: 'The account, replaced', schema: accountSchema, etag: true } },
       async handle(request) {
         const { params: { sub }, body, journal } = request;
-        if (body.sub !== undefined && body.sub !== sub) throw invalidRequest(`sub must be the path's, ${sub}`);
         const finished = await settle(sub!, journal);
         const found = await existing(sub!);
         if (found.source === 'config') throw fromConfiguration(`account ${sub}`);
+        const source = found.source === 'api' ? 'api' : listed.upstream(found.person).view.source as string;
+        assertSentBackUnchanged({ field: 'sub', given: body.sub, id: sub! }, { given: body.source, source });
         const sentAgain = journal.isOwn(finished) && finished.action === 'update';
         return found.source === 'upstream' ? setUpstreamDisabled(found.person, request, sentAgain) : replaceAccount(found.account, request, sentAgain);
       },
@@ -167,13 +153,4 @@ export function accountOperations({ directory, runtime, upstream, reservedPrefix
       },
     }),
   ];
-}
-
-/** Where a listing goes on: the source and the last subject of the page before. */
-function parseCursor(after: string | undefined): { source: SourceKind; sub: string | undefined } {
-  if (after === undefined) return { source: 'config', sub: undefined };
-  const separator = after.indexOf(':');
-  const source = after.slice(0, separator) as SourceKind;
-  if (separator < 0 || !SOURCES.includes(source)) throw invalidRequest('cursor is not one this API gave');
-  return { source, sub: after.slice(separator + 1) };
 }

@@ -2,14 +2,16 @@ import { z } from 'zod';
 
 import { personProblem } from '../accounts/subject.js';
 import type { Ban, BanList } from '../grants/common/ban-list.js';
-import { type Versioned, versionOf } from '../store/versioned-collection.js';
-import { invalidRequest, notFound, preconditionFailed } from './admin-error.js';
-import { assertIfMatch, etagOf } from './etag.js';
-import { adminOperation, type AdminOperation } from './operation.js';
-import { pageAnswer, pageQuery, pageRequest, pageSchema } from './paging.js';
-import { ABSENT, type ChangeJournal, madeBy } from './pending-changes.js';
+import { type Layered, LayeredCollection } from '../store/layered-collection.js';
+import { invalidRequest } from './admin-error.js';
+import { assertIfMatch } from './etag.js';
+import { adminOperation, type AdminAnswer, type AdminOperation } from './operation.js';
+import { pageQuery, pageSchema } from './paging.js';
+import { API_SOURCE, assertSentBackUnchanged, VersionedItems } from './versioned-resource.js';
 
 const banBody = z.strictObject({
+  person: z.string().optional().meta({ description: 'When given, the path\'s' }),
+  holds: z.boolean().optional().meta({ description: 'Read-only, and ignored: whether the ban refuses minting follows from until' }),
   resources: z.array(z.string().min(1).max(2048)).min(1).max(1000)
     .meta({ description: 'Stage ARNs, license ARNs, video session ids, or "*" for every resource' }),
   until: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date and time (2027-01-31T18:00:00Z) or null' }).nullable().default(null)
@@ -35,26 +37,19 @@ const validPerson = (person: string) => {
 };
 
 export function banOperations(bans: BanList): AdminOperation[] {
-  const view = ({ name, item }: Versioned<Ban>) => ({
+  const items = new VersionedItems(new LayeredCollection<Ban>([], [{ source: API_SOURCE, items: bans.stored }]), (person) => `the ban of ${person}`);
+  const view = ({ name, item }: Layered<Ban>) => ({
     person: name, resources: item.resources, until: item.until, ...(item.reason === undefined ? {} : { reason: item.reason }), holds: bans.holdsNow(item),
   });
-  /** The person's ban, once a change left pending on it is finished. */
-  const settled = async (person: string, journal: ChangeJournal) => {
-    const finished = await journal.settle(person, async (pending) => madeBy(pending, await bans.find(person)));
-    return { finished, current: await bans.find(person) };
-  };
-  const existing = (ban: Versioned<Ban> | undefined, person: string) => {
-    if (!ban) throw notFound(`a ban of ${person}`);
-    return ban;
-  };
+  const answerOf = (ban: Layered<Ban>, status?: number): AdminAnswer => ({ ...(status === undefined ? {} : { status }), body: view(ban), etag: items.etag(ban) });
   return [
     adminOperation({
       method: 'GET', path: '/bans', resource: 'bans', operationId: 'listBans', access: 'read',
       summary: 'List the bans, by person', query: pageQuery,
       responses: { 200: { description: 'A page of bans', schema: pageSchema(banSchema) } },
       async handle({ query }) {
-        const { limit, after } = pageRequest(query);
-        return { body: pageAnswer(await bans.page(limit, after), view) };
+        const page = await items.page(query);
+        return { body: { items: page.items.map(view), next_cursor: page.nextCursor } };
       },
     }),
     adminOperation({
@@ -63,8 +58,7 @@ export function banOperations(bans: BanList): AdminOperation[] {
       responses: { 200: { description: 'The ban', schema: banSchema, etag: true } },
       async handle({ params, journal }) {
         const person = validPerson(params.person!);
-        const ban = existing((await settled(person, journal)).current, person);
-        return { body: view(ban), etag: etagOf(ban.version) };
+        return answerOf(items.existing((await items.settled(person, journal)).current, person));
       },
     }),
     adminOperation({
@@ -77,19 +71,17 @@ export function banOperations(bans: BanList): AdminOperation[] {
       },
       async handle({ params, body, ifMatch, journal }) {
         const person = validPerson(params.person!);
-        const { finished, current } = await settled(person, journal);
+        assertSentBackUnchanged({ field: 'person', given: body.person, id: person }, { given: undefined, source: API_SOURCE });
+        const { finished, current } = await items.settled(person, journal);
         const ban: Ban = { resources: [...new Set(body.resources)], until: body.until, ...(body.reason === undefined ? {} : { reason: body.reason }) };
-        const to = etagOf(versionOf(ban));
         // This call sent again after its answer was lost: answered as it would have been.
-        if (journal.isOwn(finished) && current && etagOf(current.version) === to) {
-          return { status: finished.action === 'create' ? 201 : 200, body: view(current), etag: to };
+        if (items.sentAgain(finished, current, journal, ban)) return answerOf(current!, finished.action === 'create' ? 201 : 200);
+        if (current === undefined) {
+          assertIfMatch(ifMatch, undefined, `the ban of ${person}`);
+          return { ...answerOf(await items.write(person, ban, undefined, journal, { action: 'create' }), 201), change: { id: person, action: 'create' } };
         }
-        assertIfMatch(ifMatch, current && etagOf(current.version), `the ban of ${person}`);
-        const action = current ? 'update' : 'create';
-        await journal.begin(person, { action, to });
-        const written = await bans.put(person, ban, current?.version);
-        if (!written) throw preconditionFailed(`the ban of ${person}`);
-        return { status: current ? 200 : 201, body: view(written), etag: etagOf(written.version), change: { id: person, action } };
+        const written = await items.write(person, ban, items.changeable(current, person, ifMatch), journal, { action: 'update' });
+        return { ...answerOf(written), change: { id: person, action: 'update' } };
       },
     }),
     adminOperation({
@@ -98,13 +90,9 @@ export function banOperations(bans: BanList): AdminOperation[] {
       responses: { 204: { description: 'Lifted' } },
       async handle({ params, ifMatch, journal }) {
         const person = validPerson(params.person!);
-        const { finished, current } = await settled(person, journal);
+        const { finished, current } = await items.settled(person, journal);
         if (journal.isOwn(finished) && finished.action === 'delete') return { status: 204 };
-        const ban = existing(current, person);
-        assertIfMatch(ifMatch, etagOf(ban.version), `the ban of ${person}`);
-        await journal.begin(person, { action: 'delete', to: ABSENT });
-        // Gone meanwhile counts as lifted: an earlier attempt's removal may have landed late.
-        if (!(await bans.remove(person, ban.version)) && (await bans.find(person))) throw preconditionFailed(`the ban of ${person}`);
+        await items.remove(person, items.changeable(current, person, ifMatch), journal);
         return { status: 204, change: { id: person, action: 'delete' } };
       },
     }),

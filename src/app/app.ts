@@ -14,7 +14,7 @@ import { clientOperations } from '../admin/clients.js';
 import { groupOperations } from '../admin/groups.js';
 import { banOperations } from '../admin/bans.js';
 import { keyOperations } from '../admin/keys.js';
-import { licenseOperations } from '../admin/licenses.js';
+import { versionedResourceOperations } from '../admin/versioned-resource.js';
 import { PendingChanges } from '../admin/pending-changes.js';
 import { BanList } from '../grants/common/ban-list.js';
 import { RuntimeAccounts } from '../accounts/runtime-accounts.js';
@@ -45,7 +45,6 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import { auditProviderEvents } from '../provider/provider-audit.js';
 import { deferToRequestLine, withRequestIds } from './request-context.js';
 import { TokenRateLimiter } from '../limits/token-rate.js';
-import { answerRetriedRotations } from '../provider/refresh-rotation.js';
 import { guardTokenEndpoint } from '../provider/token-endpoint-guard.js';
 import { createStore } from '../store/create-store.js';
 import { MemoryStore } from '../store/memory-store.js';
@@ -118,7 +117,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     longestLifetimeSeconds: GRANT_LIFETIME_SECONDS, clock, permanentClients: new Set(config.clients.map(({ client_id }) => client_id)),
   });
   const endings = new Endings(grantIndex);
-  const apiClients = new ApiClients(store);
+  const apiClients = new ApiClients(store, config.clients);
   const provider = createProvider({
     config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients, endings,
   });
@@ -146,16 +145,15 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const bans = new BanList(store, () => clock.now(), canonicalResource);
   const adminClients = configuredAdminClients(config.clients);
   const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: signingKeys.serverKey, clock, people, bans });
-  const licenses = minters.find((minter) => minter.licenses)?.licenses;
   for (const { ends } of minters) if (ends) endings.add(ends);
   registerMintingGrants(provider, minters.flatMap((minter) => minter.grants));
   const tokenRate = new TokenRateLimiter(store, tokenRates(config.limits.tokensPerSecond), clock);
+  // Wraps the grant handlers registered so far, so after all of them: oidc-provider's, those
+  // createProvider registers over its own (refresh_token, device code) and the minting grants.
   guardTokenEndpoint(provider, {
     tokens: tokenRate,
     failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }, clock),
   });
-  // Around the token-rate guard, not inside it: its store reads do not lengthen the time a refresh holds a place under its client's rate.
-  answerRetriedRotations(provider, store, clock);
   auditProviderEvents(provider, audit, logger);
   await assertStaticClientsValid(provider, config);
   provider.on('server_error', (ctx, error) => {
@@ -183,13 +181,13 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
     adminRoutes({
       operations: [
-        ...clientOperations({ provider, apiClients, configured: config.clients, endClient: (id) => endings.endClient(id), reservedScopes: ADMIN_SCOPES }),
+        ...clientOperations({ provider, apiClients, endClient: (id) => endings.endClient(id), reservedScopes: ADMIN_SCOPES }),
         ...accountOperations({
           directory: accounts, runtime: runtimeAccounts, upstream: upstreamAccounts, reservedPrefixes: reservedSubjectPrefixes(config),
           endPerson: (sub) => endings.endPerson(sub),
         }),
         ...groupOperations(groups),
-        ...(licenses ? licenseOperations(licenses) : []),
+        ...minters.flatMap((minter) => minter.adminResources ?? []).flatMap(versionedResourceOperations),
         ...keyOperations(signingKeys),
         ...banOperations(bans),
       ],

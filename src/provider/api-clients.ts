@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
+import { LayeredCollection } from '../store/layered-collection.js';
 import type { Store } from '../store/store.js';
 import { VersionedCollection, type Versioned } from '../store/versioned-collection.js';
 
@@ -26,10 +27,16 @@ const REGISTERED_CLIENT_MODEL = 'Client';
 export class ApiClients {
   readonly #store: Store;
   readonly #stored: VersionedCollection<ApiClientRecord>;
+  /** The configuration file's clients (their secrets left out), then those made here. */
+  readonly collection: LayeredCollection<ApiClientRecord>;
 
-  constructor(store: Store) {
+  constructor(store: Store, configured: readonly ClientMetadataRecord[] = []) {
     this.#store = store;
     this.#stored = new VersionedCollection(store, { record: (id) => `api-client:${id}`, listing: 'api-clients' });
+    this.collection = new LayeredCollection(
+      configured.map(({ client_secret: _secret, ...metadata }): [string, ApiClientRecord] => [metadata.client_id, { metadata, revision: 'config' }]),
+      [{ source: 'api', items: this.#stored }],
+    );
   }
 
   async find(clientId: string): Promise<ApiClient | undefined> {
@@ -39,11 +46,6 @@ export class ApiClients {
   /** The metadata oidc-provider builds the client from, or undefined for a client not made here. */
   async metadataOf(clientId: string): Promise<ClientMetadataRecord | undefined> {
     return (await this.#stored.find(clientId))?.item.metadata;
-  }
-
-  /** Up to `limit` clients whose ids sort after `after`, and whether more follow. */
-  async page(limit: number, after?: string): Promise<{ items: ApiClient[]; more: boolean }> {
-    return this.#stored.page(limit, after);
   }
 
   /** Whether a client registered itself (RFC 7591) under the id. */

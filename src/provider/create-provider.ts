@@ -12,7 +12,7 @@ import { enforceDevicePollingInterval } from './device-polling.js';
 import { signInAgainWhenAccountGone } from './gone-account-policy.js';
 import { clientDisplayer } from './client-display.js';
 import { providerPages } from './provider-pages.js';
-import { rotatesRefreshToken } from './refresh-rotation.js';
+import { registerRefreshTokenGrant } from './refresh-token-grant.js';
 import { grantReservedScopesOnlyWhereListed } from './reserved-scopes.js';
 import type { ApiClients } from './api-clients.js';
 import type { Endings } from './endings.js';
@@ -92,7 +92,8 @@ export function createProvider({
     // The ID token carries the claims of its scopes (groups among them) as well as userinfo does,
     // so a relying party knows the person's groups without a second request.
     conformIdTokenClaims: false,
-    rotateRefreshToken: rotatesRefreshToken,
+    // Every refresh rotates its token; the retry of a rotation never answered is answered with its successor (see refresh-token-grant).
+    rotateRefreshToken: true,
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     ttl: {
       AccessToken: HOUR,
@@ -175,6 +176,7 @@ export function createProvider({
   };
 
   const provider = new Provider(config.issuer, configuration);
+  registerRefreshTokenGrant(provider, store, clock);
   enforceDevicePollingInterval(provider, store, config.deviceFlow.interval, clock);
   grantReservedScopesOnlyWhereListed(provider, reservedScopes);
   return provider;

@@ -2,12 +2,25 @@
  * The one place that reaches into oidc-provider beyond its public API. Its internal modules are
  * not semver-stable: an upgrade checks this file and nothing else.
  */
+import type { X509Certificate } from 'node:crypto';
+
 import type { Context, Middleware } from 'koa';
 import compose from 'koa-compose';
-import { errors, type Adapter, type AdapterPayload, type ClientMetadata, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
+import {
+  errors, type AccessToken, type Adapter, type AdapterPayload, type ClientMetadata, type Grant, type KoaContextWithOIDC, type Provider, type RefreshToken,
+} from 'oidc-provider';
 import * as deviceCodeGrant from 'oidc-provider/lib/actions/grants/device_code.js';
+import difference from 'oidc-provider/lib/helpers/_/difference.js';
+import certificateThumbprint from 'oidc-provider/lib/helpers/certificate_thumbprint.js';
+import { checkAttestBinding } from 'oidc-provider/lib/helpers/check_attest_binding.js';
+import { boolean, resourceServer } from 'oidc-provider/lib/helpers/configuration_result.js';
+import { pluralize } from 'oidc-provider/lib/helpers/formatters.js';
+import * as grantCommon from 'oidc-provider/lib/helpers/grant_common.js';
 import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import providerRequestStorage from 'oidc-provider/lib/helpers/als.js';
+import resolveResource from 'oidc-provider/lib/helpers/resolve_resource.js';
+import revoke from 'oidc-provider/lib/helpers/revoke.js';
+import validatePresence from 'oidc-provider/lib/helpers/validate_presence.js';
 import * as userCodeErrors from 'oidc-provider/lib/helpers/re_render_errors.js';
 import initializeKeystore from 'oidc-provider/lib/helpers/initialize_keystore.js';
 import providerInternals from 'oidc-provider/lib/helpers/weak_cache.js';
@@ -30,14 +43,114 @@ export const DEVICE_CODE_GRANT_TYPE = deviceCodeGrant.grantType;
  * wrapping it (for RFC 8628 slow_down) means binding the built-in handler ourselves the same way.
  */
 export function builtInDeviceCodeGrant(provider: Provider): { handler: GrantHandler; parameters: Set<string> } {
-  const boundHelpers = Object.fromEntries(
-    Object.entries(grantHelpers).map(([name, helper]) => [name, (helper as (...a: unknown[]) => unknown).bind(undefined, provider)]),
-  );
+  const boundHelpers = boundGrantHelpers(provider);
   return {
     handler: (ctx) => deviceCodeGrant.handler(provider, boundHelpers, ctx),
     parameters: deviceCodeGrant.parameters,
   };
 }
+
+/** oidc-provider 9 hands its built-in grant handlers the helpers of lib/helpers/grants.js, each bound to the provider. */
+function boundGrantHelpers(provider: Provider): Record<string, (...args: unknown[]) => unknown> {
+  return Object.fromEntries(
+    Object.entries(grantHelpers).map(([name, helper]) => [name, (helper as (...a: unknown[]) => unknown).bind(undefined, provider)]),
+  );
+}
+
+/** A DPoP proof oidc-provider validated: the thumbprint of the key that signed it, which tokens are bound to. */
+export interface DPoPProof {
+  thumbprint: string;
+}
+
+/** What a token response holds, as oidc-provider 9's `buildTokenResponse` takes it. */
+export interface TokenResponseFields {
+  accessToken: string;
+  authorizationDetails: unknown;
+  expiresIn: number;
+  idToken: string | undefined;
+  refreshToken: string;
+  scope: string | undefined;
+  tokenType: string;
+}
+
+/** The grant helpers oidc-provider 9's refresh_token handler uses, with the signatures they have once bound to the provider. */
+export interface GrantHelpers {
+  validateDpop(ctx: KoaContextWithOIDC): Promise<DPoPProof | undefined>;
+  checkDpopRequired(ctx: KoaContextWithOIDC, dPoP: DPoPProof | undefined): void;
+  checkDpopReplay(ctx: KoaContextWithOIDC, dPoP: DPoPProof | undefined, clientId: string, ErrorClass: typeof errors.InvalidGrant): Promise<void>;
+  validateGrant(ctx: KoaContextWithOIDC, grantId: string | undefined): Promise<Grant>;
+  applyAuthorizationDetails(ctx: KoaContextWithOIDC, token: AccessToken, source: RefreshToken): Promise<void>;
+  buildTokenResponse(fields: TokenResponseFields): Record<string, unknown>;
+}
+
+/** The helpers a built-in grant handler is given, for a handler forked from one (see refresh-token-grant). */
+export function grantHelpersOf(provider: Provider): GrantHelpers {
+  return boundGrantHelpers(provider) as unknown as GrantHelpers;
+}
+
+/** The part of the provider's resolved configuration (defaults filled in) that oidc-provider 9's refresh_token handler reads. */
+export interface RefreshGrantConfiguration {
+  rotateRefreshToken: boolean | ((ctx: KoaContextWithOIDC) => unknown);
+  features: {
+    userinfo: { enabled: boolean };
+    mTLS: { getCertificate(ctx: KoaContextWithOIDC): X509Certificate | string | undefined };
+    resourceIndicators: { getResourceServerInfo(ctx: KoaContextWithOIDC, resource: string, client: unknown): unknown };
+  };
+}
+
+/**
+ * The configuration as oidc-provider resolved it at construction, defaults filled in: its handlers
+ * read it from the provider's internal instance (weak_cache's `configuration`, in oidc-provider 9),
+ * not from the options given.
+ */
+export function refreshGrantConfiguration(provider: Provider): RefreshGrantConfiguration {
+  return (providerInternals(provider) as { configuration: RefreshGrantConfiguration }).configuration;
+}
+
+/**
+ * The parameters oidc-provider registered a built-in grant type with: its handler module's own,
+ * and `resource` and `authorization_details` where those features are on. A handler registered
+ * over the built-in one with them takes the same parameters, and keeps the grant's rule on
+ * repeated ones (`resource`), which oidc-provider 9's `registerGrantType` replaces only when given one.
+ */
+export function builtInGrantParameters(provider: Provider, grantType: string): Set<string> {
+  const { grantTypeParams } = providerInternals(provider) as { grantTypeParams: Map<string, Set<string>> };
+  return new Set(grantTypeParams.get(grantType));
+}
+
+// The steps of oidc-provider 9's own grant handlers, under the names its refresh_token handler
+// imports them by: a handler forked from it calls them as upstream does, so that what the fork does
+// not change behaves as upstream's, and an upgrade compares the two line by line. Each assumes the
+// module, export and signature it has in oidc-provider 9.13.3, the fork's base.
+
+/** lib/helpers/validate_presence.js: invalid_request naming the missing parameters. */
+export const presence = validatePresence;
+/** lib/helpers/_/difference.js: the members of the first list missing from the second. */
+export { difference };
+/** lib/helpers/formatters.js: the word, plural for any count but one. */
+export const formatters = { pluralize };
+/** lib/helpers/certificate_thumbprint.js: a certificate's x5t#S256. */
+export { certificateThumbprint };
+/** lib/helpers/check_attest_binding.js: invalid_grant unless the client attestation's key is the one the token was bound to. */
+export { checkAttestBinding };
+/** lib/helpers/configuration_result.js: a configured function's result, checked to be a boolean. */
+export { boolean };
+/** lib/helpers/configuration_result.js: a configured resource server's description, checked. */
+export const validateResourceServer = resourceServer;
+/** lib/helpers/grant_common.js: the account a token was issued for, or invalid_grant. */
+export const validateAccount = grantCommon.validateAccount;
+/** lib/helpers/grant_common.js: invalid_grant unless a token and its grant name one account. */
+export const checkAccountMismatch = grantCommon.checkAccountMismatch;
+/** lib/helpers/grant_common.js: a new access token of a grant, unsaved. */
+export const createAccessToken = grantCommon.createAccessToken;
+/** lib/helpers/grant_common.js: binds an access token to the client's mTLS certificate, when there is one. */
+export const applyMtlsBinding = grantCommon.applyMtlsBinding;
+/** lib/helpers/grant_common.js: the ID token of a grant's answer, when its scope has openid. */
+export const issueIdToken = grantCommon.issueIdToken;
+/** lib/helpers/resolve_resource.js: the one resource an access token is for, or invalid_target. */
+export { resolveResource };
+/** lib/helpers/revoke.js: revokes a grant's tokens, and its Grant as revokeGrantPolicy says (emitting grant.revoked). */
+export { revoke };
 
 /**
  * Replaces every grant type handler registered so far (built-in and custom) with a wrapped one:
@@ -145,12 +258,12 @@ export function grantIdOfPayload(payload: Record<string, unknown> | undefined): 
 }
 
 /**
- * oidc-provider checks a code or refresh token is unconsumed, then calls the adapter's `consume`
- * and ignores what it answers, but answers the client with any error `consume` throws: the
- * adapter refuses the loser of a race to consume one token by throwing this.
+ * oidc-provider checks a code is unconsumed, then calls the adapter's `consume` and ignores what it
+ * answers, but answers the client with any error `consume` throws: the adapter refuses the loser
+ * of a race to consume one code by throwing this.
  */
-export function alreadyConsumed(model: string): Error {
-  return new errors.InvalidGrant(`${model === 'RefreshToken' ? 'refresh token' : 'grant'} already used`);
+export function alreadyConsumed(): Error {
+  return new errors.InvalidGrant('grant already used');
 }
 
 /**

@@ -1,13 +1,12 @@
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
 
-import { temporarilyUnavailable, unavailableAsProviderError } from '../http/store-unavailable.js';
+import { unavailableAsProviderError } from '../http/store-unavailable.js';
 import type { Store } from '../store/store.js';
 import { epochSeconds, type Clock } from '../time/clock.js';
 import type { ApiClients } from './api-clients.js';
 import type { Endings } from './endings.js';
 import type { GrantIndex } from './grant-index.js';
 import { alreadyConsumed } from './oidc-provider-internals.js';
-import { refreshTokenRotation, revokeGrantOf, rotatedWithinGrace } from './refresh-rotation.js';
 
 /**
  * oidc-provider asks the store to keep a device code exactly as long as it is valid, but answers
@@ -57,8 +56,6 @@ export function adapterFor(store: Store, { idleExpirySeconds, clock, grantIndex,
       const lifetime = this.#lifetime(payload, expiresIn);
       await unavailableAsProviderError(grantIndex.note(this.model, id, payload as Record<string, unknown>, lifetime));
       await unavailableAsProviderError(store.upsertModel(this.model, id, payload as Record<string, unknown>, lifetime));
-      const replaced = refreshTokenRotation.takeReplaced(this.model);
-      if (replaced !== undefined) await this.#consume(replaced, id);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -99,28 +96,14 @@ export function adapterFor(store: Store, { idleExpirySeconds, clock, grantIndex,
     }
 
     /**
-     * oidc-provider checks a code or refresh token is unconsumed, then consumes it, and ignores what
-     * consume answers: two requests racing with one token (on one instance or two) would both
-     * pass. The store's consume is atomic, so the one that loses is refused here. A refresh token
-     * used twice is a leaked one, however close together the uses: as oidc-provider does for a
-     * reuse it sees, the whole grant is revoked, so the winner's new tokens die with it. A refresh
-     * token is consumed only once its successor is saved (see refresh-rotation).
+     * oidc-provider checks a code is unconsumed, then consumes it, and ignores what consume
+     * answers: two requests racing with one code (on one instance or two) would both pass. The
+     * store's consume is atomic, so the one that loses is refused here. Refresh tokens are consumed
+     * by their own grant (refresh-token-grant), which decides what losing means for them.
      */
     async consume(id: string): Promise<void> {
-      if (refreshTokenRotation.deferConsume(this.model, id)) return;
-      await this.#consume(id);
-    }
-
-    async #consume(id: string, successorId?: string): Promise<void> {
-      if (await unavailableAsProviderError(store.consumeModel(this.model, id, successorId))) return;
-      if (this.model === 'RefreshToken') {
-        // Another rotation of this token got there first, still unanswered-for: perhaps this
-        // client's own earlier attempt, whose write timed out and ran late. Retried, this request
-        // is answered with that rotation's successor; a real reuse is still found out then.
-        if (successorId !== undefined && (await unavailableAsProviderError(rotatedWithinGrace(store, id, clock)))) throw temporarilyUnavailable();
-        await unavailableAsProviderError(revokeGrantOf(store, this.model, id));
-      }
-      throw alreadyConsumed(this.model);
+      if (await unavailableAsProviderError(store.consumeModel(this.model, id))) return;
+      throw alreadyConsumed();
     }
 
     /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { ROTATION_RETRY_GRACE_SECONDS } from '../../src/provider/refresh-rotation.js';
+import { ROTATION_RETRY_GRACE_SECONDS } from '../../src/provider/refresh-token-grant.js';
 import { withFaults, type Fault, type FaultyStore } from '../support/faulty-store.js';
 import { authorizationCodeTokens } from '../support/flows.js';
 import { basicAuth, postForm } from '../support/relying-party.js';
@@ -109,6 +109,22 @@ describe.each(STORE_BACKENDS)('a refresh whose store fails halfway (%s store)', 
     expect(answers.filter((answer) => answer.status !== 200).map((answer) => answer.body.error)).toEqual(['invalid_grant', 'invalid_grant']);
     expect(await active(tokens.access_token)).toBe(false);
     expect((await refresh(retried.body.refresh_token as string)).body.error).toBe('invalid_grant');
+  });
+
+  it('a reuse racing a rotation, whose revocation the store cuts off halfway, has still ended the grant', async () => {
+    const { tokens } = await authorizationCodeTokens(server.issuer, 'confidential');
+    const slow = store.holdNext('forgetSuccessor');
+    const rotating = refresh(tokens.refresh_token!);
+    await slow.reached;
+    store.failNext({ method: 'revokeGrant', when: 'before' });
+    const retried = await refresh(tokens.refresh_token!);
+    slow.release();
+    const rotated = (await rotating).body as { access_token: string; refresh_token: string };
+
+    expect(retried.status).toBe(503);
+    expect(await active(rotated.access_token)).toBe(false);
+    expect(await active(tokens.access_token)).toBe(false);
+    expect((await refresh(rotated.refresh_token)).body.error).toBe('invalid_grant');
   });
 
   it(`a retry after the grace window (${ROTATION_RETRY_GRACE_SECONDS} s) is reuse, and revokes the grant`, async () => {

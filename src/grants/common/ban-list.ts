@@ -56,8 +56,9 @@ export class BanList {
     return this.#stored.find(person);
   }
 
-  page(limit: number, after?: string) {
-    return this.#stored.page(limit, after);
+  /** Every ban, for listings. */
+  get stored(): VersionedCollection<Ban> {
+    return this.#stored;
   }
 
   put(person: string, ban: Ban, expected: string | undefined): Promise<Versioned<Ban> | undefined> {

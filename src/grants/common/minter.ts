@@ -8,7 +8,7 @@ import type { Store } from '../../store/store.js';
 import type { Clock } from '../../time/clock.js';
 import type { BanList } from './ban-list.js';
 import type { MintingGrant } from './minting-grant.js';
-import type { LicenseDirectory } from '../license/license-directory.js';
+import type { AdminResource } from './admin-resource.js';
 import type { People } from './people.js';
 import type { TokenRate } from './minting-service.js';
 
@@ -26,8 +26,8 @@ export interface Minter {
   routes?: Router;
   /** Mounted under /aws/ beside the other AWS-compatible APIs. */
   awsApi?: (deps: AwsApiDependencies) => Middleware | Promise<Middleware>;
-  /** The licenses it mints for, which the Admin API adds to (the license minter). */
-  licenses?: LicenseDirectory;
+  /** What operators change of it at runtime, which the Admin API serves (the license minter's licenses). */
+  adminResources?: AdminResource<unknown>[];
   /** What it keeps in clients' and people's names (the license minter's tokens), to end with them. */
   ends?: MinterEnds;
 }

@@ -1,56 +1,59 @@
+import { z } from 'zod';
+
 import type { Store } from '../../store/store.js';
-import { VersionedCollection, type Versioned } from '../../store/versioned-collection.js';
-import type { LicenseConfig } from './config.js';
-
-export type LicenseSource = 'config' | 'api';
-
-export interface License extends LicenseConfig {
-  source: LicenseSource;
-}
+import { LayeredCollection } from '../../store/layered-collection.js';
+import { VersionedCollection } from '../../store/versioned-collection.js';
+import type { AdminResource } from '../common/admin-resource.js';
+import { type LicenseConfig, licenseSchema } from './config.js';
 
 /**
  * The licenses tokens may name: the configuration file's, and those added at runtime (the Admin
  * API), which every instance sees within half a second of a change anywhere.
  */
 export class LicenseDirectory {
-  readonly #configured: ReadonlyMap<string, LicenseConfig>;
-  readonly #stored: VersionedCollection<LicenseConfig>;
+  readonly collection: LayeredCollection<LicenseConfig>;
 
   constructor(configured: readonly LicenseConfig[], store: Store) {
-    this.#configured = new Map(configured.map((license) => [license.arn, license]));
-    this.#stored = new VersionedCollection(store, { record: (arn) => `license:${arn}`, listing: 'licenses' });
+    this.collection = new LayeredCollection(configured.map((license) => [license.arn, license] as const), [
+      { source: 'api', items: new VersionedCollection(store, { record: (arn) => `license:${arn}`, listing: 'licenses' }) },
+    ]);
   }
 
   /** The license as minting and exchange see it now. */
-  async find(arn: string): Promise<License | undefined> {
-    const configured = this.#configured.get(arn);
-    if (configured) return { ...configured, source: 'config' };
-    const stored = (await this.#stored.current()).get(arn);
-    return stored && { ...stored, source: 'api' };
+  async find(arn: string): Promise<LicenseConfig | undefined> {
+    return (await this.collection.current()).get(arn);
   }
+}
 
-  isConfigured(arn: string): boolean {
-    return this.#configured.has(arn);
-  }
+const licenseView = z.object({
+  arn: z.string(),
+  maxTokens: z.int(),
+  maxTokensPerPerson: z.int().optional(),
+});
 
-  get configured(): LicenseConfig[] {
-    return [...this.#configured.values()];
-  }
-
-  /** A license added at runtime, with its stored version. */
-  findStored(arn: string): Promise<Versioned<LicenseConfig> | undefined> {
-    return this.#stored.find(arn);
-  }
-
-  listStored(): Promise<Versioned<LicenseConfig>[]> {
-    return this.#stored.list();
-  }
-
-  put(license: LicenseConfig, expected: string | undefined): Promise<Versioned<LicenseConfig> | undefined> {
-    return this.#stored.put(license.arn, license, expected);
-  }
-
-  remove(arn: string, expected: string): Promise<boolean> {
-    return this.#stored.remove(arn, expected);
-  }
+/** What operators change of the licenses through the Admin API: a license's limits, whole. */
+export function licenseAdminResource(licenses: LicenseDirectory): AdminResource<LicenseConfig> {
+  return {
+    resource: 'licenses',
+    noun: 'license',
+    id: { name: 'arn', description: 'The license ARN, URL-encoded' },
+    collection: licenses.collection,
+    view: ({ item: { arn, maxTokens, maxTokensPerPerson } }) => ({ arn, maxTokens, ...(maxTokensPerPerson === undefined ? {} : { maxTokensPerPerson }) }),
+    viewSchema: licenseView,
+    createBody: licenseSchema.extend({ source: z.string().optional().meta({ description: 'Read-only; when given, "api"' }) }),
+    // PUT changes the limits of a license; its ARN is the path's.
+    body: licenseSchema.extend({
+      arn: z.string().optional().meta({ description: 'If given, the path\'s ARN: a license cannot be renamed' }),
+      source: z.string().optional().meta({ description: 'Read-only; when given, the license\'s' }),
+    }),
+    itemOf: (arn, { maxTokens, maxTokensPerPerson }) => ({ arn, maxTokens: maxTokens as number, ...(maxTokensPerPerson === undefined ? {} : { maxTokensPerPerson: maxTokensPerPerson as number }) }),
+    creation: 'post',
+    summaries: {
+      list: 'List the licenses: the configuration file\'s, then those added here, by ARN',
+      create: 'Add a license tokens may name, on every instance within a second',
+      get: 'Read a license',
+      put: 'Change a license\'s limits; tokens already live stay live',
+      delete: 'Remove a license: no token is minted for it any more, and its tokens stop exchanging',
+    },
+  };
 }

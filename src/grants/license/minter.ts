@@ -4,7 +4,7 @@ import { findClient } from '../common/client-authentication.js';
 import { defineMinter } from '../common/minter.js';
 import type { LicenseConfig } from './config.js';
 import { licenseExchangeService } from './exchange-service.js';
-import { LicenseDirectory } from './license-directory.js';
+import { licenseAdminResource, LicenseDirectory } from './license-directory.js';
 import { licenseExchangeGrant, licenseTokenGrant } from './grant.js';
 import { MAX_EXPIRATION_DAYS } from './request.js';
 import { LICENSE_GRANT_TYPE, licenseMintingService } from './service.js';
@@ -34,7 +34,7 @@ export const licenseMinter = defineMinter<LicenseConfig[]>({
       grants: [licenseTokenGrant(tokens, people), licenseExchangeGrant(exchange, people)],
       routes: licenseTokenRoutes(provider, registry),
       awsApi: (deps) => licenseManagerApi({ ...deps, tokens, exchange, registry }),
-      licenses,
+      adminResources: [licenseAdminResource(licenses)],
       ends: { client: (clientId) => registry.endTokensOfClient(clientId), person: (sub) => registry.endTokensOfPerson(sub) },
     };
   },

@@ -1,10 +1,13 @@
-// Fails when a folder of src/ imports a folder that imports it back, however indirectly: reads
-// dependency-cruiser's JSON (on stdin) and looks for cycles in the graph of folders. Each folder
-// is a unit, but a minter (src/grants/<name>/) is one with everything below it: its AWS API may
-// build on the rest of the minter, which hands that API to the server.
+// Reads dependency-cruiser's JSON (on stdin) and fails on any import that breaks a rule of
+// .dependency-cruiser.cjs, and on any folder of src/ that imports a folder importing it back,
+// however indirectly. For the cycles each folder is a unit, but a minter (src/grants/<name>/) is
+// one with everything below it: its AWS API may build on the rest of the minter, which hands that
+// API to the server.
 import { readFileSync } from 'node:fs';
 
-const { modules } = JSON.parse(readFileSync(0, 'utf8'));
+const { modules, summary } = JSON.parse(readFileSync(0, 'utf8'));
+
+for (const { rule, from, to } of summary.violations) process.stderr.write(`${rule.severity} ${rule.name}: ${from} -> ${to}\n`);
 const unitOf = (path) => {
   const parts = path.split('/');
   if (parts[0] !== 'src' || parts.length < 3) return undefined;
@@ -38,9 +41,6 @@ for (const start of [...edges.keys()].sort()) {
   search(start, []);
 }
 
-if (cycles.length === 0) {
-  process.stdout.write(`no folder imports a folder that imports it back (${edges.size} folders)\n`);
-} else {
-  for (const cycle of cycles) process.stderr.write(`folder cycle:\n  ${cycle.join('\n  ')}\n`);
-  process.exit(1);
-}
+for (const cycle of cycles) process.stderr.write(`folder cycle:\n  ${cycle.join('\n  ')}\n`);
+if (summary.violations.length > 0 || cycles.length > 0) process.exit(1);
+process.stdout.write(`no dependency violations (${summary.totalCruised} modules) and no folder imports a folder that imports it back (${edges.size} folders)\n`);

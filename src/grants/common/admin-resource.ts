@@ -1,0 +1,36 @@
+import type { z } from 'zod';
+
+import type { Layered, LayeredCollection } from '../../store/layered-collection.js';
+
+/**
+ * A collection the Admin API offers for changes, each item written whole: the groups, and what a
+ * minter keeps that operators change at runtime (the license minter's licenses). The Admin API
+ * builds its operations and their document from this; the collection's owner declares it.
+ */
+export interface AdminResource<T> {
+  /** The path segment and the document's tag: `/admin/v1/<resource>`. */
+  resource: string;
+  /** What one item is called: `group`, named in refusals (`group hosts does not exist`) and operation ids. */
+  noun: string;
+  /** The path parameter naming an item, also the item's id field in its answer and in a write's body. */
+  id: { name: string; description: string };
+  collection: LayeredCollection<T>;
+  /** An item's answer, without `source` (added here). */
+  view(entry: Layered<T>): Record<string, unknown>;
+  viewSchema: z.ZodObject;
+  /**
+   * What a write takes. Besides the item's fields it may carry what the item's answer holds and a
+   * write does not set (its id, its `source`): an answer read, edited and sent back is taken, as
+   * long as those are what they were.
+   */
+  body: z.ZodType<Record<string, unknown>>;
+  /** What a POST that creates takes, when creation is `post` and it differs from a write's (it names the id). */
+  createBody?: z.ZodType<Record<string, unknown>>;
+  /** The item a write of `body` (its id and `source` taken out) stores under `id`. */
+  itemOf(id: string, body: Record<string, unknown>): T;
+  /** `put`: PUT creates or replaces. `post`: POST creates (the body names the id), PUT replaces one that exists. */
+  creation: 'put' | 'post';
+  summaries: { list: string; get: string; create?: string; put: string; delete: string };
+  /** Refuses a name a new item may not take, naming the rule. */
+  validateId?(id: string): void;
+}
