@@ -29,7 +29,7 @@ const layerRules = LAYERS.slice(1).map(([name, paths, why], index) => ({
   severity: 'error',
   comment: `${name}: ${why}. It imports only itself and the layers after it.`,
   from: { path: paths },
-  to: { path: '^src/', pathNot: [...paths, ...below(index + 1), ...(name === 'config' ? ['^src/grants/index\\.ts$'] : [])] },
+  to: { path: '^src/', pathNot: [...paths, ...below(index + 1)] },
 }));
 
 module.exports = {
@@ -58,9 +58,21 @@ module.exports = {
     {
       name: 'config-takes-in-only-what-it-validates',
       severity: 'error',
-      comment: 'The schema uses the stored-password check, the subject rule, the rule for URLs documents are fetched from, and the minters\' own section schemas, nothing else.',
+      comment: 'The schema runs the stored-password check, the subject rule and the rule for URLs documents are fetched from, and names the default token rate; '
+        + 'of the layers below it takes in otherwise only the types of the shapes they declare, which its output is checked against.',
       from: { path: '^src/config/' },
-      to: { path: '^src/', pathNot: ['^src/config/', '^src/accounts/password\\.ts$', '^src/accounts/subject\\.ts$', '^src/http/outside-urls\\.ts$', '^src/grants/index\\.ts$'] },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/config/', '^src/accounts/password\\.ts$', '^src/accounts/subject\\.ts$', '^src/http/outside-urls\\.ts$', '^src/limits/token-rate\\.ts$'],
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'the-configuration-reads-without-the-minters',
+      severity: 'error',
+      comment: 'Reading the configuration loads the minters\' configuration modules only (src/grants/config.ts): no minter, no AWS API, not oidc-provider.',
+      from: { path: ['^src/app/config\\.ts$', '^src/config/', '^src/grants/config\\.ts$'] },
+      to: { path: ['^src/grants/index\\.ts$', '^src/grants/[^/]+/minter\\.ts$', '^src/grants/[^/]+/aws/', '^src/aws/', 'node_modules/oidc-provider/'], reachable: true },
     },
     {
       name: 'one-seam-into-oidc-provider',

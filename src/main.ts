@@ -1,8 +1,8 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile } from './config/load.js';
-import type { Config } from './config/schema.js';
+import { ConfigError, DEFAULT_CONFIG_PATH } from './config/load.js';
+import { type Config, loadConfigFile } from './app/config.js';
 import type { Logger } from './observability/logger.js';
 import { createStagepass, listen } from './app/app.js';
 import { banner, samplesInUse } from './app/banner.js';

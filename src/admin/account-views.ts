@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type Account, upstreamUsername } from '../accounts/account-directory.js';
 import type { RuntimeAccount } from '../accounts/runtime-accounts.js';
 import type { UpstreamAccount } from '../accounts/upstream-accounts.js';
-import { groupName, subjectSchema } from '../config/schema.js';
+import { groupName, subjectSchema } from '../config/rules.js';
 import type { Versioned } from '../store/versioned-collection.js';
 import { etagOf } from './etag.js';
 import type { AdminAnswer } from './operation.js';

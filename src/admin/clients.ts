@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { errors, type ClientMetadata, type Provider } from 'oidc-provider';
 import { z } from 'zod';
 
-import { MINTING_POLICY_METADATA } from '../grants/index.js';
+import { MINTING_POLICY_METADATA } from '../grants/config.js';
 import type { ApiClientRecord, ApiClients, ClientMetadataRecord } from '../provider/api-clients.js';
 import type { Layered } from '../store/layered-collection.js';
 import { clientNeedsSecret } from '../provider/oidc-provider-internals.js';

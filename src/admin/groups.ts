@@ -1,10 +1,14 @@
 import { z } from 'zod';
 
 import type { GroupDirectory, GroupRights } from '../accounts/group-directory.js';
-import { groupName, rightsSchema } from '../config/schema.js';
+import { rightsSchemaFor } from '../config/rights.js';
+import { groupName } from '../config/rules.js';
+import { MINTING_POLICY_METADATA } from '../grants/config.js';
 import { invalidRequest } from './admin-error.js';
 import type { AdminOperation } from './operation.js';
 import { versionedResourceOperations } from './versioned-resource.js';
+
+const rightsSchema = rightsSchemaFor(MINTING_POLICY_METADATA);
 
 /**
  * A group's rights, at the top level of the body as they always were, or under `rights` as a

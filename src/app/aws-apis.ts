@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 import compose from 'koa-compose';
 import type { Provider } from 'oidc-provider';
 
-import type { Config } from '../config/schema.js';
+import type { Config } from './config.js';
 import type { Minter } from '../grants/common/minter.js';
 import type { AddressRate } from '../limits/address-rate.js';
 import type { Audit } from '../observability/audit.js';

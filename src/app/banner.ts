@@ -1,6 +1,6 @@
 import { verifyPassword } from '../accounts/password.js';
 import { SAMPLE_CREDENTIALS } from '../config/sample-credentials.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from './config.js';
 import { enabledMinters } from '../grants/index.js';
 import { offersAdminApi } from './app.js';
 import { upstreamRedirectPath } from '../sign-in/upstream-sign-in-routes.js';

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { Middleware } from 'koa';
 
-import type { Config } from '../config/schema.js';
+import type { Config } from './config.js';
 import type { Logger } from '../observability/logger.js';
 import type { StoreLifecycle } from '../store/store.js';
 import type { Lifecycle } from './health-routes.js';

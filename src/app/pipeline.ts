@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
 
 import { AWS_APIS_PREFIX } from './aws-apis.js';
-import type { Config } from '../config/schema.js';
+import type { Config } from './config.js';
 import { limitAnonymousRequests, type AnonymousRequestRates } from '../provider/anonymous-request-limits.js';
 import { canonicalProviderPaths } from '../provider/canonical-paths.js';
 import { requireDevicePageSession } from '../provider/device-page-session.js';

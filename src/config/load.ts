@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import { z } from 'zod';
-
-import { type Config, configSchema } from './schema.js';
+import type { z } from 'zod';
 
 export const DEFAULT_CONFIG_PATH = 'config/default.json';
 
@@ -17,7 +15,8 @@ export interface ConfigOverrides {
   REDIS_URL?: string;
 }
 
-export function loadConfigFile(path: string, env: ConfigOverrides): Config {
+/** Reads, parses and validates a configuration file against the schema the composition root composed. */
+export function loadConfigFileWith<Config>(schema: z.ZodType<Config>, path: string, env: ConfigOverrides): Config {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -30,22 +29,14 @@ export function loadConfigFile(path: string, env: ConfigOverrides): Config {
   } catch (cause) {
     throw new ConfigError(`config file ${path} is not valid JSON: ${(cause as Error).message}`);
   }
-  return parseConfig(raw, env, path);
+  return parseConfigWith(schema, raw, env, path);
 }
 
-/** Validates raw configuration once, applying environment overrides, into the typed Config. */
-export function parseConfig(raw: unknown, env: ConfigOverrides = {}, source = 'config'): Config {
-  const withOverrides = applyOverrides(raw, env);
-  const result = configSchema.safeParse(withOverrides);
-  if (!result.success) {
-    throw new ConfigError(`invalid ${source}:\n${describeIssues(result.error)}`);
-  }
-  const parsed = result.data;
-  assertUnique(parsed.clients.map((c) => c.client_id), 'clients', 'client_id');
-  assertUnique(parsed.accounts.map((a) => a.sub), 'accounts', 'sub');
-  assertUnique(parsed.accounts.map((a) => a.username), 'accounts', 'username');
-  assertUnique(parsed.upstreamProviders.map((p) => p.id), 'upstreamProviders', 'id');
-  return { ...parsed, issuer: parsed.issuer ?? `http://localhost:${parsed.port}` };
+/** Validates raw configuration once, applying environment overrides, into the typed configuration. */
+export function parseConfigWith<Config>(schema: z.ZodType<Config>, raw: unknown, env: ConfigOverrides = {}, source = 'config'): Config {
+  const result = schema.safeParse(applyOverrides(raw, env));
+  if (!result.success) throw new ConfigError(`invalid ${source}:\n${describeIssues(result.error)}`);
+  return result.data;
 }
 
 /** An empty variable counts as unset, as shells and orchestrators often leave them. */
@@ -68,14 +59,4 @@ function describeIssues(error: z.ZodError): string {
       return `  - ${field}: ${issue.message}`;
     })
     .join('\n');
-}
-
-function assertUnique(values: string[], list: string, field: string): void {
-  const seen = new Set<string>();
-  for (const [index, value] of values.entries()) {
-    if (seen.has(value)) {
-      throw new ConfigError(`invalid config:\n  - ${list}.${index}.${field}: duplicate value "${value}"`);
-    }
-    seen.add(value);
-  }
 }

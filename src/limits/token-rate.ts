@@ -2,7 +2,7 @@ import type { ValueStore } from '../store/store.js';
 import { type Clock, epochSeconds } from '../time/clock.js';
 
 /** Tokens per second per client for a grant type given no rate of its own. */
-const DEFAULT_TOKENS_PER_SECOND = 100;
+export const DEFAULT_TOKENS_PER_SECOND = 100;
 
 export type RateDecision =
   | { allowed: true; /** Gives the request back to the window, for a request that turned out not to count. */ refund(): void }

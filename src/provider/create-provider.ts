@@ -2,8 +2,8 @@ import { errors, Provider, type Configuration, type KoaContextWithOIDC } from 'o
 
 import type { AccountDirectory } from '../accounts/account-directory.js';
 import { findClient } from '../grants/common/client-authentication.js';
-import { MINTING_POLICY_METADATA } from '../grants/index.js';
-import type { Config } from '../config/schema.js';
+import { MINTING_POLICY_METADATA } from '../grants/config.js';
+import type { BaseConfig } from '../config/schema.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
 import type { PageRenderer } from '../http/page-renderer.js';
 import type { ModelStore, RotationNotes, ValueStore } from '../store/store.js';
@@ -33,7 +33,7 @@ const ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES = new Set(['registration', 'clien
 const INTROSPECTION_ALLOWED = 'introspection_allowed';
 
 export interface ProviderDependencies {
-  config: Config;
+  config: BaseConfig;
   store: ModelStore & RotationNotes & ValueStore;
   jwks: PrivateJwks;
   cookieKeys: string[];
@@ -203,7 +203,7 @@ function assertWholeClientAllowed(
 }
 
 /** oidc-provider validates static clients lazily; stagepass refuses to start with a broken one. */
-export async function assertStaticClientsValid(provider: Provider, config: Config): Promise<void> {
+export async function assertStaticClientsValid(provider: Provider, config: BaseConfig): Promise<void> {
   for (const [index, client] of config.clients.entries()) {
     try {
       await provider.Client.find(client.client_id);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { hashPassword } from '../../src/accounts/password.js';
-import { DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from '../../src/config/load.js';
+import { loadConfigFile, parseConfig } from '../../src/app/config.js';
+import { DEFAULT_CONFIG_PATH } from '../../src/config/load.js';
 import { banner, samplesInUse } from '../../src/app/banner.js';
 
 const defaults = loadConfigFile(DEFAULT_CONFIG_PATH, {});

@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { verifyPassword } from '../../src/accounts/password.js';
-import { ConfigError, DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from '../../src/config/load.js';
+import { loadConfigFile, parseConfig } from '../../src/app/config.js';
+import { ConfigError, DEFAULT_CONFIG_PATH } from '../../src/config/load.js';
 import { SAMPLE_CREDENTIALS } from '../../src/config/sample-credentials.js';
 import { refusalOf } from '../support/config.js';
 import { startStagepass } from '../support/stagepass.js';
@@ -167,5 +170,54 @@ describe('clients of the configuration file', () => {
     const client = { client_id: 'public-machine', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
     await expect(startStagepass({ config: { clients: [client] } }))
       .rejects.toThrow(/clients\.0 \(public-machine\): grant_types may not include client_credentials for a public client \(token_endpoint_auth_method none\)/);
+  });
+});
+
+describe('one rule, one message', () => {
+  const upstreamProvider = (overrides: Record<string, unknown> = {}) => ({
+    id: 'corp', name: 'Corp', issuer: 'https://login.corp.example', clientId: 'stagepass', clientSecret: 'secret', ...overrides,
+  });
+  const trustedIssuer = (overrides: Record<string, unknown> = {}) => ({ id: 'shop', issuer: 'https://login.shop.example', audience: 'stagepass', ...overrides });
+  const messageAt = (raw: unknown, field: string) => refusalOf(raw).split('\n').find((line) => line.startsWith(`  - ${field}: `))?.slice(`  - ${field}: `.length);
+
+  it('an http: issuer off loopback is refused in the same words for upstream providers and trusted issuers', () => {
+    const upstream = messageAt({ upstreamProviders: [upstreamProvider({ issuer: 'http://login.corp.example' })] }, 'upstreamProviders.0.issuer');
+    const trusted = messageAt({ trustedIssuers: [trustedIssuer({ issuer: 'http://login.shop.example' })] }, 'trustedIssuers.0.issuer');
+    const jwks = messageAt({ trustedIssuers: [trustedIssuer({ jwksUri: 'http://login.shop.example/jwks' })] }, 'trustedIssuers.0.jwksUri');
+    expect(upstream).toBe('must be an https: URL (http: only for localhost, 127.0.0.0/8 and [::1])');
+    expect(trusted).toBe(upstream);
+    expect(jwks).toBe(upstream);
+  });
+
+  it('an id outside [a-z0-9-]{1,32} is refused in the same words for upstream providers and trusted issuers', () => {
+    const upstream = messageAt({ upstreamProviders: [upstreamProvider({ id: 'Corp' })] }, 'upstreamProviders.0.id');
+    const trusted = messageAt({ trustedIssuers: [trustedIssuer({ id: 'Shop' })] }, 'trustedIssuers.0.id');
+    expect(upstream).toBe('must be 1 to 32 lowercase letters, digits or dashes');
+    expect(trusted).toBe(upstream);
+  });
+
+  it('a group map that maps to "*" is refused in the same words for upstream providers and trusted issuers', () => {
+    const upstream = messageAt({ upstreamProviders: [upstreamProvider({ groupMap: { staff: '*' } })] }, 'upstreamProviders.0.groupMap.staff');
+    const trusted = messageAt({ trustedIssuers: [trustedIssuer({ groupMap: { staff: '*' } })] }, 'trustedIssuers.0.groupMap.staff');
+    expect(upstream).toBe('maps to a group a person can be put in, not "*"');
+    expect(trusted).toBe(upstream);
+  });
+
+  it.each([
+    [{ trustedIssuers: [trustedIssuer(), trustedIssuer({ issuer: 'https://login.other.example' })] }, 'trustedIssuers.1.id: duplicate value "shop"'],
+    [{ trustedIssuers: [trustedIssuer(), trustedIssuer({ id: 'other' })] }, 'trustedIssuers.1.issuer: duplicate value "https://login.shop.example"'],
+  ])('two trusted issuers sharing a value are refused as every other list is, naming the second (%j)', (raw, message) => {
+    expect(refusalOf(raw)).toContain(message);
+  });
+
+  it('a duplicate is refused under the name of the file that holds it, as every other problem is', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stagepass-config-'));
+    const path = join(dir, 'prod.json');
+    try {
+      writeFileSync(path, JSON.stringify({ clients: [{ client_id: 'a' }, { client_id: 'a' }] }));
+      expect(() => loadConfigFile(path, {})).toThrow(`invalid ${path}:\n  - clients.1.client_id: duplicate value "a"`);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 });

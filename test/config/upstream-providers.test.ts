@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/app/config.js';
 import { refusalOf } from '../support/config.js';
 
 const provider = (overrides: Record<string, unknown> = {}) => ({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Config } from '../../src/config/schema.js';
+import type { Config } from '../../src/app/config.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { createStore } from '../../src/store/create-store.js';
 import type { Store } from '../../src/store/store.js';

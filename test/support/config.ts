@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 
-import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/app/config.js';
+import { ConfigError } from '../../src/config/load.js';
 
 /** The message a configuration is refused with; fails the test when it is accepted or refused otherwise. */
 export function refusalOf(raw: unknown): string {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 
 import { hashPassword } from '../../src/accounts/password.js';
-import { parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/app/config.js';
 import { loadOrCreateJwks } from '../../src/keys/signing-keys.js';
 import { createStagepass, listen, type Stagepass } from '../../src/app/app.js';
 import type { Logger } from '../../src/observability/logger.js';

@@ -1,7 +1,6 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
-import type { z } from 'zod';
 
 import type { EndpointDependencies } from '../../aws/aws-endpoint.js';
 import type { ServerSigningKey } from '../../keys/server-signing-key.js';
@@ -72,24 +71,17 @@ export interface SampleClient {
 }
 
 /**
- * Everything the server needs to know of a minter, kept in the minter's folder: its configuration
- * section, when that section turns it on, the client metadata that says what a client may mint,
- * its default token rates, the example printed at start, and how to start it. The server reads
- * these through the registry in `src/grants/index.ts`, so adding a minter is its folder and one
- * line there.
+ * Everything the server needs to know of a running minter, kept in the minter's folder: when its
+ * configuration section (`Section`, parsed; see ./minter-configuration.ts) turns it on, its
+ * default token rates, the example printed at start, and how to start it. The server reads these
+ * through the registry in `src/grants/index.ts`, so adding a minter is its folder and a line there
+ * and in `src/grants/config.ts`.
  */
-export interface MinterPlugin<Section extends z.ZodType = z.ZodType> {
+export interface MinterPlugin<Section = unknown> {
   /** Shown at start among the enabled minters. */
   name: string;
-  /** The schema of its configuration section. */
-  section: Section;
   /** Whether the parsed section offers the minter at all; a minter not configured is not offered. */
-  enabled(section: z.output<Section>, server: { adminApi: boolean }): boolean;
-  /**
-   * Client metadata fields that grant the right to mint, each with its closed vocabulary, or null
-   * for an open one (ARNs). Only the operator sets them, in the configuration file.
-   */
-  policyMetadata: Readonly<Record<string, readonly string[] | null>>;
+  enabled(section: Section, server: { adminApi: boolean }): boolean;
   /**
    * The longest a token it signs with the server's key (`MinterDependencies.serverKey`) stays
    * valid: a retired key stays published that long. None when it signs nothing with it.
@@ -105,10 +97,10 @@ export interface MinterPlugin<Section extends z.ZodType = z.ZodType> {
   /** The AWS-compatible API the running minter mounts, if it has one. */
   aws?: AwsApiDescription;
   /** Lines printed at start for the sample client, showing how to mint; none when the section gives nothing to show. */
-  example?(section: NonNullable<z.output<Section>>, sample: SampleClient): string[] | undefined;
+  example?(section: NonNullable<Section>, sample: SampleClient): string[] | undefined;
   /** Called only for an enabled section. */
-  create(section: NonNullable<z.output<Section>>, deps: MinterDependencies): Promise<Minter>;
+  create(section: NonNullable<Section>, deps: MinterDependencies): Promise<Minter>;
 }
 
 /** Checks a plugin against the interface while keeping its section's own type. */
-export const defineMinter = <Section extends z.ZodType>(plugin: MinterPlugin<Section>): MinterPlugin<Section> => plugin;
+export const defineMinter = <Section>(plugin: MinterPlugin<Section>): MinterPlugin<Section> => plugin;

@@ -1,21 +1,40 @@
 import { z } from 'zod';
 
+import type { MinterConfiguration } from '../common/minter-configuration.js';
+import { IVS_CAPABILITIES } from './participant-token.js';
+import { IVS_RIGHTS } from './policy.js';
 import { STAGE_ARN_SHAPE } from './request.js';
 
 /** The shape of the ARN IVS gives an imported public key. */
 export const PUBLIC_KEY_ARN_SHAPE = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:public-key\/[a-zA-Z0-9-]+$/;
 
+/** IVS allows 50 CreateParticipantToken calls per second per account; each client is held to the same. */
+export const IVS_TOKENS_PER_SECOND = 50;
+
 /** The `ivs` section: the key participant tokens are signed with and the configured stages. */
 export const ivsConfigSchema = z.strictObject({
-  /** The ARN IVS gave the public key at ImportPublicKey; it is the `kid` of every participant token. */
-  publicKeyArn: z.string().regex(PUBLIC_KEY_ARN_SHAPE, 'must be an IVS public key ARN (arn:aws:ivs:<region>:<account>:public-key/<id>)'),
-  /** P-384 private key (PEM); created when missing so a development server can mint at once. */
-  privateKeyFile: z.string().min(1),
+  publicKeyArn: z.string().regex(PUBLIC_KEY_ARN_SHAPE, 'must be an IVS public key ARN (arn:aws:ivs:<region>:<account>:public-key/<id>)').meta({
+    description: 'the ARN IVS gave the public key at ImportPublicKey (`arn:aws:ivs:<region>:<account>:public-key/<id>`); the `kid` of every participant token',
+  }),
+  privateKeyFile: z.string().min(1).meta({
+    description: 'the P-384 private key (PEM) that signs participant tokens; created when missing, so that a development server can mint at once',
+  }),
   stages: z.array(z.strictObject({
-    arn: z.string().max(128).regex(STAGE_ARN_SHAPE, 'must be an IVS stage ARN (arn:aws:ivs:<region>:<account>:stage/<id>)'),
-    eventsUrl: z.url({ protocol: /^wss?$/ }),
-    whipUrl: z.url({ protocol: /^https?$/ }),
-  })).default([]),
+    arn: z.string().max(128).regex(STAGE_ARN_SHAPE, 'must be an IVS stage ARN (arn:aws:ivs:<region>:<account>:stage/<id>)').meta({
+      description: 'the stage\'s ARN (`arn:aws:ivs:<region>:<account>:stage/<id>`)',
+    }),
+    eventsUrl: z.url({ protocol: /^wss?$/ }).meta({ description: 'the stage\'s events URL (`ws://` or `wss://`), put in its tokens' }),
+    whipUrl: z.url({ protocol: /^https?$/ }).meta({ description: 'the stage\'s WHIP URL (`http://` or `https://`), put in its tokens' }),
+  })).default([]).meta({ description: 'the configured stages tokens may name, beside those created through the IVS API' }),
 });
 
 export type IvsConfig = z.output<typeof ivsConfigSchema>;
+
+export const ivsConfiguration = {
+  section: ivsConfigSchema.optional().meta({
+    title: 'IVS participant tokens',
+    description: 'Present, it turns on IVS participant tokens, `GET /ivs/public-key` and the IVS real-time API. '
+      + `Each client may mint ${IVS_TOKENS_PER_SECOND} participant tokens a second, as IVS allows, unless \`limits.tokensPerSecond\` names their grant type.`,
+  }),
+  policyMetadata: { [IVS_RIGHTS.stageArns]: null, [IVS_RIGHTS.capabilities]: IVS_CAPABILITIES },
+} satisfies MinterConfiguration;

@@ -2,22 +2,17 @@ import { loadOrCreateP384Key } from '../../keys/pem-keys.js';
 import { IVS_REALTIME_API, ivsRealtimeApi } from './aws/api.js';
 import { epochSeconds } from '../../time/clock.js';
 import { defineMinter } from '../common/minter.js';
-import { ivsConfigSchema } from './config.js';
+import { IVS_TOKENS_PER_SECOND, type IvsConfig } from './config.js';
 import { ivsParticipantTokenGrant } from './grant.js';
-import { IVS_CAPABILITIES } from './participant-token.js';
-import { IVS_RIGHTS } from './policy.js';
 import { ivsPublicKeyRoute } from './public-key-route.js';
 import { IVS_GRANT_TYPE, ivsMintingService } from './service.js';
 import { IvsStageDirectory } from './stage-directory.js';
 
-export const ivsMinter = defineMinter({
+export const ivsMinter = defineMinter<IvsConfig | undefined>({
   name: 'ivs',
-  section: ivsConfigSchema.optional(),
   aws: IVS_REALTIME_API,
   enabled: (ivs) => ivs !== undefined,
-  policyMetadata: { [IVS_RIGHTS.stageArns]: null, [IVS_RIGHTS.capabilities]: IVS_CAPABILITIES },
-  // IVS allows 50 CreateParticipantToken calls per second per account; each client is held to the same.
-  tokensPerSecond: { [IVS_GRANT_TYPE]: 50 },
+  tokensPerSecond: { [IVS_GRANT_TYPE]: IVS_TOKENS_PER_SECOND },
   example: (ivs, { issuer, clientId, clientSecret }) => {
     const stage = ivs.stages[0];
     return stage && [

@@ -1,16 +1,28 @@
 import { z } from 'zod';
 
+import type { MinterConfiguration } from '../common/minter-configuration.js';
+import { LICENSE_RIGHTS } from './policy.js';
 import { ARN_MAX_LENGTH, LICENSE_ARN_RULE, LICENSE_ARN_SHAPE } from './request.js';
 
 export const licenseSchema = z.strictObject({
-  arn: z.string().max(ARN_MAX_LENGTH).regex(LICENSE_ARN_SHAPE, LICENSE_ARN_RULE),
-  /** Live (unexpired, undeleted) refresh tokens allowed for this license at once. */
-  maxTokens: z.int().min(1).max(10_000_000).default(100),
-  /** Live tokens one person may hold of this license at once (seats per person); no such limit when absent. */
-  maxTokensPerPerson: z.int().min(1).max(10_000_000).optional(),
+  arn: z.string().max(ARN_MAX_LENGTH).regex(LICENSE_ARN_SHAPE, LICENSE_ARN_RULE).meta({
+    description: 'a License Manager license ARN (`arn:aws…:license-manager:<region>:<account>:license:<id>`)',
+  }),
+  maxTokens: z.int().min(1).max(10_000_000).default(100).meta({ description: 'live (unexpired, undeleted) tokens the license may have at once' }),
+  maxTokensPerPerson: z.int().min(1).max(10_000_000).optional().meta({
+    description: 'live tokens one person may hold of the license at once (seats per person), counted in the same atomic step as `maxTokens` on every instance; '
+      + 'one more is `resource_limit_exceeded`. It applies to tokens minted for a person (a subject token); a client minting for itself is held to `maxTokens` only',
+    absent: 'no limit per person',
+  }),
 });
 
-/** The `licenses` section: the licenses tokens may name; none configured, no license grant. */
-export const licensesConfigSchema = z.array(licenseSchema).default([]);
-
 export type LicenseConfig = z.output<typeof licenseSchema>;
+
+export const licenseConfiguration = {
+  section: z.array(licenseSchema).default([]).meta({
+    title: 'Licenses',
+    description: 'The licenses tokens may name. Not empty, or with the Admin API offered (which can add licenses), '
+      + 'it turns on license tokens, their exchange, `/licenses/tokens` and the License Manager API.',
+  }),
+  policyMetadata: { [LICENSE_RIGHTS.licenseArns]: null },
+} satisfies MinterConfiguration;

@@ -2,23 +2,20 @@ import { LICENSE_MANAGER_API, licenseManagerApi } from './aws/api.js';
 import { epochSeconds } from '../../time/clock.js';
 import { findClient } from '../common/client-authentication.js';
 import { defineMinter } from '../common/minter.js';
-import { licensesConfigSchema } from './config.js';
+import type { LicenseConfig } from './config.js';
 import { licenseExchangeService } from './exchange-service.js';
 import { licenseAdminResource, LicenseDirectory } from './license-directory.js';
 import { licenseExchangeGrant, licenseTokenGrant } from './grant.js';
-import { LICENSE_RIGHTS } from './policy.js';
 import { MAX_EXPIRATION_DAYS } from './request.js';
 import { LICENSE_GRANT_TYPE, licenseMintingService } from './service.js';
 import { licenseTokenRoutes } from './token-routes.js';
 import { LicenseTokenRegistry } from './token-registry.js';
 
-export const licenseMinter = defineMinter({
+export const licenseMinter = defineMinter<LicenseConfig[]>({
   name: 'license',
-  section: licensesConfigSchema,
   aws: LICENSE_MANAGER_API,
   // Licenses may also be added at runtime: offered too when the Admin API can add them.
   enabled: (licenses, { adminApi }) => licenses.length > 0 || adminApi,
-  policyMetadata: { [LICENSE_RIGHTS.licenseArns]: null },
   // Refresh tokens outlive the hour-long access tokens exchanged for them.
   serverKeyTokenSeconds: MAX_EXPIRATION_DAYS * 86_400,
   example: ([license], { issuer, clientId, clientSecret }) => license && [

@@ -1,20 +1,16 @@
 import { loadRsaPrivateKey } from '../../keys/pem-keys.js';
 import { epochSeconds } from '../../time/clock.js';
 import { defineMinter } from '../common/minter.js';
-import { videoConfigSchema } from './config.js';
+import type { VideoConfig } from './config.js';
 import { videoTokenGrant } from './grant.js';
-import { VIDEO_RIGHTS } from './policy.js';
-import { VIDEO_ROLES } from './request.js';
 import { VIDEO_GRANT_TYPE, videoMintingService } from './service.js';
 import { canonicalVideoSessionId } from './session-id.js';
 import { videoSessionRoutes } from './session-routes.js';
 import { videoSigners } from './signers.js';
 
-export const videoMinter = defineMinter({
+export const videoMinter = defineMinter<VideoConfig | undefined>({
   name: 'video',
-  section: videoConfigSchema.optional(),
   enabled: (video) => video !== undefined,
-  policyMetadata: { [VIDEO_RIGHTS.roles]: VIDEO_ROLES },
   canonicalResource: canonicalVideoSessionId,
   example: (_video, { issuer, clientId, clientSecret }) => [
     'Create a video session, then mint a token for it:',

@@ -1,7 +1,7 @@
 import { subjectProblem } from '../../accounts/subject.js';
 import type { UpstreamAccount } from '../../accounts/upstream-accounts.js';
 import { groupsFromClaim } from '../../accounts/upstream-groups.js';
-import type { UpstreamProviderConfig } from '../../config/schema.js';
+import type { UpstreamProviderConfig } from '../../config/identity-providers.js';
 import { MAX_JSON_DEPTH, pathDeeperThan } from '../../http/json-input.js';
 import { UpstreamSignInError } from './upstream-provider.js';
 

@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 
-import type { UpstreamProviderConfig } from '../../config/schema.js';
+import type { UpstreamProviderConfig } from '../../config/identity-providers.js';
 import { MAX_OUTSIDE_DOCUMENT_BYTES, OUTSIDE_REQUEST_SECONDS, outsideFetch, ResponseTooLarge } from '../../http/outside-fetch.js';
 import type { Logger } from '../../observability/logger.js';
 import { Backoff } from '../../time/backoff.js';

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+import type { GroupRights } from '../accounts/group-directory.js';
+import { groupName } from './rules.js';
+
+/**
+ * Client metadata fields that grant the right to mint, each with its closed vocabulary, or null
+ * for an open one (ARNs), as the minters declare them.
+ */
+export type MintingPolicyMetadata = Readonly<Record<string, readonly string[] | null>>;
+
+/**
+ * What a group's members may mint: the clients' minting metadata fields with their vocabularies
+ * (`"*"` in an open one, the ARNs, means every value).
+ */
+export function rightsSchemaFor(metadata: MintingPolicyMetadata) {
+  return z.strictObject(Object.fromEntries(Object.entries(metadata).map(([field, vocabulary]) => [
+    field,
+    vocabulary === null
+      ? z.array(z.string().min(1)).optional().meta({ description: 'the values members may mint for; `"*"` for every one' })
+      : z.array(z.enum(vocabulary as [string, ...string[]])).optional().meta({ description: 'the values members may mint with' }),
+  ]))) satisfies z.ZodType<GroupRights>;
+}
+
+const GROUPS = {
+  title: 'Groups',
+  description: 'Group name (`"*"`, or 1 to 64 of `A-Z a-z 0-9 . _ : -` starting with a letter or digit) → what its members may mint. '
+    + 'Absent, a person may be minted whatever the client may mint. Present, a token minted for a person must be within both the client\'s rights '
+    + 'and the person\'s: those of every group the person is in, and of `"*"`, the group everyone is in. Groups can also be made at runtime through the Admin API.',
+  absent: 'no group policy',
+  examples: [{ '*': { video_roles: ['subscriber'] }, hosts: { ivs_stage_arns: ['*'], ivs_capabilities: ['PUBLISH', 'SUBSCRIBE'], video_roles: ['publisher', 'moderator'] } }],
+};
+
+/** Group name → what its members may mint, by the minters' rights fields. */
+export function groupsSchemaFor(metadata: MintingPolicyMetadata) {
+  return z.record(groupName, rightsSchemaFor(metadata)).optional().meta(GROUPS);
+}
