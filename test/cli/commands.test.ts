@@ -56,11 +56,13 @@ describe('command line', () => {
   it('the server starts on the default configuration, prints the sample credentials and creates its keys', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stagepass-start-'));
     const port = await freePort();
-    const config = JSON.parse(await readFile('config/default.json', 'utf8')) as Record<string, unknown>;
+    const config = JSON.parse(await readFile('config/default.json', 'utf8')) as Record<string, unknown> & { ivs: object };
     const path = join(dir, 'config.json');
-    await writeFile(path, JSON.stringify({ ...config, ...STOP_AT_ONCE, keys: keysIn(dir) }));
+    const ivs = { ...config.ivs, privateKeyFile: join(dir, 'ivs-participant-key.pem') };
+    await writeFile(path, JSON.stringify({ ...config, ...STOP_AT_ONCE, keys: keysIn(dir), ivs }));
     const result = await startServer('source', { STAGEPASS_CONFIG: path, PORT: String(port) }, /sign in as alice/);
     expect(result.stdout).toContain(`discovery: http://localhost:${port}/.well-known/openid-configuration`);
+    expect(result.stdout).toContain('admin client:        sample-admin / sample-admin-secret-change-me');
     // Each configured minter shows how to mint with the sample client.
     for (const grantType of ['ivs-participant-token', 'license-token', 'video-token']) {
       expect(result.stdout).toContain(`-u sample-backend:sample-backend-secret-change-me -d grant_type=urn:stagepass:grant-type:${grantType}`);
