@@ -14,6 +14,7 @@ const STARTED_FIRST = [
   /\/fuzz\.test\.ts$/,
   /\/commands\.test\.ts$/,
   /\/store-contract\.test\.ts$/,
+  /\/docs\/examples\.test\.ts$/,
   /\/browser\/(pages|people-rights)\.test\.ts$/,
   /\/redis-cluster-layout\.test\.ts$/,
 ];
