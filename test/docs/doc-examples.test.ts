@@ -25,14 +25,16 @@ describe('how a document marks its examples', () => {
     ]);
   });
 
-  it('the browser steps name the variable holding the URL, and the one the code goes into', () => {
+  it('the browser steps name the variable holding the URL, the one the code goes into, and who signs in when not the sample account', () => {
     const markdown = [
       '<!-- browser: approve the device at $verification_uri_complete -->',
       '<!-- browser: sign in at $authorization_url, then code=<the callback\'s code> -->',
+      '<!-- browser: sign in at $authorization_url as hana / hana hosts the late show, then hana_code=<the callback\'s code> -->',
     ].join('\n\n');
     expect(examplesIn(markdown)).toEqual([
       { kind: 'approve device', line: 1, urlVariable: 'verification_uri_complete' },
       { kind: 'sign in', line: 3, urlVariable: 'authorization_url', codeVariable: 'code' },
+      { kind: 'sign in', line: 5, urlVariable: 'authorization_url', codeVariable: 'hana_code', person: { username: 'hana', password: 'hana hosts the late show' } },
     ]);
   });
 });

@@ -66,9 +66,15 @@ async function browserPage(): Promise<Page> {
   return context.newPage();
 }
 
-async function signInAsSampleAccount(page: Page): Promise<void> {
-  await page.getByLabel('Username').fill(SAMPLE_CREDENTIALS.account.username);
-  await page.getByLabel('Password').fill(SAMPLE_CREDENTIALS.account.password);
+interface Person {
+  username: string;
+  password: string;
+}
+const SAMPLE_ACCOUNT: Person = SAMPLE_CREDENTIALS.account;
+
+async function signIn(page: Page, { username, password }: Person): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
@@ -78,20 +84,20 @@ async function approveDevice(url: string): Promise<void> {
   await page.goto(url);
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('button', { name: 'Continue' }).click();
-  await signInAsSampleAccount(page);
+  await signIn(page, SAMPLE_ACCOUNT);
   await page.getByRole('button', { name: 'Allow' }).click();
   await expect(page.getByRole('heading').textContent()).resolves.toBe('Device connected');
   await page.context().close();
 }
 
 /** Signs in and allows at an authorization URL; returns the code the browser takes to the redirect URI. */
-async function authorize(url: string): Promise<string> {
+async function authorize(url: string, person: Person): Promise<string> {
   const page = await browserPage();
   const redirectUri = new URL(url).searchParams.get('redirect_uri')!;
   // Nothing listens at the sample client's redirect URI: the browser only has to set off for it.
   const callback = page.waitForRequest((request) => request.url().startsWith(redirectUri));
   await page.goto(url);
-  await signInAsSampleAccount(page);
+  await signIn(page, person);
   await page.getByRole('button', { name: 'Allow' }).click();
   const code = new URL((await callback).url()).searchParams.get('code');
   await page.context().close();
@@ -117,7 +123,7 @@ async function run(example: Example, shell: Shell, server: QuickStart, document:
   const onServer = (text: string) => text.replaceAll(QUICK_START_PORT, `$1:${server.port}`);
   if (example.kind === 'approve device') return approveDevice(await variable(shell, example.urlVariable));
   if (example.kind === 'sign in') {
-    const code = await authorize(await variable(shell, example.urlVariable));
+    const code = await authorize(await variable(shell, example.urlVariable), example.person ?? SAMPLE_ACCOUNT);
     await shell.run(`${example.codeVariable}='${code}'`);
     return;
   }

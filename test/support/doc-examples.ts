@@ -6,13 +6,13 @@
  * - a ```json or ```text block right after one (nothing but blank lines between) is what it
  *   prints: the JSON's keys, or the text's lines;
  * - `<!-- browser: approve the device at $var -->` and
- *   `<!-- browser: sign in at $var, then code=<the callback's code> -->` stand for what the prose
- *   asks a person to do in a browser.
+ *   `<!-- browser: sign in at $var [as user / password], then code=<the callback's code> -->` stand
+ *   for what the prose asks a person to do in a browser (as the sample account unless named).
  */
 export type Example =
   | { kind: 'shell'; line: number; code: string; notRun?: string; prints?: Printed }
   | { kind: 'approve device'; line: number; urlVariable: string }
-  | { kind: 'sign in'; line: number; urlVariable: string; codeVariable: string };
+  | { kind: 'sign in'; line: number; urlVariable: string; codeVariable: string; person?: { username: string; password: string } };
 
 export interface Printed {
   language: 'json' | 'text';
@@ -21,7 +21,7 @@ export interface Printed {
 
 const NOT_RUN = /^<!-- not run: (.+) -->$/;
 const APPROVE_DEVICE = /^<!-- browser: approve the device at \$(\w+) -->$/;
-const SIGN_IN = /^<!-- browser: sign in at \$(\w+), then (\w+)=<the callback's code> -->$/;
+const SIGN_IN = /^<!-- browser: sign in at \$(\w+)(?: as (\S+) \/ (.+?))?, then (\w+)=<the callback's code> -->$/;
 const FENCE = /^```(\w*)\s*$/;
 
 export function examplesIn(markdown: string): Example[] {
@@ -56,7 +56,10 @@ export function examplesIn(markdown: string): Example[] {
     const device = APPROVE_DEVICE.exec(line);
     if (device) examples.push({ kind: 'approve device', line: index + 1, urlVariable: device[1]! });
     const signIn = SIGN_IN.exec(line);
-    if (signIn) examples.push({ kind: 'sign in', line: index + 1, urlVariable: signIn[1]!, codeVariable: signIn[2]! });
+    if (signIn) {
+      const [, urlVariable, username, password, codeVariable] = signIn;
+      examples.push({ kind: 'sign in', line: index + 1, urlVariable: urlVariable!, codeVariable: codeVariable!, ...(username ? { person: { username, password: password! } } : {}) });
+    }
   }
   return examples;
 }
