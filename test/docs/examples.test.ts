@@ -20,10 +20,15 @@ const DOCUMENTS = ['README.md', ...readdirSync('docs').filter((name) => name.end
   .filter((path) => examplesIn(readFileSync(path, 'utf8')).some((example) => example.kind !== 'shell' || !example.notRun));
 
 /**
- * curl, as the examples call it, also says on stderr how each request was answered: an example
- * whose output is piped through jq shows no error body, but its status shows.
+ * What the shell knows before the first example. curl, as the examples call it, also says on
+ * stderr how each request was answered: an example whose output is piped through jq shows no
+ * error body, but its status shows. npm refuses to install: the checkout's node_modules may be
+ * shared, and an example that installs (one left without its `not run`) must fail, not replace it.
  */
-const CURL_REPORTS_STATUS = `curl() { command curl --write-out '%{stderr}[curl answered %{http_code} to %{method} %{url_effective}]\\n' "$@"; }`;
+const PRELUDE = [
+  `curl() { command curl --write-out '%{stderr}[curl answered %{http_code} to %{method} %{url_effective}]\\n' "$@"; }`,
+  `npm() { case "$1" in ci|install|i|add|uninstall|update) echo "the examples test does not let npm $1 run" >&2; return 1;; esac; command npm "$@"; }`,
+].join('\n');
 const CURL_STATUS = /\[curl answered (\d{3}) to [^\]]*\]\n?/g;
 
 interface QuickStart {
@@ -152,7 +157,7 @@ async function run(example: Example, shell: Shell, server: QuickStart, document:
 describe('the examples of the documentation run as written against the quick-start server, in order', () => {
   it.each(DOCUMENTS)('%s', { timeout: 180_000 }, async (document) => {
     const [server, shell] = await Promise.all([startQuickStart(), startShell()]);
-    await shell.run(CURL_REPORTS_STATUS);
+    await shell.run(PRELUDE);
     for (const example of examplesIn(await readFile(document, 'utf8'))) {
       await run(example, shell, server, document);
     }

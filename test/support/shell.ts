@@ -24,7 +24,8 @@ export interface Shell {
  */
 export async function startShell(): Promise<Shell> {
   const dir = await mkdtemp(join(tmpdir(), 'stagepass-shell-'));
-  const bash = startProcess('bash', ['--noprofile', '--norc'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // A process group of its own: what the code started ends with the shell.
+  const bash = startProcess('bash', ['--noprofile', '--norc'], { stdio: ['pipe', 'pipe', 'pipe'], group: true });
   const streams = { stdout: '', stderr: '' };
   let changed = () => {};
   bash.stdout!.on('data', (chunk) => { streams.stdout += chunk; changed(); });
