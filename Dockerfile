@@ -21,5 +21,5 @@ RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 3000
 # libuv's pool signs ES384 and RS256 tokens: one thread per core, at least two, unless set
-# (README: Several instances and cluster mode). exec leaves node as PID 1, to receive the stop signal itself.
+# (docs/operations.md: Several instances and cluster mode). exec leaves node as PID 1, to receive the stop signal itself.
 CMD ["sh", "-c", "n=$(nproc); export UV_THREADPOOL_SIZE=${UV_THREADPOOL_SIZE:-$(( n > 2 ? n : 2 ))}; exec node dist/main.js"]

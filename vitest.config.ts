@@ -14,6 +14,7 @@ const STARTED_FIRST = [
   /\/fuzz\.test\.ts$/,
   /\/commands\.test\.ts$/,
   /\/store-contract\.test\.ts$/,
+  /\/docs\/examples\.test\.ts$/,
   /\/browser\/(pages|people-rights)\.test\.ts$/,
   /\/redis-cluster-layout\.test\.ts$/,
 ];
@@ -34,6 +35,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    // Ends what a test or file started and left running, whether it passed or not.
+    setupFiles: ['test/support/no-process-left.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     sequence: { sequencer: LongestFirst },

@@ -1,3 +1,4 @@
+import { ADMIN_SCOPE, configuredAdminClients } from '../admin/admin-access.js';
 import { verifyPassword } from '../accounts/password.js';
 import { SAMPLE_CREDENTIALS } from '../config/sample-credentials.js';
 import type { Config } from './config.js';
@@ -10,6 +11,7 @@ export interface SamplesInUse {
   confidentialClient: boolean;
   publicClient: boolean;
   account: boolean;
+  adminClient: boolean;
 }
 
 /**
@@ -18,12 +20,14 @@ export interface SamplesInUse {
  * sample password.
  */
 export async function samplesInUse(config: Config): Promise<SamplesInUse> {
-  const { confidentialClient, publicClient, account } = SAMPLE_CREDENTIALS;
+  const { confidentialClient, publicClient, account, adminClient } = SAMPLE_CREDENTIALS;
   const sampleAccount = config.accounts.find(({ username }) => username === account.username);
+  const hasSecret = ({ clientId, clientSecret }: { clientId: string; clientSecret: string }) => config.clients.some((c) => c.client_id === clientId && c.client_secret === clientSecret);
   return {
-    confidentialClient: config.clients.some((c) => c.client_id === confidentialClient.clientId && c.client_secret === confidentialClient.clientSecret),
+    confidentialClient: hasSecret(confidentialClient),
     publicClient: config.clients.some((c) => c.client_id === publicClient.clientId && c.token_endpoint_auth_method === 'none'),
     account: sampleAccount !== undefined && (await verifyPassword(account.password, sampleAccount.password)),
+    adminClient: hasSecret(adminClient) && (configuredAdminClients(config.clients).get(adminClient.clientId) ?? []).includes(ADMIN_SCOPE),
   };
 }
 
@@ -40,12 +44,13 @@ export function banner(config: Config, samples: SamplesInUse): string {
     // The operator registers each redirect URI with its upstream provider.
     ...config.upstreamProviders.map(({ id, name }) => `  upstream:  ${name} (${id}), redirect URI ${config.issuer}${upstreamRedirectPath(id)}`),
   ];
-  if (!samples.confidentialClient && !samples.publicClient && !samples.account) return `${lines.join('\n')}\n`;
-  const { confidentialClient, publicClient, account } = SAMPLE_CREDENTIALS;
+  if (!Object.values(samples).includes(true)) return `${lines.join('\n')}\n`;
+  const { confidentialClient, publicClient, account, adminClient } = SAMPLE_CREDENTIALS;
   lines.push('', 'Sample credentials (public: for trying stagepass only, never in production):');
   if (samples.confidentialClient) lines.push(`  confidential client: ${confidentialClient.clientId} / ${confidentialClient.clientSecret}`);
   if (samples.publicClient) lines.push(`  public client:       ${publicClient.clientId} (device flow, native app with PKCE)`);
   if (samples.account) lines.push(`  account:             ${account.username} / ${account.password}`);
+  if (samples.adminClient) lines.push(`  admin client:        ${adminClient.clientId} / ${adminClient.clientSecret} (client_credentials, scope ${ADMIN_SCOPE})`);
   if (samples.publicClient && samples.account) {
     lines.push(
       '',

@@ -6,4 +6,5 @@ export const SAMPLE_CREDENTIALS = {
   confidentialClient: { clientId: 'sample-backend', clientSecret: 'sample-backend-secret-change-me' },
   publicClient: { clientId: 'sample-device' },
   account: { username: 'alice', password: 'stagepass-demo' },
+  adminClient: { clientId: 'sample-admin', clientSecret: 'sample-admin-secret-change-me' },
 } as const;

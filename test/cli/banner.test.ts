@@ -15,7 +15,22 @@ describe('the start-up banner', () => {
     expect(text).toContain('confidential client: sample-backend / sample-backend-secret-change-me');
     expect(text).toContain('public client:       sample-device');
     expect(text).toContain('account:             alice / stagepass-demo');
+    expect(text).toContain('admin client:        sample-admin / sample-admin-secret-change-me (client_credentials, scope stagepass:admin)');
     expect(text).toContain('Try the device flow:');
+  });
+
+  it('offers the sample admin client only while the configuration has it with its secret and the admin scope', async () => {
+    const withClients = (change: (client: Record<string, unknown>) => Record<string, unknown>) => parseConfig({
+      ...rawDefaults(),
+      clients: defaults.clients.map((client) => (client.client_id === 'sample-admin' ? change({ ...client }) : client)),
+    });
+    const otherSecret = withClients((client) => ({ ...client, client_secret: 'a secret of its own, 0123456789abcdef' }));
+    const readOnly = withClients((client) => ({ ...client, scope: 'stagepass:admin:read' }));
+    for (const config of [otherSecret, readOnly]) {
+      const text = banner(config, await samplesInUse(config));
+      expect(text).toContain('confidential client: sample-backend');
+      expect(text).not.toContain('admin client:');
+    }
   });
 
   it('offers no sample account a configuration does not have, nor the sample password of an account whose password is another', async () => {

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +9,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/accounts/password.js';
 import { BUILT_MAIN, builtServer } from '../support/built-server.js';
 import { freePort } from '../support/free-port.js';
+import { startProcess, testEnvironment } from '../support/processes.js';
 import { keysIn } from '../support/stagepass.js';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+/** Runs a command to its end, in the test environment. */
+const run = (command: string, args: string[]) => execFileAsync(command, args, { env: testEnvironment() });
 const TSX = join('node_modules', '.bin', 'tsx');
 // A server these tests stop has no traffic to drain: waiting out the 5-second default would only idle.
 const STOP_AT_ONCE = { shutdownDrainSeconds: 0 };
@@ -23,18 +26,19 @@ const STOP_AT_ONCE = { shutdownDrainSeconds: 0 };
 function startServer(main: 'source' | 'built', env: Record<string, string>, until?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const [command, ...args] = main === 'source' ? [TSX, 'src/main.ts'] : [process.execPath, BUILT_MAIN];
-    const child = spawn(command!, args, { env: { ...process.env, ...env } });
+    // tsx runs the source in a process of its own.
+    const child = startProcess(command!, args, { env, group: main === 'source' });
     let stdout = '';
     let stderr = '';
     const done = (code: number | null) => resolve({ code, stdout, stderr });
-    child.stdout.on('data', (chunk) => {
+    child.stdout!.on('data', (chunk) => {
       stdout += chunk;
       if (until?.test(stdout)) {
         child.once('exit', () => done(null));
         child.kill('SIGTERM');
       }
     });
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stderr!.on('data', (chunk) => (stderr += chunk));
     child.once('exit', done);
   });
 }
@@ -52,11 +56,13 @@ describe('command line', () => {
   it('the server starts on the default configuration, prints the sample credentials and creates its keys', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stagepass-start-'));
     const port = await freePort();
-    const config = JSON.parse(await readFile('config/default.json', 'utf8')) as Record<string, unknown>;
+    const config = JSON.parse(await readFile('config/default.json', 'utf8')) as Record<string, unknown> & { ivs: object };
     const path = join(dir, 'config.json');
-    await writeFile(path, JSON.stringify({ ...config, ...STOP_AT_ONCE, keys: keysIn(dir) }));
+    const ivs = { ...config.ivs, privateKeyFile: join(dir, 'ivs-participant-key.pem') };
+    await writeFile(path, JSON.stringify({ ...config, ...STOP_AT_ONCE, keys: keysIn(dir), ivs }));
     const result = await startServer('source', { STAGEPASS_CONFIG: path, PORT: String(port) }, /sign in as alice/);
     expect(result.stdout).toContain(`discovery: http://localhost:${port}/.well-known/openid-configuration`);
+    expect(result.stdout).toContain('admin client:        sample-admin / sample-admin-secret-change-me');
     // Each configured minter shows how to mint with the sample client.
     for (const grantType of ['ivs-participant-token', 'license-token', 'video-token']) {
       expect(result.stdout).toContain(`-u sample-backend:sample-backend-secret-change-me -d grant_type=urn:stagepass:grant-type:${grantType}`);
@@ -75,10 +81,10 @@ describe('command line', () => {
       const path = join(dir, 'config.json');
       await writeFile(path, JSON.stringify({ ...STOP_AT_ONCE, keys: keysIn(dir) }));
       const port = await freePort();
-      const child = spawn(process.execPath, [BUILT_MAIN], { env: { ...process.env, STAGEPASS_CONFIG: path, PORT: String(port) } });
+      const child = startProcess(process.execPath, [BUILT_MAIN], { env: { STAGEPASS_CONFIG: path, PORT: String(port) } });
       let discovery: Record<string, unknown>;
       try {
-        await new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => String(chunk).includes('listening') && resolve()));
+        await new Promise<void>((resolve) => child.stdout!.on('data', (chunk: Buffer) => String(chunk).includes('listening') && resolve()));
         discovery = await (await fetch(`http://localhost:${port}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
       } finally {
         child.kill('SIGTERM');

@@ -151,6 +151,8 @@ describe('configuration', () => {
     expect(raw.clients.some((c) => c.client_id === SAMPLE_CREDENTIALS.publicClient.clientId)).toBe(true);
     const account = config.accounts.find((a) => a.username === SAMPLE_CREDENTIALS.account.username);
     expect(await verifyPassword(SAMPLE_CREDENTIALS.account.password, account!.password)).toBe(true);
+    const admin = config.clients.find((c) => c.client_id === SAMPLE_CREDENTIALS.adminClient.clientId);
+    expect(admin).toMatchObject({ client_secret: SAMPLE_CREDENTIALS.adminClient.clientSecret, grant_types: ['client_credentials'], scope: 'stagepass:admin' });
   });
 });
 

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { hashPassword } from '../../src/accounts/password.js';
 import { BUILT_MAIN, builtServer } from './built-server.js';
 import { freePort } from './free-port.js';
+import { endProcess, startProcess } from './processes.js';
 import { CLIENTS, keysIn, TEST_ADDRESS_RATES, USERS } from './stagepass.js';
 
 
@@ -59,17 +60,17 @@ export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, c
   const built = [process.execPath, BUILT_MAIN];
   const [command, ...args] = npmStart ? ['npm', 'start', '--silent'] : clockOffset === undefined ? built : ['faketime', '-f', clockOffset, ...built];
   // A process group of its own, so that kill() reaches a server npm left behind.
-  const child = spawn(command!, args, { env: { ...process.env, STAGEPASS_CONFIG: path }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = startProcess(command!, args, { env: { STAGEPASS_CONFIG: path }, stdio: ['ignore', 'pipe', 'pipe'], group: true });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
 
   await new Promise<void>((resolve, reject) => {
     const check = () => {
       if (stdout.includes('stagepass is listening')) resolve();
     };
-    child.stdout.on('data', check);
+    child.stdout!.on('data', check);
     child.once('exit', (code) => reject(new Error(`stagepass exited with ${code} before listening:\n${stderr}`)));
   });
 
@@ -84,12 +85,6 @@ export async function startChildStagepass({ keysDir, redisUrl, redisKeyPrefix, c
       const [code] = (await exited) as [number | null];
       return code;
     },
-    kill() {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-      }
-    },
+    kill: () => endProcess(child),
   };
 }

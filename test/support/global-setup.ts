@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
 
 import { freePort } from './free-port.js';
+import { endProcess, startProcess } from './processes.js';
 import { sleep } from './sleep.js';
 
 declare module 'vitest' {
@@ -19,13 +20,13 @@ declare module 'vitest' {
 }
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 let ownedRedis: ChildProcess | undefined;
 let build: ChildProcess | undefined;
 
 /**
  * Starts the build the process-starting tests wait for, and finds the Redis the suites run
- * against: REDIS_URL, else 127.0.0.1:6379, else a redis-server started here on a spare port. A
- * missing Redis or Chromium fails the run; nothing is skipped.
+ * against. A missing Redis or Chromium fails the run; nothing is skipped.
  */
 export async function setup(project: TestProject): Promise<void> {
   project.provide('buildReport', startBuild());
@@ -37,8 +38,8 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
-  ownedRedis?.kill('SIGTERM');
-  if (build?.exitCode === null) build.kill('SIGTERM');
+  if (ownedRedis) endProcess(ownedRedis);
+  if (build?.exitCode === null) endProcess(build);
 }
 
 /**
@@ -55,7 +56,7 @@ function startBuild(): string {
     renameSync(join(dir, 'report.tmp'), report);
   };
   let output = '';
-  build = spawn('npm', ['run', '--silent', 'build'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  build = startProcess('npm', ['run', '--silent', 'build'], { stdio: ['ignore', 'pipe', 'pipe'], group: true });
   build.stdout!.on('data', (chunk) => (output += chunk));
   build.stderr!.on('data', (chunk) => (output += chunk));
   build.once('error', (error) => ended(null, error.message));
@@ -63,12 +64,14 @@ function startBuild(): string {
   return report;
 }
 
-async function findOrStartRedis(): Promise<string> {
-  for (const url of [process.env.REDIS_URL, 'redis://127.0.0.1:6379'].filter(Boolean) as string[]) {
-    if (await answers(url)) return url;
-  }
+/**
+ * The Redis at 127.0.0.1:6379, else a redis-server started here on a spare port. Never the one
+ * REDIS_URL names: that is a developer's own stagepass's, whose data the tests have no business in.
+ */
+export async function findOrStartRedis(): Promise<string> {
+  if (await answers(LOCAL_REDIS)) return LOCAL_REDIS;
   const port = await freePort();
-  ownedRedis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  ownedRedis = startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const spawnFailed = new Promise<never>((_, reject) => ownedRedis!.once('error', (e) => reject(new Error(`no Redis answered and redis-server could not start: ${e.message}`))));
   const url = `redis://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 50; attempt += 1) {

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { freePort } from './free-port.js';
+import { startProcess } from './processes.js';
 import { sleep } from './sleep.js';
 
 const run = promisify(execFile);
@@ -94,7 +95,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 }
 
 function spawnNode(port: number, dir: string): ChildProcess {
-  return spawn('redis-server', [
+  return startProcess('redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
     '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', String(CLUSTER_NODE_TIMEOUT_MS),
     '--dir', dir, '--save', '', '--appendonly', 'no',

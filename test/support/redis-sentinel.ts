@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { freePort } from './free-port.js';
+import { startProcess } from './processes.js';
 import { sleep } from './sleep.js';
 
 const run = promisify(execFile);
@@ -32,7 +33,7 @@ export async function startRedisSentinels(): Promise<RedisSentinels> {
   const processes = new Map<number, ChildProcess>();
   let spawnFailure: Error | undefined;
   const server = (port: number, args: string[]) => {
-    const child = spawn('redis-server', args, { stdio: 'ignore' });
+    const child = startProcess('redis-server', args, { stdio: 'ignore' });
     child.once('error', (error) => { spawnFailure = error; });
     processes.set(port, child);
   };

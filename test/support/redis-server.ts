@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 import { freePort } from './free-port.js';
+import { currentLifetime, startProcess } from './processes.js';
 import { sleep } from './sleep.js';
 
 /** A redis-server on a spare loopback port, owned by one test, which may stop, pause and restart it. */
@@ -36,12 +37,13 @@ export async function startOwnedRedis(redisArgs: string[] = []): Promise<OwnedRe
   const url = `redis://127.0.0.1:${port}`;
   const dir = await mkdtemp(join(tmpdir(), 'stagepass-redis-'));
   let child: ChildProcess | undefined;
+  const lifetime = currentLifetime();
 
   const start = async ({ empty = false } = {}) => {
     if (empty) await rm(join(dir, 'appendonlydir'), { recursive: true, force: true });
-    child = spawn('redis-server', [
+    child = startProcess('redis-server', [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', ...redisArgs,
-    ], { stdio: 'ignore' });
+    ], { stdio: 'ignore', lifetime });
     const spawnFailed = new Promise<never>((_, reject) => child!.once('error', (error) =>
       reject(new Error(`redis-server could not start (apt-get install -y redis-server): ${error.message}`))));
     for (let attempt = 0; attempt < 100; attempt += 1) {
