@@ -269,6 +269,60 @@ describe.each([['memory', false], ['Redis', true]] as const)('the Admin API on t
     });
   });
 
+  describe('what GET answers, PUT takes back', () => {
+    /** Reads the item, changes one field of its answer, and sends the whole answer back with its ETag. */
+    const editInPlace = async (path: string, edit: (answer: Record<string, unknown>) => void) => {
+      const read = await admin.get(path);
+      expect(read.status, path).toBe(200);
+      const body = structuredClone(read.body) as Record<string, unknown>;
+      edit(body);
+      return admin.put(path, body, { 'if-match': read.headers.get('etag')! });
+    };
+
+    it('a group, a license, a client, an account and a ban read, edited and sent back as read are taken whole', async () => {
+      expect((await admin.put('/groups/editors', { video_roles: ['subscriber'] })).status).toBe(201);
+      const group = await editInPlace('/groups/editors', (answer) => { (answer.rights as Record<string, unknown>).video_roles = ['publisher']; });
+      expect(group.status).toBe(200);
+      expect(group.body).toEqual({ name: 'editors', source: 'api', rights: { video_roles: ['publisher'] } });
+
+      const arn = LICENSES.large;
+      expect((await admin.post('/licenses', { arn, maxTokens: 1 })).status).toBe(201);
+      const license = await editInPlace(`/licenses/${encodeURIComponent(arn)}`, (answer) => { answer.maxTokens = 7; });
+      expect(license.body).toEqual({ arn, maxTokens: 7, source: 'api' });
+
+      expect((await admin.post('/clients', { client_id: 'round-trip', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] })).status).toBe(201);
+      const client = await editInPlace('/clients/round-trip', (answer) => { answer.client_name = 'Round trip'; });
+      expect(client.status).toBe(200);
+      expect(client.body).toMatchObject({ client_id: 'round-trip', source: 'api', client_name: 'Round trip' });
+
+      const made = await admin.post('/accounts', { username: 'round-trip', password: 'long enough password' });
+      const account = await editInPlace(`/accounts/${encodeURIComponent(made.body.sub)}`, (answer) => { answer.groups = ['hosts']; });
+      expect(account.status).toBe(200);
+      expect(account.body).toMatchObject({ sub: made.body.sub, source: 'api', username: 'round-trip', groups: ['hosts'] });
+
+      expect((await admin.put('/bans/someone', { resources: ['*'] })).status).toBe(201);
+      const ban = await editInPlace('/bans/someone', (answer) => { answer.reason = 'sent back'; });
+      expect(ban.status).toBe(200);
+      expect(ban.body).toMatchObject({ person: 'someone', resources: ['*'], reason: 'sent back', holds: true });
+
+      for (const path of ['/groups/editors', `/licenses/${encodeURIComponent(arn)}`, '/clients/round-trip', `/accounts/${encodeURIComponent(made.body.sub)}`, '/bans/someone']) {
+        expect((await admin.delete(path)).status, path).toBe(204);
+      }
+    });
+
+    it('a read-only field sent back changed is refused, naming it', async () => {
+      expect((await admin.put('/groups/renamed', { video_roles: ['subscriber'] })).status).toBe(201);
+      const moved = await editInPlace('/groups/renamed', (answer) => { answer.source = 'config'; });
+      expect(moved.status).toBe(400);
+      expect(moved.body.error_description).toBe('source is read-only: it is "api" here');
+      const renamed = await editInPlace('/groups/renamed', (answer) => { answer.name = 'another'; });
+      expect(renamed.body.error_description).toBe('name must be the path\'s, renamed');
+      const both = await admin.put('/groups/renamed', { rights: { video_roles: ['publisher'] }, video_roles: ['subscriber'] });
+      expect(both.body.error_description).toMatch(/^rights must not be given beside video_roles/);
+      expect((await admin.delete('/groups/renamed')).status).toBe(204);
+    });
+  });
+
   describe('audit and document', () => {
     it('every change is one admin_change event naming the client, resource, id and action, never the body', async () => {
       await admin.put('/groups/audited', { video_roles: ['subscriber'] });
