@@ -26,6 +26,9 @@ export interface LayerCursor {
 
 export const CONFIG_SOURCE = 'config';
 
+/** How many items `all` reads at a time. */
+const ALL_PAGE_SIZE = 200;
+
 /**
  * The items of one resource: the configuration file's, read-only, then those of one or more
  * stored layers, which every instance changes from the version it read. A name the configuration
@@ -80,6 +83,19 @@ export class LayeredCollection<T> {
       if (items.length > limit || page.more) return { items: items.slice(0, limit), more: true };
     }
     return { items, more: false };
+  }
+
+  /** Every item, layer by layer, each by name. */
+  async all(): Promise<Layered<T>[]> {
+    const items: Layered<T>[] = [];
+    let after: LayerCursor | undefined;
+    for (;;) {
+      const page = await this.page(ALL_PAGE_SIZE, after);
+      items.push(...page.items);
+      const last = page.items.at(-1);
+      if (!page.more || !last) return items;
+      after = { source: last.source, name: last.name };
+    }
   }
 
   async #pageOfLayer(layer: number, limit: number, after: string | undefined): Promise<{ items: Layered<T>[]; more: boolean }> {

@@ -15,7 +15,7 @@ export interface Versioned<T> {
 /**
  * Named records kept in the store until deleted, each changed only from the version the changer
  * read (compare and set), so that two instances, or two operators, never overwrite each other's
- * change unknowingly. Like `StoredCollection`, an item is listed before it is recorded and
+ * change unknowingly. An item is listed before it is recorded and
  * forgotten before it is unlisted: the listing may run ahead of the records, never behind.
  */
 export class VersionedCollection<T> {

@@ -1,6 +1,7 @@
 import type { IvsConfig } from './config.js';
+import { LayeredCollection } from '../../store/layered-collection.js';
 import type { SetStore, ValueStore } from '../../store/store.js';
-import { StoredCollection } from '../../store/stored-collection.js';
+import { VersionedCollection } from '../../store/versioned-collection.js';
 
 export interface IvsStage {
   arn: string;
@@ -17,32 +18,40 @@ export interface IvsStage {
  * IVS API, kept in the store so that every instance, the token endpoint and the API agree.
  */
 export class IvsStageDirectory {
-  readonly #configured: ReadonlyMap<string, IvsStage>;
-  readonly #created: StoredCollection<IvsStage>;
+  readonly #stages: LayeredCollection<IvsStage>;
+  readonly #created: VersionedCollection<IvsStage>;
 
   constructor(configured: IvsConfig['stages'], store: ValueStore & SetStore) {
-    this.#configured = new Map(configured.map((stage) => [stage.arn, { ...stage, name: '', tags: {}, configured: true }]));
-    this.#created = new StoredCollection(store, { record: (arn) => `ivs-stage:${arn}`, listing: 'ivs-stages' });
+    this.#created = new VersionedCollection(store, { record: (arn) => `ivs-stage:${arn}`, listing: 'ivs-stages' });
+    this.#stages = new LayeredCollection(
+      configured.map((stage): [string, IvsStage] => [stage.arn, { ...stage, name: '', tags: {}, configured: true }]),
+      [{ source: 'api', items: this.#created }],
+    );
   }
 
   async find(arn: string): Promise<IvsStage | undefined> {
-    return this.#configured.get(arn) ?? this.#created.find(arn);
+    return (await this.#stages.find(arn))?.item;
   }
 
-  /** Configured stages first, then created ones by ARN, so that paging through them is stable. */
+  /** Configured stages first, then created ones, each by ARN, so that paging through them is stable. */
   async list(): Promise<IvsStage[]> {
-    return [...this.#configured.values(), ...(await this.#created.list())];
+    return (await this.#stages.all()).map(({ item }) => item);
   }
 
+  /** Stores a new stage under its new ARN. */
   async create(stage: Omit<IvsStage, 'configured'>): Promise<IvsStage> {
     const created = { ...stage, configured: false };
-    await this.#created.add(stage.arn, created);
+    if (!(await this.#created.put(stage.arn, created, undefined))) throw new Error(`a stage ${stage.arn} exists already`);
     return created;
   }
 
   /** Deletes a created stage; configured stages and unknown ARNs are left as they are. */
   async delete(arn: string): Promise<'deleted' | 'configured' | 'not_found'> {
-    if (this.#configured.has(arn)) return 'configured';
-    return (await this.#created.remove(arn)) ? 'deleted' : 'not_found';
+    if (this.#stages.isConfigured(arn)) return 'configured';
+    const found = await this.#created.find(arn);
+    if (!found) return 'not_found';
+    // A stage never changes once created: a removal that finds it gone lost only to a racing deletion.
+    await this.#created.remove(arn, found.version);
+    return 'deleted';
   }
 }

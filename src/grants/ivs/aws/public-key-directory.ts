@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 
 import type { SetStore, ValueStore } from '../../../store/store.js';
-import { StoredCollection } from '../../../store/stored-collection.js';
+import { VersionedCollection } from '../../../store/versioned-collection.js';
 
 export interface IvsPublicKey {
   arn: string;
@@ -16,22 +16,23 @@ export interface IvsPublicKey {
  * configuration, listed first) and those imported through the API, kept in the store.
  */
 export class IvsPublicKeyDirectory {
-  readonly #imported: StoredCollection<IvsPublicKey>;
+  readonly #imported: VersionedCollection<IvsPublicKey>;
 
   constructor(private readonly serverKey: IvsPublicKey, store: ValueStore & SetStore) {
-    this.#imported = new StoredCollection(store, { record: (arn) => `ivs-public-key:${arn}`, listing: 'ivs-public-keys' });
+    this.#imported = new VersionedCollection(store, { record: (arn) => `ivs-public-key:${arn}`, listing: 'ivs-public-keys' });
   }
 
   async find(arn: string): Promise<IvsPublicKey | undefined> {
-    return arn === this.serverKey.arn ? this.serverKey : this.#imported.find(arn);
+    return arn === this.serverKey.arn ? this.serverKey : (await this.#imported.find(arn))?.item;
   }
 
   async list(): Promise<IvsPublicKey[]> {
-    return [this.serverKey, ...(await this.#imported.list())];
+    return [this.serverKey, ...(await this.#imported.list()).map(({ item }) => item)];
   }
 
+  /** Stores a key imported under its new ARN. */
   async import(key: IvsPublicKey): Promise<void> {
-    await this.#imported.add(key.arn, key);
+    if (!(await this.#imported.put(key.arn, key, undefined))) throw new Error(`a public key ${key.arn} exists already`);
   }
 }
 
