@@ -54,11 +54,11 @@ import type { Store } from '../store/store.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { UpstreamProvider } from '../sign-in/upstream/upstream-provider.js';
 import type { Lifecycle } from './health-routes.js';
-import { interactionRoutes } from '../sign-in/interaction-routes.js';
+import { signInRoutes } from '../sign-in/sign-in-routes.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { assetRoutes, createPageRenderer } from '../http/pages.js';
 import { requestPipeline } from './pipeline.js';
-import { upstreamRedirectPath, upstreamSignInRoutes } from '../sign-in/upstream-sign-in-routes.js';
+import { upstreamRedirectPath } from '../sign-in/upstream.js';
 
 export const VIEWS_DIR = fileURLToPath(new URL('../../views', import.meta.url));
 
@@ -181,12 +181,11 @@ export async function createStagepass(config: Config, options: StagepassOptions 
 
   const routers = [
     assetRoutes(VIEWS_DIR),
-    interactionRoutes({
-      provider, accounts, render, csrfSecret: cookieKeys[0]!, loginThrottle: new LoginThrottle(store, config.limits.login, clock), audit,
+    ...signInRoutes({
+      provider, accounts, upstreamAccounts, upstreamProviders, render, csrfSecret: cookieKeys[0]!, audit, store, clock,
+      loginThrottle: new LoginThrottle(store, config.limits.login, clock),
       displayClient: clientDisplayer(config.clients.map((client) => client.client_id), apiClients),
-      upstreamProviders: [...upstreamProviders.values()],
     }),
-    upstreamSignInRoutes({ provider, upstreamProviders, upstreamAccounts, store, render, audit, clock }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),
     adminRoutes({
       operations: [

@@ -4,7 +4,7 @@ import { SAMPLE_CREDENTIALS } from '../config/sample-credentials.js';
 import type { Config } from './config.js';
 import { enabledMinters } from '../grants/index.js';
 import { offersAdminApi } from './app.js';
-import { upstreamRedirectPath } from '../sign-in/upstream-sign-in-routes.js';
+import { upstreamRedirectPath } from '../sign-in/upstream.js';
 
 /** Which of the sample configuration's public credentials this configuration still holds. */
 export interface SamplesInUse {

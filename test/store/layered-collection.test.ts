@@ -15,8 +15,8 @@ describe.each(STORE_BACKENDS)('a layered collection (%s store)', (_name, create)
     store = await create(new TestClock());
     const api = new VersionedCollection<string>(store, { record: (name) => `fruit:${name}`, listing: 'fruits' });
     const upstream = new VersionedCollection<string>(store, { record: (name) => `upstream-fruit:${name}`, listing: 'upstream-fruits' });
-    for (const [name, item] of [['a', 'apple'], ['c', 'cherry'], ['d', 'stored damson']]) await api.put(name, item, undefined);
-    for (const [name, item] of [['x:2', 'kiwi'], ['x:1', 'lime']]) await upstream.put(name, item, undefined);
+    for (const [name, item] of [['a', 'apple'], ['c', 'cherry'], ['d', 'stored damson']] as const) await api.put(name, item, undefined);
+    for (const [name, item] of [['x:2', 'kiwi'], ['x:1', 'lime']] as const) await upstream.put(name, item, undefined);
     return new LayeredCollection<string>([['d', 'damson'], ['b', 'banana']], [{ source: 'api', items: api }, { source: 'upstream', items: upstream }]);
   }
 

@@ -12,7 +12,7 @@ import type { ValueStore } from '../store/store.js';
 import { type Clock, epochSeconds, oidcProviderClock } from '../time/clock.js';
 import { upstreamPerson } from './upstream/upstream-person.js';
 import { type SignInChecks, type UpstreamProvider, UpstreamSignInError } from './upstream/upstream-provider.js';
-import { renderErrorsAsPage } from './interaction-routes.js';
+import { type Interactions, renderErrorsAsPage } from './interaction.js';
 
 /** Seconds a person has at the upstream before their return is no longer expected. */
 const PENDING_SIGN_IN_SECONDS = 10 * 60;
@@ -33,6 +33,7 @@ const PLAUSIBLE_STATE = /^[A-Za-z0-9_-]{16,128}$/;
 
 export interface UpstreamSignInDependencies {
   provider: Provider;
+  interactions: Interactions;
   upstreamProviders: ReadonlyMap<string, UpstreamProvider>;
   upstreamAccounts: UpstreamAccounts;
   store: ValueStore;
@@ -50,7 +51,7 @@ export const upstreamRedirectPath = (providerId: string) => `/login/${providerId
  * interaction goes on (consent, then the client's flow) as after a local sign-in.
  */
 export function upstreamSignInRoutes(deps: UpstreamSignInDependencies): Router {
-  const { provider, upstreamProviders, upstreamAccounts, store, render, audit, clock } = deps;
+  const { provider, interactions, upstreamProviders, upstreamAccounts, store, render, audit, clock } = deps;
   const router = new Router();
   router.use(renderErrorsAsPage(render), renderUpstreamFailures(render, audit));
 
@@ -62,9 +63,7 @@ export function upstreamSignInRoutes(deps: UpstreamSignInDependencies): Router {
 
   router.get('/interaction/:uid/upstream/:id', async (ctx) => {
     const upstream = upstreamNamed(ctx.params.id!);
-    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
-    if (interaction.uid !== ctx.params.uid) throw new errors.SessionNotFound('interaction does not match this browser session');
-    if (interaction.prompt.name !== 'login') throw new errors.InvalidRequest('this sign-in step is already complete');
+    const interaction = await interactions.load(ctx, 'login');
     const { url, checks } = await upstream.beginSignIn();
     const binding = randomBytes(32).toString('base64url');
     const pending: PendingSignIn = { provider: upstream.id, interactionUid: interaction.uid, browserBinding: sha256(binding), ...checks };

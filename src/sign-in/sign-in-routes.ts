@@ -1,0 +1,56 @@
+import Router from '@koa/router';
+import type { Provider } from 'oidc-provider';
+
+import type { AccountDirectory } from '../accounts/account-directory.js';
+import type { UpstreamAccounts } from '../accounts/upstream-accounts.js';
+import type { PageRenderer } from '../http/page-renderer.js';
+import type { LoginThrottle } from '../limits/login-throttle.js';
+import type { Audit } from '../observability/audit.js';
+import type { ClientDisplayer } from '../provider/client-display.js';
+import type { ValueStore } from '../store/store.js';
+import type { Clock } from '../time/clock.js';
+import { clientOnPage } from './client-on-page.js';
+import { consentStep } from './consent.js';
+import { Interactions, renderErrorsAsPage } from './interaction.js';
+import { loginStep } from './login.js';
+import type { UpstreamProvider } from './upstream/upstream-provider.js';
+import { upstreamSignInRoutes } from './upstream.js';
+
+export interface SignInDependencies {
+  provider: Provider;
+  accounts: AccountDirectory;
+  upstreamAccounts: UpstreamAccounts;
+  upstreamProviders: ReadonlyMap<string, UpstreamProvider>;
+  render: PageRenderer;
+  /** Keys the per-interaction CSRF token; the cookie keys serve, being secret and shared by instances. */
+  csrfSecret: string;
+  loginThrottle: LoginThrottle;
+  audit: Audit;
+  displayClient: ClientDisplayer;
+  /** Where upstream sign-ins wait for the browser's return. */
+  store: ValueStore;
+  clock: Clock;
+}
+
+/**
+ * The pages oidc-provider sends a person to whenever it needs them to sign in or approve a
+ * client: the interaction's page (the sign-in page or the consent page, as the step is), the
+ * sign-in and consent forms, and sign-in through upstream providers.
+ */
+export function signInRoutes(deps: SignInDependencies): Router[] {
+  const { provider, render } = deps;
+  const interactions = new Interactions(provider, deps.csrfSecret);
+  const shownClient = clientOnPage(provider, deps.displayClient);
+  const login = loginStep({ ...deps, interactions, clientOnPage: shownClient, upstreamProviders: [...deps.upstreamProviders.values()] });
+  const consent = consentStep({ ...deps, interactions, clientOnPage: shownClient });
+
+  const router = new Router({ prefix: '/interaction/:uid' });
+  router.use(renderErrorsAsPage(render));
+  router.get('/', async (ctx) => {
+    const interaction = await interactions.load(ctx);
+    await (interaction.prompt.name === 'login' ? login.page(ctx, interaction) : consent.page(ctx, interaction));
+  });
+  login.routes(router);
+  consent.routes(router);
+  return [router, upstreamSignInRoutes({ ...deps, interactions })];
+}
