@@ -3,10 +3,10 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 
 import { startProcess } from '../support/processes.js';
+import { redisAnswers } from '../support/redis-answers.js';
 
 interface Report {
   testResults: { assertionResults: { title: string; status: string }[] }[];
@@ -38,20 +38,7 @@ describe('a test that fails leaves no process behind', () => {
     expect(started.filter(({ redis }) => redis)).toHaveLength(3);
     for (const { server, redis } of started) {
       if (server) await expect(fetch(`${server}/healthz`)).rejects.toThrow();
-      if (redis) expect(await answers(redis)).toBe(false);
+      if (redis) expect(await redisAnswers(redis)).toBe(false);
     }
   });
 });
-
-async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 500, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}

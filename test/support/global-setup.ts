@@ -3,12 +3,12 @@ import { existsSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
 
 import { freePort } from './free-port.js';
 import { endProcess, startProcess } from './processes.js';
 import { sleep } from './sleep.js';
+import { redisAnswers } from './redis-answers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -69,26 +69,14 @@ function startBuild(): string {
  * REDIS_URL names: that is a developer's own stagepass's, whose data the tests have no business in.
  */
 export async function findOrStartRedis(): Promise<string> {
-  if (await answers(LOCAL_REDIS)) return LOCAL_REDIS;
+  if (await redisAnswers(LOCAL_REDIS)) return LOCAL_REDIS;
   const port = await freePort();
   ownedRedis = startProcess('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const spawnFailed = new Promise<never>((_, reject) => ownedRedis!.once('error', (e) => reject(new Error(`no Redis answered and redis-server could not start: ${e.message}`))));
   const url = `redis://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    if (await Promise.race([answers(url), spawnFailed])) return url;
+    if (await Promise.race([redisAnswers(url), spawnFailed])) return url;
     await sleep(100);
   }
   throw new Error('redis-server was started but never answered');
-}
-
-async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1000, retryStrategy: () => null });
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
 }

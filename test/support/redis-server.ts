@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { freePort } from './free-port.js';
 import { currentLifetime, startProcess } from './processes.js';
 import { sleep } from './sleep.js';
+import { redisAnswers } from './redis-answers.js';
 
 /** A redis-server on a spare loopback port, owned by one test, which may stop, pause and restart it. */
 export interface OwnedRedis {
@@ -47,7 +48,7 @@ export async function startOwnedRedis(redisArgs: string[] = []): Promise<OwnedRe
     const spawnFailed = new Promise<never>((_, reject) => child!.once('error', (error) =>
       reject(new Error(`redis-server could not start (apt-get install -y redis-server): ${error.message}`))));
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      if (await Promise.race([answers(url), spawnFailed])) return;
+      if (await Promise.race([redisAnswers(url), spawnFailed])) return;
       await sleep(50);
     }
     throw new Error(`redis-server on port ${port} never answered`);
@@ -79,17 +80,4 @@ export async function startOwnedRedis(redisArgs: string[] = []): Promise<OwnedRe
 
   await start();
   return { url, start, stop, pause: () => child?.kill('SIGSTOP'), resume: () => child?.kill('SIGCONT'), command, fill, makeRoom };
-}
-
-async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 500, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
 }
