@@ -10,11 +10,12 @@ import { defineConfig } from 'vitest/config';
 const STARTED_FIRST = [
   /-failover\.test\.ts$/,
   /\/upstream-sign-in\.test\.ts$/,
+  /\/docs\/examples\.test\.ts$/,
+  /\/upstream-failures\.test\.ts$/,
   /\/shutdown\.test\.ts$/,
   /\/fuzz\.test\.ts$/,
   /\/commands\.test\.ts$/,
   /\/store-contract\.test\.ts$/,
-  /\/docs\/examples\.test\.ts$/,
   /\/browser\/(pages|people-rights)\.test\.ts$/,
   /\/redis-cluster-layout\.test\.ts$/,
 ];
