@@ -5,6 +5,7 @@ import { findClient } from '../grants/common/client-authentication.js';
 import { MINTING_POLICY_METADATA } from '../grants/config.js';
 import type { BaseConfig } from '../config/schema.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
+import { MAX_OUTSIDE_DOCUMENT_BYTES, outsideFetch } from '../http/outside-fetch.js';
 import type { PageRenderer } from '../http/page-renderer.js';
 import type { ModelStore, RotationNotes, ValueStore } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
@@ -31,6 +32,11 @@ const ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES = new Set(['registration', 'clien
 
 /** Client metadata naming a resource server, which may introspect every client's tokens. */
 const INTROSPECTION_ALLOWED = 'introspection_allowed';
+
+/** oidc-provider 9's limits on the documents it fetches itself, which its types leave out. */
+interface OutsideDocuments {
+  fetchResponseBodyLimits: Readonly<Record<string, number>>;
+}
 
 export interface ProviderDependencies {
   config: BaseConfig;
@@ -62,7 +68,11 @@ export function createProvider({
   config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex, apiClients, endings,
 }: ProviderDependencies): Provider {
   const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id), apiClients));
-  const configuration: Configuration = {
+  const configuration: Configuration & OutsideDocuments = {
+    // A client's jwks_uri and sector_identifier_uri are read as every document from outside is:
+    // bounded in time and size (oidc-provider's own limit is none), its special-use addresses refused.
+    fetch: (input, init) => outsideFetch(input instanceof Request ? input.url : String(input), init ?? {}),
+    fetchResponseBodyLimits: { jwks_uri: MAX_OUTSIDE_DOCUMENT_BYTES, sector_identifier_uri: MAX_OUTSIDE_DOCUMENT_BYTES },
     adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock, grantIndex, apiClients, endings }),
     clients: config.clients,
     jwks: jwks as Configuration['jwks'],

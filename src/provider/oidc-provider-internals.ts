@@ -108,6 +108,14 @@ export function refreshGrantConfiguration(provider: Provider): RefreshGrantConfi
 }
 
 /**
+ * The fetch oidc-provider reads a client's jwks_uri and sector_identifier_uri with, as its
+ * resolved configuration holds it (weak_cache's `configuration`, in oidc-provider 9).
+ */
+export function outsideDocumentFetch(provider: Provider): (url: string, options: RequestInit) => Promise<Response> {
+  return (providerInternals(provider) as { configuration: { fetch: (url: string, options: RequestInit) => Promise<Response> } }).configuration.fetch;
+}
+
+/**
  * The parameters oidc-provider registered a built-in grant type with: its handler module's own,
  * and `resource` and `authorization_details` where those features are on. A handler registered
  * over the built-in one with them takes the same parameters, and keeps the grant's rule on

@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { boundedFetch, ResponseTooLarge, UrlRefused } from '../../src/http/outside-fetch.js';
+import { boundedFetch, MAX_OUTSIDE_DOCUMENT_BYTES, ResponseTooLarge, UrlRefused } from '../../src/http/outside-fetch.js';
+import { outsideDocumentFetch } from '../../src/provider/oidc-provider-internals.js';
 import { MIB, OVERSIZE_SPELLINGS, sendPadded, trickle } from '../support/hostile-responses.js';
+import { startStagepass, type RunningStagepass } from '../support/stagepass.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => unknown;
 
@@ -88,5 +90,34 @@ describe('the fetch for documents from outside', () => {
     const response = await bounded(outside.url('/redirect'), {});
     expect(response.status).toBe(302);
     expect(outside.requested.slice(before)).toEqual(['/redirect']);
+  });
+});
+
+describe("the fetch oidc-provider reads a client's jwks_uri and sector_identifier_uri with", () => {
+  let outside: Awaited<ReturnType<typeof outsideServer>>;
+  let server: RunningStagepass;
+  beforeAll(async () => {
+    outside = await outsideServer({
+      '/jwks': (_request, response) => response.end(JSON.stringify({ keys: [] })),
+      '/huge-jwks': (_request, response) => void sendPadded(response, { keys: [] }, MAX_OUTSIDE_DOCUMENT_BYTES + MIB, 'without a length'),
+    });
+    server = await startStagepass();
+  });
+  afterAll(async () => {
+    outside.server.closeAllConnections();
+    outside.server.close();
+    await server.close();
+  });
+
+  // oidc-provider refuses loopback addresses before it asks, so its configured fetch is called
+  // here as oidc-provider calls it, without the dispatcher that would refuse them.
+  it('reads a document within the limit', async () => {
+    const response = await outsideDocumentFetch(server.stagepass.provider)(outside.url('/jwks'), { headers: {} });
+    expect(await response.json()).toEqual({ keys: [] });
+  });
+
+  it('stops reading a client\'s document at the limit every document from outside has', async () => {
+    await expect(outsideDocumentFetch(server.stagepass.provider)(outside.url('/huge-jwks'), { headers: {} })).rejects.toThrow(ResponseTooLarge);
+    await expect.poll(() => outside.hungUp).toContain('/huge-jwks');
   });
 });
