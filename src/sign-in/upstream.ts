@@ -137,10 +137,23 @@ function bindingCookie(ctx: Context, providerId: string, state: string) {
   const name = `${secure ? '__Host-' : ''}stagepass.upstream.${state}`;
   const options = { httpOnly: true, sameSite: 'lax' as const, secure, signed: false, overwrite: true, path: secure ? '/' : upstreamRedirectPath(providerId) };
   return {
-    get: () => ctx.cookies.get(name, { signed: false }),
+    get: () => requestCookie(ctx, name),
     set: (value: string) => ctx.cookies.set(name, value, { ...options, maxAge: PENDING_SIGN_IN_SECONDS * 1000 }),
     clear: () => ctx.cookies.set(name, null, options),
   };
+}
+
+/**
+ * The value of a cookie the request carries. Read from the header here rather than through
+ * `ctx.cookies.get`, whose library keeps a pattern for every name ever asked for: names made of a
+ * state each would grow that for as long as the process lives.
+ */
+function requestCookie(ctx: Context, name: string): string | undefined {
+  for (const pair of (ctx.get('cookie') ?? '').split(';')) {
+    const separator = pair.indexOf('=');
+    if (separator > 0 && pair.slice(0, separator).trim() === name) return pair.slice(separator + 1).trim();
+  }
+  return undefined;
 }
 
 function sameSecret(a: string, b: string): boolean {
