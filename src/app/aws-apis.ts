@@ -9,6 +9,7 @@ import type { AddressRate } from '../limits/address-rate.js';
 import type { Audit } from '../observability/audit.js';
 import type { Logger } from '../observability/logger.js';
 import type { Clock } from '../time/clock.js';
+import { ADMIN_SCOPES } from '../admin/admin-access.js';
 import { inProcessDispatch } from '../aws/in-process-dispatch.js';
 import { ssoOidcApi } from '../aws/sso-oidc/api.js';
 
@@ -38,7 +39,7 @@ export async function awsApis({ config, provider, logger, audit, registrations, 
   const endpoint = { logger, audit, maxBodyBytes: config.limits.maxBodyBytes };
   const sso = ssoOidcApi({
     ...endpoint, provider, dispatch: inProcessDispatch(() => app.callback()), issuer: config.issuer, initialAccessToken: config.registration.initialAccessToken,
-    registrations,
+    registrations, reservedScopes: ADMIN_SCOPES,
   });
   const minterApis = await Promise.all(minters.flatMap(({ awsApi }) => (awsApi ? [awsApi({ ...endpoint, provider, clock })] : [])));
   return compose([sso, ...minterApis]);

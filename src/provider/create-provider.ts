@@ -5,6 +5,7 @@ import { findClient } from '../grants/common/client-authentication.js';
 import { MINTING_POLICY_METADATA } from '../grants/config.js';
 import type { BaseConfig } from '../config/schema.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
+import { MAX_JSON_DEPTH, pathDeeperThan } from '../http/json-input.js';
 import { MAX_OUTSIDE_DOCUMENT_BYTES, outsideFetch } from '../http/outside-fetch.js';
 import type { PageRenderer } from '../http/page-renderer.js';
 import type { ModelStore, RotationNotes, ValueStore } from '../store/store.js';
@@ -200,6 +201,9 @@ function assertWholeClientAllowed(
   metadata: Readonly<Record<string, unknown>>,
   { describesItself, reservedScopes }: { describesItself: boolean; reservedScopes: readonly string[] },
 ): void {
+  // What a client sends is stored as it is: past a few thousand levels, storing it would fail.
+  const tooDeep = pathDeeperThan(metadata, MAX_JSON_DEPTH);
+  if (tooDeep) throw new errors.InvalidClientMetadata(`${String(tooDeep[0])} nests deeper than ${MAX_JSON_DEPTH} levels`);
   const grantTypes = Array.isArray(metadata.grant_types) ? metadata.grant_types : [];
   if (metadata.token_endpoint_auth_method === 'none' && grantTypes.includes('client_credentials')) {
     throw new errors.InvalidClientMetadata(

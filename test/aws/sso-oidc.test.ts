@@ -118,6 +118,12 @@ describe('SSO OIDC RegisterClient', () => {
     await expect(registering).rejects.toBeInstanceOf(InvalidScopeException);
   });
 
+  it.each(['stagepass:admin', 'stagepass:admin:read'])('a client may not register itself with the admin API\'s scope %s (InvalidScopeException)', async (scope) => {
+    const registering = sso.send(new RegisterClientCommand({ clientName: 'cli', clientType: 'public', scopes: ['openid', scope] }));
+    await expect(registering).rejects.toBeInstanceOf(InvalidScopeException);
+    await expect(registering).rejects.toMatchObject({ message: expect.stringContaining(`scopes may not include ${scope}`) });
+  });
+
   it('a client registered with the profile scope gets alice\'s name from userinfo', async () => {
     const registered = await sso.send(new RegisterClientCommand({ clientName: 'profile reader', clientType: 'public', scopes: ['openid', 'profile'] }));
     const credentials = { clientId: registered.clientId!, clientSecret: registered.clientSecret! };

@@ -69,6 +69,8 @@ const cases = (): Record<string, Case[]> => ({
     { name: 'redirect_uris of the wrong type', path: '/reg', body: JSON.stringify({ redirect_uris: 'http://x' }), headers: JSON_TYPE, status: 400, error: 'invalid_redirect_uri' },
     { name: 'a form instead of JSON', path: '/reg', body: form({ redirect_uris: REDIRECT_URI }), headers: FORM, status: 400, error: 'invalid_request' },
     { name: 'a 200 KiB body', path: '/reg', body: JSON.stringify({ redirect_uris: [REDIRECT_URI], client_name: huge }), headers: JSON_TYPE, status: 413, error: 'invalid_request' },
+    // Stored as sent, such a set could not be written to the store: a server error until refused.
+    { name: 'a JSON Web Key Set nesting 9,000 levels deep', path: '/reg', body: `{"redirect_uris":["${REDIRECT_URI}"],"jwks":{"keys":[],"x":${'{"a":'.repeat(9000)}1${'}'.repeat(9000)}}}`, headers: JSON_TYPE, status: 400, error: 'invalid_client_metadata' },
     { name: 'an unknown client registration', method: 'GET', path: '/reg/nobody', headers: { authorization: 'Bearer forged' }, status: 401, error: 'invalid_token' },
   ],
   userinfo: [

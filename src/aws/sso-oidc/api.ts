@@ -22,6 +22,8 @@ export interface SsoOidcDependencies extends EndpointDependencies {
   initialAccessToken?: string;
   /** Registrations per address, shared with `/reg`. */
   registrations: AddressRate;
+  /** Scopes only the server configuration gives a client (the admin API's). */
+  reservedScopes: readonly string[];
 }
 
 /**
@@ -35,7 +37,7 @@ export function ssoOidcApi(deps: SsoOidcDependencies): Middleware {
   const deviceAuthorization = { provider, dispatch, path: pathOf('device_authorization') };
   const token = { provider, dispatch, path: pathOf('token') };
   const operations: Record<string, AwsOperation<RequestOrigin>> = {
-    '/client/register': operation(registerClientInput, (input) => registerClient(input, provider, `${deps.issuer}${SSO_OIDC_PREFIX}/token`)),
+    '/client/register': operation(registerClientInput, (input) => registerClient(input, { provider, tokenEndpoint: `${deps.issuer}${SSO_OIDC_PREFIX}/token`, reservedScopes: deps.reservedScopes })),
     '/device_authorization': operation(startDeviceAuthorizationInput, (input, origin) => startDeviceAuthorization(input, deviceAuthorization, origin)),
     '/token': operation(createTokenInput, (input, origin) => createToken(input, token, origin)),
   };

@@ -28,10 +28,19 @@ export interface RegisteredClient {
  * authorization and token calls then send in their bodies. Here that is an oidc-provider native
  * client authenticating with client_secret_post, validated by oidc-provider like any registration.
  */
-export async function registerClient(input: RegisterClientInput, provider: Provider, tokenEndpoint: string): Promise<RegisteredClient> {
+export interface RegistrationDependencies {
+  provider: Provider;
+  tokenEndpoint: string;
+  /** Scopes only the server configuration gives a client (the admin API's). */
+  reservedScopes: readonly string[];
+}
+
+export async function registerClient(input: RegisterClientInput, { provider, tokenEndpoint, reservedScopes }: RegistrationDependencies): Promise<RegisteredClient> {
   const grantTypes = input.grantTypes ?? [DEVICE_CODE_GRANT_TYPE, 'refresh_token'];
   const unsupported = grantTypes.find((grantType) => !GRANT_TYPES.includes(grantType));
   if (unsupported !== undefined) throw ssoOidcError('unsupported_grant_type', `grantTypes may only contain ${GRANT_TYPES.join(', ')} (not ${unsupported})`);
+  const reserved = input.scopes?.find((scope) => reservedScopes.includes(scope));
+  if (reserved !== undefined) throw ssoOidcError('invalid_scope', `scopes may not include ${reserved}: only the server configuration gives a client that scope`);
 
   // Client metadata is oidc-provider's, which checks the secret's expiry by its own clock.
   const issuedAt = epochSeconds(oidcProviderClock);
