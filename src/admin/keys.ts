@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-import { RotationUnderWayError, TooManyKeysError, type KeyDescription, type SigningKeyRing } from '../keys/signing-key-ring.js';
-import { conflict } from './admin-error.js';
+import { KeyNotRetiredError, RotationUnderWayError, TooManyKeysError, type KeyDescription, type SigningKeyRing } from '../keys/signing-key-ring.js';
+import { conflict, notFound } from './admin-error.js';
 import { adminOperation, type AdminOperation } from './operation.js';
 import type { ChangeJournal } from './pending-changes.js';
 
@@ -43,6 +43,8 @@ export function keyOperations(signingKeys: SigningKeyRing): AdminOperation[] {
     await signingKeys.refresh();
     const finished = await journal.settle(KEY_SET, async (pending) => {
       const listed = new Set(signingKeys.list().map((key) => key.kid));
+      // A rotation is made when its keys are listed; a withdrawal, when its key is not.
+      if (pending.action === 'delete') return !listed.has(pending.to);
       return pending.to.split(',').every((kid) => listed.has(kid));
     });
     return { finished, keys: signingKeys.list() };
@@ -78,6 +80,24 @@ export function keyOperations(signingKeys: SigningKeyRing): AdminOperation[] {
           throw error instanceof RotationUnderWayError || error instanceof TooManyKeysError ? conflict(error.message) : error;
         });
         return { status: 201, body: { items: added.map(view) }, change: { id, action: 'rotate' } };
+      },
+    }),
+    adminOperation({
+      method: 'DELETE', path: '/keys/{kid}', resource: 'keys', operationId: 'withdrawKey', access: 'write',
+      summary: 'Withdraw a retired key: it leaves /jwks on every instance at once, and every token it signed stops verifying (a key that leaked, or one long-lived tokens keep published)',
+      pathParameters: { kid: 'The key id, as GET /keys lists it' },
+      responses: { 204: { description: 'Withdrawn' } },
+      // 404: no such key is published. 409: the key signs, or is about to.
+      errors: [404, 409],
+      async handle({ params, journal }) {
+        const kid = params.kid!;
+        const { finished } = await settled(journal);
+        if (journal.isOwn(finished) && finished.action === 'delete' && finished.to === kid) return { status: 204 };
+        const withdrawn = await signingKeys.withdraw(kid, () => journal.begin(KEY_SET, { action: 'delete', to: kid })).catch((error: unknown) => {
+          throw error instanceof KeyNotRetiredError ? conflict(error.message) : error;
+        });
+        if (!withdrawn) throw notFound(`a published key ${kid}`);
+        return { status: 204, change: { id: kid, action: 'delete' } };
       },
     }),
   ];

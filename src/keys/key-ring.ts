@@ -124,6 +124,27 @@ export function rotate(ring: KeyRing, rotation: Rotation): KeyRing {
   return rotated;
 }
 
+/** A withdrawal refused: the key signs, or is to sign, so taking it out would leave nothing to sign with. */
+export class KeyNotRetiredError extends Error {
+  override name = 'KeyNotRetiredError';
+}
+
+/**
+ * The ring without a retired key, unpublished from `now` on: the tokens it signed stop verifying
+ * at once, whenever they were to expire. What an operator does with a key that leaked, or one kept
+ * published for years by long-lived tokens they choose to end. Undefined when the key is not
+ * published; a key that signs, or is to, is refused: rotate first, and withdraw it once retired.
+ */
+export function withdraw(ring: KeyRing, kid: string, now: number): KeyRing | undefined {
+  const key = ring.keys.find((candidate) => candidate.kid === kid);
+  const status = key === undefined ? undefined : statusAt(key, now);
+  if (status === undefined) return undefined;
+  if (status !== 'retired') {
+    throw new KeyNotRetiredError(`key ${kid} is ${status === 'current' ? 'signing' : 'about to sign'}: rotate the keys first, and withdraw it once it is retired`);
+  }
+  return { keys: ring.keys.filter((candidate) => candidate !== key && statusAt(candidate, now) !== undefined) };
+}
+
 function assertWithinBound(ring: KeyRing, { now, maxKeysPerAlgorithm }: Rotation): void {
   const published = publishedAt(ring, now);
   for (const alg of new Set(published.map((key) => key.alg))) {

@@ -3,7 +3,7 @@ import type { JWK } from 'jose';
 import { StoreUnavailableError, type StoreClock, type ValueStore } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 import { establishKeySet, NO_ES256_KEY } from './establish-key-set.js';
-import { ROTATED_ALGORITHMS, rotate, type KeyRing } from './key-ring.js';
+import { ROTATED_ALGORITHMS, rotate, withdraw, type KeyRing } from './key-ring.js';
 import { keptWithNotes, notesOf, parseHead, ringWithNotes, type KeySetHead, type OpenedKeySet } from './key-set-records.js';
 import { KeySetStore, type Snapshot } from './key-set-store.js';
 import { describeKey, viewAt, type KeyDescription, type PublishedView } from './published-view.js';
@@ -13,7 +13,7 @@ import { StoreLostError, type GenerationMemory, type StoreGeneration } from './s
 import type { WholeFile } from './whole-file.js';
 
 export { KEY_RING_RECORD } from './key-set-records.js';
-export { TooManyKeysError } from './key-ring.js';
+export { KeyNotRetiredError, TooManyKeysError } from './key-ring.js';
 export type { KeyDescription } from './published-view.js';
 
 /** How often an instance reads the key set's head again: a rotation elsewhere is published here within this. */
@@ -232,6 +232,32 @@ export class SigningKeyRing {
       await this.#records.deleteKeySet(keySet.id);
     }
     throw new StoreUnavailableError('the signing keys changed under every rotation attempt; try again');
+  }
+
+  /**
+   * Takes a retired key out of the published set at once, on every instance within
+   * `KEY_RING_REFRESH_MS`: the tokens it signed no longer verify. False when no such key is
+   * published (withdrawn already, or gone by itself); `KeyNotRetiredError` for a key that signs
+   * or is to. `beforeWrite` runs before the key set is written.
+   */
+  async withdraw(kid: string, beforeWrite?: () => Promise<void>): Promise<boolean> {
+    let noted = false;
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt += 1) {
+      const snapshot = await this.#readUsable();
+      if (snapshot === undefined) continue;
+      const withdrawn = withdraw(this.#ringOf(snapshot), kid, this.#now());
+      if (withdrawn === undefined) return false;
+      if (!noted) await beforeWrite?.();
+      noted = true;
+      const keySet = await this.#records.writeKeySet(withdrawn, snapshot.keySet.sealed);
+      const head = { ...snapshot.head, keySet: keySet.id, signedUntil: notesOf(withdrawn, snapshot.head.signedUntil) };
+      if (await this.#replaceHead(snapshot, head, keySet)) {
+        await this.#records.deleteKeySet(snapshot.head.keySet);
+        return true;
+      }
+      await this.#records.deleteKeySet(keySet.id);
+    }
+    throw new StoreUnavailableError('the signing keys changed under every attempt to withdraw one; try again');
   }
 
   /**

@@ -134,6 +134,42 @@ describe('signing keys through the Admin API', () => {
     }
   });
 
+  it('a retired key withdrawn on one instance leaves /jwks on the other, and what it signed verifies no more; a signing or unknown key is not withdrawn', async () => {
+    const oldLicense = await licenseToken(b);
+    const { tokens: oldTokens } = await authorizationCodeTokens(a.issuer, 'confidential', 'openid');
+    const [oldEs256, oldRs256] = [kidOf(oldLicense)!, kidOf(oldTokens.id_token!)!];
+    const signing = await adminOnA.delete(`/keys/${oldEs256}`);
+    expect(signing.status).toBe(409);
+    expect(signing.body.error_description).toBe(`key ${oldEs256} is signing: rotate the keys first, and withdraw it once it is retired`);
+
+    await adminOnA.post('/keys/rotate');
+    for (const server of [a, b]) {
+      server.clock.advance(PROMOTE_AFTER_SECONDS * 1000);
+      await server.stagepass.signingKeys.refresh();
+    }
+    expect((await mint(b.issuer, licenseClient, JWT_BEARER_GRANT, { assertion: oldLicense })).status).toBe(200);
+    await expect(jwtVerify(oldTokens.id_token!, createRemoteJWKSet(new URL(`${b.issuer}/jwks`)))).resolves.toBeDefined();
+    expect((await adminOnB.delete(`/keys/${oldEs256}`)).status).toBe(403);
+
+    for (const kid of [oldEs256, oldRs256]) expect((await adminOnA.delete(`/keys/${kid}`)).status).toBe(204);
+    expect(lines.filter((line) => line.audit === 'admin_change' && line.resource === 'keys').slice(-2)).toEqual([
+      expect.objectContaining({ clientId: ADMIN_CLIENTS.admin.client_id, id: oldEs256, action: 'delete' }),
+      expect.objectContaining({ clientId: ADMIN_CLIENTS.admin.client_id, id: oldRs256, action: 'delete' }),
+    ]);
+    await expect.poll(async () => (await publishedKids(b)).includes(oldEs256), { timeout: 1000, interval: 50 }).toBe(false);
+    expect(await publishedKids(b)).not.toContain(oldRs256);
+    const exchanged = await mint(b.issuer, licenseClient, JWT_BEARER_GRANT, { assertion: oldLicense });
+    expect(exchanged.status).toBe(400);
+    expect(exchanged.body.error).toBe('invalid_grant');
+    await expect(jwtVerify(oldTokens.id_token!, createRemoteJWKSet(new URL(`${b.issuer}/jwks`)))).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    // What the keys that sign now signed is untouched.
+    expect((await mint(b.issuer, licenseClient, JWT_BEARER_GRANT, { assertion: await licenseToken(b) })).status).toBe(200);
+
+    const again = await adminOnA.delete(`/keys/${oldEs256}`);
+    expect(again.status).toBe(404);
+    expect(again.body).toEqual({ error: 'not_found', error_description: `a published key ${oldEs256} does not exist` });
+  });
+
   it('rotations that would publish more than 20 keys of an algorithm are refused with 409, saying when the first of them leaves', async () => {
     const promoteAfterSeconds = 120;
     const alone = await startStagepass({ config: (dir: string) => ({ keys: { ...keysIn(dir), promoteAfterSeconds }, clients: CLIENTS_WITH_ADMINS }) });
@@ -150,14 +186,20 @@ describe('signing keys through the Admin API', () => {
       expect(refused?.status).toBe(409);
       expect(refused?.body).toEqual({ error: 'conflict', error_description: expect.stringMatching(/more than 20 .*leaves the set at \d{4}-/) });
       expect((await publishedKids(alone)).length).toBeLessThanOrEqual(40);
+
+      // An operator who cannot wait withdraws retired keys, and the rotation goes through.
+      const admin = adminApi(alone.issuer, await adminToken(alone.issuer), answers);
+      const retired = ((await admin.get('/keys')).body.items as ListedKey[]).filter((key) => key.status === 'retired');
+      for (const alg of ['ES256', 'RS256']) expect((await admin.delete(`/keys/${retired.find((key) => key.alg === alg)!.kid}`)).status).toBe(204);
+      expect((await admin.post('/keys/rotate')).status).toBe(201);
     } finally {
       await alone.close();
     }
   });
 
-  it('the OpenAPI document describes both calls, and every answer above matches it', async () => {
+  it('the OpenAPI document describes the three calls, and every answer above matches it', async () => {
     const document = await validatedDocument(a.issuer);
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/keys', '/keys/rotate']));
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/keys', '/keys/rotate', '/keys/{kid}']));
     expectAnswersMatch(document, answers);
   });
 });

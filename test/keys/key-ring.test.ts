@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 
-import { publishedAt, rotate, seededRing, signingKeyAt, statusAt, type KeyRing } from '../../src/keys/key-ring.js';
+import { KeyNotRetiredError, publishedAt, rotate, seededRing, signingKeyAt, statusAt, withdraw, type KeyRing } from '../../src/keys/key-ring.js';
 import { generateSigningJwk } from '../../src/keys/signing-keys.js';
 import { TestClock } from '../support/clock.js';
 
@@ -55,6 +55,20 @@ describe('the key ring over time', () => {
     expect(rotated.keys.map((key) => statusAt(key, clock.now()))).toEqual(['retired', 'retired', 'current', 'current']);
     // The signing keys come first: whoever takes the first key of an algorithm takes the one that signs.
     expect(kidsOf(rotated, clock.now())).toEqual([fresh[0]!.kid, fresh[1]!.kid, original[0]!.kid, original[1]!.kid]);
+  }));
+
+  it('only a retired key is withdrawn, at once; one that signs or is about to is refused', onStoppedClock(async (clock) => {
+    const { ring, original } = await startingRing(clock);
+    const fresh = await newKeys();
+    const rotated = rotate(ring, { newKeys: fresh, now: clock.now(), promoteAfterSeconds: 3600, ...LIFETIMES });
+    expect(() => withdraw(rotated, original[0]!.kid!, clock.now())).toThrow(new KeyNotRetiredError(`key ${original[0]!.kid} is signing: rotate the keys first, and withdraw it once it is retired`));
+    expect(() => withdraw(rotated, fresh[0]!.kid!, clock.now())).toThrow(new KeyNotRetiredError(`key ${fresh[0]!.kid} is about to sign: rotate the keys first, and withdraw it once it is retired`));
+    expect(withdraw(rotated, 'no-such-key', clock.now())).toBeUndefined();
+
+    clock.advance(HOUR_MS);
+    const withdrawn = withdraw(rotated, original[0]!.kid!, clock.now())!;
+    expect(kidsOf(withdrawn, clock.now())).toEqual([fresh[0]!.kid, fresh[1]!.kid, original[1]!.kid]);
+    expect(withdraw(withdrawn, original[0]!.kid!, clock.now())).toBeUndefined();
   }));
 
   it('a retired key stays published as long as its algorithm\'s tokens live, then is gone', onStoppedClock(async (clock) => {
