@@ -14,6 +14,8 @@ export interface LeaseStore {
   renewLease(group: string, lease: string, until: number, record: string): Promise<boolean>;
   /** Ends a live lease at once and gives its units back; its record, or undefined when it was not live. */
   releaseLease(group: string, lease: string): Promise<string | undefined>;
+  /** A live lease of the group, or undefined. */
+  findLease(group: string, lease: string): Promise<StoredLease | undefined>;
   /** The group's live leases. */
   liveLeases(group: string): Promise<StoredLease[]>;
   /** Units each counter of the group holds now, counters at zero left out. Read after `expireLeases` to count only live leases. */

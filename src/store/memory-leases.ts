@@ -49,6 +49,11 @@ export class MemoryLeases implements LeaseStore {
     return found.record;
   }
 
+  async findLease(group: string, lease: string): Promise<StoredLease | undefined> {
+    const found = this.#live(group, lease);
+    return found && { lease, record: found.record, ...(found.until === undefined ? {} : { until: found.until }) };
+  }
+
   async liveLeases(group: string): Promise<StoredLease[]> {
     const now = this.clock.now();
     return [...this.#group(group).leases]

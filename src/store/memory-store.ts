@@ -180,6 +180,10 @@ export class MemoryStore implements Store {
     return this.#leases.releaseLease(group, lease);
   }
 
+  findLease(group: string, lease: string): Promise<StoredLease | undefined> {
+    return this.#leases.findLease(group, lease);
+  }
+
   liveLeases(group: string): Promise<StoredLease[]> {
     return this.#leases.liveLeases(group);
   }

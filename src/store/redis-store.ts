@@ -471,6 +471,15 @@ export class RedisStore implements Store {
     return this.#guard(async () => ((await this.#scripts.releaseLease(...leaseKeys(group), this.#clock.now(), lease)) as string | null) ?? undefined);
   }
 
+  async findLease(group: string, lease: string): Promise<StoredLease | undefined> {
+    return this.#guard(async () => {
+      const [ends, kept] = leaseKeys(group);
+      const [until, stored] = await Promise.all([this.#client.zscore(ends, lease), this.#client.hget(kept, lease)]);
+      if (until === null || stored === null || (until !== 'inf' && Number(until) <= this.#clock.now())) return undefined;
+      return { lease, record: (JSON.parse(stored) as KeptLease).record, ...(until === 'inf' ? {} : { until: Number(until) }) };
+    });
+  }
+
   async liveLeases(group: string): Promise<StoredLease[]> {
     return this.#guard(async () => {
       const [ends, kept] = leaseKeys(group);

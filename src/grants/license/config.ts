@@ -23,6 +23,10 @@ export const licenseSchema = z.strictObject({
     .refine((entitlements) => new Set(entitlements.map(({ name }) => name)).size === entitlements.length, 'must not name an entitlement twice')
     .meta({ description: 'what leases of the license consume (CheckoutLicense, CheckoutBorrowLicense), each counted in units on every instance together' }),
   consumption: consumptionSchema.default(DEFAULT_CONSUMPTION),
+  maxCheckoutsPerPersonPerMinute: z.int().min(1).max(1_000_000).default(60).meta({
+    description: 'checkouts (CheckoutLicense, CheckoutBorrowLicense) one person (or a client for itself) may make of the license in a minute, '
+      + 'on every instance together; one more is `RateLimitExceededException`',
+  }),
 });
 
 export type LicenseConfig = z.output<typeof licenseSchema>;

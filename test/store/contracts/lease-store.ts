@@ -92,7 +92,9 @@ export function leaseStoreContract(it: ContractTest): void {
     const now = clock.now();
     await reserve(store, 'held', { units: 3, now });
     expect(await reserve(store, 'waiting', { seconds: 60, now })).toMatchObject({ outcome: 'refused' });
+    expect(await store.findLease(GROUP, 'held')).toEqual({ lease: 'held', record: 'record of held' });
     expect(await store.releaseLease(GROUP, 'held')).toBe('record of held');
+    expect(await store.findLease(GROUP, 'held')).toBeUndefined();
     expect(await store.releaseLease(GROUP, 'held')).toBeUndefined();
     expect(await store.leaseUnits(GROUP)).toEqual({});
     expect(await reserve(store, 'waiting', { seconds: 60, now, claim: 'again' })).toMatchObject({ outcome: 'reserved' });
@@ -101,7 +103,9 @@ export function leaseStoreContract(it: ContractTest): void {
   it('an ended lease cannot be released, and its units come back once', async ({ backend: { store, clock } }) => {
     const now = clock.now();
     await reserve(store, 'brief', { units: 2, seconds: 60, now, person: 'pat' });
+    expect(await store.findLease(GROUP, 'brief')).toEqual({ lease: 'brief', record: 'record of brief', until: now + 60_000 });
     clock.advance(61_000);
+    expect(await store.findLease(GROUP, 'brief')).toBeUndefined();
     expect(await store.releaseLease(GROUP, 'brief')).toBeUndefined();
     expect(await store.expireLeases(GROUP)).toEqual(['record of brief']);
     expect(await store.leaseUnits(GROUP)).toEqual({});
