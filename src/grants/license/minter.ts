@@ -11,6 +11,9 @@ import { LICENSE_GRANT_TYPE, licenseMintingService } from './service.js';
 import { licenseTokenRoutes } from './token-routes.js';
 import { LicenseTokenRegistry } from './token-registry.js';
 import { LeaseService } from './leases/lease-service.js';
+import { rightsOfClient } from '../common/rights.js';
+import { LICENSE_RIGHTS_FIELDS } from './policy.js';
+import type { LicenseTokenSources } from './token-liveness.js';
 
 export const licenseMinter = defineMinter<LicenseConfig[]>({
   name: 'license',
@@ -30,7 +33,14 @@ export const licenseMinter = defineMinter<LicenseConfig[]>({
     const issuer = provider.issuer;
     const clientExists = async (clientId: string) => (await findClient(provider, clientId)) !== undefined;
     const tokens = licenseMintingService({ licenses, bans, people, clientExists, issuer, serverKey, registry, now });
-    const exchange = licenseExchangeService({ issuer, serverKey, registry, licenses, bans, people, now });
+    const sources: LicenseTokenSources = {
+      registry, licenses, bans, people,
+      clientRights: async (clientId) => {
+        const client = await findClient(provider, clientId);
+        return client && rightsOfClient(client, LICENSE_RIGHTS_FIELDS);
+      },
+    };
+    const exchange = licenseExchangeService({ issuer, serverKey, sources, now });
     const leases = new LeaseService({ issuer, licenses, store, bans, leaseKey, clock, onEvent: () => {} });
     return {
       grants: [licenseTokenGrant(tokens, { people, gateway }), licenseExchangeGrant(exchange, { people, gateway })],
