@@ -1,16 +1,21 @@
-import { CheckoutLicenseCommand, GetLicenseUsageCommand, LicenseManagerClient } from '@aws-sdk/client-license-manager';
+import { randomUUID } from 'node:crypto';
+
+import {
+  CheckoutLicenseCommand, CreateTokenCommand, DeleteTokenCommand, GetAccessTokenCommand, GetLicenseUsageCommand, LicenseManagerClient,
+} from '@aws-sdk/client-license-manager';
+import { fromWebToken } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { sdkConfig } from '../support/aws.js';
+import { REGION, sdkConfig } from '../support/aws.js';
 import { leaseLicense, leaseLicenseArn, seatCheckout } from '../support/leases.js';
-import { LICENSE_CLIENTS } from '../support/minters.js';
+import { LICENSE_CLIENTS, ROLE } from '../support/minters.js';
 import { newKeysDir, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
 
 let a: RunningStagepass;
 let b: RunningStagepass;
 beforeAll(async () => {
   const shared = { redis: { keyPrefix: uniqueRedisPrefix() }, keysDir: await newKeysDir() };
-  const config = { licenses: [leaseLicense('race', { maxCheckoutsPerPersonPerMinute: 1000 })], clients: Object.values(LICENSE_CLIENTS) };
+  const config = { licenses: [leaseLicense('race', { maxCheckoutsPerPersonPerMinute: 1000 }), leaseLicense('shared')], clients: Object.values(LICENSE_CLIENTS) };
   a = await startStagepass({ ...shared, config });
   b = await startStagepass({ ...shared, config });
 });
@@ -27,4 +32,17 @@ it('200 concurrent checkouts of a 3-seat entitlement through two instances on on
   expect(new Set(refusals)).toEqual(new Set(['NoEntitlementsAllowedException']));
   const { LicenseUsage } = await clients[1]!.send(new GetLicenseUsageCommand({ LicenseArn: leaseLicenseArn('race') }));
   expect(LicenseUsage!.EntitlementUsages![0]).toMatchObject({ Name: 'seats', ConsumedValue: '3', MaxCount: '3' });
+});
+
+it('role credentials assumed on one instance act on the other, and end on both when their license token is deleted on either', async () => {
+  const on = (server: RunningStagepass) => new LicenseManagerClient(sdkConfig(server.issuer, 'license-manager', LICENSE_CLIENTS.other));
+  const created = await on(a).send(new CreateTokenCommand({ LicenseArn: leaseLicenseArn('shared'), RoleArns: [ROLE], ClientToken: randomUUID() }));
+  const { AccessToken } = await on(a).send(new GetAccessTokenCommand({ Token: created.Token }));
+  const credentials = fromWebToken({ roleArn: ROLE, webIdentityToken: AccessToken!, roleSessionName: 'node-1', clientConfig: { region: REGION, endpoint: `${a.issuer}/aws/sts` } });
+  const [roleOnA, roleOnB] = [a, b].map((server) => new LicenseManagerClient({ region: REGION, endpoint: `${server.issuer}/aws/license-manager`, credentials, maxAttempts: 1 }));
+  const { Credentials } = await roleOnA!.config.credentials().then((held) => ({ Credentials: held }));
+  expect(Credentials.accessKeyId).toMatch(/^ASIA/);
+  expect((await roleOnB!.send(new CheckoutLicenseCommand(seatCheckout('shared')))).LicenseConsumptionToken).toBeDefined();
+  await on(b).send(new DeleteTokenCommand({ TokenId: created.TokenId }));
+  for (const role of [roleOnA!, roleOnB!]) await expect(role.send(new CheckoutLicenseCommand(seatCheckout('shared')))).rejects.toMatchObject({ name: 'AuthorizationException' });
 });

@@ -1,4 +1,10 @@
+import compose from 'koa-compose';
+
 import { LICENSE_MANAGER_API, licenseManagerApi } from './aws/api.js';
+import { ASSUME_ROLE_WITH_WEB_IDENTITY } from './aws/role-callers.js';
+import { stsApi } from './aws/sts.js';
+import { RoleCredentials } from './role-credentials.js';
+import { RoleService } from './role-service.js';
 import { epochSeconds } from '../../time/clock.js';
 import { findClient } from '../common/client-authentication.js';
 import { defineMinter } from '../common/minter.js';
@@ -42,10 +48,15 @@ export const licenseMinter = defineMinter<LicenseConfig[]>({
     };
     const exchange = licenseExchangeService({ issuer, serverKey, sources, now });
     const leases = new LeaseService({ issuer, licenses, store, bans, leaseKey, clock, onEvent: () => {} });
+    const credentials = new RoleCredentials(store, clock);
+    const roles = new RoleService({ issuer, serverKey, sources, credentials, clock });
     return {
       grants: [licenseTokenGrant(tokens, { people, gateway }), licenseExchangeGrant(exchange, { people, gateway })],
       routes: licenseTokenRoutes(provider, registry),
-      awsApi: (deps) => licenseManagerApi({ ...deps, tokens, exchange, registry, gateway, leases }),
+      awsApi: (deps) => compose([
+        licenseManagerApi({ ...deps, tokens, exchange, registry, gateway, leases, credentials, sources }),
+        stsApi(roles, { ...deps, onAssumed: (fields) => deps.audit.tokenIssued({ ...fields, grantType: ASSUME_ROLE_WITH_WEB_IDENTITY }) }),
+      ]),
       adminResources: [licenseAdminResource(licenses)],
       ends: { client: (clientId) => registry.endTokensOfClient(clientId), person: (sub) => registry.endTokensOfPerson(sub) },
     };
