@@ -36,8 +36,8 @@ export interface LeaseServiceDependencies {
   bans: BanList;
   leaseKey: LeaseSigningKey;
   clock: Clock;
-  /** Told of every lease that began, changed or ended, for the audit trail. */
-  onEvent(event: LeaseEventName, lease: LeaseRecord): void;
+  /** Told of every lease that began, changed or ended, for the audit trail; `actor` is the operator of a forced check-in. */
+  onEvent(event: LeaseEventName, lease: LeaseRecord, actor?: string): void;
 }
 
 /** One entitlement's use of a license now. */
@@ -99,9 +99,9 @@ export class LeaseService {
   }
 
   /** An operator's check-in, whatever the license allows; false when no such lease is live. */
-  async forceCheckIn(licenseArn: string, token: string): Promise<boolean> {
+  async forceCheckIn(licenseArn: string, token: string, actor: string): Promise<boolean> {
     const released = await this.deps.store.releaseLease(licenseArn, token);
-    if (released !== undefined) this.deps.onEvent('forced_check_in', JSON.parse(released) as LeaseRecord);
+    if (released !== undefined) this.deps.onEvent('forced_check_in', JSON.parse(released) as LeaseRecord, actor);
     return released !== undefined;
   }
 
