@@ -69,6 +69,8 @@ export class RoleService {
       throw new StsRefusal('AccessDenied', `Not authorized to perform sts:AssumeRoleWithWebIdentity: RoleArn ${roleArn} is not among the license token's RoleArns`);
     }
     const now = this.deps.clock.now();
+    // Credentials last whole seconds, and never past the license token: one in its last second gives none.
+    if (Date.parse(record.ExpirationTime) - now < 1000) throw new StsRefusal('ExpiredTokenException', 'the license token expires now: mint a new one');
     const session: RoleSession = {
       tokenId: record.TokenId, licenseArn: record.LicenseArn, clientId: record.clientId, ...(record.person === undefined ? {} : { person: record.person }),
       roleArn, sessionName: roleSessionName, expiresAt: Math.min(now + durationSeconds * 1000, Date.parse(record.ExpirationTime)),
