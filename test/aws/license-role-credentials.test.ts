@@ -186,6 +186,15 @@ describe('as time passes', () => {
     expect(await call()).toMatchObject({ status: 403, errorType: 'UnrecognizedClientException' });
   });
 
+  it('role credentials never outlast the license token they come from', async () => {
+    const created = await licenseManagerAs(other).send(new CreateTokenCommand({ LicenseArn: leaseLicenseArn('roles'), RoleArns: [ROLE], ClientToken: randomUUID(), ExpirationInDays: 1 }));
+    server.clock.advance(23.5 * 3600_000);
+    const { AccessToken } = await licenseManagerAs(other).send(new GetAccessTokenCommand({ Token: created.Token }));
+    const { Credentials } = await assume(AccessToken!, { DurationSeconds: 43_200 });
+    const { payload } = await jwtVerify(created.Token!, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { currentDate: new Date(server.clock.now()) });
+    expect(Credentials!.Expiration!.getTime()).toBe(payload.exp! * 1000);
+  });
+
   it('an access token past its hour is ExpiredTokenException', async () => {
     const { accessToken } = await accessTokenOf(other, leaseLicenseArn('roles'));
     server.clock.advance(61 * 60_000);
