@@ -10,6 +10,7 @@ import { sleep } from '../support/sleep.js';
 import { uniqueRedisPrefix } from '../support/stagepass.js';
 import { memoryYearsPass, redisYearsPass, type Backend } from './contracts/backend.js';
 import { countedSetsContract } from './contracts/counted-sets.js';
+import { leaseStoreContract } from './contracts/lease-store.js';
 import { modelStoreContract } from './contracts/model-store.js';
 import { rotationNotesContract } from './contracts/rotation-notes.js';
 import { setStoreContract } from './contracts/set-store.js';
@@ -68,6 +69,7 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
   describe('ValueStore', () => valueStoreContract(it));
   describe('SetStore', () => setStoreContract(it));
   describe('CountedSets', () => countedSetsContract(it));
+  describe('LeaseStore', () => leaseStoreContract(it));
   describe('StoreClock and StoreLifecycle', () => storeLifecycleContract(it));
 });
 

@@ -3,8 +3,8 @@ import type { Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
 
 import type { EndpointDependencies } from '../../aws/aws-endpoint.js';
-import type { ServerSigningKey } from '../../keys/server-signing-key.js';
-import type { CountedSets, SetStore, ValueStore } from '../../store/store.js';
+import type { LeaseSigningKey, ServerSigningKey } from '../../keys/server-signing-key.js';
+import type { CountedSets, LeaseStore, SetStore, ValueStore } from '../../store/store.js';
 import type { Clock } from '../../time/clock.js';
 import type { BanList } from './ban-list.js';
 import type { MintingGrant } from './minting-grant.js';
@@ -41,8 +41,10 @@ export interface AwsApiDependencies extends EndpointDependencies {
 export interface MinterDependencies {
   provider: Provider;
   /** What a minter keeps: its directories and registries, never oidc-provider's records. */
-  store: ValueStore & SetStore & CountedSets;
+  store: ValueStore & SetStore & CountedSets & LeaseStore;
   serverKey: ServerSigningKey;
+  /** The PS384 key leases' signed tokens are signed with, published in /jwks. */
+  leaseKey: LeaseSigningKey;
   clock: Clock;
   /** Whose groups decide what a person may mint. */
   people: People;
