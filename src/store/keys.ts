@@ -11,6 +11,8 @@ export const storeKeys = {
   value: (key: string) => `value:${key}`,
   set: (key: string) => `set:${key}`,
   counted: (key: string) => `counted:${key}`,
+  /** The base every key of a roster starts with, in the roster's own group. */
+  roster: (roster: string) => `roster:${inGroup(roster, '')}`,
 };
 
 /**

@@ -12,6 +12,7 @@ import { memoryYearsPass, redisYearsPass, type Backend } from './contracts/backe
 import { countedSetsContract } from './contracts/counted-sets.js';
 import { modelStoreContract } from './contracts/model-store.js';
 import { rotationNotesContract } from './contracts/rotation-notes.js';
+import { rostersContract } from './contracts/rosters.js';
 import { setStoreContract } from './contracts/set-store.js';
 import { storeLifecycleContract } from './contracts/store-lifecycle.js';
 import { valueStoreContract } from './contracts/value-store.js';
@@ -68,6 +69,7 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
   describe('ValueStore', () => valueStoreContract(it));
   describe('SetStore', () => setStoreContract(it));
   describe('CountedSets', () => countedSetsContract(it));
+  describe('Rosters', () => rostersContract(it));
   describe('StoreClock and StoreLifecycle', () => storeLifecycleContract(it));
 });
 

@@ -2,10 +2,12 @@ import { accessDenied, describe, field, invalidTarget } from '../common/minting-
 import { MINTING_GRANT_TYPE_PREFIX } from '../common/minting-grant.js';
 import type { BanList } from '../common/ban-list.js';
 import type { MintingCaller, MintingService } from '../common/minting-service.js';
+import { admissionRefusal } from './admission.js';
+import type { IvsParticipant, IvsParticipantDirectory } from './participant-directory.js';
 import { encodeIvsParticipantToken, newParticipantId, type IvsCapability, type IvsSigningKey } from './participant-token.js';
 import { authorizeIvsRequest, defaultCapabilities } from './policy.js';
 import { validateIvsRequest, type IvsTokenInput } from './request.js';
-import type { IvsStageDirectory } from './stage-directory.js';
+import type { IvsStage, IvsStageDirectory } from './stage-directory.js';
 
 export const IVS_GRANT_TYPE = `${MINTING_GRANT_TYPE_PREFIX}ivs-participant-token`;
 
@@ -25,8 +27,18 @@ export interface IvsParticipantToken {
 
 export type IvsMintingService = MintingService<IvsTokenInput, IvsParticipantToken>;
 
-/** IVS participant tokens for the stages of this server, within the caller's rights. */
-export function ivsMintingService(stages: IvsStageDirectory, signingKey: IvsSigningKey, bans: BanList, now: () => number): IvsMintingService {
+export interface IvsMintingDependencies {
+  stages: IvsStageDirectory;
+  participants: IvsParticipantDirectory;
+  signingKey: IvsSigningKey;
+  bans: BanList;
+  /** Epoch seconds. */
+  now: () => number;
+}
+
+/** IVS participant tokens for the stages of this server, within the caller's rights; each is recorded as a participant of its stage. */
+export function ivsMintingService(deps: IvsMintingDependencies): IvsMintingService {
+  const { stages, participants, bans, now } = deps;
   return {
     grantType: IVS_GRANT_TYPE,
     resourceField: 'stageArn',
@@ -47,32 +59,61 @@ export function ivsMintingService(stages: IvsStageDirectory, signingKey: IvsSign
       const stage = await stages.find(request.stageArn);
       if (!stage) throw invalidTarget(describe`stage ${request.stageArn} does not exist on this server`);
 
-      const participantId = newParticipantId();
       const issuedAt = now();
-      const token = await encodeIvsParticipantToken({
-        participantId,
-        stageArn: stage.arn,
-        eventsUrl: stage.eventsUrl,
-        whipUrl: stage.whipUrl,
-        userId,
-        attributes: request.attributes,
-        capabilities: request.capabilities,
-        issuedAt,
-        durationMinutes: request.durationMinutes,
-      }, signingKey);
-      const expiresIn = request.durationMinutes * 60;
-      return {
-        participantId,
-        token,
+      const participant: IvsParticipant = {
+        id: newParticipantId(),
+        resource: stage.arn,
+        ...(caller.person ? { person: caller.person.id } : {}),
         ...(userId === undefined ? {} : { userId }),
-        attributes: request.attributes ?? {},
-        duration: request.durationMinutes,
+        clientId: caller.clientId,
         capabilities: request.capabilities,
-        expirationTime: new Date((issuedAt + expiresIn) * 1000).toISOString(),
-        expiresIn,
+        attributes: request.attributes ?? {},
+        issuedAt: isoSeconds(issuedAt),
+        expiresAt: isoSeconds(issuedAt + request.durationMinutes * 60),
+        live: true,
       };
+      // The place is taken before the token exists: a token is answered only for an admitted participant.
+      const admitted = await participants.admit(participant, { limits: [] });
+      if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, stage.arn);
+      return participantToken(participant, stage, deps, request.durationMinutes);
     },
 
     audited: (token) => ({ capabilities: token.capabilities }),
   };
+}
+
+/** The participant's token, signed, in CreateParticipantToken's shape. */
+export async function participantToken(
+  participant: IvsParticipant,
+  stage: IvsStage,
+  { signingKey }: Pick<IvsMintingDependencies, 'signingKey'>,
+  durationMinutes: number,
+): Promise<IvsParticipantToken> {
+  const issuedAt = Date.parse(participant.issuedAt) / 1000;
+  const token = await encodeIvsParticipantToken({
+    participantId: participant.id,
+    stageArn: stage.arn,
+    eventsUrl: stage.eventsUrl,
+    whipUrl: stage.whipUrl,
+    userId: participant.userId,
+    // An empty object is left out, as a first token minted without attributes left it out.
+    attributes: Object.keys(participant.attributes).length === 0 ? undefined : participant.attributes,
+    capabilities: participant.capabilities,
+    issuedAt,
+    durationMinutes,
+  }, signingKey);
+  return {
+    participantId: participant.id,
+    token,
+    ...(participant.userId === undefined ? {} : { userId: participant.userId }),
+    attributes: participant.attributes,
+    duration: durationMinutes,
+    capabilities: participant.capabilities,
+    expirationTime: participant.expiresAt,
+    expiresIn: durationMinutes * 60,
+  };
+}
+
+function isoSeconds(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString();
 }
