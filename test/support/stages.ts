@@ -10,14 +10,18 @@ import { GROUPS, PEOPLE, peopleAccounts, type PersonName } from './people.js';
 export const STAGE_APP = mintingNativeClient([IVS_GRANT], { ivs_stage_arns: ['*'], ivs_capabilities: ['PUBLISH', 'SUBSCRIBE'] });
 import { newKeysDir, startStagepass, type RunningStagepass, type StartOptions } from './stagepass.js';
 
-/** The configuration of the live-stage tests: the people and their groups, the people's app, a stage backend, the admin clients. */
-export async function stagesConfig(keysDir: string, more: { ivs?: Record<string, unknown>; clients?: object[]; groups?: Record<string, unknown> } = {}) {
+/**
+ * The configuration of the live-stage tests: the people and their groups (those given instead of
+ * GROUPS, so that a test may make one through the Admin API and change it), the people's app, a
+ * stage backend, the admin clients.
+ */
+export async function stagesConfig(keysDir: string, more: { ivs?: Record<string, unknown>; clients?: object[]; groups?: Record<string, object> } = {}) {
   const ownIds = new Set<string>([STAGE_APP.client_id, ...(more.clients ?? []).map((client) => (client as { client_id: string }).client_id)]);
   return {
     ivs: { ...ivsConfig(keysDir), ...more.ivs },
     clients: [...CLIENTS_WITH_ADMINS.filter(({ client_id }) => !ownIds.has(client_id)), STAGE_APP, MINTING_CLIENTS.stageBackend, ...(more.clients ?? [])],
     accounts: await peopleAccounts(),
-    groups: { ...GROUPS, ...more.groups },
+    groups: more.groups ?? GROUPS,
   };
 }
 

@@ -27,7 +27,7 @@ export const ivsMinter = defineMinter<IvsConfig | undefined>({
     const stages = new IvsStageDirectory(ivs.stages, store);
     const participants = new IvsParticipantDirectory(store);
     const signingKey = { privateKey, publicKeyArn: ivs.publicKeyArn };
-    const service = ivsMintingService({ stages, participants, signingKey, bans, now: () => epochSeconds(clock) });
+    const service = ivsMintingService({ stages, people, participants, signingKey, bans, now: () => epochSeconds(clock) });
     return {
       grants: [ivsParticipantTokenGrant(service, { people, gateway })],
       routes: ivsPublicKeyRoute(privateKey, ivs.publicKeyArn),

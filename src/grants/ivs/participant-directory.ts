@@ -5,6 +5,8 @@ import type { IvsCapability } from './participant-token.js';
 /** An IVS stage's participant: its stage ARN is the resource, its capabilities IVS's. */
 export interface IvsParticipant extends Participant {
   capabilities: IvsCapability[];
+  /** The capabilities a moderator set: from then on what it may hold on its stage, in place of its person's groups. */
+  moderated?: IvsCapability[];
 }
 
 /** What a participant's admission is held to, beyond its stage's roster: the limits and who it replaces. */

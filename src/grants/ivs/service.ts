@@ -1,49 +1,37 @@
 import { accessDenied, describe, field, invalidTarget } from '../common/minting-error.js';
 import { MINTING_GRANT_TYPE_PREFIX } from '../common/minting-grant.js';
-import type { BanList } from '../common/ban-list.js';
 import type { MintingCaller, MintingService } from '../common/minting-service.js';
+import { participantExchange, type IvsParticipantDependencies } from './exchange.js';
 import { admissionRefusal } from './admission.js';
-import type { IvsParticipant, IvsParticipantDirectory } from './participant-directory.js';
-import { encodeIvsParticipantToken, newParticipantId, type IvsCapability, type IvsSigningKey } from './participant-token.js';
+import { participantToken, type IvsParticipantToken } from './participant-answer.js';
+import type { IvsParticipant } from './participant-directory.js';
+import { newParticipantId } from './participant-token.js';
 import { authorizeIvsRequest, defaultCapabilities } from './policy.js';
 import { validateIvsRequest, type IvsTokenInput } from './request.js';
-import type { IvsStage, IvsStageDirectory } from './stage-directory.js';
+
+export type { IvsParticipantToken } from './participant-answer.js';
 
 export const IVS_GRANT_TYPE = `${MINTING_GRANT_TYPE_PREFIX}ivs-participant-token`;
 
-/** A participant token, in the shape IVS's CreateParticipantToken answers. */
-export interface IvsParticipantToken {
-  participantId: string;
-  token: string;
-  userId?: string;
-  attributes: Record<string, string>;
-  /** Minutes. */
-  duration: number;
-  capabilities: IvsCapability[];
-  expirationTime: string;
-  /** Seconds. */
-  expiresIn: number;
-}
-
 export type IvsMintingService = MintingService<IvsTokenInput, IvsParticipantToken>;
 
-export interface IvsMintingDependencies {
-  stages: IvsStageDirectory;
-  participants: IvsParticipantDirectory;
-  signingKey: IvsSigningKey;
-  bans: BanList;
-  /** Epoch seconds. */
-  now: () => number;
-}
+/** The exchange's dependencies are the minting's own: the same stages, participants, key, bans, people and clock. */
+export type IvsMintingDependencies = IvsParticipantDependencies;
 
-/** IVS participant tokens for the stages of this server, within the caller's rights; each is recorded as a participant of its stage. */
+/**
+ * IVS participant tokens for the stages of this server, within the caller's rights; each is
+ * recorded as a participant of its stage. A request carrying a participant token is an exchange
+ * (./exchange.ts): a new token for that participant.
+ */
 export function ivsMintingService(deps: IvsMintingDependencies): IvsMintingService {
   const { stages, participants, bans, now } = deps;
+  const exchange = participantExchange(deps);
   return {
     grantType: IVS_GRANT_TYPE,
     resourceField: 'stageArn',
 
     async mint(input: IvsTokenInput, caller: MintingCaller) {
+      if (input.participantToken !== undefined) return exchange(input, caller);
       const request = validateIvsRequest(input, defaultCapabilities(caller));
       // Policy first: a client may not learn which stages exist beyond those it is allowed.
       authorizeIvsRequest(caller, request);
@@ -75,42 +63,10 @@ export function ivsMintingService(deps: IvsMintingDependencies): IvsMintingServi
       // The place is taken before the token exists: a token is answered only for an admitted participant.
       const admitted = await participants.admit(participant, { limits: [] });
       if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, stage.arn);
-      return participantToken(participant, stage, deps, request.durationMinutes);
+      return participantToken(participant, stage, deps.signingKey, request.durationMinutes);
     },
 
     audited: (token) => ({ capabilities: token.capabilities }),
-  };
-}
-
-/** The participant's token, signed, in CreateParticipantToken's shape. */
-export async function participantToken(
-  participant: IvsParticipant,
-  stage: IvsStage,
-  { signingKey }: Pick<IvsMintingDependencies, 'signingKey'>,
-  durationMinutes: number,
-): Promise<IvsParticipantToken> {
-  const issuedAt = Date.parse(participant.issuedAt) / 1000;
-  const token = await encodeIvsParticipantToken({
-    participantId: participant.id,
-    stageArn: stage.arn,
-    eventsUrl: stage.eventsUrl,
-    whipUrl: stage.whipUrl,
-    userId: participant.userId,
-    // An empty object is left out, as a first token minted without attributes left it out.
-    attributes: Object.keys(participant.attributes).length === 0 ? undefined : participant.attributes,
-    capabilities: participant.capabilities,
-    issuedAt,
-    durationMinutes,
-  }, signingKey);
-  return {
-    participantId: participant.id,
-    token,
-    ...(participant.userId === undefined ? {} : { userId: participant.userId }),
-    attributes: participant.attributes,
-    duration: durationMinutes,
-    capabilities: participant.capabilities,
-    expirationTime: participant.expiresAt,
-    expiresIn: durationMinutes * 60,
   };
 }
 
