@@ -14,6 +14,7 @@ import { clientOperations } from '../admin/clients.js';
 import { groupOperations } from '../admin/groups.js';
 import { banOperations } from '../admin/bans.js';
 import { keyOperations } from '../admin/keys.js';
+import { participantOperations } from '../admin/participants.js';
 import { versionedResourceOperations } from '../admin/versioned-resource.js';
 import { PendingChanges } from '../admin/pending-changes.js';
 import { BanList } from '../grants/common/ban-list.js';
@@ -198,6 +199,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
         ...minters.flatMap((minter) => minter.adminResources ?? []).flatMap(versionedResourceOperations),
         ...keyOperations(signingKeys),
         ...banOperations(bans),
+        ...minters.flatMap(({ participants }) => (participants ? participantOperations(participants) : [])),
       ],
       authorize: adminAccess(provider, adminClients),
       maxBodyBytes: config.limits.maxBodyBytes,
