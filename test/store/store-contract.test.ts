@@ -10,6 +10,7 @@ import { sleep } from '../support/sleep.js';
 import { uniqueRedisPrefix } from '../support/stagepass.js';
 import { memoryYearsPass, redisYearsPass, type Backend } from './contracts/backend.js';
 import { countedSetsContract } from './contracts/counted-sets.js';
+import { factorStoreContract } from './contracts/factor-store.js';
 import { modelStoreContract } from './contracts/model-store.js';
 import { rotationNotesContract } from './contracts/rotation-notes.js';
 import { setStoreContract } from './contracts/set-store.js';
@@ -69,6 +70,7 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
   describe('SetStore', () => setStoreContract(it));
   describe('CountedSets', () => countedSetsContract(it));
   describe('StoreClock and StoreLifecycle', () => storeLifecycleContract(it));
+  describe('FactorStore', () => factorStoreContract(it));
 });
 
 describe('redis store', () => {
