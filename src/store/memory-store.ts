@@ -1,7 +1,11 @@
 import { type Clock, epochSeconds } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
 import { MemoryLeases } from './memory-leases.js';
-import type { CountedInsert, CountedInsertOutcome, LeaseReservation, LeaseReservationOutcome, ModelPayload, Store, StoreHealth, StoredLease, Successor } from './store.js';
+import { MemoryRosters } from './memory-rosters.js';
+import type {
+  CountedInsert, CountedInsertOutcome, Enrolment, EnrolmentOutcome, LeaseReservation, LeaseReservationOutcome, ModelPayload, RosterEntry, Store,
+  StoreHealth, StoredLease, Successor,
+} from './store.js';
 
 interface Entry {
   value: unknown;
@@ -21,10 +25,11 @@ const SWEEP_INTERVAL_MS = 60_000;
 export class MemoryStore implements Store {
   readonly #entries = new Map<string, Entry>();
   readonly #sweeper = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS).unref();
-
+  #rosters: MemoryRosters;
   readonly #leases: MemoryLeases;
 
   constructor(private readonly clock: Clock) {
+    this.#rosters = new MemoryRosters(clock);
     this.#leases = new MemoryLeases(clock);
   }
 
@@ -196,6 +201,22 @@ export class MemoryStore implements Store {
     return this.#leases.expireLeases(group);
   }
 
+  enrol(enrolment: Enrolment): Promise<EnrolmentOutcome> {
+    return this.#rosters.enrol(enrolment);
+  }
+
+  rosterEntry(roster: string, member: string): Promise<RosterEntry | undefined> {
+    return this.#rosters.rosterEntry(roster, member);
+  }
+
+  rosterPage(roster: string, limit: number, after?: string): Promise<{ entries: RosterEntry[]; more: boolean }> {
+    return this.#rosters.rosterPage(roster, limit, after);
+  }
+
+  leaveRoster(roster: string, member: string, value: string): Promise<boolean> {
+    return this.#rosters.leaveRoster(roster, member, value);
+  }
+
   /** It keeps the time of the clock it was given, which stands for the machine's. */
   async clockOffset(): Promise<number> {
     return 0;
@@ -208,6 +229,7 @@ export class MemoryStore implements Store {
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
     this.#entries.clear();
+    this.#rosters = new MemoryRosters(this.clock);
   }
 
   #addToGrant(grantId: string, memberKey: string, expiresAt: number | undefined): void {

@@ -5,8 +5,10 @@ import { type Clock, epochSeconds, offsetFromMachine } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
 import type { KeptLease, LeaseReservation, LeaseReservationOutcome, StoredLease } from './lease-store.js';
 import { LEASE_SCRIPTS } from './redis-lease-scripts.js';
+import { enrolArguments, enrolmentOutcome, ROSTER_SCRIPTS, rosterEntryOf } from './redis-rosters.js';
 import {
-  type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, StoreUnavailableError, type Successor,
+  type CountedInsert, type CountedInsertOutcome, type Enrolment, type EnrolmentOutcome, type ModelPayload, type RosterEntry, type Store, type StoreHealth,
+  StoreUnavailableError, type Successor,
 } from './store.js';
 
 export interface RedisStoreOptions {
@@ -208,6 +210,7 @@ return {'inserted'}`,
 return redis.call('TIME')`,
   },
   ...LEASE_SCRIPTS,
+  ...ROSTER_SCRIPTS,
 } as const;
 
 type ScriptArgument = string | number;
@@ -510,6 +513,32 @@ export class RedisStore implements Store {
   async #keptLease(group: string, lease: string): Promise<KeptLease | undefined> {
     const stored = await this.#guard(() => this.#client.hget(leaseKeys(group)[1], lease));
     return stored === null ? undefined : JSON.parse(stored) as KeptLease;
+  }
+
+  async enrol(enrolment: Enrolment): Promise<EnrolmentOutcome> {
+    return this.#guard(async () => {
+      const answer = await this.#scripts.enrol(storeKeys.roster(enrolment.roster), ...enrolArguments(enrolment, this.#clock.now()));
+      return enrolmentOutcome(answer as string[]);
+    });
+  }
+
+  async rosterEntry(roster: string, member: string): Promise<RosterEntry | undefined> {
+    return this.#guard(async () => {
+      const now = this.#clock.now();
+      return rosterEntryOf(member, (await this.#scripts.rosterEntry(storeKeys.roster(roster), member, now)) as [string, string, string] | null, now);
+    });
+  }
+
+  async rosterPage(roster: string, limit: number, after?: string): Promise<{ entries: RosterEntry[]; more: boolean }> {
+    const members = await this.#guard(async () => (await this.#scripts.rosterMembers(storeKeys.roster(roster), this.#clock.now())) as string[]);
+    const following = members.filter((member) => after === undefined || member > after).sort();
+    // A member whose end came between the two reads is skipped.
+    const found = await Promise.all(following.slice(0, limit).map((member) => this.rosterEntry(roster, member)));
+    return { entries: found.filter((entry) => entry !== undefined), more: following.length > limit };
+  }
+
+  async leaveRoster(roster: string, member: string, value: string): Promise<boolean> {
+    return this.#guard(async () => (await this.#scripts.leaveRoster(storeKeys.roster(roster), member, value)) === 1);
   }
 
   async clockOffset(): Promise<number> {

@@ -11,8 +11,10 @@ import { uniqueRedisPrefix } from '../support/stagepass.js';
 import { memoryYearsPass, redisYearsPass, type Backend } from './contracts/backend.js';
 import { countedSetsContract } from './contracts/counted-sets.js';
 import { leaseStoreContract } from './contracts/lease-store.js';
+import { factorStoreContract } from './contracts/factor-store.js';
 import { modelStoreContract } from './contracts/model-store.js';
 import { rotationNotesContract } from './contracts/rotation-notes.js';
+import { rostersContract } from './contracts/rosters.js';
 import { setStoreContract } from './contracts/set-store.js';
 import { storeLifecycleContract } from './contracts/store-lifecycle.js';
 import { valueStoreContract } from './contracts/value-store.js';
@@ -70,7 +72,9 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
   describe('SetStore', () => setStoreContract(it));
   describe('CountedSets', () => countedSetsContract(it));
   describe('LeaseStore', () => leaseStoreContract(it));
+  describe('Rosters', () => rostersContract(it));
   describe('StoreClock and StoreLifecycle', () => storeLifecycleContract(it));
+  describe('FactorStore', () => factorStoreContract(it));
 });
 
 describe('redis store', () => {
