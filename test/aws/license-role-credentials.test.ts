@@ -24,7 +24,11 @@ let admin: ReturnType<typeof adminApi>;
 beforeAll(async () => {
   server = await startStagepass({
     config: {
-      licenses: ['roles', 'elsewhere', 'ends', 'gone'].map((id) => leaseLicense(id)),
+      licenses: [
+        ...['roles', 'elsewhere'].map((id) => leaseLicense(id)),
+        // Each ending takes a seat first.
+        leaseLicense('ends', { entitlements: [{ name: 'seats', unit: 'Count', maxCount: 100 }] }),
+      ],
       clients: [...CLIENTS_WITH_ADMINS.filter(({ client_id }) => client_id !== LICENSING_APP.client_id), LICENSING_APP, ...Object.values(LICENSE_CLIENTS)],
     },
   });
@@ -144,15 +148,28 @@ describe('role credentials end with what they came from, and refuse new checkout
     await expect(stillWorks(role, 'ends')).rejects.toMatchObject({ name: 'AuthorizationException' });
   });
 
-  it('the person disabled', async () => {
-    const person = { username: 'role-person', password: 'checks out a seat or two' };
+  /** A person made through the Admin API, and role credentials of a license token minted for them. */
+  const personWithRole = async (username: string) => {
+    const person = { username, password: 'checks out a seat or two' };
     const created = await admin.post('/accounts', person);
     const subjectToken = (await authorizationCodeTokens(server.issuer, 'confidential', 'openid', person)).tokens.access_token;
     const minted = await mint(server.issuer, LICENSING_APP, LICENSE_GRANT, {
       license_arn: leaseLicenseArn('ends'), role_arns: ROLE, client_token: randomUUID(), subject_token: subjectToken, subject_token_type: ACCESS_TOKEN_TYPE,
     });
     const exchanged = await mint(server.issuer, LICENSING_APP, JWT_BEARER_GRANT, { assertion: (minted.body.license_token as { Token: string }).Token });
-    const role = withRoleCredentials(String(exchanged.body.access_token));
+    return { created, role: withRoleCredentials(String(exchanged.body.access_token)) };
+  };
+
+  it('the person banned from the license', async () => {
+    const { created, role } = await personWithRole('role-banned');
+    await stillWorks(role, 'ends');
+    const banned = await admin.put(`/bans/${encodeURIComponent(String(created.body.sub))}`, { resources: [leaseLicenseArn('ends')], until: null, reason: 'seat sharing' });
+    expect(banned.status).toBe(201);
+    await expect(stillWorks(role, 'ends')).rejects.toMatchObject({ name: 'AccessDeniedException', message: expect.stringContaining('seat sharing') });
+  });
+
+  it('the person disabled', async () => {
+    const { created, role } = await personWithRole('role-person');
     const lease = await stillWorks(role, 'ends');
     const { payload } = await jwtVerify(lease.SignedToken!, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)));
     expect(payload.sub).toBe(created.body.sub);
