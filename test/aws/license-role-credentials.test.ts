@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import {
   AccessDeniedException, CheckInLicenseCommand, CheckoutLicenseCommand, CreateTokenCommand, DeleteTokenCommand, ExtendLicenseConsumptionCommand,
   GetAccessTokenCommand, GetLicenseCommand, GetLicenseUsageCommand, LicenseManagerClient,
 } from '@aws-sdk/client-license-manager';
 import { AssumeRoleWithWebIdentityCommand, ExpiredTokenException, InvalidIdentityTokenException, STSClient } from '@aws-sdk/client-sts';
-import { fromWebToken } from '@aws-sdk/credential-providers';
+import { fromTokenFile, fromWebToken } from '@aws-sdk/credential-providers';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -106,6 +109,18 @@ describe('License Manager with role credentials', () => {
     expect(usage.LicenseUsage!.EntitlementUsages![0]).toMatchObject({ Name: 'seats', ConsumedValue: '2' });
     await role.send(new CheckInLicenseCommand({ LicenseConsumptionToken: lease.LicenseConsumptionToken }));
     expect(tokenId).toBeDefined();
+  });
+
+  it('come as well from fromTokenFile, the provider that reads the access token from a file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stagepass-web-identity-'));
+    const file = join(dir, 'token');
+    await writeFile(file, (await accessTokenOf(other, leaseLicenseArn('roles'))).accessToken);
+    const role = new LicenseManagerClient({
+      region: REGION, endpoint: `${server.issuer}/aws/license-manager`, maxAttempts: 1, ...skew(),
+      credentials: fromTokenFile({ webIdentityTokenFile: file, roleArn: ROLE, roleSessionName: 'from-file', clientConfig: { region: REGION, endpoint: `${server.issuer}/aws/sts` } }),
+    });
+    expect((await role.send(new GetLicenseCommand({ LicenseArn: leaseLicenseArn('roles') }))).License!.LicenseArn).toBe(leaseLicenseArn('roles'));
+    await rm(dir, { recursive: true });
   });
 
   it('acts on its own license only, and not on tokens: anything else is AccessDeniedException', async () => {
