@@ -74,7 +74,7 @@ describe('a minting service, called without any HTTP request', () => {
         tokens: new TokenRateLimiter(store, { [service.grantType]: tokensPerSecond }, systemClock),
         failedGrants: new TokenRateLimiter(store, { default: 10 }, systemClock),
       });
-      const audit = { tokenIssued: (fields: object) => events.push({ ...fields }), denied: (fields: object) => events.push({ ...fields }), adminChange: () => {}, factor: () => {} };
+      const audit = { tokenIssued: (fields: object) => events.push({ ...fields }), denied: (fields: object) => events.push({ ...fields }), adminChange: () => {}, factor: () => {}, lease: () => {} };
       return { gateway: new MintingGateway(rate, audit), events };
     };
     const call = (client: MintingClient): MintingCall<IvsTokenInput> => ({

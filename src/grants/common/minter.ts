@@ -8,7 +8,9 @@ import type { CountedSets, LeaseStore, Rosters, SetStore, ValueStore } from '../
 import type { Clock } from '../../time/clock.js';
 import type { BanList } from './ban-list.js';
 import type { MintingGrant } from './minting-grant.js';
-import type { AdminResource } from './admin-resource.js';
+import type { AdminAction, AdminResource } from './admin-resource.js';
+import type { Audit } from '../../observability/audit.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { People } from './people.js';
 import type { MintingGateway } from './minting-gateway.js';
 import type { ParticipantRoll } from './participants.js';
@@ -29,6 +31,8 @@ export interface Minter {
   awsApi?: (deps: AwsApiDependencies) => Middleware | Promise<Middleware>;
   /** What operators change of it at runtime, which the Admin API serves (the license minter's licenses). */
   adminResources?: AdminResource<unknown>[];
+  /** Calls it offers operators beyond those collections. */
+  adminActions?: AdminAction[];
   /** What it keeps in clients' and people's names (the license minter's tokens), to end with them. */
   ends?: MinterEnds;
   /** Who is in its live sessions (IVS stages' participants), which the Admin API serves. */
@@ -55,6 +59,10 @@ export interface MinterDependencies {
   bans: BanList;
   /** What every way of asking for a minted token goes through: the grant check, the token rate, the audit trail. */
   gateway: MintingGateway;
+  /** What a minter records beyond minting (the license minter's leases). */
+  audit: Audit;
+  /** Gauges of what the store holds, read at each scrape. */
+  metrics: Pick<Metrics, 'readAtScrape'>;
 }
 
 /** How a minter's AWS-compatible API is addressed, for those who call it (and the fuzz suite). */
