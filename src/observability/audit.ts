@@ -30,11 +30,30 @@ export interface AdminChange {
   ip?: string;
 }
 
+/** A participant of a live session changed by someone other than its token's exchange: a moderator, an operator, its own app, a newer participant. */
+export interface ParticipantAction {
+  action: 'change' | 'disconnect' | 'replace' | 'leave';
+  participantId: string;
+  /** The stage. */
+  resource: string;
+  /** Who acted: a client id, or `admin:<client id>` for an operator. */
+  by: string;
+  /** The person who acted through their app, when one did. */
+  byUser?: string;
+  /** The participant's user. */
+  userId?: string;
+  capabilities?: string[];
+  reason?: string;
+  keepOutSeconds?: number;
+  ip?: string;
+}
+
 /** The audit trail every layer records to; `createAudit` below writes it as log lines and metrics. */
 export interface Audit {
   tokenIssued(fields: AuditFields): void;
   denied(fields: AuditFields & { reason: string }): void;
   adminChange(change: AdminChange): void;
+  participantAction(action: ParticipantAction): void;
 }
 
 /**
@@ -42,7 +61,7 @@ export interface Audit {
  * event `deferToRequestLine` takes is written as the log line of the request it happened in,
  * which then names the event; one it leaves is logged at once.
  */
-export function createAudit(logger: Logger, metrics: Pick<Metrics, 'tokenIssued' | 'denied' | 'adminChange'>, deferToRequestLine: (line: { message: string; fields: Record<string, unknown> }) => boolean = () => false): Audit {
+export function createAudit(logger: Logger, metrics: Pick<Metrics, 'tokenIssued' | 'denied' | 'adminChange' | 'participantAction'>, deferToRequestLine: (line: { message: string; fields: Record<string, unknown> }) => boolean = () => false): Audit {
   const record = (message: string, fields: Record<string, unknown>) => {
     if (!deferToRequestLine({ message, fields })) logger.info(message, fields);
   };
@@ -58,6 +77,10 @@ export function createAudit(logger: Logger, metrics: Pick<Metrics, 'tokenIssued'
     adminChange(change) {
       metrics.adminChange(change.resource, change.action);
       record('admin change', { audit: 'admin_change', ...change });
+    },
+    participantAction(action) {
+      metrics.participantAction(action.action);
+      record('participant action', { audit: 'participant_action', ...action });
     },
   };
 }

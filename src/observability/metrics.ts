@@ -7,6 +7,7 @@ export interface Metrics {
   tokenIssued(grantType: string): void;
   denied(reason: string): void;
   adminChange(resource: string, action: string): void;
+  participantAction(action: string): void;
   redisError(): void;
 }
 
@@ -44,6 +45,12 @@ export function createMetrics(): Metrics {
     labelNames: ['resource', 'action'],
     registers: [registry],
   });
+  const participantActions = new Counter({
+    name: 'stagepass_participant_actions_total',
+    help: 'Participants changed, disconnected, replaced or left, by action',
+    labelNames: ['action'],
+    registers: [registry],
+  });
   const redisErrors = new Counter({
     name: 'stagepass_redis_errors_total',
     help: 'Redis connection errors and failed Redis commands',
@@ -59,6 +66,7 @@ export function createMetrics(): Metrics {
     tokenIssued: (grantType) => tokens.inc({ grant_type: grantType }),
     denied: (reason) => denials.inc({ reason }),
     adminChange: (resource, action) => adminChanges.inc({ resource, action }),
+    participantAction: (action) => participantActions.inc({ action }),
     redisError: () => redisErrors.inc(),
   };
 }

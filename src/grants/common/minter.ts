@@ -5,6 +5,7 @@ import type { Provider } from 'oidc-provider';
 import type { EndpointDependencies } from '../../aws/aws-endpoint.js';
 import type { ServerSigningKey } from '../../keys/server-signing-key.js';
 import type { CountedSets, Rosters, SetStore, ValueStore } from '../../store/store.js';
+import type { Audit } from '../../observability/audit.js';
 import type { Clock } from '../../time/clock.js';
 import type { BanList } from './ban-list.js';
 import type { MintingGrant } from './minting-grant.js';
@@ -53,6 +54,8 @@ export interface MinterDependencies {
   bans: BanList;
   /** What every way of asking for a minted token goes through: the grant check, the token rate, the audit trail. */
   gateway: MintingGateway;
+  /** Where what is done outside minting (a participant disconnected) is recorded. */
+  audit: Audit;
 }
 
 /** How a minter's AWS-compatible API is addressed, for those who call it (and the fuzz suite). */

@@ -8,6 +8,9 @@ import { STAGE_ARN_SHAPE } from './request.js';
 /** The shape of the ARN IVS gives an imported public key. */
 export const PUBLIC_KEY_ARN_SHAPE = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:public-key\/[a-zA-Z0-9-]+$/;
 
+/** The longest keep-out a disconnection may set: 30 days. */
+export const MAX_KEEP_OUT_SECONDS = 30 * 86_400;
+
 /** IVS allows 50 CreateParticipantToken calls per second per account; each client is held to the same. */
 export const IVS_TOKENS_PER_SECOND = 50;
 
@@ -26,6 +29,9 @@ export const ivsConfigSchema = z.strictObject({
     eventsUrl: z.url({ protocol: /^wss?$/ }).meta({ description: 'the stage\'s events URL (`ws://` or `wss://`), put in its tokens' }),
     whipUrl: z.url({ protocol: /^https?$/ }).meta({ description: 'the stage\'s WHIP URL (`http://` or `https://`), put in its tokens' }),
   })).default([]).meta({ description: 'the configured stages tokens may name, beside those created through the IVS API' }),
+  keepOutSeconds: z.int().min(0).max(MAX_KEEP_OUT_SECONDS).default(3600).meta({
+    description: 'how long a disconnected participant\'s person gets no token for that stage, unless the disconnection says otherwise; 0: not kept out',
+  }),
 });
 
 export type IvsConfig = z.output<typeof ivsConfigSchema>;
@@ -36,5 +42,5 @@ export const ivsConfiguration = {
     description: 'Present, it turns on IVS participant tokens, `GET /ivs/public-key` and the IVS real-time API. '
       + `Each client may mint ${IVS_TOKENS_PER_SECOND} participant tokens a second, as IVS allows, unless \`limits.tokensPerSecond\` names their grant type.`,
   }),
-  policyMetadata: { [IVS_RIGHTS.stageArns]: null, [IVS_RIGHTS.capabilities]: IVS_CAPABILITIES },
+  policyMetadata: { [IVS_RIGHTS.stageArns]: null, [IVS_RIGHTS.capabilities]: IVS_CAPABILITIES, [IVS_RIGHTS.moderatedStageArns]: null },
 } satisfies MinterConfiguration;

@@ -8,6 +8,7 @@ import type { MintingCaller } from '../common/minting-service.js';
 import type { People } from '../common/people.js';
 import { admissionRefusal } from './admission.js';
 import { participantToken, type IvsParticipantToken } from './participant-answer.js';
+import type { KeepOuts } from './keep-out.js';
 import type { IvsParticipant, IvsParticipantDirectory } from './participant-directory.js';
 import type { IvsSigningKey } from './participant-token.js';
 import { capabilitiesAllowedNow } from './policy.js';
@@ -28,6 +29,8 @@ export interface IvsParticipantDependencies {
   participants: IvsParticipantDirectory;
   signingKey: IvsSigningKey;
   bans: BanList;
+  /** Who was disconnected from a stage and is kept out of it for a while. */
+  keepOuts: KeepOuts;
   /** Whose groups decide what a person may hold now, and whether their account was ended. */
   people: Pick<People, 'find' | 'isEnded'>;
   /** Epoch seconds. */
@@ -51,6 +54,7 @@ export function participantExchange(deps: IvsParticipantDependencies) {
     const decider = await deciderOf(participant, caller, deps);
     if (participant.ended) throw invalidGrant(describe`the participant ${endingOf(participant)}`);
     await deps.bans.refuse(participant.userId, participant.resource);
+    await deps.keepOuts.refuse(participant.userId, participant.resource);
     const stage = await deps.stages.find(participant.resource);
     if (!stage) throw invalidGrant(describe`stage ${participant.resource} no longer exists on this server`);
 

@@ -24,7 +24,7 @@ export type IvsMintingDependencies = IvsParticipantDependencies;
  * (./exchange.ts): a new token for that participant.
  */
 export function ivsMintingService(deps: IvsMintingDependencies): IvsMintingService {
-  const { stages, participants, bans, now } = deps;
+  const { stages, participants, bans, keepOuts, now } = deps;
   const exchange = participantExchange(deps);
   return {
     grantType: IVS_GRANT_TYPE,
@@ -41,6 +41,7 @@ export function ivsMintingService(deps: IvsMintingDependencies): IvsMintingServi
       // The person the token names: the subject_token's, or whom a client minting for itself names.
       const userId = request.userId ?? caller.person?.id;
       await bans.refuse(userId, request.stageArn);
+      await keepOuts.refuse(userId, request.stageArn);
       if (request.capabilities.length === 0 && input.capabilities === undefined) {
         throw accessDenied(describe`this person may grant no capability on stage ${request.stageArn}`);
       }

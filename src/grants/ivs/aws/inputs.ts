@@ -51,6 +51,12 @@ export const importPublicKeyInput = z.object({
   tags: tags.optional(),
 });
 
+export const disconnectParticipantInput = z.object({
+  stageArn,
+  participantId: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+  reason: z.string().max(128, 'must be at most 128 characters').optional(),
+});
+
 export type CreateParticipantTokenInput = z.output<typeof createParticipantTokenInput>;
 export type CreateStageInput = z.output<typeof createStageInput>;
 export type ListInput = z.output<typeof listInput>;
