@@ -24,6 +24,7 @@ const service = ivsMintingService({
   stages: new IvsStageDirectory(Object.values(STAGES), ivsStore),
   participants: new IvsParticipantDirectory(ivsStore),
   keepOuts: new KeepOuts(ivsStore, () => NOW * 1000),
+  replaced: async () => {},
   people: { find: async (id) => ({ id, groups: [], rights: {} }), isEnded: async () => false },
   signingKey: { privateKey, publicKeyArn: PUBLIC_KEY_ARN },
   bans: new BanList(new MemoryStore(systemClock), () => NOW * 1000),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import type { MinterConfiguration } from '../common/minter-configuration.js';
+import { stageAdmissionFields } from './admission.js';
 import { IVS_CAPABILITIES } from './participant-token.js';
 import { IVS_RIGHTS } from './policy.js';
 import { STAGE_ARN_SHAPE } from './request.js';
@@ -28,6 +29,7 @@ export const ivsConfigSchema = z.strictObject({
     }),
     eventsUrl: z.url({ protocol: /^wss?$/ }).meta({ description: 'the stage\'s events URL (`ws://` or `wss://`), put in its tokens' }),
     whipUrl: z.url({ protocol: /^https?$/ }).meta({ description: 'the stage\'s WHIP URL (`http://` or `https://`), put in its tokens' }),
+    ...stageAdmissionFields,
   })).default([]).meta({ description: 'the configured stages tokens may name, beside those created through the IVS API' }),
   keepOutSeconds: z.int().min(0).max(MAX_KEEP_OUT_SECONDS).default(3600).meta({
     description: 'how long a disconnected participant\'s person gets no token for that stage, unless the disconnection says otherwise; 0: not kept out',

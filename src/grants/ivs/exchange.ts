@@ -6,7 +6,7 @@ import { accessDenied, describe, field, invalidGrant } from '../common/minting-e
 import type { BanList } from '../common/ban-list.js';
 import type { MintingCaller } from '../common/minting-service.js';
 import type { People } from '../common/people.js';
-import { admissionRefusal } from './admission.js';
+import { admissionOf, admissionRefusal } from './admission.js';
 import { participantToken, type IvsParticipantToken } from './participant-answer.js';
 import type { KeepOuts } from './keep-out.js';
 import type { IvsParticipant, IvsParticipantDirectory } from './participant-directory.js';
@@ -35,6 +35,8 @@ export interface IvsParticipantDependencies {
   people: Pick<People, 'find' | 'isEnded'>;
   /** Epoch seconds. */
   now: () => number;
+  /** Ends the participants a newer one of the same person replaced (onePerPerson: replace). */
+  replaced(ids: readonly string[], newer: IvsParticipant): Promise<void>;
 }
 
 /**
@@ -59,8 +61,8 @@ export function participantExchange(deps: IvsParticipantDependencies) {
     if (!stage) throw invalidGrant(describe`stage ${participant.resource} no longer exists on this server`);
 
     const renewed = renewedParticipant(participant, request, capabilitiesAllowedNow(decider, participant.resource, participant.moderated), deps.now());
-    const admitted = await deps.participants.renew(renewed, { limits: [] });
-    if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, participant.resource);
+    const admitted = await deps.participants.renew(renewed, admissionOf(stage, renewed, false));
+    if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, participant.resource, stage);
     return participantToken(renewed, { ...stage, eventsUrl: kept.events_url, whipUrl: kept.whip_url }, deps.signingKey, durationOf(renewed));
   };
 }

@@ -36,7 +36,6 @@ export const ivsMinter = defineMinter<IvsConfig | undefined>({
     const signingKey = { privateKey, publicKeyArn: ivs.publicKeyArn };
     const keepOuts = new KeepOuts(store, () => clock.now());
     const now = () => epochSeconds(clock);
-    const service = ivsMintingService({ stages, people, participants, keepOuts, signingKey, bans, now });
     const moderation = new IvsModeration({
       participants, stages, signingKey, keepOuts, audit, now, keepOutSeconds: ivs.keepOutSeconds,
       clientRights: async (clientId) => {
@@ -44,6 +43,9 @@ export const ivsMinter = defineMinter<IvsConfig | undefined>({
         return client && mintingClientOf(client).rights(IVS_RIGHTS_FIELDS);
       },
       disconnected: () => {},
+    });
+    const service = ivsMintingService({
+      stages, people, participants, keepOuts, signingKey, bans, now, replaced: (ids, newer) => moderation.replaced(ids, newer),
     });
     const routes = new Router();
     for (const router of [ivsPublicKeyRoute(privateKey, ivs.publicKeyArn), ivsParticipantRoutes({ provider, people, gateway, moderation, grantType: IVS_GRANT_TYPE })]) {

@@ -5,7 +5,7 @@ import type { Rights } from '../common/rights.js';
 import { accessDenied, describe, invalidGrant, invalidTarget } from '../common/minting-error.js';
 import type { MintingCaller } from '../common/minting-service.js';
 import { validate } from '../common/param-schema.js';
-import { admissionRefusal } from './admission.js';
+import { admissionOf, admissionRefusal } from './admission.js';
 import { MAX_KEEP_OUT_SECONDS } from './config.js';
 import type { KeepOuts } from './keep-out.js';
 import { participantToken, type IvsParticipantToken } from './participant-answer.js';
@@ -71,11 +71,11 @@ export class IvsModeration {
       issuedAt: new Date(issuedAt * 1000).toISOString(),
       expiresAt: new Date((issuedAt + duration * 60) * 1000).toISOString(),
     };
-    const admitted = await this.deps.participants.renew(changed, { limits: [] });
-    if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, participant.resource);
     const stage = await this.deps.stages.find(participant.resource);
     if (!stage) throw invalidGrant(describe`stage ${participant.resource} no longer exists on this server`);
-    this.#audit('change', changed, moderator, { capabilities: changed.capabilities, ...(ip === undefined ? {} : { ip }) });
+    const admitted = await this.deps.participants.renew(changed, admissionOf(stage, changed, false));
+    if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, participant.resource, stage);
+    this.#audit('change', changed, actorOf(moderator), { capabilities: changed.capabilities, ...(ip === undefined ? {} : { ip }) });
     return participantToken(changed, stage, this.deps.signingKey, duration);
   }
 
@@ -93,9 +93,33 @@ export class IvsModeration {
       const until = new Date((this.deps.now() + keepOutSeconds) * 1000).toISOString();
       await this.deps.keepOuts.keepOut(participant.resource, participant.userId, { participantId: id, by, at, until, ...(reason === undefined ? {} : { reason }) }, keepOutSeconds);
     }
-    this.#audit('disconnect', participant, moderator, { keepOutSeconds, ...(reason === undefined ? {} : { reason }), ...(ip === undefined ? {} : { ip }) });
+    this.#audit('disconnect', participant, actorOf(moderator), { keepOutSeconds, ...(reason === undefined ? {} : { reason }), ...(ip === undefined ? {} : { ip }) });
     this.deps.disconnected(participant, reason);
     return (await this.deps.participants.find(id)) ?? participant;
+  }
+
+  /** Ends the participants a newer one of the same person replaced (onePerPerson: replace), as a disconnection does but for the keep-out. */
+  async replaced(ids: readonly string[], newer: IvsParticipant): Promise<void> {
+    const at = new Date(this.deps.now() * 1000).toISOString();
+    const reason = `replaced by participant ${newer.id}`;
+    for (const id of ids) {
+      const older = await this.deps.participants.find(id);
+      if (!older) continue;
+      await this.deps.participants.end(older, { how: 'replaced', at, by: newer.clientId, reason });
+      this.#audit('replace', older, { by: newer.clientId }, { reason });
+      this.deps.disconnected(older, reason);
+    }
+  }
+
+  /** The participant's own app takes it off the stage: the client that minted it, for the same person. */
+  async leave(id: string, caller: MintingCaller, ip?: string): Promise<void> {
+    const participant = await this.deps.participants.find(id);
+    if (!participant) throw invalidTarget(describe`participant ${id} does not exist`);
+    if (participant.clientId !== caller.clientId) throw accessDenied(describe`participant ${id} was minted by another client`);
+    if (participant.person !== undefined && caller.person?.id !== participant.person) throw accessDenied(describe`participant ${id} was minted for another person`);
+    if (!participant.live) return;
+    await this.deps.participants.end(participant, { how: 'left', at: new Date(this.deps.now() * 1000).toISOString(), by: caller.clientId });
+    this.#audit('leave', participant, actorOf({ caller }), ip === undefined ? {} : { ip });
   }
 
   /** The participant, once the moderator may moderate its stage. Ids are random and long: knowing one says the token was seen. */
@@ -117,15 +141,22 @@ export class IvsModeration {
     }
   }
 
-  #audit(action: 'change' | 'disconnect', participant: IvsParticipant, moderator: Moderator, more: object): void {
-    const person = 'caller' in moderator ? moderator.caller.person?.id : undefined;
+  #audit(action: 'change' | 'disconnect' | 'replace' | 'leave', participant: IvsParticipant, actor: Actor, more: object): void {
     this.deps.audit.participantAction({
-      action, participantId: participant.id, resource: participant.resource, by: byOf(moderator),
-      ...(person === undefined ? {} : { byUser: person }), ...(participant.userId === undefined ? {} : { userId: participant.userId }), ...more,
+      action, participantId: participant.id, resource: participant.resource, ...actor,
+      ...(participant.userId === undefined ? {} : { userId: participant.userId }), ...more,
     });
   }
 }
 
-export function byOf(moderator: Moderator): string {
+/** Who acted, as the audit trail names them. */
+type Actor = { by: string; byUser?: string };
+
+function actorOf(moderator: Moderator): Actor {
+  const person = 'caller' in moderator ? moderator.caller.person?.id : undefined;
+  return { by: byOf(moderator), ...(person === undefined ? {} : { byUser: person }) };
+}
+
+function byOf(moderator: Moderator): string {
   return 'operator' in moderator ? `admin:${moderator.operator}` : moderator.caller.clientId;
 }

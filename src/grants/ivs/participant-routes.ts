@@ -6,7 +6,7 @@ import { readForm } from '../../http/form-body.js';
 import { mintingClientOf } from '../common/client-authentication.js';
 import { providerErrorOf } from '../common/grant-errors.js';
 import { JWT_TOKEN_TYPE, mintedTokenAnswer } from '../common/minted-response.js';
-import { MintingError } from '../common/minting-error.js';
+import { describe, invalidRequest, MintingError } from '../common/minting-error.js';
 import { assertRegisteredFor, type MintingGateway } from '../common/minting-gateway.js';
 import type { MintingService } from '../common/minting-service.js';
 import type { People } from '../common/people.js';
@@ -30,7 +30,7 @@ type ModerationInput = ParticipantChange & { participantId: string };
  * The participants of a stage, moderated by a client holding ivs_moderated_stage_arns (or the
  * app of a person holding it, with their subject_token): `PUT /ivs/participants/{id}` promotes or
  * demotes and answers the participant's new token; `POST …/disconnect` ends it and keeps its
- * person out. Forms, as the token endpoint's.
+ * person out; `DELETE` is the participant's own app leaving. Forms, as the token endpoint's.
  */
 export function ivsParticipantRoutes(deps: ParticipantRouteDependencies): Router {
   const { provider, people, gateway, moderation, grantType } = deps;
@@ -74,12 +74,27 @@ export function ivsParticipantRoutes(deps: ParticipantRouteDependencies): Router
     ctx.body = { participant_id: ended.id, stage_arn: ended.resource, live: ended.live, ...(ended.ended ? { ended: ended.ended } : {}) };
   });
 
+  // The participant's own app leaves: the client that minted it, for the same person.
+  router.delete('/:participantId', async (ctx) => {
+    const { form, own } = await formOf(ctx);
+    const authenticated = await routeClient(ctx, form, provider);
+    const client = mintingClientOf(authenticated);
+    await answered(async () => {
+      assertRegisteredFor(client, grantType);
+      const unknown = Object.keys(own)[0];
+      if (unknown !== undefined) throw invalidRequest(describe`${unknown} is not a field of this call`);
+      const person = await routePerson(form, authenticated, provider, people);
+      await moderation.leave(participantIdOf(ctx), { clientId: client.clientId, rights: {}, ...(person ? { person } : {}) }, ctx.ip);
+    });
+    ctx.status = 204;
+  });
+
   return router;
 }
 
-/** The form, and its fields without those that say who calls. */
+/** The form (none may come with a DELETE), and its fields without those that say who calls. */
 async function formOf(ctx: Context): Promise<{ form: Record<string, string>; own: Record<string, string> }> {
-  const form = await readForm(ctx);
+  const form = (ctx.request.length ?? 0) > 0 || ctx.get('transfer-encoding') !== '' ? await readForm(ctx) : {};
   const own = Object.fromEntries(Object.entries(form).filter(([name]) => !(CALLER_FIELDS as readonly string[]).includes(name)));
   return { form, own };
 }

@@ -1,9 +1,10 @@
+import type { StageAdmission } from './admission.js';
 import type { IvsConfig } from './config.js';
 import { LayeredCollection } from '../../store/layered-collection.js';
 import type { SetStore, ValueStore } from '../../store/store.js';
 import { VersionedCollection } from '../../store/versioned-collection.js';
 
-export interface IvsStage {
+export interface IvsStage extends StageAdmission {
   arn: string;
   name: string;
   eventsUrl: string;
