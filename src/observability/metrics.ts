@@ -8,6 +8,8 @@ export interface Metrics {
   denied(reason: string): void;
   adminChange(resource: string, action: string): void;
   participantAction(action: string): void;
+  /** A decision sent on to a vendor's own API (a disconnection to IVS), by its outcome. */
+  forwarded(service: string, outcome: string): void;
   redisError(): void;
 }
 
@@ -51,6 +53,12 @@ export function createMetrics(): Metrics {
     labelNames: ['action'],
     registers: [registry],
   });
+  const forwards = new Counter({
+    name: 'stagepass_forwarded_total',
+    help: 'Decisions sent on to a vendor\'s own API (disconnections to IVS), by service and outcome: ok, not_found, refused, failed (after every retry)',
+    labelNames: ['service', 'outcome'],
+    registers: [registry],
+  });
   const redisErrors = new Counter({
     name: 'stagepass_redis_errors_total',
     help: 'Redis connection errors and failed Redis commands',
@@ -67,6 +75,7 @@ export function createMetrics(): Metrics {
     denied: (reason) => denials.inc({ reason }),
     adminChange: (resource, action) => adminChanges.inc({ resource, action }),
     participantAction: (action) => participantActions.inc({ action }),
+    forwarded: (service, outcome) => forwards.inc({ service, outcome }),
     redisError: () => redisErrors.inc(),
   };
 }

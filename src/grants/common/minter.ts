@@ -6,6 +6,8 @@ import type { EndpointDependencies } from '../../aws/aws-endpoint.js';
 import type { ServerSigningKey } from '../../keys/server-signing-key.js';
 import type { CountedSets, Rosters, SetStore, ValueStore } from '../../store/store.js';
 import type { Audit } from '../../observability/audit.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { Clock } from '../../time/clock.js';
 import type { BanList } from './ban-list.js';
 import type { MintingGrant } from './minting-grant.js';
@@ -56,6 +58,9 @@ export interface MinterDependencies {
   gateway: MintingGateway;
   /** Where what is done outside minting (a participant disconnected) is recorded. */
   audit: Audit;
+  /** What a minter does in the background (a disconnection sent on to IVS) is logged and counted. */
+  logger: Logger;
+  metrics: Pick<Metrics, 'forwarded'>;
 }
 
 /** How a minter's AWS-compatible API is addressed, for those who call it (and the fuzz suite). */

@@ -31,6 +31,15 @@ export const ivsConfigSchema = z.strictObject({
     whipUrl: z.url({ protocol: /^https?$/ }).meta({ description: 'the stage\'s WHIP URL (`http://` or `https://`), put in its tokens' }),
     ...stageAdmissionFields,
   })).default([]).meta({ description: 'the configured stages tokens may name, beside those created through the IVS API' }),
+  forward: z.strictObject({
+    region: z.string().regex(/^[a-z]{2,4}(?:-[a-z]{2,10}){1,3}-\d{1,2}$/, 'must be an AWS region (us-west-2)').meta({ description: 'the region of the IVS stages' }),
+    accessKeyId: z.string().min(16).max(128).meta({ description: 'the access key of an IAM identity allowed ivs:DisconnectParticipant' }),
+    secretAccessKey: z.string().min(1).meta({ description: 'its secret' }),
+    sessionToken: z.string().min(1).optional().meta({ description: 'for temporary credentials' }),
+    endpoint: z.url({ protocol: /^https?$/ }).optional().meta({ description: 'IVS real-time\'s endpoint; the region\'s own unless given' }),
+  }).optional().meta({
+    description: 'Present, every disconnection is also sent to IVS\'s own DisconnectParticipant, so that the media session ends at once; retried with backoff, a failure logged and counted, never undoing the local decision',
+  }),
   keepOutSeconds: z.int().min(0).max(MAX_KEEP_OUT_SECONDS).default(3600).meta({
     description: 'how long a disconnected participant\'s person gets no token for that stage, unless the disconnection says otherwise; 0: not kept out',
   }),

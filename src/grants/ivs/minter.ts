@@ -8,6 +8,7 @@ import { IVS_TOKENS_PER_SECOND, type IvsConfig } from './config.js';
 import { ivsParticipantTokenGrant } from './grant.js';
 import { ivsPublicKeyRoute } from './public-key-route.js';
 import { findClient, mintingClientOf } from '../common/client-authentication.js';
+import { IvsForwarding } from './ivs-forwarding.js';
 import { KeepOuts } from './keep-out.js';
 import { IvsModeration } from './moderation.js';
 import { IvsParticipantDirectory } from './participant-directory.js';
@@ -28,13 +29,14 @@ export const ivsMinter = defineMinter<IvsConfig | undefined>({
       `  curl -s -u ${clientId}:${clientSecret} -d grant_type=${IVS_GRANT_TYPE} -d stage_arn=${stage.arn} ${issuer}/token`,
     ];
   },
-  async create(ivs, { provider, store, clock, people, bans, gateway, audit }) {
+  async create(ivs, { provider, store, clock, people, bans, gateway, audit, logger, metrics }) {
     // Loaded once: the token endpoint signs with it and the IVS API lists its public half.
     const privateKey = await loadOrCreateP384Key(ivs.privateKeyFile);
     const stages = new IvsStageDirectory(ivs.stages, store);
     const participants = new IvsParticipantDirectory(store);
     const signingKey = { privateKey, publicKeyArn: ivs.publicKeyArn };
     const keepOuts = new KeepOuts(store, () => clock.now());
+    const forwarding = ivs.forward && new IvsForwarding(ivs.forward, { logger, metrics });
     const now = () => epochSeconds(clock);
     const moderation = new IvsModeration({
       participants, stages, signingKey, keepOuts, audit, now, keepOutSeconds: ivs.keepOutSeconds,
@@ -42,7 +44,8 @@ export const ivsMinter = defineMinter<IvsConfig | undefined>({
         const client = await findClient(provider, clientId);
         return client && mintingClientOf(client).rights(IVS_RIGHTS_FIELDS);
       },
-      disconnected: () => {},
+      // In the background: the local decision is made, and answered, whatever IVS says.
+      disconnected: (participant, reason) => void forwarding?.disconnect(participant.resource, participant.id, reason),
     });
     const service = ivsMintingService({
       stages, people, participants, keepOuts, signingKey, bans, now, replaced: (ids, newer) => moderation.replaced(ids, newer),
