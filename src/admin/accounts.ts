@@ -28,9 +28,11 @@ export interface AccountOperationDependencies {
   reservedPrefixes: ReadonlyMap<string, string>;
   /** Ends everything of the person at once: every grant (their access and refresh tokens) and their license tokens. */
   endPerson(sub: string): Promise<void>;
+  /** Forgets the sign-in factors of an account deleted, so that one made again under its subject starts with none. */
+  forgetFactors(sub: string): Promise<void>;
 }
 
-export function accountOperations({ directory, runtime, upstream, reservedPrefixes, endPerson }: AccountOperationDependencies): AdminOperation[] {
+export function accountOperations({ directory, runtime, upstream, reservedPrefixes, endPerson, forgetFactors }: AccountOperationDependencies): AdminOperation[] {
   const { storedRecord, settle, earlierCreation, assertUsernameFree, written, setUpstreamDisabled, replaceAccount } = accountChanges({
     directory, runtime, upstream, endPerson,
   });
@@ -148,6 +150,7 @@ export function accountOperations({ directory, runtime, upstream, reservedPrefix
         // Gone meanwhile counts as deleted: an earlier attempt's removal may have landed late.
         if (!removed && (await storedRecord(sub))) throw preconditionFailed(`account ${sub}`);
         await endPerson(sub);
+        await forgetFactors(sub);
         if (!removed && username !== undefined) await runtime.releaseUsername(username, sub);
         return { status: 204, change: { id: sub, action: 'delete' } };
       },

@@ -9,6 +9,7 @@ import { AccountDirectory } from '../accounts/account-directory.js';
 import { GroupDirectory } from '../accounts/group-directory.js';
 import { ADMIN_SCOPES, adminAccess, configuredAdminClients } from '../admin/admin-access.js';
 import { adminRoutes } from '../admin/admin-api.js';
+import { accountFactorOperations } from '../admin/account-factors.js';
 import { accountOperations } from '../admin/accounts.js';
 import { clientOperations } from '../admin/clients.js';
 import { groupOperations } from '../admin/groups.js';
@@ -18,6 +19,7 @@ import { participantOperations } from '../admin/participants.js';
 import { versionedResourceOperations } from '../admin/versioned-resource.js';
 import { PendingChanges } from '../admin/pending-changes.js';
 import { BanList } from '../grants/common/ban-list.js';
+import { FactorStore } from '../accounts/factors/factor-store.js';
 import { RuntimeAccounts } from '../accounts/runtime-accounts.js';
 import { TrustedIssuers } from '../accounts/trusted-issuers.js';
 import { UpstreamAccounts } from '../accounts/upstream-accounts.js';
@@ -56,6 +58,8 @@ import { type Clock, systemClock } from '../time/clock.js';
 import { UpstreamProvider } from '../sign-in/upstream/upstream-provider.js';
 import type { Lifecycle } from './health-routes.js';
 import { signInRoutes } from '../sign-in/sign-in-routes.js';
+import { passkeySite } from '../sign-in/passkey-ceremonies.js';
+import { webAuthnBrowserBundle } from '../sign-in/passkey-scripts.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { assetRoutes, createPageRenderer } from '../http/pages.js';
 import { requestPipeline } from './pipeline.js';
@@ -109,6 +113,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   );
   const runtimeAccounts = new RuntimeAccounts(store, clock);
   const accounts = new AccountDirectory(config.accounts, { runtime: runtimeAccounts, upstream: upstreamAccounts });
+  const factors = new FactorStore(store, encryptionKey, clock);
   const upstreamProviders = new Map(config.upstreamProviders.map((settings) => [
     settings.id,
     new UpstreamProvider(settings, `${config.issuer}${upstreamRedirectPath(settings.id)}`, { logger, clock }),
@@ -122,10 +127,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const endings = new Endings(grantIndex);
   const apiClients = new ApiClients(store, config.clients);
   const provider = createProvider({
-    config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients, endings,
+    config, store, jwks: signingKeys.servedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients, endings,
   });
   signingKeys.onChange(() => {
-    replaceSigningKeys(provider, signingKeys.publishedJwks());
+    replaceSigningKeys(provider, signingKeys.servedJwks());
     const keys = signingKeys.list();
     logger.info('signing keys changed', { signing: keys.filter((key) => key.status === 'current').map((key) => key.kid), published: keys.length });
   });
@@ -152,7 +157,9 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }, clock),
   });
   const gateway = new MintingGateway(tokenRate, audit);
-  const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: signingKeys.serverKey, clock, people, bans, gateway, audit, logger, metrics });
+  const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, {
+    provider, store, serverKey: signingKeys.serverKey, leaseKey: signingKeys.leaseKey, clock, people, bans, gateway, audit, logger, metrics,
+  });
   for (const { ends } of minters) if (ends) endings.add(ends);
   const mintingGrants = minters.flatMap((minter) => minter.grants);
   registerMintingGrants(provider, mintingGrants);
@@ -181,9 +188,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   app.on('error', (error: Error) => logger.warn('connection error', { error: error.message }));
 
   const routers = [
-    assetRoutes(VIEWS_DIR),
+    assetRoutes(VIEWS_DIR, webAuthnBrowserBundle()),
     ...signInRoutes({
       provider, accounts, upstreamAccounts, upstreamProviders, render, csrfSecret: cookieKeys[0]!, audit, store, clock,
+      factors, passkeySite: passkeySite(config.issuer, config.passkeys), issuer: config.issuer,
       loginThrottle: new LoginThrottle(store, config.limits.login, clock),
       displayClient: clientDisplayer(config.clients.map((client) => client.client_id), apiClients),
     }),
@@ -193,8 +201,9 @@ export async function createStagepass(config: Config, options: StagepassOptions 
         ...clientOperations({ provider, apiClients, endClient: (id) => endings.endClient(id), reservedScopes: ADMIN_SCOPES }),
         ...accountOperations({
           directory: accounts, runtime: runtimeAccounts, upstream: upstreamAccounts, reservedPrefixes: reservedSubjectPrefixes(config),
-          endPerson: (sub) => endings.endPerson(sub),
+          endPerson: (sub) => endings.endPerson(sub), forgetFactors: (sub) => factors.forget(sub),
         }),
+        ...accountFactorOperations({ directory: accounts, runtime: runtimeAccounts, factors, audit }),
         ...groupOperations(groups),
         ...minters.flatMap((minter) => minter.adminResources ?? []).flatMap(versionedResourceOperations),
         ...keyOperations(signingKeys),

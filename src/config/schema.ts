@@ -6,7 +6,7 @@ import { trustedIssuersSchema, upstreamProvidersSchema } from './identity-provid
 import { keysSchema } from './keys.js';
 import { limitsSchema } from './limits.js';
 import { groupsSchemaFor, type MintingPolicyMetadata } from './rights.js';
-import { deviceFlowSchema, metricsSchema, registrationSchema, serverSettingsSchema } from './server.js';
+import { deviceFlowSchema, metricsSchema, passkeysSchema, registrationSchema, serverSettingsSchema } from './server.js';
 import { checkStoreSettings, storeSettingsSchema } from './store.js';
 
 /** What the configuration takes in from the minters: their sections, each under its key, and the client metadata fields of their rights. */
@@ -47,6 +47,7 @@ function ownSettingsSchema(policyMetadata: MintingPolicyMetadata) {
     keys: keysSchema,
     deviceFlow: deviceFlowSchema,
     registration: registrationSchema,
+    passkeys: passkeysSchema,
     limits: limitsSchema,
     metrics: metricsSchema,
     clients: clientsSchemaFor(Object.keys(policyMetadata)),

@@ -58,3 +58,17 @@ export const registrationSchema = z.strictObject({
     description: 'days a dynamically registered client (and its registration access token) lives unused; each use starts the count again',
   }),
 }).prefault({}).meta({ title: 'Dynamic registration', description: 'Clients that register themselves (RFC 7591).' });
+
+export const passkeysSchema = z.strictObject({
+  rpId: z.string().regex(/^[a-z0-9.-]+$/, 'must be a host name').optional().meta({
+    description: 'the WebAuthn relying party id passkeys are made for: the issuer\'s host name or a domain it belongs to; a passkey works only where its id does',
+    absent: 'the issuer\'s host name',
+  }),
+  origins: z.array(issuerOrigin).min(1).optional().meta({
+    description: 'the origins the sign-in and account pages are served from, which a passkey\'s signature must name',
+    absent: 'the issuer',
+  }),
+}).prefault({}).meta({
+  title: 'Passkeys',
+  description: 'Passkeys (WebAuthn) people register on `/account` and sign in with: a resident key, user verification required.',
+});

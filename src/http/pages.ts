@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import Router from '@koa/router';
 import ejs from 'ejs';
 
-import type { PageRenderer } from './page-renderer.js';
+import type { PageName, PageRenderer } from './page-renderer.js';
+
+const PAGES: readonly PageName[] = [
+  'login', 'consent', 'device-code', 'device-confirm', 'success', 'abort', 'error', 'logout', 'logged-out',
+  'account', 'account-totp', 'account-recovery-codes',
+];
 
 /**
  * Compiles every view once at start. Pages share one layout and one stylesheet served from
@@ -15,7 +20,7 @@ export function createPageRenderer(viewsDir: string): PageRenderer {
     ejs.compile(readFileSync(join(viewsDir, `${name}.ejs`), 'utf8'), { filename: join(viewsDir, `${name}.ejs`) });
   const layout = compile('layout');
   const pages = new Map<string, ejs.TemplateFunction>();
-  for (const page of ['login', 'consent', 'device-code', 'device-confirm', 'success', 'abort', 'error', 'logout', 'logged-out']) {
+  for (const page of PAGES) {
     pages.set(page, compile(page));
   }
 
@@ -23,18 +28,26 @@ export function createPageRenderer(viewsDir: string): PageRenderer {
     const body = pages.get(page)!(locals);
     ctx.type = 'html';
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = layout({ title, body });
+    ctx.body = layout({ title, body, scripts: locals.scripts ?? [] });
   };
 }
 
-/** The stylesheet every page links, read once at start. */
-export function assetRoutes(viewsDir: string): Router {
-  const stylesheet = readFileSync(join(viewsDir, 'assets', 'stagepass.css'), 'utf8');
+/**
+ * The stylesheet every page links and the scripts some load (the views' own, and `scripts` from
+ * elsewhere, by the name they are served as), read once at start.
+ */
+export function assetRoutes(viewsDir: string, scripts: Readonly<Record<string, string>> = {}): Router {
   const router = new Router();
-  router.get('/assets/stagepass.css', (ctx) => {
-    ctx.type = 'text/css';
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = stylesheet;
-  });
+  const serve = (name: string, type: string, path: string) => {
+    const content = readFileSync(path, 'utf8');
+    router.get(`/assets/${name}`, (ctx) => {
+      ctx.type = type;
+      ctx.set('Cache-Control', 'public, max-age=3600');
+      ctx.body = content;
+    });
+  };
+  serve('stagepass.css', 'text/css', join(viewsDir, 'assets', 'stagepass.css'));
+  serve('passkeys.js', 'text/javascript', join(viewsDir, 'assets', 'passkeys.js'));
+  for (const [name, path] of Object.entries(scripts)) serve(name, 'text/javascript', path);
   return router;
 }

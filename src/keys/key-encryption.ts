@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 
 import type { JWK } from 'jose';
 
-/** A private key as it rests in the store: AES-256-GCM under the key-encryption key, bound to its kid. */
+/** A private key or secret as it rests in the store: AES-256-GCM under the key-encryption key, bound to what it belongs to. */
 export interface SealedKey {
   iv: string;
   ciphertext: string;
@@ -26,23 +26,37 @@ export function keyEncryptionKeyId(encryptionKey: Buffer): string {
 }
 
 export function sealPrivateKey(jwk: JWK, kid: string, encryptionKey: Buffer): SealedKey {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', encryptionKey, iv);
   // The kid is authenticated with it: a sealed key moved to another key's entry does not open.
-  cipher.setAAD(Buffer.from(kid));
-  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(jwk)), cipher.final()]);
-  return { iv: iv.toString('base64url'), ciphertext: ciphertext.toString('base64url'), tag: cipher.getAuthTag().toString('base64url') };
+  return sealSecret(JSON.stringify(jwk), kid, encryptionKey);
 }
 
 export function openPrivateKey(sealed: SealedKey, kid: string, encryptionKey: Buffer): JWK {
+  const opened = openSecret(sealed, kid, encryptionKey);
+  if (opened === undefined) throw new KeyDecryptionError(`signing key ${kid} does not decrypt with this key-encryption key`);
+  return JSON.parse(opened) as JWK;
+}
+
+/**
+ * Any secret at rest (an authenticator app's key), sealed as a private key is: `boundTo` names
+ * what it belongs to and is authenticated with it, so a sealed secret copied to another record
+ * does not open there.
+ */
+export function sealSecret(secret: string, boundTo: string, encryptionKey: Buffer): SealedKey {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', encryptionKey, iv);
+  cipher.setAAD(Buffer.from(boundTo));
+  const ciphertext = Buffer.concat([cipher.update(secret), cipher.final()]);
+  return { iv: iv.toString('base64url'), ciphertext: ciphertext.toString('base64url'), tag: cipher.getAuthTag().toString('base64url') };
+}
+
+/** The secret, or undefined when it does not open with this key for `boundTo`. */
+export function openSecret(sealed: SealedKey, boundTo: string, encryptionKey: Buffer): string | undefined {
   const decipher = createDecipheriv('aes-256-gcm', encryptionKey, Buffer.from(sealed.iv, 'base64url'));
-  decipher.setAAD(Buffer.from(kid));
+  decipher.setAAD(Buffer.from(boundTo));
   decipher.setAuthTag(Buffer.from(sealed.tag, 'base64url'));
-  let plaintext: Buffer;
   try {
-    plaintext = Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64url')), decipher.final()]);
+    return Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64url')), decipher.final()]).toString('utf8');
   } catch {
-    throw new KeyDecryptionError(`signing key ${kid} does not decrypt with this key-encryption key`);
+    return undefined;
   }
-  return JSON.parse(plaintext.toString('utf8')) as JWK;
 }

@@ -48,12 +48,25 @@ export interface ParticipantAction {
   ip?: string;
 }
 
+/** A person's sign-in factor (a passkey, an authenticator app, recovery codes) set up, renamed, removed or used: which, never a secret. */
+export interface FactorEvent {
+  action: 'enrolled' | 'renamed' | 'removed' | 'used' | 'refused';
+  factorType: string;
+  factorId?: string;
+  userId: string;
+  /** The operator's client, for a factor removed through the Admin API. */
+  clientId?: string;
+  ip?: string;
+  reason?: string;
+}
+
 /** The audit trail every layer records to; `createAudit` below writes it as log lines and metrics. */
 export interface Audit {
   tokenIssued(fields: AuditFields): void;
   denied(fields: AuditFields & { reason: string }): void;
   adminChange(change: AdminChange): void;
   participantAction(action: ParticipantAction): void;
+  factor(event: FactorEvent): void;
 }
 
 /**
@@ -81,6 +94,9 @@ export function createAudit(logger: Logger, metrics: Pick<Metrics, 'tokenIssued'
     participantAction(action) {
       metrics.participantAction(action.action);
       record('participant action', { audit: 'participant_action', ...action });
+    },
+    factor(event) {
+      record(`sign-in factor ${event.action}`, { audit: 'factor', ...event });
     },
   };
 }

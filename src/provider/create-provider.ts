@@ -1,4 +1,4 @@
-import { errors, Provider, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, Provider, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import type { AccountDirectory } from '../accounts/account-directory.js';
 import { findClient } from '../grants/common/client-authentication.js';
@@ -33,6 +33,16 @@ const ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES = new Set(['registration', 'clien
 
 /** Client metadata naming a resource server, which may introspect every client's tokens. */
 const INTROSPECTION_ALLOWED = 'introspection_allowed';
+
+/**
+ * The client the account page (`/account`) signs people in through, with the same sign-in every
+ * app gets: stagepass's own, defined here rather than in the configuration, and allowed without a
+ * consent page. Its code is never redeemed: what the page needs is the browser's session, which
+ * the sign-in leaves behind.
+ */
+export const ACCOUNT_CLIENT_ID = 'stagepass-account';
+/** Where the account page's sign-in comes back to. */
+export const ACCOUNT_SIGNED_IN_PATH = '/account/signed-in';
 
 /** oidc-provider 9's limits on the documents it fetches itself, which its types leave out. */
 interface OutsideDocuments {
@@ -75,7 +85,8 @@ export function createProvider({
     fetch: (input, init) => outsideFetch(input instanceof Request ? input.url : String(input), init ?? {}),
     fetchResponseBodyLimits: { jwks_uri: MAX_OUTSIDE_DOCUMENT_BYTES, sector_identifier_uri: MAX_OUTSIDE_DOCUMENT_BYTES },
     adapter: adapterFor(store, { idleExpirySeconds: config.registration.idleExpiryDays * DAY, clock, grantIndex, apiClients, endings }),
-    clients: config.clients,
+    clients: [...config.clients, accountPageClient(config.issuer)],
+    loadExistingGrant: grantOrAccountPageGrant,
     jwks: jwks as Configuration['jwks'],
     cookies: {
       keys: cookieKeys,
@@ -189,6 +200,29 @@ export function createProvider({
   registerRefreshTokenGrant(provider, store, clock);
   enforceDevicePollingInterval(provider, store, config.deviceFlow.interval, clock);
   return provider;
+}
+
+function accountPageClient(issuer: string): ClientMetadata {
+  return {
+    client_id: ACCOUNT_CLIENT_ID,
+    client_name: 'Your stagepass account',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: [`${issuer}${ACCOUNT_SIGNED_IN_PATH}`],
+  };
+}
+
+/** oidc-provider's default (the grant consented to, or the session's for the client), and for the account page one made at once. */
+async function grantOrAccountPageGrant(ctx: KoaContextWithOIDC) {
+  const { oidc } = ctx;
+  const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(oidc.client!.clientId);
+  if (grantId) return oidc.provider.Grant.find(grantId);
+  if (oidc.client!.clientId !== ACCOUNT_CLIENT_ID || !oidc.session!.accountId) return undefined;
+  const grant = new oidc.provider.Grant({ clientId: ACCOUNT_CLIENT_ID, accountId: oidc.session!.accountId });
+  grant.addOIDCScope('openid');
+  await grant.save();
+  return grant;
 }
 
 /**

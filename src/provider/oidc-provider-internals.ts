@@ -239,6 +239,28 @@ export async function hasProviderSession(provider: Provider, ctx: Context): Prom
   return sessionId !== undefined && (await provider.Session.find(sessionId)) !== undefined;
 }
 
+/** Who the browser's session signed in, when, and how (oidc-provider's Session: `accountId`, `loginTs`, `amr`, `acr`). */
+export interface SignedInSession {
+  /** The session's id: what a form or a ceremony of this sign-in is bound to. */
+  id: string;
+  accountId: string;
+  /** Epoch seconds, by oidc-provider's clock. */
+  loginTs: number;
+  amr: readonly string[];
+  acr: string | undefined;
+}
+
+/**
+ * The person signed in in this browser, if anyone. Assumes, as `hasProviderSession`, that the
+ * session cookie holds the Session's id signed with the app's keys.
+ */
+export async function signedInSession(provider: Provider, ctx: Context): Promise<SignedInSession | undefined> {
+  const sessionId = ctx.cookies.get(provider.cookieName('session'), { signed: true });
+  const session = sessionId === undefined ? undefined : await provider.Session.find(sessionId);
+  if (!session?.accountId || session.loginTs === undefined) return undefined;
+  return { id: session.jti, accountId: session.accountId, loginTs: session.loginTs, amr: session.amr ?? [], acr: session.acr };
+}
+
 /** What went wrong with a user code the code entry page is shown again for. */
 export type UserCodeProblem = 'missing' | 'unknown' | 'expired' | 'used' | 'aborted';
 

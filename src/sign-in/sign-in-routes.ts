@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Provider } from 'oidc-provider';
 
 import type { AccountDirectory } from '../accounts/account-directory.js';
+import type { FactorStore } from '../accounts/factors/factor-store.js';
 import type { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import type { PageRenderer } from '../http/page-renderer.js';
 import type { LoginThrottle } from '../limits/login-throttle.js';
@@ -9,10 +10,12 @@ import type { Audit } from '../observability/audit.js';
 import type { ClientDisplayer } from '../provider/client-display.js';
 import type { ValueStore } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
+import { accountPageRoutes } from './account-page.js';
 import { clientOnPage } from './client-on-page.js';
 import { consentStep } from './consent.js';
 import { Interactions, renderErrorsAsPage } from './interaction.js';
 import { loginStep } from './login.js';
+import { PasskeyCeremonies, type PasskeySite } from './passkey-ceremonies.js';
 import type { UpstreamProvider } from './upstream/upstream-provider.js';
 import { upstreamSignInRoutes } from './upstream.js';
 
@@ -30,16 +33,23 @@ export interface SignInDependencies {
   /** Where upstream sign-ins wait for the browser's return. */
   store: ValueStore;
   clock: Clock;
+  /** People's passkeys, authenticator apps and recovery codes. */
+  factors: FactorStore;
+  /** Where passkeys are made for and used. */
+  passkeySite: PasskeySite;
+  issuer: string;
 }
 
 /**
  * The pages oidc-provider sends a person to whenever it needs them to sign in or approve a
  * client: the interaction's page (the sign-in page or the consent page, as the step is), the
- * sign-in and consent forms, and sign-in through upstream providers.
+ * sign-in and consent forms, and sign-in through upstream providers; and the account page, where
+ * a person manages how they sign in.
  */
 export function signInRoutes(deps: SignInDependencies): Router[] {
   const { provider, render } = deps;
   const interactions = new Interactions(provider, deps.csrfSecret);
+  const ceremonies = new PasskeyCeremonies(deps.store, deps.factors, deps.passkeySite);
   const shownClient = clientOnPage(provider, deps.displayClient);
   const login = loginStep({ ...deps, interactions, clientOnPage: shownClient, upstreamProviders: [...deps.upstreamProviders.values()] });
   const consent = consentStep({ ...deps, interactions, clientOnPage: shownClient });
@@ -52,5 +62,5 @@ export function signInRoutes(deps: SignInDependencies): Router[] {
   });
   login.routes(router);
   consent.routes(router);
-  return [router, upstreamSignInRoutes({ ...deps, interactions })];
+  return [router, upstreamSignInRoutes({ ...deps, interactions }), accountPageRoutes({ ...deps, ceremonies })];
 }

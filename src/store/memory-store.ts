@@ -1,7 +1,11 @@
 import { type Clock, epochSeconds } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
+import { MemoryLeases } from './memory-leases.js';
 import { MemoryRosters } from './memory-rosters.js';
-import type { CountedInsert, CountedInsertOutcome, Enrolment, EnrolmentOutcome, ModelPayload, RosterEntry, Store, StoreHealth, Successor } from './store.js';
+import type {
+  CountedInsert, CountedInsertOutcome, Enrolment, EnrolmentOutcome, LeaseReservation, LeaseReservationOutcome, ModelPayload, RosterEntry, Store,
+  StoreHealth, StoredLease, Successor,
+} from './store.js';
 
 interface Entry {
   value: unknown;
@@ -22,9 +26,11 @@ export class MemoryStore implements Store {
   readonly #entries = new Map<string, Entry>();
   readonly #sweeper = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS).unref();
   #rosters: MemoryRosters;
+  readonly #leases: MemoryLeases;
 
   constructor(private readonly clock: Clock) {
     this.#rosters = new MemoryRosters(clock);
+    this.#leases = new MemoryLeases(clock);
   }
 
   async upsertModel(model: string, id: string, payload: ModelPayload, expiresIn?: number): Promise<void> {
@@ -165,6 +171,34 @@ export class MemoryStore implements Store {
 
   async removeCounted(key: string, member: string): Promise<void> {
     (this.#live(storeKeys.counted(key)) as Map<string, number> | undefined)?.delete(member);
+  }
+
+  reserveLease(reservation: LeaseReservation): Promise<LeaseReservationOutcome> {
+    return this.#leases.reserveLease(reservation);
+  }
+
+  renewLease(group: string, lease: string, until: number, record: string): Promise<boolean> {
+    return this.#leases.renewLease(group, lease, until, record);
+  }
+
+  releaseLease(group: string, lease: string): Promise<string | undefined> {
+    return this.#leases.releaseLease(group, lease);
+  }
+
+  findLease(group: string, lease: string): Promise<StoredLease | undefined> {
+    return this.#leases.findLease(group, lease);
+  }
+
+  liveLeases(group: string): Promise<StoredLease[]> {
+    return this.#leases.liveLeases(group);
+  }
+
+  leaseUnits(group: string): Promise<Record<string, number>> {
+    return this.#leases.leaseUnits(group);
+  }
+
+  expireLeases(group: string): Promise<string[]> {
+    return this.#leases.expireLeases(group);
   }
 
   enrol(enrolment: Enrolment): Promise<EnrolmentOutcome> {

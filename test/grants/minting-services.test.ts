@@ -77,7 +77,7 @@ describe('a minting service, called without any HTTP request', () => {
         tokens: new TokenRateLimiter(store, { [service.grantType]: tokensPerSecond }, systemClock),
         failedGrants: new TokenRateLimiter(store, { default: 10 }, systemClock),
       });
-      const audit = { tokenIssued: (fields: object) => events.push({ ...fields }), denied: (fields: object) => events.push({ ...fields }), adminChange: () => {}, participantAction: () => {} };
+      const audit = { tokenIssued: (fields: object) => events.push({ ...fields }), denied: (fields: object) => events.push({ ...fields }), adminChange: () => {}, factor: () => {}, participantAction: () => {} };
       return { gateway: new MintingGateway(rate, audit), events };
     };
     const call = (client: MintingClient): MintingCall<IvsTokenInput> => ({

@@ -10,6 +10,8 @@ import { sleep } from '../support/sleep.js';
 import { uniqueRedisPrefix } from '../support/stagepass.js';
 import { memoryYearsPass, redisYearsPass, type Backend } from './contracts/backend.js';
 import { countedSetsContract } from './contracts/counted-sets.js';
+import { leaseStoreContract } from './contracts/lease-store.js';
+import { factorStoreContract } from './contracts/factor-store.js';
 import { modelStoreContract } from './contracts/model-store.js';
 import { rotationNotesContract } from './contracts/rotation-notes.js';
 import { rostersContract } from './contracts/rosters.js';
@@ -69,8 +71,10 @@ describe.concurrent.each(backends)('%s store', (_name, create) => {
   describe('ValueStore', () => valueStoreContract(it));
   describe('SetStore', () => setStoreContract(it));
   describe('CountedSets', () => countedSetsContract(it));
+  describe('LeaseStore', () => leaseStoreContract(it));
   describe('Rosters', () => rostersContract(it));
   describe('StoreClock and StoreLifecycle', () => storeLifecycleContract(it));
+  describe('FactorStore', () => factorStoreContract(it));
 });
 
 describe('redis store', () => {

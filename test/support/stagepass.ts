@@ -81,11 +81,13 @@ export interface StartOptions {
   store?: Store;
   /** The server's clock, when a store made before the server must stamp by it; a new one unless given. */
   clock?: TestClock;
+  /** The issuer's host: 127.0.0.1 unless given; passkeys need a host name, and localhost is a secure context over http. */
+  host?: 'localhost';
 }
 
 export async function startStagepass(options: StartOptions = {}): Promise<RunningStagepass> {
   const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `http://${options.host ?? '127.0.0.1'}:${port}`;
   const keysDir = options.keysDir ?? (await newKeysDir());
   const redis = options.redis
     ? { redisUrl: inject('redisUrl'), redisKeyPrefix: typeof options.redis === 'object' ? options.redis.keyPrefix : uniqueRedisPrefix() }

@@ -3,8 +3,8 @@ import type { Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
 
 import type { EndpointDependencies } from '../../aws/aws-endpoint.js';
-import type { ServerSigningKey } from '../../keys/server-signing-key.js';
-import type { CountedSets, Rosters, SetStore, ValueStore } from '../../store/store.js';
+import type { LeaseSigningKey, ServerSigningKey } from '../../keys/server-signing-key.js';
+import type { CountedSets, LeaseStore, Rosters, SetStore, ValueStore } from '../../store/store.js';
 import type { Audit } from '../../observability/audit.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
@@ -47,8 +47,10 @@ export interface AwsApiDependencies extends EndpointDependencies {
 export interface MinterDependencies {
   provider: Provider;
   /** What a minter keeps: its directories and registries, never oidc-provider's records. */
-  store: ValueStore & SetStore & CountedSets & Rosters;
+  store: ValueStore & SetStore & CountedSets & LeaseStore & Rosters;
   serverKey: ServerSigningKey;
+  /** The PS384 key leases' signed tokens are signed with, published in /jwks. */
+  leaseKey: LeaseSigningKey;
   clock: Clock;
   /** Whose groups decide what a person may mint. */
   people: People;
