@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { sdkConfig, signedPost } from '../support/aws.js';
 import { IVS_GRANT, ivsConfig, mint, STAGES } from '../support/minters.js';
+import { expectAnswersMatch, validatedDocument } from '../support/openapi.js';
 import { basicAuth } from '../support/relying-party.js';
 import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
 import { participantIdOf, STAGE_APP, stagesConfig, withPeople } from '../support/stages.js';
@@ -143,6 +144,32 @@ describe('admission per stage', () => {
     expect((await leave(id, STAGE_APP, stages.asPerson('host'))).status).toBe(204);
     expect((await stages.admin.get(`/participants/${id}`)).body).toMatchObject({ live: false, ended: { how: 'left' } });
     expect((await leave('Nobody000000', BACKEND)).body.error).toBe('invalid_target');
+  });
+
+  it('operators set a stage\'s admission through the Admin API while it is live; configured stages change only in the file', async () => {
+    const arn = 'arn:aws:ivs:us-west-2:123456789012:stage/Operated01';
+    const path = `/stages/${encodeURIComponent(arn)}`;
+    const created = await stages.admin.put(path, { eventsUrl: STAGES.main.eventsUrl, whipUrl: STAGES.main.whipUrl, maxPublishers: 1 });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ arn, name: '', tags: {}, eventsUrl: STAGES.main.eventsUrl, whipUrl: STAGES.main.whipUrl, maxPublishers: 1, source: 'api' });
+    expect((await mintFor(issuer(), arn, { capabilities: 'PUBLISH' })).status).toBe(200);
+    expect((await mintFor(issuer(), arn, { capabilities: 'PUBLISH' })).body.error).toBe('resource_limit_exceeded');
+
+    const read = await stages.admin.get(path);
+    const raised = await stages.admin.put(path, { ...read.body, maxPublishers: 2 }, { 'if-match': read.headers.get('etag')! });
+    expect(raised.status).toBe(200);
+    expect((await mintFor(issuer(), arn, { capabilities: 'PUBLISH' })).status).toBe(200);
+
+    const configured = await stages.admin.put(`/stages/${encodeURIComponent(CAPPED.arn)}`, { eventsUrl: CAPPED.eventsUrl, whipUrl: CAPPED.whipUrl });
+    expect(configured.status).toBe(409);
+    const badArn = await stages.admin.put(`/stages/${encodeURIComponent('arn:aws:ivs:us-west-2:1:channel/x')}`, { eventsUrl: CAPPED.eventsUrl, whipUrl: CAPPED.whipUrl });
+    expect(badArn.status).toBe(400);
+    expect(badArn.body.error_description).toMatch(/^arn must be an IVS stage ARN/);
+    const badLimit = await stages.admin.put(path, { eventsUrl: CAPPED.eventsUrl, whipUrl: CAPPED.whipUrl, onePerPerson: 'always' });
+    expect(badLimit.status).toBe(400);
+    expect((await stages.admin.delete(path)).status).toBe(204);
+    expect((await mintFor(issuer(), arn)).body.error).toBe('invalid_target');
+    expectAnswersMatch(await validatedDocument(issuer()), stages.log);
   });
 
   it('a stage\'s admission rules are checked as configuration', async () => {

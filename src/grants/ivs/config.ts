@@ -15,6 +15,13 @@ export const MAX_KEEP_OUT_SECONDS = 30 * 86_400;
 /** IVS allows 50 CreateParticipantToken calls per second per account; each client is held to the same. */
 export const IVS_TOKENS_PER_SECOND = 50;
 
+/** What a stage is besides its ARN: where its tokens send participants, and whom it admits. */
+export const stageFields = {
+  eventsUrl: z.url({ protocol: /^wss?$/ }).meta({ description: 'the stage\'s events URL (`ws://` or `wss://`), put in its tokens' }),
+  whipUrl: z.url({ protocol: /^https?$/ }).meta({ description: 'the stage\'s WHIP URL (`http://` or `https://`), put in its tokens' }),
+  ...stageAdmissionFields,
+};
+
 /** The `ivs` section: the key participant tokens are signed with and the configured stages. */
 export const ivsConfigSchema = z.strictObject({
   publicKeyArn: z.string().regex(PUBLIC_KEY_ARN_SHAPE, 'must be an IVS public key ARN (arn:aws:ivs:<region>:<account>:public-key/<id>)').meta({
@@ -27,9 +34,7 @@ export const ivsConfigSchema = z.strictObject({
     arn: z.string().max(128).regex(STAGE_ARN_SHAPE, 'must be an IVS stage ARN (arn:aws:ivs:<region>:<account>:stage/<id>)').meta({
       description: 'the stage\'s ARN (`arn:aws:ivs:<region>:<account>:stage/<id>`)',
     }),
-    eventsUrl: z.url({ protocol: /^wss?$/ }).meta({ description: 'the stage\'s events URL (`ws://` or `wss://`), put in its tokens' }),
-    whipUrl: z.url({ protocol: /^https?$/ }).meta({ description: 'the stage\'s WHIP URL (`http://` or `https://`), put in its tokens' }),
-    ...stageAdmissionFields,
+    ...stageFields,
   })).default([]).meta({ description: 'the configured stages tokens may name, beside those created through the IVS API' }),
   forward: z.strictObject({
     region: z.string().regex(/^[a-z]{2,4}(?:-[a-z]{2,10}){1,3}-\d{1,2}$/, 'must be an AWS region (us-west-2)').meta({ description: 'the region of the IVS stages' }),

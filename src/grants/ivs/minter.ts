@@ -13,6 +13,7 @@ import { KeepOuts } from './keep-out.js';
 import { IvsModeration } from './moderation.js';
 import { IvsParticipantDirectory } from './participant-directory.js';
 import { ivsParticipantRoutes } from './participant-routes.js';
+import { stageAdminResource } from './stage-admin.js';
 import { IVS_RIGHTS_FIELDS } from './policy.js';
 import { IVS_GRANT_TYPE, ivsMintingService } from './service.js';
 import { IvsStageDirectory } from './stage-directory.js';
@@ -58,6 +59,7 @@ export const ivsMinter = defineMinter<IvsConfig | undefined>({
       grants: [ivsParticipantTokenGrant(service, { people, gateway })],
       routes,
       awsApi: (deps) => ivsRealtimeApi({ ...deps, ivs, service, stages, privateKey, store, gateway, moderation }),
+      adminResources: [stageAdminResource(stages)],
       participants: {
         page: (stageArn, limit, after) => participants.page(stageArn, limit, after),
         find: (id) => participants.find(id),
