@@ -157,7 +157,9 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }, clock),
   });
   const gateway = new MintingGateway(tokenRate, audit);
-  const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: signingKeys.serverKey, leaseKey: signingKeys.leaseKey, clock, people, bans, gateway, audit, metrics });
+  const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, {
+    provider, store, serverKey: signingKeys.serverKey, leaseKey: signingKeys.leaseKey, clock, people, bans, gateway, audit, logger, metrics,
+  });
   for (const { ends } of minters) if (ends) endings.add(ends);
   const mintingGrants = minters.flatMap((minter) => minter.grants);
   registerMintingGrants(provider, mintingGrants);

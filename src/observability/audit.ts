@@ -46,6 +46,24 @@ export interface LeaseEvent {
   actor?: string;
 }
 
+/** A participant of a live session changed by someone other than its token's exchange: a moderator, an operator, its own app, a newer participant. */
+export interface ParticipantAction {
+  action: 'change' | 'disconnect' | 'replace' | 'leave';
+  participantId: string;
+  /** The stage. */
+  resource: string;
+  /** Who acted: a client id, or `admin:<client id>` for an operator. */
+  by: string;
+  /** The person who acted through their app, when one did. */
+  byUser?: string;
+  /** The participant's user. */
+  userId?: string;
+  capabilities?: string[];
+  reason?: string;
+  keepOutSeconds?: number;
+  ip?: string;
+}
+
 /** A person's sign-in factor (a passkey, an authenticator app, recovery codes) set up, renamed, removed or used: which, never a secret. */
 export interface FactorEvent {
   action: 'enrolled' | 'renamed' | 'removed' | 'used' | 'refused';
@@ -64,6 +82,7 @@ export interface Audit {
   denied(fields: AuditFields & { reason: string }): void;
   adminChange(change: AdminChange): void;
   lease(event: LeaseEvent): void;
+  participantAction(action: ParticipantAction): void;
   factor(event: FactorEvent): void;
 }
 
@@ -72,7 +91,7 @@ export interface Audit {
  * event `deferToRequestLine` takes is written as the log line of the request it happened in,
  * which then names the event; one it leaves is logged at once.
  */
-export function createAudit(logger: Logger, metrics: Pick<Metrics, 'tokenIssued' | 'denied' | 'adminChange' | 'leaseEvent'>, deferToRequestLine: (line: { message: string; fields: Record<string, unknown> }) => boolean = () => false): Audit {
+export function createAudit(logger: Logger, metrics: Pick<Metrics, 'tokenIssued' | 'denied' | 'adminChange' | 'leaseEvent' | 'participantAction'>, deferToRequestLine: (line: { message: string; fields: Record<string, unknown> }) => boolean = () => false): Audit {
   const record = (message: string, fields: Record<string, unknown>) => {
     if (!deferToRequestLine({ message, fields })) logger.info(message, fields);
   };
@@ -92,6 +111,10 @@ export function createAudit(logger: Logger, metrics: Pick<Metrics, 'tokenIssued'
     lease({ event, ...fields }) {
       metrics.leaseEvent(event);
       record(`license lease ${event.replace(/_/g, ' ')}`, { audit: `lease_${event}`, ...fields });
+    },
+    participantAction(action) {
+      metrics.participantAction(action.action);
+      record('participant action', { audit: 'participant_action', ...action });
     },
     factor(event) {
       record(`sign-in factor ${event.action}`, { audit: 'factor', ...event });

@@ -7,6 +7,9 @@ export interface Metrics {
   tokenIssued(grantType: string): void;
   denied(reason: string): void;
   adminChange(resource: string, action: string): void;
+  participantAction(action: string): void;
+  /** A decision sent on to a vendor's own API (a disconnection to IVS), by its outcome. */
+  forwarded(service: string, outcome: string): void;
   redisError(): void;
   leaseEvent(event: string): void;
   /**
@@ -50,6 +53,18 @@ export function createMetrics(): Metrics {
     labelNames: ['resource', 'action'],
     registers: [registry],
   });
+  const participantActions = new Counter({
+    name: 'stagepass_participant_actions_total',
+    help: 'Participants changed, disconnected, replaced or left, by action',
+    labelNames: ['action'],
+    registers: [registry],
+  });
+  const forwards = new Counter({
+    name: 'stagepass_forwarded_total',
+    help: 'Decisions sent on to a vendor\'s own API (disconnections to IVS), by service and outcome: ok, not_found, refused, failed (after every retry)',
+    labelNames: ['service', 'outcome'],
+    registers: [registry],
+  });
   const redisErrors = new Counter({
     name: 'stagepass_redis_errors_total',
     help: 'Redis connection errors and failed Redis commands',
@@ -72,6 +87,8 @@ export function createMetrics(): Metrics {
     tokenIssued: (grantType) => tokens.inc({ grant_type: grantType }),
     denied: (reason) => denials.inc({ reason }),
     adminChange: (resource, action) => adminChanges.inc({ resource, action }),
+    participantAction: (action) => participantActions.inc({ action }),
+    forwarded: (service, outcome) => forwards.inc({ service, outcome }),
     redisError: () => redisErrors.inc(),
     leaseEvent: (event) => leaseEvents.inc({ event }),
     readAtScrape({ name, help, labelNames, read }) {

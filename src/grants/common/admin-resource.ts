@@ -31,8 +31,8 @@ export interface AdminResource<T> {
   /** `put`: PUT creates or replaces. `post`: POST creates (the body names the id), PUT replaces one that exists. */
   creation: 'put' | 'post';
   summaries: { list: string; get: string; create?: string; put: string; delete: string };
-  /** Refuses a name a new item may not take, naming the rule. */
-  validateId?(id: string): void;
+  /** Why a new item may not take the name, in a sentence naming the rule; nothing when it may. */
+  idProblem?(id: string): string | undefined;
 }
 
 /**

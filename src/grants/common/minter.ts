@@ -5,12 +5,13 @@ import type { Provider } from 'oidc-provider';
 import type { EndpointDependencies } from '../../aws/aws-endpoint.js';
 import type { LeaseSigningKey, ServerSigningKey } from '../../keys/server-signing-key.js';
 import type { CountedSets, LeaseStore, Rosters, SetStore, ValueStore } from '../../store/store.js';
+import type { Audit } from '../../observability/audit.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { Clock } from '../../time/clock.js';
 import type { BanList } from './ban-list.js';
 import type { MintingGrant } from './minting-grant.js';
 import type { AdminAction, AdminResource } from './admin-resource.js';
-import type { Audit } from '../../observability/audit.js';
-import type { Metrics } from '../../observability/metrics.js';
 import type { People } from './people.js';
 import type { MintingGateway } from './minting-gateway.js';
 import type { ParticipantRoll } from './participants.js';
@@ -59,10 +60,12 @@ export interface MinterDependencies {
   bans: BanList;
   /** What every way of asking for a minted token goes through: the grant check, the token rate, the audit trail. */
   gateway: MintingGateway;
-  /** What a minter records beyond minting (the license minter's leases). */
+  /** Where what is done outside minting (a lease, a participant disconnected) is recorded. */
   audit: Audit;
-  /** Gauges of what the store holds, read at each scrape. */
-  metrics: Pick<Metrics, 'readAtScrape'>;
+  /** What a minter does in the background (a disconnection sent on to IVS) is logged and counted. */
+  logger: Logger;
+  /** Gauges of what the store holds, read at each scrape, and the counts of what is done in the background. */
+  metrics: Pick<Metrics, 'readAtScrape' | 'forwarded'>;
 }
 
 /** How a minter's AWS-compatible API is addressed, for those who call it (and the fuzz suite). */
