@@ -1,6 +1,7 @@
 import { errors, Provider, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import type { AccountDirectory } from '../accounts/account-directory.js';
+import { ACR_LEVELS } from '../accounts/authentication-context.js';
 import { findClient } from '../grants/common/client-authentication.js';
 import { MINTING_POLICY_METADATA } from '../grants/config.js';
 import type { BaseConfig } from '../config/schema.js';
@@ -103,13 +104,16 @@ export function createProvider({
     },
     scopes: ['openid', 'offline_access', 'profile', 'email', 'groups', ...reservedScopes],
     claims: {
-      openid: ['sub'],
+      // How and when the person signed in, in every ID token: an app asking for a step-up reads them there.
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
       profile: ['name', 'given_name', 'family_name', 'nickname', 'preferred_username', 'picture', 'locale', 'zoneinfo', 'updated_at'],
       email: ['email', 'email_verified'],
       // The person's stagepass groups, which decide what may be minted for them.
       groups: ['groups'],
     },
     responseTypes: ['code'],
+    acrValues: [...ACR_LEVELS],
+    extraTokenClaims: (ctx, token) => (token.kind === 'AccessToken' && token.accountId ? signInOf(ctx) : undefined),
     // The ID token carries the claims of its scopes (groups among them) as well as userinfo does,
     // so a relying party knows the person's groups without a second request.
     conformIdTokenClaims: false,
@@ -200,6 +204,18 @@ export function createProvider({
   registerRefreshTokenGrant(provider, store, clock);
   enforceDevicePollingInterval(provider, store, config.deviceFlow.interval, clock);
   return provider;
+}
+
+/**
+ * How the person an access token is for signed in, copied from what the token is issued from (an
+ * authorization code, a device code, a refresh token): introspection answers it, and the minters
+ * read it to judge a right that asks for a strong, recent sign-in.
+ */
+function signInOf(ctx: KoaContextWithOIDC | undefined): Record<string, unknown> | undefined {
+  const entities = ctx?.oidc?.entities;
+  const source = entities?.AuthorizationCode ?? entities?.DeviceCode ?? entities?.RefreshToken;
+  if (!source) return undefined;
+  return { acr: source.acr, amr: source.amr, auth_time: source.authTime };
 }
 
 function accountPageClient(issuer: string): ClientMetadata {
