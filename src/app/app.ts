@@ -15,6 +15,7 @@ import { clientOperations } from '../admin/clients.js';
 import { groupOperations } from '../admin/groups.js';
 import { banOperations } from '../admin/bans.js';
 import { keyOperations } from '../admin/keys.js';
+import { participantOperations } from '../admin/participants.js';
 import { versionedResourceOperations } from '../admin/versioned-resource.js';
 import { PendingChanges } from '../admin/pending-changes.js';
 import { BanList } from '../grants/common/ban-list.js';
@@ -126,10 +127,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const endings = new Endings(grantIndex);
   const apiClients = new ApiClients(store, config.clients);
   const provider = createProvider({
-    config, store, jwks: signingKeys.publishedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients, endings,
+    config, store, jwks: signingKeys.servedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients, endings,
   });
   signingKeys.onChange(() => {
-    replaceSigningKeys(provider, signingKeys.publishedJwks());
+    replaceSigningKeys(provider, signingKeys.servedJwks());
     const keys = signingKeys.list();
     logger.info('signing keys changed', { signing: keys.filter((key) => key.status === 'current').map((key) => key.kid), published: keys.length });
   });
@@ -156,7 +157,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }, clock),
   });
   const gateway = new MintingGateway(tokenRate, audit);
-  const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: signingKeys.serverKey, clock, people, bans, gateway });
+  const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: signingKeys.serverKey, leaseKey: signingKeys.leaseKey, clock, people, bans, gateway });
   for (const { ends } of minters) if (ends) endings.add(ends);
   const mintingGrants = minters.flatMap((minter) => minter.grants);
   registerMintingGrants(provider, mintingGrants);
@@ -205,6 +206,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
         ...minters.flatMap((minter) => minter.adminResources ?? []).flatMap(versionedResourceOperations),
         ...keyOperations(signingKeys),
         ...banOperations(bans),
+        ...minters.flatMap(({ participants }) => (participants ? participantOperations(participants) : [])),
       ],
       authorize: adminAccess(provider, adminClients),
       maxBodyBytes: config.limits.maxBodyBytes,

@@ -1,6 +1,6 @@
-import { createHmac, sign, type KeyObject } from 'node:crypto';
+import { constants, createHmac, sign, type KeyObject } from 'node:crypto';
 
-export type JwsAlgorithm = 'HS256' | 'ES256' | 'ES384' | 'RS256';
+export type JwsAlgorithm = 'HS256' | 'ES256' | 'ES384' | 'RS256' | 'PS384';
 
 /** A key imported once (node:crypto KeyObject: private for ES and RS, secret for HS) and its algorithm. */
 export interface JwsKey {
@@ -8,14 +8,14 @@ export interface JwsKey {
   key: KeyObject;
 }
 
-const HASH: Record<JwsAlgorithm, string> = { HS256: 'sha256', ES256: 'sha256', ES384: 'sha384', RS256: 'sha256' };
+const HASH: Record<JwsAlgorithm, string> = { HS256: 'sha256', ES256: 'sha256', ES384: 'sha384', RS256: 'sha256', PS384: 'sha384' };
 
 /**
  * Signatures that take hundreds of microseconds go to the libuv pool, so concurrent requests do
  * not queue behind them on the event loop; the cheap ones are made in place, where the hand-off
  * would cost more than the signature.
  */
-const SIGNED_OFF_THREAD: ReadonlySet<JwsAlgorithm> = new Set(['ES384', 'RS256']);
+const SIGNED_OFF_THREAD: ReadonlySet<JwsAlgorithm> = new Set(['ES384', 'RS256', 'PS384']);
 
 /**
  * A JWS in compact serialization (RFC 7515), header and claims serialized in the order given.
@@ -31,7 +31,10 @@ export async function signCompactJws(header: { alg: JwsAlgorithm } & Record<stri
 
 function signatureOf(data: Buffer, alg: JwsAlgorithm, key: KeyObject): Buffer | Promise<Buffer> {
   if (alg === 'HS256') return createHmac(HASH[alg], key).update(data).digest();
-  const options = { key, dsaEncoding: 'ieee-p1363' as const };
+  // PS384: RSASSA-PSS with a salt as long as the hash (RFC 7518, 3.5).
+  const options = alg === 'PS384'
+    ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 48 }
+    : { key, dsaEncoding: 'ieee-p1363' as const };
   if (!SIGNED_OFF_THREAD.has(alg)) return sign(HASH[alg], data, options);
   return new Promise((resolve, reject) => {
     sign(HASH[alg], data, options, (error, signature) => (error ? reject(error) : resolve(signature)));

@@ -55,3 +55,30 @@ export function serverSigningKey(jwks: PrivateJwks): ServerSigningKey {
   const key = importSigningKey(jwk);
   return { alg: 'ES256', keyFor: async () => key, verificationKeys: es256VerificationKeys(jwks.keys) };
 }
+
+/** A PS384 key and the `kid` /jwks publishes it under: what signs the license minter's leases, verifiable offline. */
+export interface Ps384SigningKey {
+  privateKey: KeyObject;
+  kid: string;
+  alg: 'PS384';
+}
+
+/** The PS384 key of the moment, for a token valid until `expiresAt` (epoch seconds), published long enough for it. */
+export interface LeaseSigningKey {
+  keyFor(expiresAt: number): Promise<Ps384SigningKey>;
+}
+
+/**
+ * The server's RSA keys also sign PS384, published in /jwks under a `kid` of their own (an
+ * `alg` per JWK, as relying parties choose keys by it), so that they rotate, are noted and
+ * withdrawn with the RS256 key they are.
+ */
+export const ps384KidOf = (rs256Kid: string): string => `${rs256Kid}.ps384`;
+
+export function ps384TwinOf(jwk: JWK): JWK | undefined {
+  return jwk.alg === 'RS256' && jwk.kid ? { ...jwk, alg: 'PS384', kid: ps384KidOf(jwk.kid) } : undefined;
+}
+
+export function importPs384Key(rs256Jwk: JWK): Ps384SigningKey {
+  return { privateKey: createPrivateKey({ key: rs256Jwk as JsonWebKey, format: 'jwk' }), kid: ps384KidOf(rs256Jwk.kid!), alg: 'PS384' };
+}

@@ -3,11 +3,11 @@ import type { JWK } from 'jose';
 import { StoreUnavailableError, type StoreClock, type ValueStore } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 import { establishKeySet, NO_ES256_KEY } from './establish-key-set.js';
-import { ROTATED_ALGORITHMS, rotate, withdraw, type KeyRing } from './key-ring.js';
+import { ROTATED_ALGORITHMS, rotate, signingKeyAt, withdraw, type KeyRing } from './key-ring.js';
 import { keptWithNotes, notesOf, parseHead, ringWithNotes, type KeySetHead, type OpenedKeySet } from './key-set-records.js';
 import { KeySetStore, type Snapshot } from './key-set-store.js';
 import { describeKey, viewAt, type KeyDescription, type PublishedView } from './published-view.js';
-import type { ServerSigningKey, SigningKey } from './server-signing-key.js';
+import { importPs384Key, ps384TwinOf, type LeaseSigningKey, type Ps384SigningKey, type ServerSigningKey, type SigningKey } from './server-signing-key.js';
 import { generateSigningJwk, type PrivateJwks } from './signing-keys.js';
 import { StoreLostError, type GenerationMemory, type StoreGeneration } from './store-generation.js';
 import type { WholeFile } from './whole-file.js';
@@ -181,6 +181,12 @@ export class SigningKeyRing {
     return { keys: this.#view!.published.map((key) => key.privateJwk) };
   }
 
+  /** What /jwks serves: the published keys, and each RS256 key again as the PS384 key leases are signed with. */
+  servedJwks(): PrivateJwks {
+    const { keys } = this.publishedJwks();
+    return { keys: [...keys, ...keys.flatMap((jwk) => ps384TwinOf(jwk) ?? [])] };
+  }
+
   /** Every published key with its status, newest signing keys first. */
   list(): KeyDescription[] {
     const now = this.#now();
@@ -193,6 +199,23 @@ export class SigningKeyRing {
     keyFor: (expiresAt) => this.#keyFor(expiresAt),
     verificationKeys: (header, token) => this.#view!.verificationKeys(header, token),
   };
+
+  /** The current RS256 key as PS384, for the license minter's leases; noted as ES256 tokens are when it outlives an ID token. */
+  readonly leaseKey: LeaseSigningKey = {
+    keyFor: async (expiresAt) => {
+      const key = signingKeyAt(this.#ring, 'RS256', this.#now());
+      if (!key) throw new Error('no RS256 key signs now');
+      if (expiresAt * 1000 > this.#now() + this.#options.tokenLifetimeSeconds.RS256! * 1000) await this.#noteSigned(key.kid, expiresAt);
+      return this.#ps384Of(key.privateJwk);
+    },
+  };
+
+  #ps384: Ps384SigningKey | undefined;
+
+  #ps384Of(jwk: JWK): Ps384SigningKey {
+    if (this.#ps384?.kid !== ps384TwinOf(jwk)?.kid) this.#ps384 = importPs384Key(jwk);
+    return this.#ps384!;
+  }
 
   /**
    * Adds a new key per rotated algorithm, next from now and current `promoteAfterSeconds` later,

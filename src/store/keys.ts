@@ -11,6 +11,10 @@ export const storeKeys = {
   value: (key: string) => `value:${key}`,
   set: (key: string) => `set:${key}`,
   counted: (key: string) => `counted:${key}`,
+  /** A group's leases (their ends, records, counters, claims): one hash tag, one slot. */
+  lease: (group: string, name: string) => `lease:${inGroup(group, name)}`,
+  /** The base every key of a roster starts with, in the roster's own group. */
+  roster: (roster: string) => `roster:${inGroup(roster, '')}`,
 };
 
 /**

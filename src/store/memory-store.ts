@@ -1,6 +1,11 @@
 import { type Clock, epochSeconds } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
-import type { CountedInsert, CountedInsertOutcome, ModelPayload, Store, StoreHealth, Successor } from './store.js';
+import { MemoryLeases } from './memory-leases.js';
+import { MemoryRosters } from './memory-rosters.js';
+import type {
+  CountedInsert, CountedInsertOutcome, Enrolment, EnrolmentOutcome, LeaseReservation, LeaseReservationOutcome, ModelPayload, RosterEntry, Store,
+  StoreHealth, StoredLease, Successor,
+} from './store.js';
 
 interface Entry {
   value: unknown;
@@ -20,8 +25,13 @@ const SWEEP_INTERVAL_MS = 60_000;
 export class MemoryStore implements Store {
   readonly #entries = new Map<string, Entry>();
   readonly #sweeper = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS).unref();
+  #rosters: MemoryRosters;
+  readonly #leases: MemoryLeases;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly clock: Clock) {
+    this.#rosters = new MemoryRosters(clock);
+    this.#leases = new MemoryLeases(clock);
+  }
 
   async upsertModel(model: string, id: string, payload: ModelPayload, expiresIn?: number): Promise<void> {
     const key = storeKeys.model(model, id);
@@ -163,6 +173,50 @@ export class MemoryStore implements Store {
     (this.#live(storeKeys.counted(key)) as Map<string, number> | undefined)?.delete(member);
   }
 
+  reserveLease(reservation: LeaseReservation): Promise<LeaseReservationOutcome> {
+    return this.#leases.reserveLease(reservation);
+  }
+
+  renewLease(group: string, lease: string, until: number, record: string): Promise<boolean> {
+    return this.#leases.renewLease(group, lease, until, record);
+  }
+
+  releaseLease(group: string, lease: string): Promise<string | undefined> {
+    return this.#leases.releaseLease(group, lease);
+  }
+
+  findLease(group: string, lease: string): Promise<StoredLease | undefined> {
+    return this.#leases.findLease(group, lease);
+  }
+
+  liveLeases(group: string): Promise<StoredLease[]> {
+    return this.#leases.liveLeases(group);
+  }
+
+  leaseUnits(group: string): Promise<Record<string, number>> {
+    return this.#leases.leaseUnits(group);
+  }
+
+  expireLeases(group: string): Promise<string[]> {
+    return this.#leases.expireLeases(group);
+  }
+
+  enrol(enrolment: Enrolment): Promise<EnrolmentOutcome> {
+    return this.#rosters.enrol(enrolment);
+  }
+
+  rosterEntry(roster: string, member: string): Promise<RosterEntry | undefined> {
+    return this.#rosters.rosterEntry(roster, member);
+  }
+
+  rosterPage(roster: string, limit: number, after?: string): Promise<{ entries: RosterEntry[]; more: boolean }> {
+    return this.#rosters.rosterPage(roster, limit, after);
+  }
+
+  leaveRoster(roster: string, member: string, value: string): Promise<boolean> {
+    return this.#rosters.leaveRoster(roster, member, value);
+  }
+
   /** It keeps the time of the clock it was given, which stands for the machine's. */
   async clockOffset(): Promise<number> {
     return 0;
@@ -175,6 +229,7 @@ export class MemoryStore implements Store {
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
     this.#entries.clear();
+    this.#rosters = new MemoryRosters(this.clock);
   }
 
   #addToGrant(grantId: string, memberKey: string, expiresAt: number | undefined): void {

@@ -3,8 +3,12 @@ import { Cluster, Redis, ReplyError, type ChainableCommander } from 'ioredis';
 
 import { type Clock, epochSeconds, offsetFromMachine } from '../time/clock.js';
 import { asIndex, assertOneGroup, carriesIndex, type IndexedFields, storeKeys } from './keys.js';
+import type { KeptLease, LeaseReservation, LeaseReservationOutcome, StoredLease } from './lease-store.js';
+import { LEASE_SCRIPTS } from './redis-lease-scripts.js';
+import { enrolArguments, enrolmentOutcome, ROSTER_SCRIPTS, rosterEntryOf } from './redis-rosters.js';
 import {
-  type CountedInsert, type CountedInsertOutcome, type ModelPayload, type Store, type StoreHealth, StoreUnavailableError, type Successor,
+  type CountedInsert, type CountedInsertOutcome, type Enrolment, type EnrolmentOutcome, type ModelPayload, type RosterEntry, type Store, type StoreHealth,
+  StoreUnavailableError, type Successor,
 } from './store.js';
 
 export interface RedisStoreOptions {
@@ -205,6 +209,8 @@ return {'inserted'}`,
     lua: `#!lua flags=no-writes
 return redis.call('TIME')`,
   },
+  ...LEASE_SCRIPTS,
+  ...ROSTER_SCRIPTS,
 } as const;
 
 type ScriptArgument = string | number;
@@ -442,6 +448,99 @@ export class RedisStore implements Store {
     });
   }
 
+  async reserveLease({ group, lease, units, record, until, claim }: LeaseReservation): Promise<LeaseReservationOutcome> {
+    const kept: KeptLease = { record, units: Object.fromEntries(units.map(({ counter, units: taken }) => [counter, taken])) };
+    return this.#guard(async () => {
+      const [outcome, value, expired] = (await this.#scripts.reserveLease(
+        ...leaseKeys(group), storeKeys.lease(group, `claim:${claim.name}`),
+        this.#clock.now(), lease, until ?? '+inf', JSON.stringify(kept), claim.value, claim.expiresIn,
+        ...units.flatMap(({ counter, units: taken, limit }) => [counter, taken, limit]),
+      )) as ['reserved' | 'claimed' | 'refused', string, string[]];
+      if (outcome === 'claimed') return { outcome, value, expired };
+      if (outcome === 'refused') return { outcome, counter: value, expired };
+      return { outcome, expired };
+    });
+  }
+
+  async renewLease(group: string, lease: string, until: number, record: string): Promise<boolean> {
+    const kept = await this.#keptLease(group, lease);
+    if (!kept) return false;
+    return this.#guard(async () => (await this.#scripts.renewLease(
+      ...leaseKeys(group), this.#clock.now(), lease, until, JSON.stringify({ ...kept, record }),
+    )) === 1);
+  }
+
+  async releaseLease(group: string, lease: string): Promise<string | undefined> {
+    return this.#guard(async () => ((await this.#scripts.releaseLease(...leaseKeys(group), this.#clock.now(), lease)) as string | null) ?? undefined);
+  }
+
+  async findLease(group: string, lease: string): Promise<StoredLease | undefined> {
+    return this.#guard(async () => {
+      const [ends, kept] = leaseKeys(group);
+      const [until, stored] = await Promise.all([this.#client.zscore(ends, lease), this.#client.hget(kept, lease)]);
+      if (until === null || stored === null || (until !== 'inf' && Number(until) <= this.#clock.now())) return undefined;
+      return { lease, record: (JSON.parse(stored) as KeptLease).record, ...(until === 'inf' ? {} : { until: Number(until) }) };
+    });
+  }
+
+  async liveLeases(group: string): Promise<StoredLease[]> {
+    return this.#guard(async () => {
+      const [ends, kept] = leaseKeys(group);
+      const scored = await this.#client.zrangebyscore(ends, `(${this.#clock.now()}`, '+inf', 'WITHSCORES');
+      const ids = scored.filter((_, i) => i % 2 === 0);
+      const records = ids.length === 0 ? [] : await this.#client.hmget(kept, ...ids);
+      return ids.flatMap((lease, i) => {
+        const stored = records[i];
+        const until = scored[2 * i + 1]!;
+        if (!stored) return [];
+        return [{ lease, record: (JSON.parse(stored) as KeptLease).record, ...(until === 'inf' ? {} : { until: Number(until) }) }];
+      });
+    });
+  }
+
+  async leaseUnits(group: string): Promise<Record<string, number>> {
+    return this.#guard(async () => {
+      const counters = await this.#client.hgetall(leaseKeys(group)[2]);
+      return Object.fromEntries(Object.entries(counters).map(([counter, units]) => [counter, Number(units)]));
+    });
+  }
+
+  async expireLeases(group: string): Promise<string[]> {
+    return this.#guard(async () => (await this.#scripts.expireLeases(...leaseKeys(group), this.#clock.now())) as string[]);
+  }
+
+  /** A lease's units as kept, for a renewal that replaces its record (which the script keeps whole). */
+  async #keptLease(group: string, lease: string): Promise<KeptLease | undefined> {
+    const stored = await this.#guard(() => this.#client.hget(leaseKeys(group)[1], lease));
+    return stored === null ? undefined : JSON.parse(stored) as KeptLease;
+  }
+
+  async enrol(enrolment: Enrolment): Promise<EnrolmentOutcome> {
+    return this.#guard(async () => {
+      const answer = await this.#scripts.enrol(storeKeys.roster(enrolment.roster), ...enrolArguments(enrolment, this.#clock.now()));
+      return enrolmentOutcome(answer as string[]);
+    });
+  }
+
+  async rosterEntry(roster: string, member: string): Promise<RosterEntry | undefined> {
+    return this.#guard(async () => {
+      const now = this.#clock.now();
+      return rosterEntryOf(member, (await this.#scripts.rosterEntry(storeKeys.roster(roster), member, now)) as [string, string, string] | null, now);
+    });
+  }
+
+  async rosterPage(roster: string, limit: number, after?: string): Promise<{ entries: RosterEntry[]; more: boolean }> {
+    const members = await this.#guard(async () => (await this.#scripts.rosterMembers(storeKeys.roster(roster), this.#clock.now())) as string[]);
+    const following = members.filter((member) => after === undefined || member > after).sort();
+    // A member whose end came between the two reads is skipped.
+    const found = await Promise.all(following.slice(0, limit).map((member) => this.rosterEntry(roster, member)));
+    return { entries: found.filter((entry) => entry !== undefined), more: following.length > limit };
+  }
+
+  async leaveRoster(roster: string, member: string, value: string): Promise<boolean> {
+    return this.#guard(async () => (await this.#scripts.leaveRoster(storeKeys.roster(roster), member, value)) === 1);
+  }
+
   async clockOffset(): Promise<number> {
     return this.#guard(() => offsetFromMachine(async () => {
       const [seconds, microseconds] = (await this.#scripts.time(storeKeys.value(CLOCK_KEY))) as [string, string];
@@ -546,6 +645,11 @@ export class RedisStore implements Store {
       clearTimeout(timer);
     }
   }
+}
+
+/** A group's lease ends, kept leases and counters. */
+function leaseKeys(group: string): [string, string, string] {
+  return [storeKeys.lease(group, 'lease-ends'), storeKeys.lease(group, 'leases'), storeKeys.lease(group, 'lease-units')];
 }
 
 /** A MULTI that Redis discarded is as transient as the refusals of its commands that made it discard it. */

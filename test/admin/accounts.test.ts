@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamAccounts } from '../../src/accounts/upstream-accounts.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
-import { authorizationCodeTokens } from '../support/flows.js';
+import { authorizationCodeTokens, passwordTaken } from '../support/flows.js';
 import { expectAnswersMatch, validatedDocument, type LoggedAnswer } from '../support/openapi.js';
-import { client, relyingParty } from '../support/relying-party.js';
-import { ScriptedUser } from '../support/scripted-user.js';
-import { CLIENTS, REDIRECT_URI, startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
+import { client } from '../support/relying-party.js';
+import { CLIENTS, startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
 
 const logLines: Record<string, unknown>[] = [];
 const logger = createLogger({ level: 'info', destination: { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) } });
@@ -43,19 +42,6 @@ let counter = 0;
 function newPerson(prefix = 'person') {
   counter += 1;
   return { username: `${prefix}-${counter}`, password: `the password of ${prefix} ${counter}` };
-}
-
-/** Signs in on the pages through a client; true when the pages took the password and the flow went on to the client. */
-async function signsIn(username: string, password: string): Promise<boolean> {
-  const config = await relyingParty(server.issuer, 'confidential');
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI, scope: 'openid', state: client.randomState(),
-    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256',
-  });
-  const user = new ScriptedUser();
-  const login = await user.visit(url.href);
-  const after = await user.submit(login, '/login', { username, password });
-  return after.status !== 401 && !after.html.includes('Wrong username or password');
 }
 
 describe('accounts made through the Admin API', () => {
@@ -129,7 +115,7 @@ describe('accounts made through the Admin API', () => {
     await server.stagepass.store.setValue(`account-username:${abandoned.username}`, claimOf('never-written', Date.now() - 61_000), 3600);
     await server.stagepass.store.setValue(`account-username:${inFlight.username}`, claimOf('being-written', Date.now()), 3600);
     expect((await admin.post('/accounts', abandoned)).status).toBe(201);
-    expect(await signsIn(abandoned.username, abandoned.password)).toBe(true);
+    expect(await passwordTaken(server.issuer, abandoned.username, abandoned.password)).toBe(true);
     expect((await admin.post('/accounts', inFlight)).status).toBe(409);
   });
 
@@ -140,7 +126,7 @@ describe('accounts made through the Admin API', () => {
     expect((await admin.post('/accounts', person)).status).toBe(409);
     server.clock.advance(61_000);
     expect((await admin.post('/accounts', person)).status).toBe(201);
-    expect(await signsIn(person.username, person.password)).toBe(true);
+    expect(await passwordTaken(server.issuer, person.username, person.password)).toBe(true);
   });
 
   it('a PUT without a password keeps the current one; with one, the new one signs in and the old one no longer does', async () => {
@@ -150,16 +136,16 @@ describe('accounts made through the Admin API', () => {
     const kept = await admin.put(`/accounts/${sub}`, { username: renamed.username, claims: { email: 'p@example.test' } });
     expect(kept.status).toBe(200);
     expect(kept.body).toEqual({ sub, source: 'api', username: renamed.username, claims: { email: 'p@example.test' }, groups: [], disabled: false });
-    expect(await signsIn(renamed.username, person.password)).toBe(true);
-    expect(await signsIn(person.username, person.password)).toBe(false);
+    expect(await passwordTaken(server.issuer, renamed.username, person.password)).toBe(true);
+    expect(await passwordTaken(server.issuer, person.username, person.password)).toBe(false);
     // The old username is free again.
     expect((await admin.post('/accounts', { ...newPerson(), username: person.username })).status).toBe(201);
 
     const changed = await admin.put(`/accounts/${sub}`, { username: renamed.username, password: 'a new password for this one' });
     expect(changed.status).toBe(200);
     expect(changed.body).not.toHaveProperty('password');
-    expect(await signsIn(renamed.username, 'a new password for this one')).toBe(true);
-    expect(await signsIn(renamed.username, person.password)).toBe(false);
+    expect(await passwordTaken(server.issuer, renamed.username, 'a new password for this one')).toBe(true);
+    expect(await passwordTaken(server.issuer, renamed.username, person.password)).toBe(false);
   });
 
   it('PUT and DELETE honour If-Match: a stale ETag answers 412 and changes nothing', async () => {
@@ -188,7 +174,7 @@ describe('accounts made through the Admin API', () => {
     expect((await admin.get(`/accounts/${sub}`)).body).toEqual({ error: 'not_found', error_description: `account ${sub} does not exist` });
     expect((await admin.put(`/accounts/${sub}`, { username: person.username })).status).toBe(404);
     expect((await admin.delete(`/accounts/${sub}`)).status).toBe(404);
-    expect(await signsIn(person.username, person.password)).toBe(false);
+    expect(await passwordTaken(server.issuer, person.username, person.password)).toBe(false);
   });
 
   it('a disabled account cannot sign in, its access and refresh tokens are dead, and enabled again it signs in', async () => {
@@ -198,13 +184,13 @@ describe('accounts made through the Admin API', () => {
     expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
     const disabled = await admin.put(`/accounts/${sub}`, { username, disabled: true });
     expect(disabled.body.disabled).toBe(true);
-    expect(await signsIn(person.username, person.password)).toBe(false);
+    expect(await passwordTaken(server.issuer, person.username, person.password)).toBe(false);
     await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     await expect(client.fetchUserInfo(config, tokens.access_token, sub)).rejects.toThrow();
     expect((await client.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
     expect((await client.tokenIntrospection(config, tokens.refresh_token!)).active).toBe(false);
     await admin.put(`/accounts/${sub}`, { username, disabled: false });
-    expect(await signsIn(person.username, person.password)).toBe(true);
+    expect(await passwordTaken(server.issuer, person.username, person.password)).toBe(true);
   });
 });
 
@@ -217,7 +203,7 @@ describe('accounts of the configuration file and upstream people', () => {
     expect(changed.status).toBe(409);
     expect(changed.body.error_description).toBe(`account ${USERS.alice.sub} is defined in the configuration file and can only be changed there`);
     expect((await admin.delete(`/accounts/${USERS.alice.sub}`)).status).toBe(409);
-    expect(await signsIn(USERS.alice.username, USERS.alice.password)).toBe(true);
+    expect(await passwordTaken(server.issuer, USERS.alice.username, USERS.alice.password)).toBe(true);
   });
 
   it('upstream people are listed as upstream:<id>, can be disabled and enabled, not given claims or groups, and deleted', async () => {

@@ -181,11 +181,27 @@ describe.each([['memory', false], ['Redis', true]] as const)('the Admin API on t
   });
 
   describe('licenses', () => {
+    it('a license\'s entitlements and consumption are set, read and refused as written', async () => {
+      const arn = `${LICENSES.unconfigured.slice(0, -4)}ent1`;
+      const entitlements = [{ name: 'seats', unit: 'Count', maxCount: 3, maxCountPerPerson: 1, allowCheckIn: true }];
+      const consumption = { provisional: { maxTimeToLiveInMinutes: 15 }, borrow: { allowEarlyCheckIn: true, maxTimeToLiveInMinutes: 120 } };
+      const created = await admin.post('/licenses', { arn, maxTokens: 5, productSku: 'studio-pro', issuer: { name: 'Studio Inc.', keyFingerprint: 'studio-key' }, entitlements, consumption });
+      expect(created.status).toBe(201);
+      expect((await admin.get(`/licenses/${encodeURIComponent(arn)}`)).body).toEqual({
+        arn, maxTokens: 5, productSku: 'studio-pro', issuer: { name: 'Studio Inc.', keyFingerprint: 'studio-key' }, entitlements, consumption, maxCheckoutsPerPersonPerMinute: 60, source: 'api',
+      });
+      const twice = await admin.post('/licenses', { arn: `${arn}x`, maxTokens: 5, entitlements: [...entitlements, ...entitlements] });
+      expect(twice).toMatchObject({ status: 400, body: { error_description: expect.stringMatching(/^entitlements must not name an entitlement twice/) } });
+      const badUnit = await admin.post('/licenses', { arn: `${arn}y`, maxTokens: 5, entitlements: [{ name: 'seats', unit: 'Seats', maxCount: 1 }] });
+      expect(badUnit).toMatchObject({ status: 400, body: { error_description: expect.stringMatching(/^entitlements\.0\.unit /) } });
+      expect((await admin.delete(`/licenses/${encodeURIComponent(arn)}`)).status).toBe(204);
+    });
+
     it('a license added at runtime mints within its limit, and once deleted mints and exchanges no more', async () => {
       const encoded = encodeURIComponent(API_LICENSE);
       const created = await admin.post('/licenses', { arn: API_LICENSE, maxTokens: 1 });
       expect(created.status).toBe(201);
-      expect(created.body).toEqual({ arn: API_LICENSE, maxTokens: 1, source: 'api' });
+      expect(created.body).toEqual({ arn: API_LICENSE, maxTokens: 1, entitlements: [], consumption: { provisional: { maxTimeToLiveInMinutes: 60 } }, maxCheckoutsPerPersonPerMinute: 60, source: 'api' });
       expect((await admin.post('/licenses', { arn: API_LICENSE, maxTokens: 5 })).status).toBe(409);
       expect((await admin.post('/licenses', { arn: LICENSES.small, maxTokens: 5 })).status).toBe(409);
 
@@ -204,7 +220,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('the Admin API on t
       expect(third.status).toBe(200);
 
       const list = await admin.get('/licenses?limit=1');
-      expect(list.body.items).toEqual([{ arn: LICENSES.small, maxTokens: 10, source: 'config' }]);
+      expect(list.body.items).toEqual([{ arn: LICENSES.small, maxTokens: 10, entitlements: [], consumption: { provisional: { maxTimeToLiveInMinutes: 60 } }, maxCheckoutsPerPersonPerMinute: 60, source: 'config' }]);
       expect((await admin.get(`/licenses?cursor=${list.body.next_cursor}`)).body.items.map((l: { arn: string }) => l.arn)).toEqual([API_LICENSE]);
       expect((await admin.delete(`/licenses/${encodeURIComponent(LICENSES.small)}`)).status).toBe(409);
 
@@ -288,7 +304,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('the Admin API on t
       const arn = LICENSES.large;
       expect((await admin.post('/licenses', { arn, maxTokens: 1 })).status).toBe(201);
       const license = await editInPlace(`/licenses/${encodeURIComponent(arn)}`, (answer) => { answer.maxTokens = 7; });
-      expect(license.body).toEqual({ arn, maxTokens: 7, source: 'api' });
+      expect(license.body).toEqual({ arn, maxTokens: 7, entitlements: [], consumption: { provisional: { maxTimeToLiveInMinutes: 60 } }, maxCheckoutsPerPersonPerMinute: 60, source: 'api' });
 
       expect((await admin.post('/clients', { client_id: 'round-trip', grant_types: ['client_credentials'], response_types: [], redirect_uris: [] })).status).toBe(201);
       const client = await editInPlace('/clients/round-trip', (answer) => { answer.client_name = 'Round trip'; });

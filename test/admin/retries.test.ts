@@ -7,12 +7,11 @@ import {
   adminApi, adminToken, clientCredentialsToken, CLIENTS_WITH_ADMINS, RESOURCE_SERVER, SERVICE_METADATA, signedInTokens, WEB_APP_METADATA,
 } from '../support/admin.js';
 import { withFaults, type Fault, type FaultyStore } from '../support/faulty-store.js';
-import { authorizationCodeTokens } from '../support/flows.js';
+import { authorizationCodeTokens, passwordTaken } from '../support/flows.js';
 import { LICENSES } from '../support/minters.js';
 import { startOwnedRedis, type OwnedRedis } from '../support/redis-server.js';
-import { basicAuth, client, postForm, relyingParty } from '../support/relying-party.js';
-import { ScriptedUser } from '../support/scripted-user.js';
-import { REDIRECT_URI, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
+import { basicAuth, postForm } from '../support/relying-party.js';
+import { startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
 import { STORE_BACKENDS } from '../support/stores.js';
 
 describe.each(STORE_BACKENDS)('Admin API calls sent again (%s store)', (_name, createStore) => {
@@ -50,25 +49,13 @@ describe.each(STORE_BACKENDS)('Admin API calls sent again (%s store)', (_name, c
     return { sub: `retried-${counter}`, username: `retried-${counter}`, password: `the password of retried ${counter}` };
   }
 
-  /** Signs in on the pages; true when the password was taken and the flow went on to the client. */
-  async function signsIn(username: string, password: string): Promise<boolean> {
-    const config = await relyingParty(server.issuer, 'confidential');
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI, scope: 'openid', state: client.randomState(),
-      code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256',
-    });
-    const user = new ScriptedUser();
-    const after = await user.submit(await user.visit(url.href), '/login', { username, password });
-    return after.status !== 401 && !after.html.includes('Wrong username or password');
-  }
-
   it('a creation sent twice leaves the account whole: it still signs in, and its username stays its own', async () => {
     const person = newPerson();
     expect((await admin.post('/accounts', person)).status).toBe(201);
     const again = await admin.post('/accounts', person);
     expect(again.status).toBe(409);
     expect(again.body.error_description).toBe(`account ${person.sub} exists already`);
-    expect(await signsIn(person.username, person.password)).toBe(true);
+    expect(await passwordTaken(server.issuer, person.username, person.password)).toBe(true);
     const taker = await admin.post('/accounts', { ...newPerson(), username: person.username });
     expect(taker.status).toBe(409);
     expect(taker.body.error_description).toBe(`username ${person.username} is taken by another account`);
@@ -85,7 +72,7 @@ describe.each(STORE_BACKENDS)('Admin API calls sent again (%s store)', (_name, c
       const retried = await admin.delete(`/accounts/${person.sub}`);
       expect(retried.status).toBe(204);
       expect(await active(tokens.access_token)).toBe(false);
-      expect(await signsIn(person.username, person.password)).toBe(false);
+      expect(await passwordTaken(server.issuer, person.username, person.password)).toBe(false);
       expect((await admin.post('/accounts', { ...newPerson(), username: person.username })).status).toBe(201);
       expect(changesOf(person.sub)).toEqual(['create by admin-cli', 'delete by admin-cli']);
     });
@@ -121,7 +108,7 @@ describe.each(STORE_BACKENDS)('Admin API calls sent again (%s store)', (_name, c
       const retried = await admin.post('/accounts', person);
       expect(retried.status).toBe(201);
       expect(retried.body).toMatchObject({ sub: person.sub, username: person.username });
-      expect(await signsIn(person.username, person.password)).toBe(true);
+      expect(await passwordTaken(server.issuer, person.username, person.password)).toBe(true);
       expect(changesOf(person.sub)).toEqual(['create by admin-cli']);
       // Finished, a creation sent again is one of an account that exists.
       expect((await admin.post('/accounts', person)).status).toBe(409);
@@ -223,7 +210,7 @@ describe.each(STORE_BACKENDS)('Admin API calls sent again (%s store)', (_name, c
       await failingAt({ method: 'addToSet', when: 'before', key: 'accounts' }, () => admin.post('/accounts', { username, password }));
       const retried = await admin.post('/accounts', { username, password });
       expect(retried.status).toBe(201);
-      expect(await signsIn(username, password)).toBe(true);
+      expect(await passwordTaken(server.issuer, username, password)).toBe(true);
       expect(changesOf(retried.body.sub)).toEqual(['create by admin-cli']);
     });
 

@@ -128,7 +128,7 @@ describe.each(['memory', 'redis'] as const)('on the %s store', (backend) => {
 
     it('the JWKS publishes public keys only', async () => {
       const jwks = (await (await fetch(`${server.issuer}/jwks`)).json()) as { keys: Record<string, unknown>[] };
-      expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+      expect(jwks.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'PS384', 'RS256']);
       for (const key of jwks.keys) {
         expect(key).not.toHaveProperty('d');
         expect(key).not.toHaveProperty('p');

@@ -9,6 +9,7 @@ import type { IvsTokenInput } from '../../src/grants/ivs/request.js';
 import { ClientTokenRate } from '../../src/limits/client-token-rate.js';
 import { TokenRateLimiter } from '../../src/limits/token-rate.js';
 import { ivsMintingService } from '../../src/grants/ivs/service.js';
+import { IvsParticipantDirectory } from '../../src/grants/ivs/participant-directory.js';
 import { IvsStageDirectory } from '../../src/grants/ivs/stage-directory.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { systemClock } from '../../src/time/clock.js';
@@ -17,7 +18,15 @@ import { PUBLIC_KEY_ARN, STAGES } from '../support/minters.js';
 
 const NOW = 1_800_000_000;
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-const service = ivsMintingService(new IvsStageDirectory(Object.values(STAGES), new MemoryStore(systemClock)), { privateKey, publicKeyArn: PUBLIC_KEY_ARN }, new BanList(new MemoryStore(systemClock), () => NOW * 1000), () => NOW);
+const ivsStore = new MemoryStore(systemClock);
+const service = ivsMintingService({
+  stages: new IvsStageDirectory(Object.values(STAGES), ivsStore),
+  participants: new IvsParticipantDirectory(ivsStore),
+  people: { find: async (id) => ({ id, groups: [], rights: {} }), isEnded: async () => false },
+  signingKey: { privateKey, publicKeyArn: PUBLIC_KEY_ARN },
+  bans: new BanList(new MemoryStore(systemClock), () => NOW * 1000),
+  now: () => NOW,
+});
 const backend = { clientId: 'stage-backend', rights: { ivs_stage_arns: [STAGES.main.arn], ivs_capabilities: ['SUBSCRIBE'] } };
 
 async function refusal(promise: Promise<unknown>): Promise<MintingError> {

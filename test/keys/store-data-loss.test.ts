@@ -7,7 +7,7 @@ import { loadOrCreateKeyEncryptionKey } from '../../src/keys/signing-keys.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startOwnedRedis } from '../support/redis-server.js';
 import { basicAuth, postForm } from '../support/relying-party.js';
-import { CLIENTS, keysIn, newKeysDir, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
+import { CLIENTS, keysIn, newKeysDir, startStagepass, uniqueRedisPrefix } from '../support/stagepass.js';
 
 type LogLine = Record<string, unknown>;
 

@@ -20,6 +20,18 @@ export async function signInAndApprove(
   return page.url;
 }
 
+/** Signs in on the pages through the confidential client; true when the pages took the password and the flow went on to the client. */
+export async function passwordTaken(issuer: string, username: string, password: string): Promise<boolean> {
+  const config = await relyingParty(issuer, 'confidential');
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI, scope: 'openid', state: client.randomState(),
+    code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+  });
+  const user = new ScriptedUser();
+  const after = await user.submit(await user.visit(url.href), '/login', { username, password });
+  return after.status !== 401 && !after.html.includes('Wrong username or password');
+}
+
 /** A complete authorization code flow with PKCE as the named client, signed in as alice unless named; returns its tokens. */
 export async function authorizationCodeTokens(
   issuer: string,

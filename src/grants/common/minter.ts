@@ -3,14 +3,15 @@ import type { Middleware } from 'koa';
 import type { Provider } from 'oidc-provider';
 
 import type { EndpointDependencies } from '../../aws/aws-endpoint.js';
-import type { ServerSigningKey } from '../../keys/server-signing-key.js';
-import type { CountedSets, SetStore, ValueStore } from '../../store/store.js';
+import type { LeaseSigningKey, ServerSigningKey } from '../../keys/server-signing-key.js';
+import type { CountedSets, LeaseStore, Rosters, SetStore, ValueStore } from '../../store/store.js';
 import type { Clock } from '../../time/clock.js';
 import type { BanList } from './ban-list.js';
 import type { MintingGrant } from './minting-grant.js';
 import type { AdminResource } from './admin-resource.js';
 import type { People } from './people.js';
 import type { MintingGateway } from './minting-gateway.js';
+import type { ParticipantRoll } from './participants.js';
 
 /** How a minter ends what it keeps in a client's or a person's name. */
 export interface MinterEnds {
@@ -30,6 +31,8 @@ export interface Minter {
   adminResources?: AdminResource<unknown>[];
   /** What it keeps in clients' and people's names (the license minter's tokens), to end with them. */
   ends?: MinterEnds;
+  /** Who is in its live sessions (IVS stages' participants), which the Admin API serves. */
+  participants?: ParticipantRoll;
 }
 
 /** What a minter's AWS-compatible API is given: the endpoint's needs, the clients, and the server's clock that signed requests are dated by. */
@@ -41,8 +44,10 @@ export interface AwsApiDependencies extends EndpointDependencies {
 export interface MinterDependencies {
   provider: Provider;
   /** What a minter keeps: its directories and registries, never oidc-provider's records. */
-  store: ValueStore & SetStore & CountedSets;
+  store: ValueStore & SetStore & CountedSets & LeaseStore & Rosters;
   serverKey: ServerSigningKey;
+  /** The PS384 key leases' signed tokens are signed with, published in /jwks. */
+  leaseKey: LeaseSigningKey;
   clock: Clock;
   /** Whose groups decide what a person may mint. */
   people: People;

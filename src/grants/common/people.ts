@@ -33,6 +33,11 @@ export interface People {
    * nor an upstream person whose record lapsed between sign-ins was.
    */
   isEnded(id: string): Promise<boolean>;
+  /**
+   * The person as they are now, for what was minted for them earlier: their groups here, or for a
+   * trusted issuer's person, whose groups only their own tokens carry, `groupsThen` (those they had).
+   */
+  findNow(id: string, groupsThen: readonly string[]): Promise<Person>;
   /** The issuers whose JWTs name a person (RFC 8693 subject tokens of type jwt or id_token). */
   trustedIssuers: TrustedIssuers;
 }
@@ -50,10 +55,11 @@ export function peopleOf({ groupsOf, isActive, isEnded, groupRights, rightsField
   rightsFields: readonly string[];
   trustedIssuers: TrustedIssuers;
 }): People {
-  return {
+  const people: People = {
     trustedIssuers,
     isActive,
     isEnded,
+    findNow: (id, groupsThen) => people.find(id, trustedIssuers.vouchesFor(id) ? groupsThen : undefined),
     async find(id, knownGroups) {
       const groups = knownGroups ?? (await groupsOf(id));
       const policies = await groupRights();
@@ -62,4 +68,5 @@ export function peopleOf({ groupsOf, isActive, isEnded, groupRights, rightsField
       return { id, groups, rights: unionRights(held) };
     },
   };
+  return people;
 }

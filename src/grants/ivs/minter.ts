@@ -5,6 +5,7 @@ import { defineMinter } from '../common/minter.js';
 import { IVS_TOKENS_PER_SECOND, type IvsConfig } from './config.js';
 import { ivsParticipantTokenGrant } from './grant.js';
 import { ivsPublicKeyRoute } from './public-key-route.js';
+import { IvsParticipantDirectory } from './participant-directory.js';
 import { IVS_GRANT_TYPE, ivsMintingService } from './service.js';
 import { IvsStageDirectory } from './stage-directory.js';
 
@@ -24,11 +25,14 @@ export const ivsMinter = defineMinter<IvsConfig | undefined>({
     // Loaded once: the token endpoint signs with it and the IVS API lists its public half.
     const privateKey = await loadOrCreateP384Key(ivs.privateKeyFile);
     const stages = new IvsStageDirectory(ivs.stages, store);
-    const service = ivsMintingService(stages, { privateKey, publicKeyArn: ivs.publicKeyArn }, bans, () => epochSeconds(clock));
+    const participants = new IvsParticipantDirectory(store);
+    const signingKey = { privateKey, publicKeyArn: ivs.publicKeyArn };
+    const service = ivsMintingService({ stages, people, participants, signingKey, bans, now: () => epochSeconds(clock) });
     return {
       grants: [ivsParticipantTokenGrant(service, { people, gateway })],
       routes: ivsPublicKeyRoute(privateKey, ivs.publicKeyArn),
       awsApi: (deps) => ivsRealtimeApi({ ...deps, ivs, service, stages, privateKey, store, gateway }),
+      participants,
     };
   },
 });

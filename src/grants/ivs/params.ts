@@ -14,6 +14,7 @@ export const IVS_FORM_NAMES = {
   userId: 'user_id',
   attributes: 'attributes',
   capabilities: 'capabilities',
+  participantToken: 'participant_token',
 } as const;
 
 export const IVS_PARAMETERS = Object.values(IVS_FORM_NAMES);
@@ -43,6 +44,7 @@ const ivsFormSchema = z
     user_id: single().optional(),
     attributes: attributes.optional(),
     capabilities: list(z.enum(IVS_CAPABILITIES, { error: CAPABILITY_RULE })).optional(),
+    participant_token: single().optional(),
   })
   .transform((form): IvsTokenInput => ({
     stageArn: form.stage_arn,
@@ -50,6 +52,7 @@ const ivsFormSchema = z
     userId: form.user_id,
     attributes: form.attributes,
     capabilities: form.capabilities,
+    participantToken: form.participant_token,
   }));
 
 /** The form parameters of an IVS participant token request, as the service's request. */

@@ -1,5 +1,5 @@
 import { accessDenied, describe } from '../common/minting-error.js';
-import { rightsHolders, type MintingCaller } from '../common/minting-service.js';
+import { CLIENT_HOLDER, PERSON_HOLDER, rightsHolders, type MintingCaller } from '../common/minting-service.js';
 import { allows, allowsEvery, granted, intersectRights, type Rights } from '../common/rights.js';
 import { IVS_CAPABILITIES, type IvsCapability } from './participant-token.js';
 
@@ -38,5 +38,27 @@ export function authorizeIvsRequest(caller: MintingCaller, request: { stageArn: 
 export function defaultCapabilities(caller: MintingCaller): IvsCapability[] {
   if (!caller.person) return [...IVS_CAPABILITIES];
   const allowed = granted(intersectRights(caller.rights, caller.person.rights), IVS_RIGHTS.capabilities);
+  return IVS_CAPABILITIES.filter((capability) => allowed.includes('*') || allowed.includes(capability));
+}
+
+/**
+ * The capabilities a participant may hold on its stage now, decided anew at every exchange: the
+ * client's, narrowed to the person's groups as they are now, or, once a moderator set this
+ * participant's capabilities, to those (which may go beyond the person's groups, never beyond the
+ * client's rights). Refused when the client, or the person without a moderator's word, may no
+ * longer use the stage.
+ */
+export function capabilitiesAllowedNow(caller: MintingCaller, stageArn: string, moderated: readonly IvsCapability[] | undefined): IvsCapability[] {
+  if (!mayUseStage(caller.rights, stageArn)) throw accessDenied(describe`${CLIENT_HOLDER} may no longer mint tokens for stage ${stageArn}`);
+  const clientAllows = capabilitiesIn(caller.rights);
+  if (moderated) return clientAllows.filter((capability) => moderated.includes(capability));
+  if (!caller.person) return clientAllows;
+  if (!mayUseStage(caller.person.rights, stageArn)) throw accessDenied(describe`${PERSON_HOLDER} may no longer join stage ${stageArn}`);
+  const personAllows = capabilitiesIn(caller.person.rights);
+  return clientAllows.filter((capability) => personAllows.includes(capability));
+}
+
+function capabilitiesIn(rights: Rights): IvsCapability[] {
+  const allowed = granted(rights, IVS_RIGHTS.capabilities);
   return IVS_CAPABILITIES.filter((capability) => allowed.includes('*') || allowed.includes(capability));
 }

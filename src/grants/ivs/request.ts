@@ -22,7 +22,18 @@ export interface IvsTokenInput {
   attributes?: Record<string, string>;
   /** Absent means both; an empty list means none, as IVS allows. */
   capabilities?: readonly IvsCapability[];
+  /** A participant token minted here: the request is then for a new token for the same participant (an exchange). */
+  participantToken?: string;
 }
+
+const duration = z.int(DURATION_RULE).min(1, DURATION_RULE).max(20160, DURATION_RULE);
+// Counted as the JSON text the token will carry, which no spelling of the same object undercuts.
+const attributes = z
+  .record(z.string(), z.string())
+  .refine((value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= ATTRIBUTES_MAX_BYTES, ATTRIBUTES_SIZE_RULE);
+const capabilities = z
+  .array(z.enum(IVS_CAPABILITIES, { error: CAPABILITY_RULE }))
+  .refine((values) => new Set(values).size === values.length, 'must not name a capability twice');
 
 const ivsRequestSchema = z
   .object({
@@ -31,17 +42,10 @@ const ivsRequestSchema = z
       .min(1, 'is required')
       .max(IVS_ARN_MAX_LENGTH, `must be at most ${IVS_ARN_MAX_LENGTH} characters`)
       .regex(STAGE_ARN_SHAPE, STAGE_ARN_RULE),
-    duration: z.int(DURATION_RULE).min(1, DURATION_RULE).max(20160, DURATION_RULE).default(720),
+    duration: duration.default(720),
     userId: z.string().max(128, 'must be at most 128 characters').optional(),
-    // Counted as the JSON text the token will carry, which no spelling of the same object undercuts.
-    attributes: z
-      .record(z.string(), z.string())
-      .refine((value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= ATTRIBUTES_MAX_BYTES, ATTRIBUTES_SIZE_RULE)
-      .optional(),
-    capabilities: z
-      .array(z.enum(IVS_CAPABILITIES, { error: CAPABILITY_RULE }))
-      .refine((values) => new Set(values).size === values.length, 'must not name a capability twice')
-      .optional(),
+    attributes: attributes.optional(),
+    capabilities: capabilities.optional(),
   })
   .transform((p) => ({
     stageArn: p.stageArn,
@@ -60,4 +64,29 @@ export type IvsTokenRequest = Omit<z.output<typeof ivsRequestSchema>, 'capabilit
 export function validateIvsRequest(input: IvsTokenInput, defaultCapabilities: readonly IvsCapability[] = IVS_CAPABILITIES): IvsTokenRequest {
   const request = validate(ivsRequestSchema, input);
   return { ...request, capabilities: request.capabilities ?? [...defaultCapabilities] };
+}
+
+/** Fixed by the participant's first token: an exchange may not name them. */
+const keptFromTheToken = (what: string) => z.undefined({ error: `is not taken by an exchange: the participant keeps its token's ${what}` });
+
+const ivsExchangeSchema = z.object({
+  participantToken: z.string({ error: 'is required' }).min(1, 'is required').max(8192, 'must be at most 8192 characters'),
+  stageArn: keptFromTheToken('stage'),
+  userId: keptFromTheToken('user id'),
+  duration: duration.optional(),
+  attributes: attributes.optional(),
+  capabilities: capabilities.optional(),
+});
+
+/** An exchange: the participant token, and what its new token is to carry instead of what it has. */
+export type IvsExchangeRequest = { participantToken: string; durationMinutes?: number; attributes?: Record<string, string>; capabilities?: IvsCapability[] };
+
+export function validateIvsExchange(input: IvsTokenInput): IvsExchangeRequest {
+  const { participantToken, duration: durationMinutes, attributes: kept, capabilities: asked } = validate(ivsExchangeSchema, input);
+  return {
+    participantToken,
+    ...(durationMinutes === undefined ? {} : { durationMinutes }),
+    ...(kept === undefined ? {} : { attributes: kept }),
+    ...(asked === undefined ? {} : { capabilities: asked }),
+  };
 }

@@ -1,37 +1,37 @@
 import { accessDenied, describe, field, invalidTarget } from '../common/minting-error.js';
 import { MINTING_GRANT_TYPE_PREFIX } from '../common/minting-grant.js';
-import type { BanList } from '../common/ban-list.js';
 import type { MintingCaller, MintingService } from '../common/minting-service.js';
-import { encodeIvsParticipantToken, newParticipantId, type IvsCapability, type IvsSigningKey } from './participant-token.js';
+import { participantExchange, type IvsParticipantDependencies } from './exchange.js';
+import { admissionRefusal } from './admission.js';
+import { participantToken, type IvsParticipantToken } from './participant-answer.js';
+import type { IvsParticipant } from './participant-directory.js';
+import { newParticipantId } from './participant-token.js';
 import { authorizeIvsRequest, defaultCapabilities } from './policy.js';
 import { validateIvsRequest, type IvsTokenInput } from './request.js';
-import type { IvsStageDirectory } from './stage-directory.js';
+
+export type { IvsParticipantToken } from './participant-answer.js';
 
 export const IVS_GRANT_TYPE = `${MINTING_GRANT_TYPE_PREFIX}ivs-participant-token`;
 
-/** A participant token, in the shape IVS's CreateParticipantToken answers. */
-export interface IvsParticipantToken {
-  participantId: string;
-  token: string;
-  userId?: string;
-  attributes: Record<string, string>;
-  /** Minutes. */
-  duration: number;
-  capabilities: IvsCapability[];
-  expirationTime: string;
-  /** Seconds. */
-  expiresIn: number;
-}
-
 export type IvsMintingService = MintingService<IvsTokenInput, IvsParticipantToken>;
 
-/** IVS participant tokens for the stages of this server, within the caller's rights. */
-export function ivsMintingService(stages: IvsStageDirectory, signingKey: IvsSigningKey, bans: BanList, now: () => number): IvsMintingService {
+/** The exchange's dependencies are the minting's own: the same stages, participants, key, bans, people and clock. */
+export type IvsMintingDependencies = IvsParticipantDependencies;
+
+/**
+ * IVS participant tokens for the stages of this server, within the caller's rights; each is
+ * recorded as a participant of its stage. A request carrying a participant token is an exchange
+ * (./exchange.ts): a new token for that participant.
+ */
+export function ivsMintingService(deps: IvsMintingDependencies): IvsMintingService {
+  const { stages, participants, bans, now } = deps;
+  const exchange = participantExchange(deps);
   return {
     grantType: IVS_GRANT_TYPE,
     resourceField: 'stageArn',
 
     async mint(input: IvsTokenInput, caller: MintingCaller) {
+      if (input.participantToken !== undefined) return exchange(input, caller);
       const request = validateIvsRequest(input, defaultCapabilities(caller));
       // Policy first: a client may not learn which stages exist beyond those it is allowed.
       authorizeIvsRequest(caller, request);
@@ -47,32 +47,29 @@ export function ivsMintingService(stages: IvsStageDirectory, signingKey: IvsSign
       const stage = await stages.find(request.stageArn);
       if (!stage) throw invalidTarget(describe`stage ${request.stageArn} does not exist on this server`);
 
-      const participantId = newParticipantId();
       const issuedAt = now();
-      const token = await encodeIvsParticipantToken({
-        participantId,
-        stageArn: stage.arn,
-        eventsUrl: stage.eventsUrl,
-        whipUrl: stage.whipUrl,
-        userId,
-        attributes: request.attributes,
-        capabilities: request.capabilities,
-        issuedAt,
-        durationMinutes: request.durationMinutes,
-      }, signingKey);
-      const expiresIn = request.durationMinutes * 60;
-      return {
-        participantId,
-        token,
+      const participant: IvsParticipant = {
+        id: newParticipantId(),
+        resource: stage.arn,
+        ...(caller.person ? { person: caller.person.id } : {}),
         ...(userId === undefined ? {} : { userId }),
-        attributes: request.attributes ?? {},
-        duration: request.durationMinutes,
+        clientId: caller.clientId,
         capabilities: request.capabilities,
-        expirationTime: new Date((issuedAt + expiresIn) * 1000).toISOString(),
-        expiresIn,
+        attributes: request.attributes ?? {},
+        issuedAt: isoSeconds(issuedAt),
+        expiresAt: isoSeconds(issuedAt + request.durationMinutes * 60),
+        live: true,
       };
+      // The place is taken before the token exists: a token is answered only for an admitted participant.
+      const admitted = await participants.admit(participant, { limits: [] });
+      if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, stage.arn);
+      return participantToken(participant, stage, deps.signingKey, request.durationMinutes);
     },
 
     audited: (token) => ({ capabilities: token.capabilities }),
   };
+}
+
+function isoSeconds(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString();
 }

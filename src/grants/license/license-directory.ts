@@ -25,20 +25,16 @@ export class LicenseDirectory {
   }
 }
 
-const licenseView = z.object({
-  arn: z.string(),
-  maxTokens: z.int(),
-  maxTokensPerPerson: z.int().optional(),
-});
+const licenseView = licenseSchema.extend({ arn: z.string() });
 
-/** What operators change of the licenses through the Admin API: a license's limits, whole. */
+/** What operators change of the licenses through the Admin API: a license's limits, entitlements and consumption, whole. */
 export function licenseAdminResource(licenses: LicenseDirectory): AdminResource<LicenseConfig> {
   return {
     resource: 'licenses',
     noun: 'license',
     id: { name: 'arn', description: 'The license ARN, URL-encoded' },
     collection: licenses.collection,
-    view: ({ item: { arn, maxTokens, maxTokensPerPerson } }) => ({ arn, maxTokens, ...(maxTokensPerPerson === undefined ? {} : { maxTokensPerPerson }) }),
+    view: ({ item }) => ({ ...item }),
     viewSchema: licenseView,
     createBody: licenseSchema.extend({ source: z.string().optional().meta({ description: 'Read-only; when given, "api"' }) }),
     // PUT changes the limits of a license; its ARN is the path's.
@@ -46,13 +42,13 @@ export function licenseAdminResource(licenses: LicenseDirectory): AdminResource<
       arn: z.string().optional().meta({ description: 'If given, the path\'s ARN: a license cannot be renamed' }),
       source: z.string().optional().meta({ description: 'Read-only; when given, the license\'s' }),
     }),
-    itemOf: (arn, { maxTokens, maxTokensPerPerson }) => ({ arn, maxTokens: maxTokens as number, ...(maxTokensPerPerson === undefined ? {} : { maxTokensPerPerson: maxTokensPerPerson as number }) }),
+    itemOf: (arn, body) => ({ ...(body as Omit<LicenseConfig, 'arn'>), arn }),
     creation: 'post',
     summaries: {
       list: 'List the licenses: the configuration file\'s, then those added here, by ARN',
       create: 'Add a license tokens may name, on every instance within a second',
       get: 'Read a license',
-      put: 'Change a license\'s limits; tokens already live stay live',
+      put: 'Change a license\'s limits, entitlements and consumption; tokens and leases already live stay live',
       delete: 'Remove a license: no token is minted for it any more, and its tokens stop exchanging',
     },
   };

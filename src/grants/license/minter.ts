@@ -10,6 +10,10 @@ import { MAX_EXPIRATION_DAYS } from './request.js';
 import { LICENSE_GRANT_TYPE, licenseMintingService } from './service.js';
 import { licenseTokenRoutes } from './token-routes.js';
 import { LicenseTokenRegistry } from './token-registry.js';
+import { LeaseService } from './leases/lease-service.js';
+import { rightsOfClient } from '../common/rights.js';
+import { LICENSE_RIGHTS_FIELDS } from './policy.js';
+import type { LicenseTokenSources } from './token-liveness.js';
 
 export const licenseMinter = defineMinter<LicenseConfig[]>({
   name: 'license',
@@ -22,18 +26,26 @@ export const licenseMinter = defineMinter<LicenseConfig[]>({
     'Mint a license token (the same client_token again returns the same token):',
     `  curl -s -u ${clientId}:${clientSecret} -d grant_type=${LICENSE_GRANT_TYPE} -d license_arn=${license.arn} -d client_token=install-1 ${issuer}/token`,
   ],
-  async create(configured, { provider, store, serverKey, clock, people, bans, gateway }) {
+  async create(configured, { provider, store, serverKey, leaseKey, clock, people, bans, gateway }) {
     const licenses = new LicenseDirectory(configured, store);
     const registry = new LicenseTokenRegistry(store, clock);
     const now = () => epochSeconds(clock);
     const issuer = provider.issuer;
     const clientExists = async (clientId: string) => (await findClient(provider, clientId)) !== undefined;
     const tokens = licenseMintingService({ licenses, bans, people, clientExists, issuer, serverKey, registry, now });
-    const exchange = licenseExchangeService({ issuer, serverKey, registry, licenses, bans, people, now });
+    const sources: LicenseTokenSources = {
+      registry, licenses, bans, people,
+      clientRights: async (clientId) => {
+        const client = await findClient(provider, clientId);
+        return client && rightsOfClient(client, LICENSE_RIGHTS_FIELDS);
+      },
+    };
+    const exchange = licenseExchangeService({ issuer, serverKey, sources, now });
+    const leases = new LeaseService({ issuer, licenses, store, bans, leaseKey, clock, onEvent: () => {} });
     return {
       grants: [licenseTokenGrant(tokens, { people, gateway }), licenseExchangeGrant(exchange, { people, gateway })],
       routes: licenseTokenRoutes(provider, registry),
-      awsApi: (deps) => licenseManagerApi({ ...deps, tokens, exchange, registry, gateway }),
+      awsApi: (deps) => licenseManagerApi({ ...deps, tokens, exchange, registry, gateway, leases }),
       adminResources: [licenseAdminResource(licenses)],
       ends: { client: (clientId) => registry.endTokensOfClient(clientId), person: (sub) => registry.endTokensOfPerson(sub) },
     };

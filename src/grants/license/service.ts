@@ -57,8 +57,8 @@ export function licenseMintingService({
   };
 
   /** Signs a new token and records it with its client_token, unless an earlier request with it got there first. */
-  const issue = async ({ clientId, person, license, request, claim }: {
-    clientId: string; person: string | undefined; license: LicenseConfig; request: LicenseTokenRequest; claim: ClientTokenClaim;
+  const issue = async ({ clientId, person, groups, license, request, claim }: {
+    clientId: string; person: string | undefined; groups: readonly string[] | undefined; license: LicenseConfig; request: LicenseTokenRequest; claim: ClientTokenClaim;
   }): Promise<IssuedLicenseToken> => {
     const subject = person ?? clientId;
     const tokenId = newTokenId();
@@ -77,7 +77,7 @@ export function licenseMintingService({
       RoleArns: request.roleArns,
       Status: 'AVAILABLE',
       clientId,
-      ...(person === undefined ? {} : { person }),
+      ...(person === undefined ? {} : { person, groups: [...(groups ?? [])] }),
     };
     const fresh = { tokenId, token, expiresAt };
     const inserted = await registry.insert(record, { key: claim.key, value: rememberIssued(claim, fresh) }, {
@@ -127,7 +127,7 @@ export function licenseMintingService({
       // retry, which then costs a signature in vain, is rarer than a new token, which would pay a
       // store round trip for the lookup.
       const claim = clientTokenClaim(caller.clientId, person, request);
-      const issued = await issue({ clientId: caller.clientId, person, license, request, claim });
+      const issued = await issue({ clientId: caller.clientId, person, groups: caller.person?.groups, license, request, claim });
       await assertHoldersRemain(issued.tokenId, caller.clientId, person);
       return { tokenId: issued.tokenId, token: issued.token, expiresIn: Math.max(0, issued.expiresAt - now()) };
     },

@@ -16,12 +16,14 @@ export interface LicenseTokenRecord {
   clientId: string;
   /** The person it was minted for, its `sub`; absent when the client minted it for itself (its `sub` is then the client's id). */
   person?: string;
+  /** The person's groups when it was minted: what a trusted issuer's person, whose groups only their tokens carry, holds it through. */
+  groups?: string[];
 }
 
 /** A token as ListTokens shows it: neither whose it is nor the token itself. */
-export type ListedLicenseToken = Omit<LicenseTokenRecord, 'clientId' | 'person'>;
+export type ListedLicenseToken = Omit<LicenseTokenRecord, 'clientId' | 'person' | 'groups'>;
 
-export function listedToken({ clientId: _client, person: _person, ...listed }: LicenseTokenRecord): ListedLicenseToken {
+export function listedToken({ clientId: _client, person: _person, groups: _groups, ...listed }: LicenseTokenRecord): ListedLicenseToken {
   return listed;
 }
 

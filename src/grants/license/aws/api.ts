@@ -13,11 +13,22 @@ import { awsEndpoint, awsOperation, nameRoute, runOperation, type AwsOperation }
 import type { AwsApiDependencies } from '../../common/minter.js';
 import { AwsError } from '../../../aws/aws-error.js';
 import { authenticateSignedClient, signedRequestOf } from '../../../aws/signed-client.js';
-import { LICENSE_MANAGER_ERRORS } from './errors.js';
+import { LICENSE_MANAGER_ERRORS, licenseManagerError } from './errors.js';
 import { createTokenInput, deleteTokenInput, getAccessTokenInput, listTokensInput } from './inputs.js';
 import { licenseTokenOperations, type LicenseManagerCall } from './license-tokens.js';
+import { leaseOperations } from './leases.js';
+import { LeaseRefusal } from '../leases/lease-refusal.js';
+import {
+  checkInLicenseInput, checkoutBorrowLicenseInput, checkoutLicenseInput, extendLicenseConsumptionInput, licenseArnInput,
+} from '../leases/lease-request.js';
+import type { LeaseCaller, LeaseService } from '../leases/lease-service.js';
+import { allows } from '../../common/rights.js';
+import { LICENSE_RIGHTS } from '../policy.js';
 
-const OPERATIONS = ['CreateToken', 'GetAccessToken', 'ListTokens', 'DeleteToken'] as const;
+const OPERATIONS = [
+  'CreateToken', 'GetAccessToken', 'ListTokens', 'DeleteToken',
+  'CheckoutLicense', 'CheckoutBorrowLicense', 'ExtendLicenseConsumption', 'CheckInLicense', 'GetLicense', 'GetLicenseUsage',
+] as const;
 
 /** awsJson1_1 at /aws/license-manager, SigV4 signing name `license-manager`. */
 export const LICENSE_MANAGER_API: AwsApiDescription = {
@@ -32,6 +43,7 @@ export interface LicenseManagerDependencies extends AwsApiDependencies {
   tokens: LicenseMintingService;
   exchange: LicenseExchangeService;
   registry: LicenseTokenRegistry;
+  leases: LeaseService;
 }
 
 /** An operation, and for those that mint, the grant type the client must be registered for. */
@@ -47,7 +59,9 @@ const operation = <T>(schema: z.ZodType<T>, run: (input: T, call: LicenseManager
  * `POST /` with the operation in X-Amz-Target.
  */
 export function licenseManagerApi(deps: LicenseManagerDependencies): Middleware {
-  const { provider, tokens, exchange, registry, gateway, clock } = deps;
+  const { provider, tokens, exchange, registry, gateway, clock, leases } = deps;
+  const consumption = leaseOperations(leases);
+  const asLeaseCaller = <T>(run: (input: T, caller: LeaseCaller) => Promise<object>) => (input: T, call: LicenseManagerCall) => run(input, leaseCallerOf(call));
   const operations = licenseTokenOperations({
     createToken: mintThrough(gateway, tokens, LICENSE_RIGHTS_FIELDS), getAccessToken: mintThrough(gateway, exchange, LICENSE_RIGHTS_FIELDS), registry,
   });
@@ -56,6 +70,12 @@ export function licenseManagerApi(deps: LicenseManagerDependencies): Middleware 
     GetAccessToken: operation(getAccessTokenInput, operations.getAccessToken, exchange.grantType),
     ListTokens: operation(listTokensInput, operations.listTokens),
     DeleteToken: operation(deleteTokenInput, operations.deleteToken),
+    CheckoutLicense: operation(checkoutLicenseInput, asLeaseCaller(consumption.checkoutLicense)),
+    CheckoutBorrowLicense: operation(checkoutBorrowLicenseInput, asLeaseCaller(consumption.checkoutBorrowLicense)),
+    ExtendLicenseConsumption: operation(extendLicenseConsumptionInput, asLeaseCaller(consumption.extendLicenseConsumption)),
+    CheckInLicense: operation(checkInLicenseInput, asLeaseCaller(consumption.checkInLicense)),
+    GetLicense: operation(licenseArnInput, asLeaseCaller(consumption.getLicense)),
+    GetLicenseUsage: operation(licenseArnInput, asLeaseCaller(consumption.getLicenseUsage)),
   } satisfies Record<(typeof OPERATIONS)[number], Operation>));
 
   return awsEndpoint(LICENSE_MANAGER_PREFIX, LICENSE_MANAGER_ERRORS, deps, async (ctx, body) => {
@@ -72,7 +92,14 @@ export function licenseManagerApi(deps: LicenseManagerDependencies): Middleware 
       if (found.grantType !== undefined) assertRegisteredFor(client, found.grantType);
       return await runOperation(found, body, LICENSE_MANAGER_ERRORS, { client, ip: ctx.ip });
     } catch (error) {
+      if (error instanceof LeaseRefusal) throw licenseManagerError(error.exception, error.message);
       throw error instanceof MintingError ? LICENSE_MANAGER_ERRORS.fromMinting(error) : error;
     }
   });
+}
+
+/** A client signing with its own id and secret acts for itself, on the licenses its `license_arns` name. */
+function leaseCallerOf({ client }: LicenseManagerCall): LeaseCaller {
+  const rights = client.rights([LICENSE_RIGHTS.licenseArns]);
+  return { clientId: client.clientId, mayUse: (licenseArn) => allows(rights, LICENSE_RIGHTS.licenseArns, licenseArn) };
 }

@@ -1,0 +1,96 @@
+import type { RosterEntry, RosterLimit, Rosters, ValueStore } from '../../store/store.js';
+import type { Participant, ParticipantEnding, ParticipantRoll } from '../common/participants.js';
+import type { IvsCapability } from './participant-token.js';
+
+/** An IVS stage's participant: its stage ARN is the resource, its capabilities IVS's. */
+export interface IvsParticipant extends Participant {
+  capabilities: IvsCapability[];
+  /** The capabilities a moderator set: from then on what it may hold on its stage, in place of its person's groups. */
+  moderated?: IvsCapability[];
+}
+
+/** What a participant's admission is held to, beyond its stage's roster: the limits and who it replaces. */
+export interface Admission {
+  limits: readonly RosterLimit[];
+  /** The subset whose live members the participant replaces (one participant per person). */
+  displacing?: string;
+}
+
+export type AdmissionOutcome =
+  | { outcome: 'admitted'; replaced: string[] }
+  | { outcome: 'limit_reached'; subset: string | null }
+  | { outcome: 'not_live' };
+
+/** The subsets of a stage's roster: its publishers, and each person's participants. */
+export const PUBLISHERS = 'publishers';
+export const participantsOf = (person: string) => `person:${person}`;
+
+/** Which stage a participant is on: the roster is the stage's, and an id alone must find it. */
+const stageKey = (participantId: string) => `ivs-participant-stage:${participantId}`;
+
+/**
+ * Every participant minted for a stage, kept in the stage's roster until its token expires, so
+ * that every instance counts the stage's live participants alike and finds any of them by id.
+ */
+export class IvsParticipantDirectory implements ParticipantRoll {
+  constructor(private readonly store: Rosters & ValueStore) {}
+
+  /** Records a new participant, admitted only within the admission's limits. */
+  async admit(participant: IvsParticipant, admission: Admission): Promise<AdmissionOutcome> {
+    const lifetime = secondsLeft(participant);
+    // Written first: an id whose admission is refused points at no record, and is answered as unknown.
+    await this.store.setValue(stageKey(participant.id), participant.resource, lifetime);
+    return this.#enrol(participant, admission, 'join', lifetime);
+  }
+
+  /** The participant with a new token (new capabilities, attributes, expiry), if it is still live and the limits allow it. */
+  async renew(participant: IvsParticipant, admission: Admission): Promise<AdmissionOutcome> {
+    const lifetime = secondsLeft(participant);
+    await this.store.extendValue(stageKey(participant.id), lifetime);
+    return this.#enrol(participant, admission, 'renew', lifetime);
+  }
+
+  /** Takes a live participant off its stage's counts, saying how; false when it was no longer recorded. */
+  async end(participant: IvsParticipant, ending: ParticipantEnding): Promise<boolean> {
+    const { live: _live, ...record } = { ...participant, ended: ending };
+    return this.store.leaveRoster(participant.resource, participant.id, JSON.stringify(record));
+  }
+
+  async find(id: string): Promise<IvsParticipant | undefined> {
+    const stageArn = await this.store.getValue(stageKey(id));
+    const entry = stageArn === undefined ? undefined : await this.store.rosterEntry(stageArn, id);
+    return entry && participantOf(entry);
+  }
+
+  async page(stageArn: string, limit: number, after?: string): Promise<{ items: IvsParticipant[]; more: boolean }> {
+    const { entries, more } = await this.store.rosterPage(stageArn, limit, after);
+    return { items: entries.map(participantOf), more };
+  }
+
+  async #enrol(participant: IvsParticipant, { limits, displacing }: Admission, as: 'join' | 'renew', expiresIn: number): Promise<AdmissionOutcome> {
+    const { live: _live, ...record } = participant;
+    const person = participant.userId;
+    const outcome = await this.store.enrol({
+      roster: participant.resource,
+      member: participant.id,
+      value: JSON.stringify(record),
+      subsets: [...(participant.capabilities.includes('PUBLISH') ? [PUBLISHERS] : []), ...(person === undefined ? [] : [participantsOf(person)])],
+      expiresIn,
+      as,
+      limits,
+      ...(displacing === undefined ? {} : { displacing }),
+    });
+    if (outcome.outcome === 'enrolled') return { outcome: 'admitted', replaced: outcome.displaced };
+    if (outcome.outcome === 'exists') throw new Error(`participant ${participant.id} is recorded already`);
+    return outcome;
+  }
+}
+
+/** Whole seconds until the participant's token expires, at least one. */
+function secondsLeft({ issuedAt, expiresAt }: Participant): number {
+  return Math.max(1, Math.round((Date.parse(expiresAt) - Date.parse(issuedAt)) / 1000));
+}
+
+function participantOf({ value, live }: RosterEntry): IvsParticipant {
+  return { ...(JSON.parse(value) as Omit<IvsParticipant, 'live'>), live };
+}
