@@ -2,12 +2,13 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 
 import type { AccountDirectory } from '../accounts/account-directory.js';
-import { authenticationContextOf, type SignInProof } from '../accounts/authentication-context.js';
+import { ACR_MFA, acrMeets, authenticationContextOf, type SignInProof } from '../accounts/authentication-context.js';
 import type { FactorStore } from '../accounts/factors/factor-store.js';
 import type { PageRenderer } from '../http/page-renderer.js';
 import { describeWait } from '../limits/failure-lockout.js';
 import type { LoginThrottle } from '../limits/login-throttle.js';
 import type { Audit } from '../observability/audit.js';
+import { ACR_UNMET, type RequestedAcr } from '../provider/authentication-requirements.js';
 import type { ValueStore } from '../store/store.js';
 import { type Interaction, interactionPaths, type Interactions } from './interaction.js';
 import type { PasskeyCeremonies } from './passkey-ceremonies.js';
@@ -16,10 +17,14 @@ import { PASSKEY_SCRIPTS } from './passkey-scripts.js';
 /** Seconds a person has for the second step once their password was right: an interaction's life at most. */
 const SECOND_STEP_SECONDS = 10 * 60;
 
-/** Whose password was right in this interaction, who is to give a second factor now. */
+/** Whose password was right in this interaction (or who is signed in already, asked for more), who is to give a second factor now. */
 interface PasswordGiven {
   sub: string;
   username: string;
+  /** Signed in already, weaker than the app asks: the second step is all that is missing. */
+  stepUp?: boolean;
+  /** Whether a code (the app's, a recovery code) is enough for what the app asks: not where only a passkey is. */
+  codeEnough?: boolean;
 }
 
 const pendingKey = (uid: string) => `second-factor:${uid}`;
@@ -58,6 +63,8 @@ export function secondFactorStep(deps: SecondFactorDependencies) {
     const passkeys = await factors.passkeys(person.sub);
     render(ctx, 'second-factor', 'Confirm it is you', {
       username: person.username,
+      stepUp: person.stepUp === true,
+      codeEnough: person.codeEnough !== false,
       codeAction: paths.secondFactor,
       passkeyAction: paths.passkey,
       abortAction: paths.abort,
@@ -90,6 +97,32 @@ export function secondFactorStep(deps: SecondFactorDependencies) {
       return true;
     },
 
+    /**
+     * A person signed in already, more weakly than the app asks (`acr_values`, or an acr in the
+     * claims parameter): the second step alone, when one of their factors can give what is asked.
+     * Otherwise the sign-in they have goes on as it is, unless the app said the acr is essential,
+     * which ends the request with unmet_authentication_requirements.
+     */
+    async stepUpIfAsked(ctx: Context, interaction: Interaction): Promise<boolean> {
+      const { prompt, session } = interaction;
+      const onlyAcr = prompt.reasons.length > 0 && prompt.reasons.every((reason) => reason === ACR_UNMET);
+      const account = onlyAcr && session?.accountId ? await accounts.find(session.accountId) : undefined;
+      if (!account) return false;
+      const requested = prompt.details.acr as RequestedAcr;
+      const strongest = await factors.strongestAcr(account.sub);
+      const meets = (acr: string) => requested.values.some((value) => acrMeets(acr, value));
+      if (!meets(strongest)) {
+        await interactions.finish(ctx, requested.essential
+          ? { error: 'unmet_authentication_requirements', error_description: `this person cannot sign in with ${requested.values.join(' or ')}` }
+          : { login: { accountId: account.sub, acr: session!.acr, amr: session!.amr } });
+        return true;
+      }
+      const person: PasswordGiven = { sub: account.sub, username: account.username, stepUp: true, codeEnough: meets(ACR_MFA) };
+      await store.setValue(pendingKey(interaction.uid), JSON.stringify(person), SECOND_STEP_SECONDS);
+      await page(ctx, interaction, person);
+      return true;
+    },
+
     routes(router: Router): void {
       router.post('/second-factor', async (ctx) => {
         const { interaction, form } = await interactions.loadForm(ctx, 'login');
@@ -108,6 +141,11 @@ export function secondFactorStep(deps: SecondFactorDependencies) {
           return;
         }
         const code = (form.code ?? '').trim();
+        if (person.codeEnough === false) {
+          ctx.status = 400;
+          await page(ctx, interaction, person, 'This app asks for a passkey.');
+          return;
+        }
         const used = /^\d{3}\s?\d{3}$/.test(code) ? await factors.useTotp(person.sub, code.replace(/\s/g, '')) : (await factors.useRecoveryCode(person.sub, code)) ? 'recovery' : 'wrong';
         if (used !== 'accepted' && used !== 'recovery') {
           audit.factor({ action: 'refused', factorType: /^\d/.test(code) ? 'totp' : 'recovery_codes', userId: person.sub, ip: ctx.ip, reason: used === 'replayed' ? 'code_replayed' : 'wrong_code' });

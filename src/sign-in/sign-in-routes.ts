@@ -36,6 +36,7 @@ export interface SignInDependencies {
   clock: Clock;
   /** People's passkeys, authenticator apps and recovery codes. */
   factors: FactorStore;
+
   /** Where passkeys are made for and used. */
   passkeySite: PasskeySite;
   issuer: string;
@@ -64,7 +65,7 @@ export function signInRoutes(deps: SignInDependencies): Router[] {
   router.get('/', async (ctx) => {
     const interaction = await interactions.load(ctx);
     if (interaction.prompt.name !== 'login') await consent.page(ctx, interaction);
-    else if (!(await secondFactor.pageIfPending(ctx, interaction))) await login.page(ctx, interaction);
+    else if (!(await secondFactor.pageIfPending(ctx, interaction)) && !(await secondFactor.stepUpIfAsked(ctx, interaction))) await login.page(ctx, interaction);
   });
   login.routes(router);
   secondFactor.routes(router);

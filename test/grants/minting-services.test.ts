@@ -22,7 +22,7 @@ const ivsStore = new MemoryStore(systemClock);
 const service = ivsMintingService({
   stages: new IvsStageDirectory(Object.values(STAGES), ivsStore),
   participants: new IvsParticipantDirectory(ivsStore),
-  people: { find: async (id) => ({ id, groups: [], rights: {} }), isEnded: async () => false },
+  people: { find: async (id) => ({ id, groups: [], rights: {}, withheld: [] }), isEnded: async () => false },
   signingKey: { privateKey, publicKeyArn: PUBLIC_KEY_ARN },
   bans: new BanList(new MemoryStore(systemClock), () => NOW * 1000),
   now: () => NOW,
