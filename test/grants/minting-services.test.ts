@@ -25,7 +25,7 @@ const service = ivsMintingService({
   participants: new IvsParticipantDirectory(ivsStore),
   keepOuts: new KeepOuts(ivsStore, () => NOW * 1000),
   replaced: async () => {},
-  people: { find: async (id) => ({ id, groups: [], rights: {} }), isEnded: async () => false },
+  people: { find: async (id) => ({ id, groups: [], rights: {}, withheld: [] }), isEnded: async () => false },
   signingKey: { privateKey, publicKeyArn: PUBLIC_KEY_ARN },
   bans: new BanList(new MemoryStore(systemClock), () => NOW * 1000),
   now: () => NOW,
