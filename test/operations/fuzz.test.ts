@@ -35,6 +35,7 @@ const AWS_FIELDS = [
   'refreshToken', 'codeVerifier', 'redirectUri', 'startUrl', 'stageArn', 'duration', 'userId', 'attributes', 'capabilities', 'name',
   'arn', 'tags', 'publicKeyMaterial', 'maxResults', 'nextToken', 'participantTokenConfigurations', 'LicenseArn', 'RoleArns',
   'ExpirationInDays', 'TokenProperties', 'ClientToken', 'Token', 'TokenId', 'MaxResults', 'NextToken', 'Filters', 'TokenIds',
+  'participantId', 'reason', 'maxParticipants', 'maxPublishers', 'onePerPerson',
 ];
 
 const OAUTH_ROUTES = [
@@ -51,6 +52,7 @@ const OAUTH_PARAMS = [
   'state', 'nonce', 'prompt', 'code_challenge', 'code_challenge_method', 'device_code', 'user_code', 'token', 'token_type_hint',
   'request', 'request_uri', 'resource', 'claims', 'max_age', 'id_token_hint', 'post_logout_redirect_uri', 'xsrf', 'confirm', 'abort',
   'username', 'password', 'csrf', 'subject_token', 'subject_token_type', 'media_mode', 'location', 'redirect_uris', 'grant_types', 'jwks',
+  'reason', 'keep_out_seconds',
 ];
 const OAUTH_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'password', 'implicit'];
 let PARAMS: string[] = [];
