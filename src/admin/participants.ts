@@ -25,7 +25,7 @@ export const participantSchema = z.object({
   ended: z.object({
     how: z.enum(['disconnected', 'replaced', 'left']),
     at: moment,
-    by: z.string().meta({ description: 'A client id; admin:<client id> for an operator' }),
+    by: z.string().meta({ description: 'A client id; admin:<client id> for an operator; stagepass when its client was deleted or its person\'s account ended' }),
     reason: z.string().optional(),
   }).optional().meta({ description: 'How it stopped being live before its token expired' }),
 });

@@ -29,7 +29,7 @@ export interface ParticipantEnding {
   how: 'disconnected' | 'replaced' | 'left';
   /** ISO 8601. */
   at: string;
-  /** Who ended it: a client id, `admin:<client id>` for an operator, or the participant's own client. */
+  /** Who ended it: a client id (a moderator's, or the participant's own), `admin:<client id>` for an operator, `stagepass` when its client or its person's account ended. */
   by: string;
   reason?: string;
 }
