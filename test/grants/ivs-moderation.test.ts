@@ -64,7 +64,7 @@ describe('promote and demote a live participant', () => {
     const id = participantIdOf(joined);
     const promoted = await a.admin.put(`/participants/${id}`, { capabilities: ['PUBLISH', 'SUBSCRIBE'] });
     expect(promoted.status).toBe(200);
-    expect(promoted.body.participant).toMatchObject({ participant_id: id, capabilities: ['PUBLISH', 'SUBSCRIBE'], live: true });
+    expect(promoted.body.participant).toMatchObject({ participant_id: id, capabilities: ['PUBLISH', 'SUBSCRIBE'], moderated_capabilities: ['PUBLISH', 'SUBSCRIBE'], live: true });
     const [before, after] = [await verify(tokenOf(joined)), await verify(promoted.body.participant_token.token)];
     for (const claim of ['topic', 'resource', 'jti', 'whip_url', 'events_url']) expect(after[claim]).toBe(before[claim]);
     expect(after.capabilities).toEqual({ allow_publish: true, allow_subscribe: true });

@@ -14,6 +14,8 @@ export interface Participant {
   /** The client that minted it, the only one that may exchange it. */
   clientId: string;
   capabilities: string[];
+  /** The capabilities a moderator set, which its exchanges keep to instead of its person's groups. */
+  moderated?: string[];
   attributes: Record<string, string>;
   /** ISO 8601: when its current token was minted, and when it expires. */
   issuedAt: string;

@@ -5,7 +5,6 @@ import type { IvsCapability } from './participant-token.js';
 /** An IVS stage's participant: its stage ARN is the resource, its capabilities IVS's. */
 export interface IvsParticipant extends Participant {
   capabilities: IvsCapability[];
-  /** The capabilities a moderator set: from then on what it may hold on its stage, in place of its person's groups. */
   moderated?: IvsCapability[];
 }
 
