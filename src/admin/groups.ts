@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-import type { GroupDirectory, GroupRights } from '../accounts/group-directory.js';
-import { rightsSchemaFor } from '../config/rights.js';
+import { type Group, type GroupDirectory, requirementOfGroup, rightsOfGroup } from '../accounts/group-directory.js';
+import { groupRequirementSchema, rightsSchemaFor } from '../config/rights.js';
 import { groupName } from '../config/rules.js';
 import { MINTING_POLICY_METADATA } from '../grants/config.js';
 import type { AdminOperation } from './operation.js';
@@ -17,6 +17,7 @@ const groupBody = rightsSchema.extend({
   name: z.string().optional().meta({ description: 'When given, the path\'s' }),
   source: z.string().optional().meta({ description: 'Read-only; when given, the group\'s' }),
   rights: rightsSchema.optional().meta({ description: 'The rights, as a group\'s answer holds them (instead of at the top level)' }),
+  requires: groupRequirementSchema.optional(),
 }).superRefine((body, ctx) => {
   const topLevel = Object.keys(rightsSchema.shape).filter((field) => (body as Record<string, unknown>)[field] !== undefined);
   if (body.rights !== undefined && topLevel.length > 0) {
@@ -25,15 +26,18 @@ const groupBody = rightsSchema.extend({
 });
 
 export function groupOperations(groups: GroupDirectory): AdminOperation[] {
-  return versionedResourceOperations<GroupRights>({
+  return versionedResourceOperations<Group>({
     resource: 'groups',
     noun: 'group',
     id: { name: 'name', description: 'The group\'s name ("*" is every person\'s group)' },
     collection: groups.collection,
-    view: ({ name, item }) => ({ name, rights: item }),
-    viewSchema: z.object({ name: z.string(), rights: rightsSchema }),
+    view: ({ name, item }) => {
+      const requires = requirementOfGroup(item);
+      return { name, rights: rightsOfGroup(item), ...(requires ? { requires } : {}) };
+    },
+    viewSchema: z.object({ name: z.string(), rights: rightsSchema, requires: groupRequirementSchema.optional() }),
     body: groupBody,
-    itemOf: (_name, { rights, ...topLevel }) => (rights ?? topLevel) as GroupRights,
+    itemOf: (_name, { rights, requires, ...topLevel }) => ({ ...(rights ?? topLevel), ...(requires ? { requires } : {}) }) as Group,
     creation: 'put',
     idProblem(name) {
       const parsed = groupName.safeParse(name);

@@ -54,7 +54,7 @@ import { heldToTokenRate, installTokenEndpointSteps, reservedScopesOnlyWhereList
 import { createStore } from '../store/create-store.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Store } from '../store/store.js';
-import { type Clock, systemClock } from '../time/clock.js';
+import { type Clock, epochSeconds, oidcProviderClock, systemClock } from '../time/clock.js';
 import { UpstreamProvider } from '../sign-in/upstream/upstream-provider.js';
 import type { Lifecycle } from './health-routes.js';
 import { signInRoutes } from '../sign-in/sign-in-routes.js';
@@ -127,7 +127,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const endings = new Endings(grantIndex);
   const apiClients = new ApiClients(store, config.clients);
   const provider = createProvider({
-    config, store, jwks: signingKeys.servedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients, endings,
+    config, store, jwks: signingKeys.servedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients, endings, factors,
   });
   signingKeys.onChange(() => {
     replaceSigningKeys(provider, signingKeys.servedJwks());
@@ -149,6 +149,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     groupRights: () => groups.rightsByGroup(),
     rightsFields: Object.keys(MINTING_POLICY_METADATA),
     trustedIssuers,
+    nowSeconds: () => epochSeconds(oidcProviderClock),
   });
   const bans = new BanList(store, () => clock.now(), canonicalResource);
   const adminClients = configuredAdminClients(config.clients);
@@ -206,6 +207,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
         ...accountFactorOperations({ directory: accounts, runtime: runtimeAccounts, factors, audit }),
         ...groupOperations(groups),
         ...minters.flatMap((minter) => minter.adminResources ?? []).flatMap(versionedResourceOperations),
+        ...minters.flatMap((minter) => minter.adminActions ?? []),
         ...keyOperations(signingKeys),
         ...banOperations(bans),
         ...minters.flatMap(({ participants }) => (participants ? participantOperations(participants) : [])),

@@ -19,6 +19,10 @@ const upstreamProviderSchema = z.strictObject({
     description: 'pass on the provider\'s word that an email is the person\'s (`email_verified`) under stagepass\'s issuer; '
       + 'without it stagepass says `email_verified: false` of its people\'s emails. Set it only for a provider that verifies addresses and lets no one take another\'s',
   }),
+  trustAuthenticationContext: z.boolean().default(false).meta({
+    description: 'pass on how the provider says the person signed in (its ID token\'s `acr` and `amr`) in stagepass\'s tokens, where rights that require a strong sign-in read them; '
+      + 'without it a sign-in there counts as `urn:stagepass:acr:password`',
+  }),
 });
 
 /** Asymmetric signatures only: never `none`, never a MAC keyed with something the issuer shares. */

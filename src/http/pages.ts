@@ -8,7 +8,7 @@ import type { PageName, PageRenderer } from './page-renderer.js';
 
 const PAGES: readonly PageName[] = [
   'login', 'consent', 'device-code', 'device-confirm', 'success', 'abort', 'error', 'logout', 'logged-out',
-  'account', 'account-totp', 'account-recovery-codes',
+  'second-factor', 'account', 'account-totp', 'account-recovery-codes',
 ];
 
 /**

@@ -1,4 +1,4 @@
-import { AggregatorRegistry, collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** What stagepass counts, in one registry per server (tests run several servers in one process). */
 export interface Metrics {
@@ -11,6 +11,12 @@ export interface Metrics {
   /** A decision sent on to a vendor's own API (a disconnection to IVS), by its outcome. */
   forwarded(service: string, outcome: string): void;
   redisError(): void;
+  leaseEvent(event: string): void;
+  /**
+   * A gauge read at each scrape (what the store holds now, the same on every instance): in cluster
+   * mode the primary serves one worker's reading, not their sum.
+   */
+  readAtScrape(gauge: { name: string; help: string; labelNames: readonly string[]; read(): Promise<{ labels: Record<string, string>; value: number }[]> }): void;
 }
 
 export function createMetrics(): Metrics {
@@ -65,6 +71,13 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const leaseEvents = new Counter({
+    name: 'stagepass_license_lease_events_total',
+    help: 'License leases checked out, extended, checked in, expired and checked in by an operator, by event',
+    labelNames: ['event'],
+    registers: [registry],
+  });
+
   return {
     registry,
     observeRequest({ route, method, status }, seconds) {
@@ -77,6 +90,18 @@ export function createMetrics(): Metrics {
     participantAction: (action) => participantActions.inc({ action }),
     forwarded: (service, outcome) => forwards.inc({ service, outcome }),
     redisError: () => redisErrors.inc(),
+    leaseEvent: (event) => leaseEvents.inc({ event }),
+    readAtScrape({ name, help, labelNames, read }) {
+      new Gauge({
+        name, help, labelNames: [...labelNames], registers: [registry], aggregator: 'max',
+        async collect() {
+          // A store that cannot answer leaves the gauge empty for this scrape, not /metrics failing whole.
+          const readings = await read().catch(() => []);
+          this.reset();
+          for (const { labels, value } of readings) this.set(labels, value);
+        },
+      });
+    },
   };
 }
 

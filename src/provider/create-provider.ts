@@ -1,6 +1,8 @@
 import { errors, Provider, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 import type { AccountDirectory } from '../accounts/account-directory.js';
+import { ACR_LEVELS } from '../accounts/authentication-context.js';
+import type { FactorStore } from '../accounts/factors/factor-store.js';
 import { findClient } from '../grants/common/client-authentication.js';
 import { MINTING_POLICY_METADATA } from '../grants/config.js';
 import type { BaseConfig } from '../config/schema.js';
@@ -11,6 +13,7 @@ import type { PageRenderer } from '../http/page-renderer.js';
 import type { ModelStore, RotationNotes, ValueStore } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 import { enforceDevicePollingInterval } from './device-polling.js';
+import { withAcrRequirements } from './authentication-requirements.js';
 import { signInAgainWhenAccountGone } from './gone-account-policy.js';
 import { clientDisplayer } from './client-display.js';
 import { providerPages } from './provider-pages.js';
@@ -69,6 +72,8 @@ export interface ProviderDependencies {
   apiClients: ApiClients;
   /** What ends with a client that deletes its registration. */
   endings: Endings;
+  /** People's second factors: whether a sign-in an app asks for is one they can give. */
+  factors: FactorStore;
 }
 
 /**
@@ -76,7 +81,7 @@ export interface ProviderDependencies {
  * then call `assertStaticClientsValid`, since clients may list those grants' types.
  */
 export function createProvider({
-  config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex, apiClients, endings,
+  config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex, apiClients, endings, factors,
 }: ProviderDependencies): Provider {
   const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id), apiClients));
   const configuration: Configuration & OutsideDocuments = {
@@ -103,13 +108,16 @@ export function createProvider({
     },
     scopes: ['openid', 'offline_access', 'profile', 'email', 'groups', ...reservedScopes],
     claims: {
-      openid: ['sub'],
+      // How and when the person signed in, in every ID token: an app asking for a step-up reads them there.
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
       profile: ['name', 'given_name', 'family_name', 'nickname', 'preferred_username', 'picture', 'locale', 'zoneinfo', 'updated_at'],
       email: ['email', 'email_verified'],
       // The person's stagepass groups, which decide what may be minted for them.
       groups: ['groups'],
     },
     responseTypes: ['code'],
+    acrValues: [...ACR_LEVELS],
+    extraTokenClaims: (ctx, token) => (token.kind === 'AccessToken' && token.accountId ? signInOf(ctx) : undefined),
     // The ID token carries the claims of its scopes (groups among them) as well as userinfo does,
     // so a relying party knows the person's groups without a second request.
     conformIdTokenClaims: false,
@@ -128,7 +136,10 @@ export function createProvider({
       // A page visit that signs nobody in (the device code entry page) keeps its session no longer than an interaction.
       Session: (_ctx, session) => (session.accountId ? 14 * DAY : INTERACTION_LIFETIME),
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: signInAgainWhenAccountGone() },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: withAcrRequirements(signInAgainWhenAccountGone(), (sub) => factors.strongestAcr(sub)),
+    },
     extraClientMetadata: {
       // The minters' policy fields and the resource server mark: only the operator sets them, in
       // the configuration file; dynamic registration and client updates may not.
@@ -161,6 +172,8 @@ export function createProvider({
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // An app may ask for an acr as essential (OpenID Connect Core §5.5.1.1): unmet, it gets unmet_authentication_requirements.
+      claimsParameter: { enabled: true },
       introspection: {
         enabled: true,
         // oidc-provider's default answers any confidential client about any token: a client that
@@ -200,6 +213,18 @@ export function createProvider({
   registerRefreshTokenGrant(provider, store, clock);
   enforceDevicePollingInterval(provider, store, config.deviceFlow.interval, clock);
   return provider;
+}
+
+/**
+ * How the person an access token is for signed in, copied from what the token is issued from (an
+ * authorization code, a device code, a refresh token): introspection answers it, and the minters
+ * read it to judge a right that asks for a strong, recent sign-in.
+ */
+function signInOf(ctx: KoaContextWithOIDC | undefined): Record<string, unknown> | undefined {
+  const entities = ctx?.oidc?.entities;
+  const source = entities?.AuthorizationCode ?? entities?.DeviceCode ?? entities?.RefreshToken;
+  if (!source) return undefined;
+  return { acr: source.acr, amr: source.amr, auth_time: source.authTime };
 }
 
 function accountPageClient(issuer: string): ClientMetadata {

@@ -16,7 +16,7 @@ import type { LoginThrottle } from '../limits/login-throttle.js';
 import type { Audit } from '../observability/audit.js';
 import { ACCOUNT_CLIENT_ID, ACCOUNT_SIGNED_IN_PATH } from '../provider/create-provider.js';
 import { signedInSession, type SignedInSession } from '../provider/oidc-provider-internals.js';
-import { epochSeconds, oidcProviderClock } from '../time/clock.js';
+import { type Clock, epochSeconds, oidcProviderClock } from '../time/clock.js';
 import { renderErrorsAsPage } from './interaction.js';
 import type { PasskeyCeremonies } from './passkey-ceremonies.js';
 import { PASSKEY_SCRIPTS } from './passkey-scripts.js';
@@ -40,6 +40,7 @@ export interface AccountPageDependencies {
   /** Keys the page's CSRF token; the cookie keys serve, being secret and shared by instances. */
   csrfSecret: string;
   issuer: string;
+  clock: Clock;
 }
 
 /** The person signed in in this browser, and the sign-in they are. */
@@ -53,7 +54,7 @@ interface Visitor {
  * methods, adds, names and removes passkeys, sets up an authenticator app and makes recovery codes.
  */
 export function accountPageRoutes(deps: AccountPageDependencies): Router {
-  const { provider, accounts, factors, ceremonies, render, audit, loginThrottle, csrfSecret, issuer } = deps;
+  const { provider, accounts, factors, ceremonies, render, audit, loginThrottle, csrfSecret, issuer, clock } = deps;
   const router = new Router({ prefix: '/account' });
   router.use(renderErrorsAsPage(render));
   const csrfOf = (session: SignedInSession) => createHmac('sha256', csrfSecret).update(`account:${session.id}`).digest('base64url');
@@ -145,7 +146,7 @@ export function accountPageRoutes(deps: AccountPageDependencies): Router {
       return;
     }
     const removal = withRemoval(factor, held);
-    if (removal.needsSignInWith && !signedInWith(session, factor)) {
+    if (removal.needsSignInWith && !signedInWith(session, factor, clock.now())) {
       ctx.status = 403;
       await page(ctx, signedIn, { error: `This is your last second factor: sign in with it again (within ${FRESH_SIGN_IN_SECONDS / 60} minutes) to remove it.` });
       return;
@@ -227,9 +228,14 @@ function withRemoval(factor: FactorView, held: readonly FactorView[]): FactorVie
   return { ...factor, needsSignInWith: factor.type !== 'recovery_codes' && secondFactors.length === 1 };
 }
 
-function signedInWith(session: SignedInSession, factor: FactorView): boolean {
+/**
+ * Whether this session's sign-in, a recent one, was made with the factor: its method is in the
+ * session's `amr` and the factor itself was used as recently (a recovery code also says `otp`).
+ */
+function signedInWith(session: SignedInSession, factor: FactorView, now: number): boolean {
   const fresh = epochSeconds(oidcProviderClock) - session.loginTs <= FRESH_SIGN_IN_SECONDS;
-  return fresh && (AMR_OF_FACTOR[factor.type] ?? []).some((method) => session.amr.includes(method));
+  const usedLately = factor.last_used !== null && now - Date.parse(factor.last_used) <= FRESH_SIGN_IN_SECONDS * 1000;
+  return fresh && usedLately && (AMR_OF_FACTOR[factor.type] ?? []).some((method) => session.amr.includes(method));
 }
 
 function sameSecret(a: string, b: string): boolean {

@@ -16,6 +16,8 @@ export type SignInStep = 'login' | 'consent';
 export const interactionPaths = (uid: string) => ({
   page: `/interaction/${uid}`,
   login: `/interaction/${uid}/login`,
+  secondFactor: `/interaction/${uid}/second-factor`,
+  passkey: `/interaction/${uid}/passkey`,
   confirm: `/interaction/${uid}/confirm`,
   abort: `/interaction/${uid}/abort`,
   upstream: (providerId: string) => `/interaction/${uid}/upstream/${providerId}`,

@@ -16,6 +16,7 @@ import { consentStep } from './consent.js';
 import { Interactions, renderErrorsAsPage } from './interaction.js';
 import { loginStep } from './login.js';
 import { PasskeyCeremonies, type PasskeySite } from './passkey-ceremonies.js';
+import { secondFactorStep } from './second-factor.js';
 import type { UpstreamProvider } from './upstream/upstream-provider.js';
 import { upstreamSignInRoutes } from './upstream.js';
 
@@ -35,6 +36,7 @@ export interface SignInDependencies {
   clock: Clock;
   /** People's passkeys, authenticator apps and recovery codes. */
   factors: FactorStore;
+
   /** Where passkeys are made for and used. */
   passkeySite: PasskeySite;
   issuer: string;
@@ -51,16 +53,22 @@ export function signInRoutes(deps: SignInDependencies): Router[] {
   const interactions = new Interactions(provider, deps.csrfSecret);
   const ceremonies = new PasskeyCeremonies(deps.store, deps.factors, deps.passkeySite);
   const shownClient = clientOnPage(provider, deps.displayClient);
-  const login = loginStep({ ...deps, interactions, clientOnPage: shownClient, upstreamProviders: [...deps.upstreamProviders.values()] });
+  const secondFactor = secondFactorStep({ ...deps, interactions, ceremonies, loginPage: (ctx, interaction, error) => login.page(ctx, interaction, error) });
+  const login = loginStep({
+    ...deps, interactions, ceremonies, clientOnPage: shownClient, upstreamProviders: [...deps.upstreamProviders.values()],
+    askSecondFactor: (ctx, interaction, person) => secondFactor.begin(ctx, interaction, person),
+  });
   const consent = consentStep({ ...deps, interactions, clientOnPage: shownClient });
 
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(renderErrorsAsPage(render));
   router.get('/', async (ctx) => {
     const interaction = await interactions.load(ctx);
-    await (interaction.prompt.name === 'login' ? login.page(ctx, interaction) : consent.page(ctx, interaction));
+    if (interaction.prompt.name !== 'login') await consent.page(ctx, interaction);
+    else if (!(await secondFactor.pageIfPending(ctx, interaction)) && !(await secondFactor.stepUpIfAsked(ctx, interaction))) await login.page(ctx, interaction);
   });
   login.routes(router);
+  secondFactor.routes(router);
   consent.routes(router);
   return [router, upstreamSignInRoutes({ ...deps, interactions }), accountPageRoutes({ ...deps, ceremonies })];
 }

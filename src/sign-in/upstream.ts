@@ -10,7 +10,7 @@ import { withStatus } from '../http/with-status.js';
 import type { Audit } from '../observability/audit.js';
 import type { ValueStore } from '../store/store.js';
 import { type Clock, epochSeconds, oidcProviderClock } from '../time/clock.js';
-import { upstreamPerson } from './upstream/upstream-person.js';
+import { upstreamPerson, upstreamSignInContext } from './upstream/upstream-person.js';
 import { type SignInChecks, type UpstreamProvider, UpstreamSignInError } from './upstream/upstream-provider.js';
 import { type Interactions, renderErrorsAsPage } from './interaction.js';
 
@@ -81,7 +81,7 @@ export function upstreamSignInRoutes(deps: UpstreamSignInDependencies): Router {
     if (!(await upstreamAccounts.save(person))) {
       throw new UpstreamSignInError(403, 'access_denied', 'This account is disabled here. Ask the operator of this service.');
     }
-    await finishLogin(ctx, pending.interactionUid, person.sub);
+    await finishLogin(ctx, pending.interactionUid, { accountId: person.sub, ...upstreamSignInContext(upstream.settings, claims) });
   });
 
   /**
@@ -112,10 +112,10 @@ export function upstreamSignInRoutes(deps: UpstreamSignInDependencies): Router {
    * The browser's interaction cookie is scoped to the interaction's own path, so the callback finds
    * the interaction by the uid it kept; the browser still has to hold the resume cookie to go on.
    */
-  const finishLogin = async (ctx: Context, interactionUid: string, accountId: string) => {
+  const finishLogin = async (ctx: Context, interactionUid: string, login: { accountId: string; acr: string; amr?: string[] }) => {
     const interaction = await provider.Interaction.find(interactionUid);
     if (!interaction) throw new errors.SessionNotFound('the interaction expired');
-    interaction.result = { login: { accountId } };
+    interaction.result = { login };
     // The interaction's expiry is oidc-provider's, dated by its own clock: what is left of it is too.
     await interaction.save(interaction.exp - epochSeconds(oidcProviderClock));
     ctx.status = 303;

@@ -30,4 +30,15 @@ describe('groups', () => {
     expect((await admin.put('/groups/staff', {})).status).toBe(409);
     expect((await admin.put('/groups/hosts', { ivs_capabilities: ['FLY'] })).body.error_description).toMatch(/^ivs_capabilities\.0 /);
   });
+
+  it('a group\'s rights may require a strong, recent sign-in: kept beside the rights, sent back as read, and checked', async () => {
+    const requires = { acr: 'urn:stagepass:acr:mfa', maxAgeSeconds: 900 };
+    const created = await admin.put('/groups/publishers', { ivs_capabilities: ['PUBLISH'], requires });
+    expect(created.body).toEqual({ name: 'publishers', source: 'api', rights: { ivs_capabilities: ['PUBLISH'] }, requires });
+    const read = await admin.get('/groups/publishers');
+    expect((await admin.put('/groups/publishers', read.body, { 'if-match': read.headers.get('etag')! })).status).toBe(200);
+    const refused = await admin.put('/groups/publishers', { ivs_capabilities: ['PUBLISH'], requires: { acr: 'urn:other:acr:strong' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error_description).toMatch(/^requires\.acr /);
+  });
 });

@@ -58,7 +58,7 @@ describe('SSO OIDC device flow in a real browser', () => {
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByLabel('Username').fill(USERS.alice.username);
     await page.getByLabel('Password').fill(USERS.alice.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('button', { name: 'Allow' }).click();
     await expect(page.getByRole('heading').textContent()).resolves.toBe('Device connected');
 

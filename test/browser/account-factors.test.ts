@@ -6,26 +6,54 @@ import { chromiumPage } from '../support/browser.js';
 import { expectAnswersMatch, type LoggedAnswer, validatedDocument } from '../support/openapi.js';
 import { startStagepass, USERS, type RunningStagepass } from '../support/stagepass.js';
 import { authenticatorCode, secretOfUri } from '../support/totp.js';
-import { addVirtualAuthenticator } from '../support/virtual-authenticator.js';
+import { addVirtualAuthenticator, type VirtualAuthenticator } from '../support/virtual-authenticator.js';
 
 const chromium = chromiumPage();
 let server: RunningStagepass;
 let admin: ReturnType<typeof adminApi>;
 const logged: LoggedAnswer[] = [];
+/** Alice's browser's authenticator, for the whole file: the passkey she adds stays on it. */
+let authenticator: VirtualAuthenticator;
+/** Her authenticator app's key and recovery codes, once she set them up. */
+let appSecret: string;
+let recoveryCodes: string[];
 
 beforeAll(async () => {
   server = await startStagepass({ host: 'localhost', config: { clients: CLIENTS_WITH_ADMINS } });
   admin = adminApi(server.issuer, await adminToken(server.issuer), logged);
+  const page = await chromium.freshPage();
+  authenticator = await addVirtualAuthenticator(page);
+  // The password form is what these tests sign in with: the browser offers no passkey in its autofill.
+  await page.addInitScript(() => {
+    PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+  });
 });
-afterAll(() => server?.close());
+afterAll(async () => {
+  await authenticator?.remove();
+  await server?.close();
+});
 
-/** Opens /account in a fresh browser: the sign-in page first, then the account page as alice. */
-async function accountPage(): Promise<Page> {
+/**
+ * Opens /account in a fresh browser: the sign-in page first (the password, then the second step
+ * `with` once alice has one), then the account page as alice.
+ */
+async function accountPage(secondStep: 'passkey' | 'app' | 'recovery code' = 'passkey'): Promise<Page> {
   const page = await chromium.freshPage();
   await page.goto(`${server.issuer}/account`);
   await page.getByLabel('Username').fill(USERS.alice.username);
   await page.getByLabel('Password').fill(USERS.alice.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  const confirm = page.getByRole('heading', { name: 'Confirm it is you' });
+  await confirm.or(page.getByText('Signed in as')).waitFor();
+  if (await confirm.isVisible()) {
+    if (secondStep === 'passkey') {
+      await page.getByRole('button', { name: 'Use your passkey' }).click();
+    } else {
+      server.clock.advance(30_000);
+      await page.getByLabel(/Code from your authenticator app/).fill(secondStep === 'app' ? authenticatorCode(appSecret, server.clock.now()) : recoveryCodes.pop()!);
+      await page.getByRole('button', { name: 'Continue' }).click();
+    }
+  }
   await page.waitForURL(`${server.issuer}/account`);
   return page;
 }
@@ -53,23 +81,18 @@ describe('the account page', () => {
 
   it('adds a passkey made by the device\'s authenticator (a resident key for alice), names it, and lists it', async () => {
     const page = await accountPage();
-    const authenticator = await addVirtualAuthenticator(page);
-    try {
-      await page.getByLabel('New passkey\'s name').fill('Work laptop');
-      await page.getByRole('button', { name: 'Add a passkey' }).click();
-      await expect.poll(() => page.getByRole('status').textContent()).toBe('Passkey "Work laptop" added.');
-      const [credential] = await authenticator.credentials();
-      expect(credential).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
-      expect(Buffer.from(credential!.userHandle!, 'base64').toString()).toBe(USERS.alice.sub);
+    await page.getByLabel('New passkey\'s name').fill('Work laptop');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Passkey "Work laptop" added.');
+    const [credential] = await authenticator.credentials();
+    expect(credential).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
+    expect(Buffer.from(credential!.userHandle!, 'base64').toString()).toBe(USERS.alice.sub);
 
-      await page.getByLabel('Passkey name').fill('Old laptop');
-      await page.getByRole('button', { name: 'Rename' }).click();
-      await expect.poll(() => page.getByRole('status').textContent()).toBe('Passkey renamed.');
-      const listed = await admin.get(`/accounts/${USERS.alice.sub}/factors`);
-      expect(listed.body.items).toContainEqual(expect.objectContaining({ type: 'passkey', name: 'Old laptop', last_used: null }));
-    } finally {
-      await authenticator.remove();
-    }
+    await page.getByLabel('Passkey name').fill('Old laptop');
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Passkey renamed.');
+    const listed = await admin.get(`/accounts/${USERS.alice.sub}/factors`);
+    expect(listed.body.items).toContainEqual(expect.objectContaining({ type: 'passkey', name: 'Old laptop', last_used: null }));
   });
 
   it('sets up an authenticator app from its QR code, refusing a code of another key', async () => {
@@ -79,6 +102,7 @@ describe('the account page', () => {
     await page.getByRole('button', { name: 'Confirm' }).click();
     expect(await page.getByRole('alert').textContent()).toContain('not the app\'s current one');
     const secret = await setUpApp(page);
+    appSecret = secret;
     const listed = await admin.get(`/accounts/${USERS.alice.sub}/factors`);
     expect(listed.body.items).toContainEqual(expect.objectContaining({ type: 'totp', name: 'Authenticator app' }));
     expect(JSON.stringify(listed.body)).not.toContain(secret);
@@ -89,6 +113,7 @@ describe('the account page', () => {
     await page.getByRole('button', { name: /recovery codes/ }).click();
     const codes = await page.locator('.recovery-codes code').allTextContents();
     expect(codes).toHaveLength(10);
+    recoveryCodes = [...codes];
     const listed = await admin.get(`/accounts/${USERS.alice.sub}/factors`);
     expect(listed.body.items).toContainEqual(expect.objectContaining({ type: 'recovery_codes', remaining: 10 }));
     expect(JSON.stringify(listed.body)).not.toContain(codes[0]);
@@ -102,11 +127,17 @@ describe('the account page', () => {
     expect((await admin.delete(`/accounts/${USERS.alice.sub}/factors/${passkey.id}`)).status).toBe(404);
     expect((await admin.get('/accounts/nobody/factors')).status).toBe(404);
 
-    const page = await accountPage();
+    // Signed in with a recovery code, not the app: the app stays.
+    let page = await accountPage('recovery code');
     expect(await page.getByRole('button', { name: 'Remove Old laptop' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Remove the authenticator app' }).click();
     expect(await page.getByRole('alert').textContent()).toContain('last second factor');
     expect((await admin.get(`/accounts/${USERS.alice.sub}/factors`)).body.items.map(({ type }: { type: string }) => type)).toContain('totp');
+
+    page = await accountPage('app');
+    await page.getByRole('button', { name: 'Remove the authenticator app' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Authenticator app removed.');
+    expect((await admin.get(`/accounts/${USERS.alice.sub}/factors`)).body.items.map(({ type }: { type: string }) => type)).toEqual(['recovery_codes']);
   });
 
   it('refuses a form posted without the page\'s token, as from another site', async () => {

@@ -56,7 +56,7 @@ async function signInInChromium(): Promise<{ tokens?: client.TokenEndpointRespon
   await page.goto(url.href);
   await page.getByLabel('Username').fill(PRESENTER.username);
   await page.getByLabel('Password').fill(PRESENTER.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   const alert = page.getByRole('alert');
   const allow = page.getByRole('button', { name: 'Allow' });
   await alert.or(allow).waitFor();

@@ -29,7 +29,7 @@ async function newPage(): Promise<Page> {
 async function signIn(page: Page) {
   await page.getByLabel('Username').fill(USERS.alice.username);
   await page.getByLabel('Password').fill(USERS.alice.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 describe('pages in a real browser', () => {

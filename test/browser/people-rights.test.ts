@@ -38,7 +38,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('what a person sign
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByLabel('Username').fill(PEOPLE[who].username);
     await page.getByLabel('Password').fill(PEOPLE[who].password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('button', { name: 'Allow' }).click();
     await expect(page.getByRole('heading').textContent()).resolves.toBe('Device connected');
     await context.close();

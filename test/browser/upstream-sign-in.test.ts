@@ -50,7 +50,7 @@ describe.each([
     await Promise.all([page.waitForURL(`${REDIRECT_URI}**`), page.getByRole('button', { name: 'Allow' }).click()]);
 
     const tokens = await redeem(page.url());
-    expect(tokens.claims()).toMatchObject({ sub: 'corp:carol', groups: ['crew', 'accounting'] });
+    expect(tokens.claims()).toMatchObject({ sub: 'corp:carol', groups: ['crew', 'accounting'], acr: 'urn:stagepass:acr:password' });
     const userinfo = await client.fetchUserInfo(config, tokens.access_token, 'corp:carol');
     expect(userinfo).toMatchObject({ sub: 'corp:carol', name: 'Carol Upstream', email: 'carol@corp.example', email_verified: true });
     const account = await storedAccount(server, 'corp:carol');

@@ -84,7 +84,7 @@ const SAMPLE_ACCOUNT: Person = SAMPLE_CREDENTIALS.account;
 async function signIn(page: Page, { username, password }: Person): Promise<void> {
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** What a person does with the link a device shows: confirm the code and the device, sign in, allow. */

@@ -25,7 +25,7 @@ const service = ivsMintingService({
   participants: new IvsParticipantDirectory(ivsStore),
   keepOuts: new KeepOuts(ivsStore, () => NOW * 1000),
   replaced: async () => {},
-  people: { find: async (id) => ({ id, groups: [], rights: {} }), isEnded: async () => false },
+  people: { find: async (id) => ({ id, groups: [], rights: {}, withheld: [] }), isEnded: async () => false },
   signingKey: { privateKey, publicKeyArn: PUBLIC_KEY_ARN },
   bans: new BanList(new MemoryStore(systemClock), () => NOW * 1000),
   now: () => NOW,
@@ -77,7 +77,7 @@ describe('a minting service, called without any HTTP request', () => {
         tokens: new TokenRateLimiter(store, { [service.grantType]: tokensPerSecond }, systemClock),
         failedGrants: new TokenRateLimiter(store, { default: 10 }, systemClock),
       });
-      const audit = { tokenIssued: (fields: object) => events.push({ ...fields }), denied: (fields: object) => events.push({ ...fields }), adminChange: () => {}, factor: () => {}, participantAction: () => {} };
+      const audit = { tokenIssued: (fields: object) => events.push({ ...fields }), denied: (fields: object) => events.push({ ...fields }), adminChange: () => {}, factor: () => {}, lease: () => {}, participantAction: () => {} };
       return { gateway: new MintingGateway(rate, audit), events };
     };
     const call = (client: MintingClient): MintingCall<IvsTokenInput> => ({

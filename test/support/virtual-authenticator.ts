@@ -8,6 +8,15 @@ export interface VirtualCredential {
   /** base64 of the user handle the relying party gave (stagepass: the subject). */
   userHandle?: string;
   signCount: number;
+  /** The credential's private key (PKCS#8, base64), which lets a test hand it to another authenticator. */
+  privateKey: string;
+}
+
+export interface VirtualAuthenticator {
+  credentials(): Promise<VirtualCredential[]>;
+  /** The same passkey on another device of the person (or another browser profile of the test). */
+  addCredential(credential: VirtualCredential): Promise<void>;
+  remove(): Promise<void>;
 }
 
 /**
@@ -15,7 +24,7 @@ export interface VirtualCredential {
  * internal transport, resident keys, user verification that succeeds), which answers the page's
  * WebAuthn calls as a phone or a laptop's screen lock would, the person touching it at once.
  */
-export async function addVirtualAuthenticator(page: Page): Promise<{ credentials(): Promise<VirtualCredential[]>; remove(): Promise<void> }> {
+export async function addVirtualAuthenticator(page: Page): Promise<VirtualAuthenticator> {
   const session: CDPSession = await page.context().newCDPSession(page);
   await session.send('WebAuthn.enable', { enableUI: false });
   const { authenticatorId } = await session.send('WebAuthn.addVirtualAuthenticator', {
@@ -26,6 +35,9 @@ export async function addVirtualAuthenticator(page: Page): Promise<{ credentials
   return {
     async credentials() {
       return (await session.send('WebAuthn.getCredentials', { authenticatorId })).credentials as VirtualCredential[];
+    },
+    async addCredential(credential) {
+      await session.send('WebAuthn.addCredential', { authenticatorId, credential });
     },
     async remove() {
       await session.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { upstreamPerson } from '../../src/sign-in/upstream/upstream-person.js';
+import { upstreamPerson, upstreamSignInContext } from '../../src/sign-in/upstream/upstream-person.js';
 
 const SIGNED_IN_AT = 1_800_000_000;
 const corp = { id: 'corp', name: 'Corp', groupsClaim: 'groups', groupMap: undefined };
@@ -56,5 +56,18 @@ describe('the record of a person an upstream signed in', () => {
     const long = `CN=Stage Crew,OU=Groups,DC=${'corp,DC='.repeat(8)}example`;
     expect(upstreamPerson(corp, { sub: 'u', groups: ['crew', long, 'x'.repeat(65), 'y'.repeat(64)] }, SIGNED_IN_AT).groups).toEqual(['crew', 'y'.repeat(64)]);
     expect(upstreamPerson({ ...corp, groupMap: { [long]: 'crew' } }, { sub: 'u', groups: [long] }, SIGNED_IN_AT).groups).toEqual(['crew']);
+  });
+});
+
+describe('how a person an upstream signed in is said to have signed in', () => {
+  const asserted = { sub: 'carol', acr: 'urn:corp:acr:mfa', amr: ['pwd', 'otp', 42] };
+
+  it('as the upstream said, when its configuration trusts it (amr values that are not strings left out)', () => {
+    expect(upstreamSignInContext({ trustAuthenticationContext: true }, asserted)).toEqual({ acr: 'urn:corp:acr:mfa', amr: ['pwd', 'otp'] });
+  });
+
+  it('as a password sign-in otherwise, whatever the upstream said', () => {
+    expect(upstreamSignInContext({ trustAuthenticationContext: false }, asserted)).toEqual({ acr: 'urn:stagepass:acr:password' });
+    expect(upstreamSignInContext({ trustAuthenticationContext: true }, { sub: 'carol' })).toEqual({ acr: 'urn:stagepass:acr:password' });
   });
 });

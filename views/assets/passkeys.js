@@ -7,16 +7,18 @@ function showError(form, text) {
   const alert = form.querySelector('[data-passkey-error]');
   if (!alert) return;
   alert.textContent = text;
+  alert.setAttribute('role', 'alert');
   alert.hidden = false;
 }
 
-async function answer(form, ceremony) {
+// A ceremony the person started shows why it failed; one the page started (autofill) fails quietly.
+async function answer(form, ceremony, { quiet = false } = {}) {
   try {
     const response = await ceremony(JSON.parse(form.dataset.options));
     form.elements.response.value = JSON.stringify(response);
     form.submit();
   } catch (error) {
-    if (error && error.name === 'AbortError') return;
+    if (quiet || (error && error.name === 'AbortError')) return;
     showError(form, 'The passkey did not answer: ' + (error && error.message ? error.message : String(error)));
   }
 }
@@ -38,7 +40,7 @@ for (const form of document.querySelectorAll('form[data-passkey-sign-in]')) {
   // Conditional mediation: the browser offers the passkey in the username field's autofill.
   if (form.hasAttribute('data-autofill')) {
     browserSupportsWebAuthnAutofill().then((supported) => {
-      if (supported) answer(form, (optionsJSON) => startAuthentication({ optionsJSON, useBrowserAutofill: true }));
+      if (supported) answer(form, (optionsJSON) => startAuthentication({ optionsJSON, useBrowserAutofill: true }), { quiet: true });
     });
   }
 }

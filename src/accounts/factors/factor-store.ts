@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
+import { ACR_MFA, ACR_PASSWORD, ACR_PHISHING_RESISTANT, type Acr } from '../authentication-context.js';
 import { openSecret, sealSecret, type SealedKey } from '../../keys/key-encryption.js';
 import type { ValueStore } from '../../store/store.js';
 import type { Clock } from '../../time/clock.js';
@@ -102,6 +103,13 @@ export class FactorStore {
   async hasSecondFactor(sub: string): Promise<boolean> {
     const { passkeys, totp } = (await this.#read(sub)).record;
     return passkeys.length > 0 || totp !== undefined;
+  }
+
+  /** The strongest sign-in the person's factors can give: a passkey's, a code's, or a password's alone. */
+  async strongestAcr(sub: string): Promise<Acr> {
+    const { passkeys, totp, recoveryCodes } = (await this.#read(sub)).record;
+    if (passkeys.length > 0) return ACR_PHISHING_RESISTANT;
+    return totp || recoveryCodes?.unused.length ? ACR_MFA : ACR_PASSWORD;
   }
 
   async passkeys(sub: string): Promise<StoredPasskey[]> {

@@ -30,6 +30,15 @@ export const resourceLimitExceeded = (description: string) =>
 export const rateLimitExceeded = (description: string) =>
   withStatus(new errors.CustomOIDCProviderError('rate_limit_exceeded', description), 429);
 
+/** The person's sign-in is weaker or older than the rights asked for need (RFC 9470 §3, HTTP 401). */
+export const insufficientUserAuthentication = (description: string) =>
+  withStatus(new errors.CustomOIDCProviderError('insufficient_user_authentication', description), 401);
+
+/** RFC 9470's challenge: what a new sign-in must give, for the app to send the person through /auth with. */
+export function stepUpChallenge({ acrValues, maxAge }: { acrValues: string; maxAge: number | undefined }): string {
+  return `Bearer error="insufficient_user_authentication", error_description="a stronger or more recent sign-in is required", acr_values="${acrValues}"${maxAge === undefined ? '' : `, max_age=${maxAge}`}`;
+}
+
 /** A minting service's refusal as the token endpoint answers it, its fields named as the form names them. */
 export function providerErrorOf(error: MintingError, names: FieldNames): ProviderError {
   const description = error.description.render(names);
@@ -41,6 +50,7 @@ export function providerErrorOf(error: MintingError, names: FieldNames): Provide
     case 'unauthorized_client': return unauthorizedClient(description);
     case 'resource_limit_exceeded': return resourceLimitExceeded(description);
     case 'rate_limit_exceeded': return rateLimitExceeded(description);
+    case 'insufficient_user_authentication': return insufficientUserAuthentication(description);
   }
 }
 

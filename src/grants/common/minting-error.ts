@@ -6,7 +6,8 @@ export type MintingErrorCode =
   | 'access_denied'
   | 'unauthorized_client'
   | 'resource_limit_exceeded'
-  | 'rate_limit_exceeded';
+  | 'rate_limit_exceeded'
+  | 'insufficient_user_authentication';
 
 /** A request field named in an error text. */
 export class FieldRef {
@@ -72,3 +73,14 @@ export const invalidTarget = (description: Description) => new MintingError('inv
 export const accessDenied = (description: Description) => new MintingError('access_denied', description);
 /** A configured ceiling is reached; retrying will not help until something is released. */
 export const resourceLimitExceeded = (description: Description) => new MintingError('resource_limit_exceeded', description);
+
+/**
+ * The person's sign-in is weaker or older than the rights the request needs ask for (RFC 9470):
+ * the app sends them through the authorization endpoint with these `acr_values` and `max_age`,
+ * then asks again with the new token.
+ */
+export class InsufficientUserAuthentication extends MintingError {
+  constructor(readonly acrValues: string, readonly maxAge: number | undefined) {
+    super('insufficient_user_authentication', describe`this request needs a sign-in of ${acrValues}${maxAge === undefined ? '' : ` within the last ${maxAge} seconds`}: sign in again with acr_values=${acrValues}${maxAge === undefined ? '' : ` and max_age=${maxAge}`}`);
+  }
+}

@@ -1,9 +1,10 @@
 import type { ClientTokenRate } from '../../limits/client-token-rate.js';
 import type { Audit, AuditFields } from '../../observability/audit.js';
-import { describe, MintingError } from './minting-error.js';
-import type { MintingService } from './minting-service.js';
+import { acrMeets } from '../../accounts/authentication-context.js';
+import { describe, InsufficientUserAuthentication, MintingError } from './minting-error.js';
+import type { MintingCaller, MintingService } from './minting-service.js';
 import type { Person } from './people.js';
-import type { Rights } from './rights.js';
+import { unionRights, type Rights } from './rights.js';
 
 /** The client asking for a token, as every interface knows it once it authenticated the client. */
 export interface MintingClient {
@@ -50,7 +51,9 @@ export class MintingGateway {
       try {
         const { input, person } = await call.request();
         if (person) Object.assign(who, { userId: person.id, groups: [...person.groups] });
-        const result = await service.mint(input, { clientId: client.clientId, rights: client.rights(call.rightsFields), ...(person ? { person } : {}) });
+        const caller = { clientId: client.clientId, rights: client.rights(call.rightsFields), ...(person ? { person } : {}) };
+        assertSignInStrongEnough(service, input, caller);
+        const result = await service.mint(input, caller);
         places.succeeded();
         this.audit.tokenIssued({ ...who, ...service.audited(result) });
         call.audited?.();
@@ -68,6 +71,37 @@ export class MintingGateway {
       throw error;
     }
   }
+}
+
+/**
+ * A person holds a group's rights only with a sign-in as strong and as recent as the group
+ * requires. When the rights they hold refuse the request and those they would hold after a
+ * stronger sign-in allow it, the answer names the weakest sign-in that would: RFC 9470's step-up.
+ */
+function assertSignInStrongEnough<Input>(service: MintingService<Input, unknown>, input: Input, caller: MintingCaller): void {
+  const { person } = caller;
+  if (!person?.withheld.length || !service.authorize) return;
+  const allows = (rights: Rights) => {
+    try {
+      service.authorize!(input, { ...caller, person: { ...person, rights } });
+      return true;
+    } catch (error) {
+      if (error instanceof MintingError && error.code === 'access_denied') return false;
+      throw error;
+    }
+  };
+  if (allows(person.rights)) return;
+  const enough = person.withheld.filter(({ rights }) => allows(unionRights([person.rights, rights])));
+  if (enough.length) {
+    // Any one of them will do: the weakest sign-in among them.
+    const { requires } = enough.reduce((weakest, next) => (acrMeets(weakest.requires.acr, next.requires.acr) ? next : weakest));
+    throw new InsufficientUserAuthentication(requires.acr, requires.maxAgeSeconds);
+  }
+  if (!allows(unionRights([person.rights, ...person.withheld.map(({ rights }) => rights)]))) return;
+  // Only all of them together: a sign-in that meets every one.
+  const acr = person.withheld.map(({ requires }) => requires.acr).reduce((strongest, next) => (acrMeets(next, strongest) ? next : strongest));
+  const ages = person.withheld.flatMap(({ requires }) => (requires.maxAgeSeconds === undefined ? [] : [requires.maxAgeSeconds]));
+  throw new InsufficientUserAuthentication(acr, ages.length ? Math.min(...ages) : undefined);
 }
 
 /** A minting service as an interface that decodes its own requests calls it, through the gateway. */

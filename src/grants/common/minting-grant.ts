@@ -2,8 +2,8 @@ import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 
 import { mintingClientOf } from './client-authentication.js';
 import { readParams, type RawParams } from './form-params.js';
-import { providerErrorOf } from './grant-errors.js';
-import { MintingError, type FieldNames } from './minting-error.js';
+import { providerErrorOf, stepUpChallenge } from './grant-errors.js';
+import { InsufficientUserAuthentication, MintingError, type FieldNames } from './minting-error.js';
 import type { MintingGateway } from './minting-gateway.js';
 import type { MintingService } from './minting-service.js';
 import type { People } from './people.js';
@@ -82,6 +82,7 @@ export function tokenEndpointGrant<Input, Result>(grant: TokenEndpointGrant<Inpu
       } catch (error) {
         if (!(error instanceof MintingError)) throw error;
         if (error.retryAfter !== undefined) ctx.set('Retry-After', String(error.retryAfter));
+        if (error instanceof InsufficientUserAuthentication) ctx.set('WWW-Authenticate', stepUpChallenge(error));
         throw providerErrorOf(error, formNames);
       }
     },

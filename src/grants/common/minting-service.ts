@@ -38,6 +38,12 @@ export interface MintingService<Input, Result> {
   /** The request field that names the stage, license or session, recorded in the audit trail even when the request is refused. */
   resourceField?: keyof Input & string;
   mint(input: Input, caller: MintingCaller): Promise<Result>;
+  /**
+   * The policy of `mint` alone, with no effect: refuses (access_denied) what the caller's rights
+   * do not allow. The gateway asks it whether rights a person holds only after a stronger sign-in
+   * would decide the request.
+   */
+  authorize?(input: Input, caller: MintingCaller): void;
   /** What the audit trail records of a minted token. */
   audited(result: Result): MintingAudit;
 }

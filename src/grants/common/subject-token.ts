@@ -52,7 +52,9 @@ export async function subjectOf(
   if (!accessToken.accountId) throw invalidGrant('subject_token does not name a user');
   // Its grant is revoked when the account ends; this holds meanwhile, and for a token that outran the revocation.
   if (!(await people.isActive(accessToken.accountId))) throw invalidGrant('subject_token names an account that is disabled or deleted');
-  return people.find(accessToken.accountId);
+  // How the person signed in, as the token was issued with it (see the provider's extraTokenClaims).
+  const { acr, auth_time: authTime } = (accessToken.extra ?? {}) as { acr?: string; auth_time?: number };
+  return people.find(accessToken.accountId, undefined, { acr, authTime });
 }
 
 async function externalPerson(token: string, clientId: string, people: People): Promise<Person> {

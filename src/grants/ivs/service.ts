@@ -30,6 +30,10 @@ export function ivsMintingService(deps: IvsMintingDependencies): IvsMintingServi
     grantType: IVS_GRANT_TYPE,
     resourceField: 'stageArn',
 
+    authorize(input, caller) {
+      if (input.participantToken === undefined) authorizeIvsRequest(caller, validateIvsRequest(input, defaultCapabilities(caller)));
+    },
+
     async mint(input: IvsTokenInput, caller: MintingCaller) {
       if (input.participantToken !== undefined) return exchange(input, caller);
       const request = validateIvsRequest(input, defaultCapabilities(caller));

@@ -114,6 +114,10 @@ export function licenseMintingService({
     grantType: LICENSE_GRANT_TYPE,
     resourceField: 'licenseArn',
 
+    authorize(input, caller) {
+      authorizeLicenseRequest(caller, validateLicenseRequest(input).licenseArn);
+    },
+
     async mint(input: LicenseTokenInput, caller: MintingCaller) {
       const request = validateLicenseRequest(input);
       const person = caller.person?.id;

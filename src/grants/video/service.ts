@@ -36,6 +36,10 @@ export function videoMintingService(
     grantType: VIDEO_GRANT_TYPE,
     resourceField: 'sessionId',
 
+    authorize(input, caller) {
+      authorizeVideoRole(caller, validateVideoRequest(input, now(), video.tokenFormat, defaultRole(caller)).role);
+    },
+
     async mint(input: VideoTokenInput, caller: MintingCaller) {
       const issuedAt = now();
       const request = validateVideoRequest(input, issuedAt, video.tokenFormat, defaultRole(caller));

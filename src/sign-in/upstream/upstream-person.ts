@@ -1,3 +1,4 @@
+import { ACR_PASSWORD } from '../../accounts/authentication-context.js';
 import { subjectProblem } from '../../accounts/subject.js';
 import type { UpstreamAccount } from '../../accounts/upstream-accounts.js';
 import { groupsFromClaim } from '../../accounts/upstream-groups.js';
@@ -44,4 +45,18 @@ export function upstreamPerson(
     groups: groupsFromClaim(upstreamClaims[provider.groupsClaim], provider.groupMap),
     lastSignInAt: signedInAt,
   };
+}
+
+/**
+ * How the person signed in, as stagepass's tokens will say it: the provider's `acr` and `amr`
+ * when its configuration trusts them, otherwise the weakest level, a password's.
+ */
+export function upstreamSignInContext(
+  provider: Pick<UpstreamProviderConfig, 'trustAuthenticationContext'>,
+  upstreamClaims: Record<string, unknown>,
+): { acr: string; amr?: string[] } {
+  const { acr, amr } = upstreamClaims;
+  if (!provider.trustAuthenticationContext || typeof acr !== 'string') return { acr: ACR_PASSWORD };
+  const methods = Array.isArray(amr) ? amr.filter((method): method is string => typeof method === 'string') : undefined;
+  return { acr, ...(methods ? { amr: methods } : {}) };
 }

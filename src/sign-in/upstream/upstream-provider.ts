@@ -97,7 +97,8 @@ export class UpstreamProvider {
       const userinfo = configuration.serverMetadata().userinfo_endpoint
         ? await oidc.fetchUserInfo(configuration, tokens.access_token, idToken.sub)
         : {};
-      return { ...idToken, ...userinfo, sub: idToken.sub };
+      // How the person signed in is the ID token's word alone.
+      return { ...idToken, ...userinfo, sub: idToken.sub, acr: idToken.acr, amr: idToken.amr };
     } catch (error) {
       throw this.#explain(error);
     }

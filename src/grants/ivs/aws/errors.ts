@@ -20,6 +20,7 @@ const ivs = (exception: IvsException) => [exception, STATUSES[exception]] as con
 const MINTING_EXCEPTIONS: ExceptionTable = {
   invalid_request: ivs('ValidationException'),
   access_denied: ivs('AccessDeniedException'),
+  insufficient_user_authentication: ivs('AccessDeniedException'),
   unauthorized_client: ivs('AccessDeniedException'),
   invalid_target: ivs('ResourceNotFoundException'),
   resource_limit_exceeded: ivs('ServiceQuotaExceededException'),

@@ -23,6 +23,7 @@ const lm = (exception: LicenseManagerException) => [exception, STATUSES[exceptio
 const MINTING_EXCEPTIONS: ExceptionTable = {
   invalid_request: lm('ValidationException'),
   access_denied: lm('AccessDeniedException'),
+  insufficient_user_authentication: lm('AccessDeniedException'),
   unauthorized_client: lm('AccessDeniedException'),
   // A license token that was deleted, expired or issued to someone else no longer authorizes anything.
   invalid_grant: lm('AuthorizationException'),
