@@ -18,6 +18,8 @@ export const participantSchema = z.object({
   user_id: z.string().optional().meta({ description: 'The user_id its token carries' }),
   client_id: z.string().meta({ description: 'The client that minted it, the only one that may exchange its token' }),
   capabilities: z.array(z.enum(['PUBLISH', 'SUBSCRIBE'])),
+  moderated_capabilities: z.array(z.enum(['PUBLISH', 'SUBSCRIBE'])).optional()
+    .meta({ description: 'Set by a moderator or an operator: its exchanges keep to these instead of its person\'s groups' }),
   attributes: z.record(z.string(), z.string()),
   issued_at: moment.meta({ description: 'When its current token was minted' }),
   expires_at: moment.meta({ description: 'When its current token expires; it is forgotten then' }),
@@ -25,7 +27,7 @@ export const participantSchema = z.object({
   ended: z.object({
     how: z.enum(['disconnected', 'replaced', 'left']),
     at: moment,
-    by: z.string().meta({ description: 'A client id; admin:<client id> for an operator' }),
+    by: z.string().meta({ description: 'A client id; admin:<client id> for an operator; stagepass when its client was deleted or its person\'s account ended' }),
     reason: z.string().optional(),
   }).optional().meta({ description: 'How it stopped being live before its token expired' }),
 });
@@ -56,10 +58,10 @@ const PARTICIPANT_ID = { participant_id: 'The participant\'s id (its token\'s jt
 const PARTICIPANT_ID_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function participantView(participant: Participant) {
-  const { id, resource, person, userId, clientId, capabilities, attributes, issuedAt, expiresAt, live, ended } = participant;
+  const { id, resource, person, userId, clientId, capabilities, moderated, attributes, issuedAt, expiresAt, live, ended } = participant;
   return {
     participant_id: id, stage_arn: resource, ...(person === undefined ? {} : { person }), ...(userId === undefined ? {} : { user_id: userId }),
-    client_id: clientId, capabilities, attributes, issued_at: issuedAt, expires_at: expiresAt, live, ...(ended === undefined ? {} : { ended }),
+    client_id: clientId, capabilities, ...(moderated === undefined ? {} : { moderated_capabilities: moderated }), attributes, issued_at: issuedAt, expires_at: expiresAt, live, ...(ended === undefined ? {} : { ended }),
   };
 }
 

@@ -39,21 +39,30 @@ beforeAll(async () => {
 });
 afterAll(() => cluster?.stop());
 
-describe.each([
-  ['memory', () => ({})],
-  ['Redis', () => ({ redis: true })],
-  ['a 3-master Redis Cluster', () => ({ cluster: true })],
-] as const)('admission counted at once, on %s', (_store, where) => {
-  let server: RunningStagepass;
+/** Where the servers of a backend keep their state: one process's memory, or a store two instances share. */
+const BACKENDS = [
+  ['memory', 1, () => ({})],
+  ['Redis, two instances', 2, () => ({})],
+  ['a 3-master Redis Cluster, two instances', 2, () => ({ redisUrl: cluster.seedUrl, redisCluster: true })],
+] as const;
+
+describe.each(BACKENDS)('admission counted at once, on %s', (_store, instances, where) => {
+  let servers: RunningStagepass[];
   beforeAll(async () => {
     const keysDir = await newKeysDir();
-    const onCluster = 'cluster' in where() ? { redisUrl: cluster.seedUrl, redisCluster: true, redisKeyPrefix: uniqueRedisPrefix() } : {};
-    server = await startStagepass({ ...where(), keysDir, config: { ...(await configFor(keysDir)), ...onCluster } });
+    const keyPrefix = uniqueRedisPrefix();
+    const config = await configFor(keysDir);
+    const onCluster = where();
+    const store = instances === 1 ? {} : 'redisCluster' in onCluster ? { config: { ...config, ...onCluster, redisKeyPrefix: keyPrefix } } : { redis: { keyPrefix } };
+    // One after the other: the first sets up the store the second joins.
+    servers = [];
+    for (let i = 0; i < instances; i += 1) servers.push(await startStagepass({ keysDir, config, ...store }));
   });
-  afterAll(() => server?.close());
+  afterAll(() => Promise.all(servers?.map((server) => server.close()) ?? []));
 
-  it('50 concurrent PUBLISH requests for a stage of 2 publishers give exactly 2 tokens that can publish', async () => {
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => mintFor(server.issuer, CAPPED.arn, { capabilities: 'PUBLISH', user_id: `racer-${i}` })));
+  it('50 concurrent PUBLISH requests for a stage of 2 publishers, spread over the instances, give exactly 2 tokens that can publish', async () => {
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+      mintFor(servers[i % servers.length]!.issuer, CAPPED.arn, { capabilities: 'PUBLISH', user_id: `racer-${i}` })));
     const admitted = answers.filter(({ status }) => status === 200);
     expect(admitted).toHaveLength(2);
     for (const answer of admitted) expect(decodeJwt(String(answer.body.access_token)).capabilities).toEqual({ allow_publish: true });

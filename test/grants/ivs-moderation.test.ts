@@ -3,9 +3,10 @@ import { decodeJwt, importSPKI, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/observability/logger.js';
-import { seenWithinPropagation } from '../support/admin.js';
+import { adminApi, adminToken, seenWithinPropagation } from '../support/admin.js';
 import { sdkConfig } from '../support/aws.js';
-import { IVS_GRANT, mint, MINTING_CLIENTS, STAGES } from '../support/minters.js';
+import { authorizationCodeTokens } from '../support/flows.js';
+import { ACCESS_TOKEN_TYPE, IVS_GRANT, mint, MINTING_CLIENTS, STAGES } from '../support/minters.js';
 import { expectAnswersMatch, validatedDocument } from '../support/openapi.js';
 import { GROUPS, type PersonName } from '../support/people.js';
 import { basicAuth } from '../support/relying-party.js';
@@ -63,7 +64,7 @@ describe('promote and demote a live participant', () => {
     const id = participantIdOf(joined);
     const promoted = await a.admin.put(`/participants/${id}`, { capabilities: ['PUBLISH', 'SUBSCRIBE'] });
     expect(promoted.status).toBe(200);
-    expect(promoted.body.participant).toMatchObject({ participant_id: id, capabilities: ['PUBLISH', 'SUBSCRIBE'], live: true });
+    expect(promoted.body.participant).toMatchObject({ participant_id: id, capabilities: ['PUBLISH', 'SUBSCRIBE'], moderated_capabilities: ['PUBLISH', 'SUBSCRIBE'], live: true });
     const [before, after] = [await verify(tokenOf(joined)), await verify(promoted.body.participant_token.token)];
     for (const claim of ['topic', 'resource', 'jti', 'whip_url', 'events_url']) expect(after[claim]).toBe(before[claim]);
     expect(after.capabilities).toEqual({ allow_publish: true, allow_subscribe: true });
@@ -163,6 +164,29 @@ describe('disconnect and keep out', () => {
     const refused = await a.admin.put(`/participants/${id}`, { capabilities: ['SUBSCRIBE'] });
     expect(refused.status).toBe(409);
     expect(refused.body.error_description).toBe(`participant ${id} is no longer live on stage ${STAGES.main.arn}`);
+  });
+});
+
+describe('what ends with a client or an account', () => {
+  it('a deleted client\'s participants, and those of a person whose account is deleted, are no longer live on any instance', async () => {
+    const made = await a.admin.post('/clients', {
+      client_id: 'short-lived-backend', grant_types: [IVS_GRANT], response_types: [], redirect_uris: [], ivs_stage_arns: [STAGES.main.arn], ivs_capabilities: ['SUBSCRIBE'],
+    });
+    const minted = await mint(a.server.issuer, { client_id: 'short-lived-backend', client_secret: String(made.body.client_secret) }, IVS_GRANT, { stage_arn: STAGES.main.arn, capabilities: 'SUBSCRIBE' });
+    expect(minted.status, JSON.stringify(minted.body)).toBe(200);
+    const ofClient = participantIdOf(minted);
+    expect((await a.admin.delete('/clients/short-lived-backend')).status).toBe(204);
+    const onB = adminApi(b.issuer, await adminToken(b.issuer));
+    expect((await onB.get(`/participants/${ofClient}`)).body).toMatchObject({
+      live: false, ended: { how: 'disconnected', by: 'stagepass', reason: 'client short-lived-backend was deleted' },
+    });
+
+    const account = await a.admin.post('/accounts', { username: 'passing-guest', password: 'only here for the evening' });
+    const { tokens } = await authorizationCodeTokens(a.server.issuer, 'native', 'openid', { username: 'passing-guest', password: 'only here for the evening' });
+    const joined = await mint(a.server.issuer, STAGE_APP, IVS_GRANT, { stage_arn: STAGES.main.arn, subject_token: tokens.access_token, subject_token_type: ACCESS_TOKEN_TYPE });
+    expect(joined.status).toBe(200);
+    expect((await a.admin.delete(`/accounts/${encodeURIComponent(String(account.body.sub))}`)).status).toBe(204);
+    expect((await onB.get(`/participants/${participantIdOf(joined)}`)).body).toMatchObject({ live: false, ended: { by: 'stagepass', reason: 'the account was disabled or deleted' } });
   });
 });
 

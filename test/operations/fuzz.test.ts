@@ -37,6 +37,7 @@ const AWS_FIELDS = [
   'ExpirationInDays', 'TokenProperties', 'ClientToken', 'Token', 'TokenId', 'MaxResults', 'NextToken', 'Filters', 'TokenIds',
   'ProductSKU', 'KeyFingerprint', 'CheckoutType', 'Entitlements', 'LicenseConsumptionToken', 'DryRun', 'DigitalSignatureMethod', 'NodeId',
   'CheckoutMetadata', 'Beneficiary',
+  'participantId', 'reason', 'maxParticipants', 'maxPublishers', 'onePerPerson',
 ];
 
 const OAUTH_ROUTES = [
@@ -54,6 +55,7 @@ const OAUTH_PARAMS = [
   'request', 'request_uri', 'resource', 'claims', 'max_age', 'id_token_hint', 'post_logout_redirect_uri', 'xsrf', 'confirm', 'abort',
   'username', 'password', 'csrf', 'subject_token', 'subject_token_type', 'media_mode', 'location', 'redirect_uris', 'grant_types', 'jwks',
   'Action', 'Version', 'RoleArn', 'RoleSessionName', 'WebIdentityToken', 'DurationSeconds', 'Policy',
+  'reason', 'keep_out_seconds',
 ];
 const OAUTH_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'password', 'implicit'];
 let PARAMS: string[] = [];

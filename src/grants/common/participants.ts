@@ -14,6 +14,8 @@ export interface Participant {
   /** The client that minted it, the only one that may exchange it. */
   clientId: string;
   capabilities: string[];
+  /** The capabilities a moderator set, which its exchanges keep to instead of its person's groups. */
+  moderated?: string[];
   attributes: Record<string, string>;
   /** ISO 8601: when its current token was minted, and when it expires. */
   issuedAt: string;
@@ -29,7 +31,7 @@ export interface ParticipantEnding {
   how: 'disconnected' | 'replaced' | 'left';
   /** ISO 8601. */
   at: string;
-  /** Who ended it: a client id, `admin:<client id>` for an operator, or the participant's own client. */
+  /** Who ended it: a client id (a moderator's, or the participant's own), `admin:<client id>` for an operator, `stagepass` when its client or its person's account ended. */
   by: string;
   reason?: string;
 }

@@ -10,7 +10,7 @@ import { ivsPublicKeyRoute } from './public-key-route.js';
 import { findClient, mintingClientOf } from '../common/client-authentication.js';
 import { IvsForwarding } from './ivs-forwarding.js';
 import { KeepOuts } from './keep-out.js';
-import { IvsModeration } from './moderation.js';
+import { IvsModeration, operatorsRoll } from './moderation.js';
 import { IvsParticipantDirectory } from './participant-directory.js';
 import { ivsParticipantRoutes } from './participant-routes.js';
 import { stageAdminResource } from './stage-admin.js';
@@ -60,11 +60,10 @@ export const ivsMinter = defineMinter<IvsConfig | undefined>({
       routes,
       awsApi: (deps) => ivsRealtimeApi({ ...deps, ivs, service, stages, privateKey, store, gateway, moderation }),
       adminResources: [stageAdminResource(stages)],
-      participants: {
-        page: (stageArn, limit, after) => participants.page(stageArn, limit, after),
-        find: (id) => participants.find(id),
-        change: async (id, change, operator, ip) => (({ expiresIn: _seconds, ...token }) => token)(await moderation.change(id, change, { operator }, ip)),
-        disconnect: (id, disconnection, operator, ip) => moderation.disconnect(id, disconnection, { operator }, ip),
+      participants: operatorsRoll(participants, moderation),
+      ends: {
+        client: async (clientId) => moderation.endAll(await participants.ofClient(clientId), `client ${clientId} was deleted`),
+        person: async (sub) => moderation.endAll(await participants.ofPerson(sub), 'the account was disabled or deleted'),
       },
     };
   },

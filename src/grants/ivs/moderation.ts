@@ -4,6 +4,7 @@ import type { Audit } from '../../observability/audit.js';
 import type { Rights } from '../common/rights.js';
 import { accessDenied, describe, invalidGrant, invalidTarget } from '../common/minting-error.js';
 import type { MintingCaller } from '../common/minting-service.js';
+import type { ParticipantRoll } from '../common/participants.js';
 import { validate } from '../common/param-schema.js';
 import { admissionOf, admissionRefusal } from './admission.js';
 import { MAX_KEEP_OUT_SECONDS } from './config.js';
@@ -111,6 +112,16 @@ export class IvsModeration {
     }
   }
 
+  /** Ends the live participants of a client deleted or of a person whose account ended, freeing their places. */
+  async endAll(ended: readonly IvsParticipant[], reason: string): Promise<void> {
+    const at = new Date(this.deps.now() * 1000).toISOString();
+    for (const participant of ended) {
+      await this.deps.participants.end(participant, { how: 'disconnected', at, by: 'stagepass', reason });
+      this.#audit('disconnect', participant, { by: 'stagepass' }, { reason });
+      this.deps.disconnected(participant, reason);
+    }
+  }
+
   /** The participant's own app takes it off the stage: the client that minted it, for the same person. */
   async leave(id: string, caller: MintingCaller, ip?: string): Promise<void> {
     const participant = await this.deps.participants.find(id);
@@ -147,6 +158,19 @@ export class IvsModeration {
       ...(participant.userId === undefined ? {} : { userId: participant.userId }), ...more,
     });
   }
+}
+
+/** The participants as the Admin API reads and moderates them: an operator may moderate every stage. */
+export function operatorsRoll(participants: IvsParticipantDirectory, moderation: IvsModeration): ParticipantRoll {
+  return {
+    page: (stageArn, limit, after) => participants.page(stageArn, limit, after),
+    find: (id) => participants.find(id),
+    async change(id, change, operator, ip) {
+      const { expiresIn: _seconds, ...token } = await moderation.change(id, change, { operator }, ip);
+      return token;
+    },
+    disconnect: (id, disconnection, operator, ip) => moderation.disconnect(id, disconnection, { operator }, ip),
+  };
 }
 
 /** Who acted, as the audit trail names them. */

@@ -1,11 +1,10 @@
-import type { RosterEntry, RosterLimit, Rosters, ValueStore } from '../../store/store.js';
+import type { RosterEntry, RosterLimit, Rosters, SetStore, ValueStore } from '../../store/store.js';
 import type { Participant, ParticipantEnding } from '../common/participants.js';
 import type { IvsCapability } from './participant-token.js';
 
 /** An IVS stage's participant: its stage ARN is the resource, its capabilities IVS's. */
 export interface IvsParticipant extends Participant {
   capabilities: IvsCapability[];
-  /** The capabilities a moderator set: from then on what it may hold on its stage, in place of its person's groups. */
   moderated?: IvsCapability[];
 }
 
@@ -27,19 +26,24 @@ export const participantsOf = (person: string) => `person:${person}`;
 
 /** Which stage a participant is on: the roster is the stage's, and an id alone must find it. */
 const stageKey = (participantId: string) => `ivs-participant-stage:${participantId}`;
+/** The participants a client minted, and those minted for a person: ended with the client or the person's account. */
+const ofClientKey = (clientId: string) => `ivs-participants-of-client:${clientId}`;
+const ofPersonKey = (person: string) => `ivs-participants-of-person:${person}`;
 
 /**
  * Every participant minted for a stage, kept in the stage's roster until its token expires, so
  * that every instance counts the stage's live participants alike and finds any of them by id.
  */
 export class IvsParticipantDirectory {
-  constructor(private readonly store: Rosters & ValueStore) {}
+  constructor(private readonly store: Rosters & ValueStore & SetStore) {}
 
   /** Records a new participant, admitted only within the admission's limits. */
   async admit(participant: IvsParticipant, admission: Admission): Promise<AdmissionOutcome> {
     const lifetime = secondsLeft(participant);
     // Written first: an id whose admission is refused points at no record, and is answered as unknown.
     await this.store.setValue(stageKey(participant.id), participant.resource, lifetime);
+    await this.store.addToSet(ofClientKey(participant.clientId), participant.id, lifetime);
+    if (participant.person !== undefined) await this.store.addToSet(ofPersonKey(participant.person), participant.id, lifetime);
     return this.#enrol(participant, admission, 'join', lifetime);
   }
 
@@ -47,6 +51,8 @@ export class IvsParticipantDirectory {
   async renew(participant: IvsParticipant, admission: Admission): Promise<AdmissionOutcome> {
     const lifetime = secondsLeft(participant);
     await this.store.extendValue(stageKey(participant.id), lifetime);
+    await this.store.addToSet(ofClientKey(participant.clientId), participant.id, lifetime);
+    if (participant.person !== undefined) await this.store.addToSet(ofPersonKey(participant.person), participant.id, lifetime);
     return this.#enrol(participant, admission, 'renew', lifetime);
   }
 
@@ -54,6 +60,21 @@ export class IvsParticipantDirectory {
   async end(participant: IvsParticipant, ending: ParticipantEnding): Promise<boolean> {
     const { live: _live, ...record } = { ...participant, ended: ending };
     return this.store.leaveRoster(participant.resource, participant.id, JSON.stringify(record));
+  }
+
+  /** The live participants a client minted. */
+  ofClient(clientId: string): Promise<IvsParticipant[]> {
+    return this.#liveOf(ofClientKey(clientId));
+  }
+
+  /** The live participants minted for a person. */
+  ofPerson(person: string): Promise<IvsParticipant[]> {
+    return this.#liveOf(ofPersonKey(person));
+  }
+
+  async #liveOf(listing: string): Promise<IvsParticipant[]> {
+    const found = await Promise.all((await this.store.setMembers(listing)).map((id) => this.find(id)));
+    return found.filter((participant) => participant?.live === true) as IvsParticipant[];
   }
 
   async find(id: string): Promise<IvsParticipant | undefined> {
