@@ -53,7 +53,7 @@ export interface SignInDependencies {
 export function signInRoutes(deps: SignInDependencies): Router[] {
   const { provider, render } = deps;
   const interactions = new Interactions(provider, deps.csrfSecret);
-  const ceremonies = new PasskeyCeremonies(deps.store, deps.factors, deps.passkeySite);
+  const ceremonies = new PasskeyCeremonies(deps.store, deps.factors, deps.passkeySite, deps.csrfSecret, deps.clock);
   const shownClient = clientOnPage(provider, deps.displayClient);
   const secondFactor = secondFactorStep({ ...deps, interactions, ceremonies, loginPage: (ctx, interaction, error) => login.page(ctx, interaction, error) });
   const login = loginStep({
