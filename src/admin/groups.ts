@@ -4,7 +4,6 @@ import { type Group, type GroupDirectory, requirementOfGroup, rightsOfGroup } fr
 import { groupRequirementSchema, rightsSchemaFor } from '../config/rights.js';
 import { groupName } from '../config/rules.js';
 import { MINTING_POLICY_METADATA } from '../grants/config.js';
-import { invalidRequest } from './admin-error.js';
 import type { AdminOperation } from './operation.js';
 import { versionedResourceOperations } from './versioned-resource.js';
 
@@ -40,9 +39,9 @@ export function groupOperations(groups: GroupDirectory): AdminOperation[] {
     body: groupBody,
     itemOf: (_name, { rights, requires, ...topLevel }) => ({ ...(rights ?? topLevel), ...(requires ? { requires } : {}) }) as Group,
     creation: 'put',
-    validateId(name) {
+    idProblem(name) {
       const parsed = groupName.safeParse(name);
-      if (!parsed.success) throw invalidRequest(`the group name ${parsed.error.issues[0]!.message}`);
+      return parsed.success ? undefined : `the group name ${parsed.error.issues[0]!.message}`;
     },
     summaries: {
       list: 'List the groups: the configuration file\'s, then those made here, each by name',

@@ -140,7 +140,8 @@ export function versionedResourceOperations<T>(resource: AdminResource<T>): Admi
 
   /** Creates or replaces the item the call names, as every write does. */
   const write = async ({ body, ifMatch, journal }: AdminRequest<Record<string, unknown>>, id: string, mayCreate: boolean): Promise<AdminAnswer> => {
-    if (mayCreate) resource.validateId?.(id);
+    const problem = mayCreate ? resource.idProblem?.(id) : undefined;
+    if (problem !== undefined) throw invalidRequest(problem);
     items.assertChangeable(id);
     const { finished, current } = await items.settled(id, journal);
     const asked = askedFor(id, body, current);

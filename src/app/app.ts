@@ -160,7 +160,9 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     failedGrants: new TokenRateLimiter(store, { default: config.limits.failedGrantsPerSecondPerAddress }, clock),
   });
   const gateway = new MintingGateway(tokenRate, audit);
-  const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, { provider, store, serverKey: signingKeys.serverKey, leaseKey: signingKeys.leaseKey, clock, people, bans, gateway });
+  const minters = await createMinters(config, { adminApi: adminClients.size > 0 }, {
+    provider, store, serverKey: signingKeys.serverKey, leaseKey: signingKeys.leaseKey, clock, people, bans, gateway, audit, logger, metrics,
+  });
   for (const { ends } of minters) if (ends) endings.add(ends);
   const mintingGrants = minters.flatMap((minter) => minter.grants);
   registerMintingGrants(provider, mintingGrants);
@@ -207,6 +209,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
         ...accountFactorOperations({ directory: accounts, runtime: runtimeAccounts, factors, audit, credentialStamps }),
         ...groupOperations(groups),
         ...minters.flatMap((minter) => minter.adminResources ?? []).flatMap(versionedResourceOperations),
+        ...minters.flatMap((minter) => minter.adminActions ?? []),
         ...keyOperations(signingKeys),
         ...banOperations(bans),
         ...minters.flatMap(({ participants }) => (participants ? participantOperations(participants) : [])),

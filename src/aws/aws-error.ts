@@ -24,8 +24,8 @@ export class AwsError extends Error {
 
 /** How one AWS service words its errors. */
 export interface ErrorDialect {
-  /** The error body this service's SDK reads the message from. */
-  body(error: AwsError): Record<string, unknown>;
+  /** The error body this service's SDK reads the message from: JSON, or a document already rendered (STS's XML). */
+  body(error: AwsError): Record<string, unknown> | string;
   /** A malformed request: wrong JSON, a wrong type, a missing or out-of-range field. */
   validation(message: string): AwsError;
   /** A fault of the server. */

@@ -22,6 +22,9 @@ export interface SignedClient {
  */
 export async function authenticateSignedClient(request: SignedRequest, provider: Provider, service: string, clock: Clock): Promise<SignedClient> {
   const authorization = readSigV4Authorization(request, service, new Date(clock.now()));
+  if (request.headers['x-amz-security-token'] !== undefined) {
+    throw new SigV4Error('UnrecognizedClientException', 'temporary credentials (X-Amz-Security-Token) are not accepted here: sign with a client id and client secret');
+  }
   const client = await provider.Client.find(authorization.accessKeyId);
   const clientSecret = client?.clientSecret;
   if (!client || clientSecret === undefined || client.clientAuthMethod === 'none') {
@@ -34,6 +37,25 @@ export async function authenticateSignedClient(request: SignedRequest, provider:
   }
   await assertSignatureMatches(request, authorization, service, clientSecret);
   return { client, clientSecret, region: authorization.region };
+}
+
+/**
+ * SigV4 with temporary credentials (X-Amz-Security-Token, which must be signed as every x-amz-*
+ * header is): `resolve` finds the secret of the access key id and session token, and who they act
+ * for, while they live.
+ */
+export async function authenticateTemporarySigned<Holder>(
+  request: SignedRequest,
+  service: string,
+  clock: Clock,
+  resolve: (accessKeyId: string, sessionToken: string) => Promise<{ secretAccessKey: string; holder: Holder } | undefined>,
+): Promise<Holder> {
+  const authorization = readSigV4Authorization(request, service, new Date(clock.now()));
+  const sessionToken = request.headers['x-amz-security-token'];
+  const found = typeof sessionToken === 'string' ? await resolve(authorization.accessKeyId, sessionToken) : undefined;
+  if (!found) throw new SigV4Error('UnrecognizedClientException', 'the security token included in the request is invalid or has expired');
+  await assertSignatureMatches(request, authorization, service, found.secretAccessKey);
+  return found.holder;
 }
 
 /** The request as received: the raw path and query, every header and the exact body bytes. */

@@ -137,9 +137,6 @@ function assertRequiredHeadersSigned(headers: IncomingHttpHeaders, signedHeaders
   if (unsigned.length > 0) throw new SigV4Error('InvalidSignatureException', `these headers must be signed: ${unsigned.join(', ')}`);
   const missing = signedHeaders.filter((name) => headers[name] === undefined);
   if (missing.length > 0) throw new SigV4Error('IncompleteSignatureException', `signed headers missing from the request: ${missing.join(', ')}`);
-  if (headers['x-amz-security-token'] !== undefined) {
-    throw new SigV4Error('UnrecognizedClientException', 'temporary credentials (X-Amz-Security-Token) are not accepted: sign with a client id and client secret');
-  }
 }
 
 /** The signer trusts X-Amz-Content-Sha256 as the payload hash, so the claim is checked against the body. */

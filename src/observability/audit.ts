@@ -30,6 +30,40 @@ export interface AdminChange {
   ip?: string;
 }
 
+/** What happened to a license lease: who holds it, of which license, on which node, with what. */
+export interface LeaseEvent {
+  event: 'checkout' | 'extend' | 'check_in' | 'expiry' | 'forced_check_in';
+  licenseArn: string;
+  /** The LicenseConsumptionToken: a lease's name, not a secret (it is checked against its holder at each use). */
+  lease: string;
+  kind: string;
+  clientId: string;
+  userId?: string;
+  nodeId?: string;
+  /** `<name>:<units>` per entitlement. */
+  entitlements: string[];
+  /** The operator's client, for a forced check-in. */
+  actor?: string;
+}
+
+/** A participant of a live session changed by someone other than its token's exchange: a moderator, an operator, its own app, a newer participant. */
+export interface ParticipantAction {
+  action: 'change' | 'disconnect' | 'replace' | 'leave';
+  participantId: string;
+  /** The stage. */
+  resource: string;
+  /** Who acted: a client id, or `admin:<client id>` for an operator. */
+  by: string;
+  /** The person who acted through their app, when one did. */
+  byUser?: string;
+  /** The participant's user. */
+  userId?: string;
+  capabilities?: string[];
+  reason?: string;
+  keepOutSeconds?: number;
+  ip?: string;
+}
+
 /** A person's sign-in factor (a passkey, an authenticator app, recovery codes) set up, renamed, removed or used: which, never a secret. */
 export interface FactorEvent {
   action: 'enrolled' | 'renamed' | 'removed' | 'used' | 'refused';
@@ -47,6 +81,8 @@ export interface Audit {
   tokenIssued(fields: AuditFields): void;
   denied(fields: AuditFields & { reason: string }): void;
   adminChange(change: AdminChange): void;
+  lease(event: LeaseEvent): void;
+  participantAction(action: ParticipantAction): void;
   factor(event: FactorEvent): void;
 }
 
@@ -55,7 +91,7 @@ export interface Audit {
  * event `deferToRequestLine` takes is written as the log line of the request it happened in,
  * which then names the event; one it leaves is logged at once.
  */
-export function createAudit(logger: Logger, metrics: Pick<Metrics, 'tokenIssued' | 'denied' | 'adminChange'>, deferToRequestLine: (line: { message: string; fields: Record<string, unknown> }) => boolean = () => false): Audit {
+export function createAudit(logger: Logger, metrics: Pick<Metrics, 'tokenIssued' | 'denied' | 'adminChange' | 'leaseEvent' | 'participantAction'>, deferToRequestLine: (line: { message: string; fields: Record<string, unknown> }) => boolean = () => false): Audit {
   const record = (message: string, fields: Record<string, unknown>) => {
     if (!deferToRequestLine({ message, fields })) logger.info(message, fields);
   };
@@ -71,6 +107,14 @@ export function createAudit(logger: Logger, metrics: Pick<Metrics, 'tokenIssued'
     adminChange(change) {
       metrics.adminChange(change.resource, change.action);
       record('admin change', { audit: 'admin_change', ...change });
+    },
+    lease({ event, ...fields }) {
+      metrics.leaseEvent(event);
+      record(`license lease ${event.replace(/_/g, ' ')}`, { audit: `lease_${event}`, ...fields });
+    },
+    participantAction(action) {
+      metrics.participantAction(action.action);
+      record('participant action', { audit: 'participant_action', ...action });
     },
     factor(event) {
       record(`sign-in factor ${event.action}`, { audit: 'factor', ...event });

@@ -1,4 +1,4 @@
-import { AggregatorRegistry, collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** What stagepass counts, in one registry per server (tests run several servers in one process). */
 export interface Metrics {
@@ -7,7 +7,16 @@ export interface Metrics {
   tokenIssued(grantType: string): void;
   denied(reason: string): void;
   adminChange(resource: string, action: string): void;
+  participantAction(action: string): void;
+  /** A decision sent on to a vendor's own API (a disconnection to IVS), by its outcome. */
+  forwarded(service: string, outcome: string): void;
   redisError(): void;
+  leaseEvent(event: string): void;
+  /**
+   * A gauge read at each scrape (what the store holds now, the same on every instance): in cluster
+   * mode the primary serves one worker's reading, not their sum.
+   */
+  readAtScrape(gauge: { name: string; help: string; labelNames: readonly string[]; read(): Promise<{ labels: Record<string, string>; value: number }[]> }): void;
 }
 
 export function createMetrics(): Metrics {
@@ -44,9 +53,28 @@ export function createMetrics(): Metrics {
     labelNames: ['resource', 'action'],
     registers: [registry],
   });
+  const participantActions = new Counter({
+    name: 'stagepass_participant_actions_total',
+    help: 'Participants changed, disconnected, replaced or left, by action',
+    labelNames: ['action'],
+    registers: [registry],
+  });
+  const forwards = new Counter({
+    name: 'stagepass_forwarded_total',
+    help: 'Decisions sent on to a vendor\'s own API (disconnections to IVS), by service and outcome: ok, not_found, refused, failed (after every retry)',
+    labelNames: ['service', 'outcome'],
+    registers: [registry],
+  });
   const redisErrors = new Counter({
     name: 'stagepass_redis_errors_total',
     help: 'Redis connection errors and failed Redis commands',
+    registers: [registry],
+  });
+
+  const leaseEvents = new Counter({
+    name: 'stagepass_license_lease_events_total',
+    help: 'License leases checked out, extended, checked in, expired and checked in by an operator, by event',
+    labelNames: ['event'],
     registers: [registry],
   });
 
@@ -59,7 +87,21 @@ export function createMetrics(): Metrics {
     tokenIssued: (grantType) => tokens.inc({ grant_type: grantType }),
     denied: (reason) => denials.inc({ reason }),
     adminChange: (resource, action) => adminChanges.inc({ resource, action }),
+    participantAction: (action) => participantActions.inc({ action }),
+    forwarded: (service, outcome) => forwards.inc({ service, outcome }),
     redisError: () => redisErrors.inc(),
+    leaseEvent: (event) => leaseEvents.inc({ event }),
+    readAtScrape({ name, help, labelNames, read }) {
+      new Gauge({
+        name, help, labelNames: [...labelNames], registers: [registry], aggregator: 'max',
+        async collect() {
+          // A store that cannot answer leaves the gauge empty for this scrape, not /metrics failing whole.
+          const readings = await read().catch(() => []);
+          this.reset();
+          for (const { labels, value } of readings) this.set(labels, value);
+        },
+      });
+    },
   };
 }
 

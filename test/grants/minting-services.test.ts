@@ -10,6 +10,7 @@ import { ClientTokenRate } from '../../src/limits/client-token-rate.js';
 import { TokenRateLimiter } from '../../src/limits/token-rate.js';
 import { ivsMintingService } from '../../src/grants/ivs/service.js';
 import { IvsParticipantDirectory } from '../../src/grants/ivs/participant-directory.js';
+import { KeepOuts } from '../../src/grants/ivs/keep-out.js';
 import { IvsStageDirectory } from '../../src/grants/ivs/stage-directory.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { systemClock } from '../../src/time/clock.js';
@@ -22,6 +23,8 @@ const ivsStore = new MemoryStore(systemClock);
 const service = ivsMintingService({
   stages: new IvsStageDirectory(Object.values(STAGES), ivsStore),
   participants: new IvsParticipantDirectory(ivsStore),
+  keepOuts: new KeepOuts(ivsStore, () => NOW * 1000),
+  replaced: async () => {},
   people: { find: async (id) => ({ id, groups: [], rights: {}, withheld: [] }), isEnded: async () => false },
   signingKey: { privateKey, publicKeyArn: PUBLIC_KEY_ARN },
   bans: new BanList(new MemoryStore(systemClock), () => NOW * 1000),
@@ -74,7 +77,7 @@ describe('a minting service, called without any HTTP request', () => {
         tokens: new TokenRateLimiter(store, { [service.grantType]: tokensPerSecond }, systemClock),
         failedGrants: new TokenRateLimiter(store, { default: 10 }, systemClock),
       });
-      const audit = { tokenIssued: (fields: object) => events.push({ ...fields }), denied: (fields: object) => events.push({ ...fields }), adminChange: () => {}, factor: () => {} };
+      const audit = { tokenIssued: (fields: object) => events.push({ ...fields }), denied: (fields: object) => events.push({ ...fields }), adminChange: () => {}, factor: () => {}, lease: () => {}, participantAction: () => {} };
       return { gateway: new MintingGateway(rate, audit), events };
     };
     const call = (client: MintingClient): MintingCall<IvsTokenInput> => ({

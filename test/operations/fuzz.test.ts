@@ -25,16 +25,18 @@ const MINTER_AWS_APIS = Object.values(MINTERS).flatMap((plugin) => (plugin.aws ?
 const operationPaths = (api: AwsApiDescription) =>
   (api.targetPrefix === undefined ? api.operations.map((operation) => `${api.prefix}/${operation}`) : [`${api.prefix}/`, api.prefix]);
 const AWS_ROUTES = [
-  '/aws/sso-oidc/client/register', '/aws/sso-oidc/device_authorization', '/aws/sso-oidc/token', '/aws/sso-oidc',
+  '/aws/sso-oidc/client/register', '/aws/sso-oidc/device_authorization', '/aws/sso-oidc/token', '/aws/sso-oidc', '/aws/sts', '/aws/sts/',
   ...MINTER_AWS_APIS.flatMap(operationPaths),
 ];
 const AWS_TARGETS = MINTER_AWS_APIS.flatMap(({ targetPrefix, operations }) =>
-  (targetPrefix === undefined ? [] : [...operations, 'CheckoutLicense', ''].map((operation) => `${targetPrefix}${operation}`)));
+  (targetPrefix === undefined ? [] : [...operations, 'CreateLicense', ''].map((operation) => `${targetPrefix}${operation}`)));
 const AWS_FIELDS = [
   'clientId', 'clientSecret', 'clientName', 'clientType', 'scopes', 'redirectUris', 'grantTypes', 'grantType', 'deviceCode', 'code',
   'refreshToken', 'codeVerifier', 'redirectUri', 'startUrl', 'stageArn', 'duration', 'userId', 'attributes', 'capabilities', 'name',
   'arn', 'tags', 'publicKeyMaterial', 'maxResults', 'nextToken', 'participantTokenConfigurations', 'LicenseArn', 'RoleArns',
   'ExpirationInDays', 'TokenProperties', 'ClientToken', 'Token', 'TokenId', 'MaxResults', 'NextToken', 'Filters', 'TokenIds',
+  'ProductSKU', 'KeyFingerprint', 'CheckoutType', 'Entitlements', 'LicenseConsumptionToken', 'DryRun', 'DigitalSignatureMethod', 'NodeId',
+  'CheckoutMetadata', 'Beneficiary',
 ];
 
 const OAUTH_ROUTES = [
@@ -51,6 +53,7 @@ const OAUTH_PARAMS = [
   'state', 'nonce', 'prompt', 'code_challenge', 'code_challenge_method', 'device_code', 'user_code', 'token', 'token_type_hint',
   'request', 'request_uri', 'resource', 'claims', 'max_age', 'id_token_hint', 'post_logout_redirect_uri', 'xsrf', 'confirm', 'abort',
   'username', 'password', 'csrf', 'subject_token', 'subject_token_type', 'media_mode', 'location', 'redirect_uris', 'grant_types', 'jwks',
+  'Action', 'Version', 'RoleArn', 'RoleSessionName', 'WebIdentityToken', 'DurationSeconds', 'Policy',
 ];
 const OAUTH_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code', 'password', 'implicit'];
 let PARAMS: string[] = [];
@@ -270,7 +273,7 @@ beforeAll(async () => {
     logger: createLogger({ level: 'error', destination: { write: (line: string) => void errorLines.push(line) } }),
     config: (keysDir) => ({
       ivs: ivsConfig(keysDir),
-      licenses: [{ arn: LICENSES.small, maxTokens: 100_000 }],
+      licenses: [{ arn: LICENSES.small, maxTokens: 100_000, productSku: 'fuzzed', entitlements: [{ name: 'seats', maxCount: 5 }], consumption: { borrow: {} } }],
       video: VIDEO_PROJECT,
       clients: [...Object.values(CLIENTS), MINTING_CLIENTS.stageBackend, LICENSE_CLIENTS.backend, VIDEO_CLIENTS.backend],
       limits: { tokensPerSecond: { default: 0 } },

@@ -30,6 +30,8 @@ export interface RawSigning {
   sentBody?: string;
   /** Added after signing, to send headers the signature does not cover. */
   unsignedHeaders?: Record<string, string>;
+  /** Temporary credentials' session token, sent (and signed) as X-Amz-Security-Token. */
+  sessionToken?: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function signedPost(url: string, body: string, signing: RawSigning)
   const signer = new SignatureV4({
     service: signing.service,
     region: signing.region ?? REGION,
-    credentials: { accessKeyId: signing.client.client_id, secretAccessKey: signing.client.client_secret },
+    credentials: { accessKeyId: signing.client.client_id, secretAccessKey: signing.client.client_secret, ...(signing.sessionToken ? { sessionToken: signing.sessionToken } : {}) },
     sha256: Sha256,
   });
   const signed = await signer.sign(request, signing.signingDate ? { signingDate: signing.signingDate } : {});

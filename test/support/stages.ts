@@ -6,8 +6,8 @@ import { ACCESS_TOKEN_TYPE, IVS_GRANT, ivsConfig, mint, mintingNativeClient, MIN
 import type { LoggedAnswer } from './openapi.js';
 import { GROUPS, PEOPLE, peopleAccounts, type PersonName } from './people.js';
 
-/** The app people join stages with: it may mint anything on any stage, so their groups decide. */
-export const STAGE_APP = mintingNativeClient([IVS_GRANT], { ivs_stage_arns: ['*'], ivs_capabilities: ['PUBLISH', 'SUBSCRIBE'] });
+/** The app people join and moderate stages with: it may mint and moderate anything on any stage, so their groups decide. */
+export const STAGE_APP = mintingNativeClient([IVS_GRANT], { ivs_stage_arns: ['*'], ivs_capabilities: ['PUBLISH', 'SUBSCRIBE'], ivs_moderated_stage_arns: ['*'] });
 import { newKeysDir, startStagepass, type RunningStagepass, type StartOptions } from './stagepass.js';
 
 /**

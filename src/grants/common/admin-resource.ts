@@ -31,6 +31,25 @@ export interface AdminResource<T> {
   /** `put`: PUT creates or replaces. `post`: POST creates (the body names the id), PUT replaces one that exists. */
   creation: 'put' | 'post';
   summaries: { list: string; get: string; create?: string; put: string; delete: string };
-  /** Refuses a name a new item may not take, naming the rule. */
-  validateId?(id: string): void;
+  /** Why a new item may not take the name, in a sentence naming the rule; nothing when it may. */
+  idProblem?(id: string): string | undefined;
+}
+
+/**
+ * One call a minter offers operators beyond its collections (a license's live leases, a forced
+ * check-in): the Admin API serves it and documents it from this, as it does its own operations.
+ */
+export interface AdminAction {
+  method: 'GET' | 'DELETE';
+  /** Under /admin/v1, with parameters as OpenAPI writes them: `/licenses/{arn}/leases`. */
+  path: string;
+  resource: string;
+  operationId: string;
+  summary: string;
+  access: 'read' | 'write';
+  pathParameters?: Readonly<Record<string, string>>;
+  responses: Readonly<Record<number, { description: string; schema?: z.ZodType }>>;
+  /** Error statuses beyond those of every call, for the document. */
+  errors?: readonly number[];
+  handle(request: { params: Readonly<Record<string, string>>; actor: string }): Promise<{ status?: number; body?: unknown; change?: { id: string; action: 'delete' } }>;
 }

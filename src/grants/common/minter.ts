@@ -5,10 +5,13 @@ import type { Provider } from 'oidc-provider';
 import type { EndpointDependencies } from '../../aws/aws-endpoint.js';
 import type { LeaseSigningKey, ServerSigningKey } from '../../keys/server-signing-key.js';
 import type { CountedSets, LeaseStore, Rosters, SetStore, ValueStore } from '../../store/store.js';
+import type { Audit } from '../../observability/audit.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { Clock } from '../../time/clock.js';
 import type { BanList } from './ban-list.js';
 import type { MintingGrant } from './minting-grant.js';
-import type { AdminResource } from './admin-resource.js';
+import type { AdminAction, AdminResource } from './admin-resource.js';
 import type { People } from './people.js';
 import type { MintingGateway } from './minting-gateway.js';
 import type { ParticipantRoll } from './participants.js';
@@ -29,6 +32,8 @@ export interface Minter {
   awsApi?: (deps: AwsApiDependencies) => Middleware | Promise<Middleware>;
   /** What operators change of it at runtime, which the Admin API serves (the license minter's licenses). */
   adminResources?: AdminResource<unknown>[];
+  /** Calls it offers operators beyond those collections. */
+  adminActions?: AdminAction[];
   /** What it keeps in clients' and people's names (the license minter's tokens), to end with them. */
   ends?: MinterEnds;
   /** Who is in its live sessions (IVS stages' participants), which the Admin API serves. */
@@ -55,6 +60,12 @@ export interface MinterDependencies {
   bans: BanList;
   /** What every way of asking for a minted token goes through: the grant check, the token rate, the audit trail. */
   gateway: MintingGateway;
+  /** Where what is done outside minting (a lease, a participant disconnected) is recorded. */
+  audit: Audit;
+  /** What a minter does in the background (a disconnection sent on to IVS) is logged and counted. */
+  logger: Logger;
+  /** Gauges of what the store holds, read at each scrape, and the counts of what is done in the background. */
+  metrics: Pick<Metrics, 'readAtScrape' | 'forwarded'>;
 }
 
 /** How a minter's AWS-compatible API is addressed, for those who call it (and the fuzz suite). */

@@ -34,9 +34,13 @@ export interface ParticipantEnding {
   reason?: string;
 }
 
-/** The participants a minter keeps, as the Admin API reads them. */
+/** The participants a minter keeps, as the Admin API reads and moderates them; refusals are MintingErrors. */
 export interface ParticipantRoll {
   /** Up to `limit` participants of the resource whose ids sort after `after`, by id, and whether more follow. */
   page(resource: string, limit: number, after?: string): Promise<{ items: Participant[]; more: boolean }>;
   find(id: string): Promise<Participant | undefined>;
+  /** An operator's promotion or demotion of a live participant: its new token, in the vendor's shape. */
+  change(id: string, change: { capabilities?: string[]; attributes?: Record<string, string> }, operator: string, ip?: string): Promise<{ token: string } & Record<string, unknown>>;
+  /** An operator's disconnection, keeping the participant's person out for `keepOutSeconds` (the minter's default unless given). */
+  disconnect(id: string, disconnection: { reason?: string; keepOutSeconds?: number }, operator: string, ip?: string): Promise<Participant>;
 }

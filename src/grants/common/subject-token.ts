@@ -1,14 +1,15 @@
-import { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, type KoaContextWithOIDC, type Provider } from 'oidc-provider';
 
 import { ExternalTokenRefused, IssuerKeysUnavailable } from '../../accounts/trusted-issuers.js';
 import { withStatus } from '../../http/with-status.js';
-import { readParams } from './form-params.js';
+import type { Client } from './client-authentication.js';
+import { readParams, type RawParams } from './form-params.js';
 import { invalidGrant, invalidRequest } from './grant-errors.js';
 import { JWT_TOKEN_TYPE } from './minted-response.js';
 import type { People, Person } from './people.js';
 
 /** Parameters every minting grant accepts: the person it mints for. */
-const SUBJECT_PARAMETERS = ['subject_token', 'subject_token_type'] as const;
+export const SUBJECT_PARAMETERS = ['subject_token', 'subject_token_type'] as const;
 
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';
@@ -22,8 +23,16 @@ const EXTERNAL_TOKEN_TYPES: readonly string[] = [JWT_TOKEN_TYPE, ID_TOKEN_TYPE];
  * public client.
  */
 export async function resolveSubject(ctx: KoaContextWithOIDC, people: People): Promise<Person | undefined> {
-  const { subject_token: token, subject_token_type: type } = readParams(ctx, SUBJECT_PARAMETERS);
-  const client = ctx.oidc.client!;
+  return subjectOf(readParams(ctx, SUBJECT_PARAMETERS), ctx.oidc.client!, ctx.oidc.provider, people);
+}
+
+/** The same, for a minter's own route: the subject token and its type as the route's form sent them, and the client it authenticated. */
+export async function subjectOf(
+  { subject_token: token, subject_token_type: type }: RawParams,
+  client: Client,
+  provider: Provider,
+  people: People,
+): Promise<Person | undefined> {
   if (token === undefined) {
     if (type !== undefined) throw invalidRequest('subject_token_type was sent without subject_token');
     if (client.clientAuthMethod === 'none') throw invalidRequest('subject_token is required: public clients mint only on behalf of a signed-in user');
@@ -37,7 +46,7 @@ export async function resolveSubject(ctx: KoaContextWithOIDC, people: People): P
     const accepted = people.trustedIssuers.configured ? `${ACCESS_TOKEN_TYPE}, ${JWT_TOKEN_TYPE} or ${ID_TOKEN_TYPE}` : ACCESS_TOKEN_TYPE;
     throw invalidRequest(`subject_token_type must be ${accepted}`);
   }
-  const accessToken = await ctx.oidc.provider.AccessToken.find(token);
+  const accessToken = await provider.AccessToken.find(token);
   if (!accessToken || accessToken.isExpired) throw invalidGrant('subject_token is not an active access token');
   if (accessToken.clientId !== client.clientId) throw invalidGrant('subject_token was issued to another client');
   if (!accessToken.accountId) throw invalidGrant('subject_token does not name a user');

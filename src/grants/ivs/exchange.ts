@@ -6,8 +6,9 @@ import { accessDenied, describe, field, invalidGrant } from '../common/minting-e
 import type { BanList } from '../common/ban-list.js';
 import type { MintingCaller } from '../common/minting-service.js';
 import type { People } from '../common/people.js';
-import { admissionRefusal } from './admission.js';
+import { admissionOf, admissionRefusal } from './admission.js';
 import { participantToken, type IvsParticipantToken } from './participant-answer.js';
+import type { KeepOuts } from './keep-out.js';
 import type { IvsParticipant, IvsParticipantDirectory } from './participant-directory.js';
 import type { IvsSigningKey } from './participant-token.js';
 import { capabilitiesAllowedNow } from './policy.js';
@@ -28,10 +29,14 @@ export interface IvsParticipantDependencies {
   participants: IvsParticipantDirectory;
   signingKey: IvsSigningKey;
   bans: BanList;
+  /** Who was disconnected from a stage and is kept out of it for a while. */
+  keepOuts: KeepOuts;
   /** Whose groups decide what a person may hold now, and whether their account was ended. */
   people: Pick<People, 'find' | 'isEnded'>;
   /** Epoch seconds. */
   now: () => number;
+  /** Ends the participants a newer one of the same person replaced (onePerPerson: replace). */
+  replaced(ids: readonly string[], newer: IvsParticipant): Promise<void>;
 }
 
 /**
@@ -51,12 +56,13 @@ export function participantExchange(deps: IvsParticipantDependencies) {
     const decider = await deciderOf(participant, caller, deps);
     if (participant.ended) throw invalidGrant(describe`the participant ${endingOf(participant)}`);
     await deps.bans.refuse(participant.userId, participant.resource);
+    await deps.keepOuts.refuse(participant.userId, participant.resource);
     const stage = await deps.stages.find(participant.resource);
     if (!stage) throw invalidGrant(describe`stage ${participant.resource} no longer exists on this server`);
 
     const renewed = renewedParticipant(participant, request, capabilitiesAllowedNow(decider, participant.resource, participant.moderated), deps.now());
-    const admitted = await deps.participants.renew(renewed, { limits: [] });
-    if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, participant.resource);
+    const admitted = await deps.participants.renew(renewed, admissionOf(stage, renewed, false));
+    if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, participant.resource, stage);
     return participantToken(renewed, { ...stage, eventsUrl: kept.events_url, whipUrl: kept.whip_url }, deps.signingKey, durationOf(renewed));
   };
 }

@@ -1,3 +1,5 @@
+import Router from '@koa/router';
+
 import { loadOrCreateP384Key } from '../../keys/pem-keys.js';
 import { IVS_REALTIME_API, ivsRealtimeApi } from './aws/api.js';
 import { epochSeconds } from '../../time/clock.js';
@@ -5,7 +7,14 @@ import { defineMinter } from '../common/minter.js';
 import { IVS_TOKENS_PER_SECOND, type IvsConfig } from './config.js';
 import { ivsParticipantTokenGrant } from './grant.js';
 import { ivsPublicKeyRoute } from './public-key-route.js';
+import { findClient, mintingClientOf } from '../common/client-authentication.js';
+import { IvsForwarding } from './ivs-forwarding.js';
+import { KeepOuts } from './keep-out.js';
+import { IvsModeration } from './moderation.js';
 import { IvsParticipantDirectory } from './participant-directory.js';
+import { ivsParticipantRoutes } from './participant-routes.js';
+import { stageAdminResource } from './stage-admin.js';
+import { IVS_RIGHTS_FIELDS } from './policy.js';
 import { IVS_GRANT_TYPE, ivsMintingService } from './service.js';
 import { IvsStageDirectory } from './stage-directory.js';
 
@@ -21,18 +30,42 @@ export const ivsMinter = defineMinter<IvsConfig | undefined>({
       `  curl -s -u ${clientId}:${clientSecret} -d grant_type=${IVS_GRANT_TYPE} -d stage_arn=${stage.arn} ${issuer}/token`,
     ];
   },
-  async create(ivs, { store, clock, people, bans, gateway }) {
+  async create(ivs, { provider, store, clock, people, bans, gateway, audit, logger, metrics }) {
     // Loaded once: the token endpoint signs with it and the IVS API lists its public half.
     const privateKey = await loadOrCreateP384Key(ivs.privateKeyFile);
     const stages = new IvsStageDirectory(ivs.stages, store);
     const participants = new IvsParticipantDirectory(store);
     const signingKey = { privateKey, publicKeyArn: ivs.publicKeyArn };
-    const service = ivsMintingService({ stages, people, participants, signingKey, bans, now: () => epochSeconds(clock) });
+    const keepOuts = new KeepOuts(store, () => clock.now());
+    const forwarding = ivs.forward && new IvsForwarding(ivs.forward, { logger, metrics });
+    const now = () => epochSeconds(clock);
+    const moderation = new IvsModeration({
+      participants, stages, signingKey, keepOuts, audit, now, keepOutSeconds: ivs.keepOutSeconds,
+      clientRights: async (clientId) => {
+        const client = await findClient(provider, clientId);
+        return client && mintingClientOf(client).rights(IVS_RIGHTS_FIELDS);
+      },
+      // In the background: the local decision is made, and answered, whatever IVS says.
+      disconnected: (participant, reason) => void forwarding?.disconnect(participant.resource, participant.id, reason),
+    });
+    const service = ivsMintingService({
+      stages, people, participants, keepOuts, signingKey, bans, now, replaced: (ids, newer) => moderation.replaced(ids, newer),
+    });
+    const routes = new Router();
+    for (const router of [ivsPublicKeyRoute(privateKey, ivs.publicKeyArn), ivsParticipantRoutes({ provider, people, gateway, moderation, grantType: IVS_GRANT_TYPE })]) {
+      routes.use(router.routes(), router.allowedMethods());
+    }
     return {
       grants: [ivsParticipantTokenGrant(service, { people, gateway })],
-      routes: ivsPublicKeyRoute(privateKey, ivs.publicKeyArn),
-      awsApi: (deps) => ivsRealtimeApi({ ...deps, ivs, service, stages, privateKey, store, gateway }),
-      participants,
+      routes,
+      awsApi: (deps) => ivsRealtimeApi({ ...deps, ivs, service, stages, privateKey, store, gateway, moderation }),
+      adminResources: [stageAdminResource(stages)],
+      participants: {
+        page: (stageArn, limit, after) => participants.page(stageArn, limit, after),
+        find: (id) => participants.find(id),
+        change: async (id, change, operator, ip) => (({ expiresIn: _seconds, ...token }) => token)(await moderation.change(id, change, { operator }, ip)),
+        disconnect: (id, disconnection, operator, ip) => moderation.disconnect(id, disconnection, { operator }, ip),
+      },
     };
   },
 });

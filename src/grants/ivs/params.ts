@@ -81,3 +81,28 @@ function isStringRecord(value: unknown): value is Record<string, string> {
     Object.values(value).every((v) => typeof v === 'string')
   );
 }
+
+/** The minter's participant routes' names for the moderation's fields. */
+export const MODERATION_FORM_NAMES = { capabilities: 'capabilities', attributes: 'attributes', reason: 'reason', keepOutSeconds: 'keep_out_seconds' } as const;
+
+const KEEP_OUT_FORM_RULE = 'must be a whole number of seconds';
+
+const changeFormSchema = z.strictObject({
+  capabilities: z.string().transform((text) => text.split(' ').filter((value) => value.length > 0)).optional(),
+  attributes: attributes.optional(),
+}, { error: (issue) => (issue.code === 'unrecognized_keys' ? `${issue.keys.join(', ')} is not a field of this call (capabilities, attributes)` : undefined) });
+
+const disconnectionFormSchema = z.strictObject({
+  reason: z.string().optional(),
+  keep_out_seconds: z.string().regex(/^[0-9]{1,9}$/, KEEP_OUT_FORM_RULE).transform(Number).optional(),
+}, { error: (issue) => (issue.code === 'unrecognized_keys' ? `${issue.keys.join(', ')} is not a field of this call (reason, keep_out_seconds)` : undefined) })
+  .transform(({ reason, keep_out_seconds: keepOutSeconds }) => ({ reason, keepOutSeconds }));
+
+/** A promotion's or demotion's form: capabilities space-separated (empty: none), attributes as JSON; the rules on the values are the moderation's. */
+export function decodeChangeForm(form: Readonly<Record<string, string>>) {
+  return validate(changeFormSchema, form);
+}
+
+export function decodeDisconnectionForm(form: Readonly<Record<string, string>>) {
+  return validate(disconnectionFormSchema, form);
+}

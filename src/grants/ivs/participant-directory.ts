@@ -1,5 +1,5 @@
 import type { RosterEntry, RosterLimit, Rosters, ValueStore } from '../../store/store.js';
-import type { Participant, ParticipantEnding, ParticipantRoll } from '../common/participants.js';
+import type { Participant, ParticipantEnding } from '../common/participants.js';
 import type { IvsCapability } from './participant-token.js';
 
 /** An IVS stage's participant: its stage ARN is the resource, its capabilities IVS's. */
@@ -32,7 +32,7 @@ const stageKey = (participantId: string) => `ivs-participant-stage:${participant
  * Every participant minted for a stage, kept in the stage's roster until its token expires, so
  * that every instance counts the stage's live participants alike and finds any of them by id.
  */
-export class IvsParticipantDirectory implements ParticipantRoll {
+export class IvsParticipantDirectory {
   constructor(private readonly store: Rosters & ValueStore) {}
 
   /** Records a new participant, admitted only within the admission's limits. */

@@ -3,13 +3,25 @@ import { CLIENT_HOLDER, PERSON_HOLDER, rightsHolders, type MintingCaller } from 
 import { allows, allowsEvery, granted, intersectRights, type Rights } from '../common/rights.js';
 import { IVS_CAPABILITIES, type IvsCapability } from './participant-token.js';
 
-/** The rights fields of IVS participant tokens: the stages (`"*"` = every stage of this server) and the capabilities. */
-export const IVS_RIGHTS = { stageArns: 'ivs_stage_arns', capabilities: 'ivs_capabilities' } as const;
+/**
+ * The rights fields of IVS participant tokens: the stages (`"*"` = every stage of this server),
+ * the capabilities, and the stages whose participants the holder may moderate.
+ */
+export const IVS_RIGHTS = { stageArns: 'ivs_stage_arns', capabilities: 'ivs_capabilities', moderatedStageArns: 'ivs_moderated_stage_arns' } as const;
 export const IVS_RIGHTS_FIELDS = Object.values(IVS_RIGHTS);
 
 /** Whether the rights reach the stage: a stage outside them is not even said to exist. */
 export function mayUseStage(rights: Rights, stageArn: string): boolean {
   return allows(rights, IVS_RIGHTS.stageArns, stageArn);
+}
+
+/** Whether a client, and the person it acts for if any, may moderate the stage's participants. */
+export function authorizeModeration(caller: MintingCaller, stageArn: string): void {
+  for (const { holder, rights } of rightsHolders(caller)) {
+    if (!allows(rights, IVS_RIGHTS.moderatedStageArns, stageArn)) {
+      throw accessDenied(describe`${holder} may not moderate stage ${stageArn} (ivs_moderated_stage_arns)`);
+    }
+  }
 }
 
 /** Creating and deleting stages and importing keys takes every stage: one could not mint for a stage one created otherwise. */
@@ -56,6 +68,11 @@ export function capabilitiesAllowedNow(caller: MintingCaller, stageArn: string, 
   if (!mayUseStage(caller.person.rights, stageArn)) throw accessDenied(describe`${PERSON_HOLDER} may no longer join stage ${stageArn}`);
   const personAllows = capabilitiesIn(caller.person.rights);
   return clientAllows.filter((capability) => personAllows.includes(capability));
+}
+
+/** The capabilities the rights allow on the stage: none when they do not reach it. */
+export function capabilitiesOn(rights: Rights, stageArn: string): IvsCapability[] {
+  return mayUseStage(rights, stageArn) ? capabilitiesIn(rights) : [];
 }
 
 function capabilitiesIn(rights: Rights): IvsCapability[] {

@@ -28,10 +28,10 @@ export interface IvsTokenInput {
 
 const duration = z.int(DURATION_RULE).min(1, DURATION_RULE).max(20160, DURATION_RULE);
 // Counted as the JSON text the token will carry, which no spelling of the same object undercuts.
-const attributes = z
+export const attributesSchema = z
   .record(z.string(), z.string())
   .refine((value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= ATTRIBUTES_MAX_BYTES, ATTRIBUTES_SIZE_RULE);
-const capabilities = z
+export const capabilitiesSchema = z
   .array(z.enum(IVS_CAPABILITIES, { error: CAPABILITY_RULE }))
   .refine((values) => new Set(values).size === values.length, 'must not name a capability twice');
 
@@ -44,8 +44,8 @@ const ivsRequestSchema = z
       .regex(STAGE_ARN_SHAPE, STAGE_ARN_RULE),
     duration: duration.default(720),
     userId: z.string().max(128, 'must be at most 128 characters').optional(),
-    attributes: attributes.optional(),
-    capabilities: capabilities.optional(),
+    attributes: attributesSchema.optional(),
+    capabilities: capabilitiesSchema.optional(),
   })
   .transform((p) => ({
     stageArn: p.stageArn,
@@ -74,8 +74,8 @@ const ivsExchangeSchema = z.object({
   stageArn: keptFromTheToken('stage'),
   userId: keptFromTheToken('user id'),
   duration: duration.optional(),
-  attributes: attributes.optional(),
-  capabilities: capabilities.optional(),
+  attributes: attributesSchema.optional(),
+  capabilities: capabilitiesSchema.optional(),
 });
 
 /** An exchange: the participant token, and what its new token is to carry instead of what it has. */

@@ -2,7 +2,7 @@ import { accessDenied, describe, field, invalidTarget } from '../common/minting-
 import { MINTING_GRANT_TYPE_PREFIX } from '../common/minting-grant.js';
 import type { MintingCaller, MintingService } from '../common/minting-service.js';
 import { participantExchange, type IvsParticipantDependencies } from './exchange.js';
-import { admissionRefusal } from './admission.js';
+import { admissionOf, admissionRefusal } from './admission.js';
 import { participantToken, type IvsParticipantToken } from './participant-answer.js';
 import type { IvsParticipant } from './participant-directory.js';
 import { newParticipantId } from './participant-token.js';
@@ -24,7 +24,7 @@ export type IvsMintingDependencies = IvsParticipantDependencies;
  * (./exchange.ts): a new token for that participant.
  */
 export function ivsMintingService(deps: IvsMintingDependencies): IvsMintingService {
-  const { stages, participants, bans, now } = deps;
+  const { stages, participants, bans, keepOuts, now } = deps;
   const exchange = participantExchange(deps);
   return {
     grantType: IVS_GRANT_TYPE,
@@ -45,6 +45,7 @@ export function ivsMintingService(deps: IvsMintingDependencies): IvsMintingServi
       // The person the token names: the subject_token's, or whom a client minting for itself names.
       const userId = request.userId ?? caller.person?.id;
       await bans.refuse(userId, request.stageArn);
+      await keepOuts.refuse(userId, request.stageArn);
       if (request.capabilities.length === 0 && input.capabilities === undefined) {
         throw accessDenied(describe`this person may grant no capability on stage ${request.stageArn}`);
       }
@@ -65,8 +66,9 @@ export function ivsMintingService(deps: IvsMintingDependencies): IvsMintingServi
         live: true,
       };
       // The place is taken before the token exists: a token is answered only for an admitted participant.
-      const admitted = await participants.admit(participant, { limits: [] });
-      if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, stage.arn);
+      const admitted = await participants.admit(participant, admissionOf(stage, participant, true));
+      if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, stage.arn, stage);
+      if (admitted.replaced.length > 0) await deps.replaced(admitted.replaced, participant);
       return participantToken(participant, stage, deps.signingKey, request.durationMinutes);
     },
 

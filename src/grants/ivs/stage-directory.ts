@@ -1,9 +1,10 @@
+import type { StageAdmission } from './admission.js';
 import type { IvsConfig } from './config.js';
 import { LayeredCollection } from '../../store/layered-collection.js';
 import type { SetStore, ValueStore } from '../../store/store.js';
 import { VersionedCollection } from '../../store/versioned-collection.js';
 
-export interface IvsStage {
+export interface IvsStage extends StageAdmission {
   arn: string;
   name: string;
   eventsUrl: string;
@@ -18,24 +19,25 @@ export interface IvsStage {
  * IVS API, kept in the store so that every instance, the token endpoint and the API agree.
  */
 export class IvsStageDirectory {
-  readonly #stages: LayeredCollection<IvsStage>;
+  /** Configured and created stages, as the Admin API pages and changes them. */
+  readonly collection: LayeredCollection<IvsStage>;
   readonly #created: VersionedCollection<IvsStage>;
 
   constructor(configured: IvsConfig['stages'], store: ValueStore & SetStore) {
     this.#created = new VersionedCollection(store, { record: (arn) => `ivs-stage:${arn}`, listing: 'ivs-stages' });
-    this.#stages = new LayeredCollection(
+    this.collection = new LayeredCollection(
       configured.map((stage): [string, IvsStage] => [stage.arn, { ...stage, name: '', tags: {}, configured: true }]),
       [{ source: 'api', items: this.#created }],
     );
   }
 
   async find(arn: string): Promise<IvsStage | undefined> {
-    return (await this.#stages.find(arn))?.item;
+    return (await this.collection.find(arn))?.item;
   }
 
   /** Configured stages first, then created ones, each by ARN, so that paging through them is stable. */
   async list(): Promise<IvsStage[]> {
-    return (await this.#stages.all()).map(({ item }) => item);
+    return (await this.collection.all()).map(({ item }) => item);
   }
 
   /** Stores a new stage under its new ARN. */
@@ -47,7 +49,7 @@ export class IvsStageDirectory {
 
   /** Deletes a created stage; configured stages and unknown ARNs are left as they are. */
   async delete(arn: string): Promise<'deleted' | 'configured' | 'not_found'> {
-    if (this.#stages.isConfigured(arn)) return 'configured';
+    if (this.collection.isConfigured(arn)) return 'configured';
     const found = await this.#created.find(arn);
     if (!found) return 'not_found';
     // A stage never changes once created: a removal that finds it gone lost only to a racing deletion.

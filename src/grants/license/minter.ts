@@ -1,4 +1,10 @@
+import compose from 'koa-compose';
+
 import { LICENSE_MANAGER_API, licenseManagerApi } from './aws/api.js';
+import { ASSUME_ROLE_WITH_WEB_IDENTITY } from './aws/role-callers.js';
+import { stsApi } from './aws/sts.js';
+import { RoleCredentials } from './role-credentials.js';
+import { RoleService } from './role-service.js';
 import { epochSeconds } from '../../time/clock.js';
 import { findClient } from '../common/client-authentication.js';
 import { defineMinter } from '../common/minter.js';
@@ -11,6 +17,8 @@ import { LICENSE_GRANT_TYPE, licenseMintingService } from './service.js';
 import { licenseTokenRoutes } from './token-routes.js';
 import { LicenseTokenRegistry } from './token-registry.js';
 import { LeaseService } from './leases/lease-service.js';
+import { leaseAdminActions } from './leases/lease-admin.js';
+import { publishUsage } from './leases/lease-metrics.js';
 import { rightsOfClient } from '../common/rights.js';
 import { LICENSE_RIGHTS_FIELDS } from './policy.js';
 import type { LicenseTokenSources } from './token-liveness.js';
@@ -26,7 +34,7 @@ export const licenseMinter = defineMinter<LicenseConfig[]>({
     'Mint a license token (the same client_token again returns the same token):',
     `  curl -s -u ${clientId}:${clientSecret} -d grant_type=${LICENSE_GRANT_TYPE} -d license_arn=${license.arn} -d client_token=install-1 ${issuer}/token`,
   ],
-  async create(configured, { provider, store, serverKey, leaseKey, clock, people, bans, gateway }) {
+  async create(configured, { provider, store, serverKey, leaseKey, clock, people, bans, gateway, audit, metrics }) {
     const licenses = new LicenseDirectory(configured, store);
     const registry = new LicenseTokenRegistry(store, clock);
     const now = () => epochSeconds(clock);
@@ -41,12 +49,26 @@ export const licenseMinter = defineMinter<LicenseConfig[]>({
       },
     };
     const exchange = licenseExchangeService({ issuer, serverKey, sources, now });
-    const leases = new LeaseService({ issuer, licenses, store, bans, leaseKey, clock, onEvent: () => {} });
+    const leases = new LeaseService({
+      issuer, licenses, store, bans, leaseKey, clock,
+      onEvent: (event, lease, actor) => audit.lease({
+        event, licenseArn: lease.licenseArn, lease: lease.token, kind: lease.kind, clientId: lease.clientId,
+        ...(lease.person === undefined ? {} : { userId: lease.person }), ...(lease.nodeId === undefined ? {} : { nodeId: lease.nodeId }),
+        entitlements: lease.entitlements.map(({ Name, Value }) => `${Name}:${Value}`), ...(actor === undefined ? {} : { actor }),
+      }),
+    });
+    publishUsage(metrics, licenses, leases);
+    const credentials = new RoleCredentials(store, clock);
+    const roles = new RoleService({ issuer, serverKey, sources, credentials, clock });
     return {
       grants: [licenseTokenGrant(tokens, { people, gateway }), licenseExchangeGrant(exchange, { people, gateway })],
       routes: licenseTokenRoutes(provider, registry),
-      awsApi: (deps) => licenseManagerApi({ ...deps, tokens, exchange, registry, gateway, leases }),
+      awsApi: (deps) => compose([
+        licenseManagerApi({ ...deps, tokens, exchange, registry, gateway, leases, credentials, sources }),
+        stsApi(roles, { ...deps, onAssumed: (fields) => deps.audit.tokenIssued({ ...fields, grantType: ASSUME_ROLE_WITH_WEB_IDENTITY }) }),
+      ]),
       adminResources: [licenseAdminResource(licenses)],
+      adminActions: leaseAdminActions(licenses, leases),
       ends: { client: (clientId) => registry.endTokensOfClient(clientId), person: (sub) => registry.endTokensOfPerson(sub) },
     };
   },

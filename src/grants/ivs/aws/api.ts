@@ -17,13 +17,16 @@ import { AwsError } from '../../../aws/aws-error.js';
 import { authenticateSignedClient, signedRequestOf } from '../../../aws/signed-client.js';
 import type { IvsCall } from './access.js';
 import { IVS_ERRORS } from './errors.js';
-import { createParticipantTokenInput, createStageInput, importPublicKeyInput, listInput, publicKeyArnInput, stageArnInput } from './inputs.js';
+import {
+  createParticipantTokenInput, createStageInput, disconnectParticipantInput, importPublicKeyInput, listInput, publicKeyArnInput, stageArnInput,
+} from './inputs.js';
+import type { IvsModeration } from '../moderation.js';
 import { describePublicKey, IvsPublicKeyDirectory } from './public-key-directory.js';
 import { publicKeyOperations } from './public-keys.js';
 import { stageOperations } from './stages.js';
 
 const OPERATIONS = [
-  'CreateParticipantToken', 'CreateStage', 'GetStage', 'ListStages', 'DeleteStage', 'ImportPublicKey', 'GetPublicKey', 'ListPublicKeys',
+  'CreateParticipantToken', 'CreateStage', 'GetStage', 'ListStages', 'DeleteStage', 'ImportPublicKey', 'GetPublicKey', 'ListPublicKeys', 'DisconnectParticipant',
 ] as const;
 
 /** restJson1 under /aws/ivs-realtime, SigV4 signing name `ivs`. */
@@ -40,6 +43,8 @@ export interface IvsRealtimeDependencies extends AwsApiDependencies {
   /** Where imported public keys are kept. */
   store: ValueStore & SetStore;
   gateway: MintingGateway;
+  /** Who disconnects participants, holding ivs_moderated_stage_arns. */
+  moderation: IvsModeration;
 }
 
 /**
@@ -48,7 +53,7 @@ export interface IvsRealtimeDependencies extends AwsApiDependencies {
  * ivs_stage_arns and ivs_capabilities decide as they do at the token endpoint.
  */
 export function ivsRealtimeApi(deps: IvsRealtimeDependencies): Middleware {
-  const { ivs, provider, store, service, stages, privateKey, gateway, clock } = deps;
+  const { ivs, provider, store, service, stages, privateKey, gateway, clock, moderation } = deps;
   const account = /^arn:aws:ivs:[^:]+:([0-9]+):/.exec(ivs.publicKeyArn)![1]!;
   const mint = mintThrough(gateway, service, IVS_RIGHTS_FIELDS);
   const keys = new IvsPublicKeyDirectory(
@@ -70,6 +75,10 @@ export function ivsRealtimeApi(deps: IvsRealtimeDependencies): Middleware {
     ImportPublicKey: operation(importPublicKeyInput, publicKeys.importPublicKey),
     GetPublicKey: operation(publicKeyArnInput, publicKeys.getPublicKey),
     ListPublicKeys: operation(listInput, publicKeys.listPublicKeys),
+    DisconnectParticipant: operation(disconnectParticipantInput, async ({ stageArn, participantId, reason }, { caller, ip }) => {
+      await moderation.disconnect(participantId, reason === undefined ? {} : { reason }, { caller }, ip, stageArn);
+      return {};
+    }),
   };
   const operations = new Map<string, AwsOperation<IvsCall>>(Object.entries(byName));
 

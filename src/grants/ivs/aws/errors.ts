@@ -23,6 +23,7 @@ const MINTING_EXCEPTIONS: ExceptionTable = {
   insufficient_user_authentication: ivs('AccessDeniedException'),
   unauthorized_client: ivs('AccessDeniedException'),
   invalid_target: ivs('ResourceNotFoundException'),
+  resource_limit_exceeded: ivs('ServiceQuotaExceededException'),
 };
 
 export function ivsError(exception: IvsException, message: string): AwsError {

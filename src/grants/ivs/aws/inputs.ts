@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PUBLIC_KEY_ARN_SHAPE } from '../config.js';
 import { STAGE_ARN_SHAPE } from '../request.js';
 import { IVS_CAPABILITIES } from '../participant-token.js';
+import { stageAdmissionFields } from '../admission.js';
 
 const arn = (shape: RegExp, example: string) =>
   z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters').regex(shape, `must be an IVS ${example} ARN`);
@@ -31,6 +32,8 @@ export const createStageInput = z.object({
   name: resourceName.optional(),
   participantTokenConfigurations: z.array(z.object(participantTokenConfiguration)).max(12, 'must have at most 12 entries').optional(),
   tags: tags.optional(),
+  // stagepass's own: who the stage admits, counted over its live participants.
+  ...stageAdmissionFields,
   autoParticipantRecordingConfiguration: z.unknown().optional().refine((value) => value === undefined, 'is not available: this server mints tokens and records nothing'),
 });
 
@@ -49,6 +52,12 @@ export const importPublicKeyInput = z.object({
   publicKeyMaterial: z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters'),
   name: resourceName.optional(),
   tags: tags.optional(),
+});
+
+export const disconnectParticipantInput = z.object({
+  stageArn,
+  participantId: z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'),
+  reason: z.string().max(128, 'must be at most 128 characters').optional(),
 });
 
 export type CreateParticipantTokenInput = z.output<typeof createParticipantTokenInput>;

@@ -34,7 +34,13 @@ export function stageOperations({ stages, account, mint }: StageOperationsDepend
       // IVS resource ids share the participant ids' shape: 12 alphanumerics.
       const arn = `arn:aws:ivs:${call.signed.region}:${account}:stage/${newParticipantId()}`;
       assertArnUsable(arn, stageArn);
-      const stage = await stages.create({ arn, name: input.name ?? '', eventsUrl: EVENTS_URL, whipUrl: whipUrlFor(), tags: input.tags ?? {} });
+      const { maxParticipants, maxPublishers, onePerPerson } = input;
+      const stage = await stages.create({
+        arn, name: input.name ?? '', eventsUrl: EVENTS_URL, whipUrl: whipUrlFor(), tags: input.tags ?? {},
+        ...(maxParticipants === undefined ? {} : { maxParticipants }),
+        ...(maxPublishers === undefined ? {} : { maxPublishers }),
+        ...(onePerPerson === undefined ? {} : { onePerPerson }),
+      });
       try {
         const participantTokens = [];
         for (const configuration of input.participantTokenConfigurations ?? []) {
@@ -75,6 +81,11 @@ export function stageOperations({ stages, account, mint }: StageOperationsDepend
   };
 }
 
-function stageShape({ arn, name, tags, eventsUrl, whipUrl }: IvsStage) {
-  return { arn, name, tags, endpoints: { events: eventsUrl, whip: whipUrl } };
+function stageShape({ arn, name, tags, eventsUrl, whipUrl, maxParticipants, maxPublishers, onePerPerson }: IvsStage) {
+  return {
+    arn, name, tags, endpoints: { events: eventsUrl, whip: whipUrl },
+    ...(maxParticipants === undefined ? {} : { maxParticipants }),
+    ...(maxPublishers === undefined ? {} : { maxPublishers }),
+    ...(onePerPerson === undefined ? {} : { onePerPerson }),
+  };
 }

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 
 import { MintingError } from '../../common/minting-error.js';
 import { mintingClientOf } from '../../common/client-authentication.js';
-import { assertRegisteredFor, mintThrough, type MintingGateway } from '../../common/minting-gateway.js';
+import { assertRegisteredFor, mintThrough, type MintingClient, type MintingGateway } from '../../common/minting-gateway.js';
 import type { LicenseExchangeService } from '../exchange-service.js';
 import { LICENSE_RIGHTS_FIELDS } from '../policy.js';
 import type { LicenseMintingService } from '../service.js';
@@ -12,7 +12,10 @@ import type { AwsApiDescription } from '../../common/minter.js';
 import { awsEndpoint, awsOperation, nameRoute, runOperation, type AwsOperation } from '../../../aws/aws-endpoint.js';
 import type { AwsApiDependencies } from '../../common/minter.js';
 import { AwsError } from '../../../aws/aws-error.js';
-import { authenticateSignedClient, signedRequestOf } from '../../../aws/signed-client.js';
+import { authenticateSignedClient, authenticateTemporarySigned, signedRequestOf } from '../../../aws/signed-client.js';
+import type { RoleCredentials, RoleSession } from '../role-credentials.js';
+import type { LicenseTokenSources } from '../token-liveness.js';
+import { roleCallerResolver, roleLeaseCaller } from './role-callers.js';
 import { LICENSE_MANAGER_ERRORS, licenseManagerError } from './errors.js';
 import { createTokenInput, deleteTokenInput, getAccessTokenInput, listTokensInput } from './inputs.js';
 import { licenseTokenOperations, type LicenseManagerCall } from './license-tokens.js';
@@ -44,53 +47,79 @@ export interface LicenseManagerDependencies extends AwsApiDependencies {
   exchange: LicenseExchangeService;
   registry: LicenseTokenRegistry;
   leases: LeaseService;
+  credentials: RoleCredentials;
+  /** What a license token comes from, which role credentials end with. */
+  sources: LicenseTokenSources;
 }
 
-/** An operation, and for those that mint, the grant type the client must be registered for. */
-interface Operation extends AwsOperation<LicenseManagerCall> {
+/** A token operation, for a client signing with its own credentials; for those that mint, the grant type it must be registered for. */
+interface TokenOperation extends AwsOperation<LicenseManagerCall> {
+  kind: 'tokens';
   grantType?: string;
 }
 
-const operation = <T>(schema: z.ZodType<T>, run: (input: T, call: LicenseManagerCall) => Promise<object>, grantType?: string): Operation =>
-  ({ ...awsOperation(schema, run), ...(grantType === undefined ? {} : { grantType }) });
+/** A lease operation, for a client signing with its own credentials or for role credentials. */
+interface LeaseOperation extends AwsOperation<LeaseCaller> {
+  kind: 'leases';
+}
+
+type Operation = TokenOperation | LeaseOperation;
+
+const tokens = <T>(schema: z.ZodType<T>, run: (input: T, call: LicenseManagerCall) => Promise<object>, grantType?: string): TokenOperation =>
+  ({ kind: 'tokens', ...awsOperation(schema, run), ...(grantType === undefined ? {} : { grantType }) });
+const leasing = <T>(schema: z.ZodType<T>, run: (input: T, caller: LeaseCaller) => Promise<object>): LeaseOperation => ({ kind: 'leases', ...awsOperation(schema, run) });
 
 /**
- * AWS License Manager's token operations (awsJson1_1, SigV4 signing name `license-manager`):
- * `POST /` with the operation in X-Amz-Target.
+ * AWS License Manager's token and lease operations (awsJson1_1, SigV4 signing name
+ * `license-manager`): `POST /` with the operation in X-Amz-Target. A client signs with its id and
+ * secret; role credentials (X-Amz-Security-Token, from AssumeRoleWithWebIdentity) act for their
+ * license token's person or client, on its license's leases only.
  */
 export function licenseManagerApi(deps: LicenseManagerDependencies): Middleware {
-  const { provider, tokens, exchange, registry, gateway, clock, leases } = deps;
+  const { provider, exchange, registry, gateway, clock, leases, credentials, sources } = deps;
   const consumption = leaseOperations(leases);
-  const asLeaseCaller = <T>(run: (input: T, caller: LeaseCaller) => Promise<object>) => (input: T, call: LicenseManagerCall) => run(input, leaseCallerOf(call));
+  const resolveRole = roleCallerResolver(credentials);
   const operations = licenseTokenOperations({
-    createToken: mintThrough(gateway, tokens, LICENSE_RIGHTS_FIELDS), getAccessToken: mintThrough(gateway, exchange, LICENSE_RIGHTS_FIELDS), registry,
+    createToken: mintThrough(gateway, deps.tokens, LICENSE_RIGHTS_FIELDS), getAccessToken: mintThrough(gateway, exchange, LICENSE_RIGHTS_FIELDS), registry,
   });
   const byName = new Map<string, Operation>(Object.entries({
-    CreateToken: operation(createTokenInput, operations.createToken, tokens.grantType),
-    GetAccessToken: operation(getAccessTokenInput, operations.getAccessToken, exchange.grantType),
-    ListTokens: operation(listTokensInput, operations.listTokens),
-    DeleteToken: operation(deleteTokenInput, operations.deleteToken),
-    CheckoutLicense: operation(checkoutLicenseInput, asLeaseCaller(consumption.checkoutLicense)),
-    CheckoutBorrowLicense: operation(checkoutBorrowLicenseInput, asLeaseCaller(consumption.checkoutBorrowLicense)),
-    ExtendLicenseConsumption: operation(extendLicenseConsumptionInput, asLeaseCaller(consumption.extendLicenseConsumption)),
-    CheckInLicense: operation(checkInLicenseInput, asLeaseCaller(consumption.checkInLicense)),
-    GetLicense: operation(licenseArnInput, asLeaseCaller(consumption.getLicense)),
-    GetLicenseUsage: operation(licenseArnInput, asLeaseCaller(consumption.getLicenseUsage)),
+    CreateToken: tokens(createTokenInput, operations.createToken, deps.tokens.grantType),
+    GetAccessToken: tokens(getAccessTokenInput, operations.getAccessToken, exchange.grantType),
+    ListTokens: tokens(listTokensInput, operations.listTokens),
+    DeleteToken: tokens(deleteTokenInput, operations.deleteToken),
+    CheckoutLicense: leasing(checkoutLicenseInput, consumption.checkoutLicense),
+    CheckoutBorrowLicense: leasing(checkoutBorrowLicenseInput, consumption.checkoutBorrowLicense),
+    ExtendLicenseConsumption: leasing(extendLicenseConsumptionInput, consumption.extendLicenseConsumption),
+    CheckInLicense: leasing(checkInLicenseInput, consumption.checkInLicense),
+    GetLicense: leasing(licenseArnInput, consumption.getLicense),
+    GetLicenseUsage: leasing(licenseArnInput, consumption.getLicenseUsage),
   } satisfies Record<(typeof OPERATIONS)[number], Operation>));
+
+  /** Role credentials: lease operations only, while what they came from holds. */
+  const runAsRole = async (found: Operation, body: Buffer, session: RoleSession) => {
+    if (found.kind !== 'leases') throw licenseManagerError('AccessDeniedException', 'role credentials check out, extend, check in and borrow their license\'s leases and read the license; the token operations need the client\'s own credentials');
+    return runOperation(found, body, LICENSE_MANAGER_ERRORS, await roleLeaseCaller(session, sources));
+  };
+  const runAsClient = async (found: Operation, body: Buffer, client: MintingClient, ip: string) => {
+    if (found.kind === 'leases') return runOperation(found, body, LICENSE_MANAGER_ERRORS, clientLeaseCaller(client));
+    // Before the input is read: a client that may not mint is told so whatever it sent.
+    if (found.grantType !== undefined) assertRegisteredFor(client, found.grantType);
+    return runOperation(found, body, LICENSE_MANAGER_ERRORS, { client, ip });
+  };
 
   return awsEndpoint(LICENSE_MANAGER_PREFIX, LICENSE_MANAGER_ERRORS, deps, async (ctx, body) => {
     ctx.type = 'application/x-amz-json-1.1';
-    const signed = await authenticateSignedClient(signedRequestOf(ctx, body), provider, SERVICE, clock);
+    const request = signedRequestOf(ctx, body);
+    const signer: { client: MintingClient } | { session: RoleSession } = ctx.get('x-amz-security-token') === ''
+      ? { client: mintingClientOf((await authenticateSignedClient(request, provider, SERVICE, clock)).client) }
+      : { session: await authenticateTemporarySigned<RoleSession>(request, SERVICE, clock, resolveRole) };
     const target = ctx.get('x-amz-target');
     const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
     const found = ctx.method === 'POST' && ['', '/'].includes(ctx.path.slice(LICENSE_MANAGER_PREFIX.length)) ? byName.get(name) : undefined;
     if (!found) throw new AwsError('UnknownOperationException', 400, `License Manager has no operation ${target || '(no X-Amz-Target)'} at ${ctx.method} ${ctx.path} here`);
     nameRoute(ctx, `${LICENSE_MANAGER_PREFIX}#${name}`);
-    const client = mintingClientOf(signed.client);
     try {
-      // Before the input is read: a client that may not mint is told so whatever it sent.
-      if (found.grantType !== undefined) assertRegisteredFor(client, found.grantType);
-      return await runOperation(found, body, LICENSE_MANAGER_ERRORS, { client, ip: ctx.ip });
+      return await ('session' in signer ? runAsRole(found, body, signer.session) : runAsClient(found, body, signer.client, ctx.ip));
     } catch (error) {
       if (error instanceof LeaseRefusal) throw licenseManagerError(error.exception, error.message);
       throw error instanceof MintingError ? LICENSE_MANAGER_ERRORS.fromMinting(error) : error;
@@ -99,7 +128,7 @@ export function licenseManagerApi(deps: LicenseManagerDependencies): Middleware 
 }
 
 /** A client signing with its own id and secret acts for itself, on the licenses its `license_arns` name. */
-function leaseCallerOf({ client }: LicenseManagerCall): LeaseCaller {
+function clientLeaseCaller(client: MintingClient): LeaseCaller {
   const rights = client.rights([LICENSE_RIGHTS.licenseArns]);
   return { clientId: client.clientId, mayUse: (licenseArn) => allows(rights, LICENSE_RIGHTS.licenseArns, licenseArn) };
 }

@@ -36,8 +36,8 @@ export interface LeaseServiceDependencies {
   bans: BanList;
   leaseKey: LeaseSigningKey;
   clock: Clock;
-  /** Told of every lease that began, changed or ended, for the audit trail. */
-  onEvent(event: LeaseEventName, lease: LeaseRecord): void;
+  /** Told of every lease that began, changed or ended, for the audit trail; `actor` is the operator of a forced check-in. */
+  onEvent(event: LeaseEventName, lease: LeaseRecord, actor?: string): void;
 }
 
 /** One entitlement's use of a license now. */
@@ -99,9 +99,9 @@ export class LeaseService {
   }
 
   /** An operator's check-in, whatever the license allows; false when no such lease is live. */
-  async forceCheckIn(licenseArn: string, token: string): Promise<boolean> {
+  async forceCheckIn(licenseArn: string, token: string, actor: string): Promise<boolean> {
     const released = await this.deps.store.releaseLease(licenseArn, token);
-    if (released !== undefined) this.deps.onEvent('forced_check_in', JSON.parse(released) as LeaseRecord);
+    if (released !== undefined) this.deps.onEvent('forced_check_in', JSON.parse(released) as LeaseRecord, actor);
     return released !== undefined;
   }
 
@@ -179,9 +179,11 @@ export class LeaseService {
 
   async #licenseOfProduct(productSku: string, keyFingerprint: string | undefined, caller: LeaseCaller): Promise<LicenseConfig> {
     const all = [...(await this.deps.licenses.collection.current()).values()];
-    const found = all.find((license) => license.productSku === productSku && caller.mayUse(license.arn)
+    const ofProduct = all.filter((license) => license.productSku === productSku
       && (license.issuer?.keyFingerprint === undefined || license.issuer.keyFingerprint === keyFingerprint));
-    if (!found) throw refuse('ResourceNotFoundException', `no license of product ${productSku}${keyFingerprint === undefined ? '' : ` and key ${keyFingerprint}`} that this caller may use`);
+    if (ofProduct.length === 0) throw refuse('ResourceNotFoundException', `no license of product ${productSku}${keyFingerprint === undefined ? '' : ` and key ${keyFingerprint}`} here`);
+    const found = ofProduct.find((license) => caller.mayUse(license.arn));
+    if (!found) throw refuse('AccessDeniedException', `this caller may use no license of product ${productSku}`);
     await this.deps.bans.refuse(caller.person, found.arn);
     return found;
   }
@@ -196,7 +198,8 @@ export class LeaseService {
   /** The caller's own live lease: another's is as unknown as one that never was. */
   async #callersLease(token: string, caller: LeaseCaller): Promise<{ license: LicenseConfig; lease: LeaseRecord }> {
     const licenseArn = licenseOfConsumptionToken(token);
-    const license = licenseArn === undefined || !caller.mayUse(licenseArn) ? undefined : await this.deps.licenses.find(licenseArn);
+    if (licenseArn !== undefined && !caller.mayUse(licenseArn)) throw refuse('AccessDeniedException', `this caller may not use license ${licenseArn}`);
+    const license = licenseArn === undefined ? undefined : await this.deps.licenses.find(licenseArn);
     if (!license) throw notLive(token);
     const live = await this.deps.store.findLease(license.arn, token);
     const lease = live && (JSON.parse(live.record) as LeaseRecord);
