@@ -65,6 +65,12 @@ export class MemoryLeases implements LeaseStore {
     return Object.fromEntries(this.#group(group).units);
   }
 
+  async endLeases(group: string): Promise<string[]> {
+    const live = await this.liveLeases(group);
+    this.#groups.delete(group);
+    return live.map(({ record }) => record);
+  }
+
   async expireLeases(group: string): Promise<string[]> {
     return this.#expire(this.#group(group));
   }
