@@ -66,7 +66,8 @@ export class MemoryLeases implements LeaseStore {
   }
 
   async endLeases(group: string): Promise<string[]> {
-    const live = await this.liveLeases(group);
+    const now = this.clock.now();
+    const live = [...this.#group(group).leases.values()].filter(({ until }) => until === undefined || until > now);
     this.#groups.delete(group);
     return live.map(({ record }) => record);
   }
