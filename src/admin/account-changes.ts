@@ -1,4 +1,5 @@
 import type { AccountDirectory } from '../accounts/account-directory.js';
+import type { CredentialStamps } from '../accounts/credential-stamps.js';
 import { hashPassword, verifyPassword } from '../accounts/password.js';
 import type { RuntimeAccount, RuntimeAccounts, RuntimeAccountWrite } from '../accounts/runtime-accounts.js';
 import { type UpstreamAccount, type UpstreamAccounts, withDisabled } from '../accounts/upstream-accounts.js';
@@ -14,6 +15,7 @@ export interface AccountChangeDependencies {
   runtime: RuntimeAccounts;
   upstream: UpstreamAccounts;
   endPerson(sub: string): Promise<void>;
+  credentialStamps: CredentialStamps;
 }
 
 type ReplaceRequest = AdminRequest<ReplaceBody>;
@@ -22,7 +24,7 @@ type ReplaceRequest = AdminRequest<ReplaceBody>;
  * How the accounts change, and how a change whose answer was lost is finished: its side effects
  * (revoked grants, a freed username) completed, and its retry answered as it would have been.
  */
-export function accountChanges({ directory, runtime, upstream, endPerson }: AccountChangeDependencies) {
+export function accountChanges({ directory, runtime, upstream, endPerson, credentialStamps }: AccountChangeDependencies) {
   const storedRecord = (sub: string): Promise<Versioned<RuntimeAccount | UpstreamAccount> | undefined> =>
     (upstream.isUpstreamSubject(sub) ? upstream.find(sub) : runtime.find(sub));
 
@@ -108,6 +110,8 @@ export function accountChanges({ directory, runtime, upstream, endPerson }: Acco
       disabled: asked.disabled,
     };
     if (next.disabled) await endPerson(sub);
+    // A new password, or an account enabled again: the browser sessions signed in before end (before the write, so that they do even if its answer is lost).
+    if (asked.password !== undefined || (account.item.disabled && !next.disabled)) await credentialStamps.renew(sub);
     await journal.begin(sub, { action: 'update', to: etagOf(versionOf(next)), ...(renamed ? { details: { username } } : {}) });
     return updated(listed.api(written(await runtime.replace(account, next), sub, asked.username)));
   };

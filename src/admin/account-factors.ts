@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import type { AccountDirectory } from '../accounts/account-directory.js';
+import type { CredentialStamps } from '../accounts/credential-stamps.js';
 import type { FactorStore } from '../accounts/factors/factor-store.js';
 import type { RuntimeAccounts } from '../accounts/runtime-accounts.js';
 import type { Audit } from '../observability/audit.js';
@@ -25,10 +26,11 @@ export interface AccountFactorDependencies {
   runtime: RuntimeAccounts;
   factors: FactorStore;
   audit: Audit;
+  credentialStamps: CredentialStamps;
 }
 
 /** An account's sign-in factors, as an operator sees them: listed, and removed for a person who lost one. */
-export function accountFactorOperations({ directory, runtime, factors, audit }: AccountFactorDependencies): AdminOperation[] {
+export function accountFactorOperations({ directory, runtime, factors, audit, credentialStamps }: AccountFactorDependencies): AdminOperation[] {
   const assertAccount = async (sub: string) => {
     if (!directory.configured(sub) && !(await runtime.find(sub))) throw notFound(`account ${sub}`);
   };
@@ -53,6 +55,8 @@ export function accountFactorOperations({ directory, runtime, factors, audit }: 
         await assertAccount(sub);
         const removed = await factors.remove(sub, params.id!);
         if (!removed) throw notFound(`factor ${params.id} of account ${sub}`);
+        // Whoever holds the lost factor may have signed in with it: every browser session of the person ends.
+        await credentialStamps.renew(sub);
         audit.factor({ action: 'removed', factorType: removed.type, factorId: removed.id, userId: sub, clientId: actor });
         return { status: 204, change: { id: `${sub}/factors/${removed.id}`, action: 'delete' } };
       },

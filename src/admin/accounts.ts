@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { Account, AccountDirectory } from '../accounts/account-directory.js';
+import type { CredentialStamps } from '../accounts/credential-stamps.js';
 import { hashPassword } from '../accounts/password.js';
 import type { RuntimeAccount, RuntimeAccounts } from '../accounts/runtime-accounts.js';
 import type { UpstreamAccount, UpstreamAccounts } from '../accounts/upstream-accounts.js';
@@ -30,11 +31,13 @@ export interface AccountOperationDependencies {
   endPerson(sub: string): Promise<void>;
   /** Forgets the sign-in factors of an account deleted, so that one made again under its subject starts with none. */
   forgetFactors(sub: string): Promise<void>;
+  /** Where an account's credentials are noted as changed, which ends the browser sessions signed in before. */
+  credentialStamps: CredentialStamps;
 }
 
-export function accountOperations({ directory, runtime, upstream, reservedPrefixes, endPerson, forgetFactors }: AccountOperationDependencies): AdminOperation[] {
+export function accountOperations({ directory, runtime, upstream, reservedPrefixes, endPerson, forgetFactors, credentialStamps }: AccountOperationDependencies): AdminOperation[] {
   const { storedRecord, settle, earlierCreation, assertUsernameFree, written, setUpstreamDisabled, replaceAccount } = accountChanges({
-    directory, runtime, upstream, endPerson,
+    directory, runtime, upstream, endPerson, credentialStamps,
   });
 
   /** Every account, layer by layer: the configuration file's, those made here, then upstream people, each by subject. */
@@ -97,6 +100,8 @@ export function accountOperations({ directory, runtime, upstream, reservedPrefix
           sub, username: body.username, password: await hashPassword(body.password), claims: body.claims, groups: body.groups, disabled: body.disabled,
         };
         await journal.begin(sub, { action: 'create', to: etagOf(versionOf(account)) });
+        // A session of an account deleted under this subject, or of this one's earlier attempt, does not sign this one in.
+        await credentialStamps.renew(sub);
         const created = listed.api(written(await runtime.create(account), sub, body.username));
         return { status: 201, body: created.view, etag: created.etag, headers: location(sub), change: { id: sub, action: 'create' } };
       },

@@ -19,6 +19,7 @@ import { participantOperations } from '../admin/participants.js';
 import { versionedResourceOperations } from '../admin/versioned-resource.js';
 import { PendingChanges } from '../admin/pending-changes.js';
 import { BanList } from '../grants/common/ban-list.js';
+import { CredentialStamps } from '../accounts/credential-stamps.js';
 import { FactorStore } from '../accounts/factors/factor-store.js';
 import { RuntimeAccounts } from '../accounts/runtime-accounts.js';
 import { TrustedIssuers } from '../accounts/trusted-issuers.js';
@@ -114,6 +115,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const runtimeAccounts = new RuntimeAccounts(store, clock);
   const accounts = new AccountDirectory(config.accounts, { runtime: runtimeAccounts, upstream: upstreamAccounts });
   const factors = new FactorStore(store, encryptionKey, clock);
+  const credentialStamps = new CredentialStamps(store);
   const upstreamProviders = new Map(config.upstreamProviders.map((settings) => [
     settings.id,
     new UpstreamProvider(settings, `${config.issuer}${upstreamRedirectPath(settings.id)}`, { logger, clock }),
@@ -127,7 +129,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   const endings = new Endings(grantIndex);
   const apiClients = new ApiClients(store, config.clients);
   const provider = createProvider({
-    config, store, jwks: signingKeys.servedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients, endings, factors,
+    config, store, jwks: signingKeys.servedJwks(), cookieKeys, accounts, render, clock, reservedScopes: ADMIN_SCOPES, grantIndex, apiClients, endings, factors, credentialStamps,
   });
   signingKeys.onChange(() => {
     replaceSigningKeys(provider, signingKeys.servedJwks());
@@ -192,7 +194,7 @@ export async function createStagepass(config: Config, options: StagepassOptions 
     assetRoutes(VIEWS_DIR, webAuthnBrowserBundle()),
     ...signInRoutes({
       provider, accounts, upstreamAccounts, upstreamProviders, render, csrfSecret: cookieKeys[0]!, audit, store, clock,
-      factors, passkeySite: passkeySite(config.issuer, config.passkeys), issuer: config.issuer,
+      factors, credentialStamps, passkeySite: passkeySite(config.issuer, config.passkeys), issuer: config.issuer,
       loginThrottle: new LoginThrottle(store, config.limits.login, clock),
       displayClient: clientDisplayer(config.clients.map((client) => client.client_id), apiClients),
     }),
@@ -202,9 +204,9 @@ export async function createStagepass(config: Config, options: StagepassOptions 
         ...clientOperations({ provider, apiClients, endClient: (id) => endings.endClient(id), reservedScopes: ADMIN_SCOPES }),
         ...accountOperations({
           directory: accounts, runtime: runtimeAccounts, upstream: upstreamAccounts, reservedPrefixes: reservedSubjectPrefixes(config),
-          endPerson: (sub) => endings.endPerson(sub), forgetFactors: (sub) => factors.forget(sub),
+          endPerson: (sub) => endings.endPerson(sub), forgetFactors: (sub) => factors.forget(sub), credentialStamps,
         }),
-        ...accountFactorOperations({ directory: accounts, runtime: runtimeAccounts, factors, audit }),
+        ...accountFactorOperations({ directory: accounts, runtime: runtimeAccounts, factors, audit, credentialStamps }),
         ...groupOperations(groups),
         ...minters.flatMap((minter) => minter.adminResources ?? []).flatMap(versionedResourceOperations),
         ...minters.flatMap((minter) => minter.adminActions ?? []),

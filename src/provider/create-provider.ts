@@ -2,6 +2,7 @@ import { errors, Provider, type ClientMetadata, type Configuration, type KoaCont
 
 import type { AccountDirectory } from '../accounts/account-directory.js';
 import { ACR_LEVELS } from '../accounts/authentication-context.js';
+import type { CredentialStamps } from '../accounts/credential-stamps.js';
 import type { FactorStore } from '../accounts/factors/factor-store.js';
 import { findClient } from '../grants/common/client-authentication.js';
 import { MINTING_POLICY_METADATA } from '../grants/config.js';
@@ -74,6 +75,8 @@ export interface ProviderDependencies {
   endings: Endings;
   /** People's second factors: whether a sign-in an app asks for is one they can give. */
   factors: FactorStore;
+  /** When each account's credentials last changed: a session signed in before is signed out. */
+  credentialStamps: CredentialStamps;
 }
 
 /**
@@ -81,7 +84,7 @@ export interface ProviderDependencies {
  * then call `assertStaticClientsValid`, since clients may list those grants' types.
  */
 export function createProvider({
-  config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex, apiClients, endings, factors,
+  config, store, jwks, cookieKeys, accounts, render, clock, reservedScopes, grantIndex, apiClients, endings, factors, credentialStamps,
 }: ProviderDependencies): Provider {
   const pages = providerPages(render, clientDisplayer(config.clients.map((client) => client.client_id), apiClients));
   const configuration: Configuration & OutsideDocuments = {
@@ -138,7 +141,7 @@ export function createProvider({
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-      policy: withAcrRequirements(signInAgainWhenAccountGone(), (sub) => factors.strongestAcr(sub)),
+      policy: withAcrRequirements(signInAgainWhenAccountGone((sub, loginTs) => credentialStamps.stands(sub, loginTs)), (sub) => factors.strongestAcr(sub)),
     },
     extraClientMetadata: {
       // The minters' policy fields and the resource server mark: only the operator sets them, in

@@ -6,6 +6,7 @@ import { errors, type Provider } from 'oidc-provider';
 import QRCode from 'qrcode';
 
 import type { Account, AccountDirectory } from '../accounts/account-directory.js';
+import type { CredentialStamps } from '../accounts/credential-stamps.js';
 import type { FactorStore, FactorView } from '../accounts/factors/factor-store.js';
 import { otpauthUri } from '../accounts/factors/totp.js';
 import { readForm } from '../http/form-body.js';
@@ -41,6 +42,7 @@ export interface AccountPageDependencies {
   csrfSecret: string;
   issuer: string;
   clock: Clock;
+  credentialStamps: CredentialStamps;
 }
 
 /** The person signed in in this browser, and the sign-in they are. */
@@ -54,14 +56,14 @@ interface Visitor {
  * methods, adds, names and removes passkeys, sets up an authenticator app and makes recovery codes.
  */
 export function accountPageRoutes(deps: AccountPageDependencies): Router {
-  const { provider, accounts, factors, ceremonies, render, audit, loginThrottle, csrfSecret, issuer, clock } = deps;
+  const { provider, accounts, factors, ceremonies, render, audit, loginThrottle, csrfSecret, issuer, clock, credentialStamps } = deps;
   const router = new Router({ prefix: '/account' });
   router.use(renderErrorsAsPage(render));
   const csrfOf = (session: SignedInSession) => createHmac('sha256', csrfSecret).update(`account:${session.id}`).digest('base64url');
 
   const visitor = async (ctx: Context): Promise<Visitor | undefined> => {
     const session = await signedInSession(provider, ctx);
-    const account = session && (await accounts.find(session.accountId));
+    const account = session && (await credentialStamps.stands(session.accountId, session.loginTs)) ? await accounts.find(session.accountId) : undefined;
     return session && account ? { session, account } : undefined;
   };
 

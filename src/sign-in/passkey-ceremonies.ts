@@ -1,3 +1,5 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
 import {
   generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
   type AuthenticationResponseJSON, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON,
@@ -6,6 +8,7 @@ import {
 
 import type { FactorStore, FactorView, StoredPasskey } from '../accounts/factors/factor-store.js';
 import type { ValueStore } from '../store/store.js';
+import type { Clock } from '../time/clock.js';
 
 /** Seconds a person has to answer their authenticator. */
 const CEREMONY_SECONDS = 5 * 60;
@@ -26,18 +29,26 @@ export interface PasskeyProof {
   passkey: StoredPasskey;
 }
 
-const challengeKey = (binding: string) => `webauthn-challenge:${binding}`;
+const usedKey = (challenge: string) => `webauthn-challenge-used:${challenge}`;
+const NONCE_BYTES = 16;
+const MAC_BYTES = 16;
 
 /**
  * The WebAuthn ceremonies (registering a passkey, signing in with one), each challenge bound to
- * what started it (a browser's session, a sign-in's interaction) and taken from the store once:
- * a response answers the challenge of its own binding only, and only once, on any instance.
+ * what started it (a browser's session, a sign-in's interaction) and used once: a response
+ * answers a challenge of its own binding only, made within the last 5 minutes, and only once, on
+ * any instance. A challenge carries its own proof (an HMAC of the binding, its nonce and its time
+ * under a secret every instance shares), so drawing a sign-in page writes nothing; the store
+ * notes a challenge only when it is answered.
  */
 export class PasskeyCeremonies {
   constructor(
     private readonly store: ValueStore,
     private readonly factors: FactorStore,
     private readonly site: PasskeySite,
+    /** Keys the challenges' HMAC; the cookie keys serve, being secret and shared by instances. */
+    private readonly secret: string,
+    private readonly clock: Clock,
   ) {}
 
   /** What the browser asks the authenticator to make: a resident key, user verification required, one the person does not hold yet. */
@@ -51,17 +62,18 @@ export class PasskeyCeremonies {
       attestationType: 'none',
       excludeCredentials: (await this.factors.passkeys(person.sub)).map(({ credentialId, transports }) => ({ id: credentialId, transports })),
       authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+      challenge: this.#newChallenge(binding),
     });
-    await this.store.setValue(challengeKey(binding), options.challenge, CEREMONY_SECONDS);
     return options;
   }
 
   /** Keeps the passkey the browser made, once its response answers this binding's challenge; undefined when it does not verify. */
   async register(binding: string, sub: string, responseJson: string | undefined, name: string): Promise<FactorView | undefined> {
-    const challenge = await this.#takeChallenge(binding);
+    const response = parseJson(responseJson) as RegistrationResponseJSON | undefined;
+    const challenge = await this.#takeChallenge(binding, response?.response?.clientDataJSON);
     if (challenge === undefined) return undefined;
     const verified = await verifyRegistrationResponse({
-      response: parseJson(responseJson) as RegistrationResponseJSON,
+      response: response!,
       expectedChallenge: challenge,
       expectedOrigin: this.site.origins,
       expectedRPID: this.site.rpId,
@@ -84,9 +96,7 @@ export class PasskeyCeremonies {
   async authenticationOptions(binding: string, sub?: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
     const allowCredentials = sub === undefined ? undefined
       : (await this.factors.passkeys(sub)).map(({ credentialId, transports }) => ({ id: credentialId, transports }));
-    const options = await generateAuthenticationOptions({ rpID: this.site.rpId, userVerification: 'required', allowCredentials });
-    await this.store.setValue(challengeKey(binding), options.challenge, CEREMONY_SECONDS);
-    return options;
+    return generateAuthenticationOptions({ rpID: this.site.rpId, userVerification: 'required', allowCredentials, challenge: this.#newChallenge(binding) });
   }
 
   /**
@@ -95,9 +105,9 @@ export class PasskeyCeremonies {
    * moved on. `sub`, when given, is the only person it may be.
    */
   async authenticate(binding: string, responseJson: string | undefined, sub?: string): Promise<PasskeyProof | undefined> {
-    const challenge = await this.#takeChallenge(binding);
     const answer = parseJson(responseJson) as AuthenticationResponseJSON | undefined;
     if (typeof answer?.id !== 'string') return undefined;
+    const challenge = await this.#takeChallenge(binding, answer.response?.clientDataJSON);
     const owner = typeof answer.response?.userHandle === 'string' ? Buffer.from(answer.response.userHandle, 'base64url').toString('utf8') : sub;
     if (challenge === undefined || owner === undefined || (sub !== undefined && owner !== sub)) return undefined;
     const passkey = (await this.factors.passkeys(owner)).find(({ credentialId }) => credentialId === answer.id);
@@ -116,10 +126,33 @@ export class PasskeyCeremonies {
     return { sub: owner, passkey };
   }
 
-  async #takeChallenge(binding: string): Promise<string | undefined> {
-    const challenge = await this.store.getValue(challengeKey(binding));
-    if (challenge === undefined) return undefined;
-    return (await this.store.replaceValue(challengeKey(binding), challenge, undefined)) ? challenge : undefined;
+  /** A challenge for `binding`: a nonce and the time, with their HMAC (the options carry it in base64url). */
+  #newChallenge(binding: string): Uint8Array<ArrayBuffer> {
+    const nonce = randomBytes(NONCE_BYTES);
+    const time = Buffer.alloc(8);
+    time.writeBigUInt64BE(BigInt(this.clock.now()));
+    return new Uint8Array(Buffer.concat([nonce, time, this.#mac(binding, nonce, time)]));
+  }
+
+  #mac(binding: string, nonce: Buffer, time: Buffer): Buffer {
+    return createHmac('sha256', this.secret).update(binding).update(nonce).update(time).digest().subarray(0, MAC_BYTES);
+  }
+
+  /**
+   * The challenge the browser signed (read from its client data; the signature check then holds
+   * it to that), when it is one of ours for `binding`, fresh, and answered for the first time.
+   */
+  async #takeChallenge(binding: string, clientDataJson: unknown): Promise<string | undefined> {
+    if (typeof clientDataJson !== 'string') return undefined;
+    const challenge = (parseJson(Buffer.from(clientDataJson, 'base64url').toString('utf8')) as { challenge?: unknown } | undefined)?.challenge;
+    if (typeof challenge !== 'string') return undefined;
+    const bytes = Buffer.from(challenge, 'base64url');
+    if (bytes.length !== NONCE_BYTES + 8 + MAC_BYTES) return undefined;
+    const [nonce, time, mac] = [bytes.subarray(0, NONCE_BYTES), bytes.subarray(NONCE_BYTES, NONCE_BYTES + 8), bytes.subarray(NONCE_BYTES + 8)];
+    const age = this.clock.now() - Number(time.readBigUInt64BE());
+    if (!timingSafeEqual(mac, this.#mac(binding, nonce, time)) || age < 0 || age > CEREMONY_SECONDS * 1000) return undefined;
+    // Of two answers to one challenge, on any instances, the one that notes it first goes on.
+    return (await this.store.replaceValue(usedKey(challenge), undefined, '1', CEREMONY_SECONDS)) ? challenge : undefined;
   }
 }
 

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Provider } from 'oidc-provider';
 
 import type { AccountDirectory } from '../accounts/account-directory.js';
+import type { CredentialStamps } from '../accounts/credential-stamps.js';
 import type { FactorStore } from '../accounts/factors/factor-store.js';
 import type { UpstreamAccounts } from '../accounts/upstream-accounts.js';
 import type { PageRenderer } from '../http/page-renderer.js';
@@ -36,7 +37,8 @@ export interface SignInDependencies {
   clock: Clock;
   /** People's passkeys, authenticator apps and recovery codes. */
   factors: FactorStore;
-
+  /** When each account's credentials last changed: the account page takes no session signed in before. */
+  credentialStamps: CredentialStamps;
   /** Where passkeys are made for and used. */
   passkeySite: PasskeySite;
   issuer: string;
@@ -51,7 +53,7 @@ export interface SignInDependencies {
 export function signInRoutes(deps: SignInDependencies): Router[] {
   const { provider, render } = deps;
   const interactions = new Interactions(provider, deps.csrfSecret);
-  const ceremonies = new PasskeyCeremonies(deps.store, deps.factors, deps.passkeySite);
+  const ceremonies = new PasskeyCeremonies(deps.store, deps.factors, deps.passkeySite, deps.csrfSecret, deps.clock);
   const shownClient = clientOnPage(provider, deps.displayClient);
   const secondFactor = secondFactorStep({ ...deps, interactions, ceremonies, loginPage: (ctx, interaction, error) => login.page(ctx, interaction, error) });
   const login = loginStep({

@@ -1,4 +1,7 @@
-import { CheckInLicenseCommand, CheckoutLicenseCommand, GetLicenseUsageCommand, LicenseManagerClient, ResourceNotFoundException } from '@aws-sdk/client-license-manager';
+import {
+  CheckInLicenseCommand, CheckoutBorrowLicenseCommand, CheckoutLicenseCommand, GetLicenseUsageCommand, LicenseManagerClient, ResourceNotFoundException,
+} from '@aws-sdk/client-license-manager';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/observability/logger.js';
@@ -20,7 +23,7 @@ beforeAll(async () => {
     redis: true,
     logger: createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) } }),
     config: {
-      licenses: [leaseLicense('watched'), leaseLicense('forced'), leaseLicense('lapsing')],
+      licenses: [leaseLicense('watched'), leaseLicense('forced'), leaseLicense('lapsing'), leaseLicense('rotated')],
       clients: [...CLIENTS_WITH_ADMINS, ...Object.values(LICENSE_CLIENTS)],
     },
   });
@@ -74,5 +77,21 @@ describe('operators', () => {
     server.clock.advance(16 * 60_000);
     expect((await leasesOf('lapsing')).body.items).toEqual([]);
     expect(auditOf(lease.LicenseConsumptionToken!)).toEqual(['lease_checkout', 'lease_expiry']);
+  });
+
+  it('a rotation of the signing keys signs new leases with the new RSA key, and a borrowed lease\'s token still verifies offline until it ends', async () => {
+    const borrow = () => lm().send(new CheckoutBorrowLicenseCommand({
+      LicenseArn: leaseLicenseArn('rotated'), Entitlements: [{ Name: 'seats', Unit: 'Count' }], DigitalSignatureMethod: 'JWT_PS384', ClientToken: crypto.randomUUID(),
+    }));
+    const before = await borrow();
+    const [, rs256] = await server.stagepass.signingKeys.rotate();
+    server.clock.advance(61 * 60_000);
+    await server.stagepass.signingKeys.refresh();
+    const after = await borrow();
+    expect(decodeProtectedHeader(after.SignedToken!).kid).toBe(`${rs256!.kid}.ps384`);
+    const jwks = createRemoteJWKSet(new URL(`${server.issuer}/jwks`));
+    for (const { SignedToken } of [before, after]) {
+      expect((await jwtVerify(SignedToken!, jwks, { algorithms: ['PS384'], currentDate: new Date(server.clock.now()) })).payload.license_arn).toBe(leaseLicenseArn('rotated'));
+    }
   });
 });

@@ -23,6 +23,7 @@ beforeAll(async () => {
         leaseLicense('per-person', { entitlements: [{ name: 'seats', unit: 'Count', maxCount: 10, maxCountPerPerson: 2 }] }),
         leaseLicense('rate', { maxCheckoutsPerPersonPerMinute: 2, entitlements: [{ name: 'seats', unit: 'Count', maxCount: 100 }] }),
         leaseLicense('no-borrow', { consumption: { provisional: { maxTimeToLiveInMinutes: 15 } } }),
+        leaseLicense('no-early', { consumption: { provisional: { maxTimeToLiveInMinutes: 15 }, borrow: { allowEarlyCheckIn: false, maxTimeToLiveInMinutes: 60 } } }),
       ],
       clients: Object.values(LICENSE_CLIENTS),
     },
@@ -164,6 +165,18 @@ describe('CheckoutBorrowLicense', () => {
     });
     await lm.send(new CheckInLicenseCommand({ LicenseConsumptionToken: borrowed.LicenseConsumptionToken }));
     expect(await seatsConsumed('borrow')).toBe('0');
+  });
+
+  it('a borrowed lease is checked in early only where the license allows it, and otherwise frees its units when it ends', async () => {
+    const borrowed = await lm.send(new CheckoutBorrowLicenseCommand({
+      LicenseArn: leaseLicenseArn('no-early'), Entitlements: [{ Name: 'seats', Unit: 'Count', Value: '3' }], DigitalSignatureMethod: 'JWT_PS384', ClientToken: crypto.randomUUID(),
+    }));
+    const early = lm.send(new CheckInLicenseCommand({ LicenseConsumptionToken: borrowed.LicenseConsumptionToken }));
+    await expect(early).rejects.toBeInstanceOf(ConflictException);
+    await expect(early).rejects.toMatchObject({ message: expect.stringContaining('checked in early') });
+    expect(await seatsConsumed('no-early')).toBe('3');
+    server.clock.advance(61 * MINUTE);
+    expect(await seatsConsumed('no-early')).toBe('0');
   });
 
   it('refuses another signature method, and a license that does not lend', async () => {

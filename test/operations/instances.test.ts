@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
+import { hashPassword } from '../../src/accounts/password.js';
 import { startChildStagepass, type ChildStagepass } from '../support/child-stagepass.js';
 import { approveDevice, authorizationCodeTokens } from '../support/flows.js';
 import { LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, mint, ROLE } from '../support/minters.js';
@@ -7,11 +8,14 @@ import { basicAuth, postForm } from '../support/relying-party.js';
 import { formsIn, ScriptedUser } from '../support/scripted-user.js';
 import { sleep } from '../support/sleep.js';
 import { CLIENTS, newKeysDir, REDIRECT_URI, uniqueRedisPrefix, USERS } from '../support/stagepass.js';
+import { authenticatorCode } from '../support/totp.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const SERVICE_RATE = 4;
 const LARGE_LICENSE_LIMIT = 3;
 const MAX_FAILURES_PER_ACCOUNT = 5;
+/** Who sets up second factors across the two instances. */
+const TESS = { sub: 'sub-tess', username: 'tess', password: 'tess tests two instances', claims: {} };
 
 let a: ChildStagepass;
 let b: ChildStagepass;
@@ -25,6 +29,7 @@ beforeAll(async () => {
       clients: [...Object.values(CLIENTS), LICENSE_CLIENTS.backend, LICENSE_CLIENTS.other],
       licenses: [{ arn: LICENSES.small, maxTokens: 10 }, { arn: LICENSES.large, maxTokens: LARGE_LICENSE_LIMIT }],
       limits: { tokensPerSecond: { client_credentials: SERVICE_RATE }, login: { maxFailuresPerAccount: MAX_FAILURES_PER_ACCOUNT, maxFailuresPerIp: 1000 } },
+      accounts: await Promise.all([USERS.alice, TESS].map(async (person) => ({ ...person, password: await hashPassword(person.password) }))),
     },
   };
   // One after the other: the first creates the keys both share.
@@ -139,5 +144,47 @@ describe('two server processes on one Redis behave as one', () => {
     expect(checked).toBe(MAX_FAILURES_PER_ACCOUNT);
     expect(burst.filter((answer) => answer.status === 429)).toHaveLength(50 - checked);
     expect((await signIn(b, USERS.alice.password)).status).toBe(429);
+  });
+
+  it('second factors set up on one instance sign in on the other, and a code used on one is refused on the other', async () => {
+    const tess = new ScriptedUser();
+    let page = await tess.submit(await tess.visit(`${a.issuer}/account`), '/login', { username: TESS.username, password: TESS.password });
+    page = await tess.submit(page, '/account/totp');
+    const secret = /data-totp-secret>([A-Z2-7]+)</.exec(page.html)![1]!;
+    const code = authenticatorCode(secret, Date.now());
+    // Set up on A, confirmed on B: the pending key is in the store both share.
+    const postTo = (instance: ChildStagepass, from: typeof page, suffix: string, fields: Record<string, string>) => {
+      const form = formsIn(from.html).find((f) => f.action.endsWith(suffix))!;
+      return tess.visit(`${instance.issuer}${new URL(form.action, from.url).pathname}`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...form.fields, ...fields }),
+      });
+    };
+    const confirmed = await postTo(b, page, '/account/totp/confirm', { code });
+    expect(confirmed.html).toContain('Authenticator app set up.');
+    const recovery = await tess.submit(confirmed, '/account/recovery-codes');
+    const [recoveryCode] = [...recovery.html.matchAll(/<li><code>([^<]+)<\/code>/g)].map(([, found]) => found!);
+
+    // A new browser signs in on A: the code B accepted is refused; the recovery code made on A signs in on B, once.
+    const secondStep = async () => {
+      const user = new ScriptedUser();
+      const signIn = await user.visit(`${a.issuer}/auth?${new URLSearchParams({
+        client_id: CLIENTS.confidential.client_id, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI,
+      })}`);
+      const asked = await user.submit(signIn, '/login', { username: TESS.username, password: TESS.password });
+      expect(asked.html).toContain('Confirm it is you');
+      return { user, asked };
+    };
+    const first = await secondStep();
+    const replayed = await first.user.submit(first.asked, '/second-factor', { code });
+    expect(replayed.html).toContain('That code was used already');
+    const onB = async (attempt: Awaited<ReturnType<typeof secondStep>>) => {
+      const form = formsIn(attempt.asked.html).find((f) => f.action.endsWith('/second-factor'))!;
+      return attempt.user.visit(`${b.issuer}${new URL(form.action, attempt.asked.url).pathname}`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...form.fields, code: recoveryCode! }),
+      });
+    };
+    // Accepted on B, which hands the sign-in back to A's authorization endpoint, where it began.
+    expect((await onB(first)).url).toMatch(new RegExp(`^${a.issuer}/auth/`));
+    expect((await onB(await secondStep())).status).toBe(401);
   });
 });

@@ -18,6 +18,7 @@ import { licenseTokenRoutes } from './token-routes.js';
 import { LicenseTokenRegistry } from './token-registry.js';
 import { LeaseService } from './leases/lease-service.js';
 import { leaseAdminActions } from './leases/lease-admin.js';
+import { auditLeases } from './leases/lease-audit.js';
 import { publishUsage } from './leases/lease-metrics.js';
 import { rightsOfClient } from '../common/rights.js';
 import { LICENSE_RIGHTS_FIELDS } from './policy.js';
@@ -49,14 +50,7 @@ export const licenseMinter = defineMinter<LicenseConfig[]>({
       },
     };
     const exchange = licenseExchangeService({ issuer, serverKey, sources, now });
-    const leases = new LeaseService({
-      issuer, licenses, store, bans, leaseKey, clock,
-      onEvent: (event, lease, actor) => audit.lease({
-        event, licenseArn: lease.licenseArn, lease: lease.token, kind: lease.kind, clientId: lease.clientId,
-        ...(lease.person === undefined ? {} : { userId: lease.person }), ...(lease.nodeId === undefined ? {} : { nodeId: lease.nodeId }),
-        entitlements: lease.entitlements.map(({ Name, Value }) => `${Name}:${Value}`), ...(actor === undefined ? {} : { actor }),
-      }),
-    });
+    const leases = new LeaseService({ issuer, licenses, store, bans, leaseKey, clock, onEvent: auditLeases(audit) });
     publishUsage(metrics, licenses, leases);
     const credentials = new RoleCredentials(store, clock);
     const roles = new RoleService({ issuer, serverKey, sources, credentials, clock });

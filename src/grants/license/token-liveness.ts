@@ -38,7 +38,9 @@ export async function heldLicenseToken(tokenId: string, { registry, licenses, ba
   if (record.person !== undefined) {
     await bans.refuse(record.person, arn);
     const person = await people.findNow(record.person, record.groups ?? []);
-    if (!allows(person.rights, LICENSE_RIGHTS.licenseArns, arn)) throw accessDenied(describe`this person no longer holds license ${arn} through their groups`);
+    // Membership is what is asked here, not how strongly they signed in: the token was minted after a sign-in its groups asked for.
+    const held = [person.rights, ...person.withheld.map(({ rights }) => rights)];
+    if (!held.some((rights) => allows(rights, LICENSE_RIGHTS.licenseArns, arn))) throw accessDenied(describe`this person no longer holds license ${arn} through their groups`);
   }
   return record;
 }

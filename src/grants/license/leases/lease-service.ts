@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import type { LeaseSigningKey } from '../../../keys/server-signing-key.js';
 import type { LeaseStore, ValueStore } from '../../../store/store.js';
 import type { Clock } from '../../../time/clock.js';
@@ -9,6 +7,9 @@ import type { EntitlementConfig } from '../entitlements.js';
 import type { LicenseDirectory } from '../license-directory.js';
 import { holderOf, licenseOfConsumptionToken, newConsumptionToken, type EntitlementData, type LeaseKind, type LeaseRecord } from './lease-record.js';
 import { refuse } from './lease-refusal.js';
+import {
+  assertCheckInAllowed, defined, entitlementCounter, entitlementOf, notLive, personCounter, refusedUnits, replayed, sha256,
+} from './lease-rules.js';
 import type { CheckInLicenseInput, CheckoutBorrowLicenseInput, CheckoutLicenseInput, ExtendLicenseConsumptionInput, RequestedEntitlement } from './lease-request.js';
 import { encodeLeaseToken } from './lease-token.js';
 
@@ -46,8 +47,6 @@ export interface EntitlementUsage {
   consumed: number;
 }
 
-const entitlementCounter = (name: string) => `entitlement:${name}`;
-const personCounter = (holder: string, name: string) => `person:${holder}:${name}`;
 
 /**
  * Leases on a license's entitlements: checkouts take all their units or none, on every instance
@@ -214,43 +213,4 @@ export class LeaseService {
   #ended(records: string[]): void {
     for (const record of records) this.deps.onEvent('expiry', JSON.parse(record) as LeaseRecord);
   }
-}
-
-function entitlementOf(license: LicenseConfig, { Name, Unit, Value }: RequestedEntitlement, index: number): { entitlement: EntitlementConfig; units: number } {
-  const entitlement = license.entitlements.find(({ name }) => name === Name);
-  if (!entitlement) throw refuse('ValidationException', `Entitlements.${index}.Name: license ${license.arn} has no entitlement ${Name}`);
-  if (entitlement.unit !== Unit) throw refuse('ValidationException', `Entitlements.${index}.Unit must be ${entitlement.unit}, the unit of entitlement ${Name}`);
-  return { entitlement, units: Value === undefined ? 1 : Number(Value) };
-}
-
-function assertCheckInAllowed(license: LicenseConfig, lease: LeaseRecord): void {
-  if (lease.kind === 'BORROW' && !license.consumption.borrow?.allowEarlyCheckIn) {
-    throw refuse('ConflictException', `license ${license.arn} does not allow a borrowed lease to be checked in early; it ends at ${lease.expiration}`);
-  }
-  const fixed = lease.entitlements.find(({ Name }) => license.entitlements.find(({ name }) => name === Name)?.allowCheckIn === false);
-  if (fixed) throw refuse('ConflictException', `entitlement ${fixed.Name} of license ${license.arn} does not allow check-in${lease.expiration ? `; the lease ends at ${lease.expiration}` : ''}`);
-}
-
-function refusedUnits(license: LicenseConfig, counter: string, holder: string) {
-  const name = counter.slice(counter.startsWith('person:') ? `person:${holder}:`.length : 'entitlement:'.length);
-  const entitlement = license.entitlements.find((e) => e.name === name)!;
-  return counter.startsWith('person:')
-    ? refuse('NoEntitlementsAllowedException', `this person already holds ${entitlement.maxCountPerPerson} of ${entitlement.name}, the most one person may hold; check one in first`)
-    : refuse('NoEntitlementsAllowedException', `entitlement ${entitlement.name} of license ${license.arn} has fewer units free than asked for (${entitlement.maxCount} in all)`);
-}
-
-function replayed(value: string, fingerprint: string): LeaseRecord {
-  const claimed = JSON.parse(value) as { fingerprint: string; record: LeaseRecord };
-  if (claimed.fingerprint !== fingerprint) throw refuse('ValidationException', 'ClientToken was already used with another request in the last 10 minutes');
-  return claimed.record;
-}
-
-const notLive = (token: string) => refuse('ResourceNotFoundException', `no live lease ${token} of this caller: it ended, was checked in, or never was`);
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('base64url');
-}
-
-function defined<T extends Record<string, unknown>>(fields: T): Partial<T> {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
