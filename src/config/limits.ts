@@ -29,6 +29,10 @@ export const limitsSchema = z.strictObject({
     'device authorization requests (`POST /device/auth`, SSO OIDC StartDeviceAuthorization) per minute from one address',
     60,
   ),
+  unsignedAwsCallsPerMinutePerAddress: perAddress(
+    'calls the AWS-compatible APIs take without a signature (STS AssumeRoleWithWebIdentity, `POST /aws/sts`) per minute from one address',
+    60,
+  ),
   login: z.strictObject({
     maxFailuresPerAccount: z.int().min(1).max(1000).default(5).meta({ description: 'failed sign-ins that lock an account out, from every address' }),
     maxFailuresPerIp: z.int().min(1).max(10_000).default(20).meta({ description: 'failed sign-ins that lock an address out, for every account' }),
