@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { describe, invalidGrant, MintingError, resourceLimitExceeded } from '../common/minting-error.js';
 import type { Admission, AdmissionOutcome, IvsParticipant } from './participant-directory.js';
-import { participantsOf, PUBLISHERS } from './participant-directory.js';
+import { admittedAs, participantsOf, PUBLISHERS } from './participant-directory.js';
 
 /** IVS itself allows 12 publishers per stage, and (adjustably) 10,000 subscribers. */
 const MAX_LIMIT = 100_000;
@@ -12,7 +12,7 @@ export const stageAdmissionFields = {
   maxParticipants: z.int().min(1).max(MAX_LIMIT).optional().meta({ description: 'the most live participants the stage admits at once' }),
   maxPublishers: z.int().min(1).max(MAX_LIMIT).optional().meta({ description: 'the most live participants that may PUBLISH at once' }),
   onePerPerson: z.enum(['reject', 'replace']).optional().meta({
-    description: 'one live participant per person (the token\'s user id): `reject` refuses a second, `replace` admits it and disconnects the older',
+    description: 'one live participant per person (the subject token\'s person, or the user id a client minting for itself names): `reject` refuses a second, `replace` admits it and disconnects the older',
   }),
 };
 
@@ -24,7 +24,7 @@ export type StageAdmission = { maxParticipants?: number; maxPublishers?: number;
  * change) is counted once more only against the publishers, should it add PUBLISH.
  */
 export function admissionOf(stage: StageAdmission, participant: IvsParticipant, first: boolean): Admission {
-  const person = participant.userId;
+  const person = admittedAs(participant);
   const perPerson = first && person !== undefined ? stage.onePerPerson : undefined;
   return {
     limits: [

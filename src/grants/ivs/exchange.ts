@@ -9,7 +9,7 @@ import type { People } from '../common/people.js';
 import { admissionOf, admissionRefusal } from './admission.js';
 import { participantToken, type IvsParticipantToken } from './participant-answer.js';
 import type { KeepOuts } from './keep-out.js';
-import type { IvsParticipant, IvsParticipantDirectory } from './participant-directory.js';
+import { admittedAs, type IvsParticipant, type IvsParticipantDirectory } from './participant-directory.js';
 import type { IvsSigningKey } from './participant-token.js';
 import { capabilitiesAllowedNow } from './policy.js';
 import { validateIvsExchange, type IvsExchangeRequest, type IvsTokenInput } from './request.js';
@@ -56,7 +56,7 @@ export function participantExchange(deps: IvsParticipantDependencies) {
     const decider = await deciderOf(participant, caller, deps);
     if (participant.ended) throw invalidGrant(describe`the participant ${endingOf(participant)}`);
     await deps.bans.refuse(participant.userId, participant.resource);
-    await deps.keepOuts.refuse(participant.userId, participant.resource);
+    await deps.keepOuts.refuse(admittedAs(participant), participant.resource);
     const stage = await deps.stages.find(participant.resource);
     if (!stage) throw invalidGrant(describe`stage ${participant.resource} no longer exists on this server`);
 

@@ -10,7 +10,7 @@ import { admissionOf, admissionRefusal } from './admission.js';
 import { MAX_KEEP_OUT_SECONDS } from './config.js';
 import type { KeepOuts } from './keep-out.js';
 import { participantToken, type IvsParticipantToken } from './participant-answer.js';
-import type { IvsParticipant, IvsParticipantDirectory } from './participant-directory.js';
+import { admittedAs, type IvsParticipant, type IvsParticipantDirectory } from './participant-directory.js';
 import type { IvsSigningKey } from './participant-token.js';
 import { authorizeModeration, capabilitiesOn } from './policy.js';
 import { attributesSchema, capabilitiesSchema } from './request.js';
@@ -90,9 +90,10 @@ export class IvsModeration {
     const at = new Date(this.deps.now() * 1000).toISOString();
     const by = byOf(moderator);
     await this.deps.participants.end(participant, { how: 'disconnected', at, by, ...(reason === undefined ? {} : { reason }) });
-    if (participant.userId !== undefined) {
+    const keptOut = admittedAs(participant);
+    if (keptOut !== undefined) {
       const until = new Date((this.deps.now() + keepOutSeconds) * 1000).toISOString();
-      await this.deps.keepOuts.keepOut(participant.resource, participant.userId, { participantId: id, by, at, until, ...(reason === undefined ? {} : { reason }) }, keepOutSeconds);
+      await this.deps.keepOuts.keepOut(participant.resource, keptOut, { participantId: id, by, at, until, ...(reason === undefined ? {} : { reason }) }, keepOutSeconds);
     }
     this.#audit('disconnect', participant, actorOf(moderator), { keepOutSeconds, ...(reason === undefined ? {} : { reason }), ...(ip === undefined ? {} : { ip }) });
     this.deps.disconnected(participant, reason);

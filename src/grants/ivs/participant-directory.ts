@@ -24,6 +24,16 @@ export type AdmissionOutcome =
 export const PUBLISHERS = 'publishers';
 export const participantsOf = (person: string) => `person:${person}`;
 
+/**
+ * Whom per-person admission and keep-outs hold: the verified person (a subject token's sub), or
+ * else the user id a client chose when minting for itself, named within that client so that it
+ * never stands for a real person nor for another client's user.
+ */
+export function admittedAs({ person, userId, clientId }: Pick<IvsParticipant, 'person' | 'userId' | 'clientId'>): string | undefined {
+  if (person !== undefined) return person;
+  return userId === undefined ? undefined : `client:${clientId}:${userId}`;
+}
+
 /** Which stage a participant is on: the roster is the stage's, and an id alone must find it. */
 const stageKey = (participantId: string) => `ivs-participant-stage:${participantId}`;
 /** The participants a client minted, and those minted for a person: ended with the client or the person's account. */
@@ -90,7 +100,7 @@ export class IvsParticipantDirectory {
 
   async #enrol(participant: IvsParticipant, { limits, displacing }: Admission, as: 'join' | 'renew', expiresIn: number): Promise<AdmissionOutcome> {
     const { live: _live, ...record } = participant;
-    const person = participant.userId;
+    const person = admittedAs(participant);
     const outcome = await this.store.enrol({
       roster: participant.resource,
       member: participant.id,
