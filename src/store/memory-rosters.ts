@@ -18,11 +18,12 @@ export class MemoryRosters implements Rosters {
 
   constructor(private readonly clock: Clock) {}
 
-  async enrol({ roster: name, member, value, subsets, expiresIn, as, limits, displacing }: Enrolment): Promise<EnrolmentOutcome> {
+  async enrol({ roster: name, member, value, subsets, expiresIn, as, limits, displacing, replacing }: Enrolment): Promise<EnrolmentOutcome> {
     const roster = this.#roster(name);
     const current = roster.get(member);
     if (as === 'join' && current) return { outcome: 'exists' };
     if (as === 'renew' && !current?.live) return { outcome: 'not_live' };
+    if (replacing !== undefined && current?.value !== replacing) return { outcome: 'changed' };
     const others = [...roster].filter(([id, entry]) => id !== member && entry.live);
     const displaced = displacing === undefined ? [] : others.filter(([, entry]) => entry.subsets.includes(displacing)).map(([id]) => id);
     for (const { subset, limit } of limits.filter((each) => each.subset === null || subsets.includes(each.subset))) {

@@ -24,8 +24,9 @@ end`;
 export const ROSTER_SCRIPTS = {
   /**
    * ARGV: member, record, now and end (epoch milliseconds), lifetime (seconds), 'join' or 'renew',
-   * the displacing subset or '', the subsets (JSON list), the limits (JSON list of [subset or '', limit]).
-   * Answers {'enrolled', displaced…}, {'limit_reached', subset or ''}, {'not_live'} or {'exists'}.
+   * the displacing subset or '', the subsets (JSON list), the limits (JSON list of [subset or '', limit]),
+   * '1' and the record a renewal replaces, or '0'.
+   * Answers {'enrolled', displaced…}, {'limit_reached', subset or ''}, {'not_live'}, {'changed'} or {'exists'}.
    */
   enrol: {
     numberOfKeys: 1,
@@ -35,6 +36,7 @@ redis.call('ZREMRANGEBYSCORE', live, '-inf', now)
 redis.call('ZREMRANGEBYSCORE', records, '-inf', now)
 if ARGV[6] == 'join' and redis.call('EXISTS', base .. 'rec:' .. member) == 1 then return {'exists'} end
 if ARGV[6] == 'renew' and not redis.call('ZSCORE', live, member) then return {'not_live'} end
+if ARGV[10] == '1' and redis.call('GET', base .. 'rec:' .. member) ~= ARGV[11] then return {'changed'} end
 local displaced = {}
 if ARGV[7] ~= '' then
   local set = setOf(ARGV[7])
@@ -97,17 +99,18 @@ return redis.call('ZRANGEBYSCORE', records, '(' .. ARGV[1], '+inf')`,
 } as const;
 
 /** The script's arguments for an enrolment. */
-export function enrolArguments({ member, value, expiresIn, as, displacing, subsets, limits }: Enrolment, now: number): (string | number)[] {
+export function enrolArguments({ member, value, expiresIn, as, displacing, subsets, limits, replacing }: Enrolment, now: number): (string | number)[] {
   return [
     member, value, now, now + expiresIn * 1000, expiresIn, as, displacing ?? '',
     JSON.stringify(subsets), JSON.stringify(limits.map(({ subset, limit }) => [subset ?? '', limit])),
+    ...(replacing === undefined ? ['0', ''] : ['1', replacing]),
   ];
 }
 
 export function enrolmentOutcome([outcome, ...rest]: string[]): EnrolmentOutcome {
   if (outcome === 'enrolled') return { outcome, displaced: rest };
   if (outcome === 'limit_reached') return { outcome, subset: rest[0] === '' || rest[0] === undefined ? null : rest[0] };
-  return { outcome: outcome as 'not_live' | 'exists' };
+  return { outcome: outcome as 'not_live' | 'changed' | 'exists' };
 }
 
 export function rosterEntryOf(member: string, answer: [string, string, string] | null, now: number): RosterEntry | undefined {

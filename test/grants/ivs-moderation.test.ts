@@ -81,6 +81,20 @@ describe('promote and demote a live participant', () => {
     expect(asked.body.error_description).toMatch(/may not hold PUBLISH/);
   });
 
+  it('a demotion made while the participant\'s app exchanges its token on both instances stands: no exchange undoes it', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const joined = await a.join('host');
+      const id = participantIdOf(joined);
+      const exchanges = Array.from({ length: 8 }, (_, i) =>
+        mint(i % 2 === 0 ? a.server.issuer : b.issuer, STAGE_APP, IVS_GRANT, { participant_token: tokenOf(joined), ...a.asPerson('host') }));
+      const [demoted] = await Promise.all([a.admin.put(`/participants/${id}`, { capabilities: ['SUBSCRIBE'] }), ...exchanges]);
+      expect(demoted.status).toBe(200);
+      expect((await a.admin.get(`/participants/${id}`)).body).toMatchObject({ capabilities: ['SUBSCRIBE'], moderated_capabilities: ['SUBSCRIBE'] });
+      const asked = await exchangeOnB('host', tokenOf(joined), { capabilities: 'PUBLISH SUBSCRIBE' });
+      expect(asked.body.error_description).toMatch(/may not hold PUBLISH/);
+    }
+  });
+
   it('a promotion never goes beyond the rights of the client that minted the participant', async () => {
     const minted = await mint(a.server.issuer, MINTING_CLIENTS.viewerBackend, IVS_GRANT, { stage_arn: STAGES.main.arn, user_id: 'fan-1', capabilities: 'SUBSCRIBE' });
     const refused = await a.admin.put(`/participants/${participantIdOf(minted)}`, { capabilities: ['PUBLISH'] });

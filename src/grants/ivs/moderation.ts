@@ -6,7 +6,7 @@ import { accessDenied, describe, invalidGrant, invalidTarget } from '../common/m
 import type { MintingCaller } from '../common/minting-service.js';
 import type { ParticipantRoll } from '../common/participants.js';
 import { validate } from '../common/param-schema.js';
-import { admissionOf, admissionRefusal } from './admission.js';
+import { admissionOf, admissionRefusal, CHANGED, renewing } from './admission.js';
 import { MAX_KEEP_OUT_SECONDS } from './config.js';
 import type { KeepOuts } from './keep-out.js';
 import { participantToken, type IvsParticipantToken } from './participant-answer.js';
@@ -57,7 +57,12 @@ export class IvsModeration {
   constructor(private readonly deps: ModerationDependencies) {}
 
   async change(id: string, asked: Readonly<Record<string, unknown>>, moderator: Moderator, ip?: string): Promise<IvsParticipantToken> {
-    const { capabilities, attributes } = validate(changeSchema, asked);
+    const change = validate(changeSchema, asked);
+    return renewing(() => this.#changeOnce(id, change, moderator, ip));
+  }
+
+  /** The change made to the participant as it is read now; CHANGED when someone wrote it in between. */
+  async #changeOnce(id: string, { capabilities, attributes }: z.infer<typeof changeSchema>, moderator: Moderator, ip?: string): Promise<IvsParticipantToken | typeof CHANGED> {
     const participant = await this.#moderated(id, moderator);
     if (!participant.live) throw invalidGrant(describe`participant ${id} is no longer live on stage ${participant.resource}`);
     const granted = capabilities ?? participant.capabilities;
@@ -74,7 +79,8 @@ export class IvsModeration {
     };
     const stage = await this.deps.stages.find(participant.resource);
     if (!stage) throw invalidGrant(describe`stage ${participant.resource} no longer exists on this server`);
-    const admitted = await this.deps.participants.renew(changed, admissionOf(stage, changed, false));
+    const admitted = await this.deps.participants.renew(participant, changed, admissionOf(stage, changed, false));
+    if (admitted.outcome === 'changed') return CHANGED;
     if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, participant.resource, stage);
     this.#audit('change', changed, actorOf(moderator), { capabilities: changed.capabilities, ...(ip === undefined ? {} : { ip }) });
     return participantToken(changed, stage, this.deps.signingKey, duration);

@@ -18,7 +18,9 @@ export interface Admission {
 export type AdmissionOutcome =
   | { outcome: 'admitted'; replaced: string[] }
   | { outcome: 'limit_reached'; subset: string | null }
-  | { outcome: 'not_live' };
+  | { outcome: 'not_live' }
+  /** A renewal made from a record someone has rewritten since: decide again from the new one. */
+  | { outcome: 'changed' };
 
 /** The subsets of a stage's roster: its publishers, and each person's participants. */
 export const PUBLISHERS = 'publishers';
@@ -54,16 +56,19 @@ export class IvsParticipantDirectory {
     await this.store.setValue(stageKey(participant.id), participant.resource, lifetime);
     await this.store.addToSet(ofClientKey(participant.clientId), participant.id, lifetime);
     if (participant.person !== undefined) await this.store.addToSet(ofPersonKey(participant.person), participant.id, lifetime);
-    return this.#enrol(participant, admission, 'join', lifetime);
+    return this.#enrol(participant, admission, 'join', lifetime, undefined);
   }
 
-  /** The participant with a new token (new capabilities, attributes, expiry), if it is still live and the limits allow it. */
-  async renew(participant: IvsParticipant, admission: Admission): Promise<AdmissionOutcome> {
+  /**
+   * The participant with a new token (new capabilities, attributes, expiry), if it is still live,
+   * still as `read` (no one wrote it since) and the limits allow it.
+   */
+  async renew(read: IvsParticipant, participant: IvsParticipant, admission: Admission): Promise<AdmissionOutcome> {
     const lifetime = secondsLeft(participant);
     await this.store.extendValue(stageKey(participant.id), lifetime);
     await this.store.addToSet(ofClientKey(participant.clientId), participant.id, lifetime);
     if (participant.person !== undefined) await this.store.addToSet(ofPersonKey(participant.person), participant.id, lifetime);
-    return this.#enrol(participant, admission, 'renew', lifetime);
+    return this.#enrol(participant, admission, 'renew', lifetime, recordOf(read));
   }
 
   /** Takes a live participant off its stage's counts, saying how; false when it was no longer recorded. */
@@ -98,18 +103,18 @@ export class IvsParticipantDirectory {
     return { items: entries.map(participantOf), more };
   }
 
-  async #enrol(participant: IvsParticipant, { limits, displacing }: Admission, as: 'join' | 'renew', expiresIn: number): Promise<AdmissionOutcome> {
-    const { live: _live, ...record } = participant;
+  async #enrol(participant: IvsParticipant, { limits, displacing }: Admission, as: 'join' | 'renew', expiresIn: number, replacing: string | undefined): Promise<AdmissionOutcome> {
     const person = admittedAs(participant);
     const outcome = await this.store.enrol({
       roster: participant.resource,
       member: participant.id,
-      value: JSON.stringify(record),
+      value: recordOf(participant),
       subsets: [...(participant.capabilities.includes('PUBLISH') ? [PUBLISHERS] : []), ...(person === undefined ? [] : [participantsOf(person)])],
       expiresIn,
       as,
       limits,
       ...(displacing === undefined ? {} : { displacing }),
+      ...(replacing === undefined ? {} : { replacing }),
     });
     if (outcome.outcome === 'enrolled') return { outcome: 'admitted', replaced: outcome.displaced };
     if (outcome.outcome === 'exists') throw new Error(`participant ${participant.id} is recorded already`);
@@ -120,6 +125,12 @@ export class IvsParticipantDirectory {
 /** Whole seconds until the participant's token expires, at least one. */
 function secondsLeft({ issuedAt, expiresAt }: Participant): number {
   return Math.max(1, Math.round((Date.parse(expiresAt) - Date.parse(issuedAt)) / 1000));
+}
+
+/** The participant as its roster stores it; read back (participantOf) and written again, the same text. */
+function recordOf(participant: IvsParticipant): string {
+  const { live: _live, ...record } = participant;
+  return JSON.stringify(record);
 }
 
 function participantOf({ value, live }: RosterEntry): IvsParticipant {

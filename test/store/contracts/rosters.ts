@@ -63,6 +63,15 @@ export function rostersContract(it: ContractTest): void {
     expect(await store.enrol(enrolment('never', { as: 'renew' }))).toEqual({ outcome: 'not_live' });
   });
 
+  it('a renewal made from a record someone has since rewritten is refused and changes nothing', async ({ backend: { store } }) => {
+    await store.enrol(enrolment('host'));
+    expect(await store.enrol(enrolment('host', { as: 'renew', value: 'demoted', replacing: 'record of host' }))).toMatchObject({ outcome: 'enrolled' });
+    expect(await store.enrol(enrolment('host', { as: 'renew', value: 'stale', replacing: 'record of host' }))).toEqual({ outcome: 'changed' });
+    expect((await store.rosterEntry(STAGE, 'host'))!.value).toBe('demoted');
+    const racing = await Promise.all(Array.from({ length: 10 }, (_, i) => store.enrol(enrolment('host', { as: 'renew', value: `renewal ${i}`, replacing: 'demoted' }))));
+    expect(racing.filter(({ outcome }) => outcome === 'enrolled')).toHaveLength(1);
+  });
+
   it('a member who left is no longer counted nor renewed, and its record says why until its end', async ({ backend: { store } }) => {
     const limits = [{ subset: 'publishers', limit: 1 }];
     await store.enrol(enrolment('gone', { subsets: ['publishers'], limits }));
