@@ -196,7 +196,7 @@ describe('signing keys through the Admin API', () => {
     } finally {
       await alone.close();
     }
-  });
+  }, 90_000); // Twenty rotations each generate RSA keys: CPU-bound work, slow on a busy machine.
 
   it('the OpenAPI document describes the three calls, and every answer above matches it', async () => {
     const document = await validatedDocument(a.issuer);

@@ -77,6 +77,14 @@ describe('AssumeRoleWithWebIdentity', () => {
     });
   });
 
+  it('names the assumed role in the role\'s own partition', async () => {
+    const chinaRole = 'arn:aws-cn:iam::123456789012:role/studio/LicenseConsumer';
+    const created = await licenseManagerAs(other).send(new CreateTokenCommand({ LicenseArn: leaseLicenseArn('roles'), RoleArns: [ROLE, chinaRole], ClientToken: randomUUID() }));
+    const { AccessToken } = await licenseManagerAs(other).send(new GetAccessTokenCommand({ Token: created.Token }));
+    const answer = await assume(AccessToken!, { RoleArn: chinaRole });
+    expect(answer.AssumedRoleUser!.Arn).toBe('arn:aws-cn:sts::123456789012:assumed-role/LicenseConsumer/studio-07');
+  });
+
   it('refuses what STS refuses, in its words', async () => {
     const { accessToken } = await accessTokenOf(other, leaseLicenseArn('roles'));
     await expect(assume('not-a-token')).rejects.toBeInstanceOf(InvalidIdentityTokenException);

@@ -79,11 +79,18 @@ describe('the account page', () => {
     expect(new URL(anonymous.url()).pathname).toMatch(/^\/interaction\//);
   });
 
-  it('adds a passkey made by the device\'s authenticator (a resident key for alice), names it, and lists it', async () => {
+  it('adds a passkey made by the device\'s authenticator (a resident key for alice), names it, and lists it; the same answer sent again is refused', async () => {
     const page = await accountPage();
+    let answer: string | undefined;
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/account/passkeys')) answer = request.postData() ?? undefined;
+    });
     await page.getByLabel('New passkey\'s name').fill('Work laptop');
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toBe('Passkey "Work laptop" added.');
+    // Its challenge was spent by the first answer.
+    const replayed = await page.request.post(`${server.issuer}/account/passkeys`, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, data: answer });
+    expect(replayed.status()).toBe(400);
     const [credential] = await authenticator.credentials();
     expect(credential).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
     expect(Buffer.from(credential!.userHandle!, 'base64').toString()).toBe(USERS.alice.sub);

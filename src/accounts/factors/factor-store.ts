@@ -166,16 +166,21 @@ export class FactorStore {
   async useTotp(sub: string, code: string): Promise<TotpCheck> {
     let outcome: TotpCheck = 'none';
     await this.#update(sub, (record) => {
-      const { totp } = record;
-      const secret = totp && openSecret(totp.sealed, totpBinding(sub), this.encryptionKey);
-      if (!totp || secret === undefined) return (outcome = 'none', undefined);
-      const step = totpStepOf(secret, code, this.clock.now());
-      if (step === undefined) return (outcome = 'wrong', undefined);
-      if (step <= totp.lastStep) return (outcome = 'replayed', undefined);
-      outcome = 'accepted';
-      return { ...record, totp: { ...totp, lastStep: step, lastUsedAt: this.clock.now() } };
+      const judged = this.#judgeTotp(sub, record.totp, code);
+      outcome = judged.outcome;
+      if (judged.outcome !== 'accepted') return undefined;
+      return { ...record, totp: { ...record.totp!, lastStep: judged.step, lastUsedAt: this.clock.now() } };
     });
     return outcome;
+  }
+
+  /** What a code is for the person's app: the step it belongs to, when it is accepted. */
+  #judgeTotp(sub: string, totp: StoredTotp | undefined, code: string): { outcome: Exclude<TotpCheck, 'accepted'> } | { outcome: 'accepted'; step: number } {
+    const secret = totp && openSecret(totp.sealed, totpBinding(sub), this.encryptionKey);
+    if (!totp || secret === undefined) return { outcome: 'none' };
+    const step = totpStepOf(secret, code, this.clock.now());
+    if (step === undefined) return { outcome: 'wrong' };
+    return step <= totp.lastStep ? { outcome: 'replayed' } : { outcome: 'accepted', step };
   }
 
   /** Ten new recovery codes, replacing any the person had; shown to them once, kept only as hashes. */

@@ -75,14 +75,15 @@ export class RoleService {
       tokenId: record.TokenId, licenseArn: record.LicenseArn, clientId: record.clientId, ...(record.person === undefined ? {} : { person: record.person }),
       roleArn, sessionName: roleSessionName, expiresAt: Math.min(now + durationSeconds * 1000, Date.parse(record.ExpirationTime)),
     };
-    const [, account, roleName] = /^arn:aws[a-z-]*:iam::([0-9]{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn) ?? [];
+    const [, partition, account, roleName] = /^arn:(aws[a-z-]*):iam::([0-9]{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn) ?? [];
     return {
       credentials: await this.deps.credentials.issue(session),
       session,
       subject: String(claims.sub),
       audience: record.LicenseArn,
       provider: this.deps.issuer,
-      assumedRoleArn: `arn:aws:sts::${account}:assumed-role/${roleName}/${roleSessionName}`,
+      // The session is in the role's partition (aws-cn, aws-us-gov), as STS names it.
+      assumedRoleArn: `arn:${partition}:sts::${account}:assumed-role/${roleName}/${roleSessionName}`,
       assumedRoleId: `${roleIdOf(roleArn)}:${roleSessionName}`,
     };
   }
