@@ -402,6 +402,24 @@ export class RedisStore implements Store {
     });
   }
 
+  async addUntilEnd(key: string, member: string, expiresIn: number): Promise<void> {
+    return this.#guard(async () => {
+      const now = this.#clock.now();
+      const set = storeKeys.endingSet(key);
+      // One key, one transaction: the set lives as long as its longest-lived member.
+      await this.#client.multi()
+        .zremrangebyscore(set, '-inf', now)
+        .zadd(set, now + expiresIn * 1000, member)
+        .expire(set, expiresIn, 'NX')
+        .expire(set, expiresIn, 'GT')
+        .exec();
+    });
+  }
+
+  async liveMembers(key: string): Promise<string[]> {
+    return this.#guard(async () => this.#client.zrangebyscore(storeKeys.endingSet(key), `(${this.#clock.now()}`, '+inf'));
+  }
+
   async incrementValue(key: string, expiresIn: number, by = 1): Promise<number> {
     return this.#guard(async () => (await this.#scripts.incrementValue(storeKeys.value(key), expiresIn, by)) as number);
   }

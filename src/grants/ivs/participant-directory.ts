@@ -38,7 +38,7 @@ export function admittedAs({ person, userId, clientId }: Pick<IvsParticipant, 'p
 
 /** Which stage a participant is on: the roster is the stage's, and an id alone must find it. */
 const stageKey = (participantId: string) => `ivs-participant-stage:${participantId}`;
-/** The participants a client minted, and those minted for a person: ended with the client or the person's account. */
+/** The participants a client minted, and those minted for a person, until each one's end: ended with the client or the person's account. */
 const ofClientKey = (clientId: string) => `ivs-participants-of-client:${clientId}`;
 const ofPersonKey = (person: string) => `ivs-participants-of-person:${person}`;
 
@@ -54,8 +54,8 @@ export class IvsParticipantDirectory {
     const lifetime = secondsLeft(participant);
     // Written first: an id whose admission is refused points at no record, and is answered as unknown.
     await this.store.setValue(stageKey(participant.id), participant.resource, lifetime);
-    await this.store.addToSet(ofClientKey(participant.clientId), participant.id, lifetime);
-    if (participant.person !== undefined) await this.store.addToSet(ofPersonKey(participant.person), participant.id, lifetime);
+    await this.store.addUntilEnd(ofClientKey(participant.clientId), participant.id, lifetime);
+    if (participant.person !== undefined) await this.store.addUntilEnd(ofPersonKey(participant.person), participant.id, lifetime);
     return this.#enrol(participant, admission, 'join', lifetime, undefined);
   }
 
@@ -66,8 +66,8 @@ export class IvsParticipantDirectory {
   async renew(read: IvsParticipant, participant: IvsParticipant, admission: Admission): Promise<AdmissionOutcome> {
     const lifetime = secondsLeft(participant);
     await this.store.extendValue(stageKey(participant.id), lifetime);
-    await this.store.addToSet(ofClientKey(participant.clientId), participant.id, lifetime);
-    if (participant.person !== undefined) await this.store.addToSet(ofPersonKey(participant.person), participant.id, lifetime);
+    await this.store.addUntilEnd(ofClientKey(participant.clientId), participant.id, lifetime);
+    if (participant.person !== undefined) await this.store.addUntilEnd(ofPersonKey(participant.person), participant.id, lifetime);
     return this.#enrol(participant, admission, 'renew', lifetime, recordOf(read));
   }
 
@@ -88,7 +88,7 @@ export class IvsParticipantDirectory {
   }
 
   async #liveOf(listing: string): Promise<IvsParticipant[]> {
-    const found = await Promise.all((await this.store.setMembers(listing)).map((id) => this.find(id)));
+    const found = await Promise.all((await this.store.liveMembers(listing)).map((id) => this.find(id)));
     return found.filter((participant) => participant?.live === true) as IvsParticipant[];
   }
 
