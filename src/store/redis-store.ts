@@ -548,8 +548,7 @@ export class RedisStore implements Store {
   }
 
   async rosterPage(roster: string, limit: number, after?: string): Promise<{ entries: RosterEntry[]; more: boolean }> {
-    const members = await this.#guard(async () => (await this.#scripts.rosterMembers(storeKeys.roster(roster), this.#clock.now())) as string[]);
-    const following = members.filter((member) => after === undefined || member > after).sort();
+    const following = await this.#guard(async () => (await this.#scripts.rosterPage(storeKeys.roster(roster), after ?? '', limit, this.#clock.now())) as string[]);
     // A member whose end came between the two reads is skipped.
     const found = await Promise.all(following.slice(0, limit).map((member) => this.rosterEntry(roster, member)));
     return { entries: found.filter((entry) => entry !== undefined), more: following.length > limit };
