@@ -28,6 +28,8 @@ describe('configuration', () => {
       failedGrantsPerSecondPerAddress: 10,
       registrationsPerMinutePerAddress: 10,
       deviceAuthorizationsPerMinutePerAddress: 60,
+      factorChangesPerMinutePerAccount: 10,
+      factorChangesPerMinutePerAddress: 30,
       login: { maxFailuresPerAccount: 3, maxFailuresPerIp: 20, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
       userCodeEntry: { maxFailuresPerIp: 10, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
     });
