@@ -9,6 +9,7 @@ import type { Account, AccountDirectory } from '../accounts/account-directory.js
 import type { CredentialStamps } from '../accounts/credential-stamps.js';
 import type { FactorStore, FactorView } from '../accounts/factors/factor-store.js';
 import { otpauthUri } from '../accounts/factors/totp.js';
+import { ACCOUNT_CLIENT_ID } from '../config/clients.js';
 import { readForm } from '../http/form-body.js';
 import type { PageRenderer } from '../http/page-renderer.js';
 import { withStatus } from '../http/with-status.js';
@@ -16,7 +17,7 @@ import type { AddressRate } from '../limits/address-rate.js';
 import { describeWait } from '../limits/failure-lockout.js';
 import type { LoginThrottle } from '../limits/login-throttle.js';
 import type { Audit } from '../observability/audit.js';
-import { ACCOUNT_CLIENT_ID, ACCOUNT_SIGNED_IN_PATH } from '../provider/create-provider.js';
+import { ACCOUNT_SIGNED_IN_PATH } from '../provider/create-provider.js';
 import { signedInSession, type SignedInSession } from '../provider/oidc-provider-internals.js';
 import { type Clock, epochSeconds, oidcProviderClock } from '../time/clock.js';
 import { renderErrorsAsPage } from './interaction.js';

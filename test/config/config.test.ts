@@ -214,6 +214,10 @@ describe('one rule, one message', () => {
     expect(refusalOf(raw)).toContain(message);
   });
 
+  it('the account page\'s own client id is refused for a configured client, naming the field', () => {
+    expect(messageAt({ clients: [{ client_id: 'stagepass-account' }] }, 'clients.0.client_id')).toBe('"stagepass-account" is the account page\'s own client; choose another id');
+  });
+
   it('a duplicate is refused under the name of the file that holds it, as every other problem is', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stagepass-config-'));
     const path = join(dir, 'prod.json');
