@@ -11,7 +11,7 @@ import { DEFAULT_PAGE_SIZE, pageQuery, pageSchema } from './paging.js';
 
 const moment = z.iso.datetime();
 
-export const participantSchema = z.object({
+const participantSchema = z.object({
   participant_id: z.string().meta({ description: 'The token\'s jti: IVS\'s participantId' }),
   stage_arn: z.string(),
   person: z.string().optional().meta({ description: 'The sub of the person it was minted for; absent when a client minted it for itself' }),
@@ -57,7 +57,7 @@ const PARTICIPANT_ID = { participant_id: 'The participant\'s id (its token\'s jt
 /** The ids stagepass gives participants, as IVS's: a path naming anything else names none of them. */
 const PARTICIPANT_ID_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
 
-export function participantView(participant: Participant) {
+function participantView(participant: Participant) {
   const { id, resource, person, userId, clientId, capabilities, moderated, attributes, issuedAt, expiresAt, live, ended } = participant;
   return {
     participant_id: id, stage_arn: resource, ...(person === undefined ? {} : { person }), ...(userId === undefined ? {} : { user_id: userId }),
@@ -90,7 +90,7 @@ async function refusedAsAdmin<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /** The participant the path names, or 404. */
-export async function namedParticipant(participants: ParticipantRoll, id: string): Promise<Participant> {
+async function namedParticipant(participants: ParticipantRoll, id: string): Promise<Participant> {
   if (!PARTICIPANT_ID_SHAPE.test(id)) throw invalidRequest('participant_id must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -');
   const participant = await participants.find(id);
   if (!participant) throw notFound(`participant ${id}`);

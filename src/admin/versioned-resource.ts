@@ -117,7 +117,11 @@ export class VersionedItems<T> {
 /** The list, read, write and delete operations of a resource, with the steps every change takes. */
 export function versionedResourceOperations<T>(resource: AdminResource<T>): AdminOperation[] {
   const describe = (id: string) => `${resource.noun} ${id}`;
-  const items = new VersionedItems(resource.collection, describe);
+  const end = async (id: string, actor: string) => resource.end?.(id, actor);
+  // A deletion cut short after its write is finished by the next call naming the item.
+  const items = new VersionedItems(resource.collection, describe, async (pending, id) => {
+    if (pending.action === 'delete') await end(id, pending.clientId);
+  });
   const viewSchema = resource.viewSchema.extend({ source: sourceField });
   const answerOf = (entry: Layered<T>, status?: number): AdminAnswer => ({
     ...(status === undefined ? {} : { status }),
@@ -139,7 +143,7 @@ export function versionedResourceOperations<T>(resource: AdminResource<T>): Admi
   };
 
   /** Creates or replaces the item the call names, as every write does. */
-  const write = async ({ body, ifMatch, journal }: AdminRequest<Record<string, unknown>>, id: string, mayCreate: boolean): Promise<AdminAnswer> => {
+  const write = async ({ body, ifMatch, journal, actor }: AdminRequest<Record<string, unknown>>, id: string, mayCreate: boolean): Promise<AdminAnswer> => {
     const problem = mayCreate ? resource.idProblem?.(id) : undefined;
     if (problem !== undefined) throw invalidRequest(problem);
     items.assertChangeable(id);
@@ -148,6 +152,7 @@ export function versionedResourceOperations<T>(resource: AdminResource<T>): Admi
     if (items.sentAgain(finished, current, journal, asked)) return answerOf(current!, finished.action === 'create' ? 201 : 200);
     if (current === undefined && mayCreate) {
       assertIfMatch(ifMatch, undefined, describe(id));
+      await end(id, actor);
       const created = await items.write(id, asked, undefined, journal, { action: 'create' });
       return { ...answerOf(created, 201), change: { id, action: 'create' } };
     }
@@ -169,13 +174,14 @@ export function versionedResourceOperations<T>(resource: AdminResource<T>): Admi
       method: 'POST', path: `/${resource.resource}`, resource: resource.resource, operationId: `create${Noun}`, access: 'write',
       summary: resource.summaries.create ?? resource.summaries.put, body: resource.createBody ?? resource.body, errors: [409, 415],
       responses: { 201: { description: `The ${resource.noun}, created`, schema: viewSchema, etag: true } },
-      async handle({ body, journal }) {
+      async handle({ body, journal, actor }) {
         const id = body[idField] as string;
         if (resource.collection.isConfigured(id)) throw conflict(`${describe(id)} is defined in the configuration file`);
         const { finished, current } = await items.settled(id, journal);
         const asked = askedFor(id, body, current);
         if (items.sentAgain(finished, current, journal, asked)) return answerOf(current!, 201);
         if (current) throw conflict(`${describe(id)} exists already`);
+        await end(id, actor);
         const created = await items.write(id, asked, undefined, journal, { action: 'create' });
         return { ...answerOf(created, 201), change: { id, action: 'create' } };
       },
@@ -203,12 +209,13 @@ export function versionedResourceOperations<T>(resource: AdminResource<T>): Admi
       method: 'DELETE', path, resource: resource.resource, operationId: `delete${Noun}`, access: 'write',
       summary: resource.summaries.delete, pathParameters, errors: [404, 409, 412],
       responses: { 204: { description: 'Deleted' } },
-      async handle({ params, ifMatch, journal }) {
+      async handle({ params, ifMatch, journal, actor }) {
         const id = idOf(params);
         items.assertChangeable(id);
         const { finished, current } = await items.settled(id, journal);
         if (journal.isOwn(finished) && finished.action === 'delete') return { status: 204 };
         await items.remove(id, items.changeable(current, id, ifMatch), journal);
+        await end(id, actor);
         return { status: 204, change: { id, action: 'delete' } };
       },
     }),

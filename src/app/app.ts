@@ -232,7 +232,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
   };
   const pipeline = requestPipeline({
     config, logger, metrics, audit, store, lifecycle, provider, render, clock, anonymousRates, routers,
-    awsApis: await awsApis({ config, provider, logger, audit, registrations: anonymousRates.registrations, minters, app, clock }),
+    awsApis: await awsApis({
+      config, provider, logger, audit, registrations: anonymousRates.registrations, minters, app, clock,
+      unsignedCalls: new AddressRate(store, 'unsigned-aws-call', config.limits.unsignedAwsCallsPerMinutePerAddress, clock),
+    }),
   });
   for (const middleware of pipeline) app.use(middleware);
 

@@ -23,6 +23,8 @@ export interface AwsApisDependencies {
   audit: Audit;
   /** Client registrations per address, shared with `/reg`. */
   registrations: AddressRate;
+  /** The minters' unsigned calls per address. */
+  unsignedCalls: AddressRate;
   /** The running minters; those with an AWS-compatible API offer it here. */
   minters: readonly Minter[];
   /** The app SSO OIDC's requests are handed to, so they pass through every middleware. */
@@ -35,12 +37,12 @@ export interface AwsApisDependencies {
  * The AWS-compatible APIs, each under /aws/<service>: AWS SDK clients work against stagepass by
  * changing only their endpoint. SSO OIDC is always offered; the minters offer their own.
  */
-export async function awsApis({ config, provider, logger, audit, registrations, minters, app, clock }: AwsApisDependencies): Promise<Middleware> {
+export async function awsApis({ config, provider, logger, audit, registrations, unsignedCalls, minters, app, clock }: AwsApisDependencies): Promise<Middleware> {
   const endpoint = { logger, audit, maxBodyBytes: config.limits.maxBodyBytes };
   const sso = ssoOidcApi({
     ...endpoint, provider, dispatch: inProcessDispatch(() => app.callback()), issuer: config.issuer, initialAccessToken: config.registration.initialAccessToken,
     registrations, reservedScopes: ADMIN_SCOPES,
   });
-  const minterApis = await Promise.all(minters.flatMap(({ awsApi }) => (awsApi ? [awsApi({ ...endpoint, provider, clock })] : [])));
+  const minterApis = await Promise.all(minters.flatMap(({ awsApi }) => (awsApi ? [awsApi({ ...endpoint, provider, clock, unsignedCalls })] : [])));
   return compose([sso, ...minterApis]);
 }

@@ -35,6 +35,10 @@ export const limitsSchema = z.strictObject({
     10,
   ),
   factorChangesPerMinutePerAddress: perAddress('changes to sign-in methods on `/account` per minute from one address, for every person (429 above)', 30),
+  unsignedAwsCallsPerMinutePerAddress: perAddress(
+    'calls the AWS-compatible APIs take without a signature (STS AssumeRoleWithWebIdentity, `POST /aws/sts`) per minute from one address',
+    60,
+  ),
   login: z.strictObject({
     maxFailuresPerAccount: z.int().min(1).max(1000).default(5).meta({ description: 'failed sign-ins that lock an account out, from every address' }),
     maxFailuresPerIp: z.int().min(1).max(10_000).default(20).meta({ description: 'failed sign-ins that lock an address out, for every account' }),

@@ -20,6 +20,11 @@ export interface LeaseStore {
   liveLeases(group: string): Promise<StoredLease[]>;
   /** Units each counter of the group holds now, counters at zero left out. Read after `expireLeases` to count only live leases. */
   leaseUnits(group: string): Promise<Record<string, number>>;
+  /**
+   * Ends every lease of the group at once, whatever its time, and forgets its counters and claims:
+   * the group holds nothing, as if it never had (a license deleted). The records of the leases that were live.
+   */
+  endLeases(group: string): Promise<string[]>;
   /** Ends the group's leases whose time has passed, freeing their units; their records. */
   expireLeases(group: string): Promise<string[]>;
 }

@@ -65,6 +65,13 @@ export class MemoryLeases implements LeaseStore {
     return Object.fromEntries(this.#group(group).units);
   }
 
+  async endLeases(group: string): Promise<string[]> {
+    const now = this.clock.now();
+    const live = [...this.#group(group).leases.values()].filter(({ until }) => until === undefined || until > now);
+    this.#groups.delete(group);
+    return live.map(({ record }) => record);
+  }
+
   async expireLeases(group: string): Promise<string[]> {
     return this.#expire(this.#group(group));
   }

@@ -197,6 +197,10 @@ export class MemoryStore implements Store {
     return this.#leases.leaseUnits(group);
   }
 
+  endLeases(group: string): Promise<string[]> {
+    return this.#leases.endLeases(group);
+  }
+
   expireLeases(group: string): Promise<string[]> {
     return this.#leases.expireLeases(group);
   }

@@ -2,7 +2,8 @@
  * The Lua scripts of the Redis store's leases. KEYS, always one group's (one hash tag): the lease
  * ends (a sorted set scored by epoch milliseconds, `+inf` for a lease held until released), the
  * kept leases (a hash of lease → `{"record", "units"}`), the counters (a hash of counter → units
- * held), and for a reservation its claim. ARGV[1] is now, by the store's clock.
+ * held), then the claims (a hash of claim → value) and their ends (a sorted set like the leases'),
+ * kept in the group so that ending the group forgets them too. ARGV[1] is now, by the store's clock.
  */
 
 /**
@@ -31,21 +32,24 @@ local function expire()
 end`;
 
 export const LEASE_SCRIPTS = {
-  /** ARGV: now, lease, end ('+inf': until released), kept lease JSON, claim value, claim lifetime, then counter, units, limit for each counter. */
+  /** ARGV: now, lease, end ('+inf': until released), kept lease JSON, claim, claim value, claim lifetime (seconds), then counter, units, limit for each counter. */
   reserveLease: {
-    numberOfKeys: 4,
+    numberOfKeys: 5,
     lua: `#!lua${EXPIRE_LUA}
 local expired = expire()
-local held = redis.call('GET', KEYS[4])
+for _, claim in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', ARGV[1])) do redis.call('HDEL', KEYS[4], claim) end
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[1])
+local held = redis.call('HGET', KEYS[4], ARGV[5])
 if held then return {'claimed', held, expired} end
-for i = 7, #ARGV, 3 do
+for i = 8, #ARGV, 3 do
   local now = tonumber(redis.call('HGET', KEYS[3], ARGV[i]) or '0')
   if now + tonumber(ARGV[i + 1]) > tonumber(ARGV[i + 2]) then return {'refused', ARGV[i], expired} end
 end
-for i = 7, #ARGV, 3 do redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
+for i = 8, #ARGV, 3 do redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
-redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[6])
+redis.call('HSET', KEYS[4], ARGV[5], ARGV[6])
+redis.call('ZADD', KEYS[5], tonumber(ARGV[1]) + tonumber(ARGV[7]) * 1000, ARGV[5])
 return {'reserved', '', expired}`,
   },
   /** ARGV: now, lease, new end, new kept lease JSON. */
@@ -65,6 +69,19 @@ return 1`,
 local ends = redis.call('ZSCORE', KEYS[1], ARGV[2])
 if not ends or (ends ~= 'inf' and tonumber(ends) <= tonumber(ARGV[1])) then return false end
 return release(ARGV[2])`,
+  },
+  /** ARGV: now. Answers the records of the leases that were live. */
+  endLeases: {
+    numberOfKeys: 5,
+    lua: `#!lua
+local ended = {}
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')
+for _, id in ipairs(live) do
+  local kept = redis.call('HGET', KEYS[2], id)
+  if kept then ended[#ended + 1] = cjson.decode(kept).record end
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+return ended`,
   },
   /** ARGV: now. */
   expireLeases: {

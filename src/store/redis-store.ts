@@ -452,8 +452,8 @@ export class RedisStore implements Store {
     const kept: KeptLease = { record, units: Object.fromEntries(units.map(({ counter, units: taken }) => [counter, taken])) };
     return this.#guard(async () => {
       const [outcome, value, expired] = (await this.#scripts.reserveLease(
-        ...leaseKeys(group), storeKeys.lease(group, `claim:${claim.name}`),
-        this.#clock.now(), lease, until ?? '+inf', JSON.stringify(kept), claim.value, claim.expiresIn,
+        ...leaseKeys(group), ...claimKeys(group),
+        this.#clock.now(), lease, until ?? '+inf', JSON.stringify(kept), claim.name, claim.value, claim.expiresIn,
         ...units.flatMap(({ counter, units: taken, limit }) => [counter, taken, limit]),
       )) as ['reserved' | 'claimed' | 'refused', string, string[]];
       if (outcome === 'claimed') return { outcome, value, expired };
@@ -503,6 +503,10 @@ export class RedisStore implements Store {
       const counters = await this.#client.hgetall(leaseKeys(group)[2]);
       return Object.fromEntries(Object.entries(counters).map(([counter, units]) => [counter, Number(units)]));
     });
+  }
+
+  async endLeases(group: string): Promise<string[]> {
+    return this.#guard(async () => (await this.#scripts.endLeases(...leaseKeys(group), ...claimKeys(group), this.#clock.now())) as string[]);
   }
 
   async expireLeases(group: string): Promise<string[]> {
@@ -645,6 +649,11 @@ export class RedisStore implements Store {
       clearTimeout(timer);
     }
   }
+}
+
+/** A group's checkout claims and their ends. */
+function claimKeys(group: string): [string, string] {
+  return [storeKeys.lease(group, 'claims'), storeKeys.lease(group, 'claim-ends')];
 }
 
 /** A group's lease ends, kept leases and counters. */

@@ -227,7 +227,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('the Admin API on t
       expect((await admin.delete(`/licenses/${encoded}`)).status).toBe(204);
       const exchange = await mint(server.issuer, client, JWT_BEARER_GRANT, { assertion: String(first.body.access_token) });
       expect(exchange.status).toBe(400);
-      expect(exchange.body.error_description).toContain('no longer exists');
+      expect(exchange.body.error_description).toBe('the license token was deleted or has expired');
       const after = await mint(server.issuer, client, LICENSE_GRANT, { license_arn: API_LICENSE, client_token: 'install-4', role_arns: ROLE });
       expect(after.body.error).toBe('invalid_target');
     });

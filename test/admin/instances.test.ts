@@ -1,9 +1,12 @@
 import type { AddressInfo } from 'node:net';
 
+import { CheckInLicenseCommand, CheckoutLicenseCommand, GetLicenseUsageCommand, LicenseManagerClient } from '@aws-sdk/client-license-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ADMIN_CLIENTS, adminApi, adminToken, CLIENTS_WITH_ADMINS, seenWithinPropagation } from '../support/admin.js';
+import { sdkConfig } from '../support/aws.js';
 import { authorizationCodeTokens } from '../support/flows.js';
+import { leaseLicense, leaseLicenseArn, seatCheckout } from '../support/leases.js';
 import { hashPassword } from '../../src/accounts/password.js';
 import {
   ACCESS_TOKEN_TYPE, IVS_GRANT, ivsConfig, JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSES, LICENSING_APP, mint, ROLE, STAGES, VIDEO_GRANT, VIDEO_PROJECT,
@@ -106,7 +109,23 @@ describe('changes made on one instance apply on the other within a second', () =
     expect((await adminOnA.delete(`/licenses/${encodeURIComponent(arn)}`)).status).toBe(204);
     const refused = await seenWithinPropagation(exchange, ({ status }) => status === 400);
     expect(refused.body.error).toBe('invalid_grant');
-    expect(refused.body.error_description).toContain('no longer exists');
+    expect(refused.body.error_description).toBe('the license token was deleted or has expired');
+  });
+
+  it('a license deleted on A frees its leases\' units on B at once: made again under its ARN, it holds no lease', async () => {
+    const arn = leaseLicenseArn('instances');
+    const path = `/licenses/${encodeURIComponent(arn)}`;
+    const onB = new LicenseManagerClient(sdkConfig(b.issuer, 'license-manager', LICENSE_CLIENTS.other, { systemClockOffset: b.clock.now() - Date.now() }));
+    expect((await adminOnA.post('/licenses', leaseLicense('instances'))).status).toBe(201);
+    const held = await seenWithinPropagation(() => onB.send(new CheckoutLicenseCommand(seatCheckout('instances', 3))).catch(() => undefined), (lease) => lease !== undefined);
+    await onB.send(new CheckoutLicenseCommand({ ...seatCheckout('instances'), CheckoutType: 'PERPETUAL', Entitlements: [{ Name: 'render-hours', Unit: 'Count', Value: '10' }] }));
+    expect((await adminOnA.delete(path)).status).toBe(204);
+    expect((await adminOnA.post('/licenses', leaseLicense('instances'))).status).toBe(201);
+    expect((await adminOnA.get(`${path}/leases`)).body.items).toEqual([]);
+    const usage = await onB.send(new GetLicenseUsageCommand({ LicenseArn: arn }));
+    expect(usage.LicenseUsage!.EntitlementUsages!.map(({ Name, ConsumedValue }) => [Name, ConsumedValue])).toEqual([['seats', '0'], ['render-hours', '0']]);
+    expect((await onB.send(new CheckoutLicenseCommand(seatCheckout('instances', 3)))).LicenseConsumptionToken).not.toBe(held!.LicenseConsumptionToken);
+    await expect(onB.send(new CheckInLicenseCommand({ LicenseConsumptionToken: held!.LicenseConsumptionToken }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('an account created on A signs in on B; disabled on A, B refuses its tokens and its sign-in', async () => {

@@ -203,12 +203,16 @@ describe('role credentials end with what they came from, and refuse new checkout
     await expect(stillWorks(role, 'ends')).rejects.toMatchObject({ name: 'AuthorizationException' });
   });
 
-  it('the license deleted', async () => {
+  it('the license deleted, and stay ended when a license is made again under its ARN', async () => {
+    const path = `/licenses/${encodeURIComponent(leaseLicenseArn('made-and-gone'))}`;
     expect((await admin.post('/licenses', leaseLicense('made-and-gone'))).status).toBe(201);
     const role = withRoleCredentials((await accessTokenOf(other, leaseLicenseArn('made-and-gone'))).accessToken);
     await stillWorks(role, 'made-and-gone');
-    expect((await admin.delete(`/licenses/${encodeURIComponent(leaseLicenseArn('made-and-gone'))}`)).status).toBe(204);
-    await expect(stillWorks(role, 'made-and-gone')).rejects.toMatchObject({ name: 'AuthorizationException', message: expect.stringContaining('no longer exists') });
+    expect((await admin.delete(path)).status).toBe(204);
+    await expect(stillWorks(role, 'made-and-gone')).rejects.toMatchObject({ name: 'AuthorizationException', message: expect.stringContaining('deleted') });
+    expect((await admin.post('/licenses', leaseLicense('made-and-gone'))).status).toBe(201);
+    await expect(stillWorks(role, 'made-and-gone')).rejects.toMatchObject({ name: 'AuthorizationException', message: expect.stringContaining('deleted') });
+    expect((await admin.get(`${path}/leases`)).body.items).toEqual([]);
   });
 });
 

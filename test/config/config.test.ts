@@ -30,6 +30,7 @@ describe('configuration', () => {
       deviceAuthorizationsPerMinutePerAddress: 60,
       factorChangesPerMinutePerAccount: 10,
       factorChangesPerMinutePerAddress: 30,
+      unsignedAwsCallsPerMinutePerAddress: 60,
       login: { maxFailuresPerAccount: 3, maxFailuresPerIp: 20, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
       userCodeEntry: { maxFailuresPerIp: 10, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
     });

@@ -26,7 +26,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('exchanging a parti
 
   const backend = MINTING_CLIENTS.stageBackend;
   const verify = async (answer: { body: any }) => (await jwtVerify(String(answer.body.access_token), ivsKey, { algorithms: ['ES384'] })).payload;
-  const exchange = (client: { client_id: string; client_secret?: string }, token: string, params: Record<string, string> = {}) =>
+  const exchange = (client: { client_id: string; client_secret?: string }, token: string, params: Record<string, string | string[]> = {}) =>
     mint(stages.server.issuer, client, IVS_GRANT, { participant_token: String(token), ...params });
   const tokenOf = (answer: { body: any }) => String(answer.body.access_token);
   const expectSameParticipant = (before: JWTPayload, after: JWTPayload) => {
@@ -127,6 +127,7 @@ describe.each([['memory', false], ['Redis', true]] as const)('exchanging a parti
     [{ capabilities: 'RECORD' }, /capabilities may only contain PUBLISH and SUBSCRIBE/],
     [{ duration: '20161' }, /duration must be an integer from 1 to 20160/],
     [{ attributes: '[1]' }, /attributes must be a JSON object/],
+    [{ participant_token: ['a', 'b'] }, /participant_token must be sent once/],
   ])('an exchange with %o is refused naming the field', async (params, problem) => {
     const minted = await mint(stages.server.issuer, backend, IVS_GRANT, { stage_arn: STAGES.main.arn });
     const refused = await exchange(backend, tokenOf(minted), params);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/observability/logger.js';
 import { adminApi, adminToken, seenWithinPropagation } from '../support/admin.js';
-import { sdkConfig } from '../support/aws.js';
+import { sdkConfig, signedPost } from '../support/aws.js';
 import { authorizationCodeTokens } from '../support/flows.js';
 import { ACCESS_TOKEN_TYPE, IVS_GRANT, mint, MINTING_CLIENTS, STAGES } from '../support/minters.js';
 import { expectAnswersMatch, validatedDocument } from '../support/openapi.js';
@@ -237,6 +237,19 @@ describe('bad input', () => {
     const refused = await a.admin.call(method, path.replace('{id}', id), body);
     expect(refused.status).toBe(400);
     expect(refused.body.error_description).toMatch(problem);
+  });
+
+  it.each([
+    [{ participantId: 'Nobody000000' }, 'stageArn'],
+    [{ stageArn: 'arn:aws:ivs:us-west-2:123456789012:channel/x', participantId: 'Nobody000000' }, 'stageArn must be an IVS stage ARN'],
+    [{ stageArn: STAGES.main.arn }, 'participantId'],
+    [{ stageArn: STAGES.main.arn, participantId: '' }, 'participantId must not be empty'],
+    [{ stageArn: STAGES.main.arn, participantId: 'x'.repeat(65) }, 'participantId must be at most 64 characters'],
+    [{ stageArn: STAGES.main.arn, participantId: 'Nobody000000', reason: 7 }, 'reason'],
+  ])('DisconnectParticipant with %o is a ValidationException naming %s', async (input, problem) => {
+    const refused = await signedPost(`${a.server.issuer}/aws/ivs-realtime/DisconnectParticipant`, JSON.stringify(input), { service: 'ivs', client: MODERATOR });
+    expect(refused).toMatchObject({ status: 400, errorType: 'ValidationException' });
+    expect(String(refused.body.exceptionMessage)).toContain(problem);
   });
 
   it('every Admin API answer matches its document', async () => {

@@ -1,3 +1,4 @@
+import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { ApiClients } from '../../src/provider/api-clients.js';
@@ -9,12 +10,16 @@ import { MemoryStore } from '../../src/store/memory-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import type { Store } from '../../src/store/store.js';
 import { type Clock, systemClock } from '../../src/time/clock.js';
+import { REGION } from '../support/aws.js';
 import { TestClock } from '../support/clock.js';
+import { leaseLicense } from '../support/leases.js';
+import { ROLE } from '../support/minters.js';
 import { postForm } from '../support/relying-party.js';
 import { CLIENTS, startStagepass, uniqueRedisPrefix, type RunningStagepass } from '../support/stagepass.js';
 
 const REGISTRATIONS_PER_MINUTE = 3;
 const DEVICE_AUTHORIZATIONS_PER_MINUTE = 4;
+const UNSIGNED_AWS_CALLS_PER_MINUTE = 3;
 
 describe.each([['memory', false], ['Redis', true]] as const)('what anonymous requests may leave behind (%s store)', (_store, redis) => {
   let server: RunningStagepass;
@@ -23,7 +28,12 @@ describe.each([['memory', false], ['Redis', true]] as const)('what anonymous req
       redis,
       config: {
         trustProxy: true,
-        limits: { registrationsPerMinutePerAddress: REGISTRATIONS_PER_MINUTE, deviceAuthorizationsPerMinutePerAddress: DEVICE_AUTHORIZATIONS_PER_MINUTE },
+        limits: {
+          registrationsPerMinutePerAddress: REGISTRATIONS_PER_MINUTE,
+          deviceAuthorizationsPerMinutePerAddress: DEVICE_AUTHORIZATIONS_PER_MINUTE,
+          unsignedAwsCallsPerMinutePerAddress: UNSIGNED_AWS_CALLS_PER_MINUTE,
+        },
+        licenses: [leaseLicense('anonymous')],
       },
     });
   });
@@ -67,6 +77,32 @@ describe.each([['memory', false], ['Redis', true]] as const)('what anonymous req
     expect(answers.at(-1)!.body.error).toBe('rate_limit_exceeded');
     expect(Number(answers.at(-1)!.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await authorize('192.0.2.42')).status).toBe(200);
+  });
+
+  /** STS through the SDK, from `ip` (behind the trusted proxy), retrying nothing. */
+  const stsFrom = (ip: string) => {
+    const sts = new STSClient({ region: REGION, endpoint: `${server.issuer}/aws/sts`, maxAttempts: 1 });
+    sts.middlewareStack.add((next) => (args) => {
+      (args.request as { headers: Record<string, string> }).headers['x-forwarded-for'] = ip;
+      return next(args);
+    }, { step: 'build' });
+    return sts;
+  };
+  const assumeFrom = (ip: string) => stsFrom(ip).send(new AssumeRoleWithWebIdentityCommand({ RoleArn: ROLE, RoleSessionName: 'guess', WebIdentityToken: 'a-guessed-token' }));
+
+  it('STS AssumeRoleWithWebIdentity, unsigned, is limited per minute from one address as STS throttles, Retry-After given; other addresses are not', async () => {
+    for (let i = 0; i < UNSIGNED_AWS_CALLS_PER_MINUTE; i += 1) await expect(assumeFrom('192.0.2.51')).rejects.toMatchObject({ name: 'InvalidIdentityTokenException' });
+    const throttled = await assumeFrom('192.0.2.51').catch((error: unknown) => error as { name: string; message: string; $metadata: { httpStatusCode: number } });
+    expect(throttled).toMatchObject({ name: 'Throttling', $metadata: { httpStatusCode: 400 }, message: expect.stringMatching(/may call STS 3 times a minute; retry after \d+ s$/) });
+    const raw = await fetch(`${server.issuer}/aws/sts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '192.0.2.51' },
+      body: 'Action=AssumeRoleWithWebIdentity&Version=2011-06-15',
+    });
+    expect(raw.status).toBe(400);
+    expect(Number(raw.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await raw.text()).toContain('<Code>Throttling</Code>');
+    await expect(assumeFrom('192.0.2.52')).rejects.toMatchObject({ name: 'InvalidIdentityTokenException' });
   });
 
   it('visiting the device code entry page without signing in keeps a session no longer than an interaction (an hour)', async () => {

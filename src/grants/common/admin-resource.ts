@@ -31,6 +31,12 @@ export interface AdminResource<T> {
   /** `put`: PUT creates or replaces. `post`: POST creates (the body names the id), PUT replaces one that exists. */
   creation: 'put' | 'post';
   summaries: { list: string; get: string; create?: string; put: string; delete: string };
+  /**
+   * Ends what an item held beyond its record (a license's leases): once it is deleted, and again
+   * before one is made under its name, so that a new item inherits nothing of an earlier one
+   * (whatever a deletion cut short, or one racing it, left behind). `actor` is the operator.
+   */
+  end?(id: string, actor: string): Promise<void>;
   /** Why a new item may not take the name, in a sentence naming the rule; nothing when it may. */
   idProblem?(id: string): string | undefined;
 }

@@ -4,6 +4,7 @@ import type { Provider } from 'oidc-provider';
 
 import type { EndpointDependencies } from '../../aws/aws-endpoint.js';
 import type { LeaseSigningKey, ServerSigningKey } from '../../keys/server-signing-key.js';
+import type { AddressRate } from '../../limits/address-rate.js';
 import type { CountedSets, LeaseStore, Rosters, SetStore, ValueStore } from '../../store/store.js';
 import type { Audit } from '../../observability/audit.js';
 import type { Logger } from '../../observability/logger.js';
@@ -44,6 +45,8 @@ export interface Minter {
 export interface AwsApiDependencies extends EndpointDependencies {
   provider: Provider;
   clock: Clock;
+  /** Calls taken without a signature, per address: anyone may make them, and each may leave state behind (role credentials). */
+  unsignedCalls: AddressRate;
 }
 
 export interface MinterDependencies {

@@ -9,7 +9,7 @@ import { JWT_TOKEN_TYPE } from './minted-response.js';
 import type { People, Person } from './people.js';
 
 /** Parameters every minting grant accepts: the person it mints for. */
-export const SUBJECT_PARAMETERS = ['subject_token', 'subject_token_type'] as const;
+const SUBJECT_PARAMETERS = ['subject_token', 'subject_token_type'] as const;
 
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const ID_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id_token';

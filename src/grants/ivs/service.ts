@@ -15,15 +15,12 @@ export const IVS_GRANT_TYPE = `${MINTING_GRANT_TYPE_PREFIX}ivs-participant-token
 
 export type IvsMintingService = MintingService<IvsTokenInput, IvsParticipantToken>;
 
-/** The exchange's dependencies are the minting's own: the same stages, participants, key, bans, people and clock. */
-export type IvsMintingDependencies = IvsParticipantDependencies;
-
 /**
  * IVS participant tokens for the stages of this server, within the caller's rights; each is
  * recorded as a participant of its stage. A request carrying a participant token is an exchange
- * (./exchange.ts): a new token for that participant.
+ * (./exchange.ts): a new token for that participant, with the same dependencies.
  */
-export function ivsMintingService(deps: IvsMintingDependencies): IvsMintingService {
+export function ivsMintingService(deps: IvsParticipantDependencies): IvsMintingService {
   const { stages, participants, bans, keepOuts, now } = deps;
   const exchange = participantExchange(deps);
   return {

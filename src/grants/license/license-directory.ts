@@ -28,7 +28,7 @@ export class LicenseDirectory {
 const licenseView = licenseSchema.extend({ arn: z.string() });
 
 /** What operators change of the licenses through the Admin API: a license's limits, entitlements and consumption, whole. */
-export function licenseAdminResource(licenses: LicenseDirectory): AdminResource<LicenseConfig> {
+export function licenseAdminResource(licenses: LicenseDirectory, end: (arn: string, actor: string) => Promise<void>): AdminResource<LicenseConfig> {
   return {
     resource: 'licenses',
     noun: 'license',
@@ -44,12 +44,13 @@ export function licenseAdminResource(licenses: LicenseDirectory): AdminResource<
     }),
     itemOf: (arn, body) => ({ ...(body as Omit<LicenseConfig, 'arn'>), arn }),
     creation: 'post',
+    end,
     summaries: {
       list: 'List the licenses: the configuration file\'s, then those added here, by ARN',
       create: 'Add a license tokens may name, on every instance within a second',
       get: 'Read a license',
       put: 'Change a license\'s limits, entitlements and consumption; tokens and leases already live stay live',
-      delete: 'Remove a license: no token is minted for it any more, and its tokens stop exchanging',
+      delete: 'Remove a license: no token is minted for it any more, and its tokens, their role credentials and its leases end at once (one added again under its ARN starts with none of them)',
     },
   };
 }

@@ -61,7 +61,11 @@ export const licenseMinter = defineMinter<LicenseConfig[]>({
         licenseManagerApi({ ...deps, tokens, exchange, registry, gateway, leases, credentials, sources }),
         stsApi(roles, { ...deps, onAssumed: (fields) => deps.audit.tokenIssued({ ...fields, grantType: ASSUME_ROLE_WITH_WEB_IDENTITY }) }),
       ]),
-      adminResources: [licenseAdminResource(licenses)],
+      // What came of a license ends with it: one made again under its ARN inherits no token, role credential or lease.
+      adminResources: [licenseAdminResource(licenses, async (arn, actor) => {
+        await registry.endTokensOfLicense(arn);
+        await leases.endLicense(arn, actor);
+      })],
       adminActions: leaseAdminActions(licenses, leases),
       ends: { client: (clientId) => registry.endTokensOfClient(clientId), person: (sub) => registry.endTokensOfPerson(sub) },
     };

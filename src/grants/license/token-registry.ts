@@ -41,6 +41,7 @@ const claimOf = (licenseArn: string, claimKey: string) => inGroup(licenseArn, cl
 const licenseOf = (tokenId: string) => `license-of-token:${tokenId}`;
 const byClient = (clientId: string) => `license-tokens-of-client:${clientId}`;
 const byPerson = (person: string) => `license-tokens-of-person:${person}`;
+const byLicense = (licenseArn: string) => `license-tokens-of-license:${licenseArn}`;
 
 /** A record as stored: the token's, and the key of the client_token it was issued for, forgotten with it. */
 interface StoredToken extends LicenseTokenRecord {
@@ -153,6 +154,11 @@ export class LicenseTokenRegistry {
     await this.#endEach(byPerson(person), (stored) => this.#retire(stored));
   }
 
+  /** Every token of a license that is deleted: listed DELETED, and one made again under its ARN counts and exchanges none of them. */
+  async endTokensOfLicense(licenseArn: string): Promise<void> {
+    await this.#endEach(byLicense(licenseArn), (stored) => this.#retire(stored));
+  }
+
   /**
    * Ends each token a listing names and unlists it. One still being recorded is left listed: the
    * request recording it checks, once it is recorded, that its client and person are still there.
@@ -199,6 +205,6 @@ export class LicenseTokenRegistry {
   }
 
   #listingsOf(token: LicenseTokenRecord): string[] {
-    return [byClient(token.clientId), ...(token.person === undefined ? [] : [byPerson(token.person)])];
+    return [byClient(token.clientId), byLicense(token.LicenseArn), ...(token.person === undefined ? [] : [byPerson(token.person)])];
   }
 }

@@ -61,6 +61,18 @@ export function leaseStoreContract(it: ContractTest): void {
     expect(await store.leaseUnits(GROUP)).toEqual({ seats: 3 });
   });
 
+  it('ending a group ends its every lease, frees its counters and forgets its claims: made again, it holds nothing', async ({ backend: { store, clock } }) => {
+    const now = clock.now();
+    await reserve(store, 'perpetual', { now, claim: 'install-1' });
+    await reserve(store, 'provisional', { units: 2, seconds: 60, now, person: 'pat' });
+    expect((await store.endLeases(GROUP)).sort()).toEqual(['record of perpetual', 'record of provisional']);
+    expect(await store.liveLeases(GROUP)).toEqual([]);
+    expect(await store.leaseUnits(GROUP)).toEqual({});
+    expect(await reserve(store, 'anew', { units: 3, now, claim: 'install-1' })).toEqual({ outcome: 'reserved', expired: [] });
+    expect(await store.endLeases(GROUP)).toEqual(['record of anew']);
+    expect(await store.endLeases(GROUP)).toEqual([]);
+  });
+
   it('expiring ends the leases whose time passed once, and leaves those held until released', async ({ backend: { store, clock } }) => {
     const now = clock.now();
     await reserve(store, 'perpetual', { now });

@@ -5,6 +5,7 @@ import { awsErrorBoundary } from '../../../aws/aws-error-boundary.js';
 import { nameRoute, type EndpointDependencies } from '../../../aws/aws-endpoint.js';
 import { AwsError, type ErrorDialect } from '../../../aws/aws-error.js';
 import { readRawBody } from '../../../http/raw-body.js';
+import type { AddressRate } from '../../../limits/address-rate.js';
 import { MAX_DURATION_SECONDS, MIN_DURATION_SECONDS, StsRefusal, type RoleService, type StsErrorCode } from '../role-service.js';
 import { assumedRoleXml, stsErrorXml } from './sts-xml.js';
 
@@ -12,11 +13,13 @@ import { assumedRoleXml, stsErrorXml } from './sts-xml.js';
 export const STS_PREFIX = '/aws/sts';
 const VERSION = '2011-06-15';
 
-const STATUSES: Record<StsErrorCode | 'InvalidAction', number> = {
-  InvalidIdentityToken: 400, ExpiredTokenException: 400, ValidationError: 400, InvalidAction: 400, AccessDenied: 403,
+// STS answers throttling with 400, as its other client errors, and the SDKs retry it by its code.
+const STATUSES: Record<StsErrorCode | 'InvalidAction' | 'Throttling', number> = {
+  InvalidIdentityToken: 400, ExpiredTokenException: 400, ValidationError: 400, InvalidAction: 400, AccessDenied: 403, Throttling: 400,
 };
 
-const stsError = (code: keyof typeof STATUSES, message: string) => new AwsError(code, STATUSES[code], message);
+const stsError = (code: keyof typeof STATUSES, message: string, retryAfter?: number) =>
+  new AwsError(code, STATUSES[code], message, retryAfter === undefined ? {} : { retryAfter: String(retryAfter) });
 
 const STS_ERRORS: ErrorDialect = {
   body: stsErrorXml,
@@ -48,13 +51,19 @@ const REFUSED_PARAMS: [RegExp, string][] = [
  * that `@aws-sdk/client-sts` and the SDKs' `fromWebToken` and `fromTokenFile` credential providers
  * turn a license access token into role credentials with only their endpoint changed.
  */
-export function stsApi(roles: RoleService, deps: EndpointDependencies & { onAssumed(fields: { clientId: string; userId?: string; resource: string; ip: string }): void }): Middleware {
+export function stsApi(roles: RoleService, deps: EndpointDependencies & {
+  /** Calls per address: the call proves nothing before its token is checked, and each leaves credentials behind. */
+  unsignedCalls: AddressRate;
+  onAssumed(fields: { clientId: string; userId?: string; resource: string; ip: string }): void;
+}): Middleware {
   const boundary = awsErrorBoundary(STS_ERRORS, deps);
   return async (ctx, next) => {
     if (ctx.path !== STS_PREFIX && !ctx.path.startsWith(`${STS_PREFIX}/`)) return next();
     nameRoute(ctx, STS_PREFIX);
     ctx.type = 'text/xml';
     await boundary(ctx, async () => {
+      const rate = await deps.unsignedCalls.take(ctx.ip);
+      if (!rate.allowed) throw stsError('Throttling', `Rate exceeded: this address may call STS ${rate.limit} times a minute; retry after ${rate.retryAfter} s`, rate.retryAfter);
       if (ctx.method !== 'POST' || !ctx.is('application/x-www-form-urlencoded')) throw stsError('InvalidAction', 'STS takes a form-encoded POST (awsQuery)');
       const body = await readRawBody(ctx, deps.maxBodyBytes);
       if (!body) throw STS_ERRORS.validation(`the request body exceeds ${deps.maxBodyBytes} bytes`);

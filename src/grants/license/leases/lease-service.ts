@@ -104,6 +104,11 @@ export class LeaseService {
     return released !== undefined;
   }
 
+  /** Ends every lease of a license at once (it was deleted): its units are free, and one made again under its ARN holds none. */
+  async endLicense(licenseArn: string, actor: string): Promise<void> {
+    for (const record of await this.deps.store.endLeases(licenseArn)) this.deps.onEvent('forced_check_in', JSON.parse(record) as LeaseRecord, actor);
+  }
+
   /** The license, if the caller may use it. */
   async license(licenseArn: string, caller: LeaseCaller): Promise<LicenseConfig> {
     return this.#usableLicense(licenseArn, caller);
