@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { errors, type ClientMetadata, type Provider } from 'oidc-provider';
 import { z } from 'zod';
 
+import { reservedClientIdProblem } from '../config/clients.js';
 import { MINTING_POLICY_METADATA } from '../grants/config.js';
 import type { ApiClientRecord, ApiClients, ClientMetadataRecord } from '../provider/api-clients.js';
 import type { Layered } from '../store/layered-collection.js';
@@ -57,7 +58,8 @@ const metadataFields = {
   introspection_allowed: z.boolean().optional().meta({ description: 'A resource server: it may introspect every client\'s tokens' }),
 };
 
-const clientId = z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'must be 1 to 128 letters, digits and . _ ~ -');
+const clientId = z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'must be 1 to 128 letters, digits and . _ ~ -')
+  .refine((id) => !reservedClientIdProblem(id), { error: (issue) => reservedClientIdProblem(String(issue.input)) });
 const clientSecret = z.string().min(32, 'must be at least 32 characters').max(512, 'must be at most 512 characters')
   .meta({ description: 'Write only. A confidential client without one gets a generated one, answered once' });
 

@@ -196,6 +196,10 @@ export async function createStagepass(config: Config, options: StagepassOptions 
       provider, accounts, upstreamAccounts, upstreamProviders, render, csrfSecret: cookieKeys[0]!, audit, store, clock,
       factors, credentialStamps, passkeySite: passkeySite(config.issuer, config.passkeys), issuer: config.issuer,
       loginThrottle: new LoginThrottle(store, config.limits.login, clock),
+      factorChanges: {
+        perAccount: new AddressRate(store, 'factor-change-account', config.limits.factorChangesPerMinutePerAccount, clock),
+        perAddress: new AddressRate(store, 'factor-change-address', config.limits.factorChangesPerMinutePerAddress, clock),
+      },
       displayClient: clientDisplayer(config.clients.map((client) => client.client_id), apiClients),
     }),
     ...minters.flatMap(({ routes }) => (routes ? [routes] : [])),

@@ -1,12 +1,26 @@
 import { z } from 'zod';
 
 /**
+ * The client the account page (`/account`) signs people in through, with the same sign-in every
+ * app gets: stagepass's own, defined by the provider rather than in the configuration, and allowed
+ * without a consent page. Its code is never redeemed: what the page needs is the browser's
+ * session, which the sign-in leaves behind. No other client may take its id.
+ */
+export const ACCOUNT_CLIENT_ID = 'stagepass-account';
+
+/** Why a client may not have `id`, when it may not. */
+export function reservedClientIdProblem(id: string): string | undefined {
+  return id === ACCOUNT_CLIENT_ID ? `"${ACCOUNT_CLIENT_ID}" is the account page's own client; choose another id` : undefined;
+}
+
+/**
  * Client metadata is validated in full by oidc-provider when the provider starts; this schema
  * only pins what stagepass itself relies on and lets the rest of the metadata through.
  */
 export function clientsSchemaFor(rightsFields: readonly string[]) {
   const client = z.looseObject({
-    client_id: z.string().min(1).meta({ description: 'the client\'s id' }),
+    client_id: z.string().min(1).refine((id) => !reservedClientIdProblem(id), { error: (issue) => reservedClientIdProblem(String(issue.input)) })
+      .meta({ description: `the client's id; never \`${ACCOUNT_CLIENT_ID}\`, the account page's own` }),
     client_secret: z.string().min(1).optional().meta({ description: 'its secret; none for a public client (`"token_endpoint_auth_method": "none"`)' }),
   });
   return z.array(client).default([]).meta({

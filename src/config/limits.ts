@@ -29,6 +29,12 @@ export const limitsSchema = z.strictObject({
     'device authorization requests (`POST /device/auth`, SSO OIDC StartDeviceAuthorization) per minute from one address',
     60,
   ),
+  factorChangesPerMinutePerAccount: perAddress(
+    'changes to one person\'s sign-in methods on `/account` (adding, naming and removing passkeys, setting up an authenticator app, '
+    + 'making recovery codes) per minute, from every address (429 above)',
+    10,
+  ),
+  factorChangesPerMinutePerAddress: perAddress('changes to sign-in methods on `/account` per minute from one address, for every person (429 above)', 30),
   unsignedAwsCallsPerMinutePerAddress: perAddress(
     'calls the AWS-compatible APIs take without a signature (STS AssumeRoleWithWebIdentity, `POST /aws/sts`) per minute from one address',
     60,

@@ -67,7 +67,8 @@ export interface ParticipantAction {
 /** A person's sign-in factor (a passkey, an authenticator app, recovery codes) set up, renamed, removed or used: which, never a secret. */
 export interface FactorEvent {
   action: 'enrolled' | 'renamed' | 'removed' | 'used' | 'refused';
-  factorType: string;
+  /** Which kind; absent for a change refused before its factor was looked up. */
+  factorType?: string;
   factorId?: string;
   userId: string;
   /** The operator's client, for a factor removed through the Admin API. */

@@ -6,6 +6,7 @@ import type { CredentialStamps } from '../accounts/credential-stamps.js';
 import type { FactorStore } from '../accounts/factors/factor-store.js';
 import { findClient } from '../grants/common/client-authentication.js';
 import { MINTING_POLICY_METADATA } from '../grants/config.js';
+import { ACCOUNT_CLIENT_ID } from '../config/clients.js';
 import type { BaseConfig } from '../config/schema.js';
 import type { PrivateJwks } from '../keys/signing-keys.js';
 import { MAX_JSON_DEPTH, pathDeeperThan } from '../http/json-input.js';
@@ -38,13 +39,6 @@ const ROUTES_WHERE_CLIENTS_DESCRIBE_THEMSELVES = new Set(['registration', 'clien
 /** Client metadata naming a resource server, which may introspect every client's tokens. */
 const INTROSPECTION_ALLOWED = 'introspection_allowed';
 
-/**
- * The client the account page (`/account`) signs people in through, with the same sign-in every
- * app gets: stagepass's own, defined here rather than in the configuration, and allowed without a
- * consent page. Its code is never redeemed: what the page needs is the browser's session, which
- * the sign-in leaves behind.
- */
-export const ACCOUNT_CLIENT_ID = 'stagepass-account';
 /** Where the account page's sign-in comes back to. */
 export const ACCOUNT_SIGNED_IN_PATH = '/account/signed-in';
 

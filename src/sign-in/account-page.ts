@@ -9,13 +9,15 @@ import type { Account, AccountDirectory } from '../accounts/account-directory.js
 import type { CredentialStamps } from '../accounts/credential-stamps.js';
 import type { FactorStore, FactorView } from '../accounts/factors/factor-store.js';
 import { otpauthUri } from '../accounts/factors/totp.js';
+import { ACCOUNT_CLIENT_ID } from '../config/clients.js';
 import { readForm } from '../http/form-body.js';
 import type { PageRenderer } from '../http/page-renderer.js';
 import { withStatus } from '../http/with-status.js';
+import type { AddressRate } from '../limits/address-rate.js';
 import { describeWait } from '../limits/failure-lockout.js';
 import type { LoginThrottle } from '../limits/login-throttle.js';
 import type { Audit } from '../observability/audit.js';
-import { ACCOUNT_CLIENT_ID, ACCOUNT_SIGNED_IN_PATH } from '../provider/create-provider.js';
+import { ACCOUNT_SIGNED_IN_PATH } from '../provider/create-provider.js';
 import { signedInSession, type SignedInSession } from '../provider/oidc-provider-internals.js';
 import { type Clock, epochSeconds, oidcProviderClock } from '../time/clock.js';
 import { renderErrorsAsPage } from './interaction.js';
@@ -38,11 +40,21 @@ export interface AccountPageDependencies {
   audit: Audit;
   /** Counts wrong authenticator codes as failed sign-ins of the account, and of the address. */
   loginThrottle: LoginThrottle;
+  factorChanges: FactorChangeRates;
   /** Keys the page's CSRF token; the cookie keys serve, being secret and shared by instances. */
   csrfSecret: string;
   issuer: string;
   clock: Clock;
   credentialStamps: CredentialStamps;
+}
+
+/**
+ * How often sign-in methods may be changed: by one person (a stolen session adding passkeys of its
+ * own, or spending the store), and from one address (many sessions at once).
+ */
+export interface FactorChangeRates {
+  perAccount: AddressRate;
+  perAddress: AddressRate;
 }
 
 /** The person signed in in this browser, and the sign-in they are. */
@@ -56,7 +68,7 @@ interface Visitor {
  * methods, adds, names and removes passkeys, sets up an authenticator app and makes recovery codes.
  */
 export function accountPageRoutes(deps: AccountPageDependencies): Router {
-  const { provider, accounts, factors, ceremonies, render, audit, loginThrottle, csrfSecret, issuer, clock, credentialStamps } = deps;
+  const { provider, accounts, factors, ceremonies, render, audit, loginThrottle, factorChanges, csrfSecret, issuer, clock, credentialStamps } = deps;
   const router = new Router({ prefix: '/account' });
   router.use(renderErrorsAsPage(render));
   const csrfOf = (session: SignedInSession) => createHmac('sha256', csrfSecret).update(`account:${session.id}`).digest('base64url');
@@ -76,6 +88,22 @@ export function accountPageRoutes(deps: AccountPageDependencies): Router {
       throw withStatus(new errors.InvalidRequest('the form has expired or did not come from this site; start again'), 403);
     }
     return { ...signedIn, form };
+  };
+
+  /**
+   * A form changing the person's sign-in methods, counted against the person and the address
+   * before anything is done; undefined, the page answered 429, when either is over its rate.
+   */
+  const changeForm = async (ctx: Context): Promise<(Visitor & { form: Record<string, string> }) | undefined> => {
+    const signedIn = await postedForm(ctx);
+    const decisions = await Promise.all([factorChanges.perAccount.take(signedIn.account.sub), factorChanges.perAddress.take(ctx.ip)]);
+    const retryAfter = Math.max(...decisions.map((decision) => (decision.allowed ? 0 : decision.retryAfter)));
+    if (retryAfter === 0) return signedIn;
+    audit.factor({ action: 'refused', userId: signedIn.account.sub, ip: ctx.ip, reason: 'rate_limited' });
+    ctx.status = 429;
+    ctx.set('Retry-After', String(retryAfter));
+    await page(ctx, signedIn, { error: `Too many changes to your sign-in methods. Try again in ${describeWait(retryAfter)}.` });
+    return undefined;
   };
 
   const page = async (ctx: Context, { session, account }: Visitor, notice: { error?: string; message?: string } = {}) => {
@@ -111,7 +139,8 @@ export function accountPageRoutes(deps: AccountPageDependencies): Router {
   });
 
   router.post('/passkeys', async (ctx) => {
-    const signedIn = await postedForm(ctx);
+    const signedIn = await changeForm(ctx);
+    if (!signedIn) return;
     const { session, account, form } = signedIn;
     const name = (form.name ?? '').trim().slice(0, MAX_NAME_LENGTH) || 'Passkey';
     const added = await ceremonies.register(`account:${session.id}`, account.sub, form.response, name);
@@ -126,7 +155,8 @@ export function accountPageRoutes(deps: AccountPageDependencies): Router {
   });
 
   router.post('/passkeys/:id/name', async (ctx) => {
-    const signedIn = await postedForm(ctx);
+    const signedIn = await changeForm(ctx);
+    if (!signedIn) return;
     const name = (signedIn.form.name ?? '').trim().slice(0, MAX_NAME_LENGTH);
     if (!name || !(await factors.renamePasskey(signedIn.account.sub, ctx.params.id!, name))) {
       ctx.status = 400;
@@ -138,7 +168,8 @@ export function accountPageRoutes(deps: AccountPageDependencies): Router {
   });
 
   router.post('/factors/:id/remove', async (ctx) => {
-    const signedIn = await postedForm(ctx);
+    const signedIn = await changeForm(ctx);
+    if (!signedIn) return;
     const { session, account } = signedIn;
     const held = await factors.list(account.sub);
     const factor = held.find(({ id }) => id === ctx.params.id);
@@ -159,7 +190,8 @@ export function accountPageRoutes(deps: AccountPageDependencies): Router {
   });
 
   router.post('/totp', async (ctx) => {
-    const signedIn = await postedForm(ctx);
+    const signedIn = await changeForm(ctx);
+    if (!signedIn) return;
     await totpSetupPage(ctx, signedIn, await factors.beginTotp(signedIn.account.sub));
   });
 
@@ -197,7 +229,9 @@ export function accountPageRoutes(deps: AccountPageDependencies): Router {
   });
 
   router.post('/recovery-codes', async (ctx) => {
-    const { session, account } = await postedForm(ctx);
+    const signedIn = await changeForm(ctx);
+    if (!signedIn) return;
+    const { session, account } = signedIn;
     const codes = await factors.replaceRecoveryCodes(account.sub);
     audit.factor({ action: 'enrolled', factorType: 'recovery_codes', userId: account.sub, ip: ctx.ip });
     render(ctx, 'account-recovery-codes', 'Your recovery codes', { codes, csrf: csrfOf(session) });

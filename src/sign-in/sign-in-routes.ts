@@ -11,7 +11,7 @@ import type { Audit } from '../observability/audit.js';
 import type { ClientDisplayer } from '../provider/client-display.js';
 import type { ValueStore } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
-import { accountPageRoutes } from './account-page.js';
+import { accountPageRoutes, type FactorChangeRates } from './account-page.js';
 import { clientOnPage } from './client-on-page.js';
 import { consentStep } from './consent.js';
 import { Interactions, renderErrorsAsPage } from './interaction.js';
@@ -30,6 +30,8 @@ export interface SignInDependencies {
   /** Keys the per-interaction CSRF token; the cookie keys serve, being secret and shared by instances. */
   csrfSecret: string;
   loginThrottle: LoginThrottle;
+  /** How often a person, and an address, may change sign-in methods on the account page. */
+  factorChanges: FactorChangeRates;
   audit: Audit;
   displayClient: ClientDisplayer;
   /** Where upstream sign-ins wait for the browser's return. */

@@ -254,6 +254,12 @@ describe('clients made through the Admin API (memory store)', () => {
     }
   });
 
+  it('the account page\'s own client id is refused as a new client\'s, naming the field', async () => {
+    const answer = await admin.post('/clients', { ...SERVICE_METADATA, client_id: 'stagepass-account' });
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ error: 'invalid_request', error_description: 'client_id "stagepass-account" is the account page\'s own client; choose another id' });
+  });
+
   it('an unknown client is 404 to every call about it', async () => {
     for (const answer of [
       await admin.get('/clients/nobody'),

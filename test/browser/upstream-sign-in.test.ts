@@ -9,7 +9,7 @@ import { chromiumPage } from '../support/browser.js';
 import { client, postForm, relyingParty } from '../support/relying-party.js';
 import { ScriptedUser } from '../support/scripted-user.js';
 import { CALLBACK_PORT, REDIRECT_URI, type RunningStagepass } from '../support/stagepass.js';
-import type { RunningUpstream } from '../support/upstream-idp.js';
+import { upstreamPeople, type RunningUpstream } from '../support/upstream-idp.js';
 import { authorizationUrl, signInUpstream, startBoth, storedAccount } from '../support/upstream-sign-in.js';
 
 // Each sign-in starts on a page as a new browser would show it: no cookies here nor upstream.
@@ -265,3 +265,34 @@ describe('an upstream sign-in behind a TLS-terminating proxy (trustProxy)', () =
   });
 });
 
+
+describe('how a person signed in upstream, in the ID token', () => {
+  const people = upstreamPeople();
+  people.carol.signedInWith = { acr: 'urn:stagepass:acr:mfa', amr: ['pwd', 'otp'] };
+
+  /** Carol's ID token from a relying party's code flow, signed in upstream with a password and a code. */
+  async function carolsIdToken(trustAuthenticationContext: boolean) {
+    const { server, upstream } = await startBoth({ redis: true }, { provider: { trustAuthenticationContext }, people });
+    try {
+      const { url, redeem } = await authorizationUrl(server.issuer);
+      const page = await freshPage();
+      await page.goto(url.href);
+      await signInUpstream(page, upstream!);
+      await Promise.all([page.waitForURL(`${REDIRECT_URI}**`), page.getByRole('button', { name: 'Allow' }).click()]);
+      return (await redeem(page.url())).claims();
+    } finally {
+      await upstream?.close();
+      await server.close();
+    }
+  }
+
+  it('says what the upstream asserted (acr, amr) when its provider is trusted for it', async () => {
+    expect(await carolsIdToken(true)).toMatchObject({ sub: 'corp:carol', acr: 'urn:stagepass:acr:mfa', amr: ['pwd', 'otp'] });
+  });
+
+  it('says a password, whatever the upstream asserted, when its provider is not', async () => {
+    const claims = await carolsIdToken(false);
+    expect(claims).toMatchObject({ sub: 'corp:carol', acr: 'urn:stagepass:acr:password' });
+    expect(claims?.amr).toBeUndefined();
+  });
+});

@@ -28,6 +28,8 @@ describe('configuration', () => {
       failedGrantsPerSecondPerAddress: 10,
       registrationsPerMinutePerAddress: 10,
       deviceAuthorizationsPerMinutePerAddress: 60,
+      factorChangesPerMinutePerAccount: 10,
+      factorChangesPerMinutePerAddress: 30,
       unsignedAwsCallsPerMinutePerAddress: 60,
       login: { maxFailuresPerAccount: 3, maxFailuresPerIp: 20, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
       userCodeEntry: { maxFailuresPerIp: 10, lockoutSeconds: 60, maxLockoutSeconds: 3600 },
@@ -211,6 +213,10 @@ describe('one rule, one message', () => {
     [{ trustedIssuers: [trustedIssuer(), trustedIssuer({ id: 'other' })] }, 'trustedIssuers.1.issuer: duplicate value "https://login.shop.example"'],
   ])('two trusted issuers sharing a value are refused as every other list is, naming the second (%j)', (raw, message) => {
     expect(refusalOf(raw)).toContain(message);
+  });
+
+  it('the account page\'s own client id is refused for a configured client, naming the field', () => {
+    expect(messageAt({ clients: [{ client_id: 'stagepass-account' }] }, 'clients.0.client_id')).toBe('"stagepass-account" is the account page\'s own client; choose another id');
   });
 
   it('a duplicate is refused under the name of the file that holds it, as every other problem is', () => {

@@ -42,6 +42,17 @@ describe('dynamic client registration without an initial access token configured
     expect(response.body.error_description).toMatch(/ivs_stage_arns/);
   });
 
+  it('a client cannot choose its id: one asking for the account page\'s own is given another, and the account page\'s client is untouched', async () => {
+    const response = await registerRaw(server.issuer, { client_id: 'stagepass-account', redirect_uris: [REDIRECT_URI] });
+    expect(response.status).toBe(201);
+    expect(response.body.client_id).toEqual(expect.any(String));
+    expect(response.body.client_id).not.toBe('stagepass-account');
+    const account = await fetch(`${server.issuer}/account`, { redirect: 'manual' });
+    const signIn = await fetch(new URL(account.headers.get('location')!), { redirect: 'manual' });
+    expect(signIn.status).toBe(303);
+    expect(new URL(signIn.headers.get('location')!, server.issuer).pathname).toMatch(/^\/interaction\//);
+  });
+
   it('a public client may not hold client_credentials, registered so or updated to it (RFC 7592)', async () => {
     const machine = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] };
     const refused = await registerRaw(server.issuer, { ...machine, token_endpoint_auth_method: 'none' });

@@ -54,10 +54,13 @@ export const CLIENTS = {
 const aliceHash = hashPassword(USERS.alice.password);
 
 /**
- * Every test runs from one address, and most register clients and start device flows freely;
- * tests of these per-address rates set their own.
+ * Every test runs from one address, and most register clients, start device flows, call the AWS APIs unsigned and change
+ * sign-in methods freely; tests of these per-address rates set their own.
  */
-export const TEST_ADDRESS_RATES = { registrationsPerMinutePerAddress: 100_000, deviceAuthorizationsPerMinutePerAddress: 100_000, unsignedAwsCallsPerMinutePerAddress: 100_000 };
+export const TEST_ADDRESS_RATES = {
+  registrationsPerMinutePerAddress: 100_000, deviceAuthorizationsPerMinutePerAddress: 100_000, unsignedAwsCallsPerMinutePerAddress: 100_000,
+  factorChangesPerMinutePerAddress: 100_000,
+};
 
 export interface RunningStagepass {
   issuer: string;

@@ -12,6 +12,8 @@ export interface UpstreamPerson {
   email_verified: boolean;
   preferred_username?: string;
   groups: string[];
+  /** How the upstream says the person signed in, in its ID tokens (`acr`, `amr`); nothing said when absent. */
+  signedInWith?: { acr: string; amr: string[] };
 }
 
 /** The people the upstream knows; a test may change their groups between sign-ins. */
@@ -48,6 +50,22 @@ export interface RunningUpstream {
   close(): Promise<void>;
 }
 
+/**
+ * Finishes the development sign-in form's login step as oidc-provider's own does, with the
+ * person's `signedInWith` added: its session, and so its ID tokens, then carry that `acr` and `amr`.
+ */
+function signInContextOfPeople(provider: Provider, people: UpstreamPeople): Middleware {
+  return async (ctx, next) => {
+    if (ctx.method !== 'POST' || !/^\/interaction\/[^/]+$/.test(ctx.path)) return next();
+    if ((await provider.interactionDetails(ctx.req, ctx.res)).prompt.name !== 'login') return next();
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+    const accountId = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get('login') ?? '';
+    ctx.respond = false;
+    await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId, ...people[accountId]?.signedInWith } }, { mergeWithLastSubmission: false });
+  };
+}
+
 const SIGNING_KEY_ID = 'upstream-rs256';
 const signingKey = generateKeyPair('RS256', { extractable: true }).then(async ({ privateKey }) => ({
   ...(await exportJWK(privateKey)), kid: SIGNING_KEY_ID, alg: 'RS256', use: 'sig',
@@ -72,8 +90,11 @@ export async function startUpstreamIdp(port: number, redirectUri: string, people
     jwks: { keys: [await signingKey] },
     cookies: { keys: ['upstream-cookie-key-0123456789'] },
     pkce: { required: () => true },
+    // Without acr values of its own oidc-provider leaves `acr` out of its ID tokens.
+    acrValues: [...new Set(Object.values(people).flatMap(({ signedInWith }) => (signedInWith ? [signedInWith.acr] : [])))],
     claims: {
-      openid: ['sub'],
+      // How the person signed in, in every ID token (for the people whose sign-in says anything).
+      openid: ['sub', 'acr', 'amr'],
       email: ['email', 'email_verified'],
       profile: ['name', 'preferred_username', 'groups'],
     },
@@ -83,6 +104,7 @@ export async function startUpstreamIdp(port: number, redirectUri: string, people
     },
     features: { devInteractions: { enabled: true } },
   });
+  provider.use(signInContextOfPeople(provider, people));
   const answers = new Map<string, Middleware>();
   provider.use((ctx, next) => (answers.get(ctx.path) ?? ((_ctx, own) => own()))(ctx, next));
   const answer = (path: string, middleware: Middleware | undefined) => {
