@@ -10,6 +10,8 @@ export const storeKeys = {
   grant: (grantId: string) => `grant:${grantId}`,
   value: (key: string) => `value:${key}`,
   set: (key: string) => `set:${key}`,
+  /** A set whose members each have their own end (a sorted set scored by it). */
+  endingSet: (key: string) => `ending-set:${key}`,
   counted: (key: string) => `counted:${key}`,
   /** A group's leases (their ends, records, counters, claims): one hash tag, one slot. */
   lease: (group: string, name: string) => `lease:${inGroup(group, name)}`,

@@ -141,6 +141,20 @@ export class MemoryStore implements Store {
     (this.#live(storeKeys.set(key)) as Set<string> | undefined)?.delete(member);
   }
 
+  async addUntilEnd(key: string, member: string, expiresIn: number): Promise<void> {
+    const now = this.clock.now();
+    const ends = (this.#live(storeKeys.endingSet(key)) as Map<string, number> | undefined) ?? new Map<string, number>();
+    for (const [each, end] of ends) if (end <= now) ends.delete(each);
+    ends.set(member, now + expiresIn * 1000);
+    this.#entries.set(storeKeys.endingSet(key), { value: ends, expiresAt: Math.max(...ends.values()) });
+  }
+
+  async liveMembers(key: string): Promise<string[]> {
+    const now = this.clock.now();
+    const ends = (this.#live(storeKeys.endingSet(key)) as Map<string, number> | undefined) ?? new Map<string, number>();
+    return [...ends].filter(([, end]) => end > now).map(([member]) => member);
+  }
+
   /** Synchronous from the claim check to the last write, so no other call can come in between. */
   async insertCounted({ claim, countedIn, limit, member, record, alsoCountedIn, expiresIn }: CountedInsert): Promise<CountedInsertOutcome> {
     assertOneGroup(claim.key, countedIn, record.key, ...(alsoCountedIn ? [alsoCountedIn.key] : []));

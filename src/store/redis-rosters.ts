@@ -3,13 +3,13 @@ import type { Enrolment, EnrolmentOutcome, RosterEntry } from './rosters.js';
 /**
  * A roster's keys on Redis, all under one base key of the roster's group (one slot of a cluster):
  * `live` and `records` (sorted sets of members scored by their end, epoch milliseconds by the
- * store's clock), `sub:<subset>` (likewise), `rec:<member>` (the record) and `subs:<member>` (the
+ * store's clock), `names` (the recorded members, all scored 0, for paging by member), `sub:<subset>` (likewise), `rec:<member>` (the record) and `subs:<member>` (the
  * JSON list of the member's subsets). Each script is given the base alone and names the others
  * from it, since which subsets it touches is read inside the step.
  */
 const COMMON = `
 local base = KEYS[1]
-local live, records = base .. 'live', base .. 'records'
+local live, records, names = base .. 'live', base .. 'records', base .. 'names'
 local function setOf(subset) if subset == '' then return live end return base .. 'sub:' .. subset end
 local function leave(who)
   redis.call('ZREM', live, who)
@@ -24,17 +24,20 @@ end`;
 export const ROSTER_SCRIPTS = {
   /**
    * ARGV: member, record, now and end (epoch milliseconds), lifetime (seconds), 'join' or 'renew',
-   * the displacing subset or '', the subsets (JSON list), the limits (JSON list of [subset or '', limit]).
-   * Answers {'enrolled', displaced…}, {'limit_reached', subset or ''}, {'not_live'} or {'exists'}.
+   * the displacing subset or '', the subsets (JSON list), the limits (JSON list of [subset or '', limit]),
+   * '1' and the record a renewal replaces, or '0'.
+   * Answers {'enrolled', displaced…}, {'limit_reached', subset or ''}, {'not_live'}, {'changed'} or {'exists'}.
    */
   enrol: {
     numberOfKeys: 1,
     lua: `#!lua${COMMON}
 local member, now, ttl = ARGV[1], ARGV[3], ARGV[5]
 redis.call('ZREMRANGEBYSCORE', live, '-inf', now)
+for _, ended in ipairs(redis.call('ZRANGEBYSCORE', records, '-inf', now)) do redis.call('ZREM', names, ended) end
 redis.call('ZREMRANGEBYSCORE', records, '-inf', now)
 if ARGV[6] == 'join' and redis.call('EXISTS', base .. 'rec:' .. member) == 1 then return {'exists'} end
 if ARGV[6] == 'renew' and not redis.call('ZSCORE', live, member) then return {'not_live'} end
+if ARGV[10] == '1' and redis.call('GET', base .. 'rec:' .. member) ~= ARGV[11] then return {'changed'} end
 local displaced = {}
 if ARGV[7] ~= '' then
   local set = setOf(ARGV[7])
@@ -59,8 +62,10 @@ for _, other in ipairs(displaced) do leave(other) end
 leave(member)
 redis.call('ZADD', live, ARGV[4], member)
 redis.call('ZADD', records, ARGV[4], member)
+redis.call('ZADD', names, 0, member)
 keepFor(live, ttl)
 keepFor(records, ttl)
+keepFor(names, ttl)
 for _, subset in ipairs(cjson.decode(ARGV[8])) do
   redis.call('ZADD', setOf(subset), ARGV[4], member)
   keepFor(setOf(subset), ttl)
@@ -88,26 +93,41 @@ local ends = redis.call('ZSCORE', records, ARGV[1])
 if not value or not ends or tonumber(ends) <= tonumber(ARGV[2]) then return false end
 return {value, ends, redis.call('ZSCORE', live, ARGV[1]) or ''}`,
   },
-  /** ARGV: now. The members whose end is after now. */
-  rosterMembers: {
+  /**
+   * ARGV: the member to page after or '', how many, now. Up to that many members and one more,
+   * by member, whose end is after now: read a page at a time, never the whole roster.
+   */
+  rosterPage: {
     numberOfKeys: 1,
     lua: `#!lua flags=no-writes${COMMON}
-return redis.call('ZRANGEBYSCORE', records, '(' .. ARGV[1], '+inf')`,
+local from, wanted, now = ARGV[1] == '' and '-' or '(' .. ARGV[1], tonumber(ARGV[2]) + 1, tonumber(ARGV[3])
+local found = {}
+while #found < wanted do
+  local batch = redis.call('ZRANGEBYLEX', names, from, '+', 'LIMIT', 0, wanted)
+  if #batch == 0 then break end
+  for _, member in ipairs(batch) do
+    local ends = redis.call('ZSCORE', records, member)
+    if ends and tonumber(ends) > now and #found < wanted then table.insert(found, member) end
+    from = '(' .. member
+  end
+end
+return found`,
   },
 } as const;
 
 /** The script's arguments for an enrolment. */
-export function enrolArguments({ member, value, expiresIn, as, displacing, subsets, limits }: Enrolment, now: number): (string | number)[] {
+export function enrolArguments({ member, value, expiresIn, as, displacing, subsets, limits, replacing }: Enrolment, now: number): (string | number)[] {
   return [
     member, value, now, now + expiresIn * 1000, expiresIn, as, displacing ?? '',
     JSON.stringify(subsets), JSON.stringify(limits.map(({ subset, limit }) => [subset ?? '', limit])),
+    ...(replacing === undefined ? ['0', ''] : ['1', replacing]),
   ];
 }
 
 export function enrolmentOutcome([outcome, ...rest]: string[]): EnrolmentOutcome {
   if (outcome === 'enrolled') return { outcome, displaced: rest };
   if (outcome === 'limit_reached') return { outcome, subset: rest[0] === '' || rest[0] === undefined ? null : rest[0] };
-  return { outcome: outcome as 'not_live' | 'exists' };
+  return { outcome: outcome as 'not_live' | 'changed' | 'exists' };
 }
 
 export function rosterEntryOf(member: string, answer: [string, string, string] | null, now: number): RosterEntry | undefined {

@@ -402,6 +402,24 @@ export class RedisStore implements Store {
     });
   }
 
+  async addUntilEnd(key: string, member: string, expiresIn: number): Promise<void> {
+    return this.#guard(async () => {
+      const now = this.#clock.now();
+      const set = storeKeys.endingSet(key);
+      // One key, one transaction: the set lives as long as its longest-lived member.
+      await this.#client.multi()
+        .zremrangebyscore(set, '-inf', now)
+        .zadd(set, now + expiresIn * 1000, member)
+        .expire(set, expiresIn, 'NX')
+        .expire(set, expiresIn, 'GT')
+        .exec();
+    });
+  }
+
+  async liveMembers(key: string): Promise<string[]> {
+    return this.#guard(async () => this.#client.zrangebyscore(storeKeys.endingSet(key), `(${this.#clock.now()}`, '+inf'));
+  }
+
   async incrementValue(key: string, expiresIn: number, by = 1): Promise<number> {
     return this.#guard(async () => (await this.#scripts.incrementValue(storeKeys.value(key), expiresIn, by)) as number);
   }
@@ -534,8 +552,7 @@ export class RedisStore implements Store {
   }
 
   async rosterPage(roster: string, limit: number, after?: string): Promise<{ entries: RosterEntry[]; more: boolean }> {
-    const members = await this.#guard(async () => (await this.#scripts.rosterMembers(storeKeys.roster(roster), this.#clock.now())) as string[]);
-    const following = members.filter((member) => after === undefined || member > after).sort();
+    const following = await this.#guard(async () => (await this.#scripts.rosterPage(storeKeys.roster(roster), after ?? '', limit, this.#clock.now())) as string[]);
     // A member whose end came between the two reads is skipped.
     const found = await Promise.all(following.slice(0, limit).map((member) => this.rosterEntry(roster, member)));
     return { entries: found.filter((entry) => entry !== undefined), more: following.length > limit };

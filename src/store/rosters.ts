@@ -41,6 +41,12 @@ export interface Enrolment {
   limits: readonly RosterLimit[];
   /** Before counting, the live members of this subset (but this one) leave every count: the newer one replaces them. */
   displacing?: string;
+  /**
+   * For a renewal: the record it was made from. Anyone else's write since (another renewal, a
+   * moderator's change) refuses it as `changed`, so that no decision is overwritten by one made
+   * before it.
+   */
+  replacing?: string;
 }
 
 export type EnrolmentOutcome =
@@ -48,6 +54,8 @@ export type EnrolmentOutcome =
   | { outcome: 'limit_reached'; subset: string | null }
   /** A renewal of a member that left, was displaced or reached its end. */
   | { outcome: 'not_live' }
+  /** A renewal whose member's record is no longer the one it replaces. */
+  | { outcome: 'changed' }
   /** A join under a member id the roster has a record of. */
   | { outcome: 'exists' };
 

@@ -144,6 +144,23 @@ describe('admission per stage', () => {
     expect(exchanged.body.error_description).toMatch(/^the participant was replaced by native-app at .*: replaced by participant/);
   });
 
+  it('a client minting for itself under a person\'s user id neither replaces, blocks nor keeps out that person', async () => {
+    const host = await stages.join('host', { stage_arn: NEWEST.arn });
+    const hostId = participantIdOf(host);
+    const person = String(decodeJwt(String(host.body.access_token)).user_id);
+    const posing = await mintFor(issuer(), NEWEST.arn, { user_id: person, capabilities: 'SUBSCRIBE' });
+    expect(posing.status).toBe(200);
+    expect((await stages.admin.get(`/participants/${hostId}`)).body).toMatchObject({ live: true });
+
+    const squatting = await mintFor(issuer(), ONE_EACH.arn, { user_id: person, capabilities: 'SUBSCRIBE' });
+    expect(squatting.status).toBe(200);
+    expect((await stages.join('host', { stage_arn: ONE_EACH.arn })).status).toBe(200);
+
+    await stages.admin.post(`/participants/${participantIdOf(posing)}/disconnect`, { keep_out_seconds: 600 });
+    expect((await mint(issuer(), STAGE_APP, IVS_GRANT, { participant_token: String(host.body.access_token), ...stages.asPerson('host') })).status).toBe(200);
+    expect((await mintFor(issuer(), NEWEST.arn, { user_id: person, capabilities: 'SUBSCRIBE' })).body.error).toBe('access_denied');
+  });
+
   it('only the participant\'s own app may make it leave', async () => {
     const joined = await stages.join('host');
     const id = participantIdOf(joined);

@@ -61,6 +61,13 @@ describe.each([['memory', false], ['Redis', true]] as const)('exchanging a parti
     expect(after.exp! - after.iat!).toBe(30 * 60);
   });
 
+  it('without duration an exchange lasts as long as the token it exchanges, not the first one', async () => {
+    const first = await mint(stages.server.issuer, backend, IVS_GRANT, { stage_arn: STAGES.main.arn, duration: '30' });
+    const shorter = await exchange(backend, tokenOf(first), { duration: '10' });
+    const after = await verify(await exchange(backend, tokenOf(shorter)));
+    expect(after.exp! - after.iat!).toBe(10 * 60);
+  });
+
   it('what a person\'s participant may hold is decided at each exchange, by their groups as they are now', async () => {
     const joined = await stages.join('host', { capabilities: 'PUBLISH SUBSCRIBE' });
     expect(joined.status).toBe(200);

@@ -30,7 +30,7 @@ const audit: Record<string, unknown>[] = [];
 beforeAll(async () => {
   const keysDir = await newKeysDir();
   const redis = { keyPrefix: uniqueRedisPrefix() };
-  const config = await stagesConfig(keysDir, { clients: [MODERATOR, MINTING_CLIENTS.viewerBackend], groups: MODERATING_GROUPS });
+  const config = { ...await stagesConfig(keysDir, { clients: [MODERATOR, MINTING_CLIENTS.viewerBackend], groups: MODERATING_GROUPS }), limits: { tokensPerSecond: { [IVS_GRANT]: 10_000 }, failedGrantsPerSecondPerAddress: 1000 } };
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void audit.push(JSON.parse(line) as Record<string, unknown>) } });
   a = await withPeople(await startStagepass({ redis, keysDir, config, logger }));
   b = await startStagepass({ redis, keysDir, config });
@@ -81,6 +81,20 @@ describe('promote and demote a live participant', () => {
     expect(asked.body.error_description).toMatch(/may not hold PUBLISH/);
   });
 
+  it('a demotion made while the participant\'s app exchanges its token on both instances stands: no exchange undoes it', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const joined = await a.join('host');
+      const id = participantIdOf(joined);
+      const exchanges = Array.from({ length: 8 }, (_, i) =>
+        mint(i % 2 === 0 ? a.server.issuer : b.issuer, STAGE_APP, IVS_GRANT, { participant_token: tokenOf(joined), ...a.asPerson('host') }));
+      const [demoted] = await Promise.all([a.admin.put(`/participants/${id}`, { capabilities: ['SUBSCRIBE'] }), ...exchanges]);
+      expect(demoted.status).toBe(200);
+      expect((await a.admin.get(`/participants/${id}`)).body).toMatchObject({ capabilities: ['SUBSCRIBE'], moderated_capabilities: ['SUBSCRIBE'] });
+      const asked = await exchangeOnB('host', tokenOf(joined), { capabilities: 'PUBLISH SUBSCRIBE' });
+      expect(asked.body.error_description).toMatch(/may not hold PUBLISH/);
+    }
+  });
+
   it('a promotion never goes beyond the rights of the client that minted the participant', async () => {
     const minted = await mint(a.server.issuer, MINTING_CLIENTS.viewerBackend, IVS_GRANT, { stage_arn: STAGES.main.arn, user_id: 'fan-1', capabilities: 'SUBSCRIBE' });
     const refused = await a.admin.put(`/participants/${participantIdOf(minted)}`, { capabilities: ['PUBLISH'] });
@@ -98,6 +112,33 @@ describe('promote and demote a live participant', () => {
     const byViewer = await minterRoute(b.issuer, id, { ...a.asPerson('viewer'), capabilities: 'PUBLISH' });
     expect(byViewer.status).toBe(403);
     expect(byViewer.body).toEqual({ error: 'access_denied', error_description: `this person may not moderate stage ${STAGES.main.arn} (ivs_moderated_stage_arns)` });
+  });
+
+  it('a moderator of another client changes a participant without being handed its token; the participant\'s own next exchange carries the change', async () => {
+    const joined = await a.join('viewer');
+    const id = participantIdOf(joined);
+    const changed = await minterRoute(b.issuer, id, { capabilities: 'SUBSCRIBE', attributes: '{"role":"muted"}' }, MODERATOR);
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ participant_id: id, stage_arn: STAGES.main.arn, live: true, capabilities: ['SUBSCRIBE'], attributes: { role: 'muted' } });
+    expect(changed.body.access_token).toBeUndefined();
+    const own = await exchangeOnB('viewer', tokenOf(joined));
+    expect((await verify(tokenOf(own))).attributes).toEqual({ role: 'muted' });
+  });
+
+  it('a change gives no token to a banned person, whoever asks', async () => {
+    const joined = await a.join('viewer');
+    const id = participantIdOf(joined);
+    expect((await a.admin.put(`/bans/sub-victor`, { resources: [STAGES.main.arn], reason: 'abuse' })).status).toBe(201);
+    try {
+      const byHost = await minterRoute(a.server.issuer, id, { ...a.asPerson('host'), capabilities: 'SUBSCRIBE', attributes: '{"displayName":"Official Host"}' });
+      expect(byHost.status).toBe(403);
+      expect(byHost.body.error).toBe('access_denied');
+      expect(byHost.body.access_token).toBeUndefined();
+      expect((await a.admin.put(`/participants/${id}`, { capabilities: ['SUBSCRIBE'] })).body.token).toBeUndefined();
+      expect((await a.admin.get(`/participants/${id}`)).body.attributes).toEqual({});
+    } finally {
+      await a.admin.delete('/bans/sub-victor');
+    }
   });
 
   it('a moderating person is refused on a stage outside their moderation', async () => {

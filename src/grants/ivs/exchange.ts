@@ -6,10 +6,10 @@ import { accessDenied, describe, field, invalidGrant } from '../common/minting-e
 import type { BanList } from '../common/ban-list.js';
 import type { MintingCaller } from '../common/minting-service.js';
 import type { People } from '../common/people.js';
-import { admissionOf, admissionRefusal } from './admission.js';
+import { admissionOf, admissionRefusal, CHANGED, renewing } from './admission.js';
 import { participantToken, type IvsParticipantToken } from './participant-answer.js';
 import type { KeepOuts } from './keep-out.js';
-import type { IvsParticipant, IvsParticipantDirectory } from './participant-directory.js';
+import { admittedAs, type IvsParticipant, type IvsParticipantDirectory } from './participant-directory.js';
 import type { IvsSigningKey } from './participant-token.js';
 import { capabilitiesAllowedNow } from './policy.js';
 import { validateIvsExchange, type IvsExchangeRequest, type IvsTokenInput } from './request.js';
@@ -50,21 +50,27 @@ export function participantExchange(deps: IvsParticipantDependencies) {
   return async (input: IvsTokenInput, caller: MintingCaller): Promise<IvsParticipantToken> => {
     const request = validateIvsExchange(input);
     const kept = await verifiedClaims(request.participantToken, deps);
-    const participant = await deps.participants.find(kept.jti);
-    if (!participant || participant.resource !== kept.resource) throw invalidGrant(describe`${field('participantToken')} names no participant of this server`);
-    if (participant.clientId !== caller.clientId) throw invalidGrant(describe`the participant was minted by another client`);
-    const decider = await deciderOf(participant, caller, deps);
-    if (participant.ended) throw invalidGrant(describe`the participant ${endingOf(participant)}`);
-    await deps.bans.refuse(participant.userId, participant.resource);
-    await deps.keepOuts.refuse(participant.userId, participant.resource);
-    const stage = await deps.stages.find(participant.resource);
-    if (!stage) throw invalidGrant(describe`stage ${participant.resource} no longer exists on this server`);
-
-    const renewed = renewedParticipant(participant, request, capabilitiesAllowedNow(decider, participant.resource, participant.moderated), deps.now());
-    const admitted = await deps.participants.renew(renewed, admissionOf(stage, renewed, false));
-    if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, participant.resource, stage);
-    return participantToken(renewed, { ...stage, eventsUrl: kept.events_url, whipUrl: kept.whip_url }, deps.signingKey, durationOf(renewed));
+    return renewing(() => exchangeOnce(request, kept, caller, deps));
   };
+}
+
+/** The exchange decided from the participant as it is read now; CHANGED when someone wrote it in between. */
+async function exchangeOnce(request: IvsExchangeRequest, kept: KeptClaims, caller: MintingCaller, deps: IvsParticipantDependencies): Promise<IvsParticipantToken | typeof CHANGED> {
+  const participant = await deps.participants.find(kept.jti);
+  if (!participant || participant.resource !== kept.resource) throw invalidGrant(describe`${field('participantToken')} names no participant of this server`);
+  if (participant.clientId !== caller.clientId) throw invalidGrant(describe`the participant was minted by another client`);
+  const decider = await deciderOf(participant, caller, deps);
+  if (participant.ended) throw invalidGrant(describe`the participant ${endingOf(participant)}`);
+  await deps.bans.refuse(participant.userId, participant.resource);
+  await deps.keepOuts.refuse(admittedAs(participant), participant.resource);
+  const stage = await deps.stages.find(participant.resource);
+  if (!stage) throw invalidGrant(describe`stage ${participant.resource} no longer exists on this server`);
+
+  const renewed = renewedParticipant(participant, request, capabilitiesAllowedNow(decider, participant.resource, participant.moderated), deps.now());
+  const admitted = await deps.participants.renew(participant, renewed, admissionOf(stage, renewed, false));
+  if (admitted.outcome === 'changed') return CHANGED;
+  if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, participant.resource, stage);
+  return participantToken(renewed, { ...stage, eventsUrl: kept.events_url, whipUrl: kept.whip_url }, deps.signingKey, durationOf(renewed));
 }
 
 /** A token this server's IVS key signed and that has not expired: its claims. */

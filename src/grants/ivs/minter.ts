@@ -40,7 +40,7 @@ export const ivsMinter = defineMinter<IvsConfig | undefined>({
     const forwarding = ivs.forward && new IvsForwarding(ivs.forward, { logger, metrics });
     const now = () => epochSeconds(clock);
     const moderation = new IvsModeration({
-      participants, stages, signingKey, keepOuts, audit, now, keepOutSeconds: ivs.keepOutSeconds,
+      participants, stages, signingKey, keepOuts, bans, people, audit, now, keepOutSeconds: ivs.keepOutSeconds,
       clientRights: async (clientId) => {
         const client = await findClient(provider, clientId);
         return client && mintingClientOf(client).rights(IVS_RIGHTS_FIELDS);

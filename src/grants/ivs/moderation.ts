@@ -1,16 +1,18 @@
 import { z } from 'zod';
 
 import type { Audit } from '../../observability/audit.js';
+import type { BanList } from '../common/ban-list.js';
+import type { People } from '../common/people.js';
 import type { Rights } from '../common/rights.js';
 import { accessDenied, describe, invalidGrant, invalidTarget } from '../common/minting-error.js';
 import type { MintingCaller } from '../common/minting-service.js';
 import type { ParticipantRoll } from '../common/participants.js';
 import { validate } from '../common/param-schema.js';
-import { admissionOf, admissionRefusal } from './admission.js';
+import { admissionOf, admissionRefusal, CHANGED, renewing } from './admission.js';
 import { MAX_KEEP_OUT_SECONDS } from './config.js';
 import type { KeepOuts } from './keep-out.js';
 import { participantToken, type IvsParticipantToken } from './participant-answer.js';
-import type { IvsParticipant, IvsParticipantDirectory } from './participant-directory.js';
+import { admittedAs, type IvsParticipant, type IvsParticipantDirectory } from './participant-directory.js';
 import type { IvsSigningKey } from './participant-token.js';
 import { authorizeModeration, capabilitiesOn } from './policy.js';
 import { attributesSchema, capabilitiesSchema } from './request.js';
@@ -32,11 +34,24 @@ const disconnectionSchema = z.object({
 /** What a moderator changes of a participant: its capabilities (promote, demote) and attributes, checked by the moderation. */
 export type ParticipantChange = Readonly<Record<string, unknown>>;
 
+/**
+ * A changed participant, with its new token only for whom may hand it on: the client that
+ * minted it, or an operator. Another moderator's change reaches the participant at its own
+ * next exchange.
+ */
+export interface ChangedParticipant {
+  participant: IvsParticipant;
+  token?: IvsParticipantToken;
+}
+
 export interface ModerationDependencies {
   participants: IvsParticipantDirectory;
   stages: IvsStageDirectory;
   signingKey: IvsSigningKey;
   keepOuts: KeepOuts;
+  bans: BanList;
+  /** Whether a participant's person's account has ended: a change gives them no new token then. */
+  people: Pick<People, 'isEnded'>;
   /** The rights of the client that minted a participant, as they are now; undefined once it is deleted. */
   clientRights(clientId: string): Promise<Rights | undefined>;
   audit: Audit;
@@ -50,16 +65,22 @@ export interface ModerationDependencies {
 
 /**
  * Promote, demote and disconnect the participants of a stage while they are on it. A change
- * answers the participant's new token (for the app to hand on) and stands for the participant's
- * own next exchanges; a disconnection ends the participant and keeps its person out of the stage.
+ * stands for the participant's own next exchanges (and answers its new token to its own app or
+ * an operator, to hand on); a disconnection ends the participant and keeps its person out of the stage.
  */
 export class IvsModeration {
   constructor(private readonly deps: ModerationDependencies) {}
 
-  async change(id: string, asked: Readonly<Record<string, unknown>>, moderator: Moderator, ip?: string): Promise<IvsParticipantToken> {
-    const { capabilities, attributes } = validate(changeSchema, asked);
+  async change(id: string, asked: Readonly<Record<string, unknown>>, moderator: Moderator, ip?: string): Promise<ChangedParticipant> {
+    const change = validate(changeSchema, asked);
+    return renewing(() => this.#changeOnce(id, change, moderator, ip));
+  }
+
+  /** The change made to the participant as it is read now; CHANGED when someone wrote it in between. */
+  async #changeOnce(id: string, { capabilities, attributes }: z.infer<typeof changeSchema>, moderator: Moderator, ip?: string): Promise<ChangedParticipant | typeof CHANGED> {
     const participant = await this.#moderated(id, moderator);
     if (!participant.live) throw invalidGrant(describe`participant ${id} is no longer live on stage ${participant.resource}`);
+    await this.#assertStillAdmitted(participant);
     const granted = capabilities ?? participant.capabilities;
     await this.#assertMinterAllows(participant, granted);
     const issuedAt = this.deps.now();
@@ -74,10 +95,21 @@ export class IvsModeration {
     };
     const stage = await this.deps.stages.find(participant.resource);
     if (!stage) throw invalidGrant(describe`stage ${participant.resource} no longer exists on this server`);
-    const admitted = await this.deps.participants.renew(changed, admissionOf(stage, changed, false));
+    const admitted = await this.deps.participants.renew(participant, changed, admissionOf(stage, changed, false));
+    if (admitted.outcome === 'changed') return CHANGED;
     if (admitted.outcome !== 'admitted') throw admissionRefusal(admitted, participant.resource, stage);
     this.#audit('change', changed, actorOf(moderator), { capabilities: changed.capabilities, ...(ip === undefined ? {} : { ip }) });
-    return participantToken(changed, stage, this.deps.signingKey, duration);
+    const handsOn = 'operator' in moderator || moderator.caller.clientId === participant.clientId;
+    return { participant: changed, ...(handsOn ? { token: await participantToken(changed, stage, this.deps.signingKey, duration) } : {}) };
+  }
+
+  /** What an exchange refuses, a change refuses too: a person whose account ended, banned or kept out of the stage. */
+  async #assertStillAdmitted(participant: IvsParticipant): Promise<void> {
+    if (participant.person !== undefined && await this.deps.people.isEnded(participant.person)) {
+      throw invalidGrant(describe`the participant was minted for an account that is disabled or deleted`);
+    }
+    await this.deps.bans.refuse(participant.userId, participant.resource);
+    await this.deps.keepOuts.refuse(admittedAs(participant), participant.resource);
   }
 
   /** Ends the participant (again, for one already ended) and keeps its person out of the stage. */
@@ -90,9 +122,10 @@ export class IvsModeration {
     const at = new Date(this.deps.now() * 1000).toISOString();
     const by = byOf(moderator);
     await this.deps.participants.end(participant, { how: 'disconnected', at, by, ...(reason === undefined ? {} : { reason }) });
-    if (participant.userId !== undefined) {
+    const keptOut = admittedAs(participant);
+    if (keptOut !== undefined) {
       const until = new Date((this.deps.now() + keepOutSeconds) * 1000).toISOString();
-      await this.deps.keepOuts.keepOut(participant.resource, participant.userId, { participantId: id, by, at, until, ...(reason === undefined ? {} : { reason }) }, keepOutSeconds);
+      await this.deps.keepOuts.keepOut(participant.resource, keptOut, { participantId: id, by, at, until, ...(reason === undefined ? {} : { reason }) }, keepOutSeconds);
     }
     this.#audit('disconnect', participant, actorOf(moderator), { keepOutSeconds, ...(reason === undefined ? {} : { reason }), ...(ip === undefined ? {} : { ip }) });
     this.deps.disconnected(participant, reason);
@@ -166,8 +199,9 @@ export function operatorsRoll(participants: IvsParticipantDirectory, moderation:
     page: (stageArn, limit, after) => participants.page(stageArn, limit, after),
     find: (id) => participants.find(id),
     async change(id, change, operator, ip) {
-      const { expiresIn: _seconds, ...token } = await moderation.change(id, change, { operator }, ip);
-      return token;
+      const { token } = await moderation.change(id, change, { operator }, ip);
+      const { expiresIn: _seconds, ...answer } = token!;
+      return answer;
     },
     disconnect: (id, disconnection, operator, ip) => moderation.disconnect(id, disconnection, { operator }, ip),
   };

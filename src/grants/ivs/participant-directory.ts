@@ -18,15 +18,27 @@ export interface Admission {
 export type AdmissionOutcome =
   | { outcome: 'admitted'; replaced: string[] }
   | { outcome: 'limit_reached'; subset: string | null }
-  | { outcome: 'not_live' };
+  | { outcome: 'not_live' }
+  /** A renewal made from a record someone has rewritten since: decide again from the new one. */
+  | { outcome: 'changed' };
 
 /** The subsets of a stage's roster: its publishers, and each person's participants. */
 export const PUBLISHERS = 'publishers';
 export const participantsOf = (person: string) => `person:${person}`;
 
+/**
+ * Whom per-person admission and keep-outs hold: the verified person (a subject token's sub), or
+ * else the user id a client chose when minting for itself, named within that client so that it
+ * never stands for a real person nor for another client's user.
+ */
+export function admittedAs({ person, userId, clientId }: Pick<IvsParticipant, 'person' | 'userId' | 'clientId'>): string | undefined {
+  if (person !== undefined) return person;
+  return userId === undefined ? undefined : `client:${clientId}:${userId}`;
+}
+
 /** Which stage a participant is on: the roster is the stage's, and an id alone must find it. */
 const stageKey = (participantId: string) => `ivs-participant-stage:${participantId}`;
-/** The participants a client minted, and those minted for a person: ended with the client or the person's account. */
+/** The participants a client minted, and those minted for a person, until each one's end: ended with the client or the person's account. */
 const ofClientKey = (clientId: string) => `ivs-participants-of-client:${clientId}`;
 const ofPersonKey = (person: string) => `ivs-participants-of-person:${person}`;
 
@@ -42,18 +54,21 @@ export class IvsParticipantDirectory {
     const lifetime = secondsLeft(participant);
     // Written first: an id whose admission is refused points at no record, and is answered as unknown.
     await this.store.setValue(stageKey(participant.id), participant.resource, lifetime);
-    await this.store.addToSet(ofClientKey(participant.clientId), participant.id, lifetime);
-    if (participant.person !== undefined) await this.store.addToSet(ofPersonKey(participant.person), participant.id, lifetime);
-    return this.#enrol(participant, admission, 'join', lifetime);
+    await this.store.addUntilEnd(ofClientKey(participant.clientId), participant.id, lifetime);
+    if (participant.person !== undefined) await this.store.addUntilEnd(ofPersonKey(participant.person), participant.id, lifetime);
+    return this.#enrol(participant, admission, 'join', lifetime, undefined);
   }
 
-  /** The participant with a new token (new capabilities, attributes, expiry), if it is still live and the limits allow it. */
-  async renew(participant: IvsParticipant, admission: Admission): Promise<AdmissionOutcome> {
+  /**
+   * The participant with a new token (new capabilities, attributes, expiry), if it is still live,
+   * still as `read` (no one wrote it since) and the limits allow it.
+   */
+  async renew(read: IvsParticipant, participant: IvsParticipant, admission: Admission): Promise<AdmissionOutcome> {
     const lifetime = secondsLeft(participant);
     await this.store.extendValue(stageKey(participant.id), lifetime);
-    await this.store.addToSet(ofClientKey(participant.clientId), participant.id, lifetime);
-    if (participant.person !== undefined) await this.store.addToSet(ofPersonKey(participant.person), participant.id, lifetime);
-    return this.#enrol(participant, admission, 'renew', lifetime);
+    await this.store.addUntilEnd(ofClientKey(participant.clientId), participant.id, lifetime);
+    if (participant.person !== undefined) await this.store.addUntilEnd(ofPersonKey(participant.person), participant.id, lifetime);
+    return this.#enrol(participant, admission, 'renew', lifetime, recordOf(read));
   }
 
   /** Takes a live participant off its stage's counts, saying how; false when it was no longer recorded. */
@@ -73,7 +88,7 @@ export class IvsParticipantDirectory {
   }
 
   async #liveOf(listing: string): Promise<IvsParticipant[]> {
-    const found = await Promise.all((await this.store.setMembers(listing)).map((id) => this.find(id)));
+    const found = await Promise.all((await this.store.liveMembers(listing)).map((id) => this.find(id)));
     return found.filter((participant) => participant?.live === true) as IvsParticipant[];
   }
 
@@ -88,18 +103,18 @@ export class IvsParticipantDirectory {
     return { items: entries.map(participantOf), more };
   }
 
-  async #enrol(participant: IvsParticipant, { limits, displacing }: Admission, as: 'join' | 'renew', expiresIn: number): Promise<AdmissionOutcome> {
-    const { live: _live, ...record } = participant;
-    const person = participant.userId;
+  async #enrol(participant: IvsParticipant, { limits, displacing }: Admission, as: 'join' | 'renew', expiresIn: number, replacing: string | undefined): Promise<AdmissionOutcome> {
+    const person = admittedAs(participant);
     const outcome = await this.store.enrol({
       roster: participant.resource,
       member: participant.id,
-      value: JSON.stringify(record),
+      value: recordOf(participant),
       subsets: [...(participant.capabilities.includes('PUBLISH') ? [PUBLISHERS] : []), ...(person === undefined ? [] : [participantsOf(person)])],
       expiresIn,
       as,
       limits,
       ...(displacing === undefined ? {} : { displacing }),
+      ...(replacing === undefined ? {} : { replacing }),
     });
     if (outcome.outcome === 'enrolled') return { outcome: 'admitted', replaced: outcome.displaced };
     if (outcome.outcome === 'exists') throw new Error(`participant ${participant.id} is recorded already`);
@@ -110,6 +125,12 @@ export class IvsParticipantDirectory {
 /** Whole seconds until the participant's token expires, at least one. */
 function secondsLeft({ issuedAt, expiresAt }: Participant): number {
   return Math.max(1, Math.round((Date.parse(expiresAt) - Date.parse(issuedAt)) / 1000));
+}
+
+/** The participant as its roster stores it; read back (participantOf) and written again, the same text. */
+function recordOf(participant: IvsParticipant): string {
+  const { live: _live, ...record } = participant;
+  return JSON.stringify(record);
 }
 
 function participantOf({ value, live }: RosterEntry): IvsParticipant {

@@ -11,8 +11,7 @@ import { assertRegisteredFor, type MintingGateway } from '../common/minting-gate
 import type { MintingService } from '../common/minting-service.js';
 import type { People } from '../common/people.js';
 import { CALLER_FIELDS, routeClient, routePerson } from '../common/route-caller.js';
-import type { IvsModeration, ParticipantChange } from './moderation.js';
-import type { IvsParticipantToken } from './participant-answer.js';
+import type { ChangedParticipant, IvsModeration, ParticipantChange } from './moderation.js';
 import { decodeChangeForm, decodeDisconnectionForm, MODERATION_FORM_NAMES } from './params.js';
 import { IVS_RIGHTS_FIELDS } from './policy.js';
 
@@ -29,23 +28,23 @@ type ModerationInput = ParticipantChange & { participantId: string };
 /**
  * The participants of a stage, moderated by a client holding ivs_moderated_stage_arns (or the
  * app of a person holding it, with their subject_token): `PUT /ivs/participants/{id}` promotes or
- * demotes and answers the participant's new token; `POST …/disconnect` ends it and keeps its
+ * demotes, answering the participant's new token to the client that minted it (to others, its new record); `POST …/disconnect` ends it and keeps its
  * person out; `DELETE` is the participant's own app leaving. Forms, as the token endpoint's.
  */
 export function ivsParticipantRoutes(deps: ParticipantRouteDependencies): Router {
   const { provider, people, gateway, moderation, grantType } = deps;
   // A new token through the minting gateway, as every token is: the grant check, the rate, the audit trail.
-  const moderating: MintingService<ModerationInput, IvsParticipantToken> = {
+  const moderating: MintingService<ModerationInput, ChangedParticipant> = {
     grantType,
     mint: ({ participantId, ...change }, caller) => moderation.change(participantId, change, { caller }),
-    audited: (token) => ({ capabilities: token.capabilities }),
+    audited: ({ participant }) => ({ capabilities: participant.capabilities }),
   };
   const router = new Router({ prefix: '/ivs/participants' });
 
   router.put('/:participantId', async (ctx) => {
     const { form, own } = await formOf(ctx);
     const client = await routeClient(ctx, form, provider);
-    const token = await answered(() => gateway.mint(moderating, {
+    const { participant, token } = await answered(() => gateway.mint(moderating, {
       client: mintingClientOf(client),
       ip: ctx.ip,
       rightsFields: IVS_RIGHTS_FIELDS,
@@ -54,8 +53,13 @@ export function ivsParticipantRoutes(deps: ParticipantRouteDependencies): Router
         person: await routePerson(form, client, provider, people),
       }),
     }));
-    const { expiresIn, ...participantToken } = token;
     ctx.set('Cache-Control', 'no-store');
+    if (!token) {
+      const { id, resource, live, capabilities, attributes, expiresAt } = participant;
+      ctx.body = { participant_id: id, stage_arn: resource, live, capabilities, attributes, expires_at: expiresAt };
+      return;
+    }
+    const { expiresIn, ...participantToken } = token;
     ctx.body = mintedTokenAnswer({ token: token.token, issuedTokenType: JWT_TOKEN_TYPE, expiresIn }, { participant_token: participantToken });
   });
 

@@ -4,7 +4,7 @@ import type { MintingCaller, MintingService } from '../common/minting-service.js
 import { participantExchange, type IvsParticipantDependencies } from './exchange.js';
 import { admissionOf, admissionRefusal } from './admission.js';
 import { participantToken, type IvsParticipantToken } from './participant-answer.js';
-import type { IvsParticipant } from './participant-directory.js';
+import { admittedAs, type IvsParticipant } from './participant-directory.js';
 import { newParticipantId } from './participant-token.js';
 import { authorizeIvsRequest, defaultCapabilities } from './policy.js';
 import { validateIvsRequest, type IvsTokenInput } from './request.js';
@@ -42,7 +42,7 @@ export function ivsMintingService(deps: IvsParticipantDependencies): IvsMintingS
       // The person the token names: the subject_token's, or whom a client minting for itself names.
       const userId = request.userId ?? caller.person?.id;
       await bans.refuse(userId, request.stageArn);
-      await keepOuts.refuse(userId, request.stageArn);
+      await keepOuts.refuse(admittedAs({ person: caller.person?.id, userId, clientId: caller.clientId }), request.stageArn);
       if (request.capabilities.length === 0 && input.capabilities === undefined) {
         throw accessDenied(describe`this person may grant no capability on stage ${request.stageArn}`);
       }

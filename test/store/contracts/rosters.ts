@@ -34,6 +34,16 @@ export function rostersContract(it: ContractTest): void {
     expect([last.entries.map(({ member }) => member), last.more]).toEqual([['m3', 'm4', 'm5'], false]);
   });
 
+  it('pages over members whose end has come, listing only those recorded now', async ({ backend: { store, clock } }) => {
+    for (const member of ['e1', 'e2', 'e3', 'e4']) await store.enrol(enrolment(member, { expiresIn: 10 }));
+    for (const member of ['k1', 'k2', 'k3']) await store.enrol(enrolment(member));
+    clock.advance(11_000);
+    const first = await store.rosterPage(STAGE, 2);
+    expect([first.entries.map(({ member }) => member), first.more]).toEqual([['k1', 'k2'], true]);
+    const last = await store.rosterPage(STAGE, 2, 'k2');
+    expect([last.entries.map(({ member }) => member), last.more]).toEqual([['k3'], false]);
+  });
+
   it('a join under a member id already recorded is refused and changes nothing', async ({ backend: { store } }) => {
     await store.enrol(enrolment('same'));
     expect(await store.enrol(enrolment('same', { value: 'another' }))).toEqual({ outcome: 'exists' });
@@ -61,6 +71,15 @@ export function rostersContract(it: ContractTest): void {
     expect(await store.enrol(enrolment('guest', { as: 'renew', value: 'promoted', subsets: ['publishers'], limits }))).toMatchObject({ outcome: 'enrolled' });
     expect((await store.rosterEntry(STAGE, 'guest'))!.value).toBe('promoted');
     expect(await store.enrol(enrolment('never', { as: 'renew' }))).toEqual({ outcome: 'not_live' });
+  });
+
+  it('a renewal made from a record someone has since rewritten is refused and changes nothing', async ({ backend: { store } }) => {
+    await store.enrol(enrolment('host'));
+    expect(await store.enrol(enrolment('host', { as: 'renew', value: 'demoted', replacing: 'record of host' }))).toMatchObject({ outcome: 'enrolled' });
+    expect(await store.enrol(enrolment('host', { as: 'renew', value: 'stale', replacing: 'record of host' }))).toEqual({ outcome: 'changed' });
+    expect((await store.rosterEntry(STAGE, 'host'))!.value).toBe('demoted');
+    const racing = await Promise.all(Array.from({ length: 10 }, (_, i) => store.enrol(enrolment('host', { as: 'renew', value: `renewal ${i}`, replacing: 'demoted' }))));
+    expect(racing.filter(({ outcome }) => outcome === 'enrolled')).toHaveLength(1);
   });
 
   it('a member who left is no longer counted nor renewed, and its record says why until its end', async ({ backend: { store } }) => {

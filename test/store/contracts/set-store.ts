@@ -34,4 +34,17 @@ export function setStoreContract(it: ContractTest): void {
     await elapse(1_200);
     expect((await store.setMembers('lasting')).sort()).toEqual(['brief', 'kept']);
   });
+
+  it('a set of members with their own ends lists only the live ones, and an addition drops the ended', async ({ backend: { store, clock } }) => {
+    await store.addUntilEnd('participants-of', 'brief', 60);
+    await store.addUntilEnd('participants-of', 'long', 600);
+    await store.addUntilEnd('participants-of', 'renewed', 60);
+    clock.advance(30_000);
+    await store.addUntilEnd('participants-of', 'renewed', 600);
+    clock.advance(31_000);
+    expect((await store.liveMembers('participants-of')).sort()).toEqual(['long', 'renewed']);
+    await store.addUntilEnd('participants-of', 'newest', 60);
+    expect((await store.liveMembers('participants-of')).sort()).toEqual(['long', 'newest', 'renewed']);
+    expect(await store.liveMembers('nobody-of')).toEqual([]);
+  });
 }
