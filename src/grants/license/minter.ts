@@ -24,6 +24,9 @@ import { rightsOfClient } from '../common/rights.js';
 import { LICENSE_RIGHTS_FIELDS } from './policy.js';
 import type { LicenseTokenSources } from './token-liveness.js';
 
+/** The `actor` of the forced check-ins that end leases with what they came from. */
+const ENDED_BY = { token: 'stagepass:license-token-ended', client: 'stagepass:client-deleted', person: 'stagepass:account-ended' };
+
 export const licenseMinter = defineMinter<LicenseConfig[]>({
   name: 'license',
   aws: LICENSE_MANAGER_API,
@@ -37,9 +40,11 @@ export const licenseMinter = defineMinter<LicenseConfig[]>({
   ],
   async create(configured, { provider, store, serverKey, leaseKey, clock, people, bans, gateway, audit, metrics }) {
     const licenses = new LicenseDirectory(configured, store);
-    const registry = new LicenseTokenRegistry(store, clock);
     const now = () => epochSeconds(clock);
     const issuer = provider.issuer;
+    const leases = new LeaseService({ issuer, licenses, store, bans, leaseKey, clock, onEvent: auditLeases(audit) });
+    // A deleted token's role credentials checked out leases that must not outlive it, perpetual ones least of all.
+    const registry = new LicenseTokenRegistry(store, clock, (token) => leases.endLeasesOf({ tokenId: token.TokenId, licenseArn: token.LicenseArn }, ENDED_BY.token));
     const clientExists = async (clientId: string) => (await findClient(provider, clientId)) !== undefined;
     const tokens = licenseMintingService({ licenses, bans, people, clientExists, issuer, serverKey, registry, now });
     const sources: LicenseTokenSources = {
@@ -50,7 +55,6 @@ export const licenseMinter = defineMinter<LicenseConfig[]>({
       },
     };
     const exchange = licenseExchangeService({ issuer, serverKey, sources, now });
-    const leases = new LeaseService({ issuer, licenses, store, bans, leaseKey, clock, onEvent: auditLeases(audit) });
     publishUsage(metrics, licenses, leases);
     const credentials = new RoleCredentials(store, clock);
     const roles = new RoleService({ issuer, serverKey, sources, credentials, clock });
@@ -62,12 +66,23 @@ export const licenseMinter = defineMinter<LicenseConfig[]>({
         stsApi(roles, { ...deps, onAssumed: (fields) => deps.audit.tokenIssued({ ...fields, grantType: ASSUME_ROLE_WITH_WEB_IDENTITY }) }),
       ]),
       // What came of a license ends with it: one made again under its ARN inherits no token, role credential or lease.
+      // (Its leases first, so that each is audited as the operator's.)
       adminResources: [licenseAdminResource(licenses, async (arn, actor) => {
-        await registry.endTokensOfLicense(arn);
         await leases.endLicense(arn, actor);
+        await registry.endTokensOfLicense(arn);
       })],
       adminActions: leaseAdminActions(licenses, leases),
-      ends: { client: (clientId) => registry.endTokensOfClient(clientId), person: (sub) => registry.endTokensOfPerson(sub) },
+      // A deleted client's or an ended person's leases, whatever checked them out, free their units at once.
+      ends: {
+        client: async (clientId) => {
+          await leases.endLeasesOf({ clientId }, ENDED_BY.client);
+          await registry.endTokensOfClient(clientId);
+        },
+        person: async (sub) => {
+          await leases.endLeasesOf({ person: sub }, ENDED_BY.person);
+          await registry.endTokensOfPerson(sub);
+        },
+      },
     };
   },
 });

@@ -71,7 +71,12 @@ type Located = { stored: StoredToken } | { pending: true } | { gone: true };
  * deleted client held is forgotten, so that a client made again under its id finds none of it.
  */
 export class LicenseTokenRegistry {
-  constructor(private readonly store: ValueStore & SetStore & CountedSets, private readonly clock: Clock) {}
+  /** `endsWith`: what ends with each token it ends, however it ends (the leases its role credentials checked out). */
+  constructor(
+    private readonly store: ValueStore & SetStore & CountedSets,
+    private readonly clock: Clock,
+    private readonly endsWith: (token: LicenseTokenRecord) => Promise<void> = async () => {},
+  ) {}
 
   /**
    * Records a signed token, its place among the license's live tokens and its client_token in one
@@ -185,6 +190,7 @@ export class LicenseTokenRegistry {
     }
     await this.store.removeCounted(liveOf(record.LicenseArn), record.TokenId);
     if (record.person !== undefined) await this.store.removeCounted(liveOfPerson(record.LicenseArn, record.person), record.TokenId);
+    await this.endsWith(recordOf(record));
   }
 
   /** Retires the token, then drops the index that finds it (it is gone at once), then its record and client_token. */

@@ -2,7 +2,7 @@ import type { Audit } from '../../../observability/audit.js';
 import type { LeaseEventName } from './lease-service.js';
 import type { LeaseRecord } from './lease-record.js';
 
-/** Each lease that begins, is renewed or ends, in the audit trail: whose, where, with what, and the operator of a forced check-in. */
+/** Each lease that begins, is renewed or ends, in the audit trail: whose, where, with what, and who forced a check-in. */
 export function auditLeases(audit: Pick<Audit, 'lease'>) {
   return (event: LeaseEventName, lease: LeaseRecord, actor?: string): void => audit.lease({
     event,

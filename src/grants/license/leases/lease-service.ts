@@ -37,7 +37,7 @@ export interface LeaseServiceDependencies {
   bans: BanList;
   leaseKey: LeaseSigningKey;
   clock: Clock;
-  /** Told of every lease that began, changed or ended, for the audit trail; `actor` is the operator of a forced check-in. */
+  /** Told of every lease that began, changed or ended, for the audit trail; `actor`, whoever forced a check-in (an operator, or stagepass ending a lease with its source). */
   onEvent(event: LeaseEventName, lease: LeaseRecord, actor?: string): void;
 }
 
@@ -47,6 +47,13 @@ export interface EntitlementUsage {
   consumed: number;
 }
 
+/** Whose leases end: a license token's (on its license), a client's or a person's. */
+export type LeaseSource = { tokenId: string; licenseArn: string } | { clientId: string } | { person: string };
+
+const comesFrom = (lease: LeaseRecord, source: LeaseSource): boolean => {
+  if ('tokenId' in source) return lease.tokenId === source.tokenId;
+  return 'clientId' in source ? lease.clientId === source.clientId : lease.person === source.person;
+};
 
 /**
  * Leases on a license's entitlements: checkouts take all their units or none, on every instance
@@ -107,6 +114,19 @@ export class LeaseService {
   /** Ends every lease of a license at once (it was deleted): its units are free, and one made again under its ARN holds none. */
   async endLicense(licenseArn: string, actor: string): Promise<void> {
     for (const record of await this.deps.store.endLeases(licenseArn)) this.deps.onEvent('forced_check_in', JSON.parse(record) as LeaseRecord, actor);
+  }
+
+  /**
+   * Ends at once, on every instance, the live leases of what came to an end (a license token, a
+   * client, a person): none holds its units until it expires, or forever. Endings are rare, so
+   * the leases are found by reading each license's.
+   */
+  async endLeasesOf(source: LeaseSource, actor: string): Promise<void> {
+    const licenseArns = 'licenseArn' in source ? [source.licenseArn] : [...(await this.deps.licenses.collection.current()).keys()];
+    for (const licenseArn of licenseArns) {
+      const ofSource = (await this.deps.store.liveLeases(licenseArn)).filter(({ record }) => comesFrom(JSON.parse(record) as LeaseRecord, source));
+      for (const { lease } of ofSource) await this.forceCheckIn(licenseArn, lease, actor);
+    }
   }
 
   /** The license, if the caller may use it. */
