@@ -7,12 +7,15 @@ import { fromWebToken } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/observability/logger.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
 import { adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
 import { REGION, sdkConfig } from '../support/aws.js';
+import { withFaults, type FaultyStore } from '../support/faulty-store.js';
 import { authorizationCodeTokens } from '../support/flows.js';
 import { leaseLicense, leaseLicenseArn, seatCheckout } from '../support/leases.js';
 import { ACCESS_TOKEN_TYPE, JWT_BEARER_GRANT, LICENSE_CLIENTS, LICENSE_GRANT, LICENSING_APP, mint, ROLE } from '../support/minters.js';
 import { startStagepass, type RunningStagepass } from '../support/stagepass.js';
+import { TestClock } from '../support/clock.js';
 
 type Client = { client_id: string; client_secret: string };
 type LogLine = Record<string, unknown>;
@@ -85,5 +88,37 @@ describe.each([['in memory', false], ['on Redis', true]])('a lease ends at once 
     expect((await admin.put(path, { ...read.body, disabled: true }, { 'if-match': read.headers.get('etag')! })).status).toBe(200);
     expect(await leasesOf('person')).toEqual([]);
     expect(endingOf(lease.LicenseConsumptionToken!)).toEqual(['stagepass:account-ended']);
+  });
+});
+
+describe('a checkout racing the ending of what it came from', () => {
+  let server: RunningStagepass;
+  let store: FaultyStore;
+  beforeAll(async () => {
+    const clock = new TestClock();
+    store = withFaults(new MemoryStore(clock));
+    server = await startStagepass({ store, clock, config: { licenses: [leaseLicense('race')], clients: [LICENSING_APP, ...Object.values(LICENSE_CLIENTS)] } });
+  });
+  afterAll(() => server?.close());
+
+  it('keeps no seat when its license token is deleted after the checkout was let in and before its seats were taken', async () => {
+    const licenseManager = new LicenseManagerClient(sdkConfig(server.issuer, 'license-manager', LICENSE_CLIENTS.other));
+    const created = await licenseManager.send(new CreateTokenCommand({ LicenseArn: leaseLicenseArn('race'), RoleArns: [ROLE], ClientToken: randomUUID() }));
+    const { AccessToken } = await licenseManager.send(new GetAccessTokenCommand({ Token: created.Token }));
+    const role = new LicenseManagerClient({
+      region: REGION, endpoint: `${server.issuer}/aws/license-manager`, maxAttempts: 1,
+      credentials: fromWebToken({ roleArn: ROLE, webIdentityToken: AccessToken!, roleSessionName: 'racer', clientConfig: { region: REGION, endpoint: `${server.issuer}/aws/sts`, maxAttempts: 1 } }),
+    });
+    await role.config.credentials();
+
+    const held = store.holdNext('reserveLease');
+    const checkout = role.send(new CheckoutLicenseCommand(perpetualSeats('race', 3)));
+    await held.reached;
+    await licenseManager.send(new DeleteTokenCommand({ TokenId: created.TokenId }));
+    held.release();
+
+    await expect(checkout).rejects.toMatchObject({ name: 'AuthorizationException' });
+    const usage = await licenseManager.send(new GetLicenseUsageCommand({ LicenseArn: leaseLicenseArn('race') }));
+    expect(usage.LicenseUsage!.EntitlementUsages!.find(({ Name }) => Name === 'seats')!.ConsumedValue).toBe('0');
   });
 });

@@ -19,6 +19,9 @@ export function roleCallerResolver(credentials: RoleCredentials) {
 
 /** The lease caller role credentials make, once what they came from is found still to hold (a MintingError when not). */
 export async function roleLeaseCaller(session: RoleSession, sources: LicenseTokenSources): Promise<LeaseCaller> {
-  await heldLicenseToken(session.tokenId, sources);
-  return { clientId: session.clientId, person: session.person, tokenId: session.tokenId, mayUse: (licenseArn) => licenseArn === session.licenseArn };
+  const stillHolds = async () => {
+    await heldLicenseToken(session.tokenId, sources);
+  };
+  await stillHolds();
+  return { clientId: session.clientId, person: session.person, tokenId: session.tokenId, mayUse: (licenseArn) => licenseArn === session.licenseArn, stillHolds };
 }

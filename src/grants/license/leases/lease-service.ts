@@ -26,6 +26,12 @@ export interface LeaseCaller {
   tokenId?: string | undefined;
   /** The licenses it may use: its client's `license_arns`, or the one license of its temporary credentials. */
   mayUse(licenseArn: string): boolean;
+  /**
+   * Throws when what the caller acts from has ended since it was checked (a MintingError). Asked
+   * again once a lease is reserved: an ending sweeps the leases it finds, so a checkout checked
+   * before the ending and reserved after its sweep would otherwise keep its lease.
+   */
+  stillHolds?(): Promise<void>;
 }
 
 export type LeaseEventName = 'checkout' | 'extend' | 'check_in' | 'expiry' | 'forced_check_in';
@@ -188,6 +194,12 @@ export class LeaseService {
     this.#ended(reserved.expired);
     if (reserved.outcome === 'claimed') return replayed(reserved.value, fingerprint);
     if (reserved.outcome === 'refused') throw refusedUnits(license, reserved.counter, holder);
+    try {
+      await caller.stillHolds?.();
+    } catch (error) {
+      await this.deps.store.releaseLease(license.arn, record.token);
+      throw error;
+    }
     this.deps.onEvent('checkout', record);
     return record;
   }
