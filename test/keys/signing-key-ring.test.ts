@@ -263,7 +263,9 @@ describe.each(STORE_BACKENDS)('the key set shared through the %s store', (_name,
 });
 
 describe('the key set\'s records over the years (the memory store, whose expiry follows the test clock)', () => {
-  it('a key set\'s record outlives the long-lived tokens noted while it stands, however late they are signed', async () => {
+  const year = 365 * 86_400_000;
+  /** A ring past its first rotation's promotion, and the store problems it reports from then on. */
+  async function rotatedRing() {
     const clock = new TestClock();
     const store = new MemoryStore(clock);
     opened.push(store);
@@ -274,8 +276,12 @@ describe('the key set\'s records over the years (the memory store, whose expiry 
     await ring.refresh();
     const problems: (string | undefined)[] = [];
     ring.onStoreStateChange((problem) => problems.push(problem));
+    return { clock, store, options, ring, problems };
+  }
 
-    const year = 365 * 86_400_000;
+  it('a key set\'s record outlives the long-lived tokens noted while it stands, however late they are signed', async () => {
+    const { clock, options, ring, problems } = await rotatedRing();
+
     clock.advance(9 * year);
     await ring.serverKey.keyFor(Math.floor(clock.now() / 1000) + 3650 * 86_400);
     clock.advance(2 * year);
@@ -284,19 +290,9 @@ describe('the key set\'s records over the years (the memory store, whose expiry 
     await expect(SigningKeyRing.open(options)).resolves.toBeDefined();
   });
   it('a key set\'s record an earlier stagepass wrote with a ten-year lifetime outlives a long-lived token noted later', async () => {
-    const clock = new TestClock();
-    const store = new MemoryStore(clock);
-    opened.push(store);
-    const options = await optionsOn(store, clock);
-    const ring = await SigningKeyRing.open(options);
-    await ring.rotate();
-    clock.advance(PROMOTE_AFTER_SECONDS * 1000);
-    await ring.refresh();
-    const problems: (string | undefined)[] = [];
-    ring.onStoreStateChange((problem) => problems.push(problem));
+    const { clock, store, options, ring, problems } = await rotatedRing();
     const { keySet } = JSON.parse((await store.getValue(KEY_RING_RECORD))!) as { keySet: string };
     const record = `${KEY_RING_RECORD}:${keySet}`;
-    const year = 365 * 86_400_000;
     await store.setValue(record, (await store.getValue(record))!, (10 * year) / 1000);
 
     clock.advance(5 * year);
