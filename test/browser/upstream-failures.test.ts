@@ -1,13 +1,13 @@
 import { createServer } from 'node:http';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { Middleware } from 'koa';
 
 import { chromiumPage } from '../support/browser.js';
 import { MIB } from '../support/hostile-responses.js';
 import { client } from '../support/relying-party.js';
-import { CALLBACK_PORT, REDIRECT_URI, USERS } from '../support/stagepass.js';
+import { answerClientCallbacks, REDIRECT_URI, USERS } from '../support/stagepass.js';
 import { upstreamPeople, type RunningUpstream } from '../support/upstream-idp.js';
 import {
   authorizationUrl, callbackAfterSignIn, PAST_THE_PAUSE_MS, signInUpstream, startBoth, storedAccount,
@@ -15,14 +15,7 @@ import {
 
 // Each sign-in starts on a page as a new browser would show it: no cookies here nor upstream.
 const { freshPage } = chromiumPage();
-// The client's redirect URI answers as a real client's callback would.
-const callback = createServer((_req, res) => res.end('callback received'));
-beforeAll(async () => {
-  await new Promise<void>((resolve) => callback.listen(CALLBACK_PORT, '127.0.0.1', resolve));
-});
-afterAll(() => {
-  callback.close();
-});
+answerClientCallbacks();
 
 describe.each([
   ['memory store', { redis: false }],

@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Page } from 'playwright-core';
@@ -8,20 +6,13 @@ import { adminApi, adminToken, CLIENTS_WITH_ADMINS } from '../support/admin.js';
 import { chromiumPage } from '../support/browser.js';
 import { client, postForm, relyingParty } from '../support/relying-party.js';
 import { ScriptedUser } from '../support/scripted-user.js';
-import { CALLBACK_PORT, REDIRECT_URI, type RunningStagepass } from '../support/stagepass.js';
+import { answerClientCallbacks, REDIRECT_URI, type RunningStagepass } from '../support/stagepass.js';
 import { upstreamPeople, type RunningUpstream } from '../support/upstream-idp.js';
 import { authorizationUrl, signInUpstream, startBoth, storedAccount } from '../support/upstream-sign-in.js';
 
 // Each sign-in starts on a page as a new browser would show it: no cookies here nor upstream.
 const { freshPage } = chromiumPage();
-// The client's redirect URI answers as a real client's callback would.
-const callback = createServer((_req, res) => res.end('callback received'));
-beforeAll(async () => {
-  await new Promise<void>((resolve) => callback.listen(CALLBACK_PORT, '127.0.0.1', resolve));
-});
-afterAll(() => {
-  callback.close();
-});
+answerClientCallbacks();
 
 describe.each([
   ['memory store', { redis: false }],

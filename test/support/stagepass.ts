@@ -1,10 +1,10 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 
 import { hashPassword } from '../../src/accounts/password.js';
 import { parseConfig } from '../../src/app/config.js';
@@ -18,6 +18,17 @@ import { freePort } from './free-port.js';
 
 /** A port of its own per test file, so a browser test can answer the callback for real. */
 export const CALLBACK_PORT = await freePort();
+
+/** For the file calling it: the client's redirect URI answers as a real client's callback would. */
+export function answerClientCallbacks(): void {
+  const callback = createServer((_req, res) => res.end('callback received'));
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => callback.listen(CALLBACK_PORT, '127.0.0.1', resolve));
+  });
+  afterAll(() => {
+    callback.close();
+  });
+}
 export const REDIRECT_URI = `http://127.0.0.1:${CALLBACK_PORT}/cb`;
 
 export const USERS = {
